@@ -1,0 +1,1 @@
+"""Login flows without widgets, tokens with expiry, and the token store."""

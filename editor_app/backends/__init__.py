@@ -1,0 +1,11 @@
+"""Git host adapters behind one interface (`base.Backend`), registered in one literal mapping.
+
+The mapping goes from the config's `backend.name` to the adapter class. It is a literal dict, not
+loaded by name, so PyInstaller needs no hidden imports. Adapters are added here as they land.
+"""
+
+from __future__ import annotations
+
+from editor_app.backends.base import Backend
+
+BACKENDS: dict[str, type[Backend]] = {}

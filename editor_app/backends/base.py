@@ -1,0 +1,272 @@
+"""The one interface every Git host adapter implements.
+
+Only repository paths, raw bytes, blob ids, commit ids and the plain dataclasses below cross it;
+parsing front matter is `content`'s job, never a backend's. Calls are synchronous and thread-safe:
+the UI runs them on worker threads. Adapters raise only the errors of `editor_app.errors`.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+# Editorial workflow statuses, in board order (Decap's `publishModes.ts`).
+STATUS_DRAFT = "draft"
+STATUS_PENDING_REVIEW = "pending_review"
+STATUS_PENDING_PUBLISH = "pending_publish"
+WORKFLOW_STATUSES = (STATUS_DRAFT, STATUS_PENDING_REVIEW, STATUS_PENDING_PUBLISH)
+
+# A FileChange whose expected_id is NEW_FILE must not exist yet on the branch.
+NEW_FILE = ""
+
+
+@dataclass(frozen=True)
+class BackendSettings:
+    """What an adapter needs from the site config's `backend` section (plus app-side choices).
+
+    Built by the workspace from the loaded config, so backends never import `content` or `config`.
+    `branch` is None when the config sets none: the adapter then asks the host for its default branch.
+    """
+
+    name: str
+    repo: str = ""
+    branch: str | None = None
+    api_root: str | None = None
+    base_url: str | None = None
+    auth_endpoint: str | None = None
+    site_domain: str | None = None
+    squash_merges: bool = False
+    cms_label_prefix: str | None = None
+    preview_context: str | None = None
+    use_graphql: bool = False
+    open_authoring: bool = False
+    identity_url: str | None = None
+    gateway_url: str | None = None
+    proxy_url: str | None = None
+    local_path: str | None = None  # `local`: the site's working copy
+    options: dict[str, Any] = field(default_factory=dict)  # anything else of `backend.*`, host-specific
+
+    @property
+    def label_prefix(self) -> str:
+        """`cms_label_prefix`, or Decap's `decap-cms/` when empty or unset."""
+        return self.cms_label_prefix or "decap-cms/"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A token and what is known of its life. Never logged, never written to plain files."""
+
+    token: str
+    refresh_token: str | None = None
+    expires_at: float | None = None  # seconds since the epoch
+    token_type: str = "bearer"
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is logged in, and whether they may push to the repository."""
+
+    login: str
+    name: str = ""
+    email: str = ""
+    avatar_url: str = ""
+    can_write: bool = True
+
+
+@dataclass(frozen=True)
+class RepoFile:
+    """A file in a listing: its path, blob id (git SHA-1 where the host has one) and size in bytes."""
+
+    path: str
+    id: str
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The files under a folder on a branch, and the branch head they were listed at."""
+
+    head: str
+    files: tuple[RepoFile, ...]
+
+
+@dataclass(frozen=True)
+class FileMeta:
+    """Last author and date (ISO 8601) of a file; fetched lazily, for the open entry only."""
+
+    author: str
+    updated_on: str
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One change in an atomic commit.
+
+    - write: `data` at `path` (create or update);
+    - delete: `delete=True`;
+    - move: `previous_path` set, `data` the new content (or None to keep it as it was).
+    `expected_id` is the blob id the edit started from: NEW_FILE means "must not exist yet",
+    None means "do not check". A mismatch raises ConflictError with the other side's content.
+    """
+
+    path: str
+    data: bytes | None = None
+    delete: bool = False
+    previous_path: str | None = None
+    expected_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    """A commit made on `branch`: its id, and the new blob id of every written path."""
+
+    commit: str
+    branch: str
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Diff:
+    """A file changed on an unpublished entry's branch compared with the published branch."""
+
+    path: str
+    id: str
+    new_file: bool
+
+
+@dataclass(frozen=True)
+class UnpublishedEntry:
+    """An entry under editorial workflow: its branch, status and changed files."""
+
+    collection: str
+    slug: str
+    status: str
+    branch: str
+    head: str
+    diffs: tuple[Diff, ...]
+    updated_at: str = ""
+    author: str = ""
+    pr_number: int | None = None
+
+    @property
+    def content_key(self) -> str:
+        """Decap's `<collection>/<slug>`."""
+        return f"{self.collection}/{self.slug}"
+
+
+@dataclass(frozen=True)
+class DeployPreview:
+    """A deploy preview URL taken from a commit status; `ready` when the status is success."""
+
+    url: str
+    ready: bool
+
+
+class Backend(abc.ABC):
+    """A Git host adapter. One instance talks to one repository as one user."""
+
+    name: ClassVar[str]
+    # False for hosts whose files carry no git history (Decap's `isGitBackend`).
+    is_git: ClassVar[bool] = True
+    supports_workflow: ClassVar[bool] = True
+
+    settings: BackendSettings
+
+    # --- who am I, what is there -----------------------------------------------------------------
+
+    @abc.abstractmethod
+    def current_user(self) -> User:
+        """Validate the login and push permission; AuthError when invalid or read-only."""
+
+    @abc.abstractmethod
+    def default_branch(self) -> str:
+        """The branch the site publishes from: `settings.branch`, else the host's default branch."""
+
+    @abc.abstractmethod
+    def head(self, branch: str | None = None) -> str:
+        """The commit id at the head of `branch` (default: the site's branch)."""
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def list_files(
+        self, folder: str, *, extension: str | None = None, depth: int | None = None, branch: str | None = None
+    ) -> Listing:
+        """Files under `folder` (no trailing slash; "" is the root), in as few requests as the host allows.
+
+        `extension` (without dot) filters by name ending; `depth` 1 means direct children only, None any depth.
+        A folder that does not exist lists as empty.
+        """
+
+    @abc.abstractmethod
+    def read_files(self, files: Sequence[RepoFile], *, branch: str | None = None) -> dict[str, bytes]:
+        """Contents of many files at once, keyed by path (batched where the host allows)."""
+
+    @abc.abstractmethod
+    def read_file(self, path: str, *, branch: str | None = None) -> tuple[bytes, str]:
+        """One file's content and blob id; NotFoundError when absent."""
+
+    @abc.abstractmethod
+    def file_meta(self, path: str, *, branch: str | None = None) -> FileMeta | None:
+        """Last author/date of `path`; None where the host keeps no history."""
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def commit(
+        self,
+        changes: Sequence[FileChange],
+        message: str,
+        *,
+        branch: str | None = None,
+        expected_head: str | None = None,
+    ) -> CommitResult:
+        """One atomic commit of all `changes`, or nothing at all.
+
+        Raises ConflictError (carrying the other side) when a change's `expected_id` does not match the
+        branch; `expected_head` lets an adapter skip per-file checks when the branch has not moved.
+        """
+
+    # --- editorial workflow ----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def list_unpublished(self) -> list[UnpublishedEntry]:
+        """Entries under editorial workflow: open `cms/` branches/PRs targeting the site's branch."""
+
+    @abc.abstractmethod
+    def read_unpublished(self, collection: str, slug: str) -> UnpublishedEntry:
+        """One unpublished entry; NotFoundError when the entry is not under editorial workflow."""
+
+    @abc.abstractmethod
+    def save_unpublished(
+        self,
+        collection: str,
+        slug: str,
+        changes: Sequence[FileChange],
+        message: str,
+        *,
+        status: str | None = None,
+    ) -> CommitResult:
+        """Commit to the entry's branch `cms/<collection>/<slug>`, creating branch + PR with `status`
+        (default draft) on first save, as Decap does (title = message, Decap's PR body, labels)."""
+
+    @abc.abstractmethod
+    def set_status(self, collection: str, slug: str, status: str) -> None:
+        """Change an unpublished entry's workflow status."""
+
+    @abc.abstractmethod
+    def publish(self, collection: str, slug: str) -> CommitResult:
+        """Merge the entry's branch into the site's branch (honouring squash_merges) and remove the branch."""
+
+    @abc.abstractmethod
+    def delete_unpublished(self, collection: str, slug: str) -> None:
+        """Close the PR and delete the entry's branch; the published branch is untouched."""
+
+    def deploy_preview(self, collection: str, slug: str) -> DeployPreview | None:
+        """A deploy preview of the entry's branch from commit statuses (`preview_context` first)."""
+        return None
+
+    def close(self) -> None:
+        """Release connections."""

@@ -1,0 +1,1 @@
+"""Reading and validating a site's config.yml into typed objects."""

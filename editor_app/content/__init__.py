@@ -1,0 +1,1 @@
+"""Site content: entries, formats, slugs, summaries and widget value rules (Qt-free, network-free)."""

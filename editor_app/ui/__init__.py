@@ -1,0 +1,1 @@
+"""Qt widgets, dialogs, the embedded browser and the background-task runner."""
