@@ -1,0 +1,658 @@
+"""`test-repo`: the sandbox, an in-memory repository seeded from the sample site in `resources/sandbox/`.
+
+Unlike Decap's test-repo, edits survive a restart: when a `state_dir` is given, the state (the files of
+every branch, workflow entries and their statuses) is written there after each change, atomically
+(temp file + rename); blobs are stored content-addressed under `state_dir/blobs/`. `reset()` puts the
+sample site back.
+
+Seed layout (`seed_dir`, by default `resources/sandbox/`):
+- `config.yml`: the sample site's Decap config (not part of the repository, like Decap's dev-test);
+- `repo/`: the files of the site's branch;
+- `unpublished/entries.json` + `unpublished/files/`: workflow entries present at first start, as
+  `[{"collection", "slug", "status", "title", "files": [<repo path>, ...]}]`, each file's content
+  at `unpublished/files/<repo path>`.
+
+Ids are real git ids: blobs `sha1(b"blob <n>\\0" + data)`, trees and commits built as git builds them,
+so a listing's ids look like any git host's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from editor_app.backends import workflow
+from editor_app.backends.base import (
+    NEW_FILE,
+    STATUS_DRAFT,
+    Backend,
+    BackendSettings,
+    CommitResult,
+    Diff,
+    FileChange,
+    FileMeta,
+    Listing,
+    RepoFile,
+    UnpublishedEntry,
+    User,
+)
+from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
+from editor_app.paths import AppDirs, resources_dir
+
+STATE_FORMAT = 1
+STATE_FILE = "state.json"
+DEFAULT_BRANCH = "main"
+SANDBOX_USER = User(login="sandbox", name="Sandbox Editor", email="sandbox@example.org")
+IGNORED_SEED_NAMES = {".DS_Store", "Thumbs.db"}
+
+
+def git_blob_id(data: bytes) -> str:
+    """The git blob SHA-1 of `data`, as every git host reports it."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def git_tree_id(files: Mapping[str, str]) -> str:
+    """The git tree SHA-1 of a flat `{path: blob id}` mapping (regular files, mode 100644)."""
+    root: dict[str, Any] = {}
+    for path, blob in files.items():
+        node = root
+        *dirs, name = path.split("/")
+        for part in dirs:
+            node = node.setdefault(part, {})
+        node[name] = blob
+    return _tree_id(root)
+
+
+def _tree_id(node: dict[str, Any]) -> str:
+    # git sorts tree entries by name, comparing a sub-tree's name as if it ended with "/".
+    entries = sorted(node.items(), key=lambda item: item[0] + ("/" if isinstance(item[1], dict) else ""))
+    body = b""
+    for name, value in entries:
+        if isinstance(value, dict):
+            body += b"40000 " + name.encode() + b"\0" + bytes.fromhex(_tree_id(value))
+        else:
+            body += b"100644 " + name.encode() + b"\0" + bytes.fromhex(value)
+    return hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest()
+
+
+def git_commit_id(tree: str, parents: Sequence[str], author: User, when: int, message: str) -> str:
+    """The git commit SHA-1 of a commit with these parts (author = committer, UTC)."""
+    who = f"{author.name or author.login} <{author.email}> {when} +0000"
+    lines = [f"tree {tree}", *(f"parent {p}" for p in parents), f"author {who}", f"committer {who}", "", message]
+    body = "\n".join(lines).encode()
+    if not body.endswith(b"\n"):
+        body += b"\n"
+    return hashlib.sha1(b"commit %d\0" % len(body) + body).hexdigest()
+
+
+def check_repo_path(path: str) -> str:
+    """Return `path` when it is a clean relative repository path, else raise ContentError."""
+    parts = path.split("/")
+    if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in path:
+        raise ContentError("not a clean repository path (relative, '/'-separated, no '.' or '..')", path=path)
+    return path
+
+
+def filter_listing(
+    files: Mapping[str, str], folder: str, extension: str | None, depth: int | None
+) -> list[str]:
+    """Paths of `files` under `folder`, ending with `.extension`, at most `depth` levels down; sorted."""
+    prefix = folder.strip("/") + "/" if folder.strip("/") else ""
+    suffix = None if not extension else (extension if extension.startswith(".") else "." + extension)
+    found = []
+    for path in files:
+        if not path.startswith(prefix):
+            continue
+        rest = path[len(prefix) :]
+        if depth is not None and rest.count("/") >= depth:
+            continue
+        if suffix and not path.endswith(suffix):
+            continue
+        found.append(path)
+    return sorted(found)
+
+
+@dataclass
+class _Branch:
+    head: str
+    files: dict[str, str]  # path -> blob id
+
+
+@dataclass
+class _Entry:
+    collection: str
+    slug: str
+    status: str
+    title: str
+    base: dict[str, str]  # the site branch's files when the entry branched off (merge base)
+    updated_at: str
+    author: str = ""
+
+    @property
+    def branch(self) -> str:
+        return workflow.branch_name(self.collection, self.slug)
+
+
+@dataclass
+class _State:
+    branches: dict[str, _Branch] = field(default_factory=dict)
+    entries: dict[str, _Entry] = field(default_factory=dict)  # content key -> entry
+
+
+def _now_iso(when: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
+
+
+class TestRepoBackend(Backend):
+    """The sandbox: an in-memory repository with the whole interface, editorial workflow included.
+
+    `TestRepoBackend(settings, seed_dir=..., state_dir=...)`: `seed_dir` holds the sample site (see the
+    module doc), `state_dir` where edits are kept across restarts (None: nothing is persisted).
+    `TestRepoBackend.for_app(settings, dirs)` is the app's usual construction.
+    """
+
+    __test__ = False  # not a pytest test class despite its name
+
+    name = "test-repo"
+    is_git = False
+
+    def __init__(
+        self,
+        settings: BackendSettings,
+        *,
+        seed_dir: Path | None = None,
+        state_dir: Path | None = None,
+        user: User = SANDBOX_USER,
+        clock: Any = time.time,
+    ) -> None:
+        self.settings = settings
+        self.seed_dir = Path(seed_dir) if seed_dir is not None else sample_site_dir()
+        self.state_dir = Path(state_dir) if state_dir is not None else None
+        self._user = user
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._blobs: dict[str, bytes] = {}
+        self._state = _State()
+        if self.state_dir is not None and (self.state_dir / STATE_FILE).exists():
+            self._load()
+        else:
+            self._seed()
+            self._save()
+
+    @classmethod
+    def for_app(cls, settings: BackendSettings, dirs: AppDirs, *, seed_dir: Path | None = None) -> TestRepoBackend:
+        """The sandbox as the app runs it: sample site from resources, edits kept in the data dir."""
+        return cls(settings, seed_dir=seed_dir, state_dir=dirs.data / "sandbox")
+
+    @property
+    def config_path(self) -> Path:
+        """The sample site's config.yml."""
+        return self.seed_dir / "config.yml"
+
+    # --- who am I, what is there -----------------------------------------------------------------
+
+    def current_user(self) -> User:
+        """The sandbox user; always allowed to write."""
+        return self._user
+
+    def default_branch(self) -> str:
+        """`settings.branch`, else `main`."""
+        return self.settings.branch or DEFAULT_BRANCH
+
+    def head(self, branch: str | None = None) -> str:
+        """The commit id at the head of `branch`."""
+        with self._lock:
+            return self._branch(branch).head
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def list_files(
+        self, folder: str, *, extension: str | None = None, depth: int | None = None, branch: str | None = None
+    ) -> Listing:
+        """Files under `folder` with their blob ids and sizes."""
+        with self._lock:
+            state = self._branch(branch)
+            paths = filter_listing(state.files, folder, extension, depth)
+            files = tuple(
+                RepoFile(path=p, id=state.files[p], size=len(self._blobs[state.files[p]])) for p in paths
+            )
+            return Listing(head=state.head, files=files)
+
+    def read_files(self, files: Sequence[RepoFile], *, branch: str | None = None) -> dict[str, bytes]:
+        """Contents of the files that exist on `branch`; missing ones are left out."""
+        with self._lock:
+            state = self._branch(branch)
+            return {f.path: self._blobs[state.files[f.path]] for f in files if f.path in state.files}
+
+    def read_file(self, path: str, *, branch: str | None = None) -> tuple[bytes, str]:
+        """One file's content and blob id."""
+        with self._lock:
+            name = branch or self.default_branch()
+            state = self._branch(name)
+            blob = state.files.get(path)
+            if blob is None:
+                raise NotFoundError(f"{path}: no such file on branch '{name}' of the sandbox")
+            return self._blobs[blob], blob
+
+    def file_meta(self, path: str, *, branch: str | None = None) -> FileMeta | None:
+        """None: like Decap's test-repo, the sandbox keeps no per-file history."""
+        return None
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def commit(
+        self,
+        changes: Sequence[FileChange],
+        message: str,
+        *,
+        branch: str | None = None,
+        expected_head: str | None = None,
+    ) -> CommitResult:
+        """Apply all `changes` as one commit, or raise and change nothing."""
+        name = branch or self.default_branch()
+        with self._lock:
+            result = self._commit(name, changes, message)
+            self._save()
+            return result
+
+    def _commit(self, name: str, changes: Sequence[FileChange], message: str) -> CommitResult:
+        state = self._branch(name)
+        files, new_blobs, ids = apply_changes(state.files, changes, self._blobs, where=f"branch '{name}'", head=state.head)
+        self._blobs.update(new_blobs)
+        self._advance(name, files, message, [state.head])
+        return CommitResult(commit=self._state.branches[name].head, branch=name, ids=ids)
+
+    def _advance(self, name: str, files: dict[str, str], message: str, parents: list[str]) -> str:
+        when = int(self._clock())
+        head = git_commit_id(git_tree_id(files), [p for p in parents if p], self._user, when, message)
+        self._state.branches[name] = _Branch(head=head, files=files)
+        return head
+
+    # --- editorial workflow ----------------------------------------------------------------------
+
+    def list_unpublished(self) -> list[UnpublishedEntry]:
+        """Every workflow entry, in content-key order."""
+        with self._lock:
+            return [self._unpublished(entry) for _, entry in sorted(self._state.entries.items())]
+
+    def read_unpublished(self, collection: str, slug: str) -> UnpublishedEntry:
+        """One workflow entry with its diffs against the site's branch."""
+        with self._lock:
+            return self._unpublished(self._entry(collection, slug))
+
+    def save_unpublished(
+        self,
+        collection: str,
+        slug: str,
+        changes: Sequence[FileChange],
+        message: str,
+        *,
+        status: str | None = None,
+    ) -> CommitResult:
+        """Commit to `cms/<collection>/<slug>`, creating the branch (status `draft` by default) first."""
+        key = workflow.content_key(collection, slug)
+        branch = workflow.branch_name(collection, slug)
+        workflow.check_status(status or STATUS_DRAFT)
+        with self._lock:
+            entry = self._state.entries.get(key)
+            created = entry is None
+            if created:
+                blocking = workflow.find_conflicting_branch(branch, self._state.branches)
+                if blocking:
+                    raise ConflictError(workflow.conflicting_branch_message(branch, blocking))
+                site = self._branch(None)
+                self._state.branches[branch] = _Branch(head=site.head, files=dict(site.files))
+            try:
+                result = self._commit(branch, changes, message)
+            except EditorError:
+                if created:
+                    del self._state.branches[branch]
+                raise
+            when = self._clock()
+            if created:
+                self._state.entries[key] = _Entry(
+                    collection=collection,
+                    slug=slug,
+                    status=status or STATUS_DRAFT,
+                    title=message,
+                    base=dict(self._branch(None).files),
+                    updated_at=_now_iso(when),
+                    author=self._user.login,
+                )
+            else:
+                assert entry is not None
+                entry.updated_at = _now_iso(when)
+                if status:
+                    entry.status = workflow.check_status(status)
+            self._save()
+            return result
+
+    def set_status(self, collection: str, slug: str, status: str) -> None:
+        """Change the entry's status."""
+        workflow.check_status(status)
+        with self._lock:
+            entry = self._entry(collection, slug)
+            entry.status = status
+            entry.updated_at = _now_iso(self._clock())
+            self._save()
+
+    def publish(self, collection: str, slug: str) -> CommitResult:
+        """Merge the entry's changes into the site's branch (three-way) and remove the entry."""
+        with self._lock:
+            entry = self._entry(collection, slug)
+            site_name = self.default_branch()
+            site = self._branch(site_name)
+            ours = self._branch(entry.branch)
+            merged, ids = three_way_merge(entry.base, ours.files, site.files, self._blobs, site.head)
+            if self.settings.squash_merges:
+                head = self._advance(site_name, merged, entry.title, [site.head])
+            else:
+                head = self._advance(site_name, merged, workflow.MERGE_COMMIT_MESSAGE, [site.head, ours.head])
+            del self._state.branches[entry.branch]
+            del self._state.entries[workflow.content_key(collection, slug)]
+            self._save()
+            return CommitResult(commit=head, branch=site_name, ids=ids)
+
+    def delete_unpublished(self, collection: str, slug: str) -> None:
+        """Drop the entry and its branch; the site's branch is untouched."""
+        with self._lock:
+            entry = self._entry(collection, slug)
+            self._state.branches.pop(entry.branch, None)
+            del self._state.entries[workflow.content_key(collection, slug)]
+            self._save()
+
+    def _entry(self, collection: str, slug: str) -> _Entry:
+        entry = self._state.entries.get(workflow.content_key(collection, slug))
+        if entry is None:
+            raise NotFoundError(f"{workflow.content_key(collection, slug)}: content is not under editorial workflow")
+        return entry
+
+    def _unpublished(self, entry: _Entry) -> UnpublishedEntry:
+        files = self._branch(entry.branch).files
+        diffs = tuple(
+            Diff(path=path, id=blob, new_file=path not in entry.base)
+            for path, blob in sorted(files.items())
+            if entry.base.get(path) != blob
+        )
+        return UnpublishedEntry(
+            collection=entry.collection,
+            slug=entry.slug,
+            status=entry.status,
+            branch=entry.branch,
+            head=self._branch(entry.branch).head,
+            diffs=diffs,
+            updated_at=entry.updated_at,
+            author=entry.author,
+        )
+
+    # --- sandbox state ---------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Put the sample site back: every edit and workflow entry made since is dropped."""
+        with self._lock:
+            self._blobs = {}
+            self._state = _State()
+            self._seed()
+            if self.state_dir is not None:
+                blobs_dir = self.state_dir / "blobs"
+                if blobs_dir.exists():
+                    for path in sorted(blobs_dir.rglob("*"), reverse=True):
+                        path.unlink() if path.is_file() else path.rmdir()
+            self._save()
+
+    def _branch(self, name: str | None) -> _Branch:
+        name = name or self.default_branch()
+        state = self._state.branches.get(name)
+        if state is None:
+            raise NotFoundError(f"branch '{name}' does not exist in the sandbox")
+        return state
+
+    def _seed(self) -> None:
+        repo = self.seed_dir / "repo"
+        if not repo.is_dir():
+            raise NotFoundError(f"{repo}: the sandbox's sample site is missing")
+        files: dict[str, str] = {}
+        for path in sorted(repo.rglob("*")):
+            if path.is_file() and path.name not in IGNORED_SEED_NAMES:
+                files[path.relative_to(repo).as_posix()] = self._store(path.read_bytes())
+        site = self.default_branch()
+        self._advance(site, files, "Sample site", [])
+        index = self.seed_dir / "unpublished" / "entries.json"
+        if not index.exists():
+            return
+        try:
+            seeds = json.loads(index.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ContentError(f"invalid JSON: {exc}", path=str(index)) from exc
+        for seed in seeds:
+            collection, slug = seed["collection"], seed["slug"]
+            branch = workflow.branch_name(collection, slug)
+            branch_files = dict(files)
+            for path in seed["files"]:
+                branch_files[path] = self._store((self.seed_dir / "unpublished" / "files" / path).read_bytes())
+            self._advance(branch, branch_files, seed["title"], [self._state.branches[site].head])
+            self._state.entries[workflow.content_key(collection, slug)] = _Entry(
+                collection=collection,
+                slug=slug,
+                status=workflow.check_status(seed.get("status", STATUS_DRAFT)),
+                title=seed["title"],
+                base=dict(files),
+                updated_at=seed.get("updated_at") or _now_iso(self._clock()),
+                author=seed.get("author", ""),
+            )
+
+    def _store(self, data: bytes) -> str:
+        blob = git_blob_id(data)
+        self._blobs[blob] = data
+        return blob
+
+    def _save(self) -> None:
+        if self.state_dir is None:
+            return
+        blobs_dir = self.state_dir / "blobs"
+        for blob, data in self._blobs.items():
+            target = blobs_dir / blob[:2] / blob[2:]
+            if not target.exists():
+                _write_atomically(target, data)
+        document = {
+            "format": STATE_FORMAT,
+            "branches": {n: {"head": b.head, "files": b.files} for n, b in sorted(self._state.branches.items())},
+            "entries": {
+                k: {
+                    "collection": e.collection,
+                    "slug": e.slug,
+                    "status": e.status,
+                    "title": e.title,
+                    "base": e.base,
+                    "updated_at": e.updated_at,
+                    "author": e.author,
+                }
+                for k, e in sorted(self._state.entries.items())
+            },
+        }
+        _write_atomically(self.state_dir / STATE_FILE, json.dumps(document, indent=1).encode("utf-8"))
+
+    def _load(self) -> None:
+        assert self.state_dir is not None
+        path = self.state_dir / STATE_FILE
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            if document.get("format") != STATE_FORMAT:
+                raise ContentError(f"unknown sandbox state format {document.get('format')!r}", path=str(path))
+            branches = {n: _Branch(head=b["head"], files=dict(b["files"])) for n, b in document["branches"].items()}
+            entries = {k: _Entry(**e) for k, e in document["entries"].items()}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ContentError(f"the sandbox state is damaged ({exc}); reset the sandbox", path=str(path)) from exc
+        blobs: dict[str, bytes] = {}
+        for state in [*branches.values()]:
+            for blob in state.files.values():
+                if blob not in blobs:
+                    blobs[blob] = self._read_blob(blob)
+        for entry in entries.values():
+            for blob in entry.base.values():
+                if blob not in blobs:
+                    blobs[blob] = self._read_blob(blob)
+        self._blobs = blobs
+        self._state = _State(branches=branches, entries=entries)
+        if self.default_branch() not in branches:
+            # The config now names another branch: start it from the sample site.
+            self._seed_branch_only()
+
+    def _seed_branch_only(self) -> None:
+        kept = self._state
+        self._state = _State()
+        self._seed()
+        kept.branches[self.default_branch()] = self._state.branches[self.default_branch()]
+        self._state = kept
+
+    def _read_blob(self, blob: str) -> bytes:
+        assert self.state_dir is not None
+        path = self.state_dir / "blobs" / blob[:2] / blob[2:]
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ContentError(f"the sandbox state misses blob {blob}; reset the sandbox", path=str(path)) from exc
+        if git_blob_id(data) != blob:
+            raise ContentError(f"the sandbox blob {blob} is damaged; reset the sandbox", path=str(path))
+        return data
+
+
+def sample_site_dir() -> Path:
+    """The bundled sample site (`resources/sandbox/`)."""
+    return resources_dir() / "sandbox"
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def apply_changes(
+    files: Mapping[str, str],
+    changes: Sequence[FileChange],
+    blobs: Mapping[str, bytes],
+    *,
+    where: str,
+    head: str | None = None,
+) -> tuple[dict[str, str], dict[str, bytes], dict[str, str]]:
+    """Check every change against `files`, then apply them all.
+
+    Returns (new files, new blobs, written path -> blob id). Raises ConflictError when an expected id
+    does not match, NotFoundError when a deleted or moved file is missing, ContentError for a malformed
+    change; nothing is changed then.
+    """
+    if not changes:
+        raise ContentError(f"nothing to commit on {where}")
+    targets: set[str] = set()
+    for change in changes:
+        check_repo_path(change.path)
+        if change.previous_path is not None:
+            check_repo_path(change.previous_path)
+        if change.path in targets:
+            raise ContentError(f"changed twice in one commit on {where}", path=change.path)
+        targets.add(change.path)
+        if not change.delete and change.previous_path is None and change.data is None:
+            raise ContentError("a write without content", path=change.path)
+    for change in changes:
+        source = change.previous_path or change.path
+        current = files.get(source)
+        if change.expected_id is not None:
+            if change.expected_id == NEW_FILE and current is not None:
+                raise ConflictError(
+                    f"{source}: a file already exists there on {where}",
+                    path=source,
+                    theirs=blobs[current],
+                    theirs_id=current,
+                    head=head,
+                )
+            if change.expected_id != NEW_FILE and current != change.expected_id:
+                gone = current is None
+                raise ConflictError(
+                    f"{source}: {'deleted' if gone else 'changed'} on {where} since the edit started",
+                    path=source,
+                    theirs=None if gone else blobs[current],
+                    theirs_id=current,
+                    head=head,
+                )
+        if (change.delete or change.previous_path is not None) and current is None:
+            raise NotFoundError(f"{source}: no such file on {where}")
+        if change.previous_path is not None and change.previous_path != change.path:
+            existing = files.get(change.path)
+            moved_away = any(c.previous_path == change.path or (c.delete and c.path == change.path) for c in changes)
+            if existing is not None and not moved_away:
+                raise ConflictError(
+                    f"{change.path}: cannot move {change.previous_path} there, a file already exists on {where}",
+                    path=change.path,
+                    theirs=blobs[existing],
+                    theirs_id=existing,
+                    head=head,
+                )
+    result = dict(files)
+    new_blobs: dict[str, bytes] = {}
+    ids: dict[str, str] = {}
+    for change in changes:
+        if change.previous_path is not None and change.previous_path != change.path:
+            blob = result.pop(change.previous_path, None) or files[change.previous_path]
+            if change.data is None:
+                result[change.path] = blob
+                ids[change.path] = blob
+                continue
+    for change in changes:
+        if change.delete:
+            result.pop(change.path, None)
+        elif change.data is not None:
+            blob = git_blob_id(change.data)
+            new_blobs[blob] = change.data
+            result[change.path] = blob
+            ids[change.path] = blob
+    return result, new_blobs, ids
+
+
+def three_way_merge(
+    base: Mapping[str, str],
+    ours: Mapping[str, str],
+    theirs: Mapping[str, str],
+    blobs: Mapping[str, bytes],
+    theirs_head: str,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Apply the changes `base` -> `ours` onto `theirs` (the site branch); ConflictError when both changed a path.
+
+    Returns (merged files, path -> blob id of every path the merge wrote).
+    """
+    merged = dict(theirs)
+    ids: dict[str, str] = {}
+    for path in sorted(set(base) | set(ours)):
+        before, after, now = base.get(path), ours.get(path), theirs.get(path)
+        if before == after or after == now:
+            continue
+        if now != before:
+            raise ConflictError(
+                f"{path}: changed on the published branch and in the unpublished entry; cannot publish",
+                path=path,
+                theirs=None if now is None else blobs[now],
+                theirs_id=now,
+                head=theirs_head,
+            )
+        if after is None:
+            merged.pop(path, None)
+        else:
+            merged[path] = after
+            ids[path] = after
+    return merged, ids
