@@ -44,6 +44,7 @@ from editor_app.backends.base import (
     UnpublishedEntry,
     User,
 )
+from editor_app.backends.workflow import apply_changes, filter_listing, git_blob_id, three_way_merge
 from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
 from editor_app.paths import AppDirs, resources_dir
 
@@ -52,11 +53,6 @@ STATE_FILE = "state.json"
 DEFAULT_BRANCH = "main"
 SANDBOX_USER = User(login="sandbox", name="Sandbox Editor", email="sandbox@example.org")
 IGNORED_SEED_NAMES = {".DS_Store", "Thumbs.db"}
-
-
-def git_blob_id(data: bytes) -> str:
-    """The git blob SHA-1 of `data`, as every git host reports it."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def git_tree_id(files: Mapping[str, str]) -> str:
@@ -91,33 +87,6 @@ def git_commit_id(tree: str, parents: Sequence[str], author: User, when: int, me
     if not body.endswith(b"\n"):
         body += b"\n"
     return hashlib.sha1(b"commit %d\0" % len(body) + body).hexdigest()
-
-
-def check_repo_path(path: str) -> str:
-    """Return `path` when it is a clean relative repository path, else raise ContentError."""
-    parts = path.split("/")
-    if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in path:
-        raise ContentError("not a clean repository path (relative, '/'-separated, no '.' or '..')", path=path)
-    return path
-
-
-def filter_listing(
-    files: Mapping[str, str], folder: str, extension: str | None, depth: int | None
-) -> list[str]:
-    """Paths of `files` under `folder`, ending with `.extension`, at most `depth` levels down; sorted."""
-    prefix = folder.strip("/") + "/" if folder.strip("/") else ""
-    suffix = None if not extension else (extension if extension.startswith(".") else "." + extension)
-    found = []
-    for path in files:
-        if not path.startswith(prefix):
-            continue
-        rest = path[len(prefix) :]
-        if depth is not None and rest.count("/") >= depth:
-            continue
-        if suffix and not path.endswith(suffix):
-            continue
-        found.append(path)
-    return sorted(found)
 
 
 @dataclass
@@ -542,117 +511,3 @@ def _write_atomically(target: Path, data: bytes) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-
-
-def apply_changes(
-    files: Mapping[str, str],
-    changes: Sequence[FileChange],
-    blobs: Mapping[str, bytes],
-    *,
-    where: str,
-    head: str | None = None,
-) -> tuple[dict[str, str], dict[str, bytes], dict[str, str]]:
-    """Check every change against `files`, then apply them all.
-
-    Returns (new files, new blobs, written path -> blob id). Raises ConflictError when an expected id
-    does not match, NotFoundError when a deleted or moved file is missing, ContentError for a malformed
-    change; nothing is changed then.
-    """
-    if not changes:
-        raise ContentError(f"nothing to commit on {where}")
-    targets: set[str] = set()
-    for change in changes:
-        check_repo_path(change.path)
-        if change.previous_path is not None:
-            check_repo_path(change.previous_path)
-        if change.path in targets:
-            raise ContentError(f"changed twice in one commit on {where}", path=change.path)
-        targets.add(change.path)
-        if not change.delete and change.previous_path is None and change.data is None:
-            raise ContentError("a write without content", path=change.path)
-    for change in changes:
-        source = change.previous_path or change.path
-        current = files.get(source)
-        if change.expected_id is not None:
-            if change.expected_id == NEW_FILE and current is not None:
-                raise ConflictError(
-                    f"{source}: a file already exists there on {where}",
-                    path=source,
-                    theirs=blobs[current],
-                    theirs_id=current,
-                    head=head,
-                )
-            if change.expected_id != NEW_FILE and current != change.expected_id:
-                gone = current is None
-                raise ConflictError(
-                    f"{source}: {'deleted' if gone else 'changed'} on {where} since the edit started",
-                    path=source,
-                    theirs=None if gone else blobs[current],
-                    theirs_id=current,
-                    head=head,
-                )
-        if (change.delete or change.previous_path is not None) and current is None:
-            raise NotFoundError(f"{source}: no such file on {where}")
-        if change.previous_path is not None and change.previous_path != change.path:
-            existing = files.get(change.path)
-            moved_away = any(c.previous_path == change.path or (c.delete and c.path == change.path) for c in changes)
-            if existing is not None and not moved_away:
-                raise ConflictError(
-                    f"{change.path}: cannot move {change.previous_path} there, a file already exists on {where}",
-                    path=change.path,
-                    theirs=blobs[existing],
-                    theirs_id=existing,
-                    head=head,
-                )
-    result = dict(files)
-    new_blobs: dict[str, bytes] = {}
-    ids: dict[str, str] = {}
-    for change in changes:
-        if change.previous_path is not None and change.previous_path != change.path:
-            blob = result.pop(change.previous_path, None) or files[change.previous_path]
-            if change.data is None:
-                result[change.path] = blob
-                ids[change.path] = blob
-                continue
-    for change in changes:
-        if change.delete:
-            result.pop(change.path, None)
-        elif change.data is not None:
-            blob = git_blob_id(change.data)
-            new_blobs[blob] = change.data
-            result[change.path] = blob
-            ids[change.path] = blob
-    return result, new_blobs, ids
-
-
-def three_way_merge(
-    base: Mapping[str, str],
-    ours: Mapping[str, str],
-    theirs: Mapping[str, str],
-    blobs: Mapping[str, bytes],
-    theirs_head: str,
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Apply the changes `base` -> `ours` onto `theirs` (the site branch); ConflictError when both changed a path.
-
-    Returns (merged files, path -> blob id of every path the merge wrote).
-    """
-    merged = dict(theirs)
-    ids: dict[str, str] = {}
-    for path in sorted(set(base) | set(ours)):
-        before, after, now = base.get(path), ours.get(path), theirs.get(path)
-        if before == after or after == now:
-            continue
-        if now != before:
-            raise ConflictError(
-                f"{path}: changed on the published branch and in the unpublished entry; cannot publish",
-                path=path,
-                theirs=None if now is None else blobs[now],
-                theirs_id=now,
-                head=theirs_head,
-            )
-        if after is None:
-            merged.pop(path, None)
-        else:
-            merged[path] = after
-            ids[path] = after
-    return merged, ids

@@ -1,0 +1,112 @@
+"""Adapters under the contract suite (`test_contract.py`), each over the same small repository.
+
+HOW TO ADD AN ADAPTER: write a factory and add it to ADAPTER_FACTORIES under the adapter's id.
+A factory is a context manager `factory(tmp_path, files) -> Backend`: it builds a fresh repository
+(on a fake host, in a temp git repo, ...) whose branch `main` holds exactly `files` (path -> bytes,
+committed as one commit), yields a backend over it with `main` as the site branch and the editorial
+workflow enabled, and tears everything down on exit. Every contract test then runs against it:
+
+    @contextmanager
+    def make_github(tmp_path, files):
+        with FakeGitHub.serving(files) as host:
+            yield GitHubBackend(BackendSettings(name="github", repo="o/r", branch="main"), ...)
+
+    ADAPTER_FACTORIES["github"] = make_github
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import pytest
+
+from editor_app.backends.base import Backend, BackendSettings
+from editor_app.backends.local import LocalBackend
+from editor_app.backends.test_repo import TestRepoBackend
+
+# A 1x1 PNG, with NUL and high bytes in it: binary media must round-trip byte for byte.
+PIXEL_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2a1bc8a0000000049454e44ae426082"
+)
+
+FIXTURE_FILES: dict[str, bytes] = {
+    "content/posts/first.md": b"---\ntitle: First post\n---\nHello from the garden.\n",
+    "content/posts/second.md": b"---\ntitle: Second post\n---\nTomatoes are ripe.\n",
+    "content/posts/2024/archived.md": b"---\ntitle: Archived\n---\nLast year.\n",
+    "content/posts/notes.txt": b"not an entry\n",
+    "content/pages/about.md": b"---\ntitle: About\n---\nWho we are.\n",
+    "data/settings.yml": b"title: Riverside\n",
+    "static/img/pixel.png": PIXEL_PNG,
+}
+
+Factory = Callable[[Path, Mapping[str, bytes]], AbstractContextManager[Backend]]
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in `cwd` and return its output; fails the test on error."""
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
+    return result.stdout
+
+
+def make_git_site(folder: Path, files: Mapping[str, bytes], *, user: tuple[str, str] | None = ("Ada Gardener", "ada@example.org")) -> Path:
+    """A git working copy on branch `main` holding `files` as one commit (author set locally)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    git(folder, "init", "-q", "-b", "main")
+    git(folder, "config", "user.name", "Seed Author")
+    git(folder, "config", "user.email", "seed@example.org")
+    for path, data in files.items():
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    git(folder, "add", "-A")
+    git(folder, "commit", "-q", "--no-gpg-sign", "-m", "Initial content")
+    if user is None:
+        git(folder, "config", "--unset", "user.name")
+        git(folder, "config", "--unset", "user.email")
+    else:
+        git(folder, "config", "user.name", user[0])
+        git(folder, "config", "user.email", user[1])
+    return folder
+
+
+@contextmanager
+def make_test_repo(tmp_path: Path, files: Mapping[str, bytes]) -> Iterator[Backend]:
+    """The sandbox seeded with `files`, its state kept in a temp dir."""
+    seed = tmp_path / "seed"
+    for path, data in files.items():
+        target = seed / "repo" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    backend = TestRepoBackend(
+        BackendSettings(name="test-repo", branch="main"), seed_dir=seed, state_dir=tmp_path / "state"
+    )
+    yield backend
+    backend.close()
+
+
+@contextmanager
+def make_local(tmp_path: Path, files: Mapping[str, bytes]) -> Iterator[Backend]:
+    """A local git working copy on `main` holding `files`."""
+    site = make_git_site(tmp_path / "site", files)
+    backend = LocalBackend(BackendSettings(name="local", local_path=str(site)))
+    yield backend
+    backend.close()
+
+
+ADAPTER_FACTORIES: dict[str, Factory] = {
+    "test-repo": make_test_repo,
+    "local": make_local,
+}
+
+
+@pytest.fixture(params=sorted(ADAPTER_FACTORIES))
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """Each registered adapter in turn, over a fresh repository holding FIXTURE_FILES on `main`."""
+    with ADAPTER_FACTORIES[request.param](tmp_path, FIXTURE_FILES) as adapter:
+        yield adapter
