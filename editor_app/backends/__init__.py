@@ -7,8 +7,10 @@ loaded by name, so PyInstaller needs no hidden imports. Adapters are added here 
 from __future__ import annotations
 
 from editor_app.backends.base import Backend
+from editor_app.backends.local import LocalBackend
 from editor_app.backends.test_repo import TestRepoBackend
 
 BACKENDS: dict[str, type[Backend]] = {
     "test-repo": TestRepoBackend,
+    "local": LocalBackend,
 }
