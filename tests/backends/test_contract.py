@@ -400,3 +400,15 @@ def test_workflow_operations_on_unknown_entries_are_not_found(backend: Backend, 
     }
     with pytest.raises(NotFoundError, match="posts/nope"):
         calls[operation]()
+
+
+def test_publish_refuses_when_both_sides_changed_the_same_file(backend: Backend) -> None:
+    path = "content/posts/first.md"
+    backend.save_unpublished("posts", "first", [FileChange(path, b"workflow edit\n")], "Update Post “first”")
+    backend.commit([FileChange(path, b"published edit\n")], "Meanwhile")
+    head = backend.head()
+    with pytest.raises(ConflictError, match=path):
+        backend.publish("posts", "first")
+    assert backend.head() == head
+    assert backend.read_file(path)[0] == b"published edit\n"
+    assert backend.read_unpublished("posts", "first").diffs

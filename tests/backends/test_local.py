@@ -1,0 +1,288 @@
+"""The `local` backend: a git working copy edited in place, one git commit per save."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from editor_app.backends import BACKENDS
+from editor_app.backends.base import NEW_FILE, STATUS_PENDING_REVIEW, BackendSettings, FileChange
+from editor_app.backends.local import CONFIG_LOCATIONS, LocalBackend, find_site_config
+from editor_app.backends.workflow import MERGE_COMMIT_MESSAGE, git_blob_id
+from editor_app.errors import AuthError, ConflictError, NotFoundError
+from tests.backends.conftest import FIXTURE_FILES, git, make_git_site
+
+POST = "content/posts/first.md"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return make_git_site(tmp_path / "site", FIXTURE_FILES)
+
+
+def local(site: Path, **settings: object) -> LocalBackend:
+    return LocalBackend(BackendSettings(name="local", local_path=str(site), **settings))  # type: ignore[arg-type]
+
+
+def commit_count(site: Path, ref: str = "HEAD") -> int:
+    return int(git(site, "rev-list", "--count", ref))
+
+
+def status(site: Path) -> str:
+    return git(site, "status", "--porcelain")
+
+
+@pytest.fixture(autouse=True)
+def no_global_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the repository's own config counts: the machine's ~/.gitconfig must not leak in."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_AUTHOR_NAME", raising=False)
+    monkeypatch.delenv("GIT_AUTHOR_EMAIL", raising=False)
+    monkeypatch.delenv("GIT_COMMITTER_NAME", raising=False)
+    monkeypatch.delenv("GIT_COMMITTER_EMAIL", raising=False)
+    monkeypatch.delenv("EMAIL", raising=False)
+
+
+# --- finding the site ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("location", ["static/admin/config.yml", "public/admin/config.yaml", "admin/config.yml"])
+def test_config_is_found_where_sites_keep_it(tmp_path: Path, location: str) -> None:
+    (tmp_path / location).parent.mkdir(parents=True)
+    (tmp_path / location).write_text("backend: {name: git-gateway}\n")
+    assert find_site_config(tmp_path) == tmp_path / location
+
+
+def test_an_explicit_config_path_wins(tmp_path: Path) -> None:
+    (tmp_path / "static/admin").mkdir(parents=True)
+    (tmp_path / "static/admin/config.yml").write_text("a: 1\n")
+    (tmp_path / "cms.yml").write_text("a: 2\n")
+    assert find_site_config(tmp_path, "cms.yml") == tmp_path / "cms.yml"
+    with pytest.raises(NotFoundError, match="missing.yml"):
+        find_site_config(tmp_path, "missing.yml")
+
+
+def test_a_missing_config_lists_where_it_looked(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError) as caught:
+        find_site_config(tmp_path)
+    message = str(caught.value)
+    assert str(tmp_path) in message
+    for location in CONFIG_LOCATIONS:
+        assert location in message
+
+
+def test_a_folder_that_is_not_a_git_working_copy_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="not a git working copy"):
+        local(tmp_path)
+
+
+def test_a_subfolder_of_the_working_copy_opens_the_whole_repository(site: Path) -> None:
+    backend = local(site / "content")
+    assert backend.root == site.resolve()
+    assert backend.read_file(POST)[0] == FIXTURE_FILES[POST]
+
+
+def test_the_registry_names_the_local_backend() -> None:
+    assert BACKENDS["local"] is LocalBackend
+
+
+# --- authorship ----------------------------------------------------------------------------------
+
+
+def test_commits_are_authored_by_git_configs_user(site: Path) -> None:
+    backend = local(site)
+    assert backend.current_user().name == "Ada Gardener"
+    backend.commit([FileChange(POST, b"edited\n")], "Update Post “first”")
+    assert git(site, "log", "-1", "--format=%an <%ae>|%cn|%s").strip() == (
+        "Ada Gardener <ada@example.org>|Ada Gardener|Update Post “first”"
+    )
+
+
+def test_an_author_from_the_settings_wins(site: Path) -> None:
+    backend = local(site, options={"author_name": "Bo Planter", "author_email": "bo@example.org"})
+    backend.commit([FileChange(POST, b"edited\n")], "Edit")
+    assert git(site, "log", "-1", "--format=%an <%ae>").strip() == "Bo Planter <bo@example.org>"
+
+
+def test_without_any_author_saving_explains_how_to_set_one(tmp_path: Path) -> None:
+    site = make_git_site(tmp_path / "anon", FIXTURE_FILES, user=None)
+    backend = local(site)
+    head = backend.head()
+    with pytest.raises(AuthError, match="user.name"):
+        backend.commit([FileChange(POST, b"edited\n")], "Edit")
+    assert backend.head() == head
+    assert (site / POST).read_bytes() == FIXTURE_FILES[POST]
+
+
+# --- committing ----------------------------------------------------------------------------------
+
+
+def test_a_save_is_one_git_commit_and_leaves_a_clean_working_tree(site: Path) -> None:
+    backend = local(site)
+    before = commit_count(site)
+    result = backend.commit(
+        [
+            FileChange(POST, b"edited\n", expected_id=git_blob_id(FIXTURE_FILES[POST])),
+            FileChange("content/posts/new/deep.md", b"new\n", expected_id=NEW_FILE),
+            FileChange("content/posts/notes.txt", delete=True),
+        ],
+        "Save",
+    )
+    assert commit_count(site) == before + 1
+    assert git(site, "rev-parse", "HEAD").strip() == result.commit
+    assert (site / POST).read_bytes() == b"edited\n"
+    assert (site / "content/posts/new/deep.md").read_bytes() == b"new\n"
+    assert not (site / "content/posts/notes.txt").exists()
+    assert status(site) == ""
+    assert git(site, "show", f"HEAD:{POST}") == "edited\n"
+
+
+def test_a_save_leaves_other_uncommitted_work_alone(site: Path) -> None:
+    (site / "content/posts/second.md").write_bytes(b"work in progress\n")
+    (site / "scratch.txt").write_bytes(b"untracked\n")
+    local(site).commit([FileChange(POST, b"edited\n")], "Save")
+    assert (site / "content/posts/second.md").read_bytes() == b"work in progress\n"
+    assert git(site, "show", "HEAD:content/posts/second.md").encode() == FIXTURE_FILES["content/posts/second.md"]
+    assert set(status(site).splitlines()) == {" M content/posts/second.md", "?? scratch.txt"}
+
+
+def test_a_save_refuses_to_overwrite_uncommitted_outside_edits(site: Path) -> None:
+    backend = local(site)
+    started_from = backend.read_file(POST)[1]
+    (site / POST).write_bytes(b"edited in another editor\n")
+    head = backend.head()
+    with pytest.raises(ConflictError, match="uncommitted changes made outside the app") as caught:
+        backend.commit([FileChange(POST, b"mine\n", expected_id=started_from)], "Save")
+    assert caught.value.theirs == b"edited in another editor\n"
+    assert backend.head() == head
+    assert (site / POST).read_bytes() == b"edited in another editor\n"
+
+
+def test_an_unchecked_save_also_refuses_over_outside_edits(site: Path) -> None:
+    (site / POST).write_bytes(b"edited in another editor\n")
+    with pytest.raises(ConflictError, match="outside the app"):
+        local(site).commit([FileChange(POST, b"mine\n")], "Save")
+
+
+def test_a_save_made_from_the_working_tree_content_may_commit_it(site: Path) -> None:
+    backend = local(site)
+    (site / POST).write_bytes(b"edited in another editor\n")
+    data, seen = backend.read_file(POST)
+    assert data == b"edited in another editor\n"
+    backend.commit([FileChange(POST, data + b"and in the app\n", expected_id=seen)], "Save")
+    assert git(site, "show", f"HEAD:{POST}") == "edited in another editor\nand in the app\n"
+    assert status(site) == ""
+
+
+def test_listing_shows_the_working_tree_minus_ignored_files(site: Path) -> None:
+    (site / ".gitignore").write_text("*.tmp\n")
+    (site / "content/posts/draft.md").write_bytes(b"made outside\n")
+    (site / "content/posts/swap.tmp").write_bytes(b"ignored\n")
+    (site / "content/posts/second.md").unlink()
+    listing = local(site).list_files("content/posts", extension=None, depth=1)
+    assert {f.path: f.id for f in listing.files} == {
+        "content/posts/draft.md": git_blob_id(b"made outside\n"),
+        "content/posts/first.md": git_blob_id(FIXTURE_FILES[POST]),
+        "content/posts/notes.txt": git_blob_id(FIXTURE_FILES["content/posts/notes.txt"]),
+    }
+
+
+def test_a_site_branch_that_is_not_checked_out_is_read_and_written_through_git(site: Path) -> None:
+    git(site, "checkout", "-q", "-b", "other")
+    (site / POST).write_bytes(b"dirty on other\n")
+    backend = local(site, branch="main")
+    backend.commit([FileChange(POST, b"main edit\n", expected_id=git_blob_id(FIXTURE_FILES[POST]))], "Save")
+    assert backend.read_file(POST)[0] == b"main edit\n"
+    assert git(site, "show", f"main:{POST}") == "main edit\n"
+    assert (site / POST).read_bytes() == b"dirty on other\n"
+    assert git(site, "rev-parse", "--abbrev-ref", "HEAD").strip() == "other"
+
+
+def test_file_meta_is_the_last_commit_touching_the_file(site: Path) -> None:
+    backend = local(site)
+    backend.commit([FileChange(POST, b"edited\n")], "Save")
+    meta = backend.file_meta(POST)
+    assert meta is not None and meta.author == "Ada Gardener"
+    assert meta.updated_on == git(site, "log", "-1", "--format=%aI").strip()
+    assert backend.file_meta("content/posts/none.md") is None
+
+
+# --- editorial workflow as decap-server keeps it -------------------------------------------------
+
+
+def test_workflow_branches_are_written_without_checking_them_out(site: Path) -> None:
+    backend = local(site)
+    head = backend.head()
+    backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"spring\n")], "Create")
+    assert git(site, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
+    assert backend.head() == head
+    assert status(site) == ""
+    assert not (site / "content/posts/spring.md").exists()
+    assert git(site, "show", "cms/posts/spring:content/posts/spring.md") == "spring\n"
+
+
+def test_status_is_the_branch_description_label(site: Path) -> None:
+    backend = local(site)
+    backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"spring\n")], "Create")
+    assert git(site, "config", "branch.cms/posts/spring.description").strip() == "decap-cms/draft"
+    backend.set_status("posts", "spring", STATUS_PENDING_REVIEW)
+    assert git(site, "config", "branch.cms/posts/spring.description").strip() == "decap-cms/pending_review"
+
+
+def test_a_custom_label_prefix_is_honoured(site: Path) -> None:
+    backend = local(site, cms_label_prefix="site/")
+    backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"spring\n")], "Create")
+    assert git(site, "config", "branch.cms/posts/spring.description").strip() == "site/draft"
+    assert backend.read_unpublished("posts", "spring").status == "draft"
+
+
+def test_entries_made_by_decap_server_are_listed(site: Path) -> None:
+    git(site, "branch", "cms/posts/elsewhere")
+    git(site, "config", "branch.cms/posts/elsewhere.description", "decap-cms/pending_publish")
+    (entry,) = local(site).list_unpublished()
+    assert (entry.content_key, entry.status) == ("posts/elsewhere", "pending_publish")
+
+
+def test_publish_merges_updates_the_working_tree_and_deletes_the_branch(site: Path) -> None:
+    backend = local(site)
+    backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"spring\n")], "Create")
+    entry_head = backend.head("cms/posts/spring")
+    result = backend.publish("posts", "spring")
+    assert git(site, "log", "-1", "--format=%P|%s").strip() == f"{git(site, 'rev-parse', 'HEAD~1').strip()} {entry_head}|{MERGE_COMMIT_MESSAGE}"
+    assert result.commit == git(site, "rev-parse", "HEAD").strip()
+    assert (site / "content/posts/spring.md").read_bytes() == b"spring\n"
+    assert status(site) == ""
+    assert git(site, "branch", "--list", "cms/*") == ""
+    leftover = subprocess.run(["git", "config", "--get-regexp", r"^branch\.cms/"], cwd=site, capture_output=True)
+    assert leftover.returncode == 1, leftover.stdout  # no description left behind
+
+
+def test_squash_merges_publish_one_plain_commit(site: Path) -> None:
+    backend = local(site, squash_merges=True)
+    backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"spring\n")], "Create Post “spring”")
+    backend.publish("posts", "spring")
+    assert git(site, "log", "-1", "--format=%P|%s").strip() == f"{git(site, 'rev-parse', 'HEAD~1').strip()}|Create Post “spring”"
+
+
+def test_publish_refuses_over_outside_edits_of_the_published_files(site: Path) -> None:
+    backend = local(site)
+    backend.save_unpublished("posts", "first", [FileChange(POST, b"workflow edit\n")], "Update")
+    (site / POST).write_bytes(b"edited in another editor\n")
+    head = backend.head()
+    with pytest.raises(ConflictError, match="outside the app"):
+        backend.publish("posts", "first")
+    assert backend.head() == head
+    assert (site / POST).read_bytes() == b"edited in another editor\n"
+    assert backend.read_unpublished("posts", "first").status == "draft"
+
+
+def test_publish_refuses_when_both_sides_changed_the_same_file(site: Path) -> None:
+    backend = local(site)
+    backend.save_unpublished("posts", "first", [FileChange(POST, b"workflow edit\n")], "Update")
+    backend.commit([FileChange(POST, b"published edit\n")], "Meanwhile")
+    with pytest.raises(ConflictError, match="content/posts/first.md"):
+        backend.publish("posts", "first")
+    assert (site / POST).read_bytes() == b"published edit\n"
