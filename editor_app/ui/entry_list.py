@@ -1,0 +1,386 @@
+"""EntryListModel / EntryListView: a virtualized table of a collection's entries with sort, filter, group and search.
+
+The model keeps every row and a list of the visible ones; searching, filtering and sorting only rebuild that
+list of indices (no per-row Python callback through a QSortFilterProxyModel), which keeps a keystroke over
+10,000 entries well under the 50 ms budget. The view only paints the rows on screen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+STATUS_LABELS = {"": "", "unsaved": "● Unsaved", "draft": "✎ Draft", "pending_review": "In review",
+                 "pending_publish": "Ready"}
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+_NUMBER = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[object, ...]:
+    """Sort key that orders "item 2" before "item 10" and ignores case."""
+    return tuple(int(part) if part.isdigit() else part.casefold() for part in _NUMBER.split(text))
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One entry as the list shows it: its key (path), the text of each column, and values to filter/group on."""
+
+    key: str
+    cells: tuple[str, ...]
+    fields: dict[str, str] = field(default_factory=dict)
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class ViewFilter:
+    """A collection's `view_filters` item: show entries whose `field` matches `pattern` (regex or literal)."""
+
+    label: str
+    field: str
+    pattern: str
+
+    def matches(self, row: EntryRow) -> bool:
+        """Whether the row passes this filter (Decap compares booleans by value, strings by regex)."""
+        value = row.fields.get(self.field, "")
+        if self.pattern in ("true", "false"):
+            return value.lower() == self.pattern
+        return re.search(self.pattern, value) is not None
+
+
+@dataclass(frozen=True)
+class ViewGroup:
+    """A collection's `view_groups` item: group by `field`, by the part matching `pattern` when given."""
+
+    label: str
+    field: str
+    pattern: str = ""
+
+    def group_of(self, row: EntryRow) -> str:
+        """The group heading of a row ("—" when the field is empty or does not match)."""
+        value = row.fields.get(self.field, "")
+        if self.pattern:
+            found = re.search(self.pattern, value)
+            value = found.group(0) if found else ""
+        return value or "—"
+
+
+class EntryListModel(QAbstractTableModel):
+    """All rows of one collection, showing a searched/filtered/sorted/grouped subset."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._headers: list[str] = []
+        self._rows: list[EntryRow] = []
+        self._by_key: dict[str, int] = {}
+        self._visible: list[int] = []
+        self._matching: set[str] | None = None
+        self._filter: ViewFilter | None = None
+        self._group: ViewGroup | None = None
+        self._sort_column = -1
+        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # --- content ---------------------------------------------------------------------------------
+
+    def set_rows(self, headers: Sequence[str], rows: Iterable[EntryRow]) -> None:
+        """Replace everything (a collection was opened or reloaded)."""
+        self.beginResetModel()
+        self._headers = list(headers)
+        self._rows = list(rows)
+        self._by_key = {row.key: i for i, row in enumerate(self._rows)}
+        self._matching = None
+        self._filter = None
+        self._group = None
+        self._visible = self._compute_visible()
+        self.endResetModel()
+
+    def update_row(self, row: EntryRow) -> None:
+        """Add or replace one row (saved, created, status changed), keeping the current view."""
+        index = self._by_key.get(row.key)
+        if index is None:
+            self._by_key[row.key] = len(self._rows)
+            self._rows.append(row)
+            self._refresh()
+            return
+        self._rows[index] = row
+        if index in self._visible:
+            position = self._visible.index(index)
+            self.dataChanged.emit(self.index(position, 0), self.index(position, self.columnCount() - 1))
+
+    def remove_row(self, key: str) -> None:
+        """Drop the row of a deleted entry."""
+        index = self._by_key.pop(key, None)
+        if index is None:
+            return
+        del self._rows[index]
+        self._by_key = {row.key: i for i, row in enumerate(self._rows)}
+        self._refresh()
+
+    def set_status(self, key: str, status: str) -> None:
+        """Mark a row unsaved/draft/... ("" for clean)."""
+        index = self._by_key.get(key)
+        if index is not None and self._rows[index].status != status:
+            old = self._rows[index]
+            self.update_row(EntryRow(old.key, old.cells, old.fields, status))
+
+    # --- view state ------------------------------------------------------------------------------
+
+    def set_matching(self, keys: set[str] | None) -> None:
+        """Show only rows whose key is in `keys` (a search result); None shows all."""
+        self._matching = keys
+        self._refresh()
+
+    def set_filter(self, view_filter: ViewFilter | None) -> None:
+        """Apply one of the collection's view_filters, or none."""
+        self._filter = view_filter
+        self._refresh()
+
+    def set_group(self, group: ViewGroup | None) -> None:
+        """Group rows (shown as the first column, sorted by it), or ungroup."""
+        self.beginResetModel()
+        self._group = group
+        self._visible = self._compute_visible()
+        self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Qt's sort hook: order visible rows by a column's text (naturally)."""
+        self._sort_column = column - (1 if self._group else 0)
+        self._sort_order = order
+        self._refresh()
+
+    def key_at(self, row: int) -> str | None:
+        """The entry key shown at a visible row."""
+        if 0 <= row < len(self._visible):
+            return self._rows[self._visible[row]].key
+        return None
+
+    def row_of(self, key: str) -> int:
+        """The visible row showing `key`, or -1."""
+        index = self._by_key.get(key)
+        if index is None:
+            return -1
+        try:
+            return self._visible.index(index)
+        except ValueError:
+            return -1
+
+    def entry(self, key: str) -> EntryRow | None:
+        """The row for a key, visible or not."""
+        index = self._by_key.get(key)
+        return None if index is None else self._rows[index]
+
+    @property
+    def total(self) -> int:
+        """How many rows the collection has."""
+        return len(self._rows)
+
+    def _refresh(self) -> None:
+        visible = self._compute_visible()
+        if visible == self._visible:
+            return
+        self.layoutAboutToBeChanged.emit()
+        self._visible = visible
+        self.layoutChanged.emit()
+
+    def _compute_visible(self) -> list[int]:
+        rows = self._rows
+        indices: Iterable[int] = range(len(rows))
+        if self._matching is not None:
+            matching = self._matching
+            by_key = self._by_key
+            indices = sorted(by_key[key] for key in matching if key in by_key)
+        if self._filter is not None:
+            passes = self._filter.matches
+            indices = [i for i in indices if passes(rows[i])]
+        indices = list(indices)
+        column = self._sort_column
+        if 0 <= column < len(self._headers):
+            indices.sort(
+                key=lambda i: natural_key(rows[i].cells[column]) if column < len(rows[i].cells) else (),
+                reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
+            )
+        if self._group is not None:
+            group_of = self._group.group_of
+            indices.sort(key=lambda i: natural_key(group_of(rows[i])))  # stable: keeps the column order inside
+        return indices
+
+    # --- Qt model --------------------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._visible)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._headers) + 1 + (1 if self._group else 0)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        headers = ([self._group.label] if self._group else []) + self._headers + ["Status"]
+        return headers[section] if 0 <= section < len(headers) else None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or index.row() >= len(self._visible):
+            return None
+        row = self._rows[self._visible[index.row()]]
+        column = index.column()
+        if role == KEY_ROLE:
+            return row.key
+        if self._group is not None:
+            if column == 0:
+                return self._group.group_of(row) if role == Qt.ItemDataRole.DisplayRole else None
+            column -= 1
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column < len(self._headers):
+                return row.cells[column] if column < len(row.cells) else ""
+            return STATUS_LABELS.get(row.status, row.status)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.key
+        if role == Qt.ItemDataRole.FontRole and row.status == "unsaved":
+            return self._bold
+        if role == Qt.ItemDataRole.AccessibleTextRole and column == 0:
+            status = STATUS_LABELS.get(row.status, "")
+            return f"{row.cells[0] if row.cells else row.key}{', ' + status if status else ''}"
+        return None
+
+
+class EntryListView(QWidget):
+    """Search box, filter and group pickers over the entry table; emits `entry_activated(key)`."""
+
+    entry_activated = Signal(str)
+    search_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = EntryListModel(self)
+        self._search: Callable[[str], set[str] | None] | None = None
+        self._filters: list[ViewFilter] = []
+        self._groups: list[ViewGroup] = []
+
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("search-box")
+        self.search_box.setPlaceholderText("Search entries (Ctrl+F)")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setAccessibleName("Search entries")
+        self.search_box.textChanged.connect(self._on_search_box_text_changed)
+        self.filter_box = QComboBox()
+        self.filter_box.setAccessibleName("Filter")
+        self.filter_box.currentIndexChanged.connect(self._on_filter_box_changed)
+        self.group_box = QComboBox()
+        self.group_box.setAccessibleName("Group by")
+        self.group_box.currentIndexChanged.connect(self._on_group_box_changed)
+        self.count_label = QLabel()
+        self.count_label.setAccessibleName("Entry count")
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Entries")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().setVisible(False)
+        # Fixed row heights let the view skip measuring rows: scrolling 10,000 entries stays smooth.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.horizontalHeader().setHighlightSections(False)
+        self.table.activated.connect(self._on_table_activated)
+        self.table.clicked.connect(self._on_table_activated)
+        self.model.modelReset.connect(self._update_count)
+        self.model.layoutChanged.connect(self._update_count)
+
+        tools = QHBoxLayout()
+        tools.setContentsMargins(0, 0, 0, 0)
+        tools.addWidget(self.filter_box)
+        tools.addWidget(self.group_box)
+        tools.addStretch(1)
+        tools.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search_box)
+        layout.addLayout(tools)
+        layout.addWidget(self.table, 1)
+
+    def set_search_function(self, search: Callable[[str], set[str] | None] | None) -> None:
+        """The index search to call per keystroke: text -> matching keys (None: everything)."""
+        self._search = search
+
+    def show_entries(
+        self,
+        headers: Sequence[str],
+        rows: Iterable[EntryRow],
+        filters: Sequence[ViewFilter] = (),
+        groups: Sequence[ViewGroup] = (),
+    ) -> None:
+        """Show a collection's entries with its view_filters and view_groups; keeps the typed search."""
+        self.model.set_rows(headers, rows)
+        self._filters, self._groups = list(filters), list(groups)
+        for box, items, none_label in (
+            (self.filter_box, self._filters, "All entries"),
+            (self.group_box, self._groups, "No grouping"),
+        ):
+            box.blockSignals(True)
+            box.clear()
+            box.addItem(none_label)
+            for item in items:
+                box.addItem(item.label)
+            box.setVisible(bool(items))
+            box.blockSignals(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        if self.model.columnCount() > 0:
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        if self.search_box.text():
+            self.apply_search()
+        self._update_count()
+
+    def apply_search(self) -> None:
+        """Run the search for the box's current text now."""
+        text = self.search_box.text().strip()
+        keys = self._search(text) if (self._search is not None and text) else None
+        self.model.set_matching(keys)
+
+    def select_key(self, key: str) -> None:
+        """Select (without activating) the row of `key` if visible."""
+        row = self.model.row_of(key)
+        if row >= 0:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+
+    def _on_search_box_text_changed(self, text: str) -> None:
+        self.search_changed.emit(text)
+        self.apply_search()
+
+    def _on_filter_box_changed(self, position: int) -> None:
+        self.model.set_filter(self._filters[position - 1] if position > 0 else None)
+
+    def _on_group_box_changed(self, position: int) -> None:
+        self.model.set_group(self._groups[position - 1] if position > 0 else None)
+
+    def _on_table_activated(self, index: QModelIndex) -> None:
+        key = self.model.key_at(index.row())
+        if key is not None:
+            self.entry_activated.emit(key)
+
+    def _update_count(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total
+        self.count_label.setText(f"{total} entries" if shown == total else f"{shown} of {total} entries")

@@ -1,0 +1,137 @@
+"""Non-blocking notifications: a banner stack that shows readable messages, with details for unexpected errors."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor_app.errors import EditorError
+from editor_app.ui.tasks import TaskFailure
+
+LEVELS = ("info", "warning", "error")
+
+
+class Notification(QFrame):
+    """One message; an optional details expander (tracebacks) and a close button."""
+
+    closed = Signal()
+
+    def __init__(self, message: str, level: str = "info", details: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        if level not in LEVELS:
+            raise ValueError(f"unknown notification level {level!r}; expected one of {LEVELS}")
+        self.level = level
+        self.setObjectName(f"notification-{level}")
+        self.setProperty("level", level)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName(f"{level.capitalize()} notification")
+        self.message_label = QLabel(message)
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.details_button = QToolButton(text="Details")
+        self.details_button.setCheckable(True)
+        self.details_button.setAccessibleName("Show details")
+        self.details_button.setVisible(bool(details))
+        close_button = QToolButton(text="✕")
+        close_button.setAccessibleName("Dismiss notification")
+        close_button.setToolTip("Dismiss")
+        close_button.clicked.connect(self.dismiss)
+        self.details_view = QPlainTextEdit(details)
+        self.details_view.setReadOnly(True)
+        self.details_view.setAccessibleName("Error details")
+        self.details_view.setVisible(False)
+        self.details_view.setMaximumHeight(180)
+        self.details_button.toggled.connect(self.details_view.setVisible)
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.message_label, 1)
+        row.addWidget(self.details_button)
+        row.addWidget(close_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addLayout(row)
+        layout.addWidget(self.details_view)
+
+    @property
+    def message(self) -> str:
+        """The text shown."""
+        return self.message_label.text()
+
+    def dismiss(self) -> None:
+        """Remove this notification."""
+        self.hide()
+        self.closed.emit()
+        self.deleteLater()
+
+
+def describe_error(error: BaseException | TaskFailure) -> tuple[str, str]:
+    """(message, details) for an error: an EditorError's own message, else a generic one plus the traceback."""
+    details = ""
+    if isinstance(error, TaskFailure):
+        details = error.details
+        error = error.error
+    if isinstance(error, EditorError):
+        return str(error), ""
+    message = f"Something unexpected went wrong ({type(error).__name__}: {error})."
+    if not details:
+        import traceback
+
+        details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return message, details
+
+
+class NotificationArea(QWidget):
+    """A stack of notifications at the top of a window; info messages fade after a while, errors stay."""
+
+    INFO_TIMEOUT_MS = 6000
+    MAX_SHOWN = 4
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Notifications")
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(6, 6, 6, 0)
+        self._layout.setSpacing(4)
+        self._items: list[Notification] = []
+        self.setVisible(False)
+
+    @property
+    def notifications(self) -> list[Notification]:
+        """The notifications currently shown, oldest first."""
+        return list(self._items)
+
+    def notify(self, message: str, level: str = "info", details: str = "") -> Notification:
+        """Show a message; returns the notification (tests, or to dismiss it early)."""
+        item = Notification(message, level, details, self)
+        item.closed.connect(lambda: self._forget(item))
+        self._items.append(item)
+        self._layout.addWidget(item)
+        while len(self._items) > self.MAX_SHOWN:
+            self._items[0].dismiss()
+        self.setVisible(True)
+        if level == "info":
+            QTimer.singleShot(self.INFO_TIMEOUT_MS, item, item.dismiss)
+        return item
+
+    def notify_error(self, error: BaseException | TaskFailure, context: str = "") -> Notification:
+        """Show an error: readable message first, traceback behind 'Details' for unexpected ones."""
+        message, details = describe_error(error)
+        if context:
+            message = f"{context}: {message}"
+        return self.notify(message, "error", details)
+
+    def _forget(self, item: Notification) -> None:
+        if item in self._items:
+            self._items.remove(item)
+        self.setVisible(bool(self._items))

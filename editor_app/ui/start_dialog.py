@@ -1,0 +1,157 @@
+"""StartDialog: what to open when the app starts without arguments (recent sites, a local folder, the sandbox).
+
+The login issue adds Git host logins through `add_choice`, so this dialog never needs to know about hosts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QCommandLinkButton,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+RECENT_KEY = "start/recent_sites"
+MAX_RECENT = 10
+
+
+@dataclass(frozen=True)
+class SiteChoice:
+    """A site to open: `kind` is "sandbox", "local" (a working copy) or "config" (a config.yml)."""
+
+    kind: str
+    path: str = ""
+
+    @property
+    def label(self) -> str:
+        """How the choice reads in the recent list."""
+        if self.kind == "sandbox":
+            return "Sandbox (sample site)"
+        return f"{Path(self.path).name or self.path} — {self.path}"
+
+    def encode(self) -> str:
+        """`kind:path`, for QSettings."""
+        return f"{self.kind}:{self.path}"
+
+    @classmethod
+    def decode(cls, text: str) -> SiteChoice | None:
+        """The inverse of encode; None for a value this version does not understand."""
+        kind, _, path = text.partition(":")
+        if kind not in ("sandbox", "local", "config"):
+            return None
+        return cls(kind, path)
+
+
+class RecentSites:
+    """The recently opened sites, newest first, kept in the app's QSettings."""
+
+    def __init__(self, settings: QSettings) -> None:
+        self._settings = settings
+
+    def load(self) -> list[SiteChoice]:
+        """The remembered sites."""
+        raw = self._settings.value(RECENT_KEY, [])
+        if isinstance(raw, str):
+            raw = [raw]
+        choices = [SiteChoice.decode(str(item)) for item in raw or []]
+        return [choice for choice in choices if choice is not None]
+
+    def remember(self, choice: SiteChoice) -> None:
+        """Put `choice` first."""
+        items = [choice] + [c for c in self.load() if c != choice]
+        self._settings.setValue(RECENT_KEY, [c.encode() for c in items[:MAX_RECENT]])
+        self._settings.sync()
+
+
+class StartDialog(QDialog):
+    """Lets the user pick a site; `chosen` holds the SiteChoice after accept()."""
+
+    site_chosen = Signal(object)
+
+    def __init__(self, recent: RecentSites, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Open a site")
+        self.setAccessibleName("Open a site")
+        self.chosen: SiteChoice | None = None
+        self._recent = recent
+
+        title = QLabel("Welcome")
+        title.setObjectName("start-title")
+        intro = QLabel("Open a site whose content is configured for Decap CMS, or try the sample site.")
+        intro.setWordWrap(True)
+
+        self.recent_list = QListWidget()
+        self.recent_list.setAccessibleName("Recent sites")
+        for choice in recent.load():
+            item = QListWidgetItem(choice.label)
+            item.setData(Qt.ItemDataRole.UserRole, choice)
+            item.setToolTip(choice.path or "the built-in sample site")
+            self.recent_list.addItem(item)
+        self.recent_list.itemActivated.connect(self._on_recent_activated)
+        recent_label = QLabel("&Recent sites")
+        recent_label.setBuddy(self.recent_list)
+        self.empty_label = QLabel("No recent sites yet.")
+        self.empty_label.setObjectName("empty-state")
+        has_recent = self.recent_list.count() > 0
+        self.recent_list.setVisible(has_recent)
+        self.empty_label.setVisible(not has_recent)
+        if has_recent:
+            self.recent_list.setCurrentRow(0)
+
+        self._choices_layout = QVBoxLayout()
+        self.local_button = self.add_choice(
+            "Open a local folder…", "A Git working copy that contains the site's config.yml", self._on_local_clicked
+        )
+        self.sandbox_button = self.add_choice(
+            "Try the sandbox", "A sample community-garden site; nothing leaves this computer",
+            lambda: self.choose(SiteChoice("sandbox")),
+        )
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(intro)
+        layout.addSpacing(8)
+        layout.addWidget(recent_label)
+        layout.addWidget(self.recent_list, 1)
+        layout.addWidget(self.empty_label)
+        layout.addSpacing(8)
+        layout.addLayout(self._choices_layout)
+        layout.addWidget(buttons)
+        self.resize(520, 460)
+
+    def add_choice(self, title: str, description: str, on_clicked: Callable[[], None]) -> QCommandLinkButton:
+        """Add a way to open a site (the extension point for Git host logins)."""
+        button = QCommandLinkButton(title, description)
+        button.setAccessibleName(title.rstrip("…"))
+        button.clicked.connect(on_clicked)
+        self._choices_layout.addWidget(button)
+        return button
+
+    def choose(self, choice: SiteChoice) -> None:
+        """Accept the dialog with `choice`, and remember it."""
+        self.chosen = choice
+        self._recent.remember(choice)
+        self.site_chosen.emit(choice)
+        self.accept()
+
+    def _on_recent_activated(self, item: QListWidgetItem) -> None:
+        self.choose(item.data(Qt.ItemDataRole.UserRole))
+
+    def _on_local_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open the site's folder")
+        if folder:
+            self.choose(SiteChoice("local", folder))
