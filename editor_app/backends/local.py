@@ -19,6 +19,7 @@ import os
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -57,6 +58,12 @@ CONFIG_LOCATIONS = tuple(
 )
 
 ZERO_ID = "0" * 40
+GIT_TIMEOUT_SECONDS = 120
+# Beyond this many paths, list the whole tree instead (Windows limits a command line to 32k chars).
+MAX_PATHS_ON_COMMAND_LINE = 200
+# A file modified within this window may still have the mtime its cached id was computed at (git's
+# "racily clean" problem), so its id is not cached.
+RACY_WINDOW_NS = 2_000_000_000
 REGULAR_FILE_MODE = "100644"
 
 
@@ -123,7 +130,8 @@ class LocalBackend(Backend):
         check: bool = True,
     ) -> subprocess.CompletedProcess[bytes]:
         full_env = dict(os.environ)
-        full_env.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"})
+        # Paths are never globs here; git must not prompt (no terminal) nor wait forever.
+        full_env.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_LITERAL_PATHSPECS": "1"})
         if env:
             full_env.update(env)
         try:
@@ -134,9 +142,12 @@ class LocalBackend(Backend):
                 cwd=cwd or self.root,
                 env=full_env,
                 check=False,
+                timeout=GIT_TIMEOUT_SECONDS,
             )
         except FileNotFoundError as exc:
             raise GitError(f"the `{self._git_exe}` program is not installed or not on PATH") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise GitError(f"git {' '.join(args[:2])} did not finish within {GIT_TIMEOUT_SECONDS} s in {cwd or self.root}") from exc
         if check and result.returncode != 0:
             raise GitError(f"git {' '.join(args[:2])} failed in {cwd or self.root}: {result.stderr.decode(errors='replace').strip()}")
         return result
@@ -162,7 +173,8 @@ class LocalBackend(Backend):
         if wanted is not None:
             if not wanted:
                 return {}
-            args += ["--", *wanted]
+            if len(wanted) <= MAX_PATHS_ON_COMMAND_LINE:
+                args += ["--", *wanted]
         entries: dict[str, tuple[str, str]] = {}
         for record in self._git(*args).split("\0"):
             if not record:
@@ -171,6 +183,9 @@ class LocalBackend(Backend):
             mode, kind, blob = meta.split()
             if kind == "blob":
                 entries[path] = (mode, blob)
+        if wanted is not None and len(wanted) > MAX_PATHS_ON_COMMAND_LINE:
+            keep = set(wanted)
+            entries = {path: entry for path, entry in entries.items() if path in keep}
         return entries
 
     def _cat_blobs(self, ids: Iterable[str]) -> dict[str, bytes]:
@@ -208,7 +223,8 @@ class LocalBackend(Backend):
         if cached and cached[0] == stat.st_mtime_ns and cached[1] == stat.st_size:
             return cached[2]
         blob = git_blob_id(full.read_bytes())
-        self._id_cache[path] = (stat.st_mtime_ns, stat.st_size, blob)
+        if time.time_ns() - stat.st_mtime_ns > RACY_WINDOW_NS:
+            self._id_cache[path] = (stat.st_mtime_ns, stat.st_size, blob)
         return blob
 
     def _worktree_files(self, folder: str) -> list[str]:
@@ -219,35 +235,39 @@ class LocalBackend(Backend):
         paths = dict.fromkeys(p for p in self._git(*args).split("\0") if p)
         return [p for p in paths if (self.root / p).is_file()]
 
-    def _write_worktree(self, entries: Mapping[str, tuple[str, bytes] | None]) -> None:
-        """Bring the touched files of the checked-out branch in line with a new commit (None = delete)."""
+    def _dirty_paths(self, paths: Iterable[str]) -> set[str]:
+        """Which of `paths` differ between HEAD, the index and the working tree (git's own view)."""
+        wanted = list(paths)
+        if not wanted:
+            return set()
+        out = self._git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", *wanted)
+        return {record[3:] for record in out.split("\0") if record}
+
+    def _check_out_paths(self, entries: Mapping[str, tuple[str, str] | None]) -> None:
+        """Make the index and working tree of the checked-out branch match a new commit for these paths.
+
+        `entries` maps a path to (mode, blob id) in the new commit, or None when it was deleted. Files are
+        written by `git checkout-index`, so git's filters (line endings, LFS) apply as on a checkout.
+        """
+        if not entries:
+            return
+        info = "".join(
+            f"{entry[0]} {entry[1]}\t{path}\0" if entry else f"0 {ZERO_ID}\t{path}\0"
+            for path, entry in sorted(entries.items())
+        )
+        self._run(["update-index", "-z", "--index-info"], input=info.encode())
+        written = [path for path, entry in sorted(entries.items()) if entry is not None]
+        if written:
+            self._run(["checkout-index", "-f", "-q", "-z", "--stdin"], input="".join(p + "\0" for p in written).encode())
         for path, entry in sorted(entries.items()):
-            full = self._worktree_path(path)
             if entry is None:
+                full = self._worktree_path(path)
                 full.unlink(missing_ok=True)
                 parent = full.parent
                 while parent != self.root and parent.is_dir() and not any(parent.iterdir()):
                     parent.rmdir()
                     parent = parent.parent
-                continue
-            mode, data = entry
-            full.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=f".{full.name}.", suffix=".tmp", dir=full.parent)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                os.chmod(temp, 0o755 if mode == "100755" else 0o644)
-                os.replace(temp, full)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
-        index_info = "".join(
-            f"{entry[0]} {git_blob_id(entry[1])}\t{path}\0" if entry else f"0 {ZERO_ID}\t{path}\0"
-            for path, entry in sorted(entries.items())
-        )
-        if index_info:
-            self._run(["update-index", "-z", "--index-info"], input=index_info.encode())
-            self._run(["update-index", "-q", "--refresh"], check=False)
+        self._run(["update-index", "-q", "--refresh"], check=False)
 
     # --- who am I, what is there -----------------------------------------------------------------
 
@@ -396,7 +416,7 @@ class LocalBackend(Backend):
                 if full.is_file():
                     contents[path] = full.read_bytes()
                     current[path] = git_blob_id(contents[path])
-            self._refuse_outside_edits(changes, in_head, current, contents, head)
+            self._refuse_outside_edits(changes, self._dirty_paths(paths), current, contents, head)
         else:
             current = {path: blob for path, (_, blob) in in_head.items()}
             blobs = self._cat_blobs(current.values())
@@ -404,25 +424,29 @@ class LocalBackend(Backend):
         where = f"branch '{name}' in {self.root}"
         blobs_by_id = {current[p]: contents[p] for p in current}
         after, new_blobs, ids = apply_changes(current, changes, blobs_by_id, where=where, head=head)
-        updates: dict[str, tuple[str, bytes] | None] = {}
+        # Store the blobs through git's clean filters (line endings, LFS), as `git add` would.
+        stored: dict[str, tuple[str, str] | None] = {}
         for path in paths:
-            old_mode = in_head.get(path, (REGULAR_FILE_MODE, ""))[0]
             if path in after:
                 blob = after[path]
                 data = new_blobs[blob] if blob in new_blobs else blobs_by_id[blob]
-                updates[path] = (old_mode if old_mode.startswith("100") else REGULAR_FILE_MODE, data)
+                mode = in_head.get(path, (REGULAR_FILE_MODE, ""))[0]
+                stored_id = self._git("hash-object", "-w", f"--path={path}", "--stdin", input=data).strip()
+                stored[path] = (mode if mode.startswith("100") else REGULAR_FILE_MODE, stored_id)
             elif path in in_head or path in current:
-                updates[path] = None
-        new_head = self._write_commit(head, updates, message, env, [head])
+                stored[path] = None
+        new_head = self._write_commit(head, stored, message, env, [head])
         self._update_ref(name, new_head, head)
-        if live:
-            self._write_worktree(updates)
-        return CommitResult(commit=new_head, branch=name, ids=ids)
+        if not live:
+            return CommitResult(commit=new_head, branch=name, ids={p: stored[p][1] for p in ids if stored[p]})  # type: ignore[index]
+        self._check_out_paths(stored)
+        # Report the working tree's ids: they are what listings and reads of this branch show.
+        return CommitResult(commit=new_head, branch=name, ids={p: self._worktree_id(p) or ids[p] for p in ids})
 
     def _refuse_outside_edits(
         self,
         changes: Sequence[FileChange],
-        in_head: Mapping[str, tuple[str, str]],
+        dirty: set[str],
         current: Mapping[str, str],
         contents: Mapping[str, bytes],
         head: str,
@@ -430,11 +454,10 @@ class LocalBackend(Backend):
         """ConflictError when a touched file has uncommitted outside changes the edit did not start from."""
         for change in changes:
             for path in filter(None, (change.previous_path, change.path)):
-                committed = in_head.get(path, (None, None))[1]
-                if current.get(path) == committed:
+                if path not in dirty:
                     continue
                 started_from = change.expected_id if path == (change.previous_path or change.path) else None
-                if started_from is not None and started_from == (current.get(path) or "") and path in current:
+                if started_from and path in current and started_from == current[path]:
                     continue  # the edit was made on exactly this working-tree content
                 raise ConflictError(
                     f"{path}: has uncommitted changes made outside the app in {self.root}; "
@@ -448,22 +471,18 @@ class LocalBackend(Backend):
     def _write_commit(
         self,
         base: str,
-        updates: Mapping[str, tuple[str, bytes] | None],
+        entries: Mapping[str, tuple[str, str] | None],
         message: str,
         env: Mapping[str, str],
         parents: Sequence[str],
     ) -> str:
+        """A commit of `base`'s tree with `entries` (path -> (mode, stored blob id), None = deleted)."""
         with tempfile.TemporaryDirectory(prefix="editor-app-index-") as temp:
             index_env = {**env, "GIT_INDEX_FILE": str(Path(temp) / "index")}
             self._git("read-tree", base, env=index_env)
-            for entry in updates.values():
-                if entry is not None:
-                    written = self._git("hash-object", "-w", "--stdin", input=entry[1]).strip()
-                    if written != git_blob_id(entry[1]):
-                        raise GitError(f"git stored a blob as {written}, expected {git_blob_id(entry[1])}")
             info = "".join(
-                f"{entry[0]} {git_blob_id(entry[1])}\t{path}\0" if entry else f"0 {ZERO_ID}\t{path}\0"
-                for path, entry in sorted(updates.items())
+                f"{entry[0]} {entry[1]}\t{path}\0" if entry else f"0 {ZERO_ID}\t{path}\0"
+                for path, entry in sorted(entries.items())
             )
             if info:
                 self._run(["update-index", "-z", "--index-info"], input=info.encode(), env=index_env)
@@ -612,24 +631,24 @@ class LocalBackend(Backend):
             changed = self._changed_paths(site_head, new_head)
             live = site == self._checked_out()
             if live:
-                committed = self._tree_entries(site_head, changed)
-                for path in changed:
-                    if self._worktree_id(path) != committed.get(path, (None, None))[1]:
-                        raise ConflictError(
-                            f"{path}: has uncommitted changes made outside the app in {self.root}; "
-                            "commit or discard them before publishing",
-                            path=path,
-                            theirs=(self.root / path).read_bytes() if (self.root / path).is_file() else None,
-                            theirs_id=self._worktree_id(path),
-                            head=site_head,
-                        )
+                for path in sorted(self._dirty_paths(changed)):
+                    full = self._worktree_path(path)
+                    theirs = full.read_bytes() if full.is_file() else None
+                    raise ConflictError(
+                        f"{path}: has uncommitted changes made outside the app in {self.root}; "
+                        "commit or discard them before publishing",
+                        path=path,
+                        theirs=theirs,
+                        theirs_id=None if theirs is None else git_blob_id(theirs),
+                        head=site_head,
+                    )
             self._update_ref(site, new_head, site_head)
             entries = self._tree_entries(new_head, changed)
-            blobs = self._cat_blobs(blob for _, blob in entries.values())
             if live:
-                self._write_worktree({p: (entries[p][0], blobs[entries[p][1]]) if p in entries else None for p in changed})
+                self._check_out_paths({p: entries.get(p) for p in changed})
             self._run(["branch", "-D", branch])
-            return CommitResult(commit=new_head, branch=site, ids={p: blob for p, (_, blob) in entries.items()})
+            ids = {p: (self._worktree_id(p) or blob) if live else blob for p, (_, blob) in entries.items()}
+            return CommitResult(commit=new_head, branch=site, ids=ids)
 
     def _changed_paths(self, old: str, new: str) -> list[str]:
         out = self._git("diff-tree", "-r", "-z", "--no-renames", "--name-only", old, new)

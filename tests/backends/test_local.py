@@ -286,3 +286,25 @@ def test_publish_refuses_when_both_sides_changed_the_same_file(site: Path) -> No
     with pytest.raises(ConflictError, match="content/posts/first.md"):
         backend.publish("posts", "first")
     assert (site / POST).read_bytes() == b"published edit\n"
+
+
+def test_line_ending_conversion_is_applied_as_git_add_would(site: Path) -> None:
+    git(site, "config", "core.autocrlf", "true")
+    backend = local(site)
+    result = backend.commit([FileChange(POST, b"line one\r\nline two\r\n")], "Save with CRLF")
+    assert git(site, "cat-file", "blob", f"HEAD:{POST}") == "line one\nline two\n"
+    assert status(site) == ""
+    data, seen = backend.read_file(POST)
+    assert result.ids[POST] == seen
+    backend.commit([FileChange(POST, data + b"line three\r\n", expected_id=seen)], "Save again")
+    assert status(site) == ""
+
+
+def test_reading_many_files_of_another_branch_at_once(site: Path) -> None:
+    backend = local(site)
+    many = [FileChange(f"data/many/{i:03}.yml", b"n: %d\n" % i) for i in range(250)]
+    backend.save_unpublished("data", "many", many, "Create many")
+    files = backend.list_files("data/many", branch="cms/data/many").files
+    assert len(files) == 250
+    contents = backend.read_files(files, branch="cms/data/many")
+    assert contents["data/many/249.yml"] == b"n: 249\n" and len(contents) == 250
