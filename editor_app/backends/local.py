@@ -58,6 +58,7 @@ CONFIG_LOCATIONS = tuple(
 )
 
 ZERO_ID = "0" * 40
+INHERITED_GIT_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_PREFIX")
 GIT_TIMEOUT_SECONDS = 120
 # Beyond this many paths, list the whole tree instead (Windows limits a command line to 32k chars).
 MAX_PATHS_ON_COMMAND_LINE = 200
@@ -129,7 +130,8 @@ class LocalBackend(Backend):
         cwd: Path | None = None,
         check: bool = True,
     ) -> subprocess.CompletedProcess[bytes]:
-        full_env = dict(os.environ)
+        # Variables a parent git process may have set would point git at another repository or index.
+        full_env = {k: v for k, v in os.environ.items() if k not in INHERITED_GIT_VARIABLES}
         # Paths are never globs here; git must not prompt (no terminal) nor wait forever.
         full_env.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_LITERAL_PATHSPECS": "1"})
         if env:

@@ -24,14 +24,13 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from editor_app.backends import workflow
 from editor_app.backends.base import (
-    NEW_FILE,
     STATUS_DRAFT,
     Backend,
     BackendSettings,
@@ -140,7 +139,7 @@ class TestRepoBackend(Backend):
         seed_dir: Path | None = None,
         state_dir: Path | None = None,
         user: User = SANDBOX_USER,
-        clock: Any = time.time,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self.seed_dir = Path(seed_dir) if seed_dir is not None else sample_site_dir()
