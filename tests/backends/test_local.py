@@ -308,3 +308,17 @@ def test_reading_many_files_of_another_branch_at_once(site: Path) -> None:
     assert len(files) == 250
     contents = backend.read_files(files, branch="cms/data/many")
     assert contents["data/many/249.yml"] == b"n: 249\n" and len(contents) == 250
+
+
+def test_a_branch_named_like_a_workflow_prefix_blocks_the_entry_with_decaps_message(site: Path) -> None:
+    git(site, "branch", "cms/posts")
+    with pytest.raises(ConflictError, match="already a branch named 'cms/posts'. Please delete"):
+        local(site).save_unpublished("posts", "x", [FileChange("content/posts/x.md", b"x")], "Create")
+    assert git(site, "branch", "--list", "cms/*").split() == ["cms/posts"]
+
+
+def test_a_refused_first_save_deletes_the_branch_it_created(site: Path) -> None:
+    backend = local(site)
+    with pytest.raises(ConflictError):
+        backend.save_unpublished("posts", "first", [FileChange(POST, b"x", expected_id=NEW_FILE)], "Create")
+    assert git(site, "branch", "--list", "cms/*") == ""
