@@ -1,0 +1,664 @@
+"""MainWindow: collection tree | entry list | editor, with the actions, menus and status bar around them.
+
+The window talks to the workspace only through the runner (never on the GUI thread for I/O). What it uses of
+the workspace: `site` (collections), `load_collection(name, progress)`, `search(name, text)`,
+`open_entry(collection, path)`, `new_entry(collection)`, `save_entry(entry)`, `delete_entry(entry)`,
+`duplicate_entry(entry)`, `journal_draft(entry)`, `draft_for(entry)`, `discard_draft(entry)`, `entry_url(entry)`.
+The editor widget comes from `editor_factory(workspace, parent)`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor_app.errors import ConflictError
+from editor_app.ui.collection_tree import CollectionItem, CollectionTreeView
+from editor_app.ui.conflict_dialog import ConflictChoice, ConflictDialog
+from editor_app.ui.draft_dialog import DraftChoice, DraftDialog
+from editor_app.ui.entry_list import EntryListView, EntryRow, ViewFilter, ViewGroup
+from editor_app.ui.notifications import NotificationArea
+from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
+
+GEOMETRY_KEY = "main_window/geometry"
+STATE_KEY = "main_window/state"
+SPLITTER_KEY = "main_window/splitter"
+JOURNAL_DELAY_MS = 400
+
+
+class MainWindow(QMainWindow):
+    """The editor's main window for one site."""
+
+    site_loaded = Signal()
+    entry_opened = Signal(str)
+    entry_saved = Signal(str)
+
+    def __init__(
+        self,
+        workspace: Any,
+        settings: QSettings,
+        runner: TaskRunner,
+        editor_factory: Callable[[Any, QWidget], QWidget] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.settings = settings
+        self.runner = runner
+        self._editor_factory = editor_factory or _default_editor_factory
+        self.current_collection: str | None = None
+        self.current_entry: Any = None
+        self._dirty = False
+        self._loaded: set[str] = set()
+        self._loading: set[str] = set()
+        self._confirm: Callable[[str, str], bool] = self._ask_yes_no
+        self.setWindowTitle(f"{self._site_title()} — editor-app")
+        self.setAccessibleName("Main window")
+
+        self.notifications = NotificationArea()
+        self.collection_tree = CollectionTreeView()
+        self.entry_list = EntryListView()
+        self.editor = self._editor_factory(workspace, self)
+        self.empty_label = QLabel("Choose an entry on the left, or create one with File → New entry (Ctrl+N).")
+        self.empty_label.setObjectName("empty-state")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.editor_stack = QStackedWidget()
+        self.editor_stack.addWidget(self.empty_label)
+        self.editor_stack.addWidget(self.editor)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("main-splitter")
+        self.splitter.addWidget(self.collection_tree)
+        self.splitter.addWidget(self.entry_list)
+        self.splitter.addWidget(self.editor_stack)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setSizes([200, 360, 640])
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.notifications)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.status_label = QLabel()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(200)
+        self.progress_bar.setAccessibleName("Progress")
+        self.progress_bar.setVisible(False)
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.progress_bar)
+
+        self._journal_timer = QTimer(self, singleShot=True, interval=JOURNAL_DELAY_MS)
+        self._journal_timer.timeout.connect(self._journal_now)
+        self._create_actions()
+        self._create_menus()
+        self._connect()
+        self._restore_layout()
+        self._update_actions()
+
+    # --- set-up ----------------------------------------------------------------------------------
+
+    def _create_actions(self) -> None:
+        def action(text: str, shortcut: QKeySequence | str | None, handler: Callable[[], None], tip: str) -> QAction:
+            act = QAction(text, self)
+            if shortcut is not None:
+                act.setShortcut(QKeySequence(shortcut))
+            act.setStatusTip(tip)
+            act.setToolTip(tip)
+            act.triggered.connect(handler)
+            return act
+
+        self.new_action = action("&New entry", QKeySequence.StandardKey.New, self.new_entry, "Create an entry")
+        self.save_action = action("&Save", QKeySequence.StandardKey.Save, self.save_entry, "Save (one commit)")
+        self.close_action = action("&Close entry", QKeySequence.StandardKey.Close, self.close_entry, "Close entry")
+        self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, self.close, "Quit editor-app")
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.find_action = action("&Find entries", QKeySequence.StandardKey.Find, self.focus_search, "Search entries")
+        self.delete_action = action("&Delete entry…", None, self.delete_entry, "Delete the open entry")
+        self.duplicate_action = action("D&uplicate", "Ctrl+D", self.duplicate_entry, "Copy into a new entry")
+        self.discard_action = action("Discard c&hanges", None, self.discard_changes, "Forget unsaved changes")
+        self.browser_action = action("Open in &browser", "Ctrl+Shift+B", self.open_in_browser, "View on the site")
+        self.reload_action = action("&Reload", QKeySequence.StandardKey.Refresh, self.reload_collection, "Reload")
+
+    def _create_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        for act in (self.new_action, self.save_action, self.close_action):
+            file_menu.addAction(act)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        for act in (self.find_action, self.duplicate_action, self.discard_action, self.delete_action):
+            edit_menu.addAction(act)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.reload_action)
+        view_menu.addAction(self.browser_action)
+        self.view_menu = view_menu
+        toolbar = self.addToolBar("Entry")
+        toolbar.setObjectName("entry-toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for act in (self.new_action, self.save_action, self.duplicate_action, self.discard_action,
+                    self.delete_action, self.browser_action):
+            toolbar.addAction(act)
+        self.toolbar = toolbar
+
+    def _connect(self) -> None:
+        self.collection_tree.collection_selected.connect(self._on_collection_tree_collection_selected)
+        self.collection_tree.folder_selected.connect(self._on_collection_tree_folder_selected)
+        self.collection_tree.file_selected.connect(self._on_collection_tree_file_selected)
+        self.entry_list.entry_activated.connect(self._on_entry_list_entry_activated)
+        changed = getattr(self.editor, "changed", None)
+        if changed is not None:
+            changed.connect(self._on_editor_changed)
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value(GEOMETRY_KEY)
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 760)
+        state = self.settings.value(STATE_KEY)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        sizes = self.settings.value(SPLITTER_KEY)
+        if isinstance(sizes, QByteArray) and not sizes.isEmpty():
+            self.splitter.restoreState(sizes)
+
+    def _save_layout(self) -> None:
+        self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        self.settings.setValue(STATE_KEY, self.saveState())
+        self.settings.setValue(SPLITTER_KEY, self.splitter.saveState())
+        self.settings.sync()
+
+    # --- site and collections --------------------------------------------------------------------
+
+    def _site_title(self) -> str:
+        site = getattr(self.workspace, "site", None)
+        return getattr(site, "site_title", None) or getattr(site, "name", None) or "Site"
+
+    def collections(self) -> list[Any]:
+        """The site's collections, as the workspace describes them."""
+        return list(self.workspace.site.collections)
+
+    def collection(self, name: str) -> Any:
+        """One collection by name."""
+        for collection in self.collections():
+            if collection.name == name:
+                return collection
+        raise KeyError(name)
+
+    def load_site(self) -> None:
+        """Show the collections and start loading the first one."""
+        items = [_collection_item(c) for c in self.collections()]
+        self.collection_tree.set_collections(items)
+        if items:
+            self.collection_tree.select_collection(items[0].name)
+        for item in items:
+            if item.kind != "files":
+                self._load_collection(item.name)
+
+    def wait_until_loaded(self, timeout: float = 30.0) -> None:
+        """Process events until every collection has loaded (self-test, benchmarks)."""
+        app = QApplication.instance()
+        deadline = time.monotonic() + timeout
+        while self._loading and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.002)
+        if self._loading:
+            raise TimeoutError(f"collections still loading after {timeout:.0f} s: {sorted(self._loading)}")
+
+    def _load_collection(self, name: str) -> None:
+        if name in self._loading:
+            return
+        self._loading.add(name)
+        self._show_progress(0, 0, f"Loading {name}…")
+
+        def progress(done: int, total: int, _text: str) -> None:
+            self.collection_tree.set_loading(name, done, total)
+            self._show_progress(done, total, f"Loading {self.collection(name).label}: {done} of {total}")
+
+        run_in_background(
+            self.runner,
+            lambda report: self.workspace.load_collection(name, progress=report),
+            lambda entries: self._on_collection_loaded(name, entries),
+            lambda failure: self._on_task_failed(failure, f"Loading {name} failed", name),
+            progress,
+        )
+
+    def _on_collection_loaded(self, name: str, entries: Any) -> None:
+        self._loading.discard(name)
+        self._loaded.add(name)
+        entries = list(entries)
+        self.collection_tree.set_count(name, len(entries))
+        collection = self.collection(name)
+        if getattr(collection, "nested", None):
+            self.collection_tree.set_folders(name, _folders_of(collection, entries))
+        if self.current_collection == name:
+            self._show_entries(name, entries)
+        self._hide_progress(f"Loaded {len(entries)} entries of {collection.label}")
+        if not self._loading:
+            self.site_loaded.emit()
+
+    def _show_entries(self, name: str, entries: list[Any] | None = None) -> None:
+        collection = self.collection(name)
+        if entries is None:
+            entries = list(self.workspace.entries(name))
+        headers, rows = self._rows_for(collection, entries)
+        self.entry_list.set_search_function(lambda text: set(self.workspace.search(name, text)))
+        self.entry_list.show_entries(
+            headers,
+            rows,
+            [ViewFilter(f.label, f.field, str(f.pattern)) for f in getattr(collection, "view_filters", ()) or ()],
+            [ViewGroup(g.label, g.field, g.pattern or "") for g in getattr(collection, "view_groups", ()) or ()],
+        )
+
+    def _rows_for(self, collection: Any, entries: list[Any]) -> tuple[list[str], list[EntryRow]]:
+        sortable = [f for f in getattr(collection, "sortable_fields", ()) or () if f not in ("title",)]
+        headers = [getattr(collection, "label_singular", None) or "Title"] + [f.replace("_", " ").capitalize()
+                                                                            for f in sortable]
+        rows = []
+        for entry in entries:
+            data = getattr(entry, "data", {}) or {}
+            summary = self.workspace.summary(entry)
+            cells = (summary,) + tuple(_text(data.get(f)) for f in sortable)
+            fields = {k: _text(v) for k, v in data.items() if not isinstance(v, (list, dict))}
+            status = "unsaved" if self._is_current_dirty(entry.path) else self._draft_status(entry)
+            rows.append(EntryRow(entry.path, cells, fields, status))
+        return headers, rows
+
+    def _draft_status(self, entry: Any) -> str:
+        has_draft = getattr(self.workspace, "has_draft", None)
+        return "draft" if has_draft is not None and has_draft(entry.path) else ""
+
+    def _is_current_dirty(self, path: str) -> bool:
+        return self._dirty and self.current_entry is not None and self.current_entry.path == path
+
+    # --- tree and list events --------------------------------------------------------------------
+
+    def _on_collection_tree_collection_selected(self, name: str) -> None:
+        self.current_collection = name
+        collection = self.collection(name)
+        if getattr(collection, "files", None):
+            self.entry_list.show_entries(["File"], [EntryRow(f.name, (f.label,)) for f in collection.files])
+            self.entry_list.set_search_function(None)
+        elif name in self._loaded:
+            self._show_entries(name)
+        self._update_actions()
+
+    def _on_collection_tree_folder_selected(self, name: str, folder: str) -> None:
+        self.current_collection = name
+        if name in self._loaded:
+            self._show_entries(name)
+            prefix = f"{self.collection(name).folder}/{folder}/"
+            self.entry_list.model.set_matching(
+                {e.path for e in self.workspace.entries(name) if e.path.startswith(prefix)}
+            )
+
+    def _on_collection_tree_file_selected(self, name: str, file_name: str) -> None:
+        self.current_collection = name
+        self.open_entry(name, file_name)
+
+    def _on_entry_list_entry_activated(self, key: str) -> None:
+        if self.current_collection is not None:
+            self.open_entry(self.current_collection, key)
+
+    # --- entries ---------------------------------------------------------------------------------
+
+    def open_entry(self, collection: str, key: str) -> None:
+        """Open an entry (after the unsaved-changes guard)."""
+        if self.current_entry is not None and self.current_entry.path == key:
+            return
+        if not self.confirm_leave():
+            if self.current_entry is not None:
+                self.entry_list.select_key(self.current_entry.path)
+            return
+        self._show_progress(0, 0, f"Opening {key}…")
+        run_in_background(
+            self.runner,
+            lambda: self.workspace.open_entry(collection, key),
+            self._on_entry_loaded,
+            lambda failure: self._on_task_failed(failure, f"Opening {key} failed"),
+        )
+
+    def _on_entry_loaded(self, entry: Any) -> None:
+        self._hide_progress("")
+        draft = self.workspace.draft_for(entry)
+        if draft is not None:
+            entry = self._offer_draft(entry, draft)
+        self._show_entry(entry, dirty=getattr(entry, "_restored", False))
+
+    def _offer_draft(self, entry: Any, draft: Any) -> Any:
+        dialog = DraftDialog(entry.path, self.workspace.raw_text(entry), self.workspace.raw_text(draft.entry),
+                             draft.when, self)
+        dialog.exec()
+        if dialog.choice is DraftChoice.RESTORE:
+            restored = draft.entry
+            restored._restored = True
+            return restored
+        if dialog.choice is DraftChoice.DISCARD:
+            self.workspace.discard_draft(entry)
+        return entry
+
+    def _show_entry(self, entry: Any, *, dirty: bool = False) -> None:
+        self.current_entry = entry
+        self.editor.set_entry(entry)
+        self.editor_stack.setCurrentWidget(self.editor)
+        self._set_dirty(dirty)
+        self.entry_list.select_key(entry.path)
+        self.entry_opened.emit(entry.path)
+        self.status_label.setText(entry.path)
+
+    def new_entry(self) -> None:
+        """Create an entry in the current collection; the status bar shows the path it will create."""
+        if self.current_collection is None or not self.confirm_leave():
+            return
+        collection = self.collection(self.current_collection)
+        if getattr(collection, "files", None) or getattr(collection, "create", True) is False:
+            self.notifications.notify(f"{collection.label} does not allow new entries.", "warning")
+            return
+        entry = self.workspace.new_entry(self.current_collection)
+        self._show_entry(entry, dirty=True)
+        self.status_label.setText(f"New entry — will be saved as {entry.path}")
+
+    def _on_editor_changed(self) -> None:
+        if self.current_entry is None:
+            return
+        self.current_entry = self.editor.entry()
+        self._set_dirty(True)
+        self._journal_timer.start()
+        if getattr(self.editor, "path_changed", None) is None:
+            self.status_label.setText(self.current_entry.path)
+
+    def _journal_now(self) -> None:
+        if self.current_entry is not None and self._dirty:
+            self.workspace.journal_draft(self.current_entry)
+
+    def _set_dirty(self, dirty: bool) -> None:
+        self._dirty = dirty
+        self.setWindowModified(dirty)
+        self.setWindowTitle(f"{self._site_title()}[*] — editor-app")
+        if self.current_entry is not None:
+            self.entry_list.model.set_status(self.current_entry.path, "unsaved" if dirty else "")
+        self._update_actions()
+
+    @property
+    def is_dirty(self) -> bool:
+        """Whether the open entry has unsaved changes."""
+        return self._dirty
+
+    def save_entry(self) -> None:
+        """Save the open entry as one commit (message from commit_messages)."""
+        if self.current_entry is None:
+            return
+        entry = self.editor.entry()
+        self._journal_timer.stop()
+        self.workspace.journal_draft(entry)
+        self._show_progress(0, 0, f"Saving {entry.path}…")
+        self.save_action.setEnabled(False)
+        run_in_background(
+            self.runner,
+            lambda: self.workspace.save_entry(entry),
+            self._on_entry_saved,
+            lambda failure: self._on_save_failed(entry, failure),
+        )
+
+    def _on_entry_saved(self, entry: Any) -> None:
+        self.current_entry = entry
+        self.editor.set_entry(entry)
+        self._set_dirty(False)
+        headers, rows = self._rows_for(self.collection(entry.collection), [entry])
+        self.entry_list.model.update_row(rows[0])
+        self._hide_progress(f"Saved {entry.path}")
+        self.entry_saved.emit(entry.path)
+
+    def _on_save_failed(self, entry: Any, failure: TaskFailure) -> None:
+        self._hide_progress("")
+        self._update_actions()
+        if isinstance(failure.error, ConflictError):
+            self.resolve_conflict(entry, failure.error)
+            return
+        self.notifications.notify_error(failure, f"Saving {entry.path} failed (your changes are kept as a draft)")
+
+    def resolve_conflict(self, entry: Any, error: ConflictError) -> ConflictDialog:
+        """Show the conflict dialog and act on the choice; returns the dialog (tests drive it)."""
+        mine = self.workspace.raw_text(entry)
+        theirs = error.theirs.decode("utf-8", "replace") if error.theirs is not None else None
+        dialog = ConflictDialog(error.path or entry.path, mine, theirs, self)
+        dialog.finished.connect(lambda _result: self._on_conflict_dialog_finished(dialog, entry, error))
+        dialog.open()
+        return dialog
+
+    def _on_conflict_dialog_finished(self, dialog: ConflictDialog, entry: Any, error: ConflictError) -> None:
+        if dialog.choice is ConflictChoice.KEEP_MINE:
+            resolved = self.workspace.resolve_conflict(entry, dialog.mine, error)
+            self.editor.set_entry(resolved)
+            self.current_entry = resolved
+            self.save_entry()
+        elif dialog.choice is ConflictChoice.TAKE_THEIRS:
+            self.workspace.discard_draft(entry)
+            self._set_dirty(False)
+            self.current_entry = None
+            self.open_entry(entry.collection, entry.path)
+
+    def delete_entry(self) -> None:
+        """Delete the open entry after confirming."""
+        entry = self.current_entry
+        if entry is None:
+            return
+        if not self._confirm("Delete entry", f"Delete {entry.path}? This makes a commit that removes it."):
+            return
+        run_in_background(
+            self.runner,
+            lambda: self.workspace.delete_entry(entry),
+            lambda _result: self._on_entry_deleted(entry),
+            lambda failure: self._on_task_failed(failure, f"Deleting {entry.path} failed"),
+        )
+
+    def _on_entry_deleted(self, entry: Any) -> None:
+        self.entry_list.model.remove_row(entry.path)
+        self._set_dirty(False)
+        self.close_entry()
+        self.status_label.setText(f"Deleted {entry.path}")
+
+    def duplicate_entry(self) -> None:
+        """Open a copy of the open entry as a new, unsaved entry."""
+        if self.current_entry is None or not self.confirm_leave():
+            return
+        copy = self.workspace.duplicate_entry(self.editor.entry())
+        self._show_entry(copy, dirty=True)
+        self.status_label.setText(f"Copy — will be saved as {copy.path}")
+
+    def discard_changes(self) -> None:
+        """Forget unsaved changes of the open entry and reload it."""
+        entry = self.current_entry
+        if entry is None or not self._dirty:
+            return
+        if not self._confirm("Discard changes", f"Discard your unsaved changes to {entry.path}?"):
+            return
+        self.workspace.discard_draft(entry)
+        self._set_dirty(False)
+        self.current_entry = None
+        if getattr(entry, "is_new", False):
+            self.close_entry()
+        else:
+            self.open_entry(entry.collection, entry.path)
+
+    def close_entry(self) -> None:
+        """Close the open entry (after the guard)."""
+        if not self.confirm_leave():
+            return
+        self.current_entry = None
+        self._set_dirty(False)
+        self.editor_stack.setCurrentWidget(self.empty_label)
+        self._update_actions()
+
+    def open_in_browser(self) -> None:
+        """Open the entry's page on the live site (site_url + preview_path)."""
+        if self.current_entry is None:
+            return
+        url = self.workspace.entry_url(self.current_entry)
+        if url:
+            QDesktopServices.openUrl(QUrl(url))
+        else:
+            self.notifications.notify("This site has no site_url, so there is no page to open.", "warning")
+
+    def reload_collection(self) -> None:
+        """Load the current collection again."""
+        if self.current_collection is not None:
+            self._loaded.discard(self.current_collection)
+            self._load_collection(self.current_collection)
+
+    def focus_search(self) -> None:
+        """Put the cursor in the search box."""
+        self.entry_list.search_box.setFocus()
+        self.entry_list.search_box.selectAll()
+
+    # --- guard, close ----------------------------------------------------------------------------
+
+    def confirm_leave(self) -> bool:
+        """The unsaved-changes guard: True when it is fine to leave the open entry."""
+        if not self._dirty or self.current_entry is None:
+            return True
+        answer = self._ask_save_discard_cancel(self.current_entry.path)
+        if answer == QMessageBox.StandardButton.Save:
+            self.save_entry()
+            return False  # the save runs in the background; the user acts again once it is done
+        if answer == QMessageBox.StandardButton.Discard:
+            self.workspace.discard_draft(self.current_entry)
+            self._set_dirty(False)
+            return True
+        return False
+
+    def _ask_save_discard_cancel(self, path: str) -> QMessageBox.StandardButton:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes", f"{path} has unsaved changes.", parent=self)
+        box.setInformativeText("Save them before leaving? Discarded changes are gone for good.")
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        return QMessageBox.StandardButton(box.exec())
+
+    def _ask_yes_no(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self.confirm_leave():
+            event.ignore()
+            return
+        self._save_layout()
+        event.accept()
+
+    def discard_and_close(self) -> None:
+        """Close without asking (self-test); the drafts journal keeps anything typed."""
+        self._dirty = False
+        self.close()
+
+    # --- feedback --------------------------------------------------------------------------------
+
+    def _show_progress(self, done: int, total: int, text: str) -> None:
+        self.progress_bar.setVisible(True)
+        self.progress_bar.setRange(0, total)
+        self.progress_bar.setValue(done)
+        self.status_label.setText(text)
+
+    def _hide_progress(self, text: str) -> None:
+        if self.runner.running <= 1:
+            self.progress_bar.setVisible(False)
+        if text:
+            self.status_label.setText(text)
+
+    def _on_task_failed(self, failure: TaskFailure, context: str, collection: str | None = None) -> None:
+        if collection is not None:
+            self._loading.discard(collection)
+        self._hide_progress("")
+        self.notifications.notify_error(failure, context)
+
+    def _update_actions(self) -> None:
+        has_entry = self.current_entry is not None
+        for act in (self.delete_action, self.duplicate_action, self.browser_action, self.close_action):
+            act.setEnabled(has_entry)
+        self.save_action.setEnabled(has_entry and self._dirty)
+        self.discard_action.setEnabled(has_entry and self._dirty)
+        self.new_action.setEnabled(self.current_collection is not None)
+
+    # --- self-test hooks -------------------------------------------------------------------------
+
+    def open_first_entry_for_self_test(self) -> str:
+        """Open the first entry of the first folder collection and wait for it."""
+        for collection in self.collections():
+            entries = list(self.workspace.entries(collection.name)) if collection.name in self._loaded else []
+            if entries:
+                self.collection_tree.select_collection(collection.name)
+                self.open_entry(collection.name, entries[0].path)
+                app = QApplication.instance()
+                deadline = time.monotonic() + 30
+                while self.current_entry is None and time.monotonic() < deadline:
+                    app.processEvents()
+                    time.sleep(0.002)
+                if self.current_entry is None:
+                    raise TimeoutError(f"{entries[0].path} did not open")
+                return self.current_entry.path
+        raise RuntimeError("the site has no entries to open")
+
+    def render_preview_for_self_test(self) -> str:
+        """Render the open entry's preview and return a short description of it."""
+        render = getattr(self.editor, "render_preview", None)
+        if render is None:
+            raise RuntimeError("the editor has no preview")
+        html = render()
+        if not html:
+            raise RuntimeError("the preview is empty")
+        return f"{len(html)} characters of HTML"
+
+
+def _collection_item(collection: Any) -> CollectionItem:
+    files = tuple((f.name, f.label or f.name) for f in getattr(collection, "files", None) or ())
+    kind = "files" if files else ("nested" if getattr(collection, "nested", None) else "folder")
+    return CollectionItem(collection.name, collection.label or collection.name, kind, files,
+                          getattr(collection, "description", "") or "")
+
+
+def _folders_of(collection: Any, entries: list[Any]) -> list[str]:
+    base = collection.folder.rstrip("/") + "/"
+    folders = set()
+    for entry in entries:
+        relative = entry.path[len(base):] if entry.path.startswith(base) else entry.path
+        parent = relative.rsplit("/", 1)[0] if "/" in relative else ""
+        if parent:
+            folders.add(parent)
+    return sorted(folders)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_text(v) for v in value)
+    return str(value)
+
+
+def _default_editor_factory(workspace: Any, parent: QWidget) -> QWidget:
+    from editor_app.ui.editor_pane import EditorPane
+
+    return EditorPane(workspace, parent)
