@@ -195,24 +195,26 @@ def apply_changes(
                     theirs_id=existing,
                     head=head,
                 )
+    # Vacate every moved-from and deleted path first, so chains of moves (a -> b, b -> c) take the
+    # content each path had before the commit.
     result = dict(files)
+    for change in changes:
+        if change.previous_path is not None and change.previous_path != change.path:
+            result.pop(change.previous_path, None)
+        if change.delete:
+            result.pop(change.path, None)
     new_blobs: dict[str, bytes] = {}
     ids: dict[str, str] = {}
     for change in changes:
-        if change.previous_path is not None and change.previous_path != change.path:
-            blob = result.pop(change.previous_path, None) or files[change.previous_path]
-            if change.data is None:
-                result[change.path] = blob
-                ids[change.path] = blob
-                continue
-    for change in changes:
         if change.delete:
-            result.pop(change.path, None)
-        elif change.data is not None:
+            continue
+        if change.data is not None:
             blob = git_blob_id(change.data)
             new_blobs[blob] = change.data
-            result[change.path] = blob
-            ids[change.path] = blob
+        else:
+            blob = files[change.previous_path or change.path]
+        result[change.path] = blob
+        ids[change.path] = blob
     return result, new_blobs, ids
 
 

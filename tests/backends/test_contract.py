@@ -412,3 +412,17 @@ def test_publish_refuses_when_both_sides_changed_the_same_file(backend: Backend)
     assert backend.head() == head
     assert backend.read_file(path)[0] == b"published edit\n"
     assert backend.read_unpublished("posts", "first").diffs
+
+
+def test_chained_moves_take_the_content_each_file_had_before(backend: Backend) -> None:
+    backend.commit(
+        [
+            FileChange("content/posts/third.md", previous_path="content/posts/second.md"),
+            FileChange("content/posts/second.md", previous_path="content/posts/first.md"),
+        ],
+        "Shift posts",
+    )
+    assert backend.read_file("content/posts/third.md")[0] == FIXTURE_FILES["content/posts/second.md"]
+    assert backend.read_file("content/posts/second.md")[0] == FIXTURE_FILES["content/posts/first.md"]
+    with pytest.raises(NotFoundError):
+        backend.read_file("content/posts/first.md")
