@@ -2,8 +2,8 @@
 
 Unlike Decap's test-repo, edits survive a restart: when a `state_dir` is given, the state (the files of
 every branch, workflow entries and their statuses) is written there after each change, atomically
-(temp file + rename); blobs are stored content-addressed under `state_dir/blobs/`. `reset()` puts the
-sample site back.
+(temp file + rename); blobs are stored content-addressed under `state_dir/blobs/` (unreferenced ones are
+pruned at start). `reset()` puts the sample site back; `discard_state(state_dir)` clears a damaged state.
 
 Seed layout (`seed_dir`, by default `resources/sandbox/`):
 - `config.yml`: the sample site's Decap config (not part of the repository, like Decap's dev-test);
@@ -370,10 +370,7 @@ class TestRepoBackend(Backend):
             self._state = _State()
             self._seed()
             if self.state_dir is not None:
-                blobs_dir = self.state_dir / "blobs"
-                if blobs_dir.exists():
-                    for path in sorted(blobs_dir.rglob("*"), reverse=True):
-                        path.unlink() if path.is_file() else path.rmdir()
+                self.discard_state(self.state_dir)
             self._save()
 
     def _branch(self, name: str | None) -> _Branch:
@@ -470,9 +467,27 @@ class TestRepoBackend(Backend):
                     blobs[blob] = self._read_blob(blob)
         self._blobs = blobs
         self._state = _State(branches=branches, entries=entries)
+        self._prune_blob_files()
         if self.default_branch() not in branches:
             # The config now names another branch: start it from the sample site.
             self._seed_branch_only()
+
+    def _prune_blob_files(self) -> None:
+        """Delete stored blobs nothing refers to any more (earlier versions of edited files)."""
+        assert self.state_dir is not None
+        for path in (self.state_dir / "blobs").glob("*/*"):
+            if path.parent.name + path.name not in self._blobs:
+                path.unlink(missing_ok=True)
+
+    @staticmethod
+    def discard_state(state_dir: Path) -> None:
+        """Delete the sandbox state kept in `state_dir` (e.g. when it is damaged); the next start re-seeds."""
+        (state_dir / STATE_FILE).unlink(missing_ok=True)
+        blobs_dir = state_dir / "blobs"
+        if blobs_dir.exists():
+            for path in sorted(blobs_dir.rglob("*"), reverse=True):
+                path.unlink() if path.is_file() else path.rmdir()
+            blobs_dir.rmdir()
 
     def _seed_branch_only(self) -> None:
         kept = self._state

@@ -13,6 +13,7 @@ import yaml
 from editor_app.backends import BACKENDS
 from editor_app.backends.base import NEW_FILE, STATUS_PENDING_PUBLISH, BackendSettings, FileChange
 from editor_app.backends.test_repo import TestRepoBackend, git_tree_id, sample_site_dir
+from editor_app.backends.workflow import git_blob_id
 from editor_app.errors import ConflictError, ContentError, NotFoundError
 from editor_app.paths import AppDirs
 
@@ -192,6 +193,20 @@ def test_a_damaged_state_says_to_reset(tmp_path: Path) -> None:
     (state / "state.json").write_text("{not json")
     with pytest.raises(ContentError, match="reset the sandbox"):
         sandbox(state)
+    TestRepoBackend.discard_state(state)
+    assert sandbox(state).list_files("").files == sandbox(None).list_files("").files
+
+
+def test_blobs_of_replaced_versions_are_pruned_at_start(tmp_path: Path) -> None:
+    state = tmp_path / "sandbox"
+    backend = sandbox(state)
+    backend.commit([FileChange("data/x.json", b"version 1\n")], "x1")
+    backend.commit([FileChange("data/x.json", b"version 2\n")], "x2")
+    old = git_blob_id(b"version 1\n")
+    assert (state / "blobs" / old[:2] / old[2:]).exists()
+    sandbox(state)
+    assert not (state / "blobs" / old[:2] / old[2:]).exists()
+    assert sandbox(state).read_file("data/x.json")[0] == b"version 2\n"
 
 
 def test_a_missing_seed_is_reported(tmp_path: Path) -> None:
