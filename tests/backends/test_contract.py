@@ -426,3 +426,26 @@ def test_chained_moves_take_the_content_each_file_had_before(backend: Backend) -
     assert backend.read_file("content/posts/second.md")[0] == FIXTURE_FILES["content/posts/first.md"]
     with pytest.raises(NotFoundError):
         backend.read_file("content/posts/first.md")
+
+
+def test_an_entry_branch_is_listed_and_read_like_any_branch(backend: Backend) -> None:
+    save_spring_post(backend)
+    listing = backend.list_files("content/posts", extension="md", depth=1, branch="cms/posts/spring")
+    assert listing.head == backend.head("cms/posts/spring")
+    assert [f.path for f in listing.files] == ["content/posts/first.md", "content/posts/second.md", NEW_POST]
+    assert backend.read_files(listing.files, branch="cms/posts/spring")[NEW_POST] == NEW_POST_DATA
+
+
+def test_unpublishing_a_published_entry_as_decap_does(backend: Backend) -> None:
+    # Decap's "unpublish": delete on the site branch, then a workflow entry waiting to go live.
+    data = backend.read_file("content/posts/second.md")[0]
+    backend.commit([FileChange("content/posts/second.md", delete=True)], "Delete Post “second”")
+    backend.save_unpublished(
+        "posts", "second", [FileChange("content/posts/second.md", data)], "Create Post “second”",
+        status=STATUS_PENDING_PUBLISH,
+    )
+    entry = backend.read_unpublished("posts", "second")
+    assert entry.status == STATUS_PENDING_PUBLISH
+    assert [(d.path, d.new_file) for d in entry.diffs] == [("content/posts/second.md", True)]
+    backend.publish("posts", "second")
+    assert backend.read_file("content/posts/second.md")[0] == data
