@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
+from editor_app.ui.signals import emit
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 KIND_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -124,8 +125,8 @@ class CollectionTreeView(QTreeWidget):
         name = current.data(0, NAME_ROLE)
         kind = current.data(0, KIND_ROLE)
         if kind == "file":
-            self.file_selected.emit(name, current.data(0, TARGET_ROLE))
+            emit(self.file_selected, name, current.data(0, TARGET_ROLE))
         elif kind == "folder":
-            self.folder_selected.emit(name, current.data(0, TARGET_ROLE))
+            emit(self.folder_selected, name, current.data(0, TARGET_ROLE))
         else:
-            self.collection_selected.emit(name)
+            emit(self.collection_selected, name)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from editor_app.ui.signals import emit
 
 STATUS_LABELS = {"": "", "unsaved": "● Unsaved", "draft": "✎ Draft", "pending_review": "In review",
                  "pending_publish": "Ready"}
@@ -121,7 +122,7 @@ class EntryListModel(QAbstractTableModel):
         self._rows[index] = row
         if index in self._visible:
             position = self._visible.index(index)
-            self.dataChanged.emit(self.index(position, 0), self.index(position, self.columnCount() - 1))
+            emit(self.dataChanged, self.index(position, 0), self.index(position, self.columnCount() - 1))
 
     def remove_row(self, key: str) -> None:
         """Drop the row of a deleted entry."""
@@ -194,9 +195,9 @@ class EntryListModel(QAbstractTableModel):
         visible = self._compute_visible()
         if visible == self._visible:
             return
-        self.layoutAboutToBeChanged.emit()
+        emit(self.layoutAboutToBeChanged)
         self._visible = visible
-        self.layoutChanged.emit()
+        emit(self.layoutChanged)
 
     def _compute_visible(self) -> list[int]:
         rows = self._rows
@@ -367,7 +368,7 @@ class EntryListView(QWidget):
             self.table.scrollTo(self.model.index(row, 0))
 
     def _on_search_box_text_changed(self, text: str) -> None:
-        self.search_changed.emit(text)
+        emit(self.search_changed, text)
         self.apply_search()
 
     def _on_filter_box_changed(self, position: int) -> None:
@@ -379,7 +380,7 @@ class EntryListView(QWidget):
     def _on_table_activated(self, index: QModelIndex) -> None:
         key = self.model.key_at(index.row())
         if key is not None:
-            self.entry_activated.emit(key)
+            emit(self.entry_activated, key)
 
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), self.model.total

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QSplitter,
     QStackedWidget,
@@ -30,10 +29,11 @@ from PySide6.QtWidgets import (
 from editor_app.errors import ConflictError
 from editor_app.ui.collection_tree import CollectionItem, CollectionTreeView
 from editor_app.ui.conflict_dialog import ConflictChoice, ConflictDialog
-from editor_app.ui.draft_dialog import DraftChoice, DraftDialog
+from editor_app.ui.draft_dialog import DraftChoice
 from editor_app.ui.entry_list import EntryListView, EntryRow, ViewFilter, ViewGroup
-from editor_app.ui.notifications import NotificationArea
+from editor_app.ui.notifications import NotificationArea, Prompts
 from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
+from editor_app.ui.signals import emit
 
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         settings: QSettings,
         runner: TaskRunner,
         editor_factory: Callable[[Any, QWidget], QWidget] | None = None,
+        prompts: Prompts | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -66,7 +67,7 @@ class MainWindow(QMainWindow):
         self._dirty = False
         self._loaded: set[str] = set()
         self._loading: set[str] = set()
-        self._confirm: Callable[[str, str], bool] = self._ask_yes_no
+        self.prompts = prompts or Prompts(self)
         self.setWindowTitle(f"{self._site_title()} — editor-app")
         self.setAccessibleName("Main window")
 
@@ -127,17 +128,17 @@ class MainWindow(QMainWindow):
             act.triggered.connect(handler)
             return act
 
-        self.new_action = action("&New entry", QKeySequence.StandardKey.New, self.new_entry, "Create an entry")
-        self.save_action = action("&Save", QKeySequence.StandardKey.Save, self.save_entry, "Save (one commit)")
-        self.close_action = action("&Close entry", QKeySequence.StandardKey.Close, self.close_entry, "Close entry")
-        self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, self.close, "Quit editor-app")
+        self.new_action = action("&New entry", "Ctrl+N", self.new_entry, "Create an entry")
+        self.save_action = action("&Save", "Ctrl+S", self.save_entry, "Save (one commit)")
+        self.close_action = action("&Close entry", "Ctrl+W", self.close_entry, "Close entry")
+        self.quit_action = action("&Quit", "Ctrl+Q", self.close, "Quit editor-app")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.find_action = action("&Find entries", QKeySequence.StandardKey.Find, self.focus_search, "Search entries")
+        self.find_action = action("&Find entries", "Ctrl+F", self.focus_search, "Search entries")
         self.delete_action = action("&Delete entry…", None, self.delete_entry, "Delete the open entry")
         self.duplicate_action = action("D&uplicate", "Ctrl+D", self.duplicate_entry, "Copy into a new entry")
         self.discard_action = action("Discard c&hanges", None, self.discard_changes, "Forget unsaved changes")
         self.browser_action = action("Open in &browser", "Ctrl+Shift+B", self.open_in_browser, "View on the site")
-        self.reload_action = action("&Reload", QKeySequence.StandardKey.Refresh, self.reload_collection, "Reload")
+        self.reload_action = action("&Reload", "F5", self.reload_collection, "Reload")
 
     def _create_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -239,7 +240,7 @@ class MainWindow(QMainWindow):
             self.runner,
             lambda report: self.workspace.load_collection(name, progress=report),
             lambda entries: self._on_collection_loaded(name, entries),
-            lambda failure: self._on_task_failed(failure, f"Loading {name} failed", name),
+            lambda failure: self._on_task_failed(failure, f"Loading {self.collection(name).label} failed", name),
             progress,
         )
 
@@ -255,7 +256,7 @@ class MainWindow(QMainWindow):
             self._show_entries(name, entries)
         self._hide_progress(f"Loaded {len(entries)} entries of {collection.label}")
         if not self._loading:
-            self.site_loaded.emit()
+            emit(self.site_loaded)
 
     def _show_entries(self, name: str, entries: list[Any] | None = None) -> None:
         collection = self.collection(name)
@@ -340,22 +341,19 @@ class MainWindow(QMainWindow):
 
     def _on_entry_loaded(self, entry: Any) -> None:
         self._hide_progress("")
+        restored = False
         draft = self.workspace.draft_for(entry)
         if draft is not None:
-            entry = self._offer_draft(entry, draft)
-        self._show_entry(entry, dirty=getattr(entry, "_restored", False))
-
-    def _offer_draft(self, entry: Any, draft: Any) -> Any:
-        dialog = DraftDialog(entry.path, self.workspace.raw_text(entry), self.workspace.raw_text(draft.entry),
-                             draft.when, self)
-        dialog.exec()
-        if dialog.choice is DraftChoice.RESTORE:
-            restored = draft.entry
-            restored._restored = True
-            return restored
-        if dialog.choice is DraftChoice.DISCARD:
-            self.workspace.discard_draft(entry)
-        return entry
+            choice = DraftChoice(
+                self.prompts.restore_draft(
+                    entry.path, self.workspace.raw_text(entry), self.workspace.raw_text(draft.entry), draft.when
+                )
+            )
+            if choice is DraftChoice.RESTORE:
+                entry, restored = draft.entry, True
+            elif choice is DraftChoice.DISCARD:
+                self.workspace.discard_draft(entry)
+        self._show_entry(entry, dirty=restored)
 
     def _show_entry(self, entry: Any, *, dirty: bool = False) -> None:
         self.current_entry = entry
@@ -363,7 +361,7 @@ class MainWindow(QMainWindow):
         self.editor_stack.setCurrentWidget(self.editor)
         self._set_dirty(dirty)
         self.entry_list.select_key(entry.path)
-        self.entry_opened.emit(entry.path)
+        emit(self.entry_opened, entry.path)
         self.status_label.setText(entry.path)
 
     def new_entry(self) -> None:
@@ -427,7 +425,7 @@ class MainWindow(QMainWindow):
         headers, rows = self._rows_for(self.collection(entry.collection), [entry])
         self.entry_list.model.update_row(rows[0])
         self._hide_progress(f"Saved {entry.path}")
-        self.entry_saved.emit(entry.path)
+        emit(self.entry_saved, entry.path)
 
     def _on_save_failed(self, entry: Any, failure: TaskFailure) -> None:
         self._hide_progress("")
@@ -463,7 +461,7 @@ class MainWindow(QMainWindow):
         entry = self.current_entry
         if entry is None:
             return
-        if not self._confirm("Delete entry", f"Delete {entry.path}? This makes a commit that removes it."):
+        if not self.prompts.confirm("Delete entry", f"Delete {entry.path}? This makes a commit that removes it."):
             return
         run_in_background(
             self.runner,
@@ -491,7 +489,7 @@ class MainWindow(QMainWindow):
         entry = self.current_entry
         if entry is None or not self._dirty:
             return
-        if not self._confirm("Discard changes", f"Discard your unsaved changes to {entry.path}?"):
+        if not self.prompts.confirm("Discard changes", f"Discard your unsaved changes to {entry.path}?"):
             return
         self.workspace.discard_draft(entry)
         self._set_dirty(False)
@@ -537,28 +535,15 @@ class MainWindow(QMainWindow):
         """The unsaved-changes guard: True when it is fine to leave the open entry."""
         if not self._dirty or self.current_entry is None:
             return True
-        answer = self._ask_save_discard_cancel(self.current_entry.path)
-        if answer == QMessageBox.StandardButton.Save:
+        answer = self.prompts.save_discard_cancel(self.current_entry.path)
+        if answer == "save":
             self.save_entry()
             return False  # the save runs in the background; the user acts again once it is done
-        if answer == QMessageBox.StandardButton.Discard:
+        if answer == "discard":
             self.workspace.discard_draft(self.current_entry)
             self._set_dirty(False)
             return True
         return False
-
-    def _ask_save_discard_cancel(self, path: str) -> QMessageBox.StandardButton:
-        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes", f"{path} has unsaved changes.", parent=self)
-        box.setInformativeText("Save them before leaving? Discarded changes are gone for good.")
-        box.setStandardButtons(
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
-        )
-        box.setDefaultButton(QMessageBox.StandardButton.Save)
-        return QMessageBox.StandardButton(box.exec())
-
-    def _ask_yes_no(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(self, title, text)
-        return answer == QMessageBox.StandardButton.Yes
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if not self.confirm_leave():

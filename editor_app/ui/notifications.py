@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from editor_app.errors import EditorError
 from editor_app.ui.tasks import TaskFailure
+from editor_app.ui.signals import emit
 
 LEVELS = ("info", "warning", "error")
 
@@ -71,7 +72,7 @@ class Notification(QFrame):
     def dismiss(self) -> None:
         """Remove this notification."""
         self.hide()
-        self.closed.emit()
+        emit(self.closed)
         self.deleteLater()
 
 
@@ -135,3 +136,37 @@ class NotificationArea(QWidget):
         if item in self._items:
             self._items.remove(item)
         self.setVisible(bool(self._items))
+
+
+class Prompts:
+    """The modal questions the app asks; tests pass a scripted stand-in instead of clicking message boxes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self._parent = parent
+
+    def confirm(self, title: str, text: str) -> bool:
+        """A yes/no question; True for yes."""
+        from PySide6.QtWidgets import QMessageBox
+
+        return QMessageBox.question(self._parent, title, text) == QMessageBox.StandardButton.Yes
+
+    def save_discard_cancel(self, path: str) -> str:
+        """Unsaved changes to `path`: "save", "discard" or "cancel"."""
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes", f"{path} has unsaved changes.",
+                          parent=self._parent)
+        box.setInformativeText("Save them before leaving? Discarded changes are gone for good.")
+        buttons = QMessageBox.StandardButton
+        box.setStandardButtons(buttons.Save | buttons.Discard | buttons.Cancel)
+        box.setDefaultButton(buttons.Save)
+        answer = box.exec()
+        return {buttons.Save: "save", buttons.Discard: "discard"}.get(buttons(answer), "cancel")
+
+    def restore_draft(self, path: str, saved: str, draft: str, when: str) -> str:
+        """A journaled draft exists: "restore", "discard" or "later" (the DraftDialog)."""
+        from editor_app.ui.draft_dialog import DraftDialog
+
+        dialog = DraftDialog(path, saved, draft, when, self._parent)
+        dialog.exec()
+        return dialog.choice.value

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from editor_app.ui.signals import emit
 
 RECENT_KEY = "start/recent_sites"
 MAX_RECENT = 10
@@ -145,7 +146,7 @@ class StartDialog(QDialog):
         """Accept the dialog with `choice`, and remember it."""
         self.chosen = choice
         self._recent.remember(choice)
-        self.site_chosen.emit(choice)
+        emit(self.site_chosen, choice)
         self.accept()
 
     def _on_recent_activated(self, item: QListWidgetItem) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 ProgressCallback = Callable[[int, int, str], None]
+from editor_app.ui.signals import emit
 
 
 class TaskFailure:
@@ -75,13 +76,13 @@ class _Task(QRunnable):
     def run(self) -> None:
         try:
             if self._wants_progress:
-                result = self._work(self._signals.progressed.emit)
+                result = self._work(lambda done, total, text: emit(self._signals.progressed, done, total, text))
             else:
                 result = self._work()
         except BaseException as error:  # every failure goes back to the GUI thread; none is swallowed
-            self._signals.failed.emit(TaskFailure(error))
+            emit(self._signals.failed, TaskFailure(error))
             return
-        self._signals.succeeded.emit(result)
+        emit(self._signals.succeeded, result)
 
 
 class TaskRunner(QObject):
@@ -112,14 +113,14 @@ class TaskRunner(QObject):
         signals.on_done = self._finish
         self._running.add(signals)
         if len(self._running) == 1:
-            self.busy_changed.emit(True)
+            emit(self.busy_changed, True)
         self._pool.start(_Task(work, signals, on_progress is not None))
 
     def _finish(self, signals: _TaskSignals) -> None:
         self._running.discard(signals)
         signals.deleteLater()
         if not self._running:
-            self.busy_changed.emit(False)
+            emit(self.busy_changed, False)
 
     def wait(self, msecs: int = 30000) -> bool:
         """Block until the pool is idle (shutdown, tests); queued results still need the event loop."""

@@ -1,0 +1,285 @@
+"""MediaLibraryDialog: the site's media folders with thumbnails and search; upload (several files, drag and
+drop), insert, and delete with a confirm that warns when an entry still uses the file.
+
+What it uses of the workspace: `media_folders()`, `list_media(folder)` (items with `path` and `size`),
+`read_media(path)`, `upload_media(folder, [(name, bytes)])`, `delete_media(path)`, `media_usages(path)`.
+Every call runs through the task runner.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor_app.ui.notifications import NotificationArea, Prompts
+from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
+from editor_app.ui.signals import emit
+
+THUMBNAIL = QSize(96, 96)
+PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".svg"}
+
+
+def thumbnail_icon(data: bytes, size: QSize = THUMBNAIL) -> QIcon | None:
+    """A scaled thumbnail of image bytes; None when Qt cannot decode them."""
+    image = QImage.fromData(data)
+    if image.isNull():
+        return None
+    scaled = image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    return QIcon(QPixmap.fromImage(scaled))
+
+
+def human_size(size: int | None) -> str:
+    """1.2 MB, 340 KB, 12 bytes."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+class MediaLibraryDialog(QDialog):
+    """Browse, upload, insert and delete media; `inserted(path)` when the user picks a file to insert."""
+
+    inserted = Signal(str)
+    uploaded = Signal(list)
+    deleted = Signal(str)
+
+    def __init__(
+        self, workspace: Any, runner: TaskRunner, prompts: Prompts | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.runner = runner
+        self.setWindowTitle("Media library")
+        self.setAccessibleName("Media library")
+        self.setAcceptDrops(True)
+        self.prompts = prompts or Prompts(self)
+        self._items: dict[str, QListWidgetItem] = {}
+
+        self.notifications = NotificationArea()
+        self.folder_box = QComboBox()
+        self.folder_box.setAccessibleName("Media folder")
+        for folder in workspace.media_folders():
+            self.folder_box.addItem(folder)
+        self.folder_box.currentTextChanged.connect(lambda _text: self.refresh())
+        self.search_box = QLineEdit()
+        self.search_box.setPlaceholderText("Search media")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setAccessibleName("Search media")
+        self.search_box.textChanged.connect(self._apply_search)
+        self.list = QListWidget()
+        self.list.setAccessibleName("Media files")
+        self.list.setViewMode(QListView.ViewMode.IconMode)
+        self.list.setIconSize(THUMBNAIL)
+        self.list.setGridSize(QSize(THUMBNAIL.width() + 48, THUMBNAIL.height() + 44))
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list.setMovement(QListView.Movement.Static)
+        self.list.setWordWrap(True)
+        self.list.setUniformItemSizes(True)
+        self.list.itemActivated.connect(lambda _item: self.insert_selected())
+        self.list.itemSelectionChanged.connect(self._update_buttons)
+        self.hint = QLabel("Drop files here to upload them.")
+        self.hint.setObjectName("empty-state")
+        self.upload_button = QPushButton("Upload…")
+        self.insert_button = QPushButton("Insert")
+        self.delete_button = QPushButton("Delete…")
+        close_button = QPushButton("Close")
+        self.upload_button.clicked.connect(self._on_upload_clicked)
+        self.insert_button.clicked.connect(self.insert_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        close_button.clicked.connect(self.reject)
+        self.insert_button.setDefault(True)
+
+        top = QHBoxLayout()
+        top.addWidget(self.folder_box)
+        top.addWidget(self.search_box, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.upload_button)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.hint)
+        buttons.addStretch(1)
+        buttons.addWidget(close_button)
+        buttons.addWidget(self.insert_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.notifications)
+        layout.addLayout(top)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        self.resize(760, 520)
+        self._update_buttons()
+
+    @property
+    def folder(self) -> str:
+        """The media folder shown."""
+        return self.folder_box.currentText()
+
+    def paths(self) -> list[str]:
+        """The paths listed, visible or not."""
+        return list(self._items)
+
+    def visible_paths(self) -> list[str]:
+        """The paths the search lets through."""
+        return [path for path, item in self._items.items() if not item.isHidden()]
+
+    def refresh(self) -> None:
+        """List the current folder again (in the background), then load thumbnails."""
+        folder = self.folder
+        run_in_background(
+            self.runner,
+            lambda: list(self.workspace.list_media(folder)),
+            lambda files: self._show_files(folder, files),
+            lambda failure: self._on_failed(failure, f"Listing {folder} failed"),
+        )
+
+    def _show_files(self, folder: str, files: list[Any]) -> None:
+        if folder != self.folder:
+            return
+        self.list.clear()
+        self._items.clear()
+        file_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+        for media in sorted(files, key=lambda m: m.path.casefold()):
+            name = media.path.rsplit("/", 1)[-1]
+            item = QListWidgetItem(file_icon, name)
+            item.setData(PATH_ROLE, media.path)
+            item.setToolTip(f"{media.path}\n{human_size(getattr(media, 'size', None))}")
+            self.list.addItem(item)
+            self._items[media.path] = item
+        self._apply_search(self.search_box.text())
+        images = [m.path for m in files if Path(m.path).suffix.lower() in IMAGE_SUFFIXES]
+        if images:
+            run_in_background(
+                self.runner,
+                lambda: {path: self.workspace.read_media(path) for path in images},
+                self._show_thumbnails,
+                lambda failure: self._on_failed(failure, "Loading thumbnails failed"),
+            )
+
+    def _show_thumbnails(self, contents: dict[str, bytes]) -> None:
+        for path, data in contents.items():
+            item = self._items.get(path)
+            icon = thumbnail_icon(data) if item is not None else None
+            if icon is not None:
+                item.setIcon(icon)
+
+    def _apply_search(self, text: str) -> None:
+        needle = text.strip().casefold()
+        for path, item in self._items.items():
+            item.setHidden(bool(needle) and needle not in path.casefold())
+
+    def selected_path(self) -> str | None:
+        """The selected file's path."""
+        items = self.list.selectedItems()
+        return items[0].data(PATH_ROLE) if items else None
+
+    def select(self, path: str) -> None:
+        """Select a file by path."""
+        item = self._items.get(path)
+        if item is not None:
+            self.list.setCurrentItem(item)
+
+    def insert_selected(self) -> None:
+        """Insert the selected file (the caller decides where) and close."""
+        path = self.selected_path()
+        if path is not None:
+            emit(self.inserted, path)
+            self.accept()
+
+    # --- upload ----------------------------------------------------------------------------------
+
+    def upload_files(self, local_paths: list[Path]) -> None:
+        """Upload several local files into the current folder, as one commit."""
+        if not local_paths:
+            return
+        folder = self.folder
+        self.hint.setText(f"Uploading {len(local_paths)} file(s)…")
+
+        def work() -> list[str]:
+            files = [(path.name, path.read_bytes()) for path in local_paths]
+            return list(self.workspace.upload_media(folder, files))
+
+        run_in_background(self.runner, work, self._on_uploaded, lambda f: self._on_failed(f, "Upload failed"))
+
+    def _on_uploaded(self, paths: list[str]) -> None:
+        self.hint.setText(f"Uploaded {len(paths)} file(s).")
+        emit(self.uploaded, paths)
+        self.refresh()
+
+    def _on_upload_clicked(self) -> None:
+        names, _filter = QFileDialog.getOpenFileNames(self, "Upload media")
+        self.upload_files([Path(name) for name in names])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        files = [path for path in paths if path.is_file()]
+        if files:
+            event.acceptProposedAction()
+            self.upload_files(files)
+
+    # --- delete ----------------------------------------------------------------------------------
+
+    def delete_selected(self) -> None:
+        """Delete the selected file after a confirm that names the entries still using it."""
+        path = self.selected_path()
+        if path is None:
+            return
+        run_in_background(
+            self.runner,
+            lambda: list(self.workspace.media_usages(path)),
+            lambda usages: self._confirm_delete(path, usages),
+            lambda failure: self._on_failed(failure, f"Checking where {path} is used failed"),
+        )
+
+    def _confirm_delete(self, path: str, usages: list[str]) -> None:
+        text = f"Delete {path}? This makes a commit that removes it."
+        if usages:
+            listed = "\n".join(f"• {usage}" for usage in usages[:10])
+            more = f"\n…and {len(usages) - 10} more" if len(usages) > 10 else ""
+            text = f"{path} is still used by:\n{listed}{more}\n\nDelete it anyway? Those pages will show a broken link."
+        if not self.prompts.confirm("Delete media", text):
+            return
+        run_in_background(
+            self.runner,
+            lambda: self.workspace.delete_media(path),
+            lambda _result: self._on_deleted(path),
+            lambda failure: self._on_failed(failure, f"Deleting {path} failed"),
+        )
+
+    def _on_deleted(self, path: str) -> None:
+        item = self._items.pop(path, None)
+        if item is not None:
+            self.list.takeItem(self.list.row(item))
+        emit(self.deleted, path)
+
+    def _on_failed(self, failure: TaskFailure, context: str) -> None:
+        self.notifications.notify_error(failure, context)
+
+    def _update_buttons(self) -> None:
+        selected = self.selected_path() is not None
+        self.insert_button.setEnabled(selected)
+        self.delete_button.setEnabled(selected)

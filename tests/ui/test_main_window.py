@@ -1,0 +1,241 @@
+"""MainWindow flows on an in-memory workspace: load, open, new, save, guard, drafts, conflicts, search."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QSettings, Qt, QThreadPool
+from PySide6.QtGui import QKeySequence
+
+from editor_app.ui.conflict_dialog import ConflictChoice
+from editor_app.ui.main_window import MainWindow
+from editor_app.ui.tasks import TaskRunner
+from tests.ui.fakes import FakeDraft, FakeEditor, FakeEntry, FakeWorkspace, ScriptedPrompts
+
+
+@pytest.fixture
+def settings(tmp_path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_window(qtbot, settings):
+    def make(workspace: FakeWorkspace | None = None, prompts: ScriptedPrompts | None = None) -> MainWindow:
+        pool = QThreadPool()
+        window = MainWindow(workspace or FakeWorkspace(), settings, TaskRunner(pool), FakeEditor,
+                            prompts or ScriptedPrompts())
+        qtbot.addWidget(window)
+        window.show()
+        with qtbot.waitSignal(window.site_loaded, timeout=5000):
+            window.load_site()
+        return window
+
+    return make
+
+
+def open_entry(qtbot, window: MainWindow, collection: str, path: str) -> None:
+    with qtbot.waitSignal(window.entry_opened, timeout=5000):
+        window.open_entry(collection, path)
+
+
+def test_tree_lists_collections_with_counts_nested_folders_and_files(make_window):
+    window = make_window()
+    tree = window.collection_tree
+    labels = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
+    assert labels == ["Posts  (3)", "Pages  (3)", "Settings"]
+    pages = tree.item_for("pages")
+    assert [pages.child(i).text(0) for i in range(pages.childCount())] == ["about", "visit"]
+    assert pages.child(0).child(0).text(0) == "team"
+    assert tree.item_for("settings").child(0).text(0) == "General"
+
+
+def test_collections_load_on_worker_threads(make_window):
+    workspace = FakeWorkspace()
+    make_window(workspace)
+    assert threading.get_ident() not in workspace.worker_threads
+    assert workspace.worker_threads
+
+
+def test_entry_list_has_summary_and_sortable_columns(make_window):
+    window = make_window()
+    model = window.entry_list.model
+    headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]
+    assert headers == ["Post", "Date", "Status"]
+    assert model.rowCount() == 3
+
+
+def test_search_box_filters_entries_through_the_workspace_search(make_window, qtbot):
+    window = make_window()
+    qtbot.keyClicks(window.entry_list.search_box, "post 1")
+    assert [window.entry_list.model.key_at(r) for r in range(window.entry_list.model.rowCount())] == [
+        "content/posts/post-1.md"
+    ]
+
+
+def test_new_entry_shows_the_path_it_will_create(make_window):
+    window = make_window()
+    window.new_action.trigger()
+    assert window.status_label.text() == "New entry — will be saved as content/posts/untitled.md"
+    assert window.is_dirty
+
+
+def test_editing_then_save_makes_one_save_and_clears_the_unsaved_mark(make_window, qtbot):
+    workspace = FakeWorkspace()
+    window = make_window(workspace)
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    qtbot.keyClicks(window.editor.title, " (updated)")
+    assert window.is_dirty
+    assert window.entry_list.model.entry("content/posts/post-1.md").status == "unsaved"
+    with qtbot.waitSignal(window.entry_saved, timeout=5000):
+        qtbot.keySequence(window, QKeySequence.StandardKey.Save)
+    assert [e.data["title"] for e in workspace.saved] == ["Post 1 (updated)"]
+    assert not window.is_dirty
+    assert window.entry_list.model.entry("content/posts/post-1.md").status == ""
+
+
+def test_typing_is_journaled_after_a_pause(make_window, qtbot):
+    workspace = FakeWorkspace()
+    window = make_window(workspace)
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    qtbot.keyClicks(window.editor.title, "abc")
+    assert workspace.journal == []  # debounced: not per keystroke
+    qtbot.waitUntil(lambda: len(workspace.journal) == 1, timeout=3000)
+    assert workspace.journal[0].data["title"] == "Post 1abc"
+
+
+def test_unsaved_guard_cancel_keeps_the_entry_open(make_window, qtbot):
+    prompts = ScriptedPrompts(unsaved="cancel")
+    window = make_window(prompts=prompts)
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    qtbot.keyClicks(window.editor.title, "!")
+    window.open_entry("posts", "content/posts/post-2.md")
+    assert prompts.asked == [("unsaved", "content/posts/post-1.md")]
+    assert window.current_entry.path == "content/posts/post-1.md"
+    assert window.is_dirty
+
+
+def test_unsaved_guard_discard_switches_entries(make_window, qtbot):
+    window = make_window(prompts=ScriptedPrompts(unsaved="discard"))
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    qtbot.keyClicks(window.editor.title, "!")
+    open_entry(qtbot, window, "posts", "content/posts/post-2.md")
+    assert window.current_entry.path == "content/posts/post-2.md"
+    assert not window.is_dirty
+
+
+def test_closing_with_unsaved_changes_asks_first(make_window, qtbot):
+    prompts = ScriptedPrompts(unsaved="cancel")
+    window = make_window(prompts=prompts)
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    qtbot.keyClicks(window.editor.title, "!")
+    window.close()
+    assert window.isVisible()
+    assert prompts.asked[-1] == ("unsaved", "content/posts/post-1.md")
+
+
+def test_a_journaled_draft_is_offered_and_restored(make_window, qtbot):
+    workspace = FakeWorkspace()
+    path = "content/posts/post-1.md"
+    workspace.drafts[path] = FakeDraft(FakeEntry("posts", path, {"title": "Typed before the crash"}))
+    prompts = ScriptedPrompts(draft="restore")
+    window = make_window(workspace, prompts)
+    open_entry(qtbot, window, "posts", path)
+    assert ("draft", path) in prompts.asked
+    assert window.editor.title.text() == "Typed before the crash"
+    assert window.is_dirty
+
+
+def test_a_discarded_draft_is_removed_from_the_journal(make_window, qtbot):
+    workspace = FakeWorkspace()
+    path = "content/posts/post-1.md"
+    workspace.drafts[path] = FakeDraft(FakeEntry("posts", path, {"title": "Old idea"}))
+    window = make_window(workspace, ScriptedPrompts(draft="discard"))
+    open_entry(qtbot, window, "posts", path)
+    assert window.editor.title.text() == "Post 1"
+    assert path not in workspace.drafts
+
+
+def test_a_conflict_on_save_opens_the_conflict_dialog_and_keep_mine_saves(make_window, qtbot):
+    workspace = FakeWorkspace()
+    window = make_window(workspace)
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    qtbot.keyClicks(window.editor.title, " mine")
+    workspace.conflict_on_next_save = b"title: Post 1 theirs\n"
+    window.save_entry()
+    qtbot.waitUntil(lambda: window.findChild(type(window), "") is None and _conflict_dialog(window) is not None,
+                    timeout=5000)
+    dialog = _conflict_dialog(window)
+    assert "-title: Post 1 theirs" in dialog.diff_view.toPlainText()
+    assert "+title: Post 1 mine" in dialog.diff_view.toPlainText()
+    with qtbot.waitSignal(window.entry_saved, timeout=5000):
+        dialog.keep_button.click()
+    assert dialog.choice is ConflictChoice.KEEP_MINE
+    assert workspace.saved[-1].data["title"] == "Post 1 mine"
+
+
+def _conflict_dialog(window: MainWindow):
+    from editor_app.ui.conflict_dialog import ConflictDialog
+
+    return window.findChild(ConflictDialog)
+
+
+def test_delete_asks_then_removes_the_entry(make_window, qtbot):
+    workspace = FakeWorkspace()
+    prompts = ScriptedPrompts(confirm=True)
+    window = make_window(workspace, prompts)
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    window.delete_action.trigger()
+    qtbot.waitUntil(lambda: window.current_entry is None, timeout=5000)
+    assert workspace.deleted == ["content/posts/post-1.md"]
+    assert prompts.asked[0][0] == "confirm"
+    assert window.entry_list.model.row_of("content/posts/post-1.md") == -1
+
+
+def test_duplicate_opens_an_unsaved_copy(make_window, qtbot):
+    window = make_window()
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    window.duplicate_action.trigger()
+    assert window.current_entry.path == "content/posts/post-1-copy.md"
+    assert window.is_dirty
+
+
+def test_standard_shortcuts_are_bound(make_window):
+    window = make_window()
+    assert window.new_action.shortcut() == QKeySequence("Ctrl+N")
+    assert window.save_action.shortcut() == QKeySequence("Ctrl+S")
+    assert window.find_action.shortcut() == QKeySequence("Ctrl+F")
+    assert window.quit_action.shortcut() == QKeySequence("Ctrl+Q")
+    assert window.close_action.shortcut() == QKeySequence("Ctrl+W")
+
+
+def test_window_geometry_and_splitter_are_remembered(make_window, settings, qtbot):
+    window = make_window()
+    window.resize(700, 500)
+    window.splitter.setSizes([150, 300, 450])
+    sizes = window.splitter.sizes()
+    window.close()
+    again = make_window()
+    assert again.size().width() == 700
+    assert again.splitter.sizes()[0] == sizes[0] == 150
+
+
+def test_a_failed_load_shows_a_readable_notification(qtbot, settings):
+    from editor_app.errors import NetworkError
+
+    workspace = FakeWorkspace()
+
+    def fail(name, progress=None):
+        raise NetworkError("github.com could not be reached")
+
+    workspace.load_collection = fail
+    window = MainWindow(workspace, settings, TaskRunner(QThreadPool()), FakeEditor, ScriptedPrompts())
+    qtbot.addWidget(window)
+    window.load_site()
+    qtbot.waitUntil(lambda: bool(window.notifications.notifications), timeout=5000)
+    qtbot.waitUntil(lambda: len(window.notifications.notifications) == 2, timeout=5000)
+    messages = sorted(n.message for n in window.notifications.notifications)
+    assert messages == [
+        "Loading Pages failed: github.com could not be reached",
+        "Loading Posts failed: github.com could not be reached",
+    ]
