@@ -17,6 +17,9 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
+    QHBoxLayout,
+    QPushButton,
     QLabel,
     QMainWindow,
     QProgressBar,
@@ -31,8 +34,11 @@ from editor_app.ui.collection_tree import CollectionItem, CollectionTreeView
 from editor_app.ui.conflict_dialog import ConflictChoice, ConflictDialog
 from editor_app.ui.draft_dialog import DraftChoice
 from editor_app.ui.entry_list import EntryListView, EntryRow, ViewFilter, ViewGroup
+from editor_app.backends.base import WORKFLOW_STATUSES
+from editor_app.ui.media_library import MediaLibraryDialog
 from editor_app.ui.notifications import NotificationArea, Prompts
 from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
+from editor_app.ui.workflow_board import STATUS_TITLES, WorkflowBoard, WorkflowCard
 from editor_app.ui.signals import emit
 
 GEOMETRY_KEY = "main_window/geometry"
@@ -47,6 +53,8 @@ class MainWindow(QMainWindow):
     site_loaded = Signal()
     entry_opened = Signal(str)
     entry_saved = Signal(str)
+    workflow_loaded = Signal()
+    workflow_changed = Signal()
 
     def __init__(
         self,
@@ -79,9 +87,18 @@ class MainWindow(QMainWindow):
         self.empty_label.setObjectName("empty-state")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
+        self.workflow_bar = _EntryWorkflowBar()
+        self.workflow_bar.setVisible(False)
+        editor_page = QWidget()
+        editor_layout = QVBoxLayout(editor_page)
+        editor_layout.setContentsMargins(0, 0, 0, 0)
+        editor_layout.addWidget(self.workflow_bar)
+        editor_layout.addWidget(self.editor, 1)
+        self.editor_page = editor_page
         self.editor_stack = QStackedWidget()
         self.editor_stack.addWidget(self.empty_label)
-        self.editor_stack.addWidget(self.editor)
+        self.editor_stack.addWidget(editor_page)
+        self.workflow_board = WorkflowBoard()
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main-splitter")
@@ -96,8 +113,11 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.splitter)
+        self.pages.addWidget(self.workflow_board)
         layout.addWidget(self.notifications)
-        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
         self.status_label = QLabel()
@@ -139,6 +159,10 @@ class MainWindow(QMainWindow):
         self.discard_action = action("Discard c&hanges", None, self.discard_changes, "Forget unsaved changes")
         self.browser_action = action("Open in &browser", "Ctrl+Shift+B", self.open_in_browser, "View on the site")
         self.reload_action = action("&Reload", "F5", self.reload_collection, "Reload")
+        self.content_view_action = action("&Content", "Ctrl+1", self.show_content, "Collections and entries")
+        self.workflow_view_action = action("&Workflow", "Ctrl+2", self.show_workflow, "Unpublished entries by status")
+        self.media_action = action("&Media library…", "Ctrl+M", self.show_media_library, "Browse and upload media")
+        self.workflow_view_action.setVisible(self.uses_workflow)
 
     def _create_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -150,6 +174,10 @@ class MainWindow(QMainWindow):
         for act in (self.find_action, self.duplicate_action, self.discard_action, self.delete_action):
             edit_menu.addAction(act)
         view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.content_view_action)
+        view_menu.addAction(self.workflow_view_action)
+        view_menu.addAction(self.media_action)
+        view_menu.addSeparator()
         view_menu.addAction(self.reload_action)
         view_menu.addAction(self.browser_action)
         self.view_menu = view_menu
@@ -159,6 +187,9 @@ class MainWindow(QMainWindow):
         for act in (self.new_action, self.save_action, self.duplicate_action, self.discard_action,
                     self.delete_action, self.browser_action):
             toolbar.addAction(act)
+        toolbar.addSeparator()
+        for act in (self.content_view_action, self.workflow_view_action, self.media_action):
+            toolbar.addAction(act)
         self.toolbar = toolbar
 
     def _connect(self) -> None:
@@ -166,6 +197,13 @@ class MainWindow(QMainWindow):
         self.collection_tree.folder_selected.connect(self._on_collection_tree_folder_selected)
         self.collection_tree.file_selected.connect(self._on_collection_tree_file_selected)
         self.entry_list.entry_activated.connect(self._on_entry_list_entry_activated)
+        self.workflow_board.status_change_requested.connect(self._on_workflow_status_change_requested)
+        self.workflow_board.publish_requested.connect(self._on_workflow_publish_requested)
+        self.workflow_board.delete_requested.connect(self._on_workflow_delete_requested)
+        self.workflow_board.entry_activated.connect(self._on_workflow_board_entry_activated)
+        self.workflow_bar.status_box.activated.connect(self._on_workflow_bar_status_chosen)
+        self.workflow_bar.publish_button.clicked.connect(self._on_workflow_bar_publish_clicked)
+        self.workflow_bar.delete_button.clicked.connect(self._on_workflow_bar_delete_clicked)
         changed = getattr(self.editor, "changed", None)
         if changed is not None:
             changed.connect(self._on_editor_changed)
@@ -529,6 +567,132 @@ class MainWindow(QMainWindow):
         self.entry_list.search_box.setFocus()
         self.entry_list.search_box.selectAll()
 
+    # --- editorial workflow ---------------------------------------------------------------------
+
+    @property
+    def uses_workflow(self) -> bool:
+        """Whether the site saves through the editorial workflow (publish_mode: editorial_workflow)."""
+        return getattr(self.workspace.site, "publish_mode", None) == "editorial_workflow"
+
+    def show_content(self) -> None:
+        """Show collections, entries and the editor."""
+        self.pages.setCurrentWidget(self.splitter)
+
+    def show_workflow(self) -> None:
+        """Show the workflow board and refresh it."""
+        if not self.uses_workflow:
+            return
+        self.pages.setCurrentWidget(self.workflow_board)
+        self.refresh_workflow()
+
+    def refresh_workflow(self) -> None:
+        """Load the unpublished entries into the board."""
+        run_in_background(
+            self.runner,
+            lambda: list(self.workspace.list_unpublished()),
+            self._on_unpublished_loaded,
+            lambda failure: self._on_task_failed(failure, "Loading unpublished entries failed"),
+        )
+
+    def _on_unpublished_loaded(self, entries: list[Any]) -> None:
+        labels = {c.name: c.label for c in self.collections()}
+        self.workflow_board.set_cards(
+            WorkflowCard(e.collection, e.slug, getattr(e, "title", "") or e.slug, e.status,
+                         labels.get(e.collection, e.collection), (getattr(e, "updated_at", "") or "")[:10])
+            for e in entries
+        )
+        emit(self.workflow_loaded)
+
+    def _run_workflow(self, work: Callable[[], Any], done: Callable[[Any], None], what: str) -> None:
+        self._show_progress(0, 0, f"{what}…")
+        run_in_background(
+            self.runner, work, lambda result: (self._hide_progress(f"{what}: done"), done(result)),
+            lambda failure: self._on_task_failed(failure, f"{what} failed"),
+        )
+
+    def _on_workflow_status_change_requested(self, collection: str, slug: str, status: str) -> None:
+        self._run_workflow(
+            lambda: self.workspace.set_status(collection, slug, status),
+            lambda _r: self._after_status_changed(collection, slug, status),
+            f"Moving {slug} to {STATUS_TITLES[status]}",
+        )
+
+    def _after_status_changed(self, collection: str, slug: str, status: str) -> None:
+        self.workflow_board.move_entry(f"{collection}/{slug}", status)
+        if self._is_open(collection, slug):
+            self.workflow_bar.show_status(status)
+        emit(self.workflow_changed)
+
+    def _on_workflow_publish_requested(self, collection: str, slug: str) -> None:
+        if not self.prompts.confirm("Publish", f"Publish {slug}? Its changes go live on the site's branch."):
+            return
+        self._run_workflow(
+            lambda: self.workspace.publish(collection, slug),
+            lambda _r: self._after_unpublished_removed(collection, slug, "Published"),
+            f"Publishing {slug}",
+        )
+
+    def _on_workflow_delete_requested(self, collection: str, slug: str) -> None:
+        text = f"Delete the unpublished changes of {slug}? The published version, if any, stays."
+        if not self.prompts.confirm("Delete unpublished changes", text):
+            return
+        self._run_workflow(
+            lambda: self.workspace.delete_unpublished(collection, slug),
+            lambda _r: self._after_unpublished_removed(collection, slug, "Deleted changes"),
+            f"Deleting the changes of {slug}",
+        )
+
+    def _after_unpublished_removed(self, collection: str, slug: str, what: str) -> None:
+        self.workflow_board.remove_entry(f"{collection}/{slug}")
+        if self._is_open(collection, slug):
+            self.workflow_bar.show_status(None)
+        self.status_label.setText(f"{what}: {slug}")
+        emit(self.workflow_changed)
+        if collection in self._loaded:
+            self._loaded.discard(collection)
+            self._load_collection(collection)
+
+    def _on_workflow_board_entry_activated(self, collection: str, slug: str) -> None:
+        self.show_content()
+        self.collection_tree.select_collection(collection)
+        self.open_entry(collection, self.workspace.entry_path(collection, slug))
+
+    def _is_open(self, collection: str, slug: str) -> bool:
+        entry = self.current_entry
+        return entry is not None and entry.collection == collection and getattr(entry, "slug", None) == slug
+
+    def _show_entry_workflow(self, entry: Any) -> None:
+        if not self.uses_workflow:
+            self.workflow_bar.setVisible(False)
+            return
+        status = getattr(entry, "status", None)
+        self.workflow_bar.show_status(status)
+
+    def _on_workflow_bar_status_chosen(self, position: int) -> None:
+        entry = self.current_entry
+        if entry is not None and getattr(entry, "status", None):
+            self._on_workflow_status_change_requested(entry.collection, entry.slug, WORKFLOW_STATUSES[position])
+
+    def _on_workflow_bar_publish_clicked(self) -> None:
+        if self.current_entry is not None:
+            self._on_workflow_publish_requested(self.current_entry.collection, self.current_entry.slug)
+
+    def _on_workflow_bar_delete_clicked(self) -> None:
+        if self.current_entry is not None:
+            self._on_workflow_delete_requested(self.current_entry.collection, self.current_entry.slug)
+
+    # --- media -----------------------------------------------------------------------------------
+
+    def show_media_library(self) -> MediaLibraryDialog:
+        """Open the media library; an inserted file goes into the editor when it can take one."""
+        dialog = MediaLibraryDialog(self.workspace, self.runner, self.prompts, self)
+        insert = getattr(self.editor, "insert_media", None)
+        if insert is not None:
+            dialog.inserted.connect(insert)
+        dialog.open()
+        dialog.refresh()
+        return dialog
+
     # --- guard, close ----------------------------------------------------------------------------
 
     def confirm_leave(self) -> bool:
@@ -613,6 +777,41 @@ class MainWindow(QMainWindow):
         if not html:
             raise RuntimeError("the preview is empty")
         return f"{len(html)} characters of HTML"
+
+
+class _EntryWorkflowBar(QWidget):
+    """Above the editor under editorial workflow: the entry's status, Publish, Delete unpublished changes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.status_box = QComboBox()
+        self.status_box.setAccessibleName("Workflow status")
+        for status in WORKFLOW_STATUSES:
+            self.status_box.addItem(STATUS_TITLES[status])
+        self.publish_button = QPushButton("Publish")
+        self.delete_button = QPushButton("Delete unpublished changes")
+        self.published_label = QLabel("Published — saving creates a draft for review.")
+        label = QLabel("&Status:")
+        label.setBuddy(self.status_box)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.addWidget(label)
+        layout.addWidget(self.status_box)
+        layout.addWidget(self.published_label)
+        layout.addStretch(1)
+        layout.addWidget(self.delete_button)
+        layout.addWidget(self.publish_button)
+
+    def show_status(self, status: str | None) -> None:
+        """Show an unpublished entry's status, or that the entry has no unpublished changes."""
+        self.setVisible(True)
+        unpublished = status in WORKFLOW_STATUSES
+        for widget in (self.status_box, self.publish_button, self.delete_button):
+            widget.setVisible(unpublished)
+        self.published_label.setVisible(not unpublished)
+        if unpublished:
+            self.status_box.setCurrentIndex(WORKFLOW_STATUSES.index(status))
+            self.publish_button.setEnabled(status == WORKFLOW_STATUSES[-1])
 
 
 def _collection_item(collection: Any) -> CollectionItem:

@@ -6,11 +6,12 @@ signal; `on_success`, `on_failure` and `on_progress` run on the thread that owns
 
 from __future__ import annotations
 
+import functools
 import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 ProgressCallback = Callable[[int, int, str], None]
 from editor_app.ui.signals import emit
@@ -65,24 +66,17 @@ class _TaskSignals(QObject):
             self.on_progress(done, total, text)
 
 
-class _Task(QRunnable):
-    def __init__(self, work: Callable[..., Any], signals: _TaskSignals, wants_progress: bool) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
-        self._work = work
-        self._signals = signals
-        self._wants_progress = wants_progress
-
-    def run(self) -> None:
-        try:
-            if self._wants_progress:
-                result = self._work(lambda done, total, text: emit(self._signals.progressed, done, total, text))
-            else:
-                result = self._work()
-        except BaseException as error:  # every failure goes back to the GUI thread; none is swallowed
-            emit(self._signals.failed, TaskFailure(error))
-            return
-        emit(self._signals.succeeded, result)
+def _run_task(work: Callable[..., Any], signals: _TaskSignals, wants_progress: bool) -> None:
+    """The body of a pooled task (a plain callable: PySide then owns no QRunnable wrapper to get wrong)."""
+    try:
+        if wants_progress:
+            result = work(lambda done, total, text: emit(signals.progressed, done, total, text))
+        else:
+            result = work()
+    except BaseException as error:  # every failure goes back to the GUI thread; none is swallowed
+        emit(signals.failed, TaskFailure(error))
+        return
+    emit(signals.succeeded, result)
 
 
 class TaskRunner(QObject):
@@ -114,7 +108,7 @@ class TaskRunner(QObject):
         self._running.add(signals)
         if len(self._running) == 1:
             emit(self.busy_changed, True)
-        self._pool.start(_Task(work, signals, on_progress is not None))
+        self._pool.start(functools.partial(_run_task, work, signals, on_progress is not None))
 
     def _finish(self, signals: _TaskSignals) -> None:
         self._running.discard(signals)

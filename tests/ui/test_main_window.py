@@ -5,12 +5,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QThreadPool
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
 
 from editor_app.ui.conflict_dialog import ConflictChoice
 from editor_app.ui.main_window import MainWindow
-from editor_app.ui.tasks import TaskRunner
 from tests.ui.fakes import FakeDraft, FakeEditor, FakeEntry, FakeWorkspace, ScriptedPrompts
 
 
@@ -20,10 +19,9 @@ def settings(tmp_path) -> QSettings:
 
 
 @pytest.fixture
-def make_window(qtbot, settings):
+def make_window(qtbot, settings, runner):
     def make(workspace: FakeWorkspace | None = None, prompts: ScriptedPrompts | None = None) -> MainWindow:
-        pool = QThreadPool()
-        window = MainWindow(workspace or FakeWorkspace(), settings, TaskRunner(pool), FakeEditor,
+        window = MainWindow(workspace or FakeWorkspace(), settings, runner, FakeEditor,
                             prompts or ScriptedPrompts())
         qtbot.addWidget(window)
         window.show()
@@ -220,7 +218,7 @@ def test_window_geometry_and_splitter_are_remembered(make_window, settings, qtbo
     assert again.splitter.sizes()[0] == sizes[0] == 150
 
 
-def test_a_failed_load_shows_a_readable_notification(qtbot, settings):
+def test_a_failed_load_shows_a_readable_notification(qtbot, settings, runner):
     from editor_app.errors import NetworkError
 
     workspace = FakeWorkspace()
@@ -229,7 +227,7 @@ def test_a_failed_load_shows_a_readable_notification(qtbot, settings):
         raise NetworkError("github.com could not be reached")
 
     workspace.load_collection = fail
-    window = MainWindow(workspace, settings, TaskRunner(QThreadPool()), FakeEditor, ScriptedPrompts())
+    window = MainWindow(workspace, settings, runner, FakeEditor, ScriptedPrompts())
     qtbot.addWidget(window)
     window.load_site()
     qtbot.waitUntil(lambda: bool(window.notifications.notifications), timeout=5000)

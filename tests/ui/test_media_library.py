@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QPointF, Qt, QThreadPool, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QColor, QDropEvent, QImage
 
 from editor_app.ui.media_library import MediaLibraryDialog
-from editor_app.ui.tasks import TaskRunner
 from tests.ui.fakes import FakeWorkspace, ScriptedPrompts
 
 
@@ -22,8 +21,10 @@ def png(colour: str = "#4a7") -> bytes:
     return bytes(data.data())
 
 
-def make_dialog(qtbot, workspace: FakeWorkspace, prompts: ScriptedPrompts | None = None) -> MediaLibraryDialog:
-    dialog = MediaLibraryDialog(workspace, TaskRunner(QThreadPool()), prompts or ScriptedPrompts())
+def make_dialog(
+    qtbot, runner, workspace: FakeWorkspace, prompts: ScriptedPrompts | None = None
+) -> MediaLibraryDialog:
+    dialog = MediaLibraryDialog(workspace, runner, prompts or ScriptedPrompts())
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.refresh()
@@ -40,24 +41,24 @@ def garden_media() -> FakeWorkspace:
     return workspace
 
 
-def test_lists_the_media_folder_with_image_thumbnails(qtbot):
-    dialog = make_dialog(qtbot, garden_media())
+def test_lists_the_media_folder_with_image_thumbnails(qtbot, runner):
+    dialog = make_dialog(qtbot, runner, garden_media())
     qtbot.waitUntil(lambda: len(dialog.paths()) == 3, timeout=5000)
     item = dialog.list.item(0)
     qtbot.waitUntil(lambda: item.icon().pixmap(96, 96).width() == 96, timeout=5000)
     assert [dialog.list.item(i).text() for i in range(3)] == ["compost.png", "sheet.pdf", "tomatoes.png"]
 
 
-def test_search_narrows_the_files_shown(qtbot):
-    dialog = make_dialog(qtbot, garden_media())
+def test_search_narrows_the_files_shown(qtbot, runner):
+    dialog = make_dialog(qtbot, runner, garden_media())
     qtbot.waitUntil(lambda: len(dialog.paths()) == 3, timeout=5000)
     qtbot.keyClicks(dialog.search_box, "tom")
     assert dialog.visible_paths() == ["static/images/uploads/tomatoes.png"]
 
 
-def test_uploading_several_files_at_once(qtbot, tmp_path):
+def test_uploading_several_files_at_once(qtbot, runner, tmp_path):
     workspace = FakeWorkspace()
-    dialog = make_dialog(qtbot, workspace)
+    dialog = make_dialog(qtbot, runner, workspace)
     files = []
     for name in ("a.png", "b.png"):
         path = tmp_path / name
@@ -69,9 +70,9 @@ def test_uploading_several_files_at_once(qtbot, tmp_path):
     qtbot.waitUntil(lambda: len(dialog.paths()) == 2, timeout=5000)
 
 
-def test_dropping_files_on_the_dialog_uploads_them(qtbot, tmp_path):
+def test_dropping_files_on_the_dialog_uploads_them(qtbot, runner, tmp_path):
     workspace = FakeWorkspace()
-    dialog = make_dialog(qtbot, workspace)
+    dialog = make_dialog(qtbot, runner, workspace)
     path = tmp_path / "dropped.png"
     path.write_bytes(png())
     mime = QMimeData()
@@ -83,11 +84,11 @@ def test_dropping_files_on_the_dialog_uploads_them(qtbot, tmp_path):
     assert Path("static/images/uploads/dropped.png").as_posix() in workspace.media
 
 
-def test_deleting_a_file_in_use_warns_with_the_entries_using_it(qtbot):
+def test_deleting_a_file_in_use_warns_with_the_entries_using_it(qtbot, runner):
     workspace = garden_media()
     workspace.media_used_by["static/images/uploads/tomatoes.png"] = ["content/posts/tomato-diary.md"]
     prompts = ScriptedPrompts(confirm=True)
-    dialog = make_dialog(qtbot, workspace, prompts)
+    dialog = make_dialog(qtbot, runner, workspace, prompts)
     qtbot.waitUntil(lambda: len(dialog.paths()) == 3, timeout=5000)
     dialog.select("static/images/uploads/tomatoes.png")
     with qtbot.waitSignal(dialog.deleted, timeout=5000):
@@ -97,10 +98,10 @@ def test_deleting_a_file_in_use_warns_with_the_entries_using_it(qtbot):
     assert "static/images/uploads/tomatoes.png" not in dialog.paths()
 
 
-def test_declining_the_delete_keeps_the_file(qtbot):
+def test_declining_the_delete_keeps_the_file(qtbot, runner):
     workspace = garden_media()
     prompts = ScriptedPrompts(confirm=False)
-    dialog = make_dialog(qtbot, workspace, prompts)
+    dialog = make_dialog(qtbot, runner, workspace, prompts)
     qtbot.waitUntil(lambda: len(dialog.paths()) == 3, timeout=5000)
     dialog.select("static/images/uploads/compost.png")
     dialog.delete_button.click()
@@ -108,8 +109,8 @@ def test_declining_the_delete_keeps_the_file(qtbot):
     assert "static/images/uploads/compost.png" in workspace.media
 
 
-def test_insert_emits_the_selected_path(qtbot):
-    dialog = make_dialog(qtbot, garden_media())
+def test_insert_emits_the_selected_path(qtbot, runner):
+    dialog = make_dialog(qtbot, runner, garden_media())
     qtbot.waitUntil(lambda: len(dialog.paths()) == 3, timeout=5000)
     dialog.select("static/images/uploads/compost.png")
     with qtbot.waitSignal(dialog.inserted) as signal:
