@@ -45,9 +45,10 @@ def _collection(name: str, label: str, folder: str = "", **extra: Any) -> Simple
 class FakeWorkspace:
     """An in-memory site: posts (folder), pages (nested), settings (files)."""
 
-    def __init__(self, posts: int = 3) -> None:
+    def __init__(self, posts: int = 3, publish_mode: str = "simple") -> None:
         self.site = SimpleNamespace(
             name="Riverside garden",
+            publish_mode=publish_mode,
             collections=[
                 _collection("posts", "Posts", "content/posts", sortable_fields=["title", "date"],
                             label_singular="Post",
@@ -79,6 +80,25 @@ class FakeWorkspace:
         self.media: dict[str, bytes] = {}
         self.media_used_by: dict[str, list[str]] = {}
         self.worker_threads: set[int] = set()
+        self.unpublished: dict[tuple[str, str], SimpleNamespace] = {}
+        self.published: list[str] = []
+
+    # --- editorial workflow ---
+    def list_unpublished(self) -> list[SimpleNamespace]:
+        return list(self.unpublished.values())
+
+    def set_status(self, collection: str, slug: str, status: str) -> None:
+        self.unpublished[(collection, slug)].status = status
+
+    def publish(self, collection: str, slug: str) -> None:
+        del self.unpublished[(collection, slug)]
+        self.published.append(f"{collection}/{slug}")
+
+    def delete_unpublished(self, collection: str, slug: str) -> None:
+        del self.unpublished[(collection, slug)]
+
+    def entry_path(self, collection: str, slug: str) -> str:
+        return f"content/{collection}/{slug}.md"
 
     # --- entries ---
     def load_collection(self, name: str, progress=None) -> list[FakeEntry]:

@@ -1,0 +1,71 @@
+"""The command line: --version, argument checks, and the environment prepared for Qt."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from editor_app import __version__
+from editor_app.app import parse_arguments, prepare_environment
+
+
+def run_app(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "editor_app", *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_version_prints_the_version_without_starting_qt():
+    result = run_app("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"editor-app {__version__}"
+
+
+def test_site_options_exclude_each_other():
+    with pytest.raises(SystemExit):
+        parse_arguments(["--sandbox", "--local", "/tmp/site"])
+
+
+def test_local_takes_a_path():
+    assert parse_arguments(["--local", "site"]).local == "site"
+
+
+def test_root_on_linux_disables_the_webengine_sandbox():
+    environ: dict[str, str] = {"DISPLAY": ":0"}
+    prepare_environment(environ, "linux", 0)
+    assert environ["QTWEBENGINE_DISABLE_SANDBOX"] == "1"
+
+
+def test_an_explicit_webengine_sandbox_choice_is_kept():
+    environ = {"QTWEBENGINE_DISABLE_SANDBOX": "0", "DISPLAY": ":0"}
+    prepare_environment(environ, "linux", 0)
+    assert environ["QTWEBENGINE_DISABLE_SANDBOX"] == "0"
+
+
+def test_a_normal_user_keeps_the_sandbox():
+    environ = {"DISPLAY": ":0"}
+    prepare_environment(environ, "linux", 1000)
+    assert "QTWEBENGINE_DISABLE_SANDBOX" not in environ
+
+
+def test_headless_falls_back_to_offscreen_only_for_the_self_test():
+    gui: dict[str, str] = {}
+    prepare_environment(gui, "linux", 1000)
+    assert "QT_QPA_PLATFORM" not in gui
+    self_test: dict[str, str] = {}
+    prepare_environment(self_test, "linux", 1000, self_test=True)
+    assert self_test["QT_QPA_PLATFORM"] == "offscreen"
+
+
+def test_a_display_means_no_offscreen_fallback():
+    environ = {"WAYLAND_DISPLAY": "wayland-0"}
+    prepare_environment(environ, "linux", 1000, self_test=True)
+    assert "QT_QPA_PLATFORM" not in environ
+
+
+def test_other_platforms_are_left_alone():
+    environ: dict[str, str] = {}
+    prepare_environment(environ, "win32", None, self_test=True)
+    assert environ == {}
