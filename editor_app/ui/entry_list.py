@@ -285,6 +285,8 @@ class EntryListView(QWidget):
         self.group_box = QComboBox()
         self.group_box.setAccessibleName("Group by")
         self.group_box.currentIndexChanged.connect(self._on_group_box_changed)
+        for box in (self.filter_box, self.group_box):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Entry count")
 

@@ -396,7 +396,7 @@ class MainWindow(QMainWindow):
     def _show_entry(self, entry: Any, *, dirty: bool = False) -> None:
         self.current_entry = entry
         self.editor.set_entry(entry)
-        self.editor_stack.setCurrentWidget(self.editor)
+        self.editor_stack.setCurrentWidget(self.editor_page)
         self._set_dirty(dirty)
         self.entry_list.select_key(entry.path)
         emit(self.entry_opened, entry.path)

@@ -120,6 +120,11 @@ class StartDialog(QDialog):
         )
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.open_button = buttons.addButton("Open", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.open_button.setAccessibleName("Open the selected recent site")
+        self.open_button.setEnabled(has_recent)
+        self.open_button.setDefault(has_recent)
+        self.open_button.clicked.connect(self._on_open_clicked)
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
@@ -132,7 +137,8 @@ class StartDialog(QDialog):
         layout.addSpacing(8)
         layout.addLayout(self._choices_layout)
         layout.addWidget(buttons)
-        self.resize(520, 460)
+        self.recent_list.setMaximumHeight(180)
+        self.resize(520, 440)
 
     def add_choice(self, title: str, description: str, on_clicked: Callable[[], None]) -> QCommandLinkButton:
         """Add a way to open a site (the extension point for Git host logins)."""
@@ -151,6 +157,11 @@ class StartDialog(QDialog):
 
     def _on_recent_activated(self, item: QListWidgetItem) -> None:
         self.choose(item.data(Qt.ItemDataRole.UserRole))
+
+    def _on_open_clicked(self) -> None:
+        item = self.recent_list.currentItem()
+        if item is not None:
+            self.choose(item.data(Qt.ItemDataRole.UserRole))
 
     def _on_local_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open the site's folder")

@@ -93,8 +93,9 @@ def test_start_dialog_lists_recent_sites_newest_first_and_opens_one(qtbot, tmp_p
     qtbot.addWidget(dialog)
     labels = [dialog.recent_list.item(i).text() for i in range(dialog.recent_list.count())]
     assert labels == ["garden — /sites/garden", "Sandbox (sample site)"]
-    dialog.recent_list.itemActivated.emit(dialog.recent_list.item(0))
-    assert dialog.chosen == SiteChoice("local", "/sites/garden")
+    dialog.recent_list.setCurrentRow(1)
+    dialog.open_button.click()
+    assert dialog.chosen == SiteChoice("sandbox")
 
 
 def test_start_dialog_can_be_extended_with_more_ways_to_open_a_site(qtbot, tmp_path):

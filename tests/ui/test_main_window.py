@@ -82,6 +82,7 @@ def test_editing_then_save_makes_one_save_and_clears_the_unsaved_mark(make_windo
     workspace = FakeWorkspace()
     window = make_window(workspace)
     open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    assert window.editor_stack.currentWidget() is window.editor_page
     qtbot.keyClicks(window.editor.title, " (updated)")
     assert window.is_dirty
     assert window.entry_list.model.entry("content/posts/post-1.md").status == "unsaved"
