@@ -1,0 +1,119 @@
+"""UI figures: start-up time to the main window shown on the sandbox, and one search keystroke over N entries.
+
+Run: `.venv/bin/python -m tests.benchmarks.ui` (targets: start-up < 1.5 s, keystroke < 50 ms for 10,000 entries).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
+REPO = Path(__file__).resolve().parent.parent.parent
+STARTUP_CHILD = "--startup-child"
+WORDS = ["garden", "tomato", "compost", "harvest", "seed", "water", "volunteer", "apple", "basil", "frost"]
+
+
+def measure_search_keystroke(entries: int = 10_000, query: str = "tomato 12") -> dict[str, float]:
+    """Type `query` into the entry list's search box over `entries` rows; per-keystroke times in ms."""
+    from PySide6.QtWidgets import QApplication
+
+    from editor_app.ui.entry_list import EntryListView, EntryRow
+
+    app = QApplication.instance() or QApplication([])
+    rows = [
+        EntryRow(f"content/posts/{i}.md", (f"{WORDS[i % 10].title()} {WORDS[(i * 7) % 10]} {i}", f"2026-{i % 12 + 1:02d}-01"))
+        for i in range(entries)
+    ]
+    # An index like the workspace's: every field's text, lowercased once, searched per keystroke.
+    index = [(row.key, " ".join(row.cells).lower()) for row in rows]
+
+    def search(text: str) -> set[str]:
+        needle = text.lower()
+        return {key for key, haystack in index if needle in haystack}
+
+    view = EntryListView()
+    view.resize(800, 600)
+    view.show_entries(["Title", "Date"], rows)
+    view.set_search_function(search)
+    view.show()
+    app.processEvents()
+    times = []
+    for length in range(1, len(query) + 1):
+        started = time.perf_counter()
+        view.search_box.setText(query[:length])
+        app.processEvents()  # includes repainting the visible rows
+        times.append((time.perf_counter() - started) * 1000)
+    view.search_box.clear()
+    view.close()
+    return {"entries": entries, "max_ms": max(times), "median_ms": statistics.median(times)}
+
+
+def measure_startup() -> dict[str, float]:
+    """Seconds from a fresh interpreter to the main window shown on the sandbox (cold imports included)."""
+    with tempfile.TemporaryDirectory() as home:
+        env = dict(os.environ, EDITOR_APP_HOME=home, PYTHONPATH=str(REPO))
+        started = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, "-m", "tests.benchmarks.ui", STARTUP_CHILD],
+            capture_output=True, text=True, env=env, cwd=REPO, timeout=120, check=False,
+        )
+        wall = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"start-up child failed: {result.stderr.strip()[-2000:]}")
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures["process_wall_s"] = wall
+    return figures
+
+
+def _startup_child() -> None:
+    started = time.perf_counter()
+    from editor_app.app import _make_application, make_settings, open_site
+    from editor_app.paths import AppDirs
+    from editor_app.ui.main_window import MainWindow
+    from editor_app.ui.start_dialog import SiteChoice
+    from editor_app.ui.tasks import TaskRunner
+    from editor_app.ui.theme import apply_theme
+
+    app = _make_application()
+    apply_theme(app)
+    dirs = AppDirs.default()
+    window = MainWindow(open_site(SiteChoice("sandbox"), dirs), make_settings(dirs), TaskRunner())
+    window.show()
+    window.load_site()
+    app.processEvents()
+    shown = time.perf_counter() - started
+    window.wait_until_loaded()
+    loaded = time.perf_counter() - started
+    window.discard_and_close()
+    print(json.dumps({"window_shown_s": shown, "collections_loaded_s": loaded}))
+
+
+def main() -> None:
+    """Print the figures."""
+    search = measure_search_keystroke()
+    print(f"search keystroke over {search['entries']} entries: max {search['max_ms']:.1f} ms, "
+          f"median {search['median_ms']:.1f} ms (target < 50 ms)")
+    try:
+        startup = measure_startup()
+    except RuntimeError as error:
+        print(f"start-up: not measured ({error})")
+    else:
+        print(f"start-up to main window shown on the sandbox: {startup['window_shown_s']:.2f} s in process, "
+              f"{startup['process_wall_s']:.2f} s with interpreter start (target < 1.5 s); "
+              f"all collections loaded at {startup['collections_loaded_s']:.2f} s")
+
+
+if __name__ == "__main__":
+    if STARTUP_CHILD in sys.argv:
+        _startup_child()
+    else:
+        main()

@@ -1,0 +1,11 @@
+"""The UI benchmark's functions still run (small sizes), so `tests/benchmarks/ui.py` cannot rot."""
+
+from __future__ import annotations
+
+from tests.benchmarks.ui import measure_search_keystroke
+
+
+def test_search_keystroke_benchmark_runs_on_a_small_list(qapp):
+    figures = measure_search_keystroke(entries=300, query="tom")
+    assert figures["entries"] == 300
+    assert 0 < figures["median_ms"] <= figures["max_ms"]
