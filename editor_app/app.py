@@ -98,6 +98,7 @@ def run_gui(args: argparse.Namespace) -> int:
     """Show the start dialog (or open the site given on the command line) and run the event loop."""
     from editor_app.paths import AppDirs
     from editor_app.ui.main_window import MainWindow
+    from editor_app.ui.notifications import describe_error
     from editor_app.ui.start_dialog import RecentSites, SiteChoice, StartDialog
     from editor_app.ui.tasks import TaskRunner
     from editor_app.ui.theme import apply_theme
@@ -118,21 +119,42 @@ def run_gui(args: argparse.Namespace) -> int:
         if not dialog.exec() or dialog.chosen is None:
             return 0
         choice = dialog.chosen
+    runner = TaskRunner()
+    while True:
+        try:
+            workspace = open_site(choice, dirs)
+            break
+        except Exception as error:  # a site that cannot be opened is reported, then the user picks another
+            message, details = describe_error(error)
+            print(f"editor-app: cannot open {choice.label}: {message}", file=sys.stderr)
+            if details:
+                print(details, file=sys.stderr)
+            if not _report_open_failure(choice, message, details):
+                return 2
+            dialog = StartDialog(recent)
+            if not dialog.exec() or dialog.chosen is None:
+                return 2
+            choice = dialog.chosen
     recent.remember(choice)
-    try:
-        workspace = open_site(choice, dirs)
-    except Exception as error:  # shown to the user, then a clean exit code: no traceback dump on a bad path
-        from editor_app.ui.notifications import describe_error
-
-        message, details = describe_error(error)
-        print(f"editor-app: cannot open {choice.label}: {message}", file=sys.stderr)
-        if details:
-            print(details, file=sys.stderr)
-        return 2
-    window = MainWindow(workspace, settings, TaskRunner())
+    window = MainWindow(workspace, settings, runner)
     window.show()
     window.load_site()
-    return app.exec()
+    code = app.exec()
+    runner.wait()
+    return code
+
+
+def _report_open_failure(choice, message: str, details: str) -> bool:  # noqa: ANN001 - SiteChoice
+    """Tell the user why a site did not open; True when they want to choose another one."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Critical, "Cannot open the site", f"{choice.label} could not be opened.")
+    box.setInformativeText(message)
+    if details:
+        box.setDetailedText(details)
+    box.setStandardButtons(QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Close)
+    box.button(QMessageBox.StandardButton.Retry).setText("Choose another site…")
+    return box.exec() == QMessageBox.StandardButton.Retry
 
 
 def run_self_test() -> int:
