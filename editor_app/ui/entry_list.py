@@ -306,6 +306,7 @@ class EntryListView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.horizontalHeader().setHighlightSections(False)
+        self.table.horizontalHeader().setAccessibleName("Columns (click to sort)")
         self.table.activated.connect(self._on_table_activated)
         self.table.clicked.connect(self._on_table_activated)
         self.model.modelReset.connect(self._update_count)

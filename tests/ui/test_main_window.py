@@ -238,3 +238,25 @@ def test_a_failed_load_shows_a_readable_notification(qtbot, settings, runner):
         "Loading Pages failed: github.com could not be reached",
         "Loading Posts failed: github.com could not be reached",
     ]
+
+
+def test_every_control_has_an_accessible_name_or_text(make_window):
+    from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QComboBox, QLineEdit
+
+    window = make_window()
+    unnamed = []
+    for kind in (QAbstractButton, QLineEdit, QComboBox, QAbstractItemView):
+        for control in window.findChildren(kind):
+            if control.window() is not window or not control.isVisibleTo(window):
+                continue
+            text = control.text() if isinstance(control, QAbstractButton) else ""
+            if not (control.accessibleName() or text or control.toolTip()):
+                unnamed.append(f"{type(control).__name__} {control.objectName()!r}")
+    assert unnamed == []
+
+
+def test_ctrl_f_puts_the_cursor_in_the_search_box(make_window, qtbot):
+    window = make_window()
+    window.activateWindow()
+    window.find_action.trigger()
+    assert window.entry_list.search_box.hasFocus() or window.focusWidget() is window.entry_list.search_box
