@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self.current_collection: str | None = None
         self.current_entry: Any = None
         self._dirty = False
+        self._after_save: Callable[[], None] | None = None
         self._loaded: set[str] = set()
         self._loading: set[str] = set()
         self.prompts = prompts or Prompts(self)
@@ -365,7 +366,7 @@ class MainWindow(QMainWindow):
         """Open an entry (after the unsaved-changes guard)."""
         if self.current_entry is not None and self.current_entry.path == key:
             return
-        if not self.confirm_leave():
+        if not self.confirm_leave(then=lambda: self.open_entry(collection, key)):
             if self.current_entry is not None:
                 self.entry_list.select_key(self.current_entry.path)
             return
@@ -464,8 +465,12 @@ class MainWindow(QMainWindow):
         self.entry_list.model.update_row(rows[0])
         self._hide_progress(f"Saved {entry.path}")
         emit(self.entry_saved, entry.path)
+        then, self._after_save = self._after_save, None
+        if then is not None:
+            then()
 
     def _on_save_failed(self, entry: Any, failure: TaskFailure) -> None:
+        self._after_save = None  # whatever waited for this save stays undone: the entry is still open
         self._hide_progress("")
         self._update_actions()
         if isinstance(failure.error, ConflictError):
@@ -695,14 +700,18 @@ class MainWindow(QMainWindow):
 
     # --- guard, close ----------------------------------------------------------------------------
 
-    def confirm_leave(self) -> bool:
-        """The unsaved-changes guard: True when it is fine to leave the open entry."""
+    def confirm_leave(self, then: Callable[[], None] | None = None) -> bool:
+        """The unsaved-changes guard: True when it is fine to leave the open entry now.
+
+        When the user chooses Save, the save runs in the background and `then` runs once it succeeded.
+        """
         if not self._dirty or self.current_entry is None:
             return True
         answer = self.prompts.save_discard_cancel(self.current_entry.path)
         if answer == "save":
+            self._after_save = then
             self.save_entry()
-            return False  # the save runs in the background; the user acts again once it is done
+            return False
         if answer == "discard":
             self.workspace.discard_draft(self.current_entry)
             self._set_dirty(False)
@@ -710,7 +719,7 @@ class MainWindow(QMainWindow):
         return False
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        if not self.confirm_leave():
+        if not self.confirm_leave(then=self.close):
             event.ignore()
             return
         self._save_layout()
@@ -741,10 +750,21 @@ class MainWindow(QMainWindow):
         self._hide_progress("")
         self.notifications.notify_error(failure, context)
 
+    def _current_collection_or_none(self) -> Any:
+        if self.current_entry is None:
+            return None
+        try:
+            return self.collection(self.current_entry.collection)
+        except KeyError:
+            return None
+
     def _update_actions(self) -> None:
         has_entry = self.current_entry is not None
         for act in (self.delete_action, self.duplicate_action, self.browser_action, self.close_action):
             act.setEnabled(has_entry)
+        collection = self._current_collection_or_none()
+        can_delete = collection is None or getattr(collection, "delete", True) is not False
+        self.delete_action.setEnabled(has_entry and can_delete and not getattr(self.current_entry, "is_new", False))
         self.save_action.setEnabled(has_entry and self._dirty)
         self.discard_action.setEnabled(has_entry and self._dirty)
         self.new_action.setEnabled(self.current_collection is not None)

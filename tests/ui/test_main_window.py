@@ -260,3 +260,22 @@ def test_ctrl_f_puts_the_cursor_in_the_search_box(make_window, qtbot):
     window.activateWindow()
     window.find_action.trigger()
     assert window.entry_list.search_box.hasFocus() or window.focusWidget() is window.entry_list.search_box
+
+
+def test_choosing_save_in_the_guard_saves_then_opens_the_other_entry(make_window, qtbot):
+    workspace = FakeWorkspace()
+    window = make_window(workspace, ScriptedPrompts(unsaved="save"))
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    qtbot.keyClicks(window.editor.title, "!")
+    with qtbot.waitSignal(window.entry_opened, timeout=5000) as opened:
+        window.open_entry("posts", "content/posts/post-2.md")
+    assert opened.args == ["content/posts/post-2.md"]
+    assert [e.data["title"] for e in workspace.saved] == ["Post 1!"]
+
+
+def test_entries_of_a_collection_that_forbids_deleting_cannot_be_deleted(make_window, qtbot):
+    workspace = FakeWorkspace()
+    workspace.site.collections[0].delete = False
+    window = make_window(workspace)
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    assert not window.delete_action.isEnabled()
