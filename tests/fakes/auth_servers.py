@@ -321,6 +321,11 @@ class FakeAuthServer:
             return self._json(401, {"msg": "Invalid token"})
         return self._json(200, {"github_enabled": True, "gitlab_enabled": False, "bitbucket_enabled": False, "roles": self.gateway_roles})
 
+    def _route_get_goto(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
+        """A page that navigates to `?to=` (window.open when `?window=1`): for URL-policy tests."""
+        call = "window.open(%s, '_blank')" if request.query.get("window") else "location.href = %s"
+        return self._html("<p>moving on</p><script>" + call % json.dumps(request.query.get("to", "")) + "</script>")
+
     def _route_get_(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
         return self._html("<p>The site's home page.</p>")
 

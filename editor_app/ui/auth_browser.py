@@ -1,0 +1,363 @@
+"""AuthBrowser: the embedded browser for logins, with a strict URL policy, an injected `window.opener`
+(QWebChannel) for the popup protocol, and interception of OAuth redirects before they load.
+
+`BrowserLogin` drives one login flow from `editor_app.auth` in an AuthBrowser and reports a Token.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QFile, QIODevice, QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import (
+    QWebEnginePage,
+    QWebEngineProfile,
+    QWebEngineScript,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+)
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from editor_app.auth.gotrue import ExternalLogin
+from editor_app.auth.oauth import ImplicitFlow, LoginError, PkceFlow, same_endpoint
+from editor_app.auth.popup_protocol import PopupLogin, origin_of
+from editor_app.auth.tokens import Token
+from editor_app.ui.signals import emit
+
+# Stands in for the CMS window: window.opener.postMessage(...) reaches the app through QWebChannel.
+# Messages queue until the channel is connected (pages post as soon as they load).
+OPENER_SHIM = r"""
+(function () {
+  if (window.top !== window) return;
+  var queue = [], bridge = null;
+  function send(data) {
+    var text = (typeof data === "string") ? data : JSON.stringify(data);
+    var kind = (typeof data === "string") ? "string" : "json";
+    if (bridge) { bridge.receive(kind, text); } else { queue.push([kind, text]); }
+  }
+  var opener = { postMessage: function (data, targetOrigin) { send(data); }, closed: false };
+  try { Object.defineProperty(window, "opener", { value: opener, configurable: true, writable: false }); }
+  catch (e) { window.opener = opener; }
+  new QWebChannel(qt.webChannelTransport, function (channel) {
+    bridge = channel.objects.editorAppOpener;
+    while (queue.length) { var m = queue.shift(); bridge.receive(m[0], m[1]); }
+  });
+})();
+"""
+
+
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def url_allowed(url: str, *, navigation: bool = True) -> bool:
+    """The browser's policy: https anywhere, http only on loopback; never file:, qrc: or other local schemes.
+
+    Sub-resources may also be data:/blob: (images, fonts of provider pages); pages may not.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in ("https", "wss"):
+        return True
+    if scheme in ("http", "ws"):
+        return is_loopback_host((parts.hostname or "").lower())
+    if url == "about:blank":
+        return True
+    return not navigation and scheme in ("data", "blob")
+
+
+class _Interceptor(QWebEngineUrlRequestInterceptor):
+    """Blocks sub-resource and navigation requests outside the policy, and intercepted redirects."""
+
+    def __init__(self, browser: AuthBrowser) -> None:
+        super().__init__(browser)
+        self._browser = browser
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 (Qt override)
+        url = info.requestUrl().toString()
+        main_frame = info.resourceType() == QWebEngineUrlRequestInfo.ResourceType.ResourceTypeMainFrame
+        if main_frame and self._browser._should_intercept(url):
+            info.block(True)
+            self._browser._intercepted(url)
+        elif not url_allowed(url, navigation=main_frame):
+            info.block(True)
+            self._browser._blocked(url)
+
+
+class _Page(QWebEnginePage):
+    """Applies the policy to navigations and keeps every window inside the dialog."""
+
+    def __init__(self, profile: QWebEngineProfile, browser: AuthBrowser) -> None:
+        super().__init__(profile, browser)
+        self._browser = browser
+
+    def acceptNavigationRequest(self, url: QUrl, navigation_type: Any, is_main_frame: bool) -> bool:  # noqa: N802
+        text = url.toString()
+        if is_main_frame and self._browser._should_intercept(text):
+            self._browser._intercepted(text)
+            return False  # the redirect page is never loaded
+        if not url_allowed(text):
+            self._browser._blocked(text)
+            return False
+        return True
+
+    def createWindow(self, window_type: Any) -> QWebEnginePage | None:  # noqa: N802
+        # No windows outside the dialog: target=_blank / window.open navigate this same page.
+        return self
+
+    def javaScriptConsoleMessage(self, level: Any, message: str, line: int, source: str) -> None:  # noqa: N802
+        pass  # provider pages' console output may contain codes or tokens: never log it
+
+
+class _OpenerBridge(QObject):
+    """The Python end of the injected window.opener."""
+
+    def __init__(self, browser: AuthBrowser) -> None:
+        super().__init__(browser)
+        self._browser = browser
+
+    @Slot(str, str)
+    def receive(self, kind: str, text: str) -> None:
+        """A postMessage from the page; the origin is taken from the page's URL, never from the page's word."""
+        data: object = text
+        if kind == "json":
+            try:
+                data = json.loads(text)
+            except ValueError:
+                return
+        origin = origin_of(self._browser.page.url().toString())
+        emit(self._browser.message_received, data, origin)
+
+
+def _qwebchannel_source() -> str:
+    source = QFile(":/qtwebchannel/qwebchannel.js")
+    if not source.open(QIODevice.OpenModeFlag.ReadOnly):
+        raise RuntimeError("qwebchannel.js is missing from the Qt resources (QtWebChannel not installed?)")
+    try:
+        return bytes(source.readAll().data()).decode("utf-8")
+    finally:
+        source.close()
+
+
+class AuthBrowser(QWidget):
+    """An embedded browser for one login at a time; see the module docstring."""
+
+    message_received = Signal(object, str)  # data, origin of the page that posted it
+    redirect_intercepted = Signal(str)  # the full redirect URL (query/fragment carry the answer)
+    navigation_blocked = Signal(str)  # a URL the policy refused
+    closed_by_page = Signal()  # the page called window.close()
+    load_finished = Signal(bool)
+
+    def __init__(self, profile: QWebEngineProfile | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # Off the record by default: no cookies or cache of the provider stay on disk after the login.
+        self.profile = profile or QWebEngineProfile(self)
+        self._interceptor = _Interceptor(self)
+        self.profile.setUrlRequestInterceptor(self._interceptor)
+        self.page = _Page(self.profile, self)
+        self.view = QWebEngineView(self)
+        self.view.setPage(self.page)
+        self.view.setAccessibleName("Login page")
+        self._bridge = _OpenerBridge(self)
+        self._channel = QWebChannel(self.page)
+        self._channel.registerObject("editorAppOpener", self._bridge)
+        self._intercept: Callable[[str], bool] | None = None
+        self._intercept_done = False
+        self._opener_scripts: list[QWebEngineScript] = []
+        self.page.loadFinished.connect(lambda ok: emit(self.load_finished, bool(ok)))
+        self.page.windowCloseRequested.connect(lambda: emit(self.closed_by_page))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+
+    def _should_intercept(self, url: str) -> bool:
+        return self._intercept is not None and self._intercept(url)
+
+    def _intercepted(self, url: str) -> None:
+        # Both the interceptor and acceptNavigationRequest may see the same redirect; report it once.
+        if self._intercept_done:
+            return
+        self._intercept_done = True
+        # Called from inside Chromium's navigation callbacks: report after they return, since handlers
+        # stop the page and change its scripts, which must not happen re-entrantly (it aborts Chromium).
+        QTimer.singleShot(0, self, lambda: emit(self.redirect_intercepted, url))
+
+    def _blocked(self, url: str) -> None:
+        QTimer.singleShot(0, self, lambda: emit(self.navigation_blocked, url))
+
+    def set_opener(self, enabled: bool) -> None:
+        """Inject (or remove) the `window.opener` that forwards postMessage to `message_received`."""
+        scripts = self.page.scripts()
+        for script in self._opener_scripts:
+            scripts.remove(script)
+        self._opener_scripts = []
+        if enabled:
+            self.page.setWebChannel(self._channel)
+            for name, source in (("qwebchannel", _qwebchannel_source()), ("opener", OPENER_SHIM)):
+                script = QWebEngineScript()
+                script.setName(f"editor-app-{name}")
+                script.setSourceCode(source)
+                script.setInjectionPoint(QWebEngineScript.InjectionPoint.DocumentCreation)
+                script.setWorldId(QWebEngineScript.ScriptWorldId.MainWorld)
+                script.setRunsOnSubFrames(False)
+                scripts.insert(script)
+                self._opener_scripts.append(script)
+        else:
+            self.page.setWebChannel(None)
+
+    def open(self, url: str, *, intercept: Callable[[str], bool] | None = None, opener: bool = False) -> None:
+        """Load `url`; navigations for which `intercept(url)` is true are reported and never loaded."""
+        if not url_allowed(url):
+            self._blocked(url)
+            raise LoginError(f"refusing to open {urlsplit(url).scheme}: pages in the login browser (only https)")
+        self._intercept = intercept
+        self._intercept_done = False
+        self.set_opener(opener)
+        self.page.load(QUrl(url))
+
+    def post_to_page(self, message: str, origin: str) -> None:
+        """Deliver `message` to the page as a `message` event from its opener (the CMS window's answer)."""
+        script = (
+            "window.dispatchEvent(new MessageEvent('message', {data: %s, origin: %s}));"
+            % (json.dumps(message), json.dumps(origin))
+        )
+        self.page.runJavaScript(script, QWebEngineScript.ScriptWorldId.MainWorld)
+
+    def stop(self) -> None:
+        """Stop loading and forget the current login (its handlers)."""
+        self._intercept = None
+        self.page.triggerAction(QWebEnginePage.WebAction.Stop)
+        self.set_opener(False)
+
+    def dispose(self) -> None:
+        """Release the page before the profile (Qt warns and misbehaves otherwise)."""
+        self.stop()
+        self.profile.setUrlRequestInterceptor(None)
+        self.view.setPage(None)  # type: ignore[arg-type]
+        self.page.deleteLater()
+
+
+Flow = PopupLogin | ImplicitFlow | PkceFlow | ExternalLogin
+Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[Any], None]], None]
+
+
+class BrowserLogin(QObject):
+    """Runs one login flow in an AuthBrowser; emits `succeeded(Token)` or `failed(str, bool cancelled)`.
+
+    `run_background(work, on_success, on_failure)` runs the token exchange of PKCE off the GUI thread
+    (the app passes its TaskRunner's run); without one it runs inline.
+    """
+
+    succeeded = Signal(object)
+    failed = Signal(str, bool)
+
+    def __init__(self, browser: AuthBrowser, flow: Flow, *, run_background: Runner | None = None, site_origin: str = "") -> None:
+        super().__init__(browser)
+        self.browser = browser
+        self.flow = flow
+        self.run_background = run_background
+        self.site_origin = site_origin
+        self.done = False
+        self._connections: list[Any] = []
+
+    def start(self) -> None:
+        """Open the flow's first page in the browser."""
+        b = self.browser
+        self._connections = [
+            (b.closed_by_page, self._on_closed),
+            (b.navigation_blocked, self._on_blocked),
+        ]
+        if isinstance(self.flow, PopupLogin):
+            self._connections.append((b.message_received, self._on_message))
+        else:
+            self._connections.append((b.redirect_intercepted, self._on_redirect))
+        for signal, slot in self._connections:
+            signal.connect(slot)
+        try:
+            if isinstance(self.flow, PopupLogin):
+                b.open(self.flow.url, opener=True)
+            elif isinstance(self.flow, ExternalLogin):
+                b.open(self.flow.url, intercept=self.flow.is_redirect)
+            else:
+                redirect = self.flow.redirect_uri
+                b.open(self.flow.authorize_url, intercept=lambda url: same_endpoint(url, redirect))
+        except (LoginError, ValueError) as exc:
+            self._fail(str(exc))
+
+    def cancel(self) -> None:
+        """The user closed the login: stop, and report a cancelled login."""
+        self._fail("the login was cancelled before it finished", cancelled=True)
+
+    def _disconnect(self) -> None:
+        for signal, slot in self._connections:
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
+        self._connections = []
+        self.browser.stop()
+
+    def _succeed(self, token: Token) -> None:
+        if self.done:
+            return
+        self.done = True
+        self._disconnect()
+        emit(self.succeeded, token)
+
+    def _fail(self, message: str, cancelled: bool = False) -> None:
+        if self.done:
+            return
+        self.done = True
+        self._disconnect()
+        emit(self.failed, message, cancelled)
+
+    def _on_closed(self) -> None:
+        self._fail("the login page closed itself before the login finished", cancelled=True)
+
+    def _on_blocked(self, url: str) -> None:
+        scheme = urlsplit(url).scheme
+        host = urlsplit(url).hostname or ""
+        self._fail(f"the login page tried to open a {scheme}: address ({host or url[:40]}), which the app does not allow")
+
+    def _on_message(self, data: object, origin: str) -> None:
+        assert isinstance(self.flow, PopupLogin)
+        try:
+            reply = self.flow.receive(data, origin)
+        except LoginError as exc:
+            self._fail(str(exc))
+            return
+        if reply is not None:
+            self.browser.post_to_page(reply, self.site_origin or origin)
+        if self.flow.token is not None:
+            self._succeed(self.flow.token)
+
+    def _on_redirect(self, url: str) -> None:
+        flow = self.flow
+        assert not isinstance(flow, PopupLogin)
+
+        def finish() -> Token:
+            return flow.complete(url)
+
+        def failed(error: Any) -> None:
+            self._fail(str(getattr(error, "error", error)))
+
+        if isinstance(flow, PkceFlow) and self.run_background is not None:
+            self.run_background(finish, self._succeed, failed)
+            return
+        try:
+            token = finish()
+        except Exception as exc:  # noqa: BLE001 - every failure of the exchange is shown to the user
+            failed(exc)
+            return
+        self._succeed(token)
