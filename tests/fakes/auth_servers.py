@@ -76,6 +76,7 @@ class FakeAuthServer:
     gotrue_users: dict[str, tuple[str, list[str]]] = field(default_factory=lambda: {"ed@example.org": ("s3cret", ["editor"])})
     gateway_roles: list[str] = field(default_factory=lambda: ["editor"])
     device_approve_after: int = 1  # polls answered authorization_pending before the token
+    device_interval: int = 5  # seconds between polls GitHub asks for
     github_scopes: str = "repo, user"
     gitlab_scopes: list[str] = field(default_factory=lambda: ["api"])
     push: bool = True
@@ -264,7 +265,7 @@ class FakeAuthServer:
                 "user_code": "WDJB-MJHT",
                 "verification_uri": f"{self.base_url}/login/device",
                 "expires_in": 900,
-                "interval": 5,
+                "interval": self.device_interval,
             },
         )
 

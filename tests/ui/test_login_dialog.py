@@ -1,0 +1,201 @@
+"""The login dialog: what it shows for a site, each way to log in (driven end to end against the fakes
+on 127.0.0.1), tokens in the keyring, sign out, the sandbox and local-folder choices."""
+
+from __future__ import annotations
+
+import keyring
+import keyring.backends.fail
+import pytest
+import shiboken6
+from PySide6.QtCore import QSettings
+from PySide6.QtWebEngineCore import QWebEngineProfile
+
+from editor_app.auth.service import LoginService
+from editor_app.auth.target import LoginTarget
+from editor_app.auth.token_store import SERVICE, TokenStore
+from editor_app.auth.tokens import Token
+from editor_app.ui.auth_browser import AuthBrowser
+from editor_app.ui.login_dialog import LoginDialog, LoginMemory
+from tests.fakes.auth_servers import FakeAuthServer
+
+
+@pytest.fixture
+def server():
+    fake = FakeAuthServer().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def memory(tmp_path) -> LoginMemory:
+    return LoginMemory(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def make_dialog(qtbot, runner, memory, server):
+    made = []
+
+    def make(target: LoginTarget, *, store: TokenStore | None = None, **kw) -> LoginDialog:
+        service = LoginService(store or TokenStore(), github_web_url=server.base_url)
+        profile = QWebEngineProfile()
+        dialog = LoginDialog(target, service, runner, memory, browser=AuthBrowser(profile), **kw)
+        qtbot.addWidget(dialog)
+        made.append((dialog, service, profile))
+        return dialog
+
+    yield make
+    for dialog, service, profile in made:
+        runner.wait()
+        dialog.dispose()
+        shiboken6.delete(dialog)
+        shiboken6.delete(profile)
+        service.close()
+
+
+def github_target(server, **kw) -> LoginTarget:
+    return LoginTarget(
+        backend="github", site="https://blog.example.org", repo="octo/site", base_url=server.base_url,
+        api_root=f"{server.base_url}/github", site_url="https://blog.example.org", **kw,
+    )
+
+
+def gateway_target(server) -> LoginTarget:
+    return LoginTarget(backend="git-gateway", site=server.base_url, repo="octo/site", site_url=server.base_url)
+
+
+def test_dialog_shows_the_site_backend_repository_and_where_to_create_a_token(make_dialog, server):
+    dialog = make_dialog(github_target(server))
+    assert "blog.example.org" in dialog.site_label.text()
+    assert dialog.backend_label.text() == "GitHub — repository octo/site"
+    assert dialog.login_button.text() == "Log in with GitHub" and not dialog.login_button.isHidden()
+    assert "github.com/settings/tokens/new" in dialog.token_help.text() and "<code>repo</code>" in dialog.token_help.text()
+    assert dialog.gateway_box.isHidden() and dialog.device_button.isHidden()
+
+
+def test_popup_login_in_the_dialog_stores_the_token_and_remembers_the_site(qtbot, make_dialog, server, memory_keyring, memory):
+    dialog = make_dialog(github_target(server))
+    with qtbot.waitSignal(dialog.login_succeeded, timeout=15000) as signal:
+        dialog.login_button.click()
+    session = signal.args[0]
+    assert session.token.access_token == "popup-token-1" and session.backend == "github"
+    stored = memory_keyring.passwords[(SERVICE, "github@https://blog.example.org")]
+    assert Token.from_json(stored).access_token == "popup-token-1"
+    assert memory.recent_sites() == ["https://blog.example.org"]
+    assert dialog.result() == LoginDialog.DialogCode.Accepted
+
+
+def test_a_refused_popup_login_says_why_and_keeps_the_dialog_open(qtbot, make_dialog, server, memory_keyring):
+    server.popup_mode = "error"
+    dialog = make_dialog(github_target(server))
+    dialog.login_button.click()
+    qtbot.waitUntil(lambda: "Login failed" in dialog.status_label.text(), timeout=15000)
+    assert "access_denied: the user refused" in dialog.status_label.text()
+    assert memory_keyring.passwords == {} and dialog.pages.currentIndex() == 0
+
+
+def test_cancelling_the_browser_login(qtbot, make_dialog, server):
+    server.popup_mode = "close"  # never answers: the page closes itself
+    dialog = make_dialog(github_target(server))
+    dialog.login_button.click()
+    assert dialog.pages.currentIndex() == 1  # the browser is shown inside the dialog
+    qtbot.waitUntil(lambda: dialog.status_label.text() == "Login cancelled.", timeout=15000)
+    assert dialog.pages.currentIndex() == 0
+
+
+def test_personal_token_login_names_the_user(qtbot, make_dialog, server, memory, memory_keyring):
+    dialog = make_dialog(github_target(server))
+    dialog.token_edit.setText("ghp_good")
+    with qtbot.waitSignal(dialog.login_succeeded, timeout=10000) as signal:
+        dialog.token_button.click()
+    assert signal.args[0].user == "octo"
+    assert memory.last_user("https://blog.example.org") == "octo"
+    assert (SERVICE, "github@https://blog.example.org") in memory_keyring.passwords
+
+
+def test_a_token_without_the_needed_scope_is_explained(qtbot, make_dialog, server, memory_keyring):
+    server.github_scopes = "gist"
+    dialog = make_dialog(github_target(server))
+    dialog.token_edit.setText("ghp_good")
+    dialog.token_button.click()
+    qtbot.waitUntil(lambda: "Login failed" in dialog.status_label.text(), timeout=10000)
+    assert "lacks the scope 'repo'" in dialog.status_label.text() and "ghp_good" not in dialog.status_label.text()
+    assert memory_keyring.passwords == {}
+
+
+def test_github_device_login_shows_the_code_and_finishes(qtbot, make_dialog, server):
+    server.device_interval = 0
+    dialog = make_dialog(github_target(server, device_client_id=server.client_id))
+    assert not dialog.device_button.isHidden()
+    with qtbot.waitSignal(dialog.login_succeeded, timeout=10000) as signal:
+        dialog.device_button.click()
+        qtbot.waitUntil(lambda: "WDJB-MJHT" in dialog.device_label.text(), timeout=10000)
+    assert signal.args[0].token.method == "device"
+
+
+def test_git_gateway_password_login_reads_host_and_user(qtbot, make_dialog, server):
+    dialog = make_dialog(gateway_target(server))
+    assert not dialog.gateway_box.isHidden() and dialog.login_button.isHidden() and dialog.token_box.isHidden()
+    dialog.email_edit.setText("ed@example.org")
+    dialog.password_edit.setText("s3cret")
+    with qtbot.waitSignal(dialog.login_succeeded, timeout=10000) as signal:
+        dialog.password_button.click()
+    session = signal.args[0]
+    assert (session.user, session.host, session.backend) == ("ed@example.org", "github", "git-gateway")
+    assert dialog.password_edit.text() == ""
+
+
+def test_git_gateway_wrong_password(qtbot, make_dialog, server):
+    dialog = make_dialog(gateway_target(server))
+    dialog.email_edit.setText("ed@example.org")
+    dialog.password_edit.setText("nope")
+    dialog.password_button.click()
+    qtbot.waitUntil(lambda: "Invalid email or password" in dialog.status_label.text(), timeout=10000)
+
+
+def test_git_gateway_external_provider_in_the_embedded_browser(qtbot, make_dialog, server):
+    dialog = make_dialog(gateway_target(server))
+    with qtbot.waitSignal(dialog.login_succeeded, timeout=15000) as signal:
+        dialog.provider_buttons["github"].click()
+    assert signal.args[0].host == "github" and signal.args[0].user == "ed@example.org"
+
+
+def test_sign_out_forgets_the_token_and_the_user(qtbot, make_dialog, server, memory, memory_keyring):
+    store = TokenStore()
+    target = github_target(server)
+    store.save(target.site, "github", Token(access_token="old"))
+    memory.remember(target.site, "octo")
+    dialog = make_dialog(target, store=store)
+    assert dialog.user_label.text() == "Last signed in as octo" and not dialog.sign_out_button.isHidden()
+    dialog.sign_out_button.click()
+    assert memory_keyring.passwords == {} and memory.last_user(target.site) == ""
+    assert dialog.sign_out_button.isHidden() and "Signed out" in dialog.status_label.text()
+
+
+def test_without_a_keyring_the_dialog_says_the_login_lasts_this_session_only(qtbot, make_dialog, server):
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # restored by the memory_keyring fixture
+    dialog = make_dialog(github_target(server))
+    dialog.token_edit.setText("ghp_good")
+    with qtbot.waitSignal(dialog.login_succeeded, timeout=10000):
+        dialog.token_button.click()
+    assert "session only" in dialog.keyring_label.text() and not dialog.keyring_label.isHidden()
+
+
+def test_sandbox_and_local_folder_choices(qtbot, make_dialog, server, tmp_path):
+    dialog = make_dialog(github_target(server), choose_folder=lambda parent: str(tmp_path))
+    with qtbot.waitSignal(dialog.local_folder_requested) as chosen:
+        dialog.local_button.click()
+    assert chosen.args == [str(tmp_path)]
+    other = make_dialog(github_target(server))
+    with qtbot.waitSignal(other.sandbox_requested):
+        other.sandbox_button.click()
+
+
+def test_implicit_bitbucket_login_through_the_dialog(qtbot, make_dialog, server):
+    target = LoginTarget(
+        backend="bitbucket", site=server.base_url, repo="octo/site", auth_type="implicit", app_id=server.client_id,
+        base_url=server.base_url, auth_endpoint="oauth/authorize", site_url=server.base_url,
+    )
+    dialog = make_dialog(target)
+    with qtbot.waitSignal(dialog.login_succeeded, timeout=15000) as signal:
+        dialog.login_button.click()
+    assert signal.args[0].token.expires_at is not None and "/admin/" not in server.paths()
