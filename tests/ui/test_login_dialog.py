@@ -199,3 +199,78 @@ def test_implicit_bitbucket_login_through_the_dialog(qtbot, make_dialog, server)
     with qtbot.waitSignal(dialog.login_succeeded, timeout=15000) as signal:
         dialog.login_button.click()
     assert signal.args[0].token.expires_at is not None and "/admin/" not in server.paths()
+
+
+# -- a save that meets an expired login ---------------------------------------------------------------
+class ExpiringHost:
+    """Commits only with the token it currently accepts; anything else is a 401 (expired login)."""
+
+    def __init__(self, valid: str) -> None:
+        self.valid = valid
+        self.commits: list[tuple[str, str]] = []
+
+    def commit(self, session, message: str) -> str:
+        from editor_app.errors import AuthError
+
+        if session.token.access_token != self.valid:
+            raise AuthError("401 Bad credentials", expired=True)
+        self.commits.append((session.token.access_token, message))
+        return "c1"
+
+
+def test_save_paused_by_an_expired_login_finishes_after_relogin_in_the_dialog(qtbot, make_dialog, server, runner):
+    from editor_app.auth.session_guard import SessionGuard
+    from editor_app.auth.tokens import Session
+    from editor_app.ui.expiry_banner import GuiRelogin
+
+    host = ExpiringHost(valid="ghp_good")
+    dialogs: list[LoginDialog] = []
+
+    def ask(stale, answer):
+        dialog = make_dialog(github_target(server))
+        dialog.login_succeeded.connect(answer)
+        dialog.rejected.connect(lambda: answer(None))
+        dialogs.append(dialog)
+        dialog.show()
+
+    relogin = GuiRelogin(ask)
+    waiting: list[bool] = []
+    relogin.waiting_changed.connect(waiting.append)
+    guard = SessionGuard(Session(site="https://blog.example.org", backend="github", token=Token(access_token="expired")), relogin=relogin)
+    results: list = []
+    runner.run(lambda: guard.run(lambda s: host.commit(s, "Update “Hello”")), results.append, results.append)
+
+    qtbot.waitUntil(lambda: bool(dialogs) and dialogs[0].isVisible(), timeout=10000)
+    assert results == [] and host.commits == []  # the save waits for the login
+    dialogs[0].token_edit.setText("ghp_good")
+    dialogs[0].token_button.click()
+    qtbot.waitUntil(lambda: bool(results), timeout=10000)
+    assert results == ["c1"]
+    assert host.commits == [("ghp_good", "Update “Hello”")]
+    assert waiting == [True, False]
+
+
+def test_a_relogin_the_user_closes_leaves_the_save_paused_as_a_draft(qtbot, make_dialog, server, runner):
+    from editor_app.auth.oauth import LoginError
+    from editor_app.auth.session_guard import SessionGuard
+    from editor_app.auth.tokens import Session
+    from editor_app.ui.expiry_banner import GuiRelogin
+
+    host = ExpiringHost(valid="never")
+    dialogs: list[LoginDialog] = []
+
+    def ask(stale, answer):
+        dialog = make_dialog(github_target(server))
+        dialog.rejected.connect(lambda: answer(None))
+        dialogs.append(dialog)
+        dialog.show()
+
+    guard = SessionGuard(Session(site="s", backend="github", token=Token(access_token="expired")), relogin=GuiRelogin(ask))
+    failures: list = []
+    runner.run(lambda: guard.run(lambda s: host.commit(s, "m")), None, failures.append)
+    qtbot.waitUntil(lambda: bool(dialogs) and dialogs[0].isVisible(), timeout=10000)
+    dialogs[0].reject()
+    qtbot.waitUntil(lambda: bool(failures), timeout=10000)
+    error = failures[0].error
+    assert isinstance(error, LoginError) and error.cancelled and "kept as a draft" in str(error)
+    assert host.commits == []

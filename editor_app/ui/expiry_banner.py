@@ -1,0 +1,167 @@
+"""The UI side of expiring logins: an ExpiryBanner (10 and 2 minutes before expiry, with Re-login) and
+GuiRelogin, which lets a save paused by an expired login (SessionGuard on a worker thread) ask for a new
+login on the GUI thread and continue the same commit."""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+
+from editor_app.auth.expiry import ExpiryWarning, ExpiryWatcher
+from editor_app.auth.oauth import LoginError
+from editor_app.auth.tokens import Session, Token
+from editor_app.ui.notifications import Notification, NotificationArea
+from editor_app.ui.signals import emit
+
+# Check at least this often (ms): timers drift when the machine sleeps.
+MAX_TIMER_MS = 60_000
+
+
+class ExpiryBanner(QFrame):
+    """A banner above the editor that warns before the login expires; `relogin_requested` on Re-login.
+
+    The clock is the watcher's (injectable); the banner re-arms a timer for the next warning.
+    """
+
+    relogin_requested = Signal()
+
+    def __init__(self, watcher: ExpiryWatcher, notifications: NotificationArea | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.watcher = watcher
+        self.notifications = notifications
+        self.setObjectName("expiry-banner")
+        self.setProperty("level", "warning")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName("Login expiry warning")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.relogin_button = QPushButton("Re-login")
+        self.relogin_button.setToolTip("Log in again in the embedded browser; open edits stay open")
+        self.relogin_button.clicked.connect(self._request_relogin)
+        close = QToolButton(text="✕")
+        close.setAccessibleName("Dismiss expiry warning")
+        close.clicked.connect(self.hide)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 4, 4, 4)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.relogin_button)
+        row.addWidget(close)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.check)
+        self.notification: Notification | None = None
+        self.hide()
+
+    def watch(self, token: Token | None) -> None:
+        """Follow a (new) login: hide the old warning and arm the timer for the next one."""
+        self.watcher.watch(token)
+        self.hide()
+        self._drop_notification()
+        self._arm()
+
+    def _arm(self) -> None:
+        delay = self.watcher.next_check_in()
+        if delay is None:
+            self.timer.stop()
+            return
+        self.timer.start(int(min(delay * 1000 + 50, MAX_TIMER_MS)))
+
+    @Slot()
+    def check(self) -> ExpiryWarning | None:
+        """Show the warning that is due now, if any (the timer calls this; tests call it directly)."""
+        warning = self.watcher.check()
+        if warning is not None:
+            self.label.setText(warning.text)
+            self.setProperty("level", "error" if warning.expired else "warning")
+            self.show()
+            self._notify(warning)
+        self._arm()
+        return warning
+
+    def _notify(self, warning: ExpiryWarning) -> None:
+        if self.notifications is None:
+            return
+        self._drop_notification()
+        item = self.notifications.notify(warning.text, "error" if warning.expired else "warning")
+        button = QPushButton("Re-login", item)
+        button.setAccessibleName("Re-login")
+        button.clicked.connect(self._request_relogin)
+        row = item.layout().itemAt(0).layout()  # the notification's message row
+        row.insertWidget(1, button)
+        item.relogin_button = button  # type: ignore[attr-defined]
+        self.notification = item
+
+    def _drop_notification(self) -> None:
+        if self.notification is not None:
+            try:
+                self.notification.dismiss()
+            except RuntimeError:
+                pass  # already dismissed by the user
+            self.notification = None
+
+    def _request_relogin(self) -> None:
+        emit(self.relogin_requested)
+
+
+Ask = Callable[[Session, Callable[[Session | None], None]], None]
+
+
+class GuiRelogin(QObject):
+    """A `relogin` for SessionGuard that asks the user on the GUI thread, from any thread.
+
+    `ask(stale_session, answer)` opens the login (e.g. a LoginDialog in front of the editor, whose open
+    edits stay open) and later calls `answer(new_session)`, or `answer(None)` when the user gave up.
+    The calling worker waits; on the GUI thread a local event loop waits instead.
+    """
+
+    _asked = Signal(object, object)
+    waiting_changed = Signal(bool)  # for a "Saving paused: log in to continue" banner
+
+    def __init__(self, ask: Ask, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ask = ask
+        self._pending: set[Callable[[Session | None], None]] = set()
+        self._asked.connect(self._on_asked)
+
+    def abandon(self) -> None:
+        """Answer every waiting re-login with "gave up" (the app is closing); their saves stay drafts."""
+        for answer in list(self._pending):
+            answer(None)
+
+    @Slot(object, object)
+    def _on_asked(self, stale: Session, reply: Callable[[Session | None], None]) -> None:
+        emit(self.waiting_changed, True)
+        self.ask(stale, reply)
+
+    def __call__(self, stale: Session) -> Session:
+        """Block until the user logged in again; raise LoginError(cancelled) when they did not."""
+        result: list[Session | None] = []
+        done = threading.Event()
+        on_gui = QThread.currentThread() is self.thread()
+        loop = QEventLoop() if on_gui else None
+
+        def answer(session: Session | None) -> None:
+            if done.is_set():
+                return
+            self._pending.discard(answer)
+            result.append(session)
+            done.set()
+            emit(self.waiting_changed, False)
+            if loop is not None:
+                loop.quit()
+
+        self._pending.add(answer)
+        if on_gui:
+            self._on_asked(stale, answer)
+            if not done.is_set():
+                loop.exec()
+        else:
+            emit(self._asked, stale, answer)  # queued to the GUI thread
+            done.wait()
+        session = result[0]
+        if session is None:
+            raise LoginError("the login was not renewed; the save is paused and your changes are kept as a draft", cancelled=True)
+        return session
