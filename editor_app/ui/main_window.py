@@ -306,12 +306,21 @@ class MainWindow(QMainWindow):
         self.entry_list.show_entries(
             headers,
             rows,
-            [ViewFilter(f.label, f.field, str(f.pattern)) for f in getattr(collection, "view_filters", ()) or ()],
-            [ViewGroup(g.label, g.field, g.pattern or "") for g in getattr(collection, "view_groups", ()) or ()],
+            [
+                ViewFilter(_option(f, "label", ""), _option(f, "field", ""), _text(_option(f, "pattern", "")))
+                for f in getattr(collection, "view_filters", ()) or ()
+            ],
+            [
+                ViewGroup(_option(g, "label", ""), _option(g, "field", ""), _text(_option(g, "pattern", "")))
+                for g in getattr(collection, "view_groups", ()) or ()
+            ],
         )
 
     def _rows_for(self, collection: Any, entries: list[Any]) -> tuple[list[str], list[EntryRow]]:
-        sortable = [f for f in getattr(collection, "sortable_fields", ()) or () if f not in ("title",)]
+        # sortable_fields items are names, or {field, default_sort} mappings (Decap 3).
+        names = [_option(f, "field", f) if not isinstance(f, str) else f
+                 for f in getattr(collection, "sortable_fields", ()) or ()]
+        sortable = [name for name in names if name not in ("title",)]
         headers = [getattr(collection, "label_singular", None) or "Title"] + [f.replace("_", " ").capitalize()
                                                                             for f in sortable]
         rows = []
@@ -850,6 +859,13 @@ def _folders_of(collection: Any, entries: list[Any]) -> list[str]:
         if parent:
             folders.add(parent)
     return sorted(folders)
+
+
+def _option(item: Any, name: str, default: Any = None) -> Any:
+    """An option of a config item, whether the loader gives objects or plain mappings."""
+    if isinstance(item, dict):
+        return item.get(name, default)
+    return getattr(item, name, default)
 
 
 def _text(value: object) -> str:
