@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import httpx
@@ -19,7 +19,7 @@ GITHUB_WEB = "https://github.com"
 class DeviceCode:
     """What the user sees: the code to type and the page to type it on."""
 
-    device_code: str
+    device_code: str = field(repr=False)
     user_code: str
     verification_uri: str
     expires_at: float

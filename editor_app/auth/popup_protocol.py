@@ -8,9 +8,12 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
+import httpx
+
 from editor_app.auth.oauth import LoginError
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.tokens import Clock, Token
+from editor_app.errors import AuthError, NetworkError
 
 
 def origin_of(url: str) -> str:
@@ -87,3 +90,27 @@ class PopupLogin:
                 pass
             raise LoginError(f"the auth server {self.expected_origin} refused the {self.provider} login: {detail}")
         return None
+
+
+def refresh_popup_token(target: LoginTarget, token: Token, client: httpx.Client, *, clock: Clock = time.time) -> Token:
+    """Renew a popup-protocol token (Bitbucket): POST `{base_url}/{auth_endpoint}/refresh?provider&site_id&refresh_token`."""
+    if not token.refresh_token:
+        raise AuthError(f"{target.backend}: this login cannot be renewed; log in again", expired=True)
+    endpoint = (target.auth_endpoint or "auth").strip("/")
+    url = f"{target.popup_base_url}/{endpoint}/refresh"
+    query = {"provider": target.backend, "site_id": target.site_id, "refresh_token": token.refresh_token}
+    try:
+        response = client.post(url, params=query, content=b"")
+    except httpx.HTTPError as exc:
+        raise NetworkError(f"could not reach {url}: {type(exc).__name__}") from None
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if response.status_code >= 400 or not isinstance(data, dict):
+        raise AuthError(f"{url} refused to renew the login (HTTP {response.status_code}); log in again", expired=True)
+    try:
+        new = Token.from_response(data, method="popup", now=clock())
+    except ValueError:
+        raise AuthError(f"{url} sent no token back; log in again", expired=True) from None
+    return new if new.refresh_token else Token(**{**new.__dict__, "refresh_token": token.refresh_token})

@@ -11,7 +11,7 @@ from editor_app.auth.device_flow import GITHUB_WEB, DeviceFlow
 from editor_app.auth.gotrue import ExternalLogin, GoTrue
 from editor_app.auth.oauth import ImplicitFlow, LoginError, PkceFlow, refresh_oauth_token
 from editor_app.auth.personal_tokens import personal_token, validate_personal_token
-from editor_app.auth.popup_protocol import PopupLogin
+from editor_app.auth.popup_protocol import PopupLogin, refresh_popup_token
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.token_store import TokenStore
 from editor_app.auth.tokens import Clock, Session, Token
@@ -33,7 +33,7 @@ class LoginService:
         github_web_url: str = GITHUB_WEB,
     ) -> None:
         self.store = store
-        # Certificates are always verified (httpx's default); never pass verify=False here.
+        # Certificates are always verified: httpx does so by default and nothing here turns it off.
         self.client = client or httpx.Client(timeout=httpx.Timeout(20.0), follow_redirects=False)
         self.clock = clock
         self.github_web_url = github_web_url
@@ -85,6 +85,8 @@ class LoginService:
             raise AuthError(f"{target.backend}: the login expired and cannot be renewed; log in again", expired=True)
         if target.backend == "git-gateway" and session.token.method == "gotrue":
             token = GoTrue(target, self.client, clock=self.clock).refresh(session.token)
+        elif session.token.method == "popup":
+            token = refresh_popup_token(target, session.token, self.client, clock=self.clock)
         else:
             token = refresh_oauth_token(target, session.token, self.client, clock=self.clock)
         renewed = session.with_token(token)
@@ -97,12 +99,15 @@ class LoginService:
         token = self.store.load(target.site, target.backend)
         if token is None:
             return None
-        session = Session(site=target.site, backend=target.backend, token=token, user=user)
-        if token.expires_within(REFRESH_MARGIN, self.clock()):
-            try:
-                return self.refresh(target, session)
-            except (AuthError, LoginError):
-                return None
+        try:
+            return self.fresh(target, Session(site=target.site, backend=target.backend, token=token, user=user))
+        except (AuthError, LoginError):
+            return None
+
+    def fresh(self, target: LoginTarget, session: Session) -> Session:
+        """`session`, or a renewed one when its token expires within REFRESH_MARGIN (call before each save)."""
+        if session.token.expires_within(REFRESH_MARGIN, self.clock()):
+            return self.refresh(target, session)
         return session
 
     def remember(self, target: LoginTarget, session: Session) -> bool:

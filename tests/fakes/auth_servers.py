@@ -185,6 +185,14 @@ class FakeAuthServer:
             return self._redirect(self.popup_redirect_to + "/popup-page?" + urlencode(request.query))
         return self._popup_page(request)
 
+    def _route_post_auth_refresh(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
+        """Netlify-style refresh (Bitbucket): refresh_token in the query, empty body."""
+        grant = self.refresh_tokens.pop(request.query.get("refresh_token", ""), None)
+        if grant is None:
+            return self._json(401, {"error": "invalid refresh token"})
+        issued = self._issue(grant)
+        return self._json(200, {"token": issued["access_token"], "refresh_token": issued["refresh_token"]})
+
     def _route_get_popup_page(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
         return self._popup_page(request)
 
