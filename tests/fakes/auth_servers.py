@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import secrets
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -50,6 +51,21 @@ def make_jwt(claims: dict[str, Any]) -> str:
     return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{secrets.token_urlsafe(16)}"
 
 
+class _Server(ThreadingHTTPServer):
+    """Quiet about browsers that drop a connection (a stopped page); other handler errors are kept."""
+
+    daemon_threads = True
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.errors: list[BaseException] = []
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, (BrokenPipeError, ConnectionResetError)) and error is not None:
+            self.errors.append(error)
+
+
 @dataclass
 class LoggedRequest:
     """One request the fake received."""
@@ -86,7 +102,7 @@ class FakeAuthServer:
     issued: list[str] = field(default_factory=list)  # access tokens issued, oldest first
     revoked: set[str] = field(default_factory=set)
     _device_polls: int = 0
-    _httpd: ThreadingHTTPServer | None = None
+    _httpd: _Server | None = None
     _thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -104,18 +120,20 @@ class FakeAuthServer:
             def do_POST(self) -> None:
                 server._dispatch(self, "POST")
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving and close the socket; a handler that crashed fails the test here."""
         if self._httpd is not None:
+            errors = self._httpd.errors
             self._httpd.shutdown()
             self._httpd.server_close()
             self._httpd = None
+            if errors:
+                raise AssertionError(f"the fake auth server failed while handling a request: {errors[0]!r}")
 
     @property
     def base_url(self) -> str:
