@@ -11,7 +11,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from editor_app.auth.oauth import LoginError
-from editor_app.auth.target import LoginTarget
+from editor_app.auth.target import NETLIFY_BASE_URL, LoginTarget
 from editor_app.auth.tokens import Clock, Token
 from editor_app.errors import AuthError, NetworkError
 
@@ -46,6 +46,10 @@ class PopupLogin:
     @property
     def url(self) -> str:
         """`{base_url}/{auth_endpoint}?provider=…&site_id=…&scope=…`."""
+        if not self.target.site_id and self.target.popup_base_url == NETLIFY_BASE_URL:
+            raise LoginError(
+                "Netlify's auth server needs the site's domain: set backend.site_domain or site_url in config.yml"
+            )
         endpoint = (self.target.auth_endpoint or "auth").strip("/")
         query = {"provider": self.provider, "site_id": self.target.site_id, "scope": self.target.popup_scope}
         return f"{self.target.popup_base_url}/{endpoint}?{urlencode(query)}"

@@ -48,6 +48,8 @@ class LoginService:
             return PkceFlow(target, self.client, clock=self.clock)
         if method == "popup":
             return PopupLogin(target, clock=self.clock)
+        if method == "none":
+            raise LoginError(f"backend {target.backend!r} needs no login")
         raise LoginError(f"backend {target.backend!r} logs in with {method}, not in the browser")
 
     def external_login(self, target: LoginTarget, provider: str) -> ExternalLogin:

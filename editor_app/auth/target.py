@@ -15,6 +15,7 @@ OAUTH_DEFAULTS: dict[str, tuple[str, str, str, str]] = {
     "gitea": ("https://try.gitea.io", "login/oauth/authorize", "login/oauth/access_token", "repository"),
     "git-gateway": ("", "oauth2/authorize", "oauth2/token", "openid email"),
 }
+NO_LOGIN_BACKENDS = ("test-repo", "proxy", "local")  # sandbox, decap-server, a working copy: nothing to log in to
 POPUP_SCOPES = {"github": "repo", "gitlab": "api", "bitbucket": "repo"}
 # Where each host lets a user create a personal access token, and the scopes the app needs.
 PAT_PAGES = {
@@ -69,7 +70,9 @@ class LoginTarget:
 
     @property
     def method(self) -> str:
-        """The auth method the config implies: "popup", "implicit", "pkce" or "gotrue"."""
+        """The auth method the config implies: "popup", "implicit", "pkce", "gotrue" or "none"."""
+        if self.backend in NO_LOGIN_BACKENDS:
+            return "none"
         if self.auth_type in ("implicit", "pkce"):
             return self.auth_type
         if self.backend == "gitea":

@@ -92,7 +92,10 @@ class _Interceptor(QWebEngineUrlRequestInterceptor):
             self._browser._intercepted(url)
         elif not url_allowed(url, navigation=main_frame):
             info.block(True)
-            self._browser._blocked(url)
+            if main_frame:  # a blocked image or iframe does not end the login; a blocked page does
+                self._browser._blocked(url)
+            else:
+                self._browser.blocked_resources.append(url)
 
 
 class _Page(QWebEnginePage):
@@ -174,6 +177,7 @@ class AuthBrowser(QWidget):
         self._channel.registerObject("editorAppOpener", self._bridge)
         self._intercept: Callable[[str], bool] | None = None
         self._intercept_done = False
+        self.blocked_resources: list[str] = []  # sub-resources the policy refused (for diagnostics)
         self._opener_scripts: list[QWebEngineScript] = []
         self.page.loadFinished.connect(lambda ok: emit(self.load_finished, bool(ok)))
         self.page.windowCloseRequested.connect(lambda: emit(self.closed_by_page))

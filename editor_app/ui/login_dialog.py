@@ -126,7 +126,7 @@ class LoginDialog(QDialog):
         self.login_button = QPushButton(self._login_button_text())
         self.login_button.setDefault(True)
         self.login_button.clicked.connect(self.start_browser_login)
-        self.login_button.setVisible(target.method != "gotrue")
+        self.login_button.setVisible(target.method not in ("gotrue", "none"))
 
         self.gateway_box = QGroupBox("Site account (Netlify Identity)")
         self.email_edit = QLineEdit(last if "@" in last else "")

@@ -210,3 +210,12 @@ def test_git_gateway_pkce_sends_a_form(server, client):
     flow = PkceFlow(provider_target(server, backend="git-gateway", auth_type="pkce"), client)
     flow.complete(follow_to_redirect(flow.authorize_url, flow.redirect_uri))
     assert server.requests[-1].headers["Content-Type"].startswith("application/x-www-form-urlencoded")
+
+
+def test_netlify_popup_needs_a_site_domain():
+    with pytest.raises(LoginError, match="site_domain or site_url"):
+        PopupLogin(LoginTarget(backend="github")).url
+
+
+def test_sandbox_proxy_and_local_backends_need_no_login():
+    assert {LoginTarget(backend=b).method for b in ("test-repo", "proxy", "local")} == {"none"}

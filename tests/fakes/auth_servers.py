@@ -353,6 +353,10 @@ class FakeAuthServer:
         call = "window.open(%s, '_blank')" if request.query.get("window") else "location.href = %s"
         return self._html("<p>moving on</p><script>" + call % json.dumps(request.query.get("to", "")) + "</script>")
 
+    def _route_get_image_page(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
+        """A page with an image on plain http elsewhere (blocked as a sub-resource)."""
+        return self._html('<p>picture</p><img src="http://example.com/logo.png">')
+
     def _route_get_(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
         return self._html("<p>The site's home page.</p>")
 

@@ -178,3 +178,13 @@ def test_window_open_to_an_allowed_page_stays_in_the_same_view(qtbot, browser, s
         browser.open(f"{server.base_url}/goto?window=1&to={server.base_url}/admin/")
     qtbot.waitUntil(lambda: "/admin/" in server.paths(), timeout=15000)
     qtbot.waitUntil(lambda: browser.page.url().path() == "/admin/", timeout=15000)
+
+
+def test_a_plain_http_image_is_blocked_without_ending_the_login(qtbot, browser, server):
+    blocked: list[str] = []
+    browser.navigation_blocked.connect(blocked.append)
+    with qtbot.waitSignal(browser.load_finished, timeout=15000) as loaded:
+        browser.open(f"{server.base_url}/image-page")
+    assert loaded.args == [True] and blocked == []
+    assert browser.page.url().path() == "/image-page"
+    assert browser.blocked_resources == ["http://example.com/logo.png"]
