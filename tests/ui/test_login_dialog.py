@@ -274,3 +274,34 @@ def test_a_relogin_the_user_closes_leaves_the_save_paused_as_a_draft(qtbot, make
     error = failures[0].error
     assert isinstance(error, LoginError) and error.cancelled and "kept as a draft" in str(error)
     assert host.commits == []
+
+
+def test_without_a_keyring_the_dialog_warns_as_soon_as_it_opens(make_dialog, server):
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # restored by the memory_keyring fixture
+    dialog = make_dialog(github_target(server))
+    assert not dialog.keyring_label.isHidden() and "No usable system keyring" in dialog.keyring_label.text()
+
+
+def test_relogin_asked_on_the_gui_thread_waits_in_a_local_event_loop(qtbot):
+    from PySide6.QtCore import QTimer
+
+    from editor_app.auth.tokens import Session
+    from editor_app.ui.expiry_banner import GuiRelogin
+
+    fresh = Session(site="s", backend="github", token=Token(access_token="new"))
+    relogin = GuiRelogin(lambda stale, answer: QTimer.singleShot(50, lambda: answer(fresh)))
+    assert relogin(Session(site="s", backend="github", token=Token(access_token="old"))) is fresh
+
+
+def test_abandoned_relogins_give_up(qtbot):
+    from PySide6.QtCore import QTimer
+
+    from editor_app.auth.oauth import LoginError
+    from editor_app.auth.tokens import Session
+    from editor_app.ui.expiry_banner import GuiRelogin
+
+    relogin = GuiRelogin(lambda stale, answer: None)  # the dialog never answers (the app is quitting)
+    QTimer.singleShot(50, relogin.abandon)
+    with pytest.raises(LoginError) as info:
+        relogin(Session(site="s", backend="github", token=Token(access_token="old")))
+    assert info.value.cancelled
