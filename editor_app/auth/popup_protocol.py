@@ -61,12 +61,12 @@ class PopupLogin:
 
     def receive(self, message: object, origin: str) -> str | None:
         """Handle one postMessage from the page; see the class docstring."""
+        if not isinstance(message, str) or not message.startswith(("authorizing:", "authorization:")):
+            return None  # other messages (from any page on the way) are not part of the protocol
         if origin.rstrip("/") != self.expected_origin:
             raise LoginError(
-                f"a login message came from {origin}, not from the auth server {self.expected_origin}; ignored it and stopped"
+                f"a login message came from {origin}, not from the auth server {self.expected_origin}; the login was stopped"
             )
-        if not isinstance(message, str):
-            return None  # pages also post objects to themselves; they are not part of the protocol
         if message == f"authorizing:{self.provider}":
             return message
         success = re.match(rf"^authorization:{re.escape(self.provider)}:success:(.+)$", message, re.S)

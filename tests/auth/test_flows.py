@@ -113,6 +113,13 @@ def test_popup_refuses_messages_from_another_origin():
     assert login.token is None
 
 
+def test_popup_ignores_unrelated_messages_from_pages_on_the_way():
+    login = PopupLogin(LoginTarget(backend="github", base_url="https://auth.example.org"))
+    assert login.receive("analytics:ready", "https://github.com") is None
+    assert login.receive({"type": "resize"}, "https://github.com") is None
+    assert login.token is None
+
+
 def test_popup_reports_the_servers_error_message():
     login = PopupLogin(LoginTarget(backend="gitlab", base_url="https://auth.example.org"))
     with pytest.raises(LoginError, match="access_denied: the user refused"):
