@@ -282,6 +282,9 @@ class LoginDialog(QDialog):
         """The user gave up on the browser login."""
         if self._browser_login is not None:
             self._browser_login.cancel()
+        else:  # a page shown for the device login: back to the choices, the code stays valid
+            self.browser.stop()
+            self._show_browser(False)
 
     def _on_browser_token(self, token: Token) -> None:
         self._browser_login = None
@@ -342,6 +345,7 @@ class LoginDialog(QDialog):
 
     def _on_failed(self, failure: Any) -> None:
         self._set_busy(False)
+        self._show_browser(False)
         self.device_label.setVisible(False)
         error = failure.error if isinstance(failure, TaskFailure) else failure
         cancelled = isinstance(error, LoginError) and error.cancelled

@@ -132,6 +132,20 @@ def test_github_device_login_shows_the_code_and_finishes(qtbot, make_dialog, ser
     assert signal.args[0].token.method == "device"
 
 
+def test_device_verification_page_opens_inside_the_dialog_and_back(qtbot, make_dialog, server):
+    server.device_interval = 0
+    server.device_approve_after = 10_000  # the user has not entered the code yet
+    dialog = make_dialog(github_target(server, device_client_id=server.client_id))
+    dialog.device_button.click()
+    qtbot.waitUntil(lambda: "WDJB-MJHT" in dialog.device_label.text(), timeout=10000)
+    dialog.device_label.linkActivated.emit(f"{server.base_url}/login/device")
+    assert dialog.pages.currentIndex() == 1
+    dialog.back_button.click()
+    assert dialog.pages.currentIndex() == 0
+    dialog.reject()  # closing the dialog stops the polling
+    qtbot.waitUntil(lambda: "Login cancelled." == dialog.status_label.text(), timeout=10000)
+
+
 def test_git_gateway_password_login_reads_host_and_user(qtbot, make_dialog, server):
     dialog = make_dialog(gateway_target(server))
     assert not dialog.gateway_box.isHidden() and dialog.login_button.isHidden() and dialog.token_box.isHidden()
