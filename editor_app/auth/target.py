@@ -148,13 +148,24 @@ class LoginTarget:
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
+    """An option from a mapping, or from a config object's attribute, else from its `raw` mapping."""
+    if obj is None:
+        return default
     if isinstance(obj, dict):
         return obj.get(name, default)
-    return getattr(obj, name, default)
+    value = getattr(obj, name, None)
+    if value is None:
+        raw = getattr(obj, "raw", None)
+        value = raw.get(name) if isinstance(raw, dict) else None
+    return default if value is None else value
 
 
 def target_from_config(config: Any, *, site: str = "", device_client_id: str = "") -> LoginTarget:
-    """A LoginTarget from a SiteConfig-like object or the raw config mapping (`backend:` + top level)."""
+    """A LoginTarget from a `config.site_config.SiteConfig` (or the raw config mapping: `backend:` + top level).
+
+    `site` is the key tokens are stored under (default: site_url, else display_url); `device_client_id`
+    the GitHub OAuth app for the device flow from the app's settings (the config's backend may name one too).
+    """
     backend = _get(config, "backend")
     if backend is None:
         raise ValueError("the site config has no backend section")

@@ -92,6 +92,25 @@ def test_target_from_a_raw_config_mapping():
         target_from_config({"backend": {"repo": "x/y"}})
 
 
+def test_target_from_the_typed_site_config():
+    from editor_app.config.site_config import BackendConfig, SiteConfig
+
+    config = SiteConfig(
+        backend=BackendConfig(
+            name="bitbucket", repo="team/site", auth_type="implicit", app_id="bb-app", branch=None,
+            raw={"name": "bitbucket", "redirect_uri": "https://site.example.org/admin/callback"},
+        ),
+        collections=[],
+        site_url="https://site.example.org",
+    )
+    target = target_from_config(config, device_client_id="ignored-for-bitbucket")
+    assert (target.backend, target.repo, target.method, target.app_id, target.branch) == (
+        "bitbucket", "team/site", "implicit", "bb-app", "main",
+    )
+    assert target.oauth_redirect_uri == "https://site.example.org/admin/callback"
+    assert target.site == "https://site.example.org" and target.site_id == "site.example.org"
+
+
 # -- popup protocol ----------------------------------------------------------------------------------
 def test_popup_url_and_handshake():
     login = PopupLogin(LoginTarget(backend="github", base_url="https://auth.example.org/", site_domain="cms.example.org"))
