@@ -245,3 +245,26 @@ def test_netlify_popup_needs_a_site_domain():
 
 def test_sandbox_proxy_and_local_backends_need_no_login():
     assert {LoginTarget(backend=b).method for b in ("test-repo", "proxy", "local")} == {"none"}
+
+
+def test_failed_logins_keep_secrets_out_of_messages_and_tracebacks(server, client):
+    import traceback
+
+    flow = PkceFlow(provider_target(server, auth_type="pkce"), client)
+    location = follow_to_redirect(flow.authorize_url, flow.redirect_uri)
+    code = dict(parse_qsl(urlsplit(location).query))["code"]
+    real_verifier = flow.verifier
+    flow.verifier = make_verifier()  # the exchange fails
+    with pytest.raises(AuthError) as info:
+        flow.complete(location)
+    report = "".join(traceback.format_exception(info.value))  # what a crash report would hold
+    for secret in (code, flow.verifier, real_verifier):
+        assert secret not in report and secret not in repr(flow)
+
+    server.wrong_state = True
+    implicit = ImplicitFlow(provider_target(server))
+    location = follow_to_redirect(implicit.authorize_url, implicit.redirect_uri)
+    token = dict(parse_qsl(urlsplit(location).fragment))["access_token"]
+    with pytest.raises(LoginError) as info:
+        implicit.complete(location)
+    assert token not in "".join(traceback.format_exception(info.value))
