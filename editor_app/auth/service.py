@@ -14,7 +14,7 @@ from editor_app.auth.personal_tokens import personal_token, validate_personal_to
 from editor_app.auth.popup_protocol import PopupLogin, refresh_popup_token
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.token_store import TokenStore
-from editor_app.auth.tokens import Clock, Session, Token
+from editor_app.auth.tokens import Clock, Session, Token, jwt_claims
 from editor_app.errors import AuthError
 
 # Refresh this long before expiry, so a save never starts with a token about to lapse.
@@ -76,6 +76,11 @@ class LoginService:
         if target.backend != "git-gateway":
             return Session(site=target.site, backend=target.backend, token=token, user=user)
         gotrue = GoTrue(target, self.client, clock=self.clock)
+        if token.method == "pkce":
+            # An OIDC provider's token (Decap's git-gateway PKCE page): no GoTrue user; the email is a claim.
+            claims = jwt_claims(token.access_token) or {}
+            settings = gotrue.settings(token)
+            return Session(site=target.site, backend=target.backend, token=token, user=str(claims.get("email") or ""), host=settings.host)
         info = gotrue.user(token)
         settings = gotrue.settings(token)
         gotrue.check_roles(info, settings)

@@ -78,3 +78,14 @@ def test_no_code_turns_certificate_verification_off():
         if re.search(r"verify\s*=\s*False", path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_git_gateway_pkce_login_reads_the_host_and_the_email_claim(service, server):
+    from tests.fakes.auth_servers import make_jwt
+
+    jwt = make_jwt({"exp": 2_000_000_000, "email": "oidc@example.org"})
+    server.issued.append(jwt)  # the gateway accepts the provider's token
+    target = LoginTarget(backend="git-gateway", site=server.base_url, site_url=server.base_url, auth_type="pkce")
+    session = service.finish(target, Token(access_token=jwt, method="pkce"))
+    assert (session.user, session.host) == ("oidc@example.org", "github")
+    assert "/.netlify/identity/user" not in server.paths()
