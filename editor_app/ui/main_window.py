@@ -10,6 +10,7 @@ The editor widget comes from `editor_factory(workspace, parent)`.
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 from collections.abc import Callable
 from typing import Any
 
@@ -232,11 +233,15 @@ class MainWindow(QMainWindow):
 
     def _site_title(self) -> str:
         site = getattr(self.workspace, "site", None)
-        return getattr(site, "site_title", None) or getattr(site, "name", None) or "Site"
+        named = getattr(site, "name", None) or getattr(site, "site_title", None)
+        if named:
+            return str(named)
+        url = getattr(site, "display_url", None) or getattr(site, "site_url", None)
+        return urlsplit(url).hostname or url if url else "Site"
 
     def collections(self) -> list[Any]:
         """The site's collections, as the workspace describes them."""
-        return list(self.workspace.site.collections)
+        return [c for c in self.workspace.site.collections if not getattr(c, "hide", False)]
 
     def collection(self, name: str) -> Any:
         """One collection by name."""
