@@ -165,10 +165,15 @@ class AuthBrowser(QWidget):
     def __init__(self, profile: QWebEngineProfile | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         # Off the record by default: no cookies or cache of the provider stay on disk after the login.
-        self.profile = profile or QWebEngineProfile(self)
+        own_profile = profile is None
+        self.profile = profile or QWebEngineProfile()
         self._interceptor = _Interceptor(self)
         self.profile.setUrlRequestInterceptor(self._interceptor)
         self.page = _Page(self.profile, self)
+        if own_profile:
+            # A child of the page: Qt deletes children after their parent's destructor, so the page always
+            # goes before its profile, even when nobody calls dispose().
+            self.profile.setParent(self.page)
         self.view = QWebEngineView(self)
         self.view.setPage(self.page)
         self.view.setAccessibleName("Login page")
@@ -178,6 +183,7 @@ class AuthBrowser(QWidget):
         self._intercept: Callable[[str], bool] | None = None
         self._intercept_done = False
         self.blocked_resources: list[str] = []  # sub-resources the policy refused (for diagnostics)
+        self._disposed = False
         self._opener_scripts: list[QWebEngineScript] = []
         self.page.loadFinished.connect(lambda ok: emit(self.load_finished, bool(ok)))
         self.page.windowCloseRequested.connect(lambda: emit(self.closed_by_page))
@@ -246,6 +252,9 @@ class AuthBrowser(QWidget):
 
     def dispose(self) -> None:
         """Release the page before the profile (Qt warns and misbehaves otherwise)."""
+        if self._disposed:
+            return
+        self._disposed = True
         self.stop()
         self.profile.setUrlRequestInterceptor(None)
         self.view.setPage(None)  # type: ignore[arg-type]
