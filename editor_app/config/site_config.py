@@ -297,7 +297,7 @@ def load_site_config(path: str | Path) -> SiteConfig:
     from editor_app.config.loader import parse_config_text
 
     p = Path(path)
-    return parse_config_text(p.read_bytes().decode("utf-8-sig"), str(p.name))
+    return parse_config_text(p.read_bytes().decode("utf-8-sig"), str(path))
 
 
 def parse_site_config(text: str, file_name: str = "config.yml") -> SiteConfig:

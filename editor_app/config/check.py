@@ -1,0 +1,70 @@
+"""`editor-app check-config PATH`: validate a site's config.yml and print a summary or every error."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+from editor_app.config.site_config import Collection, Field, SiteConfig, load_site_config
+from editor_app.errors import ConfigError
+
+EXIT_OK = 0
+EXIT_INVALID = 2
+
+
+def _count_fields(fields: list[Field]) -> int:
+    return len(fields)
+
+
+def describe_collection(collection: Collection) -> str:
+    """One summary line for a collection (where its entries live and how many fields they have)."""
+    if collection.is_folder:
+        kind = f"folder {collection.folder or '.'}/ ({collection.entry_extension})"
+        if collection.nested:
+            kind += f", nested depth {collection.nested.depth}"
+        return f"  {collection.name}: {kind}, {_count_fields(collection.fields)} fields"
+    files = ", ".join(f"{f.file} ({_count_fields(f.fields)} fields)" for f in collection.files)
+    return f"  {collection.name}: files {files}"
+
+
+def summarize(config: SiteConfig) -> str:
+    """The short summary printed for a valid config."""
+    backend = config.backend
+    where = f" {backend.repo}" if backend.repo else ""
+    branch = f" (branch {backend.branch})" if backend.branch else ""
+    lines = [
+        f"{config.source_file}: OK",
+        f"backend: {backend.name}{where}{branch}, publish mode {config.publish_mode}",
+        f"media: {config.media_folder or '-'} (public {config.public_folder or '-'})",
+        f"collections ({len(config.collections)}):",
+    ]
+    lines += [describe_collection(c) for c in config.collections]
+    if config.warnings:
+        lines.append(f"warnings ({len(config.warnings)}):")
+        lines += [f"  {w}" for w in config.warnings]
+    return "\n".join(lines)
+
+
+def main(argv: list[str], *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the command; 0 when the config is valid, 2 when it is not (each error as `file:line: message`)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = argparse.ArgumentParser(prog="editor-app check-config", description="Validate a site's config.yml.")
+    parser.add_argument("path", help="the config file (config.yml)")
+    args = parser.parse_args(argv)
+    try:
+        config = load_site_config(args.path)
+    except OSError as exc:
+        print(f"{args.path}: cannot read: {exc.strerror or exc}", file=err)
+        return EXIT_INVALID
+    except UnicodeDecodeError as exc:
+        print(f"{args.path}: not UTF-8 text: {exc.reason}", file=err)
+        return EXIT_INVALID
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(str(problem), file=err)
+        print(f"{len(exc.problems)} error(s)", file=err)
+        return EXIT_INVALID
+    print(summarize(config), file=out)
+    return EXIT_OK

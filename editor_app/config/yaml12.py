@@ -1,0 +1,135 @@
+"""YAML as Decap reads it (the `yaml` npm package, YAML 1.2 core schema): two loaders that agree.
+
+- `round_trip_yaml()`: a ruamel.yaml round-trip instance (comments, quoting, order, line numbers kept);
+  timestamps are NOT resolved, so dates stay strings and are written back exactly.
+- `load_fast(text)`: PyYAML's C loader with a YAML 1.2 core resolver (`yes`/`on` stay strings,
+  `0777` is decimal, no timestamps) for reading thousands of entries quickly.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml as pyyaml
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.resolver import VersionedResolver
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _Yaml12Resolver(VersionedResolver):
+    """ruamel's 1.2 resolver minus timestamps (the yaml npm core schema has none)."""
+
+    @property
+    def versioned_resolver(self) -> Any:
+        table = super().versioned_resolver
+        return {
+            ch: [(tag, rx) for tag, rx in entries if str(tag) != _TIMESTAMP] for ch, entries in table.items()
+        }
+
+
+class _Yaml12Constructor(RoundTripConstructor):
+    """Round-trip constructor; explicit `!!timestamp` values stay text too."""
+
+
+_Yaml12Constructor.add_constructor(_TIMESTAMP, lambda loader, node: loader.construct_scalar(node))
+
+
+def round_trip_yaml() -> YAML:
+    """A fresh ruamel round-trip YAML 1.2 instance (preserve quotes, no timestamp resolution)."""
+    y = YAML(typ="rt")
+    y.Resolver = _Yaml12Resolver
+    y.Constructor = _Yaml12Constructor
+    y.preserve_quotes = True
+    y.allow_duplicate_keys = False
+    y.width = 4096  # never re-wrap long strings an editor did not touch
+    return y
+
+
+class _FastResolver(pyyaml.resolver.Resolver):
+    """YAML 1.2 core schema implicit types for PyYAML."""
+
+
+_FastResolver.yaml_implicit_resolvers = {}
+_FastResolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_FastResolver.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    list("-+0123456789"),
+)
+_FastResolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+_FastResolver.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+_FastResolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
+
+
+class _FastConstructor(pyyaml.constructor.SafeConstructor):
+    """SafeConstructor with YAML 1.2 ints (0o/0x, plain decimals) and timestamps as text."""
+
+    def construct_yaml_int(self, node: Any) -> int:  # type: ignore[override]
+        value = self.construct_scalar(node)
+        text = str(value)
+        if text.startswith("0o"):
+            return int(text[2:], 8)
+        if text.startswith("0x"):
+            return int(text[2:], 16)
+        return int(text)
+
+    def construct_yaml_float(self, node: Any) -> float:  # type: ignore[override]
+        text = str(self.construct_scalar(node)).lower()
+        if text.endswith("inf"):
+            return float("-inf") if text.startswith("-") else float("inf")
+        if text == ".nan":
+            return float("nan")
+        return float(text)
+
+
+_FastConstructor.add_constructor("tag:yaml.org,2002:int", _FastConstructor.construct_yaml_int)
+_FastConstructor.add_constructor("tag:yaml.org,2002:float", _FastConstructor.construct_yaml_float)
+_FastConstructor.add_constructor(_TIMESTAMP, pyyaml.constructor.SafeConstructor.construct_scalar)
+
+_CParser = getattr(pyyaml, "CParser", None)
+
+
+if _CParser is not None:
+
+    class FastLoader(_CParser, _FastConstructor, _FastResolver):  # type: ignore[misc,valid-type]
+        """libyaml parser + YAML 1.2 core schema."""
+
+        def __init__(self, stream: Any) -> None:
+            _CParser.__init__(self, stream)
+            _FastConstructor.__init__(self)
+            _FastResolver.__init__(self)
+
+else:  # pragma: no cover - PyYAML without libyaml
+
+    class FastLoader(  # type: ignore[no-redef]
+        pyyaml.reader.Reader, pyyaml.scanner.Scanner, pyyaml.parser.Parser, pyyaml.composer.Composer,
+        _FastConstructor, _FastResolver,
+    ):
+        """Pure-Python parser + YAML 1.2 core schema."""
+
+        def __init__(self, stream: Any) -> None:
+            pyyaml.reader.Reader.__init__(self, stream)
+            pyyaml.scanner.Scanner.__init__(self)
+            pyyaml.parser.Parser.__init__(self)
+            pyyaml.composer.Composer.__init__(self)
+            _FastConstructor.__init__(self)
+            _FastResolver.__init__(self)
+
+
+def load_fast(text: str) -> Any:
+    """Parse YAML text into plain dict/list/str/int/float/bool/None values, quickly."""
+    return pyyaml.load(text, Loader=FastLoader)  # noqa: S506 - FastLoader is a safe loader
