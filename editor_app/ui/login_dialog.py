@@ -94,6 +94,7 @@ class LoginDialog(QDialog):
         *,
         choose_folder: Callable[[QWidget], str] | None = None,
         browser: AuthBrowser | None = None,
+        relogin: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -184,8 +185,13 @@ class LoginDialog(QDialog):
         self.sandbox_button.clicked.connect(self._on_sandbox)
         self.local_button = QPushButton("Open a local folder…")
         self.local_button.clicked.connect(self._on_local)
+        if relogin:  # logging in again for an open site: no other site to switch to
+            self.sandbox_button.setVisible(False)
+            self.local_button.setVisible(False)
 
-        self.status_label = QLabel()
+        self.status_label = QLabel(
+            "Your login expired. Log in again to continue; your open edits stay open and nothing is lost." if relogin else ""
+        )
         self.status_label.setWordWrap(True)
         self.status_label.setAccessibleName("Login status")
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -406,3 +412,33 @@ class LoginDialog(QDialog):
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
+
+def ask_with_dialog(make_dialog: Callable[[Session], LoginDialog]) -> Callable[[Session, Callable[[Session | None], None]], None]:
+    """An `ask` for GuiRelogin: open a (window-modal, non-blocking) re-login dialog for the stale session
+    and answer with the new session, or None when the dialog closed without a login."""
+
+    def ask(stale: Session, answer: Callable[[Session | None], None]) -> None:
+        dialog = make_dialog(stale)
+        dialog.finished.connect(lambda _result: answer(dialog.session))
+        dialog.open()
+
+    return ask
+
+
+def ensure_login(
+    target: LoginTarget, service: LoginService, make_dialog: Callable[[], LoginDialog]
+) -> tuple[str, Any]:
+    """What opening a site needs: ("session", Session) from the keyring when still valid, else the dialog's
+    choice — ("session", Session), ("sandbox", None), ("local", path) or ("cancelled", None). Blocks (exec)."""
+    if target.method == "none":
+        return "session", None
+    stored = service.stored_session(target)
+    if stored is not None:
+        return "session", stored
+    dialog = make_dialog()
+    choice: list[tuple[str, Any]] = []
+    dialog.login_succeeded.connect(lambda session: choice.append(("session", session)))
+    dialog.sandbox_requested.connect(lambda: choice.append(("sandbox", None)))
+    dialog.local_folder_requested.connect(lambda path: choice.append(("local", path)))
+    dialog.exec()
+    return choice[0] if choice else ("cancelled", None)

@@ -319,3 +319,62 @@ def test_abandoned_relogins_give_up(qtbot):
     with pytest.raises(LoginError) as info:
         relogin(Session(site="s", backend="github", token=Token(access_token="old")))
     assert info.value.cancelled
+
+
+
+def test_relogin_dialog_answers_the_paused_save_and_offers_no_other_site(qtbot, make_dialog, server):
+    from editor_app.auth.tokens import Session
+    from editor_app.ui.login_dialog import ask_with_dialog
+
+    dialogs: list[LoginDialog] = []
+
+    def make(stale):
+        dialog = make_dialog(github_target(server), relogin=True)
+        dialogs.append(dialog)
+        return dialog
+
+    answers: list = []
+    ask_with_dialog(make)(Session(site="s", backend="github", token=Token(access_token="old")), answers.append)
+    dialog = dialogs[0]
+    assert dialog.isVisible() and dialog.sandbox_button.isHidden() and dialog.local_button.isHidden()
+    assert "open edits stay open" in dialog.status_label.text()
+    dialog.token_edit.setText("ghp_good")
+    dialog.token_button.click()
+    qtbot.waitUntil(lambda: bool(answers), timeout=10000)
+    assert answers[0].token.access_token == "ghp_good"
+
+
+def test_ensure_login_uses_a_valid_stored_login_without_a_dialog(make_dialog, server):
+    from editor_app.auth.service import LoginService
+    from editor_app.ui.login_dialog import ensure_login
+
+    service = LoginService(TokenStore())
+    target = github_target(server)
+    service.store.save(target.site, "github", Token(access_token="kept"))
+    try:
+        kind, session = ensure_login(target, service, lambda: pytest.fail("no dialog needed"))
+        assert kind == "session" and session.token.access_token == "kept"
+        assert ensure_login(LoginTarget(backend="test-repo"), service, lambda: pytest.fail("no dialog")) == ("session", None)
+    finally:
+        service.close()
+
+
+def test_ensure_login_reports_the_dialogs_choice(qtbot, make_dialog, server):
+    from PySide6.QtCore import QTimer
+
+    from editor_app.auth.service import LoginService
+    from editor_app.ui.login_dialog import ensure_login
+
+    service = LoginService(TokenStore())
+    made: list[LoginDialog] = []
+
+    def make():
+        dialog = make_dialog(github_target(server))
+        made.append(dialog)
+        QTimer.singleShot(50, dialog.sandbox_button.click)
+        return dialog
+
+    try:
+        assert ensure_login(github_target(server), service, make) == ("sandbox", None)
+    finally:
+        service.close()
