@@ -1,0 +1,203 @@
+"""The GitHub fake behaves like GitHub: real ids, ref semantics, guards, auth, faults, serving."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import httpx
+import pytest
+
+from tests.fakes.git_store import GitStore
+from tests.fakes.github import FakeGitHub
+from tests.fakes.server import client, serve
+
+AUTH = {"Authorization": "token secret-token"}
+
+
+@pytest.fixture
+def fake() -> FakeGitHub:
+    gh = FakeGitHub(GitStore(), owner="owner", repo="repo", default_branch="main",
+                    tokens={"secret-token": "owner"}, clock=lambda: 1_700_000_000)
+    gh.commit_files("owner/repo", "main", {"content/posts/a.md": b"---\ntitle: A\n---\nbody\n",
+                                           "README.md": b"readme\n"}, "initial")
+    return gh
+
+
+@pytest.fixture
+def api(fake: FakeGitHub) -> httpx.Client:
+    return client(fake, headers=AUTH)
+
+
+def test_requests_without_a_known_token_get_bad_credentials(fake: FakeGitHub) -> None:
+    with client(fake) as anonymous:
+        response = anonymous.get("/user")
+    assert response.status_code == 401
+    assert response.json()["message"] == "Bad credentials"
+    assert client(fake, headers={"Authorization": "Bearer secret-token"}).get("/user").status_code == 200
+
+
+def test_repo_reports_push_permission_default_branch_and_rate_limit_headers(api: httpx.Client) -> None:
+    response = api.get("/repos/owner/repo")
+    assert response.json()["permissions"]["push"] is True
+    assert response.json()["default_branch"] == "main"
+    assert int(response.headers["X-RateLimit-Remaining"]) < int(response.headers["X-RateLimit-Limit"])
+
+
+def test_tree_by_branch_and_path_and_blob_content_round_trip(api: httpx.Client) -> None:
+    tree = api.get("/repos/owner/repo/git/trees/main:content%2Fposts").json()
+    assert [e["path"] for e in tree["tree"]] == ["a.md"]
+    blob = api.get(f"/repos/owner/repo/git/blobs/{tree['tree'][0]['sha']}").json()
+    assert base64.b64decode(blob["content"]) == b"---\ntitle: A\n---\nbody\n"
+    assert api.get("/repos/owner/repo/git/trees/main:static/media").status_code == 404
+    recursive = api.get("/repos/owner/repo/git/trees/main?recursive=1").json()
+    assert {e["path"] for e in recursive["tree"]} == {"README.md", "content", "content/posts", "content/posts/a.md"}
+    assert recursive["truncated"] is False
+
+
+def test_recursive_tree_is_truncated_beyond_the_limit(fake: FakeGitHub, api: httpx.Client) -> None:
+    fake.tree_limit = 2
+    assert api.get("/repos/owner/repo/git/trees/main?recursive=1").json()["truncated"] is True
+
+
+def write_commit(api: httpx.Client, branch_sha: str, path: str, data: bytes, message: str = "m") -> str:
+    blob = api.post("/repos/owner/repo/git/blobs",
+                    json={"content": base64.b64encode(data).decode(), "encoding": "base64"}).json()["sha"]
+    tree = api.post("/repos/owner/repo/git/trees", json={
+        "base_tree": branch_sha, "tree": [{"path": path, "mode": "100644", "type": "blob", "sha": blob}]})
+    assert tree.status_code == 201
+    commit = api.post("/repos/owner/repo/git/commits",
+                      json={"message": message, "tree": tree.json()["sha"], "parents": [branch_sha]})
+    assert commit.status_code == 201
+    return commit.json()["sha"]
+
+
+def test_git_data_commit_then_fast_forward_ref_update(api: httpx.Client) -> None:
+    head = api.get("/repos/owner/repo/branches/main").json()["commit"]["sha"]
+    new = write_commit(api, head, "content/posts/b.md", b"b\n")
+    assert api.patch("/repos/owner/repo/git/refs/heads/main", json={"sha": new, "force": False}).status_code == 200
+    assert api.get("/repos/owner/repo/git/ref/heads/main").json()["object"]["sha"] == new
+    commits = api.get("/repos/owner/repo/commits", params={"path": "content/posts/b.md", "sha": "main"}).json()
+    assert [c["sha"] for c in commits] == [new]
+
+
+def test_non_fast_forward_ref_update_needs_force(api: httpx.Client) -> None:
+    head = api.get("/repos/owner/repo/branches/main").json()["commit"]["sha"]
+    first = write_commit(api, head, "x.md", b"1")
+    sideways = write_commit(api, head, "y.md", b"2")
+    api.patch("/repos/owner/repo/git/refs/heads/main", json={"sha": first})
+    refused = api.patch("/repos/owner/repo/git/refs/heads/main", json={"sha": sideways, "force": False})
+    assert (refused.status_code, refused.json()["message"]) == (422, "Update is not a fast forward")
+    assert api.patch("/repos/owner/repo/git/refs/heads/main", json={"sha": sideways, "force": True}).status_code == 200
+
+
+def test_contents_put_requires_the_current_sha(api: httpx.Client) -> None:
+    current = api.get("/repos/owner/repo/contents/README.md", params={"ref": "main"}).json()
+    stale = api.put("/repos/owner/repo/contents/README.md", json={
+        "message": "m", "content": base64.b64encode(b"new").decode(), "sha": "0" * 40, "branch": "main"})
+    assert stale.status_code == 409
+    ok = api.put("/repos/owner/repo/contents/README.md", json={
+        "message": "m", "content": base64.b64encode(b"new").decode(), "sha": current["sha"], "branch": "main"})
+    assert ok.status_code == 200
+    assert ok.json()["content"]["sha"] == GitStore().put_blob(b"new")
+    gone = api.request("DELETE", "/repos/owner/repo/contents/README.md",
+                       json={"message": "rm", "sha": ok.json()["content"]["sha"], "branch": "main"})
+    assert gone.status_code == 200
+    assert api.get("/repos/owner/repo/contents/README.md").status_code == 404
+
+
+def open_pull(api: httpx.Client, branch: str, path: str, data: bytes) -> dict:
+    head = api.get("/repos/owner/repo/branches/main").json()["commit"]["sha"]
+    sha = write_commit(api, head, path, data)
+    assert api.post("/repos/owner/repo/git/refs", json={"ref": f"refs/heads/{branch}", "sha": sha}).status_code == 201
+    pull = api.post("/repos/owner/repo/pulls", json={"title": "t", "body": "b", "head": f"owner:{branch}", "base": "main"})
+    assert pull.status_code == 201
+    return pull.json()
+
+
+def test_pull_lifecycle_labels_compare_and_merge_with_sha_guard(api: httpx.Client) -> None:
+    pull = open_pull(api, "cms/posts/b", "content/posts/b.md", b"b\n")
+    n = pull["number"]
+    assert api.put(f"/repos/owner/repo/issues/{n}/labels", json={"labels": ["decap-cms/draft"]}).json()[0]["name"] == "decap-cms/draft"
+    listed = api.get("/repos/owner/repo/pulls", params={"head": "owner:cms/posts/b", "base": "main", "state": "open"}).json()
+    assert [p["number"] for p in listed] == [n]
+    assert listed[0]["labels"][0]["name"] == "decap-cms/draft"
+    compare = api.get(f"/repos/owner/repo/compare/main...{pull['head']['sha']}").json()
+    assert (compare["ahead_by"], [f["filename"] for f in compare["files"]]) == (1, ["content/posts/b.md"])
+    moved = api.put(f"/repos/owner/repo/pulls/{n}/merge", json={"sha": "1" * 40, "merge_method": "merge"})
+    assert moved.status_code == 409
+    merged = api.put(f"/repos/owner/repo/pulls/{n}/merge", json={"sha": pull["head"]["sha"], "merge_method": "squash"})
+    assert merged.json()["merged"] is True
+    main = api.get("/repos/owner/repo/git/commits/" + merged.json()["sha"]).json()
+    assert len(main["parents"]) == 1
+    assert api.get("/repos/owner/repo/contents/content/posts/b.md").status_code == 200
+    assert api.get("/repos/owner/repo/pulls", params={"state": "open"}).json() == []
+
+
+def test_merging_conflicting_pulls_is_refused(api: httpx.Client) -> None:
+    first = open_pull(api, "one", "README.md", b"one\n")
+    second = open_pull(api, "two", "README.md", b"two\n")
+    assert api.put(f"/repos/owner/repo/pulls/{first['number']}/merge", json={}).status_code == 200
+    assert api.put(f"/repos/owner/repo/pulls/{second['number']}/merge", json={}).status_code == 405
+
+
+def test_closing_a_pull_and_deleting_its_branch(api: httpx.Client) -> None:
+    pull = open_pull(api, "cms/x", "x.md", b"x")
+    assert api.patch(f"/repos/owner/repo/pulls/{pull['number']}", json={"state": "closed"}).json()["state"] == "closed"
+    assert api.delete("/repos/owner/repo/git/refs/heads/cms%2Fx").status_code == 204
+    assert api.get("/repos/owner/repo/branches/cms/x").status_code == 404
+
+
+def test_combined_status_reflects_posted_statuses(api: httpx.Client) -> None:
+    head = api.get("/repos/owner/repo/branches/main").json()["commit"]["sha"]
+    assert api.get(f"/repos/owner/repo/commits/{head}/status").json()["state"] == "pending"
+    api.post(f"/repos/owner/repo/statuses/{head}", json={"state": "success", "context": "deploy/netlify"})
+    status = api.get("/repos/owner/repo/commits/main/status").json()
+    assert (status["state"], status["total_count"]) == ("success", 1)
+
+
+def test_fork_shares_objects_and_merges_upstream(fake: FakeGitHub, api: httpx.Client) -> None:
+    fake.tokens["contrib-token"] = "contrib"
+    contrib = client(fake, headers={"Authorization": "token contrib-token"})
+    assert contrib.post("/repos/owner/repo/forks").status_code == 202
+    assert contrib.get("/repos/contrib/repo").json()["parent"]["full_name"] == "owner/repo"
+    head = api.get("/repos/owner/repo/branches/main").json()["commit"]["sha"]
+    api.patch("/repos/owner/repo/git/refs/heads/main", json={"sha": write_commit(api, head, "n.md", b"n")})
+    synced = contrib.post("/repos/contrib/repo/merge-upstream", json={"branch": "main"})
+    assert synced.json()["merge_type"] == "fast-forward"
+    assert contrib.get("/repos/contrib/repo/branches/main").json()["commit"]["sha"] == \
+        api.get("/repos/owner/repo/branches/main").json()["commit"]["sha"]
+
+
+def test_faults_latency_errors_timeouts_rate_limits_and_expiring_tokens(fake: FakeGitHub, api: httpx.Client) -> None:
+    fake.faults.error(502, path=r"/user$")
+    assert api.get("/user").status_code == 502
+    assert api.get("/user").status_code == 200  # fired once
+    fake.faults.timeout(path=r"/user$")
+    with pytest.raises(httpx.ReadTimeout):
+        api.get("/user")
+    fake.faults.primary_rate_limit(times=1)
+    limited = api.get("/user")
+    assert (limited.status_code, limited.headers["X-RateLimit-Remaining"]) == (403, "0")
+    assert "API rate limit exceeded" in limited.json()["message"]
+    fake.faults.secondary_rate_limit(status=429, retry_after=7)
+    assert api.get("/user").headers["Retry-After"] == "7"
+    fake.faults.latency(30, times=1)
+    started = time.perf_counter()
+    api.get("/user")
+    assert time.perf_counter() - started >= 0.03
+    fake.faults.expire_token(after_requests=1)
+    assert api.get("/user").status_code == 200
+    assert api.get("/user").status_code == 401
+    assert [e.status for e in fake.log.entries[:3]] == [502, 200, 0]
+
+
+def test_served_on_loopback_with_the_same_behaviour_and_hangs_for_timeouts(fake: FakeGitHub) -> None:
+    with serve(fake) as base_url:
+        assert base_url.startswith("http://127.0.0.1:")
+        with httpx.Client(base_url=base_url, headers=AUTH, timeout=0.5) as http:
+            assert http.get("/repos/owner/repo").json()["full_name"] == "owner/repo"
+            fake.faults.timeout(seconds=1.0, path=r"/user$")
+            with pytest.raises(httpx.ReadTimeout):
+                http.get("/user")
+    assert fake.log.entries[-1].path == "/user"
