@@ -1,0 +1,128 @@
+"""The one place where the workspace calls the content layer (formats, slugs, templates, commit messages).
+
+It turns a collection (and a files collection's file) into the arguments the content functions take,
+so `workspace.py` speaks only in collections and entries.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from editor_app.config.site_config import Collection, CollectionFile, SiteConfig
+from editor_app.content import formats
+from editor_app.errors import ContentError
+
+
+def _format_args(collection: Collection, path: str) -> dict[str, Any]:
+    return {
+        "format": collection.format,
+        "path": path,
+        "collection_extension": collection.extension,
+        "delimiter": collection.frontmatter_delimiter,
+    }
+
+
+def fields_of(collection: Collection, file_config: CollectionFile | None) -> list[Any]:
+    """The fields of an entry: the file's in a files collection, else the collection's."""
+    return list(file_config.fields if file_config is not None else collection.fields)
+
+
+def parse_fast(
+    data: bytes, collection: Collection, file_config: CollectionFile | None, path: str
+) -> tuple[dict[str, Any], str | None]:
+    """The fields of a listed file for the index, and the parse error (then the fields are empty)."""
+    try:
+        text = data.decode("utf-8-sig")
+        return formats.parse_entry(text, **_format_args(collection, path)).data, None
+    except UnicodeDecodeError as error:
+        return {}, f"{path}: not UTF-8 text (byte {error.start})"
+    except ContentError as error:
+        return {}, str(error)
+
+
+def parse_roundtrip(
+    text: str, collection: Collection, file_config: CollectionFile | None, path: str
+) -> tuple[formats.ParsedEntry, str | None]:
+    """The opened entry (never raises: a malformed file opens as raw text) and its parse error."""
+    parsed = formats.open_entry(text, **_format_args(collection, path))
+    return parsed, (str(parsed.error) if parsed.error is not None else None)
+
+
+def dump_roundtrip(
+    parsed: formats.ParsedEntry | None,
+    data: dict[str, Any],
+    collection: Collection,
+    file_config: CollectionFile | None,
+    path: str,
+) -> str:
+    """The file text for `data`, keeping the bytes of everything unchanged since `parsed` (None: a new file)."""
+    order = [f.name for f in fields_of(collection, file_config)]
+    return formats.dump_entry(parsed, data, field_order=order, **_format_args(collection, path))
+
+
+def matches_collection_filter(collection: Collection, data: dict[str, Any]) -> bool:
+    """Decap's collection `filter` ({field, value} or {field, pattern}): entries outside it are not shown."""
+    spec = collection.filter
+    if not spec:
+        return True
+    from editor_app.workspace.views import field_value, matches_filter, value_text
+
+    name = str(spec.get("field", ""))
+    if "pattern" in spec:
+        return matches_filter(data, name, spec["pattern"])
+    wanted = spec.get("value")
+    value = field_value(data, name)
+    options = wanted if isinstance(wanted, list) else [wanted]
+    if isinstance(value, list):
+        return any(value_text(v) == value_text(o) for v in value for o in options)
+    return any(value == o or value_text(value) == value_text(o) for o in options)
+
+
+def default_data(collection: Collection) -> dict[str, Any]:
+    """A new entry's fields: every field's `default` (nested objects too)."""
+    from editor_app.content import entries
+
+    return entries.default_data(collection.fields)
+
+
+def slug_for(site: SiteConfig, collection: Collection, data: dict[str, Any], now: _dt.datetime) -> str:
+    """The slug of a new entry from the collection's `slug` template."""
+    from editor_app.content import slugs
+
+    return slugs.entry_slug(site, collection, data, now=now)
+
+
+def entry_path(collection: Collection, slug: str) -> str:
+    """Where entry `slug` lives: folder + (`path` template or slug) + extension."""
+    from editor_app.content import slugs
+
+    return slugs.entry_path(collection, slug)
+
+
+def summary(collection: Collection, data: dict[str, Any], slug: str, path: str) -> str:
+    """The entry's list title from the collection's `summary` template."""
+    from editor_app.content import templates
+
+    return templates.entry_summary(collection, data, slug=slug, path=path)
+
+
+def preview_url(site: SiteConfig, collection: Collection, data: dict[str, Any], slug: str, path: str) -> str | None:
+    """`site_url` + the collection's `preview_path` for the entry."""
+    from editor_app.content import templates
+
+    return templates.preview_url(site, collection, data, slug=slug, path=path)
+
+
+def commit_message(site: SiteConfig, action: str, collection: Collection, slug: str, path: str, user: Any) -> str:
+    """A commit message from `backend.commit_messages` (Decap's defaults)."""
+    from editor_app.content import templates
+
+    return templates.commit_message(site, action, collection=collection, slug=slug, path=path, user=user)
+
+
+def media_commit_message(site: SiteConfig, action: str, path: str, user: Any) -> str:
+    """The commit message of a media upload or deletion."""
+    from editor_app.content import templates
+
+    return templates.commit_message(site, action, path=path, user=user)

@@ -1,0 +1,859 @@
+"""Workspace: one open site's use cases, Qt-free — list, search, open, create, save, delete, publish, drafts.
+
+The UI drives a `Workspace` from worker threads; the workspace drives a `Backend` (bytes, paths, blob ids),
+the content layer (formats, slugs, summaries, commit messages), the `ContentCache` and the `DraftsJournal`.
+
+Speed: listings are cached by branch head and blobs by id, so loading an unchanged collection again costs
+one request (the head). No data loss: edits go to the journal (`journal_draft`) and leave it only after the
+commit containing them succeeded; every save carries the blob id it started from, and a file that moved on
+raises `ConflictError` (with their content) instead of being overwritten.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import itertools
+import posixpath
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from editor_app.backends.base import (
+    NEW_FILE,
+    WORKFLOW_STATUSES,
+    Backend,
+    BackendSettings,
+    CommitResult,
+    FileChange,
+    Listing,
+    RepoFile,
+    UnpublishedEntry,
+    User,
+)
+from editor_app.config.site_config import Collection, CollectionFile, SiteConfig
+from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
+from editor_app.workspace import views
+from editor_app.workspace.cache import ContentCache, ListingKey
+from editor_app.workspace.journal import Draft, DraftKey, DraftsJournal
+from editor_app.workspace import content_bridge as content
+
+Progress = Callable[..., None]  # progress(done, total[, text])
+
+READ_BATCH = 100  # blobs per read_files call: big enough to use the host's batching, small enough to report progress
+HEAD_TTL = 5.0  # seconds a fetched head is trusted when several collections load one after the other
+
+
+@dataclass(frozen=True)
+class IndexedEntry:
+    """One entry of a collection's in-memory index: where it is, its blob id and its parsed fields.
+
+    `file` is the file's name in a files collection (None in folder collections); `parse_error` says why
+    `data` is empty when the file could not be parsed. `search_text` is every value, lowercased.
+    """
+
+    collection: str
+    slug: str
+    path: str
+    id: str
+    data: dict[str, Any]
+    parse_error: str | None = None
+    file: str | None = None
+    search_text: str = field(default="", repr=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        """The key the entry list uses for this entry (its path)."""
+        return self.path
+
+
+@dataclass(frozen=True)
+class OpenEntry:
+    """An entry open in the editor: its fields and what the edit started from.
+
+    `raw` is the file's text as read (the round-trip base: unchanged fields keep their bytes), `data` the
+    fields as edited. `base_id` is the blob id read ("" for a new entry), `base_head` the branch head then,
+    `branch` the branch read from (an unpublished entry's `cms/...` branch, or the site's branch).
+    `draft_name` names the entry in the drafts journal (the slug, the file name, or `new/<n>` for a new one).
+    `status` is the workflow status when the entry is unpublished.
+    """
+
+    collection: str
+    slug: str
+    path: str
+    data: dict[str, Any]
+    raw: str = ""
+    base_id: str = NEW_FILE
+    base_head: str | None = None
+    branch: str | None = None
+    parse_error: str | None = None
+    is_new: bool = False
+    file: str | None = None
+    status: str | None = None
+    draft_name: str = ""
+    commit: str | None = None  # the commit of the last save made through this workspace
+    pristine: bool = True  # `raw` is exactly the content of `base_id` (False after resolving a conflict)
+    parsed: Any = field(default=None, compare=False, repr=False)  # the content layer's round-trip handle of `raw`
+
+    @property
+    def key(self) -> str:
+        """The key the entry list uses for this entry (its path)."""
+        return self.path
+
+    def with_data(self, data: dict[str, Any]) -> OpenEntry:
+        """A copy with the fields replaced (what the editor returns as the user types)."""
+        return replace(self, data=data)
+
+
+@dataclass(frozen=True)
+class PendingDraft:
+    """A journaled draft offered back: the entry as it was being edited, and when it was written."""
+
+    entry: OpenEntry
+    draft: Draft
+
+    @property
+    def when(self) -> _dt.datetime:
+        """When the draft was last written (UTC)."""
+        return self.draft.when
+
+
+@dataclass(frozen=True)
+class WorkflowItem:
+    """An unpublished entry as the workflow board shows it."""
+
+    collection: str
+    slug: str
+    status: str
+    title: str
+    updated_at: str
+    author: str
+    entry: UnpublishedEntry
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """A media file: its repository path, public path (what an entry stores), size and blob id."""
+
+    path: str
+    public_path: str
+    size: int | None
+    id: str
+
+
+def backend_settings_from_config(site: SiteConfig, *, local_path: str | None = None) -> BackendSettings:
+    """The backend's settings from the config's `backend:` section (backends never import config)."""
+    b = site.backend
+    named = {
+        "name", "repo", "branch", "api_root", "base_url", "auth_endpoint", "site_domain", "squash_merges",
+        "cms_label_prefix", "preview_context", "use_graphql", "open_authoring", "identity_url", "gateway_url",
+        "proxy_url", "commit_messages",
+    }
+    options = {k: v for k, v in (b.raw or {}).items() if k not in named}
+    return BackendSettings(
+        name=b.name,
+        repo=b.repo or "",
+        branch=b.branch,
+        api_root=b.api_root,
+        base_url=b.base_url,
+        auth_endpoint=b.auth_endpoint,
+        site_domain=b.site_domain,
+        squash_merges=bool(b.squash_merges),
+        cms_label_prefix=b.cms_label_prefix,
+        preview_context=b.preview_context,
+        use_graphql=bool(b.use_graphql),
+        open_authoring=bool(b.open_authoring),
+        identity_url=b.identity_url,
+        gateway_url=b.gateway_url,
+        proxy_url=b.proxy_url,
+        local_path=local_path,
+        options=options,
+    )
+
+
+def backend_identity(settings: BackendSettings) -> str:
+    """A name for the repository behind `settings`, unique enough to key caches and drafts."""
+    where = settings.repo or settings.local_path or settings.proxy_url or settings.gateway_url or ""
+    return f"{settings.name}:{settings.api_root or ''}:{where}"
+
+
+class Workspace:
+    """One site opened with one backend: the app's use cases, callable from worker threads."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        site: SiteConfig,
+        cache: ContentCache,
+        journal: DraftsJournal,
+        *,
+        clock: Callable[[], float] = time.time,
+        read_batch: int = READ_BATCH,
+        head_ttl: float = HEAD_TTL,
+    ) -> None:
+        self.backend = backend
+        self.site = site
+        self.cache = cache
+        self.journal = journal
+        self.clock = clock
+        self.read_batch = max(1, read_batch)
+        self.head_ttl = head_ttl
+        self.identity = backend_identity(backend.settings)
+        self.user: User | None = None
+        self.branch: str = ""
+        self._head: str | None = None
+        self._head_at = float("-inf")
+        self._lock = threading.RLock()
+        self._index: dict[str, dict[str, IndexedEntry]] = {}  # collection -> path -> entry
+        self._new_numbers = itertools.count(1)
+
+    # --- site ------------------------------------------------------------------------------------
+
+    @property
+    def uses_workflow(self) -> bool:
+        """Whether saves go through the editorial workflow."""
+        return self.site.publish_mode == "editorial_workflow" and self.backend.supports_workflow
+
+    @property
+    def collections(self) -> list[Collection]:
+        """The site's collections, in config order."""
+        return list(self.site.collections)
+
+    def collection(self, name: str) -> Collection:
+        """The collection called `name`; NotFoundError when the config has none."""
+        found = self.site.collection_named(name)
+        if found is None:
+            raise NotFoundError(f"{self.site.source_file}: no collection named '{name}'")
+        return found
+
+    def open(self) -> User:
+        """Validate the login (who am I, may I write) and resolve the site's branch."""
+        user = self.backend.current_user()
+        with self._lock:
+            self.user = user
+            self.branch = self.backend.default_branch()
+        return user
+
+    def head(self, *, refresh: bool = False) -> str:
+        """The site branch's head; fetched again when older than `head_ttl` seconds or when `refresh`."""
+        with self._lock:
+            if not self.branch:
+                self.branch = self.backend.default_branch()
+            fresh = self._head is not None and self.clock() - self._head_at < self.head_ttl
+            if fresh and not refresh:
+                return self._head  # type: ignore[return-value]
+        head = self.backend.head(self.branch)
+        with self._lock:
+            self._head, self._head_at = head, self.clock()
+        return head
+
+    def _moved_to(self, head: str) -> None:
+        with self._lock:
+            self._head, self._head_at = head, self.clock()
+
+    # --- listing and the index -------------------------------------------------------------------
+
+    def load_collection(self, name: str, progress: Progress | None = None) -> list[IndexedEntry]:
+        """List, fetch (only blobs not cached), parse and index a collection; reports progress(done, total, text).
+
+        An unchanged site costs one request: the head, whose listing and blobs are all in the cache.
+        """
+        collection = self.collection(name)
+        head = self.head(refresh=True)
+        if collection.is_files:
+            files = self._files_collection_listing(collection, head)
+        else:
+            listing = self._listing(collection.folder or "", collection.entry_extension, _depth(collection), head)
+            files = [(f, None) for f in listing.files]
+        contents = self._contents([f for f, _ in files], progress, f"Loading {collection.label}")
+        entries: dict[str, IndexedEntry] = {}
+        for repo_file, file_config in files:
+            data, error = content.parse_fast(contents.get(repo_file.id, b""), collection, file_config, repo_file.path)
+            if error is None and not content.matches_collection_filter(collection, data):
+                continue
+            slug = file_config.name if file_config is not None else _slug_of(collection, repo_file.path)
+            entry = IndexedEntry(
+                collection=name,
+                slug=slug,
+                path=repo_file.path,
+                id=repo_file.id,
+                data=data,
+                parse_error=error,
+                file=file_config.name if file_config is not None else None,
+                search_text=views.search_text_of(data, slug, repo_file.path),
+            )
+            entries[entry.path] = entry
+        with self._lock:
+            self._index[name] = entries
+        return list(entries.values())
+
+    def _listing(self, folder: str, extension: str | None, depth: int | None, head: str) -> Listing:
+        key = ListingKey(self.identity, self.branch, folder, extension, depth)
+        cached = self.cache.get_listing(key, head)
+        if cached is not None:
+            return cached
+        listing = self.backend.list_files(folder, extension=extension, depth=depth, branch=self.branch)
+        self.cache.put_listing(key, listing)
+        return listing
+
+    def _files_collection_listing(
+        self, collection: Collection, head: str
+    ) -> list[tuple[RepoFile, CollectionFile | None]]:
+        folders = sorted({posixpath.dirname(f.file) for f in collection.files})
+        found: dict[str, RepoFile] = {}
+        for folder in folders:
+            for repo_file in self._listing(folder, None, 1, head).files:
+                found[repo_file.path] = repo_file
+        return [(found[f.file], f) for f in collection.files if f.file in found]
+
+    def _contents(self, files: Sequence[RepoFile], progress: Progress | None, text: str) -> dict[str, bytes]:
+        """Blob id -> bytes for `files`: from the cache, the rest from the backend in batches."""
+        total = len(files)
+        found = self.cache.get_blobs(f.id for f in files)
+        missing = [f for f in files if f.id not in found]
+        done = total - len(missing)
+        _report(progress, done, total, text)
+        for start in range(0, len(missing), self.read_batch):
+            batch = missing[start : start + self.read_batch]
+            read = self.backend.read_files(batch, branch=self.branch)
+            for repo_file in batch:
+                data = read.get(repo_file.path)
+                if data is not None:
+                    found[repo_file.id] = data
+                    self.cache.put_blob(repo_file.id, data)
+            done += len(batch)
+            _report(progress, done, total, text)
+        return found
+
+    def entries(self, name: str) -> list[IndexedEntry]:
+        """The loaded index of collection `name` (empty before `load_collection`)."""
+        with self._lock:
+            return list(self._index.get(name, {}).values())
+
+    def indexed(self, name: str, path: str) -> IndexedEntry | None:
+        """The indexed entry at `path` in collection `name`, if loaded."""
+        with self._lock:
+            return self._index.get(name, {}).get(path)
+
+    def sorted_entries(self, name: str, field_name: str, *, descending: bool = False) -> list[IndexedEntry]:
+        """The collection's entries ordered by `field_name` (missing values last)."""
+        return views.sort_entries(self.entries(name), field_name, descending=descending)
+
+    def default_sort(self, name: str) -> tuple[str, bool] | None:
+        """The `sortable_fields` item with a `default_sort`, as (field, descending), if any."""
+        for item in self.collection(name).sortable_fields:
+            if item.default_sort:
+                return item.field, item.default_sort == "desc"
+        return None
+
+    def filtered_entries(self, name: str, filters: Sequence[Any]) -> list[IndexedEntry]:
+        """Entries matching all `filters` (the collection's `view_filters` items)."""
+        return views.filter_entries(self.entries(name), filters)
+
+    def grouped_entries(self, name: str, group: Any) -> dict[str, list[IndexedEntry]]:
+        """Entries grouped by a `view_groups` item (first regex match of its pattern in the field)."""
+        return views.group_entries(self.entries(name), group.field, group.pattern)
+
+    def search(self, name: str, text: str) -> list[str]:
+        """Paths of the collection's entries containing every word of `text` in any field."""
+        return [e.path for e in views.search_entries(self.entries(name), text)]
+
+    def summary(self, entry: IndexedEntry | OpenEntry) -> str:
+        """The entry's title in lists: the collection's `summary` template, else its identifier field or slug."""
+        collection = self.collection(entry.collection)
+        if entry.file is not None:
+            file_config = collection.file_named(entry.file)
+            return file_config.label if file_config is not None else entry.file
+        return content.summary(collection, entry.data, entry.slug, entry.path)
+
+    # --- opening ---------------------------------------------------------------------------------
+
+    def entry_path(self, collection_name: str, slug: str) -> str:
+        """The repository path of entry `slug` (a loaded entry's path, else where a new one would go)."""
+        collection = self.collection(collection_name)
+        if collection.is_files:
+            file_config = collection.file_named(slug)
+            if file_config is None:
+                raise NotFoundError(f"{self.site.source_file}: collection '{collection_name}' has no file '{slug}'")
+            return file_config.file
+        for entry in self.entries(collection_name):
+            if entry.slug == slug:
+                return entry.path
+        return content.entry_path(collection, slug)
+
+    def open_entry(self, collection_name: str, key: str) -> OpenEntry:
+        """Read an entry (by path, slug, or file name) for editing, from its unpublished branch if it has one."""
+        collection = self.collection(collection_name)
+        file_config = None
+        if collection.is_files:
+            file_config = collection.file_named(key) or next((f for f in collection.files if f.file == key), None)
+            if file_config is None:
+                raise NotFoundError(f"{self.site.source_file}: collection '{collection_name}' has no file '{key}'")
+            path, slug = file_config.file, file_config.name
+        else:
+            indexed = self.indexed(collection_name, key)
+            if indexed is not None:
+                path, slug = indexed.path, indexed.slug
+            elif "/" in key and key.startswith((collection.folder or "") + "/"):
+                path, slug = key, _slug_of(collection, key)
+            else:
+                path, slug = self.entry_path(collection_name, key), key
+        branch, status = self.branch or self.backend.default_branch(), None
+        if self.uses_workflow and file_config is None:
+            try:
+                unpublished = self.backend.read_unpublished(collection_name, slug)
+            except NotFoundError:
+                unpublished = None
+            if unpublished is not None and any(d.path == path for d in unpublished.diffs):
+                branch, status = unpublished.branch, unpublished.status
+        head = self.backend.head(branch)
+        cached_id = None
+        indexed = self.indexed(collection_name, path)
+        if indexed is not None and branch == self.branch and head == self._head:
+            cached_id = indexed.id
+        data_bytes = self.cache.get_blob(cached_id) if cached_id else None
+        if data_bytes is None or cached_id is None:
+            data_bytes, blob_id = self.backend.read_file(path, branch=branch)
+            self.cache.put_blob(blob_id, data_bytes)
+        else:
+            blob_id = cached_id
+        raw = _decode(data_bytes, path)
+        parsed, error = content.parse_roundtrip(raw, collection, file_config, path)
+        return OpenEntry(
+            collection=collection_name,
+            slug=slug,
+            path=path,
+            data=copy.deepcopy(parsed.data),
+            raw=raw,
+            parsed=parsed,
+            base_id=blob_id,
+            base_head=head,
+            branch=branch,
+            parse_error=error,
+            file=file_config.name if file_config is not None else None,
+            status=status,
+            draft_name=slug,
+        )
+
+    def raw_text(self, entry: OpenEntry) -> str:
+        """The file text saving `entry` would write (unchanged fields keep their original bytes)."""
+        collection = self.collection(entry.collection)
+        file_config = collection.file_named(entry.file) if entry.file else None
+        parsed = entry.parsed
+        if parsed is None and not (entry.is_new and not entry.raw):
+            parsed, _error = content.parse_roundtrip(entry.raw, collection, file_config, entry.path)
+        return content.dump_roundtrip(parsed, entry.data, collection, file_config, entry.path)
+
+    # --- creating --------------------------------------------------------------------------------
+
+    def new_entry(self, collection_name: str, data: dict[str, Any] | None = None) -> OpenEntry:
+        """A new, unsaved entry with the fields' defaults (merged with `data`); its path is settled at save."""
+        collection = self.collection(collection_name)
+        if collection.is_files:
+            raise ContentError(f"collection '{collection_name}' is a files collection: it has no new entries")
+        values = content.default_data(collection)
+        values.update(data or {})
+        slug = self._unique_slug(collection, content.slug_for(self.site, collection, values, self._now()))
+        return OpenEntry(
+            collection=collection_name,
+            slug=slug,
+            path=content.entry_path(collection, slug),
+            data=values,
+            is_new=True,
+            branch=self.branch or None,
+            draft_name=f"new/{int(self.clock() * 1000)}-{next(self._new_numbers)}",
+        )
+
+    def duplicate_entry(self, entry: OpenEntry) -> OpenEntry:
+        """A new, unsaved copy of `entry` (same fields, its own unique slug at save)."""
+        copy = self.new_entry(entry.collection)
+        values = dict(entry.data)
+        slug = self._unique_slug(self.collection(entry.collection), content.slug_for(
+            self.site, self.collection(entry.collection), values, self._now()))
+        return replace(copy, data=values, slug=slug, path=content.entry_path(self.collection(entry.collection), slug))
+
+    def _unique_slug(self, collection: Collection, slug: str, *, taken: Iterable[str] = ()) -> str:
+        """`slug`, or `slug-1`, `slug-2`… (the config's replacement char) — never an existing entry's path."""
+        used_paths = {e.path for e in self.entries(collection.name)}
+        used_slugs = {e.slug for e in self.entries(collection.name)} | set(taken)
+        replacement = self.site.slug.sanitize_replacement or "-"
+        candidate, n = slug, 0
+        while candidate in used_slugs or content.entry_path(collection, candidate) in used_paths:
+            n += 1
+            candidate = f"{slug}{replacement}{n}"
+        return candidate
+
+    def _now(self) -> _dt.datetime:
+        return _dt.datetime.fromtimestamp(self.clock(), tz=_dt.timezone.utc)
+
+    # --- saving ----------------------------------------------------------------------------------
+
+    def save_entry(self, entry: OpenEntry, *, force_base: str | None = None) -> OpenEntry:
+        """Save `entry` as one commit (or one workflow save) and return it as now saved.
+
+        The change carries the blob id the edit started from (`force_base` replaces it: "keep mine over the
+        version with this id"). Raises ConflictError with their content when the file moved on; the
+        journaled draft is removed only after the commit succeeded.
+        """
+        collection = self.collection(entry.collection)
+        file_config = collection.file_named(entry.file) if entry.file else None
+        if entry.is_new:
+            slug = self._unique_slug(collection, content.slug_for(self.site, collection, entry.data, self._now()))
+            path = content.entry_path(collection, slug)
+            text = self.raw_text(replace(entry, path=path))
+            expected = NEW_FILE if force_base is None else force_base
+        else:
+            slug, path = entry.slug, entry.path
+            text = self.raw_text(entry)
+            expected = entry.base_id if force_base is None else force_base
+            if force_base is None and entry.pristine and text == entry.raw:
+                self.journal.discard(self._draft_key(entry))
+                return entry  # unchanged: nothing to commit, the file stays byte-identical
+        data_bytes = text.encode("utf-8")
+        action = "create" if entry.is_new else "update"
+        message = content.commit_message(self.site, action, collection, slug, path, self.user)
+        change = FileChange(path=path, data=data_bytes, expected_id=expected)
+        if self.uses_workflow and file_config is None:
+            result = self.backend.save_unpublished(entry.collection, slug, [change], message)
+            status = entry.status or WORKFLOW_STATUSES[0]
+            branch = result.branch
+        else:
+            result = self.backend.commit([change], message, branch=self.branch or None,
+                                         expected_head=entry.base_head if force_base is None else None)
+            status = None
+            branch = result.branch
+            self._moved_to(result.commit)
+        blob_id = result.ids.get(path, "")
+        if blob_id:
+            self.cache.put_blob(blob_id, data_bytes)
+        self.journal.discard(self._draft_key(entry))
+        parsed, parse_error = content.parse_roundtrip(text, collection, file_config, path)
+        saved = replace(
+            entry, slug=slug, path=path, raw=text, base_id=blob_id, base_head=result.commit, branch=branch,
+            is_new=False, status=status, draft_name=slug if file_config is None else entry.draft_name,
+            commit=result.commit, parse_error=parse_error, pristine=True, parsed=parsed,
+            data=copy.deepcopy(parsed.data),
+        )
+        if branch == self.branch:
+            self._index_saved(saved, blob_id)
+        return saved
+
+    def take_theirs(self, entry: OpenEntry, error: ConflictError) -> OpenEntry | None:
+        """Drop my edit in favour of the other side's version (None when they deleted the file)."""
+        self.discard_draft(entry)
+        if error.theirs is None or error.theirs_id is None:
+            return None
+        raw = _decode(error.theirs, entry.path)
+        collection = self.collection(entry.collection)
+        file_config = collection.file_named(entry.file) if entry.file else None
+        parsed, parse_error = content.parse_roundtrip(raw, collection, file_config, entry.path)
+        return replace(entry, raw=raw, data=copy.deepcopy(parsed.data), base_id=error.theirs_id, base_head=error.head,
+                       parse_error=parse_error, is_new=False, pristine=True, parsed=parsed)
+
+    def resolve_conflict(self, entry: OpenEntry, mine: str, error: ConflictError) -> OpenEntry:
+        """An entry holding `mine` (the text chosen in the conflict dialog) based on their version.
+
+        Saving it replaces their version explicitly — only theirs, not a version made after it.
+        """
+        collection = self.collection(entry.collection)
+        file_config = collection.file_named(entry.file) if entry.file else None
+        parsed, parse_error = content.parse_roundtrip(mine, collection, file_config, entry.path)
+        # Mine is written exactly as chosen; the base is their version, so only that version is replaced.
+        return replace(
+            entry, data=copy.deepcopy(parsed.data), parse_error=parse_error, raw=mine, parsed=parsed, pristine=False,
+            base_id=error.theirs_id or NEW_FILE, base_head=error.head,
+            is_new=False, slug=entry.slug, path=error.path or entry.path,
+        )
+
+    def delete_entry(self, entry: OpenEntry | IndexedEntry) -> CommitResult | None:
+        """Delete the entry's file in one commit (None for a never-saved entry: only its draft goes)."""
+        if isinstance(entry, OpenEntry) and entry.is_new:
+            self.discard_draft(entry)
+            return None
+        collection = self.collection(entry.collection)
+        if collection.is_files or not collection.delete:
+            raise ContentError(f"collection '{collection.name}' does not allow deleting entries", path=entry.path)
+        expected = entry.base_id if isinstance(entry, OpenEntry) else entry.id
+        message = content.commit_message(self.site, "delete", collection, entry.slug, entry.path, self.user)
+        result = self.backend.commit(
+            [FileChange(path=entry.path, delete=True, expected_id=expected)], message, branch=self.branch or None
+        )
+        self._moved_to(result.commit)
+        with self._lock:
+            self._index.get(entry.collection, {}).pop(entry.path, None)
+        if isinstance(entry, OpenEntry):
+            self.journal.discard(self._draft_key(entry))
+        return result
+
+    def _index_saved(self, entry: OpenEntry, blob_id: str) -> None:
+        with self._lock:
+            index = self._index.get(entry.collection)
+            if index is None:
+                return
+            index[entry.path] = IndexedEntry(
+                collection=entry.collection, slug=entry.slug, path=entry.path, id=blob_id, data=dict(entry.data),
+                file=entry.file, search_text=views.search_text_of(entry.data, entry.slug, entry.path),
+            )
+
+    # --- drafts ----------------------------------------------------------------------------------
+
+    def _draft_key(self, entry: OpenEntry) -> DraftKey:
+        return DraftKey(self.identity + "@" + (self.branch or ""), entry.collection, entry.draft_name or entry.path)
+
+    def journal_draft(self, entry: OpenEntry) -> Draft:
+        """Write `entry`'s current text to the drafts journal (atomic); the UI calls this debounced."""
+        try:
+            raw = self.raw_text(entry)
+        except EditorError:
+            raw = None  # the fields cannot be written as text yet; the form data alone is kept
+        draft = Draft(
+            key=self._draft_key(entry),
+            path=entry.path,
+            raw=raw,
+            data=entry.data,
+            base_id=entry.base_id,
+            base_head=entry.base_head,
+            saved_at=self.clock(),
+            is_new=entry.is_new,
+            extra={"slug": entry.slug, "file": entry.file, "branch": entry.branch, "status": entry.status,
+                   "base_raw": entry.raw,
+                   "pristine": entry.pristine},
+        )
+        self.journal.write(draft.key, draft)
+        return draft
+
+    record_draft = journal_draft
+
+    def draft_for(self, entry: OpenEntry) -> PendingDraft | None:
+        """The journaled draft of `entry`, if one differs from it, as an entry to restore."""
+        draft = self.journal.read(self._draft_key(entry))
+        if draft is None:
+            return None
+        restored = self._entry_from_draft(draft)
+        if restored.data == entry.data and restored.base_id == entry.base_id:
+            return None
+        return PendingDraft(entry=restored, draft=draft)
+
+    def pending_drafts(self) -> list[PendingDraft]:
+        """Every draft of this site left in the journal (after a crash or a failed save), oldest first."""
+        site = self.identity + "@" + (self.branch or "")
+        result = []
+        for draft in self.journal.pending(site):
+            if self.site.collection_named(draft.key.collection) is None:
+                continue
+            result.append(PendingDraft(entry=self._entry_from_draft(draft), draft=draft))
+        return result
+
+    def has_draft(self, path: str) -> bool:
+        """Whether a journaled draft exists for the entry at `path`."""
+        return any(d.draft.path == path for d in self.pending_drafts())
+
+    def discard_draft(self, entry: OpenEntry) -> None:
+        """Throw away `entry`'s journaled draft (the editor chose to)."""
+        self.journal.discard(self._draft_key(entry))
+
+    def _entry_from_draft(self, draft: Draft) -> OpenEntry:
+        extra = draft.extra or {}
+        data = draft.data
+        collection = self.collection(draft.key.collection)
+        file_name = extra.get("file")
+        file_config = collection.file_named(file_name) if file_name else None
+        if draft.raw is not None:
+            parsed, _error = content.parse_roundtrip(draft.raw, collection, file_config, draft.path)
+            data = parsed.data
+        return OpenEntry(
+            collection=draft.key.collection,
+            slug=extra.get("slug") or draft.key.entry,
+            path=draft.path,
+            data=dict(data or {}),
+            raw=extra.get("base_raw") or "",
+            pristine=bool(extra.get("pristine", True)),
+            base_id=draft.base_id if draft.base_id is not None else NEW_FILE,
+            base_head=draft.base_head,
+            branch=extra.get("branch"),
+            is_new=draft.is_new,
+            file=file_name,
+            status=extra.get("status"),
+            draft_name=draft.key.entry,
+        )
+
+    # --- media -----------------------------------------------------------------------------------
+
+    def media_folders(self) -> list[str]:
+        """The site's media folder, then the collections' own media folders (repository paths)."""
+        folders = [self.site.media_folder.strip("/")] if self.site.media_folder else []
+        for collection in self.site.collections:
+            folder = (collection.media_folder or "").strip("/")
+            if folder and "{{" not in folder and not folder.startswith("."):
+                if folder not in folders:
+                    folders.append(folder)
+        return folders
+
+    def public_path(self, repo_path: str) -> str:
+        """What an entry stores for the media file at `repo_path` (public_folder + name)."""
+        folder = self.site.media_folder.strip("/")
+        name = posixpath.basename(repo_path)
+        if folder and repo_path.startswith(folder + "/"):
+            public = self.site.public_folder if self.site.public_folder else "/" + folder
+            return public.rstrip("/") + "/" + repo_path[len(folder) + 1 :]
+        return "/" + name if not posixpath.dirname(repo_path) else repo_path
+
+    def list_media(self, folder: str | None = None) -> list[MediaItem]:
+        """Media files under `folder` (default: the site's media folder)."""
+        target = (folder if folder is not None else self.site.media_folder).strip("/")
+        listing = self.backend.list_files(target, branch=self.branch or None)
+        return [MediaItem(f.path, self.public_path(f.path), f.size, f.id) for f in listing.files]
+
+    def read_media(self, path: str) -> bytes:
+        """A media file's bytes (through the cache)."""
+        data, blob_id = self.backend.read_file(path, branch=self.branch or None)
+        self.cache.put_blob(blob_id, data)
+        return data
+
+    def upload_media(self, folder: str | None, files: Sequence[tuple[str, bytes]]) -> list[MediaItem]:
+        """Upload binary files into `folder` (default: the media folder) in one commit; returns them.
+
+        A name already taken gets a `-1`, `-2`… suffix: nothing existing is overwritten.
+        """
+        target = (folder if folder is not None else self.site.media_folder).strip("/")
+        existing = {f.path for f in self.backend.list_files(target, depth=1, branch=self.branch or None).files}
+        changes, items = [], []
+        for name, data in files:
+            path = _free_name(target, _clean_file_name(name), existing)
+            existing.add(path)
+            changes.append(FileChange(path=path, data=bytes(data), expected_id=NEW_FILE))
+        if not changes:
+            return []
+        paths = ", ".join(c.path for c in changes)
+        message = content.media_commit_message(self.site, "uploadMedia", paths, self.user)
+        result = self.backend.commit(changes, message, branch=self.branch or None)
+        self._moved_to(result.commit)
+        for change in changes:
+            blob_id = result.ids.get(change.path, "")
+            self.cache.put_blob(blob_id, change.data or b"")
+            items.append(MediaItem(change.path, self.public_path(change.path), len(change.data or b""), blob_id))
+        return items
+
+    def delete_media(self, path: str) -> CommitResult:
+        """Delete one media file in one commit."""
+        message = content.media_commit_message(self.site, "deleteMedia", path, self.user)
+        result = self.backend.commit([FileChange(path=path, delete=True)], message, branch=self.branch or None)
+        self._moved_to(result.commit)
+        return result
+
+    def media_usages(self, path: str) -> list[str]:
+        """Paths of loaded entries that mention the media file (by public path or repository path)."""
+        needles = {self.public_path(path).lower(), path.lower()}
+        with self._lock:
+            loaded = [e for index in self._index.values() for e in index.values()]
+        return [e.path for e in loaded if any(n in e.search_text for n in needles)]
+
+    def entry_url(self, entry: OpenEntry | IndexedEntry) -> str | None:
+        """The entry's page on the live site (`site_url` + `preview_path`), or None without a site_url."""
+        if not self.site.site_url or not self.site.show_preview_links:
+            return None
+        collection = self.collection(entry.collection)
+        return content.preview_url(self.site, collection, entry.data, entry.slug, entry.path)
+
+    # --- editorial workflow ----------------------------------------------------------------------
+
+    def list_unpublished(self) -> list[WorkflowItem]:
+        """Unpublished entries of this site's collections, with their titles."""
+        items = []
+        for entry in self.backend.list_unpublished():
+            collection = self.site.collection_named(entry.collection)
+            if collection is None:
+                continue
+            items.append(WorkflowItem(
+                entry.collection, entry.slug, entry.status, self._workflow_title(collection, entry),
+                entry.updated_at, entry.author, entry,
+            ))
+        return items
+
+    def unpublished_by_status(self) -> dict[str, list[WorkflowItem]]:
+        """Unpublished entries grouped by status, in board order (every status present, maybe empty)."""
+        groups: dict[str, list[WorkflowItem]] = {status: [] for status in WORKFLOW_STATUSES}
+        for item in self.list_unpublished():
+            groups.setdefault(item.status, []).append(item)
+        return groups
+
+    def _workflow_title(self, collection: Collection, entry: UnpublishedEntry) -> str:
+        indexed = next((e for e in self.entries(collection.name) if e.slug == entry.slug), None)
+        if indexed is not None:
+            return self.summary(indexed)
+        return entry.slug
+
+    def set_status(self, collection: str, slug: str, status: str) -> None:
+        """Move an unpublished entry to `status` (draft, pending_review, pending_publish)."""
+        if status not in WORKFLOW_STATUSES:
+            raise ContentError(f"unknown workflow status '{status}' (expected one of {', '.join(WORKFLOW_STATUSES)})")
+        self.backend.set_status(collection, slug, status)
+
+    def publish(self, collection: str, slug: str) -> CommitResult:
+        """Merge an unpublished entry into the site's branch."""
+        result = self.backend.publish(collection, slug)
+        self._moved_to(result.commit)
+        return result
+
+    def delete_unpublished(self, collection: str, slug: str) -> None:
+        """Drop an unpublished entry's changes; the published version, if any, stays."""
+        self.backend.delete_unpublished(collection, slug)
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _report(progress: Progress | None, done: int, total: int, text: str) -> None:
+    if progress is None:
+        return
+    try:
+        progress(done, total, text)
+    except TypeError:
+        progress(done, total)
+
+
+def _depth(collection: Collection) -> int:
+    """Decap's listing depth: `nested.depth`, else the number of segments of the `path` template (1)."""
+    if collection.nested is not None:
+        return max(1, int(collection.nested.depth))
+    if collection.path:
+        return max(1, collection.path.strip("/").count("/") + 1)
+    return 1
+
+
+def _slug_of(collection: Collection, path: str) -> str:
+    """An existing entry's slug: its path relative to the folder, without the extension."""
+    folder = (collection.folder or "").strip("/")
+    relative = path[len(folder) + 1 :] if folder and path.startswith(folder + "/") else path
+    stem, dot, _ext = relative.rpartition(".")
+    return stem if dot and stem else relative
+
+
+def _decode(data: bytes, path: str) -> str:
+    try:
+        return data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ContentError(f"not UTF-8 text (byte {error.start})", path=path) from None
+
+
+_UNSAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
+
+
+def _clean_file_name(name: str) -> str:
+    base = posixpath.basename(name.replace("\\", "/")).strip()
+    cleaned = _UNSAFE_NAME.sub("-", base).strip("-.")
+    return cleaned or "file"
+
+
+def _free_name(folder: str, name: str, existing: set[str]) -> str:
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    candidate, n = name, 0
+    while (f"{folder}/{candidate}" if folder else candidate) in existing:
+        n += 1
+        candidate = f"{stem}-{n}.{ext}" if ext else f"{stem}-{n}"
+    return f"{folder}/{candidate}" if folder else candidate
