@@ -1,0 +1,228 @@
+"""Slugs and entry paths as Decap computes them, and the checks that keep paths inside their folder.
+
+- `sanitize_slug(text, config)`: Decap's `sanitizeSlug` (encoding unicode/ascii, clean_accents,
+  sanitize_replacement, file-name safety, collapsed/trimmed replacements).
+- `slug_for_entry(collection, data, config, now=...)`: the `slug` template (`{{slug}}` = identifier,
+  date keys in UTC from the entry's date field or `now`, `{{fields.x}}`, bare field names).
+- `entry_path(collection, slug, data, config, now=...)`: folder + (`path` template or slug) + extension.
+- `unique_slug(slug, exists, replacement)` and `new_entry_location(...)`: never reuse a taken path
+  (`-1`, `-2`, ... as Decap's `generateUniqueSlug`).
+- `slug_from_path(collection, path)`: an existing entry's slug (path minus folder and extension).
+- `check_relative_path(path)` / `join_inside(folder, relative)`: refuse `..`, absolute paths, NUL and
+  control characters with a `ContentError`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from editor_app.content.templates import compile_template, entry_date
+from editor_app.errors import ContentError
+
+_ASCII_CHAR = re.compile(r"[A-Za-z0-9_\-.~]")
+_FILENAME_ILLEGAL = re.compile(r'[/?<>\\:*|"]')
+_FILENAME_CONTROL = re.compile(r"[\x00-\x1f\x80-\x9f]")
+_RESERVED = re.compile(r"^\.+$")
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
+_WINDOWS_TRAILING = re.compile(r"[. ]+$")
+# RFC 3987 ucschar ranges (Decap's validIRIChar), beyond the ASCII URI characters.
+_UCSCHAR_RANGES = (
+    (0xA0, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFEF),
+    *((plane + 0x0000, plane + 0xFFFD) for plane in range(0x10000, 0xE0000, 0x10000)),
+    (0xE1000, 0xEFFFD),
+)
+
+
+class SlugSettings(Protocol):
+    """The site's `slug:` options."""
+
+    encoding: str
+    clean_accents: bool
+    sanitize_replacement: str
+
+
+class CollectionLike(Protocol):
+    """What slug and path functions need of a collection."""
+
+    folder: str | None
+    slug: str
+    path: str | None
+    fields: list[Any]
+
+    @property
+    def entry_extension(self) -> str: ...
+
+    def identifier_field_name(self) -> str | None: ...
+
+
+def _valid_iri_char(ch: str) -> bool:
+    if _ASCII_CHAR.match(ch):
+        return True
+    code = ord(ch)
+    return any(lo <= code <= hi for lo, hi in _UCSCHAR_RANGES)
+
+
+def _remove_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Letters without a decomposition that Decap's diacritics map still folds.
+    return stripped.translate(str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "đ": "d",
+                                             "Đ": "D", "ł": "l", "Ł": "L", "œ": "oe", "Œ": "OE", "þ": "th"}))
+
+
+def _sanitize_filename(text: str, replacement: str) -> str:
+    text = _FILENAME_ILLEGAL.sub(replacement, text)
+    text = _FILENAME_CONTROL.sub(replacement, text)
+    text = _RESERVED.sub(replacement, text)
+    text = _WINDOWS_RESERVED.sub(replacement, text)
+    text = _WINDOWS_TRAILING.sub(replacement, text)
+    encoded = text.encode("utf-8")
+    if len(encoded) > 255:
+        text = encoded[:255].decode("utf-8", errors="ignore")
+    return text
+
+
+def sanitize_slug(text: str, config: SlugSettings) -> str:
+    """Decap's `sanitizeSlug`: keep characters allowed by the encoding, replace the rest."""
+    replacement = config.sanitize_replacement
+    if config.clean_accents:
+        text = _remove_accents(text)
+    if config.encoding == "ascii":
+        text = "".join(ch if _ASCII_CHAR.match(ch) else replacement for ch in text)
+    else:
+        text = "".join(ch if _valid_iri_char(ch) else replacement for ch in text)
+    text = _sanitize_filename(text, replacement)
+    if replacement:
+        escaped = re.escape(replacement)
+        text = re.sub(f"(?:{escaped})+", replacement, text)
+        text = re.sub(f"^{escaped}", "", text)
+        text = re.sub(f"{escaped}$", "", text)
+    return text
+
+
+def prepare_slug(value: Any) -> str:
+    """Decap's `prepareSlug`: trim, lower-case, drop `'`, turn `.` into `-`."""
+    text = "" if value is None else str(value)
+    return text.strip().lower().replace("'", "").replace(".", "-")
+
+
+def process_segment(value: Any, config: SlugSettings) -> str:
+    """How each value substituted into a slug or path template is cleaned."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return sanitize_slug(prepare_slug(value), config)
+
+
+def _identifier(collection: CollectionLike, data: Mapping[str, Any]) -> Any:
+    name = collection.identifier_field_name()
+    if name is None:
+        raise ContentError("the collection has no field that names entries ('title', 'path' or identifier_field)")
+    lowered = {k.lower(): k for k in data}
+    key = name if name in data else lowered.get(name.lower())
+    value = data.get(key) if key is not None else None
+    if value in (None, ""):
+        raise ContentError(f"the entry needs a value in '{name}' to make its file name")
+    return value
+
+
+def slug_for_entry(
+    collection: CollectionLike,
+    data: Mapping[str, Any],
+    config: SlugSettings,
+    *,
+    now: datetime | None = None,
+) -> str:
+    """The slug of a new entry from the collection's `slug` template."""
+    identifier = _identifier(collection, data)
+    when = entry_date(data) or now or datetime.now(UTC)
+    slug = compile_template(collection.slug or "{{slug}}", data, date=when, identifier=identifier,
+                            processor=lambda v: process_segment(v, config))
+    if not slug.strip():
+        raise ContentError("the entry's file name would be empty")
+    return slug
+
+
+def entry_path(
+    collection: CollectionLike,
+    slug: str,
+    data: Mapping[str, Any],
+    config: SlugSettings,
+    *,
+    now: datetime | None = None,
+) -> str:
+    """The repository path of an entry of a folder collection (slug or `path` template, plus extension)."""
+    relative = slug
+    if collection.path:
+        when = entry_date(data) or now or datetime.now(UTC)
+        relative = compile_template(
+            collection.path, data, date=when, identifier=slug,
+            processor=lambda v: v if v == slug else process_segment(v, config),
+        )
+    return join_inside(collection.folder or "", f"{relative}.{collection.entry_extension}")
+
+
+def unique_slug(slug: str, exists: Callable[[str], bool], replacement: str = "-") -> str:
+    """`slug`, or `slug-1`, `slug-2`, ... for the first one `exists` says is free."""
+    candidate = slug
+    n = 0
+    while exists(candidate):
+        n += 1
+        candidate = f"{slug}{replacement}{n}"
+    return candidate
+
+
+def new_entry_location(
+    collection: CollectionLike,
+    data: Mapping[str, Any],
+    config: SlugSettings,
+    exists: Callable[[str], bool],
+    *,
+    now: datetime | None = None,
+) -> tuple[str, str]:
+    """(slug, path) of a new entry whose path `exists(path)` says is not taken yet."""
+    base = slug_for_entry(collection, data, config, now=now)
+    chosen = unique_slug(base, lambda s: exists(entry_path(collection, s, data, config, now=now)),
+                         config.sanitize_replacement)
+    return chosen, entry_path(collection, chosen, data, config, now=now)
+
+
+def slug_from_path(collection: CollectionLike, path: str) -> str:
+    """An existing entry's slug: its path without the collection folder and the extension."""
+    folder = (collection.folder or "").strip("/")
+    relative = path[len(folder) + 1:] if folder and path.startswith(folder + "/") else path
+    extension = "." + collection.entry_extension
+    if relative.endswith(extension):
+        relative = relative[: -len(extension)]
+    else:
+        stem, dot, _ = relative.rpartition(".")
+        relative = stem if dot and "/" not in relative[len(stem):] else relative
+    return relative
+
+
+def check_relative_path(path: str) -> str:
+    """`path` when it is a safe relative path; otherwise a ContentError saying why."""
+    if not path:
+        raise ContentError("the path is empty")
+    if "\x00" in path:
+        raise ContentError(f"the path {path!r} contains a NUL character")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in path):
+        raise ContentError(f"the path {path!r} contains a control character")
+    if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path):
+        raise ContentError(f"the path {path!r} is absolute; it must stay inside the collection folder")
+    parts = re.split(r"[/\\]", path)
+    if any(part in ("..", ".") for part in parts):
+        raise ContentError(f"the path {path!r} leaves its folder ('..' or '.' segment)")
+    if any(part == "" for part in parts):
+        raise ContentError(f"the path {path!r} has an empty segment")
+    return path
+
+
+def join_inside(folder: str, relative: str) -> str:
+    """`folder/relative`, refusing any relative path that could leave `folder`."""
+    check_relative_path(relative)
+    folder = folder.strip("/")
+    return f"{folder}/{relative}" if folder else relative
