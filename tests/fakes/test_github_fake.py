@@ -201,3 +201,88 @@ def test_served_on_loopback_with_the_same_behaviour_and_hangs_for_timeouts(fake:
             with pytest.raises(httpx.ReadTimeout):
                 http.get("/user")
     assert fake.log.entries[-1].path == "/user"
+
+
+def graphql(api: httpx.Client, query: str, **variables: object) -> dict:
+    response = api.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_graphql_reads_many_blobs_and_trees_in_one_query_with_aliases(fake: FakeGitHub, api: httpx.Client) -> None:
+    readme = GitStore().put_blob(b"readme\n")
+    result = graphql(api, """
+        query { repository(owner: "owner", name: "repo") {
+          a: object(expression: "main:README.md") { ... on Blob { text isBinary byteSize oid } }
+          b: object(oid: "%s") { ... on Blob { text } }
+          dir: object(expression: "main:content/posts") { ... on Tree { entries { name oid type
+               object { ... on Blob { byteSize } } } } }
+          missing: object(expression: "main:nope.md") { oid }
+          head: ref(qualifiedName: "refs/heads/main") { target { oid } }
+        } }""" % readme)
+    repo = result["data"]["repository"]
+    assert repo["a"] == {"text": "readme\n", "isBinary": False, "byteSize": 7, "oid": readme}
+    assert repo["b"] == {"text": "readme\n"}
+    assert [e["name"] for e in repo["dir"]["entries"]] == ["a.md"]
+    assert repo["missing"] is None
+    assert repo["head"]["target"]["oid"] == fake.repos["owner/repo"].store.branch("main")
+
+
+def test_graphql_rejects_queries_the_github_schema_does_not_allow(api: httpx.Client) -> None:
+    result = api.post("/graphql", json={"query": "{ repository(owner: \"owner\", name: \"repo\") { noSuchField } }"}).json()
+    assert "data" not in result
+    assert "noSuchField" in result["errors"][0]["message"]
+
+
+COMMIT = """mutation($input: CreateCommitOnBranchInput!) {
+  createCommitOnBranch(input: $input) { commit { oid } } }"""
+
+
+def commit_input(head: str, **changes: object) -> dict:
+    return {"branch": {"repositoryNameWithOwner": "owner/repo", "branchName": "main"},
+            "expectedHeadOid": head, "message": {"headline": "Update", "body": "details"},
+            "fileChanges": changes}
+
+
+def test_create_commit_on_branch_adds_and_deletes_files_atomically(fake: FakeGitHub, api: httpx.Client) -> None:
+    store = fake.repos["owner/repo"].store
+    head = store.branch("main")
+    result = graphql(api, COMMIT, input=commit_input(
+        head, additions=[{"path": "content/posts/b.md", "contents": base64.b64encode(b"b\n").decode()}],
+        deletions=[{"path": "README.md"}]))
+    oid = result["data"]["createCommitOnBranch"]["commit"]["oid"]
+    assert store.branch("main") == oid
+    assert store.commit(oid).parents == (head,)
+    assert store.commit(oid).message == "Update\n\ndetails"
+    assert set(store.files(store.commit(oid).tree)) == {"content/posts/a.md", "content/posts/b.md"}
+
+
+def test_create_commit_on_branch_with_a_stale_head_is_refused_as_stale_data(fake: FakeGitHub, api: httpx.Client) -> None:
+    before = fake.repos["owner/repo"].store.branch("main")
+    result = graphql(api, COMMIT, input=commit_input("0" * 40, deletions=[{"path": "README.md"}]))
+    assert result["data"]["createCommitOnBranch"] is None
+    error = result["errors"][0]
+    assert error["type"] == "STALE_DATA"
+    assert error["message"] == f'Expected branch to point to "{"0" * 40}" but it did not. Pull and try again.'
+    assert fake.repos["owner/repo"].store.branch("main") == before
+
+
+def test_graphql_branch_pull_request_and_ref_mutations_share_rest_state(fake: FakeGitHub, api: httpx.Client) -> None:
+    repo_id = graphql(api, '{ repository(owner: "owner", name: "repo") { id } }')["data"]["repository"]["id"]
+    head = fake.repos["owner/repo"].store.branch("main")
+    sha = write_commit(api, head, "content/posts/c.md", b"c\n")
+    created = graphql(api, """mutation($ref: CreateRefInput!, $pr: CreatePullRequestInput!) {
+        createRef(input: $ref) { ref { id name prefix target { oid } } }
+        createPullRequest(input: $pr) { pullRequest { id number state headRefOid baseRefName } } }""",
+                      ref={"name": "refs/heads/cms/posts/c", "oid": sha, "repositoryId": repo_id},
+                      pr={"baseRefName": "main", "headRefName": "cms/posts/c", "title": "t", "body": "b",
+                          "repositoryId": repo_id})["data"]
+    assert created["createRef"]["ref"]["name"] == "cms/posts/c"
+    number = created["createPullRequest"]["pullRequest"]["number"]
+    assert api.get(f"/repos/owner/repo/pulls/{number}").json()["head"]["sha"] == sha
+    closed = graphql(api, """mutation($c: ClosePullRequestInput!, $d: DeleteRefInput!) {
+        closePullRequest(input: $c) { pullRequest { state } } deleteRef(input: $d) { clientMutationId } }""",
+                     c={"pullRequestId": created["createPullRequest"]["pullRequest"]["id"]},
+                     d={"refId": created["createRef"]["ref"]["id"]})
+    assert closed["data"]["closePullRequest"]["pullRequest"]["state"] == "CLOSED"
+    assert api.get("/repos/owner/repo/branches/cms/posts/c").status_code == 404
