@@ -20,10 +20,12 @@ import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from editor_app.backends.base import Backend, BackendSettings
+from editor_app.backends.base import Backend, BackendSettings, Credentials
+from editor_app.backends.github import GitHubBackend
 from editor_app.backends.local import LocalBackend
 from editor_app.backends.test_repo import TestRepoBackend
 
@@ -99,9 +101,49 @@ def make_local(tmp_path: Path, files: Mapping[str, bytes]) -> Iterator[Backend]:
     backend.close()
 
 
+GITHUB_TOKEN = "gho_contract-token"
+
+
+def make_fake_github(files: Mapping[str, bytes]) -> Any:
+    """A FakeGitHub holding `files` on `main` of `o/r`, accepting GITHUB_TOKEN as user `o`."""
+    from tests.fakes.git_store import GitStore
+    from tests.fakes.github import FakeGitHub
+
+    fake = FakeGitHub(GitStore(), owner="o", repo="r", default_branch="main", tokens={GITHUB_TOKEN: "o"})
+    fake.commit_files("o/r", "main", dict(files), "Initial content")
+    return fake
+
+
+@contextmanager
+def make_github(tmp_path: Path, files: Mapping[str, bytes]) -> Iterator[Backend]:
+    """GitHubBackend over FakeGitHub in process (httpx.MockTransport)."""
+    import httpx
+
+    fake = make_fake_github(files)
+    settings = BackendSettings(name="github", repo="o/r", branch="main")
+    backend = GitHubBackend.connect(settings, Credentials(GITHUB_TOKEN), transport=httpx.MockTransport(fake))
+    yield backend
+    backend.close()
+
+
+@contextmanager
+def make_github_loopback(tmp_path: Path, files: Mapping[str, bytes]) -> Iterator[Backend]:
+    """GitHubBackend over FakeGitHub served on 127.0.0.1."""
+    from tests.fakes.server import serve
+
+    fake = make_fake_github(files)
+    with serve(fake) as url:
+        settings = BackendSettings(name="github", repo="o/r", branch="main", api_root=url)
+        backend = GitHubBackend.connect(settings, Credentials(GITHUB_TOKEN))
+        yield backend
+        backend.close()
+
+
 ADAPTER_FACTORIES: dict[str, Factory] = {
     "test-repo": make_test_repo,
     "local": make_local,
+    "github": make_github,
+    "github-loopback": make_github_loopback,
 }
 
 

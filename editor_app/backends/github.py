@@ -1,0 +1,820 @@
+"""GitHub adapter: REST v3 (Git Data API, pulls, labels, statuses) plus GraphQL for batched reads.
+
+API pages used:
+- trees https://docs.github.com/rest/git/trees, blobs https://docs.github.com/rest/git/blobs,
+  commits https://docs.github.com/rest/git/commits, refs https://docs.github.com/rest/git/refs
+- pulls https://docs.github.com/rest/pulls/pulls, labels https://docs.github.com/rest/issues/labels
+- compare https://docs.github.com/rest/commits/commits#compare-two-commits
+- statuses https://docs.github.com/rest/commits/statuses, forks https://docs.github.com/rest/repos/forks
+- GraphQL objects https://docs.github.com/graphql/reference/objects#blob
+
+Decisions:
+- Reads of many files use batched GraphQL (`object(oid:)` aliases, 250 blobs per query) whatever
+  `use_graphql` says: Decap's `use_graphql` switches its *whole* API, and its default (false) is about
+  Decap's own code paths, not about what the repository accepts; batched reads are read-only and leave
+  nothing Decap could see. A failing GraphQL endpoint (GitHub Enterprise without it, a token GraphQL
+  refuses) falls back to REST blobs with 8 requests in flight. Binary blobs always come over REST.
+- A commit is the Git Data API sequence Decap uses (text inline in the tree, binaries as blobs first,
+  tree on the base commit, commit, ref update without force): 3 requests for an entry save that knows
+  its head. The ref update is the compare-and-swap: when it is refused as not a fast forward, the files
+  the commit touches are checked at the new head; if they are untouched the commit is rebuilt there,
+  else ConflictError carries their side.
+- Editorial workflow: later saves commit on the entry branch (as Bitbucket/Azure do in Decap) instead of
+  rebasing it onto the site branch; publishing merges with GitHub's three-way merge, so the result is the
+  same and no history on the entry branch is rewritten.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from editor_app.backends import workflow
+from editor_app.backends.base import (
+    NEW_FILE,
+    STATUS_DRAFT,
+    STATUS_PENDING_REVIEW,
+    Backend,
+    BackendSettings,
+    CommitResult,
+    Credentials,
+    DeployPreview,
+    Diff,
+    FileChange,
+    FileMeta,
+    Listing,
+    RepoFile,
+    UnpublishedEntry,
+    User,
+)
+from editor_app.backends.http import OnWait, Requester, RetryPolicy, make_client
+from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NotFoundError
+
+DEFAULT_API_ROOT = "https://api.github.com"
+GRAPHQL_BATCH = 250  # blobs per GraphQL query (GitHub allows far more nodes; responses stay < a few MB)
+REST_CONCURRENCY = 8
+COMMIT_ATTEMPTS = 4  # tries of one commit when the branch keeps moving under it
+FORK_POLL_SECONDS = 0.25
+FORK_POLL_TRIES = 120
+
+
+def graphql_url(api_root: str) -> str:
+    """Decap's rule: `<api_root>/graphql`, except Enterprise's `<host>/api/v3` -> `<host>/api/graphql`."""
+    root = api_root.rstrip("/")
+    if root.endswith("/api/v3"):
+        return root[: -len("/v3")] + "/graphql"
+    return root + "/graphql"
+
+
+def _path(*parts: str) -> str:
+    return "/".join(quote(p, safe="/") for p in parts)
+
+
+class GitHubBackend(Backend):
+    """A repository on GitHub (or GitHub Enterprise) as one logged-in user."""
+
+    name = "github"
+
+    def __init__(
+        self,
+        settings: BackendSettings,
+        client: httpx.Client,
+        *,
+        on_wait: OnWait | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        if "/" not in settings.repo:
+            raise ContentError(f"backend.repo must be 'owner/name', got {settings.repo!r}")
+        self.api_root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/")
+        self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, host_label="GitHub")
+        self.origin = settings.repo  # where the site lives and entries are read
+        self.repo = settings.repo  # where this user writes (their fork under open authoring)
+        self._sleep = sleep
+        self._branch = settings.branch
+        self._lock = threading.RLock()
+        self._graphql_ok = True
+        self._login: str | None = None
+        self._forked = False
+
+    @classmethod
+    def connect(
+        cls,
+        settings: BackendSettings,
+        credentials: Credentials,
+        transport: httpx.BaseTransport | None = None,
+        **kwargs: Any,
+    ) -> GitHubBackend:
+        """An adapter with its own client for `credentials` (open authoring sets up the fork here)."""
+        root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/") + "/"
+        client = make_client(
+            root, token=credentials.token, auth_scheme="token", transport=transport,
+            headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
+        )
+        backend = cls(settings, client, **kwargs)
+        if settings.open_authoring:
+            backend.use_fork()
+        return backend
+
+    def close(self) -> None:
+        """Release connections."""
+        self.http.client.close()
+
+    @property
+    def request_count(self) -> int:
+        """Requests sent so far (retries included)."""
+        return self.http.request_count
+
+    # --- who am I --------------------------------------------------------------------------------
+
+    def current_user(self) -> User:
+        """GET /user and the repository's `permissions.push`; AuthError when the user cannot write."""
+        data = self.http.json("GET", "user", what="read the logged-in user")
+        self._login = data.get("login") or ""
+        repo = self.http.json("GET", _path("repos", self.repo), what=f"open the repository {self.repo}")
+        can_write = bool((repo.get("permissions") or {}).get("push"))
+        if not can_write:
+            raise AuthError(f"Your GitHub user account {self._login} does not have access to this repo ({self.repo}).")
+        return User(
+            login=self._login or "",
+            name=data.get("name") or self._login or "Unknown",
+            email=data.get("email") or "",
+            avatar_url=data.get("avatar_url") or "",
+            can_write=True,
+        )
+
+    def _user_login(self) -> str:
+        if self._login is None:
+            self._login = self.http.json("GET", "user", what="read the logged-in user").get("login") or ""
+        return self._login
+
+    def default_branch(self) -> str:
+        """`branch` from the config, else the repository's default branch (asked once)."""
+        if self._branch is None:
+            repo = self.http.json("GET", _path("repos", self.origin), what=f"open the repository {self.origin}")
+            self._branch = repo.get("default_branch") or "master"
+        return self._branch
+
+    def head(self, branch: str | None = None) -> str:
+        """The commit at the head of `branch` of the site's repository."""
+        return self._head(self.origin, branch or self.default_branch())
+
+    def _head(self, repo: str, branch: str) -> str:
+        response = self.http.request(
+            "GET", _path("repos", repo, "git/ref/heads", branch), allow=(404,), what=f"read branch {branch}"
+        )
+        if response.status_code == 404:
+            raise NotFoundError(f"branch {branch} not found in {repo}")
+        return response.json()["object"]["sha"]
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def list_files(
+        self, folder: str, *, extension: str | None = None, depth: int | None = None, branch: str | None = None
+    ) -> Listing:
+        """One recursive tree call of `folder` at the branch head (subtrees walked when GitHub truncates)."""
+        repo = self._read_repo(branch)
+        branch = branch or self.default_branch()
+        head = self._head(repo, branch)
+        folder = folder.strip("/")
+        tree_ish = f"{head}:{folder}" if folder else head
+        entries = self._tree_entries(repo, tree_ish, "")
+        if entries is None:
+            return Listing(head=head, files=())
+        blobs = {f"{folder}/{path}" if folder else path: (sha, size) for path, sha, size in entries}
+        kept = workflow.filter_listing({p: s for p, (s, _) in blobs.items()}, folder, extension, depth)
+        return Listing(head=head, files=tuple(RepoFile(p, blobs[p][0], blobs[p][1]) for p in kept))
+
+    def _tree_entries(self, repo: str, tree_ish: str, prefix: str) -> list[tuple[str, str, int | None]] | None:
+        """(path, sha, size) of every blob below a tree; None when the tree does not exist."""
+        response = self.http.request(
+            "GET", _path("repos", repo, "git/trees", tree_ish), params={"recursive": "1"}, allow=(404, 422),
+            what=f"list {tree_ish}",
+        )
+        if response.status_code in (404, 422):
+            return None
+        data = response.json()
+        if not data.get("truncated"):
+            return [
+                (prefix + e["path"], e["sha"], e.get("size"))
+                for e in data.get("tree", []) if e.get("type") == "blob"
+            ]
+        # Too big for one answer: list this level alone, then each subtree by its id.
+        level = self.http.json("GET", _path("repos", repo, "git/trees", data["sha"]), what=f"list {tree_ish}")
+        found: list[tuple[str, str, int | None]] = []
+        for entry in level.get("tree", []):
+            if entry.get("type") == "blob":
+                found.append((prefix + entry["path"], entry["sha"], entry.get("size")))
+            elif entry.get("type") == "tree":
+                found += self._tree_entries(repo, entry["sha"], f"{prefix}{entry['path']}/") or []
+        return found
+
+    def _read_repo(self, branch: str | None) -> str:
+        # Open authoring: the site is read from upstream, the entry branches live in the fork.
+        if branch and branch != self.default_branch() and self.repo != self.origin:
+            return self.repo
+        return self.origin
+
+    def read_files(self, files: Sequence[RepoFile], *, branch: str | None = None) -> dict[str, bytes]:
+        """Contents keyed by path: batched GraphQL, else REST blobs 8 at a time; missing files left out."""
+        repo = self._read_repo(branch)
+        branch = branch or self.default_branch()
+        known = [f for f in files if f.id]
+        unknown = [f for f in files if not f.id]
+        result: dict[str, bytes] = {}
+        by_id: dict[str, bytes | None] = {}
+        ids = list(dict.fromkeys(f.id for f in known))
+        if ids and self._graphql_ok:
+            by_id = self._graphql_blobs(repo, ids)
+        missing = [i for i in ids if by_id.get(i) is None]
+        if missing:
+            by_id.update(self._rest_blobs(repo, missing))
+        for f in known:
+            data = by_id.get(f.id)
+            if data is not None:
+                result[f.path] = data
+        for f in unknown:
+            try:
+                result[f.path] = self._read_at(repo, f.path, branch)[0]
+            except NotFoundError:
+                continue
+        return result
+
+    def _graphql(self, query: str, variables: Mapping[str, Any] | None = None, *, what: str) -> dict[str, Any] | None:
+        """One GraphQL query; None (and GraphQL switched off for reads) when the endpoint cannot answer."""
+        response = self.http.request(
+            "POST", graphql_url(self.api_root), json={"query": query, "variables": dict(variables or {})},
+            retry_unsafe=True, allow=(400, 404, 422, 502, 503), what=what,
+        )
+        if response.status_code != 200:
+            self._graphql_ok = False
+            return None
+        body = response.json()
+        if body.get("errors") and not body.get("data"):
+            self._graphql_ok = False
+            return None
+        return body.get("data") or {}
+
+    def _graphql_blobs(self, repo: str, ids: Sequence[str]) -> dict[str, bytes | None]:
+        owner, name = repo.split("/", 1)
+        found: dict[str, bytes | None] = {}
+        for start in range(0, len(ids), GRAPHQL_BATCH):
+            chunk = ids[start : start + GRAPHQL_BATCH]
+            fields = " ".join(
+                f'b{i}: object(oid: "{oid}") {{ ... on Blob {{ oid text isBinary isTruncated }} }}'
+                for i, oid in enumerate(chunk)
+            )
+            query = f"query($owner: String!, $name: String!) {{ repository(owner: $owner, name: $name) {{ {fields} }} }}"
+            data = self._graphql(query, {"owner": owner, "name": name}, what=f"read {len(chunk)} files")
+            if data is None:
+                return found
+            objects = data.get("repository") or {}
+            for i, oid in enumerate(chunk):
+                blob = objects.get(f"b{i}") or {}
+                text = blob.get("text")
+                if text is None or blob.get("isBinary") or blob.get("isTruncated"):
+                    continue
+                encoded = text.encode("utf-8")
+                # Only trust text that round-trips to the very blob (GraphQL decodes; bytes must be exact).
+                if workflow.git_blob_id(encoded) == oid:
+                    found[oid] = encoded
+        return found
+
+    def _rest_blobs(self, repo: str, ids: Sequence[str]) -> dict[str, bytes]:
+        def fetch(oid: str) -> tuple[str, bytes | None]:
+            response = self.http.request(
+                "GET", _path("repos", repo, "git/blobs", oid), allow=(404,), what=f"read blob {oid}"
+            )
+            if response.status_code == 404:
+                return oid, None
+            return oid, _decode_content(response.json())
+
+        with ThreadPoolExecutor(max_workers=REST_CONCURRENCY) as pool:
+            return {oid: data for oid, data in pool.map(fetch, ids) if data is not None}
+
+    def read_file(self, path: str, *, branch: str | None = None) -> tuple[bytes, str]:
+        """One file's bytes and blob id (contents API, then the blob when GitHub leaves it out)."""
+        repo = self._read_repo(branch)
+        return self._read_at(repo, path, branch or self.default_branch())
+
+    def _read_at(self, repo: str, path: str, ref: str) -> tuple[bytes, str]:
+        response = self.http.request(
+            "GET", _path("repos", repo, "contents", path), params={"ref": ref}, allow=(404,), what=f"read {path}"
+        )
+        data = response.json() if response.status_code != 404 else None
+        if not isinstance(data, dict) or data.get("type") not in (None, "file"):
+            raise NotFoundError(f"{path}: no such file on {ref} in {repo}")
+        sha = data["sha"]
+        content = data.get("content")
+        if data.get("encoding") == "base64" and content is not None and (content or not data.get("size")):
+            return base64.b64decode(content), sha
+        # Files over 1 MB come without content: read the blob.
+        blob = self.http.json("GET", _path("repos", repo, "git/blobs", sha), what=f"read {path}")
+        return _decode_content(blob), sha
+
+    def file_meta(self, path: str, *, branch: str | None = None) -> FileMeta | None:
+        """Author and date of the last commit touching `path` (one request, only when asked)."""
+        commits = self.http.json(
+            "GET", _path("repos", self.origin, "commits"),
+            params={"path": path, "sha": branch or self.default_branch(), "per_page": "1"},
+            what=f"read the history of {path}",
+        )
+        if not commits:
+            return None
+        author = (commits[0].get("commit") or {}).get("author") or {}
+        return FileMeta(author=author.get("name") or author.get("email") or "", updated_on=author.get("date") or "")
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def commit(
+        self,
+        changes: Sequence[FileChange],
+        message: str,
+        *,
+        branch: str | None = None,
+        expected_head: str | None = None,
+    ) -> CommitResult:
+        """One commit of all `changes` on `branch` via the Git Data API; ConflictError when they are stale."""
+        branch = branch or self.default_branch()
+        if self.repo != self.origin and branch == self.default_branch():
+            raise AuthError("Open authoring contributors can only save entries for review, not publish directly.")
+        with self._lock:
+            return self._commit_on(self.repo, branch, changes, message, expected_head)
+
+    def _commit_on(
+        self, repo: str, branch: str, changes: Sequence[FileChange], message: str, expected_head: str | None
+    ) -> CommitResult:
+        where = f"{branch} of {repo}"
+        base = expected_head or self._head(repo, branch)
+        trust_expected = expected_head is not None
+        for _attempt in range(COMMIT_ATTEMPTS):
+            ids = self._current_ids(repo, base, changes, trust_expected=trust_expected)
+            blobs = _LazyBlobs(self, repo)
+            _files, new_blobs, written = workflow.apply_changes(ids, changes, blobs, where=where, head=base)
+            commit = self._write_commit(repo, base, ids, written, new_blobs, changes, message)
+            response = self.http.request(
+                "PATCH", _path("repos", repo, "git/refs/heads", branch), json={"sha": commit, "force": False},
+                allow=(409, 422), retry_unsafe=True, what=f"update {where}",
+            )
+            if response.is_success:
+                return CommitResult(commit=commit, branch=branch, ids=written)
+            # Not a fast forward: the branch moved. Check the touched files at the new head and retry there.
+            base = self._head(repo, branch)
+            trust_expected = False
+        raise ConflictError(f"{where} keeps moving; the commit could not be placed, nothing was written", head=base)
+
+    def _current_ids(
+        self, repo: str, head: str, changes: Sequence[FileChange], *, trust_expected: bool
+    ) -> dict[str, str]:
+        """Blob ids at `head` of every path the changes touch (present paths only)."""
+        ids: dict[str, str] = {}
+        unknown: list[str] = []
+        for change in changes:
+            source = change.previous_path or change.path
+            if trust_expected and change.expected_id is not None:
+                # The branch is assumed at the edit's head: the expected id is the current one.
+                if change.expected_id != NEW_FILE:
+                    ids[source] = change.expected_id
+            else:
+                unknown.append(source)
+            if change.path != source:
+                unknown.append(change.path)  # a move's target must be free
+        unknown = [p for p in dict.fromkeys(unknown) if p not in ids]
+        if unknown:
+            ids.update(self._ids_at(repo, head, unknown))
+        return ids
+
+    def _ids_at(self, repo: str, commit: str, paths: Sequence[str]) -> dict[str, str]:
+        """Blob ids of `paths` at `commit`: one listing of each directory involved."""
+        found: dict[str, str] = {}
+        folders: dict[str, list[str]] = {}
+        for path in paths:
+            folder, _, _name = path.rpartition("/")
+            folders.setdefault(folder, []).append(path)
+        for folder, members in folders.items():
+            tree_ish = f"{commit}:{folder}" if folder else commit
+            response = self.http.request(
+                "GET", _path("repos", repo, "git/trees", tree_ish), allow=(404, 422), what=f"list {folder or '/'}"
+            )
+            if response.status_code != 200:
+                continue
+            entries = {e["path"]: e for e in response.json().get("tree", [])}
+            for path in members:
+                entry = entries.get(path.rpartition("/")[2])
+                if entry and entry.get("type") == "blob":
+                    found[path] = entry["sha"]
+        return found
+
+    def _write_commit(
+        self,
+        repo: str,
+        base: str,
+        before: Mapping[str, str],
+        written: Mapping[str, str],
+        new_blobs: Mapping[str, bytes],
+        changes: Sequence[FileChange],
+        message: str,
+    ) -> str:
+        tree: list[dict[str, Any]] = []
+        for change in changes:
+            if change.previous_path and change.previous_path != change.path and change.previous_path not in written:
+                tree.append({"path": change.previous_path, "mode": "100644", "type": "blob", "sha": None})
+            if change.delete:
+                if change.path not in written:
+                    tree.append({"path": change.path, "mode": "100644", "type": "blob", "sha": None})
+                continue
+            sha = written[change.path]
+            entry: dict[str, Any] = {"path": change.path, "mode": "100644", "type": "blob"}
+            data = new_blobs.get(sha)
+            text = _as_text(data) if data is not None else None
+            if text is not None:
+                entry["content"] = text  # one request less per text file
+            elif data is not None and before.get(change.path) != sha:
+                entry["sha"] = self.http.json(
+                    "POST", _path("repos", repo, "git/blobs"),
+                    json={"content": base64.b64encode(data).decode(), "encoding": "base64"},
+                    retry_unsafe=True, what=f"upload {change.path}",
+                )["sha"]
+            else:
+                entry["sha"] = sha
+            tree.append(entry)
+        new_tree = self.http.json(
+            "POST", _path("repos", repo, "git/trees"), json={"base_tree": base, "tree": tree},
+            retry_unsafe=True, what="write the tree",
+        )["sha"]
+        return self.http.json(
+            "POST", _path("repos", repo, "git/commits"), json={"message": message, "tree": new_tree, "parents": [base]},
+            what="write the commit",
+        )["sha"]
+
+    # --- editorial workflow ----------------------------------------------------------------------
+
+    def _entry_branch(self, collection: str, slug: str) -> str:
+        if self.repo != self.origin:
+            # Decap's open-authoring content key: <fork owner>/<repo name>/<collection>/<slug>.
+            return f"{workflow.CMS_BRANCH_PREFIX}/{self.repo}/{workflow.content_key(collection, slug)}"
+        return workflow.branch_name(collection, slug)
+
+    def _key_of_branch(self, branch: str) -> tuple[str, str] | None:
+        if not workflow.is_cms_branch(branch):
+            return None
+        key = branch[len(workflow.CMS_BRANCH_PREFIX) + 1 :]
+        if self.repo != self.origin:
+            prefix = self.repo + "/"
+            if not key.startswith(prefix):
+                return None
+            key = key[len(prefix) :]
+        try:
+            return workflow.parse_content_key(key)
+        except ContentError:
+            return None
+
+    def _head_owner(self) -> str:
+        return self.repo.split("/", 1)[0]
+
+    def _find_pr(self, branch: str, *, state: str = "open") -> dict[str, Any] | None:
+        pulls = self.http.json(
+            "GET", _path("repos", self.origin, "pulls"),
+            params={"head": f"{self._head_owner()}:{branch}", "base": self.default_branch(), "state": state,
+                    "per_page": "100"},
+            what=f"find the pull request of {branch}",
+        )
+        for pr in pulls or []:
+            if (pr.get("head") or {}).get("ref") == branch:
+                return pr
+        return None
+
+    def _status_of(self, pr: dict[str, Any] | None) -> str | None:
+        if self.repo != self.origin:
+            # Contributors cannot label: an open PR is waiting for review, anything else is a draft.
+            return STATUS_PENDING_REVIEW if pr and pr.get("state") == "open" else STATUS_DRAFT
+        if pr is None:
+            return None
+        prefix = self.settings.label_prefix
+        for label in pr.get("labels") or []:
+            name = label.get("name", "") if isinstance(label, dict) else str(label)
+            if workflow.is_cms_label(name, prefix):
+                return workflow.label_to_status(name, prefix)
+        return None
+
+    def _entry(self, collection: str, slug: str, branch: str, head: str, pr: dict[str, Any] | None) -> UnpublishedEntry:
+        status = self._status_of(pr)
+        if status is None:
+            raise NotFoundError(f"{workflow.content_key(collection, slug)}: not under editorial workflow")
+        head_spec = f"{self._head_owner()}:{branch}" if self.repo != self.origin else head
+        compare = self.http.json(
+            "GET", _path("repos", self.origin, "compare", f"{self.default_branch()}...{head_spec}"),
+            what=f"compare {branch}",
+        )
+        diffs = tuple(
+            Diff(path=f["filename"], id=f["sha"], new_file=f.get("status") == "added")
+            for f in compare.get("files") or [] if f.get("status") != "removed"
+        )
+        author = ((pr or {}).get("user") or {}).get("login", "")
+        return UnpublishedEntry(
+            collection=collection, slug=slug, status=status, branch=branch, head=head, diffs=diffs,
+            updated_at=(pr or {}).get("updated_at", ""), author=author,
+            pr_number=(pr or {}).get("number") if pr else None,
+        )
+
+    def list_unpublished(self) -> list[UnpublishedEntry]:
+        """Open PRs to the site branch from `cms/` branches with a CMS label (fork branches under open authoring)."""
+        found: list[UnpublishedEntry] = []
+        if self.repo != self.origin:
+            refs = self.http.json(
+                "GET", _path("repos", self.repo, "git/matching-refs/heads", f"cms/{self.repo}/"),
+                what="list the entry branches of the fork",
+            )
+            for ref in refs or []:
+                branch = ref["ref"].removeprefix("refs/heads/")
+                key = self._key_of_branch(branch)
+                if key is None:
+                    continue
+                pr = self._find_pr(branch, state="all")
+                if pr is not None and pr.get("merged_at"):
+                    continue
+                found.append(self._entry(*key, branch, ref["object"]["sha"], pr if pr and pr.get("state") == "open" else None))
+            return found
+        for page in self.http.pages(
+            _path("repos", self.origin, "pulls"),
+            params={"base": self.default_branch(), "state": "open", "per_page": "100"},
+            what="list unpublished entries",
+        ):
+            for pr in page:
+                branch = (pr.get("head") or {}).get("ref", "")
+                key = self._key_of_branch(branch)
+                if key is None or self._status_of(pr) is None:
+                    continue
+                found.append(self._entry(*key, branch, pr["head"]["sha"], pr))
+        return found
+
+    def read_unpublished(self, collection: str, slug: str) -> UnpublishedEntry:
+        """The entry's PR (status, author, date) and its diff against the site branch."""
+        branch = self._entry_branch(collection, slug)
+        if self.repo != self.origin:
+            try:
+                head = self._head(self.repo, branch)
+            except NotFoundError:
+                raise NotFoundError(f"{workflow.content_key(collection, slug)}: not under editorial workflow") from None
+            pr = self._find_pr(branch)
+            return self._entry(collection, slug, branch, head, pr)
+        pr = self._find_pr(branch)
+        if pr is None:
+            raise NotFoundError(f"{workflow.content_key(collection, slug)}: not under editorial workflow")
+        return self._entry(collection, slug, branch, pr["head"]["sha"], pr)
+
+    def save_unpublished(
+        self,
+        collection: str,
+        slug: str,
+        changes: Sequence[FileChange],
+        message: str,
+        *,
+        status: str | None = None,
+    ) -> CommitResult:
+        """Commit to `cms/<collection>/<slug>`; the first save creates the branch, the PR and its label."""
+        branch = self._entry_branch(collection, slug)
+        status = workflow.check_status(status or STATUS_DRAFT)
+        with self._lock:
+            try:
+                head = self._head(self.repo, branch)
+            except NotFoundError:
+                head = None
+            if head is not None:
+                return self._commit_on(self.repo, branch, changes, message, None)
+            site = self.default_branch()
+            base = self._head(self.repo, site)
+            where = f"{site} of {self.repo}"
+            ids = self._current_ids(self.repo, base, changes, trust_expected=False)
+            _files, new_blobs, written = workflow.apply_changes(
+                ids, changes, _LazyBlobs(self, self.repo), where=where, head=base
+            )
+            commit = self._write_commit(self.repo, base, ids, written, new_blobs, changes, message)
+            response = self.http.request(
+                "POST", _path("repos", self.repo, "git/refs"), json={"ref": f"refs/heads/{branch}", "sha": commit},
+                allow=(422,), what=f"create branch {branch}",
+            )
+            if response.status_code == 422:
+                raise ConflictError(
+                    f"{branch}: {self.http.error_for(response, f'create branch {branch}')}", head=base
+                )
+            if self.repo == self.origin or status != STATUS_DRAFT:
+                pr = self._create_pr(branch, message)
+                if self.repo == self.origin:
+                    self._set_labels(pr, status)
+            return CommitResult(commit=commit, branch=branch, ids=written)
+
+    def _create_pr(self, branch: str, title: str) -> dict[str, Any]:
+        return self.http.json(
+            "POST", _path("repos", self.origin, "pulls"),
+            json={"title": title, "body": workflow.DEFAULT_PR_BODY, "head": f"{self._head_owner()}:{branch}",
+                  "base": self.default_branch()},
+            what=f"open a pull request for {branch}",
+        )
+
+    def _set_labels(self, pr: dict[str, Any], status: str) -> None:
+        prefix = self.settings.label_prefix
+        keep = [
+            name for name in ((lab.get("name") if isinstance(lab, dict) else str(lab)) for lab in pr.get("labels") or [])
+            if name and not workflow.is_cms_label(name, prefix)
+        ]
+        self.http.request(
+            "PUT", _path("repos", self.origin, "issues", str(pr["number"]), "labels"),
+            json={"labels": [*keep, workflow.status_to_label(status, prefix)]},
+            what=f"set the status of pull request #{pr['number']}",
+        )
+
+    def _require_pr(self, collection: str, slug: str) -> tuple[str, dict[str, Any]]:
+        branch = self._entry_branch(collection, slug)
+        pr = self._find_pr(branch)
+        if pr is None or (self.repo == self.origin and self._status_of(pr) is None):
+            raise NotFoundError(f"{workflow.content_key(collection, slug)}: not under editorial workflow")
+        return branch, pr
+
+    def set_status(self, collection: str, slug: str, status: str) -> None:
+        """Replace the PR's CMS label (open authoring: close or (re)open the PR, as Decap does)."""
+        workflow.check_status(status)
+        if self.repo != self.origin:
+            self._set_contributor_status(collection, slug, status)
+            return
+        with self._lock:
+            _branch, pr = self._require_pr(collection, slug)
+            self._set_labels(pr, status)
+
+    def _set_contributor_status(self, collection: str, slug: str, status: str) -> None:
+        branch = self._entry_branch(collection, slug)
+        with self._lock:
+            try:
+                head = self._head(self.repo, branch)
+            except NotFoundError:
+                raise NotFoundError(f"{workflow.content_key(collection, slug)}: not under editorial workflow") from None
+            pr = self._find_pr(branch, state="all")
+            if status == STATUS_DRAFT:
+                if pr is not None and pr.get("state") == "open":
+                    self.http.request("PATCH", _path("repos", self.origin, "pulls", str(pr["number"])),
+                                      json={"state": "closed"}, what=f"close pull request #{pr['number']}")
+                return
+            if status != STATUS_PENDING_REVIEW:
+                raise AuthError("Open authoring contributors can only mark an entry as draft or ready for review.")
+            if pr is not None and pr.get("state") == "closed" and not pr.get("merged_at"):
+                self.http.request("PATCH", _path("repos", self.origin, "pulls", str(pr["number"])),
+                                  json={"state": "open"}, what=f"reopen pull request #{pr['number']}")
+            elif pr is None or pr.get("state") != "open":
+                commit = self.http.json("GET", _path("repos", self.repo, "git/commits", head), what=f"read {branch}")
+                self._create_pr(branch, (commit.get("message") or branch).split("\n", 1)[0])
+
+    def publish(self, collection: str, slug: str) -> CommitResult:
+        """Merge the PR (squash when `squash_merges`) guarded by its head sha, then delete the branch."""
+        if self.repo != self.origin:
+            raise AuthError("Open authoring contributors cannot publish; a maintainer merges the pull request.")
+        with self._lock:
+            branch, pr = self._require_pr(collection, slug)
+            entry = self._entry(collection, slug, branch, pr["head"]["sha"], pr)
+            response = self.http.request(
+                "PUT", _path("repos", self.origin, "pulls", str(pr["number"]), "merge"),
+                json={"commit_message": workflow.MERGE_COMMIT_MESSAGE, "sha": pr["head"]["sha"],
+                      "merge_method": "squash" if self.settings.squash_merges else "merge"},
+                allow=(405, 409), what=f"merge pull request #{pr['number']}",
+            )
+            if response.status_code in (405, 409):
+                raise self._publish_conflict(entry, response)
+            merged = response.json()["sha"]
+            self._delete_branch(self.repo, branch)
+            return CommitResult(
+                commit=merged, branch=self.default_branch(), ids={d.path: d.id for d in entry.diffs}
+            )
+
+    def _publish_conflict(self, entry: UnpublishedEntry, response: httpx.Response) -> ConflictError:
+        site = self.default_branch()
+        head = self._head(self.origin, site)
+        published = self._ids_at(self.origin, head, [d.path for d in entry.diffs])
+        for diff in entry.diffs:
+            theirs_id = published.get(diff.path)
+            if theirs_id is not None and theirs_id != diff.id:
+                theirs = self._rest_blobs(self.origin, [theirs_id]).get(theirs_id)
+                return ConflictError(
+                    f"{diff.path}: changed on {site} and in the unpublished entry; cannot publish",
+                    path=diff.path, theirs=theirs, theirs_id=theirs_id, head=head,
+                )
+        return ConflictError(
+            f"{entry.content_key}: GitHub cannot merge it into {site} ({self.http.error_for(response, 'merge')})",
+            head=head,
+        )
+
+    def _delete_branch(self, repo: str, branch: str) -> None:
+        # Already gone (GitHub's "delete branch on merge" setting) is fine.
+        self.http.request("DELETE", _path("repos", repo, "git/refs/heads", branch), allow=(404, 422),
+                          what=f"delete branch {branch}")
+
+    def delete_unpublished(self, collection: str, slug: str) -> None:
+        """Close the PR and delete the entry branch."""
+        with self._lock:
+            branch = self._entry_branch(collection, slug)
+            if self.repo != self.origin:
+                try:
+                    self._head(self.repo, branch)
+                except NotFoundError:
+                    raise NotFoundError(f"{workflow.content_key(collection, slug)}: not under editorial workflow") from None
+                pr = self._find_pr(branch)
+            else:
+                branch, pr = self._require_pr(collection, slug)
+            if pr is not None:
+                self.http.request("PATCH", _path("repos", self.origin, "pulls", str(pr["number"])),
+                                  json={"state": "closed"}, what=f"close pull request #{pr['number']}")
+            self._delete_branch(self.repo, branch)
+
+    def deploy_preview(self, collection: str, slug: str) -> DeployPreview | None:
+        """The PR head's commit status named `preview_context`, else the first whose context mentions deploy."""
+        branch = self._entry_branch(collection, slug)
+        pr = self._find_pr(branch)
+        if pr is None:
+            return None
+        combined = self.http.json(
+            "GET", _path("repos", self.origin, "commits", pr["head"]["sha"], "status"),
+            what=f"read the statuses of {branch}",
+        )
+        statuses = combined.get("statuses") or []
+        wanted = self.settings.preview_context
+        chosen = next((s for s in statuses if wanted and s.get("context") == wanted), None)
+        if chosen is None and not wanted:
+            chosen = next((s for s in statuses if "deploy" in (s.get("context") or "").lower()), None)
+        if chosen is None or not chosen.get("target_url"):
+            return None
+        return DeployPreview(url=chosen["target_url"], ready=chosen.get("state") == "success")
+
+    # --- open authoring --------------------------------------------------------------------------
+
+    def use_fork(self) -> None:
+        """Decap's open authoring: maintainers work upstream; others in their fork, created or synced here."""
+        login = self._user_login()
+        if not self.settings.options.get("always_fork"):
+            response = self.http.request(
+                "GET", _path("repos", self.origin, "collaborators", login, "permission"), allow=(403, 404),
+                what="check your permission on the repository",
+            )
+            if response.status_code == 200 and response.json().get("permission") in ("admin", "write", "maintain"):
+                return
+        fork = f"{login}/{self.origin.split('/', 1)[1]}"
+        response = self.http.request("GET", _path("repos", fork), allow=(404,), what=f"look for your fork {fork}")
+        existing = response.json() if response.status_code == 200 else None
+        if existing and existing.get("fork") and (existing.get("parent") or {}).get("full_name") == self.origin:
+            self.http.request("POST", _path("repos", fork, "merge-upstream"), json={"branch": self.default_branch()},
+                              allow=(409, 422), what=f"update your fork {fork}")
+        else:
+            self.http.request("POST", _path("repos", self.origin, "forks"), json={}, what=f"fork {self.origin}")
+            for _ in range(FORK_POLL_TRIES):
+                if self.http.request("GET", _path("repos", fork), allow=(404,), what=f"wait for {fork}").status_code == 200:
+                    break
+                self._sleep(FORK_POLL_SECONDS)
+            else:
+                raise EditorError(f"GitHub did not create the fork {fork} in time; try again")
+        self.repo = fork
+        self._forked = True
+
+
+class _LazyBlobs(Mapping[str, bytes]):
+    """Blob contents fetched only when a conflict needs to show their side."""
+
+    def __init__(self, backend: GitHubBackend, repo: str) -> None:
+        self._backend = backend
+        self._repo = repo
+        self._cache: dict[str, bytes] = {}
+
+    def __getitem__(self, oid: str) -> bytes:
+        if oid not in self._cache:
+            data = self._backend._rest_blobs(self._repo, [oid]).get(oid)
+            if data is None:
+                raise KeyError(oid)
+            self._cache[oid] = data
+        return self._cache[oid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cache)
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+
+def _decode_content(blob: Mapping[str, Any]) -> bytes:
+    content = blob.get("content") or ""
+    if blob.get("encoding") == "base64":
+        return base64.b64decode(content)
+    return str(content).encode("utf-8")
+
+
+def _as_text(data: bytes) -> str | None:
+    """`data` as a str GitHub stores back byte for byte (UTF-8 without NUL), else None."""
+    if b"\0" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
