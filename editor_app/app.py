@@ -87,11 +87,66 @@ def make_settings(dirs):  # noqa: ANN001, ANN201 - AppDirs -> QSettings
     return QSettings(str(dirs.config / "settings.ini"), QSettings.Format.IniFormat)
 
 
-def open_site(choice, dirs):  # noqa: ANN001, ANN201 - SiteChoice, AppDirs -> Workspace
-    """Build the workspace for a chosen site (sandbox, local working copy or config file)."""
-    from editor_app.workspace.site import open_workspace
+# Where sites usually keep Decap's config, relative to the site's folder (first match wins).
+CONFIG_LOCATIONS = (
+    "static/admin/config.yml",
+    "public/admin/config.yml",
+    "admin/config.yml",
+    "src/admin/config.yml",
+    "site/static/admin/config.yml",
+    "config.yml",
+)
 
-    return open_workspace(choice.kind, Path(choice.path) if choice.path else None, dirs)
+
+def find_site_config(folder: Path) -> Path:
+    """The config.yml of a site's working copy; EditorError naming the places looked at when there is none."""
+    from editor_app.errors import NotFoundError
+
+    for relative in CONFIG_LOCATIONS:
+        candidate = folder / relative
+        if candidate.is_file():
+            return candidate
+    looked = ", ".join(CONFIG_LOCATIONS)
+    raise NotFoundError(f"{folder}: no Decap CMS config.yml found (looked at {looked})")
+
+
+def open_site(choice, dirs):  # noqa: ANN001, ANN201 - SiteChoice, AppDirs -> Workspace
+    """Build the workspace for a chosen site: its config, the backend from the registry, cache and journal."""
+    from dataclasses import replace
+
+    from editor_app.backends import BACKENDS
+    from editor_app.backends.test_repo import TestRepoBackend, sample_site_dir
+    from editor_app.config.site_config import load_site_config
+    from editor_app.errors import AuthError
+    from editor_app.workspace.cache import ContentCache
+    from editor_app.workspace.journal import DraftsJournal
+    from editor_app.workspace.workspace import Workspace, backend_settings_from_config
+
+    if choice.kind == "sandbox":
+        site = load_site_config(sample_site_dir() / "config.yml")
+        backend = TestRepoBackend.for_app(backend_settings_from_config(site), dirs)
+    elif choice.kind == "local":
+        folder = Path(choice.path)
+        site = load_site_config(find_site_config(folder))
+        # The working copy is the repository, whatever host the config names.
+        settings = replace(backend_settings_from_config(site, local_path=str(folder)), name="local")
+        backend = BACKENDS["local"](settings)
+    else:
+        config = Path(choice.path)
+        site = load_site_config(config)
+        name = site.backend.name
+        if name == "test-repo":
+            backend = TestRepoBackend.for_app(backend_settings_from_config(site), dirs)
+        elif name in BACKENDS and name != "local":
+            backend = BACKENDS[name](backend_settings_from_config(site))
+        else:
+            raise AuthError(
+                f"{config}: opening a '{name}' site needs a login; open its working copy with --local, "
+                "or log in from the start dialog"
+            )
+    workspace = Workspace(backend, site, ContentCache(dirs.cache / "content"), DraftsJournal(dirs.data / "drafts"))
+    workspace.open()
+    return workspace
 
 
 def run_gui(args: argparse.Namespace) -> int:

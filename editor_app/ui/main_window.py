@@ -9,6 +9,7 @@ The editor widget comes from `editor_factory(workspace, parent)`.
 
 from __future__ import annotations
 
+import datetime
 import time
 from urllib.parse import urlsplit
 from collections.abc import Callable
@@ -399,7 +400,8 @@ class MainWindow(QMainWindow):
         if draft is not None:
             choice = DraftChoice(
                 self.prompts.restore_draft(
-                    entry.path, self.workspace.raw_text(entry), self.workspace.raw_text(draft.entry), draft.when
+                    entry.path, self.workspace.raw_text(entry), self.workspace.raw_text(draft.entry),
+                    _when_text(draft.when),
                 )
             )
             if choice is DraftChoice.RESTORE:
@@ -477,6 +479,7 @@ class MainWindow(QMainWindow):
         self._set_dirty(False)
         headers, rows = self._rows_for(self.collection(entry.collection), [entry])
         self.entry_list.model.update_row(rows[0])
+        self._show_entry_workflow(entry)
         self._hide_progress(f"Saved {entry.path}")
         emit(self.entry_saved, entry.path)
         then, self._after_save = self._after_save, None
@@ -508,10 +511,13 @@ class MainWindow(QMainWindow):
             self.current_entry = resolved
             self.save_entry()
         elif dialog.choice is ConflictChoice.TAKE_THEIRS:
-            self.workspace.discard_draft(entry)
+            theirs = self.workspace.take_theirs(entry, error)
             self._set_dirty(False)
-            self.current_entry = None
-            self.open_entry(entry.collection, entry.path)
+            if theirs is None:  # they deleted it
+                self.current_entry = None
+                self.close_entry()
+            else:
+                self._show_entry(theirs)
 
     def delete_entry(self) -> None:
         """Delete the open entry after confirming."""
@@ -591,6 +597,9 @@ class MainWindow(QMainWindow):
     @property
     def uses_workflow(self) -> bool:
         """Whether the site saves through the editorial workflow (publish_mode: editorial_workflow)."""
+        uses = getattr(self.workspace, "uses_workflow", None)
+        if isinstance(uses, bool):
+            return uses
         return getattr(self.workspace.site, "publish_mode", None) == "editorial_workflow"
 
     def show_content(self) -> None:
@@ -864,6 +873,13 @@ def _folders_of(collection: Any, entries: list[Any]) -> list[str]:
         if parent:
             folders.add(parent)
     return sorted(folders)
+
+
+def _when_text(when: object) -> str:
+    """A draft's time as a person reads it (local time, minutes)."""
+    if isinstance(when, datetime.datetime):
+        return when.astimezone().strftime("%Y-%m-%d %H:%M")
+    return str(when or "")
 
 
 def _option(item: Any, name: str, default: Any = None) -> Any:

@@ -217,7 +217,8 @@ class MediaLibraryDialog(QDialog):
 
         def work() -> list[str]:
             files = [(path.name, path.read_bytes()) for path in local_paths]
-            return list(self.workspace.upload_media(folder, files))
+            # The workspace answers with media items (or paths); the dialog reports repository paths.
+            return [getattr(item, "path", item) for item in self.workspace.upload_media(folder, files)]
 
         run_in_background(self.runner, work, self._on_uploaded, lambda f: self._on_failed(f, "Upload failed"))
 

@@ -148,6 +148,12 @@ class FakeWorkspace:
     def raw_text(self, entry: FakeEntry) -> str:
         return "".join(f"{k}: {v}\n" for k, v in entry.data.items())
 
+    def take_theirs(self, entry: FakeEntry, error: ConflictError) -> FakeEntry | None:
+        if error.theirs is None:
+            return None
+        text = error.theirs.decode()
+        return dataclasses.replace(entry, data=dict(line.split(": ", 1) for line in text.splitlines() if ": " in line))
+
     def resolve_conflict(self, entry: FakeEntry, text: str, error: ConflictError) -> FakeEntry:
         data = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
         return dataclasses.replace(entry, data=data)

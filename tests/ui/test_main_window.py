@@ -279,3 +279,18 @@ def test_entries_of_a_collection_that_forbids_deleting_cannot_be_deleted(make_wi
     window = make_window(workspace)
     open_entry(qtbot, window, "posts", "content/posts/post-1.md")
     assert not window.delete_action.isEnabled()
+
+
+def test_taking_theirs_in_a_conflict_shows_their_version(make_window, qtbot):
+    workspace = FakeWorkspace()
+    window = make_window(workspace)
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    qtbot.keyClicks(window.editor.title, " mine")
+    workspace.conflict_on_next_save = b"title: Their title\n"
+    window.save_entry()
+    qtbot.waitUntil(lambda: _conflict_dialog(window) is not None, timeout=5000)
+    with qtbot.waitSignal(window.entry_opened, timeout=5000):
+        _conflict_dialog(window).take_button.click()
+    assert window.editor.title.text() == "Their title"
+    assert not window.is_dirty
+    assert workspace.saved == []
