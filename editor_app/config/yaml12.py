@@ -44,7 +44,7 @@ def round_trip_yaml() -> YAML:
     y.Constructor = _Yaml12Constructor
     y.preserve_quotes = True
     y.allow_duplicate_keys = False
-    y.width = 4096  # never re-wrap long strings an editor did not touch
+    y.width = 1_000_000_000  # never re-wrap long strings an editor did not touch
     return y
 
 

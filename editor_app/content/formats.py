@@ -428,50 +428,55 @@ def _merge_value(old: Any, new: Any, order: list[str]) -> Any:
 
 
 def _apply_line_edits(original: str, before: str, after: str) -> str:
-    """Apply the before->after line changes to `original`, which may differ from `before` in spacing.
+    """Three-way merge of lines: the file (`original`), ruamel's rendering of it (`before`), and of the edit (`after`).
 
-    ruamel's output of an untouched document can differ from the file (extra spaces after a colon,
-    `~` for null); mapping lines through a diff keeps every untouched line of the file as it was.
+    ruamel's rendering of an untouched document can differ from the file (spacing after a colon, `~`,
+    wrapping); those differences are kept from the file, while the lines the edit changed come from `after`.
+    Where both differ from `before`, the edit wins.
     """
     if before == original:
         return after
     o_lines = original.splitlines(keepends=True)
     b_lines = before.splitlines(keepends=True)
     a_lines = after.splitlines(keepends=True)
-    to_original: dict[int, int] = {}
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, b_lines, o_lines, autojunk=False).get_opcodes():
-        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
-            for k in range(i2 - i1):
-                to_original[i1 + k] = j1 + k
-    mapped = set(to_original.values())
+    in_original = _matching_lines(b_lines, o_lines)
+    in_after = _matching_lines(b_lines, a_lines)
     out: list[str] = []
-    next_original = 0
-
-    def keep_unmapped_until(stop: int) -> None:
-        nonlocal next_original
-        out.extend(o_lines[i] for i in range(next_original, stop) if i not in mapped)
-        next_original = max(next_original, stop)
-
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, b_lines, a_lines, autojunk=False).get_opcodes():
-        for i in range(i1, i2):
-            target = to_original.get(i)
-            if target is not None and target >= next_original:
-                keep_unmapped_until(target)
-                if tag == "equal":
-                    out.append(o_lines[target])
-                next_original = target + 1
-            elif tag == "equal":
-                out.append(b_lines[i])
-        if tag != "equal":
-            out.extend(a_lines[j1:j2])
-    keep_unmapped_until(len(o_lines))
-    out = [line if line.endswith("\n") or k == len(out) - 1 else line + "\n" for k, line in enumerate(out)]
+    i = j = k = 0
+    for s in range(len(b_lines) + 1):
+        at_end = s == len(b_lines)
+        if not at_end and (s not in in_original or s not in in_after):
+            continue
+        jo = len(o_lines) if at_end else in_original[s]
+        ka = len(a_lines) if at_end else in_after[s]
+        if jo < j or ka < k:
+            continue
+        b_chunk, o_chunk, a_chunk = b_lines[i:s], o_lines[j:jo], a_lines[k:ka]
+        if o_chunk == b_chunk:
+            out.extend(a_chunk)
+        elif a_chunk == b_chunk:
+            out.extend(o_chunk)
+        else:
+            out.extend(a_chunk)
+        if not at_end:
+            out.append(o_lines[jo])
+        i, j, k = s + 1, jo + 1, ka + 1
+    out = [line if line.endswith("\n") or n == len(out) - 1 else line + "\n" for n, line in enumerate(out)]
     text = "".join(out)
     if original.endswith("\n") and not text.endswith("\n"):
         text += "\n"
     elif not original.endswith("\n") and text.endswith("\n"):
         text = text[:-1]
     return text
+
+
+def _matching_lines(a: list[str], b: list[str]) -> dict[int, int]:
+    """Index in `b` of every line of `a` that the diff matches unchanged."""
+    matches: dict[int, int] = {}
+    for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
+        for n in range(block.size):
+            matches[block.a + n] = block.b + n
+    return matches
 
 
 # TOML ----------------------------------------------------------------------------------------------------

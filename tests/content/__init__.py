@@ -1,0 +1,1 @@
+"""Tests of the Qt-free content layer: formats, slugs, templates."""
