@@ -60,6 +60,7 @@ from editor_app.errors import AuthError, ConflictError, ContentError, EditorErro
 DEFAULT_API_ROOT = "https://api.github.com"
 GRAPHQL_BATCH = 250  # blobs per GraphQL query (GitHub allows far more nodes; responses stay < a few MB)
 REST_CONCURRENCY = 8
+GRAPHQL_CONCURRENCY = 4
 COMMIT_ATTEMPTS = 4  # tries of one commit when the branch keeps moving under it
 FORK_POLL_SECONDS = 0.25
 FORK_POLL_TRIES = 120
@@ -90,12 +91,13 @@ class GitHubBackend(Backend):
         on_wait: OnWait | None = None,
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         if "/" not in settings.repo:
             raise ContentError(f"backend.repo must be 'owner/name', got {settings.repo!r}")
         self.api_root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/")
-        self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, host_label="GitHub")
+        self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock, host_label="GitHub")
         self.origin = settings.repo  # where the site lives and entries are read
         self.repo = settings.repo  # where this user writes (their fork under open authoring)
         self._sleep = sleep
@@ -264,28 +266,40 @@ class GitHubBackend(Backend):
         return body.get("data") or {}
 
     def _graphql_blobs(self, repo: str, ids: Sequence[str]) -> dict[str, bytes | None]:
+        chunks = [ids[start : start + GRAPHQL_BATCH] for start in range(0, len(ids), GRAPHQL_BATCH)]
+        found: dict[str, bytes | None] = {}
+        if len(chunks) == 1:
+            found.update(self._graphql_chunk(repo, chunks[0]))
+            return found
+        # A few queries in flight hide the round trips; few enough not to trip secondary rate limits.
+        with ThreadPoolExecutor(max_workers=GRAPHQL_CONCURRENCY) as pool:
+            for part in pool.map(lambda chunk: self._graphql_chunk(repo, chunk), chunks):
+                found.update(part)
+        return found
+
+    def _graphql_chunk(self, repo: str, chunk: Sequence[str]) -> dict[str, bytes | None]:
         owner, name = repo.split("/", 1)
         found: dict[str, bytes | None] = {}
-        for start in range(0, len(ids), GRAPHQL_BATCH):
-            chunk = ids[start : start + GRAPHQL_BATCH]
-            fields = " ".join(
-                f'b{i}: object(oid: "{oid}") {{ ... on Blob {{ oid text isBinary isTruncated }} }}'
-                for i, oid in enumerate(chunk)
-            )
-            query = f"query($owner: String!, $name: String!) {{ repository(owner: $owner, name: $name) {{ {fields} }} }}"
-            data = self._graphql(query, {"owner": owner, "name": name}, what=f"read {len(chunk)} files")
-            if data is None:
-                return found
-            objects = data.get("repository") or {}
-            for i, oid in enumerate(chunk):
-                blob = objects.get(f"b{i}") or {}
-                text = blob.get("text")
-                if text is None or blob.get("isBinary") or blob.get("isTruncated"):
-                    continue
-                encoded = text.encode("utf-8")
-                # Only trust text that round-trips to the very blob (GraphQL decodes; bytes must be exact).
-                if workflow.git_blob_id(encoded) == oid:
-                    found[oid] = encoded
+        if not self._graphql_ok:
+            return found
+        fields = " ".join(
+            f'b{i}: object(oid: "{oid}") {{ ... on Blob {{ oid text isBinary isTruncated }} }}'
+            for i, oid in enumerate(chunk)
+        )
+        query = f"query($owner: String!, $name: String!) {{ repository(owner: $owner, name: $name) {{ {fields} }} }}"
+        data = self._graphql(query, {"owner": owner, "name": name}, what=f"read {len(chunk)} files")
+        if data is None:
+            return found
+        objects = data.get("repository") or {}
+        for i, oid in enumerate(chunk):
+            blob = objects.get(f"b{i}") or {}
+            text = blob.get("text")
+            if text is None or blob.get("isBinary") or blob.get("isTruncated"):
+                continue
+            encoded = text.encode("utf-8")
+            # Only trust text that round-trips to the very blob (GraphQL decodes; bytes must be exact).
+            if workflow.git_blob_id(encoded) == oid:
+                found[oid] = encoded
         return found
 
     def _rest_blobs(self, repo: str, ids: Sequence[str]) -> dict[str, bytes]:

@@ -1,0 +1,424 @@
+"""GitHubBackend against FakeGitHub: request counts, batching, conflicts, rate limits, workflow as Decap does it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from editor_app.backends.base import (
+    NEW_FILE,
+    STATUS_DRAFT,
+    STATUS_PENDING_PUBLISH,
+    STATUS_PENDING_REVIEW,
+    BackendSettings,
+    Credentials,
+    FileChange,
+    RepoFile,
+)
+from editor_app.backends.github import GitHubBackend, graphql_url
+from editor_app.backends.http import RetryPolicy
+from editor_app.errors import AuthError, ConflictError, NotFoundError, RateLimitedError
+from tests.backends.conftest import FIXTURE_FILES, GITHUB_TOKEN, PIXEL_PNG, make_fake_github
+from tests.fakes.github import FakeGitHub
+from tests.fakes.server import serve
+
+T0 = 1_800_000_000.0
+
+
+def blob_id(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+class FakeClock:
+    """Time that moves only when someone sleeps (shared by the fake and the adapter)."""
+
+    def __init__(self) -> None:
+        self.now = T0
+        self.sleeps: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def fake(clock: FakeClock) -> FakeGitHub:
+    host = make_fake_github(FIXTURE_FILES)
+    host.clock = clock.time
+    host.faults.clock = clock.time
+    host.faults.sleep = clock.sleep
+    return host
+
+
+def connect(fake: FakeGitHub, clock: FakeClock, **settings: object) -> GitHubBackend:
+    waits = settings.pop("waits", None)
+    options = {"name": "github", "repo": "o/r", "branch": "main", **settings}
+    return GitHubBackend.connect(
+        BackendSettings(**options),  # type: ignore[arg-type]
+        Credentials(GITHUB_TOKEN),
+        transport=httpx.MockTransport(fake),
+        sleep=clock.sleep,
+        clock=clock.time,
+        on_wait=(lambda at, why: waits.append((at, why))) if waits is not None else None,  # type: ignore[union-attr]
+    )
+
+
+@pytest.fixture
+def backend(fake: FakeGitHub, clock: FakeClock) -> Iterator[GitHubBackend]:
+    adapter = connect(fake, clock)
+    yield adapter
+    adapter.close()
+
+
+def requests_during(fake: FakeGitHub, work: object) -> list[tuple[str, str]]:
+    fake.log.clear()
+    work()  # type: ignore[operator]
+    return [(e.method, e.path) for e in fake.log.entries]
+
+
+# --- endpoints -----------------------------------------------------------------------------------
+
+
+def test_graphql_endpoint_is_derived_as_decap_does() -> None:
+    assert graphql_url("https://api.github.com") == "https://api.github.com/graphql"
+    assert graphql_url("https://ghe.example.org/api/v3/") == "https://ghe.example.org/api/graphql"
+
+
+def test_default_branch_comes_from_the_repository_when_the_config_names_none(fake: FakeGitHub, clock: FakeClock) -> None:
+    assert connect(fake, clock, branch=None).default_branch() == "main"
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def test_listing_a_collection_is_one_recursive_tree_call(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    calls = requests_during(fake, lambda: backend.list_files("content/posts", extension="md"))
+    assert calls == [
+        ("GET", "/repos/o/r/git/ref/heads/main"),
+        ("GET", f"/repos/o/r/git/trees/{backend.head()}:content/posts"),
+    ]
+
+
+def test_a_truncated_tree_is_walked_subtree_by_subtree(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    fake.tree_limit = 2
+    paths = [f.path for f in backend.list_files("", extension="md").files]
+    assert paths == sorted(p for p in FIXTURE_FILES if p.endswith(".md"))
+
+
+def test_many_files_are_read_with_graphql_at_least_100_per_query(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    files = {f"content/many/p{i:03d}.md": f"---\ntitle: P{i}\n---\n".encode() for i in range(300)}
+    fake.commit_files("o/r", "main", files, "Many posts")
+    listing = backend.list_files("content/many")
+    calls = requests_during(fake, lambda: backend.read_files(listing.files))
+    assert calls == [("POST", "/graphql")] * 2  # 250 + 50
+    assert backend.read_files(listing.files) == files
+
+
+def test_reads_fall_back_to_rest_blobs_when_graphql_fails(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    fake.faults.error(502, path=r"^/graphql$", times=None)
+    listing = backend.list_files("content/posts")
+    contents = backend.read_files(listing.files)
+    assert contents == {f.path: FIXTURE_FILES[f.path] for f in listing.files}
+    assert fake.log.count("GET", r"/git/blobs/") == len(listing.files)
+
+
+def test_binary_files_are_read_over_rest_byte_for_byte(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    listing = backend.list_files("static/img")
+    calls = requests_during(fake, lambda: backend.read_files(listing.files))
+    assert ("GET", f"/repos/o/r/git/blobs/{blob_id(PIXEL_PNG)}") in calls
+    assert backend.read_files(listing.files) == {"static/img/pixel.png": PIXEL_PNG}
+
+
+def test_file_meta_is_one_commits_request(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    meta = None
+
+    def read() -> None:
+        nonlocal meta
+        meta = backend.file_meta("content/posts/first.md")
+
+    assert requests_during(fake, read) == [("GET", "/repos/o/r/commits")]
+    assert meta is not None and meta.author == "o"
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def test_saving_one_entry_from_a_known_head_takes_three_requests(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    head = backend.head()
+    path = "content/posts/first.md"
+    change = FileChange(path, b"---\ntitle: Edited\n---\n", expected_id=blob_id(FIXTURE_FILES[path]))
+    calls = requests_during(fake, lambda: backend.commit([change], "Update Post “first”", expected_head=head))
+    assert calls == [
+        ("POST", "/repos/o/r/git/trees"),
+        ("POST", "/repos/o/r/git/commits"),
+        ("PATCH", "/repos/o/r/git/refs/heads/main"),
+    ]
+    assert backend.read_file(path)[0] == b"---\ntitle: Edited\n---\n"
+
+
+def test_a_save_after_an_unrelated_change_lands_on_the_new_head(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    head = backend.head()
+    fake.commit_files("o/r", "main", {"content/posts/second.md": b"theirs\n"}, "Someone else")
+    path = "content/posts/first.md"
+    result = backend.commit(
+        [FileChange(path, b"mine\n", expected_id=blob_id(FIXTURE_FILES[path]))], "Mine", expected_head=head
+    )
+    assert result.commit == backend.head()
+    assert backend.read_file(path)[0] == b"mine\n"
+    assert backend.read_file("content/posts/second.md")[0] == b"theirs\n"
+
+
+def test_a_save_over_their_change_of_the_same_file_is_a_conflict(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    head = backend.head()
+    path = "content/posts/first.md"
+    moved = fake.commit_files("o/r", "main", {path: b"theirs\n"}, "Someone else")
+    with pytest.raises(ConflictError) as caught:
+        backend.commit([FileChange(path, b"mine\n", expected_id=blob_id(FIXTURE_FILES[path]))], "Mine", expected_head=head)
+    assert (caught.value.path, caught.value.theirs, caught.value.head) == (path, b"theirs\n", moved)
+    assert backend.head() == moved
+
+
+def test_binary_media_is_uploaded_as_a_blob(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    calls = requests_during(
+        fake, lambda: backend.commit([FileChange("static/img/new.png", PIXEL_PNG + b"!", expected_id=NEW_FILE)], "Upload")
+    )
+    assert ("POST", "/repos/o/r/git/blobs") in calls
+    assert backend.read_file("static/img/new.png")[0] == PIXEL_PNG + b"!"
+
+
+# --- robustness ----------------------------------------------------------------------------------
+
+
+def test_server_errors_are_retried(backend: GitHubBackend, fake: FakeGitHub, clock: FakeClock) -> None:
+    fake.faults.error(502, path=r"/git/trees/", times=2)
+    assert [f.path for f in backend.list_files("data").files] == ["data/settings.yml"]
+    assert len(clock.sleeps) == 2
+
+
+def test_primary_rate_limit_waits_for_the_reset_and_tells_the_user(fake: FakeGitHub, clock: FakeClock) -> None:
+    waits: list[tuple[float, str]] = []
+    adapter = connect(fake, clock, waits=waits)
+    fake.faults.primary_rate_limit(reset_in=30, times=1)
+    assert adapter.head() == fake.repos["o/r"].store.refs["heads/main"]
+    assert waits == [(T0 + 30, "request quota used up")]
+
+
+def test_secondary_rate_limit_honours_retry_after(fake: FakeGitHub, clock: FakeClock) -> None:
+    waits: list[tuple[float, str]] = []
+    adapter = connect(fake, clock, waits=waits)
+    fake.faults.secondary_rate_limit(retry_after=5, path=r"/graphql", times=1)
+    listing = adapter.list_files("content/posts")
+    assert len(adapter.read_files(listing.files)) == len(listing.files)
+    assert waits == [(T0 + 5, "secondary rate limit")]
+
+
+def test_a_long_rate_limit_is_reported_with_its_end_and_not_hammered(fake: FakeGitHub, clock: FakeClock) -> None:
+    adapter = connect(fake, clock)
+    fake.faults.primary_rate_limit(reset_in=3600)
+    with pytest.raises(RateLimitedError) as caught:
+        adapter.head()
+    assert caught.value.resume_at == T0 + 3600
+    fake.log.clear()
+    with pytest.raises(RateLimitedError):
+        adapter.list_files("content")
+    assert len(fake.log) == 0
+
+
+def test_an_expired_or_revoked_token_is_an_auth_error(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    fake.faults.expire_token(after_requests=0)
+    with pytest.raises(AuthError) as caught:
+        backend.list_files("content")
+    assert caught.value.expired
+    assert GITHUB_TOKEN not in str(caught.value)
+
+
+def test_a_read_only_user_is_refused(fake: FakeGitHub, clock: FakeClock) -> None:
+    fake.tokens["reader-token"] = "reader"
+    fake.repos["o/r"].permissions["push"] = False
+    adapter = GitHubBackend.connect(
+        BackendSettings(name="github", repo="o/r", branch="main"), Credentials("reader-token"),
+        transport=httpx.MockTransport(fake),
+    )
+    with pytest.raises(AuthError, match="does not have access"):
+        adapter.current_user()
+
+
+def test_the_owner_can_write(backend: GitHubBackend) -> None:
+    user = backend.current_user()
+    assert (user.login, user.can_write) == ("o", True)
+
+
+# --- editorial workflow as Decap does it --------------------------------------------------------
+
+
+def save_spring(backend: GitHubBackend, **kwargs: object) -> None:
+    backend.save_unpublished(
+        "posts", "spring", [FileChange("content/posts/spring.md", b"spring\n", expected_id=NEW_FILE)],
+        "Create Post “spring”", **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_first_save_opens_a_pull_request_with_decaps_title_body_and_label(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    save_spring(backend)
+    (pr,) = fake.pulls["o/r"].values()
+    assert (pr.head_ref, pr.base_ref, pr.title, pr.body) == (
+        "cms/posts/spring", "main", "Create Post “spring”", "Automatically generated by Decap CMS")
+    assert fake.labels[("o/r", pr.number)] == ["decap-cms/draft"]
+
+
+def test_status_changes_replace_only_the_cms_label(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    save_spring(backend)
+    (pr,) = fake.pulls["o/r"].values()
+    fake.labels[("o/r", pr.number)].insert(0, "needs-photos")
+    backend.set_status("posts", "spring", STATUS_PENDING_PUBLISH)
+    assert fake.labels[("o/r", pr.number)] == ["needs-photos", "decap-cms/pending_publish"]
+
+
+def test_a_custom_label_prefix_is_used(fake: FakeGitHub, clock: FakeClock) -> None:
+    adapter = connect(fake, clock, cms_label_prefix="cms-status/")
+    save_spring(adapter, status=STATUS_PENDING_REVIEW)
+    (pr,) = fake.pulls["o/r"].values()
+    assert fake.labels[("o/r", pr.number)] == ["cms-status/pending_review"]
+    assert adapter.read_unpublished("posts", "spring").status == STATUS_PENDING_REVIEW
+
+
+def test_an_entry_decap_made_is_listed_here(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    # What Decap leaves on GitHub: a cms/ branch, an open PR to main, a CMS label.
+    head = fake.repos["o/r"].store.refs["heads/main"]
+    fake.repos["o/r"].store.set_ref("heads/cms/pages/contact", head, create=True)
+    fake.commit_files("o/r", "cms/pages/contact", {"content/pages/contact.md": b"contact\n"}, "Create Page “contact”")
+    api = httpx.Client(transport=httpx.MockTransport(fake), base_url="https://api.github.com",
+                       headers={"Authorization": f"token {GITHUB_TOKEN}"})
+    number = api.post("/repos/o/r/pulls", json={"title": "Create Page “contact”", "head": "o:cms/pages/contact",
+                                                  "base": "main", "body": "Automatically generated by Decap CMS"}).json()["number"]
+    api.put(f"/repos/o/r/issues/{number}/labels", json={"labels": ["decap-cms/pending_review"]})
+    (entry,) = backend.list_unpublished()
+    assert (entry.collection, entry.slug, entry.status, entry.pr_number) == ("pages", "contact", STATUS_PENDING_REVIEW, number)
+    assert [(d.path, d.new_file) for d in entry.diffs] == [("content/pages/contact.md", True)]
+
+
+@pytest.mark.parametrize(("squash", "method_parents"), [(False, 2), (True, 1)])
+def test_publish_merges_with_decaps_message_and_deletes_the_branch(fake: FakeGitHub, clock: FakeClock, squash: bool, method_parents: int) -> None:
+    adapter = connect(fake, clock, squash_merges=squash)
+    save_spring(adapter)
+    result = adapter.publish("posts", "spring")
+    store = fake.repos["o/r"].store
+    merged = store.commit(result.commit)
+    assert len(merged.parents) == method_parents
+    assert merged.message.endswith("Automatically generated. Merged on Decap CMS.")
+    assert "heads/cms/posts/spring" not in store.refs
+    assert adapter.read_file("content/posts/spring.md")[0] == b"spring\n"
+
+
+def test_delete_unpublished_closes_the_pull_request(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    save_spring(backend)
+    backend.delete_unpublished("posts", "spring")
+    (pr,) = fake.pulls["o/r"].values()
+    assert pr.state == "closed"
+    assert "heads/cms/posts/spring" not in fake.repos["o/r"].store.refs
+
+
+def test_deploy_preview_prefers_preview_context_then_a_deploy_context(fake: FakeGitHub, clock: FakeClock) -> None:
+    adapter = connect(fake, clock)
+    save_spring(adapter)
+    assert adapter.deploy_preview("posts", "spring") is None
+    head = fake.repos["o/r"].store.refs["heads/cms/posts/spring"]
+    api = httpx.Client(transport=httpx.MockTransport(fake), base_url="https://api.github.com",
+                       headers={"Authorization": f"token {GITHUB_TOKEN}"})
+    api.post(f"/repos/o/r/statuses/{head}", json={"state": "pending", "context": "netlify/deploy-preview",
+                                                  "target_url": "https://deploy-preview-1.example.org"})
+    api.post(f"/repos/o/r/statuses/{head}", json={"state": "success", "context": "ci/preview",
+                                                  "target_url": "https://preview.example.org"})
+    preview = adapter.deploy_preview("posts", "spring")
+    assert preview is not None and (preview.url, preview.ready) == ("https://deploy-preview-1.example.org", False)
+    exact = connect(fake, clock, preview_context="ci/preview").deploy_preview("posts", "spring")
+    assert exact is not None and (exact.url, exact.ready) == ("https://preview.example.org", True)
+
+
+# --- open authoring ------------------------------------------------------------------------------
+
+
+def test_open_authoring_works_in_a_fork_with_decaps_branch_names(fake: FakeGitHub, clock: FakeClock) -> None:
+    fake.tokens["contrib-token"] = "c"
+    fake.repos["o/r"].permissions["push"] = False
+    adapter = GitHubBackend.connect(
+        BackendSettings(name="github", repo="o/r", branch="main", open_authoring=True), Credentials("contrib-token"),
+        transport=httpx.MockTransport(fake), sleep=clock.sleep, clock=clock.time,
+    )
+    assert adapter.repo == "c/r" and fake.repos["c/r"].parent == "o/r"
+    save_spring(adapter)
+    assert "heads/cms/c/r/posts/spring" in fake.repos["c/r"].store.refs
+    assert "o/r" not in fake.pulls or not fake.pulls["o/r"]
+    (entry,) = adapter.list_unpublished()
+    assert (entry.content_key, entry.status) == ("posts/spring", STATUS_DRAFT)
+    adapter.set_status("posts", "spring", STATUS_PENDING_REVIEW)
+    (pr,) = fake.pulls["o/r"].values()
+    assert (pr.head_repo, pr.head_ref, pr.base_ref, pr.state) == ("c/r", "cms/c/r/posts/spring", "main", "open")
+    assert pr.title == "Create Post “spring”"
+    assert adapter.read_unpublished("posts", "spring").status == STATUS_PENDING_REVIEW
+    adapter.set_status("posts", "spring", STATUS_DRAFT)
+    assert pr.state == "closed"
+    assert adapter.read_file("content/posts/spring.md", branch="cms/c/r/posts/spring")[0] == b"spring\n"
+    with pytest.raises(AuthError):
+        adapter.publish("posts", "spring")
+
+
+def test_open_authoring_syncs_an_existing_fork(fake: FakeGitHub, clock: FakeClock) -> None:
+    fake.tokens["contrib-token"] = "c"
+    fake.repos["o/r"].permissions["push"] = False
+    settings = BackendSettings(name="github", repo="o/r", branch="main", open_authoring=True)
+    GitHubBackend.connect(settings, Credentials("contrib-token"), transport=httpx.MockTransport(fake))
+    moved = fake.commit_files("o/r", "main", {"content/posts/new.md": b"upstream\n"}, "Upstream moves")
+    fake.log.clear()
+    GitHubBackend.connect(settings, Credentials("contrib-token"), transport=httpx.MockTransport(fake))
+    assert fake.log.count("POST", r"/repos/c/r/merge-upstream$") == 1
+    assert fake.log.count("POST", r"/forks$") == 0
+    assert fake.repos["c/r"].store.refs["heads/main"] == moved
+
+
+def test_missing_entries_are_not_found(backend: GitHubBackend) -> None:
+    with pytest.raises(NotFoundError, match="posts/nope"):
+        backend.read_unpublished("posts", "nope")
+
+
+# --- over a real socket --------------------------------------------------------------------------
+
+
+def test_the_adapter_works_over_loopback_with_retries(clock: FakeClock) -> None:
+    fake = make_fake_github(FIXTURE_FILES)
+    fake.faults.error(503, path=r"/git/trees/", times=1)
+    with serve(fake) as url:
+        adapter = GitHubBackend.connect(
+            BackendSettings(name="github", repo="o/r", branch="main", api_root=url), Credentials(GITHUB_TOKEN),
+            sleep=clock.sleep, policy=RetryPolicy(backoff_base=0.01),
+        )
+        listing = adapter.list_files("content/posts", extension="md")
+        assert len(adapter.read_files(listing.files)) == 3
+        adapter.commit([FileChange("content/posts/first.md", b"over the wire\n")], "Wire", expected_head=listing.head)
+        assert adapter.read_files([RepoFile("content/posts/first.md", "")]) == {"content/posts/first.md": b"over the wire\n"}
+        adapter.close()
+
+
+# --- the benchmark cannot rot --------------------------------------------------------------------
+
+
+def test_open_site_benchmark_runs_and_meets_its_request_targets(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.benchmarks.open_site import main
+
+    figures = main(["--host", "github", "--entries", "30", "--latency-ms", "0"])
+    assert figures["cold_open"]["requests"] <= 3 + 1
+    assert figures["warm_open"]["requests"] == 1
+    assert figures["warm_open_after_one_change"]["requests"] <= 4
+    assert figures["save_one_entry"]["requests"] == 3
+    assert capsys.readouterr().out.count("\n") == 1
