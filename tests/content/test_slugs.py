@@ -1,0 +1,148 @@
+"""Slugs and entry paths: Decap's templates and sanitising, unique names, and paths that stay in their folder."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import UTC, datetime
+
+import pytest
+
+from editor_app.config.site_config import SlugConfig, parse_site_config
+from editor_app.content.slugs import (
+    check_relative_path,
+    entry_path,
+    join_inside,
+    new_entry_location,
+    sanitize_slug,
+    slug_for_entry,
+    slug_from_path,
+    unique_slug,
+)
+from editor_app.errors import ContentError
+
+NOW = datetime(2024, 3, 9, 22, 5, 7, tzinfo=UTC)
+
+
+def site(collection_yaml: str, slug: str = ""):
+    text = "backend: {name: test-repo}\nmedia_folder: m\n" + slug + "collections:\n" + textwrap.indent(
+        textwrap.dedent(collection_yaml).strip("\n"), "  ")
+    return parse_site_config(text)
+
+
+POSTS = """
+- name: posts
+  label: Posts
+  folder: content/posts
+  slug: "{{year}}-{{month}}-{{day}}-{{hour}}{{minute}}{{second}}-{{slug}}"
+  fields: [{name: title, label: Title}, {name: author, label: Author}]
+"""
+
+
+def test_slug_template_uses_identifier_and_utc_date_parts():
+    s = site(POSTS)
+    posts = s.collections[0]
+    assert slug_for_entry(posts, {"title": "Hello World"}, s.slug, now=NOW) == "2024-03-09-220507-hello-world"
+    # The entry's own date field wins over "now", converted to UTC.
+    data = {"title": "Hi", "date": "2024-01-01T01:30:00+02:00"}
+    assert slug_for_entry(posts, data, s.slug, now=NOW) == "2023-12-31-233000-hi"
+
+
+def test_slug_processing_follows_decap():
+    config = SlugConfig()
+    s = site("""
+        - {name: a, label: A, folder: a, fields: [{name: title, label: T}]}
+    """)
+    a = s.collections[0]
+    assert slug_for_entry(a, {"title": "  It's Version 2.5: Ünïcode/Path?  "}, config) == "its-version-2-5-ünïcode-path"
+    assert slug_for_entry(a, {"title": "日本語 タイトル"}, config) == "日本語-タイトル"
+
+
+def test_slug_encoding_ascii_clean_accents_and_replacement():
+    ascii_only = SlugConfig(encoding="ascii", clean_accents=False, sanitize_replacement="-")
+    assert sanitize_slug("crème brûlée", ascii_only) == "cr-me-br-l-e"
+    cleaned = SlugConfig(encoding="ascii", clean_accents=True, sanitize_replacement="_")
+    assert sanitize_slug("crème brûlée straße", cleaned) == "creme_brulee_strasse"
+    unicode = SlugConfig(encoding="unicode", clean_accents=True)
+    assert sanitize_slug("Ærø — ok", unicode) == "AEro-—-ok"
+    assert sanitize_slug("--a  b--", SlugConfig()) == "a-b"
+    assert sanitize_slug("con", SlugConfig()) == ""
+
+
+def test_fields_prefix_and_bare_field_names_and_nested_paths():
+    s = site("""
+        - name: docs
+          label: Docs
+          folder: docs
+          identifier_field: heading
+          slug: "{{fields.author}}-{{slug}}-{{meta.lang}}"
+          fields: [{name: heading, label: H}, {name: author, label: A}, {name: meta, label: M, widget: object, fields: [{name: lang, label: L}]}]
+    """)
+    docs = s.collections[0]
+    data = {"heading": "Getting Started", "author": "Ann Lee", "meta": {"lang": "EN"}}
+    assert slug_for_entry(docs, data, s.slug, now=NOW) == "ann-lee-getting-started-en"
+
+
+def test_missing_identifier_is_a_clear_error():
+    s = site(POSTS)
+    with pytest.raises(ContentError, match="needs a value in 'title'"):
+        slug_for_entry(s.collections[0], {"title": ""}, s.slug, now=NOW)
+
+
+def test_path_template_keeps_the_slug_and_adds_the_extension():
+    s = site("""
+        - name: pages
+          label: Pages
+          folder: content/pages
+          path: "{{category}}/{{slug}}/index"
+          format: json
+          fields: [{name: title, label: T}, {name: category, label: C}]
+    """)
+    pages = s.collections[0]
+    data = {"title": "About Us", "category": "Company Info"}
+    slug = slug_for_entry(pages, data, s.slug, now=NOW)
+    assert slug == "about-us"
+    assert entry_path(pages, slug, data, s.slug, now=NOW) == "content/pages/company-info/about-us/index.json"
+    assert slug_from_path(pages, "content/pages/company-info/about-us/index.json") == "company-info/about-us/index"
+
+
+def test_unique_slug_appends_counter_and_never_overwrites():
+    taken = {"content/posts/hello.md", "content/posts/hello-1.md"}
+    s = site("""
+        - {name: posts, label: Posts, folder: content/posts, fields: [{name: title, label: T}]}
+    """)
+    slug, path = new_entry_location(s.collections[0], {"title": "Hello"}, s.slug, taken.__contains__, now=NOW)
+    assert (slug, path) == ("hello-2", "content/posts/hello-2.md")
+    assert unique_slug("a", {"a", "a_1"}.__contains__, "_") == "a_2"
+    assert unique_slug("free", lambda s: False) == "free"
+
+
+def test_entry_slug_is_path_minus_folder_and_extension():
+    s = site("""
+        - {name: posts, label: Posts, folder: content/posts, extension: markdown, format: frontmatter, fields: [{name: title, label: T}]}
+    """)
+    posts = s.collections[0]
+    assert slug_from_path(posts, "content/posts/2024-01-01-hi.markdown") == "2024-01-01-hi"
+    assert slug_from_path(posts, "content/posts/sub/dir/page.markdown") == "sub/dir/page"
+
+
+@pytest.mark.parametrize("bad", ["../escape", "a/../../b", "/etc/passwd", "C:\\x", "a\x00b", "a\nb", "a//b", "./a", ""])
+def test_unsafe_paths_are_refused(bad):
+    with pytest.raises(ContentError):
+        check_relative_path(bad)
+
+
+def test_generated_path_never_leaves_the_collection_folder():
+    s = site("""
+        - name: pages
+          label: Pages
+          folder: content
+          path: "{{section}}/{{slug}}"
+          fields: [{name: title, label: T}, {name: section, label: S}]
+    """)
+    pages = s.collections[0]
+    # Values are sanitised, so data cannot inject a parent directory...
+    assert entry_path(pages, "x", {"section": "../../etc"}, s.slug) == "content/etc/x.md"
+    # ...and a raw relative path with one is refused outright.
+    with pytest.raises(ContentError, match="leaves its folder"):
+        join_inside("content", "../outside.md")
+    assert join_inside("/content/", "a/b.md") == "content/a/b.md"
