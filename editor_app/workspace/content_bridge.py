@@ -6,11 +6,12 @@ so `workspace.py` speaks only in collections and entries.
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 from typing import Any
 
 from editor_app.config.site_config import Collection, CollectionFile, SiteConfig
-from editor_app.content import formats
+from editor_app.content import commit_messages, formats, slugs, templates
 from editor_app.errors import ContentError
 
 
@@ -79,50 +80,72 @@ def matches_collection_filter(collection: Collection, data: dict[str, Any]) -> b
     return any(value == o or value_text(value) == value_text(o) for o in options)
 
 
-def default_data(collection: Collection) -> dict[str, Any]:
-    """A new entry's fields: every field's `default` (nested objects too)."""
-    from editor_app.content import entries
-
-    return entries.default_data(collection.fields)
+def default_data(fields: list[Any]) -> dict[str, Any]:
+    """A new entry's fields as Decap's `createEmptyDraftData` makes them: every `default`, objects recursively."""
+    values: dict[str, Any] = {}
+    for fld in fields:
+        if fld.has_default:
+            values[fld.name] = copy.deepcopy(fld.default)
+        elif fld.widget == "object" and fld.fields:
+            nested = default_data(fld.fields)
+            if nested:
+                values[fld.name] = nested
+    return values
 
 
 def slug_for(site: SiteConfig, collection: Collection, data: dict[str, Any], now: _dt.datetime) -> str:
-    """The slug of a new entry from the collection's `slug` template."""
-    from editor_app.content import slugs
-
-    return slugs.entry_slug(site, collection, data, now=now)
+    """The slug of a new entry from the collection's `slug` template (ContentError when it would be empty)."""
+    return slugs.slug_for_entry(collection, data, site.slug, now=now)
 
 
-def entry_path(collection: Collection, slug: str) -> str:
-    """Where entry `slug` lives: folder + (`path` template or slug) + extension."""
-    from editor_app.content import slugs
+def entry_path(site: SiteConfig, collection: Collection, slug: str, data: dict[str, Any], now: _dt.datetime) -> str:
+    """Where entry `slug` lives: folder + (`path` template or slug) + extension, never outside the folder."""
+    return slugs.entry_path(collection, slug, data, site.slug, now=now)
 
-    return slugs.entry_path(collection, slug)
+
+def slug_from_path(collection: Collection, path: str) -> str:
+    """An existing entry's slug: its path without the folder and the extension."""
+    return slugs.slug_from_path(collection, path)
 
 
 def summary(collection: Collection, data: dict[str, Any], slug: str, path: str) -> str:
-    """The entry's list title from the collection's `summary` template."""
-    from editor_app.content import templates
-
-    return templates.entry_summary(collection, data, slug=slug, path=path)
+    """The entry's list title: the `summary` template, else the identifier field's value, else the slug."""
+    identifier_name = collection.identifier_field_name()
+    identifier = data.get(identifier_name) if identifier_name else None
+    if collection.summary:
+        return templates.summary_for_entry(
+            collection.summary, data, path=path, folder=collection.folder, identifier=identifier or slug,
+        )
+    if identifier not in (None, ""):
+        return str(identifier)
+    return slug
 
 
 def preview_url(site: SiteConfig, collection: Collection, data: dict[str, Any], slug: str, path: str) -> str | None:
-    """`site_url` + the collection's `preview_path` for the entry."""
-    from editor_app.content import templates
-
-    return templates.preview_url(site, collection, data, slug=slug, path=path)
+    """`site_url` + the collection's `preview_path` for the entry (the site's root without one)."""
+    base = (site.site_url or "").rstrip("/")
+    if not base:
+        return None
+    if not collection.preview_path:
+        return base + "/"
+    values = dict(data)
+    values.update(templates.file_template_fields(path, collection.folder))
+    date = templates.entry_date(data, collection.preview_path_date_field)
+    relative = templates.compile_template(collection.preview_path, values, date=date, identifier=slug)
+    return base + "/" + relative.lstrip("/")
 
 
 def commit_message(site: SiteConfig, action: str, collection: Collection, slug: str, path: str, user: Any) -> str:
     """A commit message from `backend.commit_messages` (Decap's defaults)."""
-    from editor_app.content import templates
-
-    return templates.commit_message(site, action, collection=collection, slug=slug, path=path, user=user)
+    return commit_messages.commit_message(
+        action, site.backend.commit_messages, collection=collection.label_singular or collection.label,
+        slug=slug, path=path, author_login=getattr(user, "login", "") or "", author_name=getattr(user, "name", "") or "",
+    )
 
 
 def media_commit_message(site: SiteConfig, action: str, path: str, user: Any) -> str:
     """The commit message of a media upload or deletion."""
-    from editor_app.content import templates
-
-    return templates.commit_message(site, action, path=path, user=user)
+    return commit_messages.commit_message(
+        action, site.backend.commit_messages, path=path,
+        author_login=getattr(user, "login", "") or "", author_name=getattr(user, "name", "") or "",
+    )

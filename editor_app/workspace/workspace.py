@@ -274,7 +274,7 @@ class Workspace:
             data, error = content.parse_fast(contents.get(repo_file.id, b""), collection, file_config, repo_file.path)
             if error is None and not content.matches_collection_filter(collection, data):
                 continue
-            slug = file_config.name if file_config is not None else _slug_of(collection, repo_file.path)
+            slug = file_config.name if file_config is not None else content.slug_from_path(collection, repo_file.path)
             entry = IndexedEntry(
                 collection=name,
                 slug=slug,
@@ -382,7 +382,7 @@ class Workspace:
         for entry in self.entries(collection_name):
             if entry.slug == slug:
                 return entry.path
-        return content.entry_path(collection, slug)
+        return content.entry_path(self.site, collection, slug, {}, self._now())
 
     def open_entry(self, collection_name: str, key: str) -> OpenEntry:
         """Read an entry (by path, slug, or file name) for editing, from its unpublished branch if it has one."""
@@ -398,7 +398,7 @@ class Workspace:
             if indexed is not None:
                 path, slug = indexed.path, indexed.slug
             elif "/" in key and key.startswith((collection.folder or "") + "/"):
-                path, slug = key, _slug_of(collection, key)
+                path, slug = key, content.slug_from_path(collection, key)
             else:
                 path, slug = self.entry_path(collection_name, key), key
         branch, status = self.branch or self.backend.default_branch(), None
@@ -450,17 +450,21 @@ class Workspace:
     # --- creating --------------------------------------------------------------------------------
 
     def new_entry(self, collection_name: str, data: dict[str, Any] | None = None) -> OpenEntry:
-        """A new, unsaved entry with the fields' defaults (merged with `data`); its path is settled at save."""
+        """A new, unsaved entry with the fields' defaults (merged with `data`).
+
+        Its slug and path are what saving would use now ("" while the identifier field is still empty);
+        they are settled again at save, from the fields as they are then.
+        """
         collection = self.collection(collection_name)
         if collection.is_files:
             raise ContentError(f"collection '{collection_name}' is a files collection: it has no new entries")
-        values = content.default_data(collection)
+        values = content.default_data(collection.fields)
         values.update(data or {})
-        slug = self._unique_slug(collection, content.slug_for(self.site, collection, values, self._now()))
+        slug, path = self._tentative_location(collection, values)
         return OpenEntry(
             collection=collection_name,
             slug=slug,
-            path=content.entry_path(collection, slug),
+            path=path,
             data=values,
             is_new=True,
             branch=self.branch or None,
@@ -468,23 +472,49 @@ class Workspace:
         )
 
     def duplicate_entry(self, entry: OpenEntry) -> OpenEntry:
-        """A new, unsaved copy of `entry` (same fields, its own unique slug at save)."""
-        copy = self.new_entry(entry.collection)
-        values = dict(entry.data)
-        slug = self._unique_slug(self.collection(entry.collection), content.slug_for(
-            self.site, self.collection(entry.collection), values, self._now()))
-        return replace(copy, data=values, slug=slug, path=content.entry_path(self.collection(entry.collection), slug))
+        """A new, unsaved copy of `entry`: same fields, its own unique slug (`-1`, `-2`…)."""
+        return self.new_entry(entry.collection, copy.deepcopy(entry.data))
 
-    def _unique_slug(self, collection: Collection, slug: str, *, taken: Iterable[str] = ()) -> str:
-        """`slug`, or `slug-1`, `slug-2`… (the config's replacement char) — never an existing entry's path."""
-        used_paths = {e.path for e in self.entries(collection.name)}
-        used_slugs = {e.slug for e in self.entries(collection.name)} | set(taken)
-        replacement = self.site.slug.sanitize_replacement or "-"
-        candidate, n = slug, 0
-        while candidate in used_slugs or content.entry_path(collection, candidate) in used_paths:
+    def _tentative_location(self, collection: Collection, data: dict[str, Any]) -> tuple[str, str]:
+        try:
+            return self._new_location(collection, data, lookup=False)
+        except ContentError:
+            return "", ""  # no identifier typed yet: the file name is not known
+
+    def _new_location(self, collection: Collection, data: dict[str, Any], *, lookup: bool = True) -> tuple[str, str]:
+        """(slug, path) for a new entry: the slug template, made unique against every known entry's path.
+
+        Decap's `generateUniqueSlug`: `slug`, `slug-1`, `slug-2`… (the config's sanitize_replacement).
+        With `lookup` False only the loaded index is consulted (no request: the UI calls this on its thread).
+        """
+        now = self._now()
+        taken = self._known_paths(collection, lookup=lookup)
+        base = content.slug_for(self.site, collection, data, now)
+        candidate, n = base, 0
+        while content.entry_path(self.site, collection, candidate, data, now) in taken:
             n += 1
-            candidate = f"{slug}{replacement}{n}"
-        return candidate
+            candidate = f"{base}{self.site.slug.sanitize_replacement or '-'}{n}"
+        return candidate, content.entry_path(self.site, collection, candidate, data, now)
+
+    def _known_paths(self, collection: Collection, *, lookup: bool = True) -> set[str]:
+        """Paths of the collection's entries (published, and unpublished under the editorial workflow).
+
+        The published ones come from the index and from the listing at the current head (the index may be stale).
+        """
+        with self._lock:
+            index = self._index.get(collection.name)
+            paths = set(index) if index is not None else set()
+        if not lookup:
+            return paths
+        # The index may be stale: the listing at the current head (cached by head) is the truth.
+        head = self.head(refresh=True)
+        listing = self._listing(collection.folder or "", collection.entry_extension, _depth(collection), head)
+        paths |= {f.path for f in listing.files}
+        if self.uses_workflow:
+            for entry in self.backend.list_unpublished():
+                if entry.collection == collection.name:
+                    paths |= {d.path for d in entry.diffs}
+        return paths
 
     def _now(self) -> _dt.datetime:
         return _dt.datetime.fromtimestamp(self.clock(), tz=_dt.timezone.utc)
@@ -501,8 +531,7 @@ class Workspace:
         collection = self.collection(entry.collection)
         file_config = collection.file_named(entry.file) if entry.file else None
         if entry.is_new:
-            slug = self._unique_slug(collection, content.slug_for(self.site, collection, entry.data, self._now()))
-            path = content.entry_path(collection, slug)
+            slug, path = self._new_location(collection, entry.data)
             text = self.raw_text(replace(entry, path=path))
             expected = NEW_FILE if force_base is None else force_base
         else:
@@ -822,14 +851,6 @@ def _depth(collection: Collection) -> int:
     if collection.path:
         return max(1, collection.path.strip("/").count("/") + 1)
     return 1
-
-
-def _slug_of(collection: Collection, path: str) -> str:
-    """An existing entry's slug: its path relative to the folder, without the extension."""
-    folder = (collection.folder or "").strip("/")
-    relative = path[len(folder) + 1 :] if folder and path.startswith(folder + "/") else path
-    stem, dot, _ext = relative.rpartition(".")
-    return stem if dot and stem else relative
 
 
 def _decode(data: bytes, path: str) -> str:
