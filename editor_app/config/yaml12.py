@@ -100,7 +100,10 @@ _FastConstructor.add_constructor("tag:yaml.org,2002:int", _FastConstructor.const
 _FastConstructor.add_constructor("tag:yaml.org,2002:float", _FastConstructor.construct_yaml_float)
 _FastConstructor.add_constructor(_TIMESTAMP, pyyaml.constructor.SafeConstructor.construct_scalar)
 
-_CParser = getattr(pyyaml, "CParser", None)
+try:
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser = None
 
 
 if _CParser is not None:
