@@ -1,0 +1,69 @@
+"""The main window on the real sandbox workspace (config loader, test-repo backend, workspace, cache, journal).
+
+The editor is the small test editor, so these tests pin the window's wiring to the real layers below it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from editor_app.app import open_site
+from editor_app.backends.base import STATUS_DRAFT
+from editor_app.paths import AppDirs
+from editor_app.ui.main_window import MainWindow
+from editor_app.ui.start_dialog import SiteChoice
+from tests.ui.fakes import FakeEditor, ScriptedPrompts
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, app_home, runner) -> MainWindow:
+    workspace = open_site(SiteChoice("sandbox"), AppDirs.under(app_home))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(workspace, settings, runner, FakeEditor, ScriptedPrompts(confirm=True))
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.site_loaded, timeout=20000):
+        window.load_site()
+    return window
+
+
+def test_the_sandbox_collections_load_with_counts(window):
+    tree = window.collection_tree
+    posts = tree.item_for("posts")
+    assert posts.text(0).startswith("Posts  (")
+    pages = tree.item_for("pages")
+    assert pages.childCount() >= 2  # nested folders
+    settings = tree.item_for("settings")
+    assert [settings.child(i).text(0) for i in range(settings.childCount())] == ["General settings", "Authors"]
+
+
+def test_searching_the_sandbox_posts_uses_the_workspace_index(window, qtbot):
+    window.collection_tree.select_collection("posts")
+    total = window.entry_list.model.rowCount()
+    qtbot.keyClicks(window.entry_list.search_box, "tomato")
+    shown = window.entry_list.model.rowCount()
+    assert 0 < shown < total
+
+
+def test_opening_editing_and_saving_a_sandbox_post(window, qtbot):
+    window.collection_tree.select_collection("posts")
+    key = window.entry_list.model.key_at(0)
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        window.open_entry("posts", key)
+    qtbot.keyClicks(window.editor.title, " (revised)")
+    with qtbot.waitSignal(window.entry_saved, timeout=10000):
+        window.save_entry()
+    reopened = window.workspace.open_entry("posts", window.current_entry.path)
+    assert reopened.data["title"].endswith(" (revised)")
+    # The sandbox publishes through the editorial workflow: the save is an unpublished draft.
+    assert reopened.status == STATUS_DRAFT
+    assert window.workflow_bar.status_box.isVisibleTo(window)
+
+
+def test_the_workflow_board_lists_the_sandbox_unpublished_entries(window, qtbot):
+    with qtbot.waitSignal(window.workflow_loaded, timeout=10000):
+        window.workflow_view_action.trigger()
+    board = window.workflow_board
+    keys = [k for status in board.columns for k in board.keys_in(status)]
+    assert "posts/2026-10-12-winter-cover-crops" in keys
