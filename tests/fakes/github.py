@@ -319,7 +319,7 @@ class FakeGitHub:
             "html_url": f"{WEB}/{repo.full_name}", "description": None, "fork": repo.parent is not None,
             "url": url,
         }
-        for key in ("forks", "keys", "collaborators", "teams", "hooks", "events", "assignees",
+        for key in ("forks", "keys", "collaborators", "teams", "hooks", "issue_events", "events", "assignees",
                     "branches", "tags", "blobs", "git_tags", "git_refs", "trees", "statuses",
                     "languages", "stargazers", "contributors", "subscribers", "subscription", "commits",
                     "git_commits", "comments", "issue_comment", "contents", "compare", "merges",
@@ -333,7 +333,7 @@ class FakeGitHub:
             "homepage": None, "size": 0, "stargazers_count": 0, "watchers_count": 0, "language": None,
             "has_issues": True, "has_projects": True, "has_downloads": True, "has_wiki": True,
             "has_pages": False, "forks_count": sum(1 for r in self.repos.values() if r.parent == repo.full_name),
-            "mirror_url": None, "archived": False, "disabled": False, "open_issues_count": 0,
+            "has_discussions": False, "mirror_url": None, "archived": False, "disabled": False, "open_issues_count": 0,
             "license": None, "forks": 0, "open_issues": 0, "watchers": 0,
             "default_branch": repo.default_branch,
         })
@@ -367,7 +367,8 @@ class FakeGitHub:
             "message": commit.message,
             "parents": [{"sha": p, "url": f"{API}/repos/{repo.full_name}/git/commits/{p}",
                          "html_url": f"{WEB}/{repo.full_name}/commit/{p}"} for p in commit.parents],
-            "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None},
+            "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None,
+                             "verified_at": None},
         }
 
     @staticmethod
@@ -392,7 +393,8 @@ class FakeGitHub:
                 "message": commit.message,
                 "tree": {"sha": commit.tree, "url": f"{API}/repos/{repo.full_name}/git/trees/{commit.tree}"},
                 "url": f"{API}/repos/{repo.full_name}/git/commits/{commit.sha}", "comment_count": 0,
-                "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None},
+                "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None,
+                             "verified_at": None},
             },
             "url": url, "html_url": f"{WEB}/{repo.full_name}/commit/{commit.sha}",
             "comments_url": f"{url}/comments",
@@ -439,7 +441,9 @@ class FakeGitHub:
         data.update({"name": user.name, "company": None, "blog": "", "location": None,
                      "email": user.email, "hireable": None, "bio": None, "twitter_username": None,
                      "public_repos": 1, "public_gists": 0, "followers": 0, "following": 0,
-                     "created_at": iso(0), "updated_at": iso(0)})
+                     "created_at": iso(0), "updated_at": iso(0), "user_view_type": "private",
+                     "private_gists": 0, "total_private_repos": 0, "owned_private_repos": 0, "disk_usage": 0,
+                     "collaborators": 0, "two_factor_authentication": False})
         return 200, data
 
     def get_rate_limit(self, **_: Any) -> tuple[int, Any]:
@@ -845,7 +849,7 @@ class FakeGitHub:
             self.label_ids[label] = next(self.ids)
         lid = self.label_ids[label]
         return {"id": lid, "node_id": node_id("Label", str(lid)), "url": f"{API}/repos/{repo.full_name}/labels/{label}",
-                "name": label, "color": "ededed", "default": False, "description": None}
+                "name": label, "color": "ededed", "default": False, "description": ""}
 
     def pull_json(self, repo: Repo, pr: PullRequest) -> dict[str, Any]:
         """A pull request object."""
@@ -881,6 +885,7 @@ class FakeGitHub:
                 "review_comment": f"{API}/repos/{repo.full_name}/pulls/comments{{/number}}",
                 "commits": url + "/commits", "statuses": f"{API}/repos/{repo.full_name}/statuses/{pr.head_sha}"}.items()},
             "author_association": "OWNER" if pr.user.login == repo.owner else "CONTRIBUTOR",
+            "auto_merge": None, "active_lock_reason": None,
         }
 
     def _split_head(self, repo: Repo, head: str) -> tuple[Repo, str]:
@@ -943,17 +948,20 @@ class FakeGitHub:
                          head_repo.full_name, head_ref, base, self.user(login), now, now, head_sha,
                          draft=bool(body.get("draft")), maintainer_can_modify=bool(body.get("maintainer_can_modify")))
         self._pulls(repo)[pr.number] = pr
-        return 201, self.pull_json(repo, pr)
+        return 201, self.full_pull_json(repo, pr)
 
     def get_pull(self, owner: str, name: str, number: str, **_: Any) -> tuple[int, Any]:
         repo = self.repo(owner, name)
-        pr = self._pull(repo, number)
+        return 200, self.full_pull_json(repo, self._pull(repo, number))
+
+    def full_pull_json(self, repo: Repo, pr: PullRequest) -> dict[str, Any]:
+        """A pull request as its own endpoints return it (with merge state and counts)."""
         data = self.pull_json(repo, pr)
         data.update({"merged": pr.merged_sha is not None, "mergeable": pr.state == "open" or None,
                      "rebaseable": True, "mergeable_state": "clean" if pr.state == "open" else "unknown",
                      "merged_by": None, "comments": 0, "review_comments": 0, "maintainer_can_modify": pr.maintainer_can_modify,
                      "commits": 1, "additions": 0, "deletions": 0, "changed_files": 0})
-        return 200, data
+        return data
 
     def patch_pull(self, owner: str, name: str, number: str, body: dict[str, Any], login: str, **_: Any) -> tuple[int, Any]:
         repo = self.repo(owner, name)
@@ -970,7 +978,7 @@ class FakeGitHub:
         elif body.get("state") == "open" and pr.state == "closed" and pr.merged_sha is None:
             pr.state, pr.closed_at = "open", None
         pr.updated = self.clock()
-        return 200, self.pull_json(repo, pr)
+        return 200, self.full_pull_json(repo, pr)
 
     def get_pull_merged(self, owner: str, name: str, number: str, **_: Any) -> tuple[int, Any]:
         pr = self._pull(self.repo(owner, name), number)
