@@ -1,0 +1,393 @@
+"""EditorPane: an entry's form, its markdown preview, the raw-source view and the locale switcher.
+
+Collaborators come in: the workspace (for `set_entry`/`entry`), or explicitly the fields, a `FormContext`
+(relation and media sources) and `to_raw(data) -> str` / `from_raw(text) -> data` for the source view.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor_app.config.site_config import Field
+from editor_app.ui.signals import emit
+from editor_app.ui.widgets.entry_form import ERROR_COLOR, EntryForm, MarkdownFieldEditor
+from editor_app.ui.widgets.field_widgets import FormContext
+from editor_app.ui.widgets.markdown_preview import MarkdownPreview
+
+ToRaw = Callable[[dict[str, Any]], str]
+FromRaw = Callable[[str], dict[str, Any]]
+
+
+class EditorPane(QWidget):
+    """Edits one entry; emits `changed` as the user edits and `save_requested` when a valid save is asked."""
+
+    changed = Signal()
+    save_requested = Signal()
+    validation_failed = Signal(list)
+    locale_changed = Signal(str)
+
+    def __init__(self, workspace: Any = None, parent: QWidget | None = None, *,
+                 context: FormContext | None = None, to_raw: ToRaw | None = None,
+                 from_raw: FromRaw | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.context = context or FormContext(
+            relation_source=getattr(workspace, "relation_source", None),
+            media_source=getattr(workspace, "media_source", None),
+        )
+        self._to_raw = to_raw
+        self._from_raw = from_raw
+        self._entry: Any = None
+        self._fields: list[Field] = []
+        self._is_new = False
+        self._locales: list[str] = []
+        self._default_locale = ""
+        self._current_locale = ""
+        self._locale_data: dict[str, dict[str, Any]] = {}
+        self._loading = False
+        self._raw_dirty = False
+        self.form = EntryForm([], self.context)
+
+        self.locale_label = QLabel("&Language:")
+        self.locale_box = QComboBox()
+        self.locale_box.setAccessibleName("Language of the entry")
+        self.locale_label.setBuddy(self.locale_box)
+        self.locale_box.currentIndexChanged.connect(self._on_locale_box_changed)
+        self.preview_button = QPushButton("Preview")
+        self.preview_button.setCheckable(True)
+        self.preview_button.setChecked(True)
+        self.preview_button.setAccessibleName("Show the preview")
+        self.preview_button.toggled.connect(self._on_preview_button_toggled)
+        self.raw_button = QPushButton("Source")
+        self.raw_button.setCheckable(True)
+        self.raw_button.setAccessibleName("Show the whole file's source")
+        self.raw_button.setToolTip("Show the whole file (front matter and body) as text")
+        self.raw_button.toggled.connect(self._on_raw_button_toggled)
+        self.save_button = QPushButton("Save")
+        self.save_button.setAccessibleName("Save the entry")
+        self.save_button.clicked.connect(self.request_save)
+        QShortcut(QKeySequence.StandardKey.Save, self, self.request_save,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(8, 4, 8, 4)
+        bar.addWidget(self.locale_label)
+        bar.addWidget(self.locale_box)
+        bar.addStretch(1)
+        bar.addWidget(self.preview_button)
+        bar.addWidget(self.raw_button)
+        bar.addWidget(self.save_button)
+
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setTextFormat(Qt.TextFormat.PlainText)
+        self.problems.setStyleSheet(f"color: {ERROR_COLOR}; padding: 6px;")
+        self.problems.setAccessibleName("Problems that block saving")
+        self.problems.hide()
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.form)
+        self.preview = MarkdownPreview()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.scroll)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.raw_edit = QPlainTextEdit()
+        self.raw_edit.setAccessibleName("Source of the whole file")
+        self.raw_edit.setFont(QFont("monospace"))
+        self.raw_edit.textChanged.connect(self._on_raw_edit_changed)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.splitter)
+        self.stack.addWidget(self.raw_edit)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self.problems)
+        layout.addWidget(self.stack, 1)
+        self._preview_editor: MarkdownFieldEditor | None = None
+        self._update_controls()
+
+    # --- loading ---
+
+    def load(self, fields: list[Field], data: dict[str, Any] | None, *, is_new: bool = False,
+             locales: list[str] | None = None, default_locale: str | None = None,
+             locale_data: dict[str, dict[str, Any]] | None = None) -> None:
+        """Show an entry: its fields, its data and, on i18n sites, the other locales' data."""
+        self._fields = fields
+        self._is_new = is_new or data is None
+        self._locales = list(locales or [])
+        self._default_locale = default_locale or (self._locales[0] if self._locales else "")
+        self._locale_data = {k: dict(v) for k, v in (locale_data or {}).items()}
+        self._locale_data[self._default_locale] = dict(data or {})
+        self._current_locale = self._default_locale
+        self._build_form()
+        self._loading = True
+        self.locale_box.clear()
+        self.locale_box.addItems(self._locales)
+        self.locale_box.setCurrentText(self._default_locale)
+        self._loading = False
+        self.form.set_value(data, is_new=self._is_new)
+        self._show_problems([])
+        if self.raw_button.isChecked():
+            self.raw_button.setChecked(False)
+        self._choose_preview_editor()
+        self._update_controls()
+
+    def _build_form(self) -> None:
+        old = self.form
+        self.form = EntryForm(self._fields, self.context)
+        self.form.changed.connect(self._on_form_changed)
+        self.form.markdown_focused.connect(self._on_form_markdown_focused)
+        self.scroll.setWidget(self.form)  # the scroll area deletes the old form
+        del old
+
+    def set_entry(self, entry: Any) -> None:
+        """Show a workspace entry (`.data`, `.collection`, `.path`), fields from the workspace's site config."""
+        self._entry = entry
+        fields = self._fields_for(entry)
+        self.load(fields, dict(getattr(entry, "data", {}) or {}),
+                  is_new=bool(getattr(entry, "is_new", False) or getattr(entry, "new", False)))
+
+    def entry(self) -> Any:
+        """The shown workspace entry with the form's data."""
+        if self._entry is None:
+            raise RuntimeError("no entry is open in the editor")
+        return dataclasses.replace(self._entry, data=self.value())
+
+    def _fields_for(self, entry: Any) -> list[Field]:
+        site = getattr(self.workspace, "site", None) or getattr(self.workspace, "config", None)
+        collections = getattr(site, "collections", None) or []
+        collection = next((c for c in collections if c.name == getattr(entry, "collection", None)), None)
+        if collection is None:
+            return []
+        if collection.files:
+            wanted = getattr(entry, "file", None)
+            path = getattr(entry, "path", None)
+            for item in collection.files:
+                if item.name == wanted or item.file == path:
+                    return item.fields
+            return []
+        return collection.fields
+
+    # --- values ---
+
+    def value(self) -> dict[str, Any]:
+        """The default locale's data (what is saved for a site without i18n)."""
+        return self.locale_values()[self._default_locale] if self._locales else self.form.value()
+
+    def locale_values(self) -> dict[str, dict[str, Any]]:
+        """Every locale's data, with shared fields as the default locale has them."""
+        self._store_current_locale()
+        default = self._locale_data[self._default_locale]
+        out = {}
+        for locale, data in self._locale_data.items():
+            out[locale] = data if locale == self._default_locale else self._with_shared(data, default)
+        return out
+
+    def _shared_names(self) -> set[str]:
+        return {f.name for f in self._fields if f.i18n in (None, "none", "duplicate")}
+
+    def _with_shared(self, data: dict[str, Any], default: dict[str, Any]) -> dict[str, Any]:
+        result = dict(data)
+        for fld in self._fields:
+            if fld.i18n == "duplicate" and fld.name in default:
+                result[fld.name] = default[fld.name]
+        return result
+
+    def _store_current_locale(self) -> None:
+        if not self._locales:
+            return
+        value = self.form.value()
+        if self._current_locale != self._default_locale:
+            original = self._locale_data.get(self._current_locale, {})
+            for name in self._shared_names():
+                # shared fields are edited in the default locale; this locale keeps what its file had
+                if name in original:
+                    value[name] = original[name]
+                else:
+                    value.pop(name, None)
+        self._locale_data[self._current_locale] = value
+
+    def _on_locale_box_changed(self, _index: int) -> None:
+        if self._loading or not self.locale_box.currentText():
+            return
+        self.switch_locale(self.locale_box.currentText())
+
+    def switch_locale(self, locale: str) -> None:
+        """Edit another locale's data; fields that are not translated stay as the default locale has them."""
+        if locale == self._current_locale:
+            return
+        self._store_current_locale()
+        self._current_locale = locale
+        data = dict(self._locale_data.get(locale, {}))
+        default = self._locale_data[self._default_locale]
+        is_new_locale = locale not in self._locale_data
+        if locale != self._default_locale:
+            for name in self._shared_names():
+                if name in default:
+                    data[name] = default[name]
+        self.form.set_value(data, is_new=is_new_locale and self._is_new)
+        if locale != self._default_locale:
+            self.form.set_read_only_fields(self._shared_names(),
+                                           f"Shared by all languages; edit it in {self._default_locale}.")
+        else:
+            self.form.set_read_only_fields(set(), "")
+        self._loading = True
+        self.locale_box.setCurrentText(locale)
+        self._loading = False
+        self._choose_preview_editor()
+        emit(self.locale_changed, locale)
+
+    # --- validation and saving ---
+
+    def validate(self) -> list[tuple[str, str]]:
+        """Check the form; messages go next to their fields and into the list above the form."""
+        if self.raw_button.isChecked() and not self._apply_raw():
+            return [("(source)", self.problems.text())]
+        problems = self.form.validate()
+        self._show_problems(problems)
+        return problems
+
+    def request_save(self) -> None:
+        """Save when the entry is valid; otherwise list what blocks the save."""
+        problems = self.validate()
+        if problems:
+            emit(self.validation_failed, problems)
+            return
+        emit(self.save_requested)
+
+    def _show_problems(self, problems: list[tuple[str, str]]) -> None:
+        if not problems:
+            self.problems.clear()
+            self.problems.hide()
+            return
+        lines = [f"• {message}" + (f"  ({path})" if "." in path or "[" in path else "") for path, message in problems]
+        self.problems.setText("This entry cannot be saved yet:\n" + "\n".join(lines))
+        self.problems.show()
+
+    # --- preview ---
+
+    def _choose_preview_editor(self) -> None:
+        editors = self.form.markdown_editors()
+        top = [e for e in editors if e.field in self._fields]
+        body = next((e for e in top if e.field.name == "body"), None)
+        self._set_preview_editor(body or (top[0] if top else (editors[0] if editors else None)))
+
+    def _set_preview_editor(self, editor: MarkdownFieldEditor | None) -> None:
+        if self._preview_editor is not None:
+            try:
+                self._preview_editor.editor.changed.disconnect(self.preview.schedule)
+            except (RuntimeError, TypeError):
+                pass  # the old form (and its editor) is already gone
+        self._preview_editor = editor
+        if editor is not None:
+            editor.editor.changed.connect(self.preview.schedule)
+            self.preview.set_source(editor.editor.text)
+        else:
+            self.preview.set_source(None)
+
+    def _on_form_markdown_focused(self, editor: MarkdownFieldEditor) -> None:
+        if editor is not self._preview_editor:
+            self._set_preview_editor(editor)
+
+    def render_preview(self) -> str:
+        """Render the preview now and return its HTML."""
+        return self.preview.render_now()
+
+    def _on_preview_button_toggled(self, shown: bool) -> None:
+        self.preview.setVisible(shown)
+
+    def insert_media(self, public_path: str) -> None:
+        """Put a media file into the markdown field being previewed (the one last focused)."""
+        if self._preview_editor is not None:
+            self._preview_editor.editor.insert_media(public_path)
+
+    # --- raw source ---
+
+    def _raw_converters(self) -> tuple[ToRaw | None, FromRaw | None]:
+        to_raw, from_raw = self._to_raw, self._from_raw
+        ws = self.workspace
+        if to_raw is None and self._entry is not None and hasattr(ws, "raw_text"):
+            def to_raw(data: dict[str, Any]) -> str:
+                return ws.raw_text(dataclasses.replace(self._entry, data=data))
+        if from_raw is None and self._entry is not None and hasattr(ws, "parse_raw_text"):
+            def from_raw(text: str) -> dict[str, Any]:
+                return ws.parse_raw_text(self._entry, text).data
+        return to_raw, from_raw
+
+    def _on_raw_button_toggled(self, raw: bool) -> None:
+        to_raw, _from_raw = self._raw_converters()
+        if raw:
+            if to_raw is None:
+                self.raw_button.setChecked(False)
+                return
+            self._loading = True
+            self.raw_edit.setPlainText(to_raw(self.value()))
+            self._loading = False
+            self._raw_dirty = False
+            self.stack.setCurrentWidget(self.raw_edit)
+            self.raw_edit.setFocus()
+        else:
+            if not self._apply_raw():
+                self._loading = True
+                self.raw_button.setChecked(True)
+                self._loading = False
+                return
+            self.stack.setCurrentWidget(self.splitter)
+
+    def _apply_raw(self) -> bool:
+        """Read the edited source back into the form; False (and a message) when it does not parse."""
+        if not self._raw_dirty:
+            return True
+        _to_raw, from_raw = self._raw_converters()
+        if from_raw is None:
+            return True
+        try:
+            data = from_raw(self.raw_edit.toPlainText())
+        except ValueError as exc:  # ContentError and YAML/JSON/TOML errors are ValueErrors here
+            self.problems.setText(f"The source cannot be read: {exc}")
+            self.problems.show()
+            return False
+        self._locale_data[self._current_locale] = data
+        self.form.set_value(data, is_new=False)
+        self._raw_dirty = False
+        self._show_problems([])
+        self._choose_preview_editor()
+        return True
+
+    def _on_raw_edit_changed(self) -> None:
+        if self._loading:
+            return
+        self._raw_dirty = True
+        emit(self.changed)
+
+    # --- misc ---
+
+    def _on_form_changed(self) -> None:
+        emit(self.changed)
+
+    def _update_controls(self) -> None:
+        multi = len(self._locales) > 1
+        self.locale_label.setVisible(multi)
+        self.locale_box.setVisible(multi)
+        to_raw, _ = self._raw_converters()
+        self.raw_button.setEnabled(to_raw is not None)

@@ -1,0 +1,251 @@
+"""MarkdownEditor: a plain-text markdown editor with highlighting, a toolbar, shortcuts and image paste/drop."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QMimeData, QRegularExpression, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QImage, QKeySequence, QSyntaxHighlighter, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QPlainTextEdit, QToolBar, QVBoxLayout, QWidget
+
+from editor_app.ui.signals import emit
+from editor_app.ui.widgets.field_widgets import MediaSource
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".avif"}
+
+
+class MarkdownHighlighter(QSyntaxHighlighter):
+    """Headings, emphasis, code, links, quotes and list markers; colours readable on light and dark."""
+
+    def __init__(self, document: Any) -> None:
+        super().__init__(document)
+
+        def fmt(color: str | None = None, bold: bool = False, italic: bool = False, mono: bool = False) -> QTextCharFormat:
+            f = QTextCharFormat()
+            if color:
+                f.setForeground(QColor(color))
+            if bold:
+                f.setFontWeight(QFont.Weight.Bold)
+            if italic:
+                f.setFontItalic(True)
+            if mono:
+                f.setFontFamilies(["monospace"])
+            return f
+
+        self.rules = [
+            (QRegularExpression(r"^#{1,6}\s.*$"), fmt("#3f7fd0", bold=True)),
+            (QRegularExpression(r"\*\*[^*]+\*\*|__[^_]+__"), fmt(bold=True)),
+            (QRegularExpression(r"(?<![*\w])\*[^*\s][^*]*\*(?!\*)|(?<![_\w])_[^_\s][^_]*_(?!_)"), fmt(italic=True)),
+            (QRegularExpression(r"`[^`]+`"), fmt("#c0582b", mono=True)),
+            (QRegularExpression(r"!?\[[^\]]*\]\([^)]*\)"), fmt("#2f9a8f")),
+            (QRegularExpression(r"^\s*>.*$"), fmt("#8a8a8a", italic=True)),
+            (QRegularExpression(r"^\s*([-*+]|\d+\.)\s"), fmt("#c07020", bold=True)),
+        ]
+        self.fence_format = fmt("#c0582b", mono=True)
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+        in_fence = self.previousBlockState() == 1
+        if text.startswith("```") or text.startswith("~~~"):
+            self.setFormat(0, len(text), self.fence_format)
+            self.setCurrentBlockState(0 if in_fence else 1)
+            return
+        if in_fence:
+            self.setFormat(0, len(text), self.fence_format)
+            self.setCurrentBlockState(1)
+            return
+        self.setCurrentBlockState(0)
+        for regex, f in self.rules:
+            matches = regex.globalMatch(text)
+            while matches.hasNext():
+                match = matches.next()
+                self.setFormat(match.capturedStart(), match.capturedLength(), f)
+
+
+class MarkdownTextEdit(QPlainTextEdit):
+    """The text area: pasted or dropped images are uploaded through the media source and linked."""
+
+    def __init__(self, owner: MarkdownEditor) -> None:
+        super().__init__()
+        self._owner = owner
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:  # noqa: N802 - Qt override
+        return source.hasImage() or super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 - Qt override
+        if self._owner.insert_images_from(source):
+            return
+        super().insertFromMimeData(source)
+
+
+class MarkdownEditor(QWidget):
+    """Markdown body editor: toolbar (headings, bold, italic, link, image, lists, quote, code) + text."""
+
+    changed = Signal()
+    focused = Signal()
+    upload_failed = Signal(str)
+
+    def __init__(self, media_source: MediaSource | None = None, buttons: list[str] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.media_source = media_source
+        self._uploads = tempfile.TemporaryDirectory(prefix="editor-app-paste-")
+        self.destroyed.connect(self._uploads.cleanup)
+        self.edit = MarkdownTextEdit(self)
+        self.edit.setTabChangesFocus(False)
+        self.edit.setAccessibleName("Markdown")
+        self.edit.textChanged.connect(lambda: emit(self.changed))
+        self.edit.installEventFilter(self)
+        self.highlighter = MarkdownHighlighter(self.edit.document())
+        self.toolbar = QToolBar()
+        self.toolbar.setAccessibleName("Formatting")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.actions_by_name: dict[str, QAction] = {}
+        wanted = set(buttons) if buttons else None
+        for name, text, tip, shortcut, handler in (
+            ("heading-two", "H2", "Heading", "Ctrl+2", lambda: self.toggle_heading(2)),
+            ("heading-three", "H3", "Subheading", "Ctrl+3", lambda: self.toggle_heading(3)),
+            ("bold", "B", "Bold", "Ctrl+B", lambda: self.wrap("**")),
+            ("italic", "I", "Italic", "Ctrl+I", lambda: self.wrap("*")),
+            ("code", "</>", "Inline code", "Ctrl+E", lambda: self.wrap("`")),
+            ("link", "Link", "Link", "Ctrl+K", self.insert_link),
+            ("image", "Image", "Image", "Ctrl+Shift+I", self.insert_image),
+            ("bulleted-list", "• List", "Bulleted list", "Ctrl+Shift+8", lambda: self.prefix_lines("- ")),
+            ("numbered-list", "1. List", "Numbered list", "Ctrl+Shift+7", lambda: self.prefix_lines("1. ")),
+            ("quote", "Quote", "Quote", "Ctrl+Shift+.", lambda: self.prefix_lines("> ")),
+            ("code-block", "Code block", "Code block", "Ctrl+Shift+C", self.insert_code_block),
+        ):
+            if wanted is not None and name not in wanted and name not in ("image", "code-block"):
+                continue
+            action = QAction(text, self)
+            action.setToolTip(f"{tip} ({shortcut})")
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(handler)
+            self.toolbar.addAction(action)
+            self.addAction(action)
+            self.actions_by_name[name] = action
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.edit)
+        self.edit.setMinimumHeight(220)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
+        if watched is self.edit and event.type() == event.Type.FocusIn:
+            emit(self.focused)
+        return super().eventFilter(watched, event)
+
+    # --- text ---
+
+    def text(self) -> str:
+        """The markdown text."""
+        return self.edit.toPlainText()
+
+    def set_text(self, text: str) -> None:
+        """Replace the markdown text."""
+        self.edit.setPlainText(text)
+
+    # --- commands ---
+
+    def wrap(self, marker: str) -> None:
+        """Wrap the selection in `marker` (bold/italic/code), or unwrap it when already wrapped."""
+        cursor = self.edit.textCursor()
+        selected = cursor.selectedText()
+        n = len(marker)
+        if len(selected) >= 2 * n and selected.startswith(marker) and selected.endswith(marker):
+            cursor.insertText(selected[n:-n])
+            return
+        cursor.insertText(f"{marker}{selected}{marker}")
+        if not selected:
+            cursor.movePosition(QTextCursor.MoveOperation.Left, QTextCursor.MoveMode.MoveAnchor, n)
+            self.edit.setTextCursor(cursor)
+
+    def _selected_blocks(self) -> tuple[QTextCursor, list[str]]:
+        cursor = self.edit.textCursor()
+        start, end = sorted((cursor.selectionStart(), cursor.selectionEnd()))
+        cursor.setPosition(start)
+        cursor.movePosition(QTextCursor.MoveOperation.StartOfBlock)
+        first = cursor.position()
+        cursor.setPosition(end)
+        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock)
+        cursor.setPosition(first, QTextCursor.MoveMode.KeepAnchor)
+        return cursor, cursor.selectedText().split("\u2029")
+
+    def prefix_lines(self, prefix: str) -> None:
+        """Start every selected line with `prefix` (list/quote), or remove it when all have it."""
+        cursor, lines = self._selected_blocks()
+        numbered = prefix == "1. "
+        pattern = re.compile(r"^\d+\. " if numbered else "^" + re.escape(prefix))
+        if all(pattern.match(line) for line in lines if line):
+            new = [pattern.sub("", line, count=1) for line in lines]
+        else:
+            new = [(f"{i + 1}. " if numbered else prefix) + line for i, line in enumerate(lines)]
+        cursor.insertText("\n".join(new))
+
+    def toggle_heading(self, level: int) -> None:
+        """Make the current line a heading of `level`, or a paragraph when it already is one."""
+        cursor, lines = self._selected_blocks()
+        marker = "#" * level + " "
+        stripped = re.sub(r"^#{1,6}\s+", "", lines[0])
+        cursor.insertText(stripped if lines[0].startswith(marker) else marker + stripped)
+
+    def insert_link(self, url: str = "https://") -> None:
+        """Turn the selection into a link and select the URL for typing."""
+        cursor = self.edit.textCursor()
+        text = cursor.selectedText() or "link text"
+        cursor.insertText(f"[{text}]({url})")
+        cursor.movePosition(QTextCursor.MoveOperation.Left, QTextCursor.MoveMode.MoveAnchor, 1)
+        cursor.movePosition(QTextCursor.MoveOperation.Left, QTextCursor.MoveMode.KeepAnchor, len(url))
+        self.edit.setTextCursor(cursor)
+
+    def insert_image(self, public_path: str = "", alt: str = "") -> None:
+        """Insert an image reference (the selection is its alt text)."""
+        cursor = self.edit.textCursor()
+        alt = alt or cursor.selectedText() or "image"
+        cursor.insertText(f"![{alt}]({public_path})")
+        self.edit.setTextCursor(cursor)
+
+    def insert_code_block(self) -> None:
+        """Fence the selected lines (or an empty block) as code."""
+        cursor = self.edit.textCursor()
+        selected = cursor.selectedText().replace("\u2029", "\n")
+        cursor.insertText(f"```\n{selected}\n```")
+
+    def insert_media(self, public_path: str) -> None:
+        """Link a media file at the cursor: an image reference for images, a link otherwise."""
+        name = Path(public_path).name
+        if Path(public_path).suffix.lower() in IMAGE_SUFFIXES:
+            self.insert_image(public_path, Path(name).stem)
+        else:
+            self.edit.textCursor().insertText(f"[{name}]({public_path})")
+
+    # --- paste / drop ---
+
+    def insert_images_from(self, source: QMimeData) -> bool:
+        """Upload images in pasted/dropped data and link them; False when there is no image to take."""
+        if self.media_source is None:
+            return False
+        files = [Path(url.toLocalFile()) for url in source.urls() if url.isLocalFile()]
+        images = [f for f in files if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file()]
+        if not images and source.hasImage():
+            image = source.imageData()
+            if isinstance(image, QImage) and not image.isNull():
+                directory = Path(self._uploads.name)
+                index = len(list(directory.iterdir())) + 1
+                target = directory / f"pasted-image-{index}.png"
+                image.save(str(target), "PNG")
+                images = [target]
+        if not images:
+            return False
+        for path in images:
+            try:
+                public = self.media_source.upload(str(path))
+            except Exception as exc:  # noqa: BLE001 - any failure of the source is shown, the text is kept
+                emit(self.upload_failed, f"Could not upload {path.name}: {exc}")
+                continue
+            self.insert_image(public, path.stem)
+        return True
