@@ -434,9 +434,9 @@ def _build_collection(c: _Checker, node: Any, path: str, site: SiteConfig) -> Co
             delimiter = None
         else:
             delimiter = _plain(delimiter)
-            if fmt is not None and not fmt.endswith("frontmatter"):
+            if fmt not in ("yaml-frontmatter", "toml-frontmatter", "json-frontmatter"):
                 c.error(r.line("frontmatter_delimiter"), f"{path}.frontmatter_delimiter",
-                        f"needs a front matter format, not '{fmt}'")
+                        "needs 'format' set to yaml-frontmatter, toml-frontmatter or json-frontmatter")
     editor = dict(site.editor)
     editor_node = r.mapping("editor")
     if editor_node:
@@ -519,9 +519,6 @@ def _build_collection(c: _Checker, node: Any, path: str, site: SiteConfig) -> Co
                     line=_line_of(meta, "path"),
                 ))
         if collection.identifier_field_name() is None and fields_node:
-            names = {f.name for f in collection.fields}
-            if collection.identifier_field and collection.identifier_field not in names:
-                pass
             c.error(r.line("fields"), path,
                     "collection must have a field name that is a valid entry identifier "
                     "('title', 'path' or set 'identifier_field')")
@@ -557,7 +554,8 @@ def _build_collection(c: _Checker, node: Any, path: str, site: SiteConfig) -> Co
             seen.add(cfile.name)
             collection.files.append(cfile)
         if i18n is not None and i18n.structure not in ("single_file", ""):
-            pass  # Decap treats files collections' i18n per file; structure is checked per site.
+            c.error(r.line("i18n"), f"{path}.i18n",
+                    f"a files collection only supports the 'single_file' i18n structure, not '{i18n.structure}'")
     collection.sortable_fields = _build_sortable(c, r, path, collection)
     collection.view_filters = _build_view_filters(c, r, path)
     collection.view_groups = _build_view_groups(c, r, path)
@@ -573,10 +571,29 @@ def _build_sortable(c: _Checker, r: _Reader, path: str, collection: Collection) 
     if r.has("sortableFields"):
         key = "sortableFields"
         c.warn(r.line(key), f"{path}.{key}", "'sortableFields' is deprecated, use 'sortable_fields'")
-    node = r.seq(key)
+    static_default: Any = None
+    raw = r.raw(key)
+    if isinstance(raw, dict):
+        # Static CMS: {fields: [...], default: {field, direction: Ascending|Descending}}
+        sub = _Reader(c, raw, f"{path}.{key}")
+        node = sub.seq("fields", required=True)
+        static_default = sub.mapping("default")
+        key = f"{key}.fields"
+    else:
+        node = r.seq(key)
     if node is None:
         return _default_sortable(collection)
     result: list[SortableField] = []
+    if static_default is not None:
+        direction = str(static_default.get("direction", "Ascending"))
+        sort = {"ascending": "asc", "descending": "desc"}.get(direction.lower())
+        if sort is None:
+            c.error(_line_of(static_default, "direction"), f"{path}.sortable_fields.default.direction",
+                    f"'{direction}' is not one of: Ascending, Descending")
+        node = [
+            {"field": item, "default_sort": sort} if item == static_default.get("field") and isinstance(item, str)
+            else item for item in node
+        ]
     defaults = 0
     for i, item in enumerate(node):
         ipath = f"{path}.{key}[{i}]"
@@ -617,11 +634,19 @@ def _default_sortable(collection: Collection) -> list[SortableField]:
     return result
 
 
+def _static_list(c: _Checker, r: _Reader, path: str, key: str, inner: str) -> tuple[Any, str]:
+    """A Decap list, or Static CMS's `{<inner>: [...], default: ...}` form of the same option."""
+    raw = r.raw(key)
+    if isinstance(raw, dict):
+        return _Reader(c, raw, f"{path}.{key}").seq(inner, required=True), f"{path}.{key}.{inner}"
+    return r.seq(key), f"{path}.{key}"
+
+
 def _build_view_filters(c: _Checker, r: _Reader, path: str) -> list[ViewFilter]:
-    node = r.seq("view_filters")
+    node, base = _static_list(c, r, path, "view_filters", "filters")
     result = []
     for i, item in enumerate(node or []):
-        ipath = f"{path}.view_filters[{i}]"
+        ipath = f"{base}[{i}]"
         if not isinstance(item, dict):
             c.error(_line_of(node, i), ipath, "must be a mapping with label, field and pattern")
             continue
@@ -632,6 +657,7 @@ def _build_view_filters(c: _Checker, r: _Reader, path: str) -> list[ViewFilter]:
             c.error(ir.line(), ipath, "missing required option 'pattern'")
         pattern = item.get("pattern")
         if not isinstance(pattern, (str, bool)) and pattern is not None:
+            c.error(ir.line("pattern"), f"{ipath}.pattern", f"must be a string or true/false, not {_type_name(pattern)}")
             pattern = str(pattern)
         result.append(ViewFilter(label=label or "", field=fld or "", pattern=_plain(pattern) if pattern is not None
                                  else "", id=f"{fld}__{pattern}"))
@@ -639,10 +665,10 @@ def _build_view_filters(c: _Checker, r: _Reader, path: str) -> list[ViewFilter]:
 
 
 def _build_view_groups(c: _Checker, r: _Reader, path: str) -> list[ViewGroup]:
-    node = r.seq("view_groups")
+    node, base = _static_list(c, r, path, "view_groups", "groups")
     result = []
     for i, item in enumerate(node or []):
-        ipath = f"{path}.view_groups[{i}]"
+        ipath = f"{base}[{i}]"
         if not isinstance(item, dict):
             c.error(_line_of(node, i), ipath, "must be a mapping with label and field")
             continue

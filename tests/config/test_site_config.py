@@ -441,3 +441,51 @@ def test_extra_options_on_builtin_widgets_are_allowed():
           - {name: a, label: A, folder: a, fields: [{name: title, label: T, tagname: h1, placeholder: x}]}
     """)
     assert site.collections[0].fields[0].options == {"tagname": "h1", "placeholder": "x"}
+
+
+def test_static_cms_forms_of_sorting_filters_and_groups():
+    site = config("""
+        backend: {name: github, repo: a/b}
+        media_folder: m
+        collections:
+          - name: posts
+            label: Posts
+            folder: posts
+            sortable_fields:
+              fields: [title, date]
+              default: {field: date, direction: Descending}
+            view_filters:
+              filters:
+                - {name: drafts, label: Drafts, field: draft, pattern: true}
+            view_groups:
+              groups:
+                - {name: year, label: Year, field: date, pattern: '\\d{4}'}
+            fields: [{name: title, label: T}, {name: date, label: D, widget: datetime}]
+    """)
+    posts = site.collections[0]
+    assert [(s.field, s.default_sort) for s in posts.sortable_fields] == [("title", None), ("date", "desc")]
+    assert posts.view_filters[0].pattern is True and posts.view_filters[0].id == "draft__True"
+    assert posts.view_groups[0].pattern == r"\d{4}"
+
+
+def test_frontmatter_delimiter_needs_a_frontmatter_format_and_filter_patterns_are_typed():
+    found = problems("""
+        backend: {name: test-repo}
+        media_folder: m
+        i18n: {structure: multiple_folders, locales: [en, fr]}
+        collections:
+          - name: a
+            label: A
+            folder: a
+            frontmatter_delimiter: "~~~"
+            view_filters: [{label: L, field: n, pattern: 3}]
+            fields: [{name: title, label: T}]
+          - name: b
+            label: B
+            i18n: true
+            files: [{name: f, label: F, file: f.yml, fields: [{name: title, label: T}]}]
+    """)
+    text = "\n".join(found)
+    assert "config.yml:8: collections[0].frontmatter_delimiter: needs 'format' set to yaml-frontmatter" in text
+    assert "config.yml:9: collections[0].view_filters[0].pattern: must be a string or true/false, not number" in text
+    assert "collections[1].i18n: a files collection only supports the 'single_file' i18n structure" in text
