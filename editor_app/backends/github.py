@@ -282,11 +282,12 @@ class GitHubBackend(Backend):
         found: dict[str, bytes | None] = {}
         if not self._graphql_ok:
             return found
-        fields = " ".join(
-            f'b{i}: object(oid: "{oid}") {{ ... on Blob {{ oid text isBinary isTruncated }} }}'
-            for i, oid in enumerate(chunk)
+        # One named fragment rather than 250 inline ones: the same answer, and much cheaper to validate.
+        fields = " ".join(f'b{i}: object(oid: "{oid}") {{ ...BlobText }}' for i, oid in enumerate(chunk))
+        query = (
+            f"query($owner: String!, $name: String!) {{ repository(owner: $owner, name: $name) {{ {fields} }} }} "
+            "fragment BlobText on Blob { oid text isBinary isTruncated }"
         )
-        query = f"query($owner: String!, $name: String!) {{ repository(owner: $owner, name: $name) {{ {fields} }} }}"
         data = self._graphql(query, {"owner": owner, "name": name}, what=f"read {len(chunk)} files")
         if data is None:
             return found

@@ -119,8 +119,15 @@ def front_matter(data: bytes) -> dict[str, Any]:
     return yaml.load(text[4:end], Loader=yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader) or {}
 
 
-def open_collection(backend: Backend, cache: ContentCache, key: ListingKey) -> tuple[Listing, dict[str, dict[str, Any]]]:
-    """What the workspace does to open a collection: head, listing (cached by head), missing blobs, index."""
+def open_collection(
+    backend: Backend, cache: ContentCache, key: ListingKey, split: dict[str, float] | None = None
+) -> tuple[Listing, dict[str, dict[str, Any]]]:
+    """What the workspace does to open a collection: head, listing (cached by head), missing blobs, index.
+
+    `split` receives the seconds spent talking to the host, writing the cache and parsing front matter.
+    """
+    split = split if split is not None else {}
+    started = time.perf_counter()
     head = backend.head()
     listing = cache.get_listing(key, head)
     if listing is None:
@@ -128,13 +135,17 @@ def open_collection(backend: Backend, cache: ContentCache, key: ListingKey) -> t
         cache.put_listing(key, listing)
     cached = cache.get_blobs(f.id for f in listing.files)
     missing = [f for f in listing.files if f.id not in cached]
-    if missing:
-        fetched = backend.read_files(missing)
-        for f in missing:
-            if f.path in fetched:
-                cache.put_blob(f.id, fetched[f.path])
-                cached[f.id] = fetched[f.path]
+    fetched = backend.read_files(missing) if missing else {}
+    split["host_and_cache_read_seconds"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
+    for f in missing:
+        if f.path in fetched:
+            cache.put_blob(f.id, fetched[f.path])
+            cached[f.id] = fetched[f.path]
+    split["cache_write_seconds"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
     index = {f.path: front_matter(cached[f.id]) for f in listing.files if f.id in cached}
+    split["parse_seconds"] = round(time.perf_counter() - started, 3)
     return listing, index
 
 
@@ -143,13 +154,15 @@ def peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def measure(host: HostUnderTest, work: Callable[[], Any]) -> tuple[Any, dict[str, float]]:
-    """Run `work`; its result and {requests, seconds, peak_mb}."""
+def measure(host: HostUnderTest, work: Callable[[dict[str, float]], Any]) -> tuple[Any, dict[str, float]]:
+    """Run `work(split)`; its result and {requests, seconds, peak_mb, and the split it filled in}."""
     before = host.answered()
+    split: dict[str, float] = {}
     started = time.perf_counter()
-    result = work()
+    result = work(split)
     seconds = time.perf_counter() - started
-    return result, {"requests": host.answered() - before, "seconds": round(seconds, 3), "peak_mb": peak_mb()}
+    figures = {"requests": host.answered() - before, "seconds": round(seconds, 3), "peak_mb": peak_mb()}
+    return result, {**figures, **split}
 
 
 def run(host_name: str, entries: int, latency_ms: float) -> dict[str, Any]:
@@ -157,18 +170,18 @@ def run(host_name: str, entries: int, latency_ms: float) -> dict[str, Any]:
     key = ListingKey(host_name, "main", FOLDER, "md", None)
     with tempfile.TemporaryDirectory(prefix="open-site-bench-") as tmp, HOSTS[host_name](entries, latency_ms) as host:
         cache = ContentCache(Path(tmp))
-        (listing, index), cold = measure(host, lambda: open_collection(host.backend, cache, key))
+        (listing, index), cold = measure(host, lambda split: open_collection(host.backend, cache, key, split))
         assert len(index) == entries, f"cold open indexed {len(index)} of {entries} entries"
-        (_, index), warm = measure(host, lambda: open_collection(host.backend, cache, key))
+        (_, index), warm = measure(host, lambda split: open_collection(host.backend, cache, key, split))
         assert len(index) == entries
         changed = f"{FOLDER}/post-00001.md"
         host.change_file(changed, entry_text(1).replace(b"Post number 1\n", b"Post number 1, edited\n"))
-        (listing, index), after_change = measure(host, lambda: open_collection(host.backend, cache, key))
+        (listing, index), after_change = measure(host, lambda split: open_collection(host.backend, cache, key, split))
         assert index[changed]["title"] == "Post number 1, edited"
         target = f"{FOLDER}/post-00002.md"
         started_from = next(f.id for f in listing.files if f.path == target)
         edit = FileChange(target, entry_text(2).replace(b"rating: 2", b"rating: 5"), expected_id=started_from)
-        _, save = measure(host, lambda: host.backend.commit([edit], "Update Post “post-00002”", expected_head=listing.head))
+        _, save = measure(host, lambda _split: host.backend.commit([edit], "Update Post “post-00002”", expected_head=listing.head))
     targets = {
         "cold_open_requests_max": 3 + math.ceil(entries / 250),
         "cold_open_seconds_max": 2.0 if entries <= 1000 else 10.0,
