@@ -69,3 +69,20 @@ def test_other_platforms_are_left_alone():
     environ: dict[str, str] = {}
     prepare_environment(environ, "win32", None, self_test=True)
     assert environ == {}
+
+
+def test_self_test_opens_the_sandbox_renders_a_preview_loads_a_page_and_exits_zero(tmp_path):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    user_home = tmp_path / "user-home"
+    env["EDITOR_APP_HOME"] = str(user_home)
+    result = subprocess.run(
+        [sys.executable, "-m", "editor_app", "--self-test"],
+        capture_output=True, text=True, timeout=180, check=False, env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    for step in ("open the main window on the sandbox", "open an entry", "render the entry's preview",
+                 "load a local page in the embedded browser"):
+        assert f"self-test: ok   {step}" in result.stdout
+    assert not user_home.exists()  # a throw-away data dir: the user's data is never touched

@@ -207,6 +207,9 @@ class MainWindow(QMainWindow):
         self.workflow_bar.status_box.activated.connect(self._on_workflow_bar_status_chosen)
         self.workflow_bar.publish_button.clicked.connect(self._on_workflow_bar_publish_clicked)
         self.workflow_bar.delete_button.clicked.connect(self._on_workflow_bar_delete_clicked)
+        save_requested = getattr(self.editor, "save_requested", None)
+        if save_requested is not None:
+            save_requested.connect(self.save_entry)
         changed = getattr(self.editor, "changed", None)
         if changed is not None:
             changed.connect(self._on_editor_changed)
@@ -460,6 +463,13 @@ class MainWindow(QMainWindow):
     def save_entry(self) -> None:
         """Save the open entry as one commit (message from commit_messages)."""
         if self.current_entry is None:
+            return
+        validate = getattr(self.editor, "validate", None)
+        problems = validate() if validate is not None else []
+        if problems:
+            self.notifications.notify(
+                f"Not saved: {len(problems)} field(s) need attention (listed above the form).", "warning"
+            )
             return
         entry = self.editor.entry()
         self._journal_timer.stop()
@@ -716,7 +726,9 @@ class MainWindow(QMainWindow):
         dialog = MediaLibraryDialog(self.workspace, self.runner, self.prompts, self)
         insert = getattr(self.editor, "insert_media", None)
         if insert is not None:
-            dialog.inserted.connect(insert)
+            # Entries store the public path (public_folder), not the repository path.
+            public = getattr(self.workspace, "public_path", lambda path: path)
+            dialog.inserted.connect(lambda path: insert(public(path)))
         dialog.open()
         dialog.refresh()
         return dialog

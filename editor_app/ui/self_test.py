@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEventLoop, QUrl
+from PySide6.QtCore import QEvent, QEventLoop, QUrl
 from PySide6.QtWidgets import QApplication
 
 PROBE_PAGE = "<html><head><title>self-test</title></head><body><p id='probe'>embedded browser works</p></body></html>"
@@ -58,8 +58,10 @@ def check_embedded_browser(app: QApplication, timeout: float = 30.0) -> str:
             raise SelfTestFailure(f"the embedded browser's JavaScript returned {state['text']!r}")
         return "loaded a local page and ran JavaScript"
     finally:
+        # The page must be gone before the app releases the web profile at exit.
         view.close()
         view.deleteLater()
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
 class SelfTest:
