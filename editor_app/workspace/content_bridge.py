@@ -42,6 +42,11 @@ def parse_fast(
         return {}, str(error)
 
 
+def parse_strict(text: str, collection: Collection, path: str) -> dict[str, Any]:
+    """The fields of `text`; ContentError (with the line) when it is malformed."""
+    return formats.parse_entry(text, **_format_args(collection, path)).data
+
+
 def parse_roundtrip(
     text: str, collection: Collection, file_config: CollectionFile | None, path: str
 ) -> tuple[formats.ParsedEntry, str | None]:

@@ -34,7 +34,7 @@ from editor_app.backends.base import (
     UnpublishedEntry,
     User,
 )
-from editor_app.config.site_config import Collection, CollectionFile, SiteConfig
+from editor_app.config.site_config import Collection, CollectionFile, I18nConfig, SiteConfig
 from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
 from editor_app.workspace import views
 from editor_app.workspace.cache import ContentCache, ListingKey
@@ -45,6 +45,10 @@ Progress = Callable[..., None]  # progress(done, total[, text])
 
 READ_BATCH = 100  # blobs per read_files call: big enough to use the host's batching, small enough to report progress
 HEAD_TTL = 5.0  # seconds a fetched head is trusted when several collections load one after the other
+
+
+class RawTextError(ContentError, ValueError):
+    """Text typed in the raw source editor does not parse (a ValueError too, for callers that expect one)."""
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,7 @@ class Workspace:
         self._lock = threading.RLock()
         self._index: dict[str, dict[str, IndexedEntry]] = {}  # collection -> path -> entry
         self._new_numbers = itertools.count(1)
+        self._draft_paths: set[str] | None = None  # paths with a journaled draft; None: read the journal again
 
     # --- site ------------------------------------------------------------------------------------
 
@@ -266,15 +271,17 @@ class Workspace:
         if collection.is_files:
             files = self._files_collection_listing(collection, head)
         else:
-            listing = self._listing(collection.folder or "", collection.entry_extension, _depth(collection), head)
+            listing = self._listing(collection.folder or "", collection.entry_extension, _listing_depth(collection), head)
             files = [(f, None) for f in listing.files]
         contents = self._contents([f for f, _ in files], progress, f"Loading {collection.label}")
         entries: dict[str, IndexedEntry] = {}
         for repo_file, file_config in files:
+            if file_config is None and not _is_default_locale_file(collection, repo_file.path):
+                continue  # translations are files of the same entry, not entries of their own
             data, error = content.parse_fast(contents.get(repo_file.id, b""), collection, file_config, repo_file.path)
             if error is None and not content.matches_collection_filter(collection, data):
                 continue
-            slug = file_config.name if file_config is not None else content.slug_from_path(collection, repo_file.path)
+            slug = file_config.name if file_config is not None else _slug_from_path(collection, repo_file.path)
             entry = IndexedEntry(
                 collection=name,
                 slug=slug,
@@ -382,7 +389,7 @@ class Workspace:
         for entry in self.entries(collection_name):
             if entry.slug == slug:
                 return entry.path
-        return content.entry_path(self.site, collection, slug, {}, self._now())
+        return _entry_path(self.site, collection, slug, {}, self._now())
 
     def open_entry(self, collection_name: str, key: str) -> OpenEntry:
         """Read an entry (by path, slug, or file name) for editing, from its unpublished branch if it has one."""
@@ -398,7 +405,7 @@ class Workspace:
             if indexed is not None:
                 path, slug = indexed.path, indexed.slug
             elif "/" in key and key.startswith((collection.folder or "") + "/"):
-                path, slug = key, content.slug_from_path(collection, key)
+                path, slug = key, _slug_from_path(collection, key)
             else:
                 path, slug = self.entry_path(collection_name, key), key
         branch, status = self.branch or self.backend.default_branch(), None
@@ -447,6 +454,15 @@ class Workspace:
             parsed, _error = content.parse_roundtrip(entry.raw, collection, file_config, entry.path)
         return content.dump_roundtrip(parsed, entry.data, collection, file_config, entry.path)
 
+    def parse_raw_text(self, entry: OpenEntry, text: str) -> OpenEntry:
+        """`entry` with its fields read from `text` (the raw source editor); RawTextError when it does not parse."""
+        collection = self.collection(entry.collection)
+        try:
+            data = content.parse_strict(text, collection, entry.path)
+        except ContentError as error:
+            raise RawTextError(error.detail, path=error.path or entry.path, line=error.line) from None
+        return replace(entry, data=data)
+
     # --- creating --------------------------------------------------------------------------------
 
     def new_entry(self, collection_name: str, data: dict[str, Any] | None = None) -> OpenEntry:
@@ -491,10 +507,10 @@ class Workspace:
         taken = self._known_paths(collection, lookup=lookup)
         base = content.slug_for(self.site, collection, data, now)
         candidate, n = base, 0
-        while content.entry_path(self.site, collection, candidate, data, now) in taken:
+        while _entry_path(self.site, collection, candidate, data, now) in taken:
             n += 1
             candidate = f"{base}{self.site.slug.sanitize_replacement or '-'}{n}"
-        return candidate, content.entry_path(self.site, collection, candidate, data, now)
+        return candidate, _entry_path(self.site, collection, candidate, data, now)
 
     def _known_paths(self, collection: Collection, *, lookup: bool = True) -> set[str]:
         """Paths of the collection's entries (published, and unpublished under the editorial workflow).
@@ -508,7 +524,7 @@ class Workspace:
             return paths
         # The index may be stale: the listing at the current head (cached by head) is the truth.
         head = self.head(refresh=True)
-        listing = self._listing(collection.folder or "", collection.entry_extension, _depth(collection), head)
+        listing = self._listing(collection.folder or "", collection.entry_extension, _listing_depth(collection), head)
         paths |= {f.path for f in listing.files}
         if self.uses_workflow:
             for entry in self.backend.list_unpublished():
@@ -539,7 +555,7 @@ class Workspace:
             text = self.raw_text(entry)
             expected = entry.base_id if force_base is None else force_base
             if force_base is None and entry.pristine and text == entry.raw:
-                self.journal.discard(self._draft_key(entry))
+                self._forget_draft(entry)
                 return entry  # unchanged: nothing to commit, the file stays byte-identical
         data_bytes = text.encode("utf-8")
         action = "create" if entry.is_new else "update"
@@ -558,7 +574,7 @@ class Workspace:
         blob_id = result.ids.get(path, "")
         if blob_id:
             self.cache.put_blob(blob_id, data_bytes)
-        self.journal.discard(self._draft_key(entry))
+        self._forget_draft(entry)
         parsed, parse_error = content.parse_roundtrip(text, collection, file_config, path)
         saved = replace(
             entry, slug=slug, path=path, raw=text, base_id=blob_id, base_head=result.commit, branch=branch,
@@ -614,7 +630,7 @@ class Workspace:
         with self._lock:
             self._index.get(entry.collection, {}).pop(entry.path, None)
         if isinstance(entry, OpenEntry):
-            self.journal.discard(self._draft_key(entry))
+            self._forget_draft(entry)
         return result
 
     def _index_saved(self, entry: OpenEntry, blob_id: str) -> None:
@@ -652,6 +668,8 @@ class Workspace:
                    "pristine": entry.pristine},
         )
         self.journal.write(draft.key, draft)
+        with self._lock:
+            self._draft_paths = None
         return draft
 
     record_draft = journal_draft
@@ -677,12 +695,21 @@ class Workspace:
         return result
 
     def has_draft(self, path: str) -> bool:
-        """Whether a journaled draft exists for the entry at `path`."""
-        return any(d.draft.path == path for d in self.pending_drafts())
+        """Whether a journaled draft exists for the entry at `path` (cheap: called for every listed row)."""
+        with self._lock:
+            if self._draft_paths is None:
+                site = self.identity + "@" + (self.branch or "")
+                self._draft_paths = {d.path for d in self.journal.pending(site)}
+            return path in self._draft_paths
 
     def discard_draft(self, entry: OpenEntry) -> None:
         """Throw away `entry`'s journaled draft (the editor chose to)."""
+        self._forget_draft(entry)
+
+    def _forget_draft(self, entry: OpenEntry) -> None:
         self.journal.discard(self._draft_key(entry))
+        with self._lock:
+            self._draft_paths = None
 
     def _entry_from_draft(self, draft: Draft) -> OpenEntry:
         extra = draft.extra or {}
@@ -851,6 +878,63 @@ def _depth(collection: Collection) -> int:
     if collection.path:
         return max(1, collection.path.strip("/").count("/") + 1)
     return 1
+
+
+def _i18n_files(collection: Collection) -> I18nConfig | None:
+    """The collection's i18n settings when translations live in separate files (folders or suffixes)."""
+    i18n = collection.i18n
+    if isinstance(i18n, I18nConfig) and i18n.structure in ("multiple_folders", "multiple_files"):
+        return i18n
+    return None
+
+
+def _listing_depth(collection: Collection) -> int:
+    """The listing depth, one level deeper when each locale has its own folder."""
+    i18n = _i18n_files(collection)
+    extra = 1 if i18n is not None and i18n.structure == "multiple_folders" else 0
+    return _depth(collection) + extra
+
+
+def _locale_split(collection: Collection, path: str) -> tuple[str | None, str]:
+    """(locale, path without it) of a file in a collection with per-locale files; (None, path) otherwise."""
+    i18n = _i18n_files(collection)
+    if i18n is None:
+        return None, path
+    folder = (collection.folder or "").strip("/")
+    if i18n.structure == "multiple_folders":
+        relative = path[len(folder) + 1 :] if folder else path
+        locale, sep, rest = relative.partition("/")
+        if sep and locale in i18n.locales:
+            return locale, f"{folder}/{rest}" if folder else rest
+        return None, path
+    stem, dot, extension = path.rpartition(".")
+    base, dot2, locale = stem.rpartition(".")
+    if dot and dot2 and locale in i18n.locales:
+        return locale, f"{base}.{extension}"
+    return None, path
+
+
+def _is_default_locale_file(collection: Collection, path: str) -> bool:
+    i18n = _i18n_files(collection)
+    return i18n is None or _locale_split(collection, path)[0] == i18n.default_locale
+
+
+def _slug_from_path(collection: Collection, path: str) -> str:
+    return content.slug_from_path(collection, _locale_split(collection, path)[1])
+
+
+def _entry_path(site: SiteConfig, collection: Collection, slug: str, data: dict[str, Any], now: _dt.datetime) -> str:
+    """Where an entry's (default-locale) file goes: the content layer's path, plus the locale folder or suffix."""
+    path = content.entry_path(site, collection, slug, data, now)
+    i18n = _i18n_files(collection)
+    if i18n is None:
+        return path
+    folder = (collection.folder or "").strip("/")
+    if i18n.structure == "multiple_folders":
+        relative = path[len(folder) + 1 :] if folder else path
+        return f"{folder}/{i18n.default_locale}/{relative}" if folder else f"{i18n.default_locale}/{relative}"
+    stem, _dot, extension = path.rpartition(".")
+    return f"{stem}.{i18n.default_locale}.{extension}"
 
 
 def _decode(data: bytes, path: str) -> str:

@@ -361,6 +361,7 @@ def test_a_draft_survives_a_failed_save_and_a_restart_and_goes_after_success(env
     del env.counting.fail["commit"]
     restarted.save_entry(offered.entry)
     assert restarted.pending_drafts() == []
+    assert not restarted.has_draft("content/plants/basil.yml")
     assert b"family: Edited" in env.backend.read_file("content/plants/basil.yml")[0]
 
 
@@ -412,3 +413,25 @@ def test_entry_url_joins_site_url_and_preview_path(env: Env) -> None:
 def test_backend_settings_come_from_the_config(env: Env) -> None:
     settings = backend_settings_from_config(env.site)
     assert settings.name == "test-repo" and settings.branch == "main"
+
+
+def test_translated_collections_list_one_entry_per_default_locale_file(env: Env) -> None:
+    ws = env.workspace()
+    entries = ws.load_collection("events")
+    assert sorted(e.path for e in entries) == [
+        "content/events/en/harvest-supper.md", "content/events/en/spring-open-day.md",
+    ]
+    assert sorted(e.slug for e in entries) == ["harvest-supper", "spring-open-day"]
+    new = ws.new_entry("events", {"title": "Seed Swap"})
+    assert new.path == "content/events/en/seed-swap.md"
+
+
+def test_raw_source_text_parses_into_fields_or_says_where_it_is_wrong(env: Env) -> None:
+    ws = env.workspace()
+    basil = ws.open_entry("plants", "content/plants/basil.yml")
+    edited = ws.parse_raw_text(basil, ws.raw_text(basil).replace("Lamiaceae", "Mints"))
+    assert edited.data["family"] == "Mints" and edited.base_id == basil.base_id
+    with pytest.raises(ValueError) as caught:
+        ws.parse_raw_text(basil, "name: Basil\nfamily: [unclosed\n")
+    assert isinstance(caught.value, ContentError)
+    assert "content/plants/basil.yml" in str(caught.value)
