@@ -95,6 +95,23 @@ class _FastConstructor(pyyaml.constructor.SafeConstructor):
             return float("nan")
         return float(text)
 
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
+        """Refuse duplicate keys, as the yaml npm package (and ruamel) do."""
+        pairs = node.value if isinstance(node, pyyaml.MappingNode) else ()
+        keys = [k.value for k, _ in pairs]
+        if len(set(keys)) != len(keys):  # rare: only then look for which key, skipping merge keys
+            seen: set[Any] = set()
+            for key_node, _ in pairs:
+                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, pyyaml.ScalarNode):
+                    continue
+                if key_node.value in seen:
+                    raise pyyaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        f"found duplicate key {key_node.value!r}", key_node.start_mark,
+                    )
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
+
 
 _FastConstructor.add_constructor("tag:yaml.org,2002:int", _FastConstructor.construct_yaml_int)
 _FastConstructor.add_constructor("tag:yaml.org,2002:float", _FastConstructor.construct_yaml_float)

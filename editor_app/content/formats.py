@@ -143,9 +143,8 @@ def parse_entry(
     if not isinstance(data, dict):
         raise ContentError("the front matter must be a mapping of fields", path=path, line=matter_line)
     data = dict(data)
-    data.pop(BODY, None) if BODY in data and body else None
     if body:
-        data[BODY] = body
+        data[BODY] = body  # the markdown after the front matter is the body, as in gray-matter
     return ParsedEntry(data=data, text=text, format=fmt, language=language, delimiters=delims, newline=newline,
                        matter=matter, body=body, head=head, path=path)
 

@@ -354,3 +354,12 @@ def test_parse_benchmark_small_run_indexes_every_entry():
     figures = run(300)
     assert figures["entries"] == 300
     assert figures["total_s"] < 2.0  # 10,000 take about 1.3 s on the 2-core CI machine
+
+
+def test_duplicate_keys_are_malformed_in_both_readers():
+    text = "---\ntitle: A\ndate: 2024-01-01\ntitle: B\n---\nBody\n"
+    with pytest.raises(ContentError) as info:
+        parse(text, "dup.md")
+    assert info.value.line == 4 and "duplicate key 'title'" in str(info.value)
+    merged = parse("---\nbase: &b {x: 1, y: 2}\nm:\n  <<: *b\n  x: 3\n---\n", "merge.md")
+    assert merged.data["m"] == {"x": 3, "y": 2}
