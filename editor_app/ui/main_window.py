@@ -10,6 +10,7 @@ The editor widget comes from `editor_factory(workspace, parent)`.
 from __future__ import annotations
 
 import datetime
+import re
 import time
 from urllib.parse import urlsplit
 from collections.abc import Callable
@@ -419,6 +420,7 @@ class MainWindow(QMainWindow):
         self.editor_stack.setCurrentWidget(self.editor_page)
         self._set_dirty(dirty)
         self.entry_list.select_key(entry.path)
+        self._show_entry_workflow(entry)
         emit(self.entry_opened, entry.path)
         self.status_label.setText(entry.path)
 
@@ -846,11 +848,11 @@ class _EntryWorkflowBar(QWidget):
         self.publish_button = QPushButton("Publish")
         self.delete_button = QPushButton("Delete unpublished changes")
         self.published_label = QLabel("Published — saving creates a draft for review.")
-        label = QLabel("&Status:")
-        label.setBuddy(self.status_box)
+        self.status_title = QLabel("&Status:")
+        self.status_title.setBuddy(self.status_box)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
-        layout.addWidget(label)
+        layout.addWidget(self.status_title)
         layout.addWidget(self.status_box)
         layout.addWidget(self.published_label)
         layout.addStretch(1)
@@ -861,7 +863,7 @@ class _EntryWorkflowBar(QWidget):
         """Show an unpublished entry's status, or that the entry has no unpublished changes."""
         self.setVisible(True)
         unpublished = status in WORKFLOW_STATUSES
-        for widget in (self.status_box, self.publish_button, self.delete_button):
+        for widget in (self.status_title, self.status_box, self.publish_button, self.delete_button):
             widget.setVisible(unpublished)
         self.published_label.setVisible(not unpublished)
         if unpublished:
@@ -901,9 +903,20 @@ def _option(item: Any, name: str, default: Any = None) -> Any:
     return getattr(item, name, default)
 
 
+_ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
 def _text(value: object) -> str:
+    """A field value as a list cell shows it (dates without seconds, lists joined)."""
     if value is None:
         return ""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        found = _ISO_DATETIME.match(value)
+        return f"{found.group(1)} {found.group(2)}" if found else value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):

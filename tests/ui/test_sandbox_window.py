@@ -67,3 +67,21 @@ def test_the_workflow_board_lists_the_sandbox_unpublished_entries(window, qtbot)
     board = window.workflow_board
     keys = [k for status in board.columns for k in board.keys_in(status)]
     assert "posts/2026-10-12-winter-cover-crops" in keys
+
+
+def test_an_unpublished_entry_shows_its_status_above_the_editor(window, qtbot):
+    window.collection_tree.select_collection("plants")
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        window.open_entry("plants", "garlic")
+    bar = window.workflow_bar
+    assert bar.isVisibleTo(window)
+    assert bar.status_box.currentText() == "Draft"
+    assert not bar.publish_button.isEnabled()  # only Ready entries publish
+
+
+def test_a_published_entry_says_saving_makes_a_draft(window, qtbot):
+    window.collection_tree.select_collection("posts")
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        window.open_entry("posts", window.entry_list.model.key_at(0))
+    assert window.workflow_bar.published_label.isVisibleTo(window)
+    assert not window.workflow_bar.status_box.isVisibleTo(window)

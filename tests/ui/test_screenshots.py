@@ -13,6 +13,8 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSettings
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
+from editor_app.app import open_site
+from editor_app.paths import AppDirs
 from editor_app.ui.main_window import MainWindow
 from editor_app.ui.media_library import MediaLibraryDialog
 from editor_app.ui.start_dialog import RecentSites, SiteChoice, StartDialog
@@ -48,18 +50,33 @@ def themed(qapp):
     apply_theme(qapp)
 
 
-def test_screenshot_of_the_main_window_with_an_entry_open(qtbot, tmp_path, runner):
+def test_screenshot_of_the_main_window_with_an_entry_open(qtbot, tmp_path, app_home, runner):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(FakeWorkspace(posts=12), settings, runner, FakeEditor, ScriptedPrompts())
+    workspace = open_site(SiteChoice("sandbox"), AppDirs.under(app_home))
+    window = MainWindow(workspace, settings, runner, prompts=ScriptedPrompts())  # the real editor pane
     qtbot.addWidget(window)
-    window.resize(1280, 800)
+    window.resize(1400, 860)
     window.show()
-    with qtbot.waitSignal(window.site_loaded, timeout=5000):
+    with qtbot.waitSignal(window.site_loaded, timeout=20000):
         window.load_site()
-    with qtbot.waitSignal(window.entry_opened, timeout=5000):
-        window.open_entry("posts", "content/posts/post-3.md")
-    qtbot.keyClicks(window.editor.title, " (edited)")
+    window.collection_tree.select_collection("posts")
+    key = "content/posts/2026-07-14-tomato-diary.md"
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        window.open_entry("posts", key)
+    window.editor.render_preview()
     save(window, "main-window")
+
+
+def test_screenshot_of_the_workflow_board(qtbot, tmp_path, app_home, runner):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    workspace = open_site(SiteChoice("sandbox"), AppDirs.under(app_home))
+    window = MainWindow(workspace, settings, runner, FakeEditor, ScriptedPrompts())
+    qtbot.addWidget(window)
+    window.resize(1200, 700)
+    window.show()
+    with qtbot.waitSignal(window.workflow_loaded, timeout=10000):
+        window.workflow_view_action.trigger()
+    save(window, "workflow-board")
 
 
 def test_screenshot_of_the_media_library(qtbot, runner):
