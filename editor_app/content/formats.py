@@ -237,8 +237,13 @@ def dump_entry(
     collection_extension: str | None = None,
     delimiter: str | list[str] | tuple[str, str] | None = None,
     field_order: list[str] | tuple[str, ...] = (),
+    field_comments: dict[str, str] | None = None,
 ) -> str:
-    """The file text for `data`; from `parsed` (the opened entry) when given, so untouched text is kept."""
+    """The file text for `data`; from `parsed` (the opened entry) when given, so untouched text is kept.
+
+    `field_comments` (field name -> the field's `comment` option) are written above newly added YAML keys.
+    """
+    comments = field_comments or {}
     if parsed is not None and parsed.is_raw:
         # A raw entry is edited as text: what the editor typed is the file.
         text = data.get(BODY, "")
@@ -247,15 +252,16 @@ def dump_entry(
         return parsed.text
     if parsed is None:
         fmt = _resolve(format, path, collection_extension)
-        return _dump_new(fmt, data, _delimiters(delimiter), list(field_order))
-    lf = _dump_changed(parsed, data, list(field_order))
+        return _dump_new(fmt, data, _delimiters(delimiter), list(field_order), comments)
+    lf = _dump_changed(parsed, data, list(field_order), comments)
     return lf.replace("\n", "\r\n") if parsed.newline == "\r\n" else lf
 
 
-def _dump_new(fmt: str, data: dict[str, Any], custom: tuple[str, str] | None, order: list[str]) -> str:
+def _dump_new(fmt: str, data: dict[str, Any], custom: tuple[str, str] | None, order: list[str],
+              comments: dict[str, str]) -> str:
     ordered = _ordered(data, order)
     if fmt in ("yml", "yaml"):
-        return _yaml_text(ordered, None)
+        return _yaml_text(_with_comments(ordered, comments), None)
     if fmt == "toml":
         return tomlkit.dumps(_toml_ready(ordered))
     if fmt == "json":
@@ -263,7 +269,7 @@ def _dump_new(fmt: str, data: dict[str, Any], custom: tuple[str, str] | None, or
     language = {"toml-frontmatter": "toml", "json-frontmatter": "json"}.get(fmt, "yaml")
     delims = custom or _LANGUAGE_DELIMITERS[language]
     body = str(ordered.pop(BODY, "") or "")
-    matter = _matter_text(language, ordered, None)
+    matter = _matter_text(language, ordered, None, comments)
     text = f"{delims[0]}\n{matter}{delims[1]}\n{body}"
     return text if text.endswith("\n") else text + "\n"
 
@@ -275,9 +281,19 @@ def _ordered(data: dict[str, Any], order: list[str]) -> dict[str, Any]:
     return {k: data[k] for k in known + others}
 
 
-def _matter_text(language: str, data: dict[str, Any], json_indent: Any) -> str:
+def _with_comments(data: dict[str, Any], comments: dict[str, str]) -> Any:
+    if not comments:
+        return data
+    node = CommentedMap(data)
+    for key, comment in comments.items():
+        if key in node and comment:
+            node.yaml_set_comment_before_after_key(key, before=comment)
+    return node
+
+
+def _matter_text(language: str, data: dict[str, Any], json_indent: Any, comments: dict[str, str] | None = None) -> str:
     if language == "yaml":
-        return _yaml_text(data, None) if data else ""
+        return _yaml_text(_with_comments(data, comments or {}), None) if data else ""
     if language == "toml":
         return tomlkit.dumps(_toml_ready(data))
     inner = json.dumps(data, indent=2 if json_indent is None else json_indent, ensure_ascii=False)
@@ -302,21 +318,21 @@ def _toml_ready(data: Any) -> Any:
     return data
 
 
-def _dump_changed(parsed: ParsedEntry, data: dict[str, Any], order: list[str]) -> str:
+def _dump_changed(parsed: ParsedEntry, data: dict[str, Any], order: list[str], comments: dict[str, str]) -> str:
     if parsed.format not in FRONTMATTER_FORMATS:
         # In a data file "body" is an ordinary key.
-        return _update_matter(parsed.language, parsed.matter, data, order, frontmatter=False)
+        return _update_matter(parsed.language, parsed.matter, data, order, comments, frontmatter=False)
     fields = {k: v for k, v in data.items() if k != BODY}
     body = str(data.get(BODY) or "")
     if parsed.delimiters is None:
         if not fields:
             return body
         opening, closing = _LANGUAGE_DELIMITERS[parsed.language]
-        return f"{opening}\n{_matter_text(parsed.language, _ordered(fields, order), None)}{closing}\n{body}"
+        return f"{opening}\n{_matter_text(parsed.language, _ordered(fields, order), None, comments)}{closing}\n{body}"
     old_fields = {k: v for k, v in parsed.data.items() if k != BODY}
     if fields == old_fields:
         return parsed.head + body
-    matter = _update_matter(parsed.language, parsed.matter, fields, order, frontmatter=True)
+    matter = _update_matter(parsed.language, parsed.matter, fields, order, comments, frontmatter=True)
     lines = parsed.head.split("\n")
     # head = opening line, matter lines, closing line (+ "" when it ends with a newline)
     closing_line = lines[-2] if parsed.head.endswith("\n") else lines[-1]
@@ -324,9 +340,10 @@ def _dump_changed(parsed: ParsedEntry, data: dict[str, Any], order: list[str]) -
     return f"{lines[0]}\n{matter}{closing_line}{tail}{body}"
 
 
-def _update_matter(language: str, original: str, new: dict[str, Any], order: list[str], *, frontmatter: bool) -> str:
+def _update_matter(language: str, original: str, new: dict[str, Any], order: list[str], comments: dict[str, str],
+                   *, frontmatter: bool) -> str:
     if language == "yaml":
-        return _update_yaml(original, new, order)
+        return _update_yaml(original, new, order, comments)
     if language == "toml":
         return _update_toml(original, new, order)
     return _update_json(original, new, order, frontmatter=frontmatter)
@@ -337,7 +354,7 @@ def _update_matter(language: str, original: str, new: dict[str, Any], order: lis
 _INDENT_CANDIDATES = ((2, 2, 0), (2, 4, 2), (4, 4, 2), (4, 2, 0), (4, 6, 4), (3, 3, 0))
 
 
-def _update_yaml(original: str, new: dict[str, Any], order: list[str]) -> str:
+def _update_yaml(original: str, new: dict[str, Any], order: list[str], comments: dict[str, str]) -> str:
     y = round_trip_yaml()
     try:
         doc = y.load(original) if original.strip() else CommentedMap()
@@ -347,7 +364,11 @@ def _update_yaml(original: str, new: dict[str, Any], order: list[str]) -> str:
         doc = CommentedMap()
     settings = _detect_yaml_indent(original, doc)
     before = _yaml_text(doc, settings)
+    added = [key for key in new if key not in doc]
     _merge_mapping(doc, new, order)
+    for key in added:
+        if comments.get(key):
+            doc.yaml_set_comment_before_after_key(key, before=comments[key])
     after = _yaml_text(doc, settings) if doc else ""
     return _apply_line_edits(original, before, after)
 

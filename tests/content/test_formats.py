@@ -363,3 +363,13 @@ def test_duplicate_keys_are_malformed_in_both_readers():
     assert info.value.line == 4 and "duplicate key 'title'" in str(info.value)
     merged = parse("---\nbase: &b {x: 1, y: 2}\nm:\n  <<: *b\n  x: 3\n---\n", "merge.md")
     assert merged.data["m"] == {"x": 3, "y": 2}
+
+
+def test_field_comments_are_written_above_new_yaml_keys():
+    comments = {"draft": "Set to true to hide the post"}
+    new = dump_entry(None, {"title": "T", "draft": True}, format="frontmatter", field_order=["title", "draft"],
+                     field_comments=comments)
+    assert new == "---\ntitle: T\n# Set to true to hide the post\ndraft: true\n---\n"
+    parsed = parse("---\ntitle: T\n---\n", "a.md")
+    written = dump_entry(parsed, {"title": "T", "draft": False}, field_order=["title", "draft"], field_comments=comments)
+    assert written == "---\ntitle: T\n# Set to true to hide the post\ndraft: false\n---\n"
