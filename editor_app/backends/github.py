@@ -604,7 +604,11 @@ class GitHubBackend(Backend):
             except NotFoundError:
                 head = None
             if head is not None:
-                return self._commit_on(self.repo, branch, changes, message, None)
+                result = self._commit_on(self.repo, branch, changes, message, None)
+                if self.repo == self.origin and self._find_pr(branch) is None:
+                    # A first save that stopped between branch and pull request: finish what it began.
+                    self._set_labels(self._create_pr(branch, message), status)
+                return result
             site = self.default_branch()
             base = self._head(self.repo, site)
             where = f"{site} of {self.repo}"
@@ -618,14 +622,22 @@ class GitHubBackend(Backend):
                 allow=(422,), what=f"create branch {branch}",
             )
             if response.status_code == 422:
-                raise ConflictError(
-                    f"{branch}: {self.http.error_for(response, f'create branch {branch}')}", head=base
-                )
+                raise self._branch_refused(branch, response, base)
             if self.repo == self.origin or status != STATUS_DRAFT:
                 pr = self._create_pr(branch, message)
                 if self.repo == self.origin:
                     self._set_labels(pr, status)
             return CommitResult(commit=commit, branch=branch, ids=written)
+
+    def _branch_refused(self, branch: str, response: httpx.Response, base: str) -> ConflictError:
+        """Decap's message when a prefix of the entry branch exists as a branch (git forbids both)."""
+        for candidate in workflow.conflicting_branches(branch):
+            found = self.http.request(
+                "GET", _path("repos", self.repo, "git/ref/heads", candidate), allow=(404,), what=f"read branch {candidate}"
+            )
+            if found.status_code == 200 and found.json().get("ref") == f"refs/heads/{candidate}":
+                return ConflictError(workflow.conflicting_branch_message(branch, candidate), head=base)
+        return ConflictError(f"{branch}: {self.http.error_for(response, f'create branch {branch}')}", head=base)
 
     def _create_pr(self, branch: str, title: str) -> dict[str, Any]:
         return self.http.json(

@@ -20,7 +20,7 @@ from editor_app.backends.base import (
 )
 from editor_app.backends.github import GitHubBackend, graphql_url
 from editor_app.backends.http import RetryPolicy
-from editor_app.errors import AuthError, ConflictError, NotFoundError, RateLimitedError
+from editor_app.errors import AuthError, ConflictError, NetworkError, NotFoundError, RateLimitedError
 from tests.backends.conftest import FIXTURE_FILES, GITHUB_TOKEN, PIXEL_PNG, make_fake_github
 from tests.fakes.github import FakeGitHub
 from tests.fakes.server import serve
@@ -422,3 +422,20 @@ def test_open_site_benchmark_runs_and_meets_its_request_targets(capsys: pytest.C
     assert figures["warm_open_after_one_change"]["requests"] <= 4
     assert figures["save_one_entry"]["requests"] == 3
     assert capsys.readouterr().out.count("\n") == 1
+
+
+def test_a_branch_named_like_a_prefix_of_the_entry_branch_is_explained(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    store = fake.repos["o/r"].store
+    store.set_ref("heads/cms/posts", store.refs["heads/main"], create=True)
+    # What GitHub answers then (the fake's store does not model git's file/directory clash of refs).
+    fake.faults.error(422, {"message": "Reference update failed"}, method="POST", path=r"/git/refs$")
+    with pytest.raises(ConflictError, match="there is already a branch named 'cms/posts'"):
+        save_spring(backend)
+
+
+def test_a_later_save_opens_the_pull_request_a_broken_first_save_left_out(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    fake.faults.error(502, method="POST", path=r"/pulls$", times=1)
+    with pytest.raises(NetworkError):
+        save_spring(backend)
+    backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"again\n")], "Update Post “spring”")
+    assert backend.read_unpublished("posts", "spring").status == STATUS_DRAFT
