@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import itertools
 import json
 import re
@@ -100,6 +101,7 @@ class Repo:
     private: bool = False
     id: int = 0
     parent: str | None = None  # "owner/name" of the repository this is a fork of
+    created: float = 0.0
     permissions: dict[str, bool] = field(default_factory=lambda: {
         "admin": True, "maintain": True, "push": True, "triage": True, "pull": True})
 
@@ -146,6 +148,7 @@ class FakeGitHub:
     def add_repo(self, repo: Repo) -> Repo:
         """Host another repository (a fork, another owner's repository)."""
         repo.id = repo.id or next(self.ids)
+        repo.created = repo.created or self.clock()
         self.repos[repo.full_name] = repo
         return repo
 
@@ -221,8 +224,18 @@ class FakeGitHub:
             status, payload = error.status, error.body
         if status == 204:
             return httpx.Response(204, headers=headers)
+        content = json.dumps(payload).encode()
+        if request.method == "GET" and status == 200:
+            etag = f'W/"{hashlib.sha256(content).hexdigest()}"'
+            headers["ETag"] = etag
+            if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+                # GitHub does not count conditional requests answered 304 against the rate limit
+                self.rate_used -= 1
+                headers["X-RateLimit-Remaining"] = str(max(self.rate_limit - self.rate_used, 0))
+                headers["X-RateLimit-Used"] = str(self.rate_used)
+                return httpx.Response(304, headers=headers)
         headers["Content-Type"] = "application/json; charset=utf-8"
-        return httpx.Response(status, content=json.dumps(payload).encode(), headers=headers)
+        return httpx.Response(status, content=content, headers=headers)
 
     def _authenticate(self, request: httpx.Request) -> str:
         header = request.headers.get("Authorization", "")
@@ -248,8 +261,8 @@ class FakeGitHub:
             ("GET", repo + r"/git/refs?/(?P<ref>.+)", self.get_ref),
             ("GET", repo + r"/git/matching-refs/(?P<ref>.*)", self.get_matching_refs),
             ("POST", repo + r"/git/refs", self.post_ref),
-            ("PATCH", repo + r"/git/refs/(?P<ref>.+)", self.patch_ref),
-            ("DELETE", repo + r"/git/refs/(?P<ref>.+)", self.delete_ref),
+            ("PATCH", repo + r"/git/refs?/(?P<ref>.+)", self.patch_ref),
+            ("DELETE", repo + r"/git/refs?/(?P<ref>.+)", self.delete_ref),
             ("GET", repo + r"/contents/?(?P<path>.*)", self.get_contents),
             ("PUT", repo + r"/contents/(?P<path>.+)", self.put_contents),
             ("DELETE", repo + r"/contents/(?P<path>.+)", self.delete_contents),
@@ -306,13 +319,13 @@ class FakeGitHub:
             "starred_url": f"{url}/starred{{/owner}}{{/repo}}", "subscriptions_url": f"{url}/subscriptions",
             "organizations_url": f"{url}/orgs", "repos_url": f"{url}/repos",
             "events_url": f"{url}/events{{/privacy}}", "received_events_url": f"{url}/received_events",
-            "type": "User", "site_admin": False,
+            "type": "User", "user_view_type": "public", "site_admin": False,
         }
 
     def repo_json(self, repo: Repo, login: str | None = None, full: bool = False) -> dict[str, Any]:
         """A repository object; `full` adds what GET /repos/{o}/{r} adds (permissions, parent...)."""
         url = f"{API}/repos/{repo.full_name}"
-        now = iso(self.clock())
+        now = iso(repo.created)  # stable, so answers (and their ETags) change only with content
         data: dict[str, Any] = {
             "id": repo.id, "node_id": node_id("Repository", str(repo.id)), "name": repo.name,
             "full_name": repo.full_name, "private": repo.private, "owner": self.user_json(repo.owner),
@@ -334,7 +347,10 @@ class FakeGitHub:
             "has_issues": True, "has_projects": True, "has_downloads": True, "has_wiki": True,
             "has_pages": False, "forks_count": sum(1 for r in self.repos.values() if r.parent == repo.full_name),
             "has_discussions": False, "mirror_url": None, "archived": False, "disabled": False, "open_issues_count": 0,
-            "license": None, "forks": 0, "open_issues": 0, "watchers": 0,
+            "license": None, "allow_forking": True, "is_template": False, "web_commit_signoff_required": False,
+            "has_pull_requests": True, "pull_request_creation_policy": "all", "topics": [],
+            "visibility": "private" if repo.private else "public",
+            "forks": 0, "open_issues": 0, "watchers": 0,
             "default_branch": repo.default_branch,
         })
         if full:
@@ -348,6 +364,13 @@ class FakeGitHub:
             data["allow_merge_commit"] = True
             data["allow_rebase_merge"] = True
             data["delete_branch_on_merge"] = False
+            data["allow_auto_merge"] = False
+            data["allow_update_branch"] = False
+            data["use_squash_pr_title_as_default"] = False
+            data["squash_merge_commit_message"] = "COMMIT_MESSAGES"
+            data["squash_merge_commit_title"] = "COMMIT_OR_PR_TITLE"
+            data["merge_commit_message"] = "PR_TITLE"
+            data["merge_commit_title"] = "MERGE_MESSAGE"
             data["network_count"] = 0
             data["subscribers_count"] = 0
             if repo.parent:
@@ -442,6 +465,7 @@ class FakeGitHub:
                      "email": user.email, "hireable": None, "bio": None, "twitter_username": None,
                      "public_repos": 1, "public_gists": 0, "followers": 0, "following": 0,
                      "created_at": iso(0), "updated_at": iso(0), "user_view_type": "private",
+                     "notification_email": user.email,
                      "private_gists": 0, "total_private_repos": 0, "owned_private_repos": 0, "disk_usage": 0,
                      "collaborators": 0, "two_factor_authentication": False})
         return 200, data

@@ -286,3 +286,14 @@ def test_graphql_branch_pull_request_and_ref_mutations_share_rest_state(fake: Fa
                      d={"refId": created["createRef"]["ref"]["id"]})
     assert closed["data"]["closePullRequest"]["pullRequest"]["state"] == "CLOSED"
     assert api.get("/repos/owner/repo/branches/cms/posts/c").status_code == 404
+
+
+def test_conditional_get_answers_304_without_spending_rate_limit(api: httpx.Client) -> None:
+    first = api.get("/repos/owner/repo/branches/main")
+    again = api.get("/repos/owner/repo/branches/main", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.content == b""
+    assert int(again.headers["X-RateLimit-Remaining"]) == int(first.headers["X-RateLimit-Remaining"])
+    head = first.json()["commit"]["sha"]
+    api.patch("/repos/owner/repo/git/refs/heads/main", json={"sha": write_commit(api, head, "z.md", b"z")})
+    moved = api.get("/repos/owner/repo/branches/main", headers={"If-None-Match": first.headers["ETag"]})
+    assert moved.status_code == 200
