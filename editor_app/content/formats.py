@@ -454,7 +454,7 @@ def _apply_line_edits(original: str, before: str, after: str) -> str:
     wrapping); those differences are kept from the file, while the lines the edit changed come from `after`.
     Where both differ from `before`, the edit wins.
     """
-    if before == original:
+    if before == original or not original.strip():
         return after
     o_lines = original.splitlines(keepends=True)
     b_lines = before.splitlines(keepends=True)

@@ -373,3 +373,11 @@ def test_field_comments_are_written_above_new_yaml_keys():
     parsed = parse("---\ntitle: T\n---\n", "a.md")
     written = dump_entry(parsed, {"title": "T", "draft": False}, field_order=["title", "draft"], field_comments=comments)
     assert written == "---\ntitle: T\n# Set to true to hide the post\ndraft: false\n---\n"
+
+
+def test_fields_added_to_empty_front_matter_and_all_fields_removed():
+    parsed = parse("---\n---\nbody\n", "a.md")
+    assert parsed.data == {"body": "body\n"}
+    assert dump_entry(parsed, {"title": "x", "body": "body\n"}) == "---\ntitle: x\n---\nbody\n"
+    parsed = parse("---\ntitle: x\n---\nbody\n", "a.md")
+    assert dump_entry(parsed, {"body": "body\n"}) == "---\n---\nbody\n"
