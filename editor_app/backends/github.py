@@ -19,6 +19,9 @@ Decisions:
   its head. The ref update is the compare-and-swap: when it is refused as not a fast forward, the files
   the commit touches are checked at the new head; if they are untouched the commit is rebuilt there,
   else ConflictError carries their side.
+- With `use_graphql: true` a commit is one `createCommitOnBranch` mutation guarded by `expectedHeadOid`
+  (STALE_DATA -> the same re-check as above); moves that keep their bytes, or a server without the
+  mutation, use the Git Data API.
 - Editorial workflow: later saves commit on the entry branch (as Bitbucket/Azure do in Decap) instead of
   rebasing it onto the site branch; publishing merges with GitHub's three-way merge, so the result is the
   same and no history on the entry branch is rewritten.
@@ -62,6 +65,9 @@ GRAPHQL_BATCH = 250  # blobs per GraphQL query (GitHub allows far more nodes; re
 REST_CONCURRENCY = 8
 GRAPHQL_CONCURRENCY = 4
 COMMIT_ATTEMPTS = 4  # tries of one commit when the branch keeps moving under it
+CREATE_COMMIT_MUTATION = (
+    "mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }"
+)
 FORK_POLL_SECONDS = 0.25
 FORK_POLL_TRIES = 120
 
@@ -374,6 +380,14 @@ class GitHubBackend(Backend):
             ids = self._current_ids(repo, base, changes, trust_expected=trust_expected)
             blobs = _LazyBlobs(self, repo)
             _files, new_blobs, written = workflow.apply_changes(ids, changes, blobs, where=where, head=base)
+            if self.settings.use_graphql and self._graphql_ok and all(sha in new_blobs for sha in written.values()):
+                made = self._commit_with_graphql(repo, branch, base, ids, written, new_blobs, changes, message)
+                if made is not None:
+                    return CommitResult(commit=made, branch=branch, ids=written)
+                if self._graphql_ok:  # the branch moved: check again at its new head
+                    base = self._head(repo, branch)
+                    trust_expected = False
+                    continue
             commit = self._write_commit(repo, base, ids, written, new_blobs, changes, message)
             response = self.http.request(
                 "PATCH", _path("repos", repo, "git/refs/heads", branch), json={"sha": commit, "force": False},
@@ -385,6 +399,49 @@ class GitHubBackend(Backend):
             base = self._head(repo, branch)
             trust_expected = False
         raise ConflictError(f"{where} keeps moving; the commit could not be placed, nothing was written", head=base)
+
+    def _commit_with_graphql(
+        self,
+        repo: str,
+        branch: str,
+        base: str,
+        before: Mapping[str, str],
+        written: Mapping[str, str],
+        new_blobs: Mapping[str, bytes],
+        changes: Sequence[FileChange],
+        message: str,
+    ) -> str | None:
+        """`createCommitOnBranch` guarded by `expectedHeadOid`: one request. The new commit id, or None when the
+        branch moved (STALE_DATA) or GraphQL cannot commit here (then `_graphql_ok` is off and REST takes over)."""
+        vacated = {c.previous_path for c in changes if c.previous_path and c.previous_path != c.path}
+        vacated |= {c.path for c in changes if c.delete}
+        deletions = [{"path": p} for p in sorted(vacated) if p in before and p not in written]
+        additions = [
+            {"path": path, "contents": base64.b64encode(new_blobs[sha]).decode()} for path, sha in written.items()
+        ]
+        headline, _, body = message.partition("\n")
+        commit_input = {
+            "branch": {"repositoryNameWithOwner": repo, "branchName": branch},
+            "expectedHeadOid": base,
+            "message": {"headline": headline, "body": body.strip("\n")} if body.strip() else {"headline": headline},
+            "fileChanges": {"additions": additions, "deletions": deletions},
+        }
+        response = self.http.request(
+            "POST", graphql_url(self.api_root),
+            json={"query": CREATE_COMMIT_MUTATION, "variables": {"input": commit_input}},
+            allow=(400, 404, 422, 502, 503), what=f"commit on {branch}",
+        )
+        answer = response.json() if response.status_code == 200 else {}
+        made = ((answer.get("data") or {}).get("createCommitOnBranch") or {}).get("commit") or {}
+        if made.get("oid"):
+            return made["oid"]
+        kinds = {e.get("type") for e in answer.get("errors") or []}
+        if "STALE_DATA" in kinds:
+            return None
+        if "FORBIDDEN" in kinds:
+            raise AuthError(f"GitHub refused the commit on {branch} of {repo}: the account lacks permission")
+        self._graphql_ok = False  # e.g. an Enterprise server without the mutation: use the Git Data API
+        return None
 
     def _current_ids(
         self, repo: str, head: str, changes: Sequence[FileChange], *, trust_expected: bool

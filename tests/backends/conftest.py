@@ -127,6 +127,18 @@ def make_github(tmp_path: Path, files: Mapping[str, bytes]) -> Iterator[Backend]
 
 
 @contextmanager
+def make_github_graphql(tmp_path: Path, files: Mapping[str, bytes]) -> Iterator[Backend]:
+    """GitHubBackend with `use_graphql: true` (commits through createCommitOnBranch), in process."""
+    import httpx
+
+    fake = make_fake_github(files)
+    settings = BackendSettings(name="github", repo="o/r", branch="main", use_graphql=True)
+    backend = GitHubBackend.connect(settings, Credentials(GITHUB_TOKEN), transport=httpx.MockTransport(fake))
+    yield backend
+    backend.close()
+
+
+@contextmanager
 def make_github_loopback(tmp_path: Path, files: Mapping[str, bytes]) -> Iterator[Backend]:
     """GitHubBackend over FakeGitHub served on 127.0.0.1."""
     from tests.fakes.server import serve
@@ -144,6 +156,7 @@ ADAPTER_FACTORIES: dict[str, Factory] = {
     "local": make_local,
     "github": make_github,
     "github-loopback": make_github_loopback,
+    "github-graphql": make_github_graphql,
 }
 
 

@@ -439,3 +439,50 @@ def test_a_later_save_opens_the_pull_request_a_broken_first_save_left_out(backen
         save_spring(backend)
     backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"again\n")], "Update Post “spring”")
     assert backend.read_unpublished("posts", "spring").status == STATUS_DRAFT
+
+
+# --- use_graphql: commits through createCommitOnBranch -------------------------------------------
+
+
+def test_with_use_graphql_a_save_from_a_known_head_is_one_request(fake: FakeGitHub, clock: FakeClock) -> None:
+    adapter = connect(fake, clock, use_graphql=True)
+    head = adapter.head()
+    path = "content/posts/first.md"
+    changes = [
+        FileChange(path, b"edited\n", expected_id=blob_id(FIXTURE_FILES[path])),
+        FileChange("static/img/pixel.png", delete=True, expected_id=blob_id(PIXEL_PNG)),
+        FileChange("static/img/new.png", PIXEL_PNG + b"\x00", expected_id=NEW_FILE),
+    ]
+    result = None
+
+    def save() -> None:
+        nonlocal result
+        result = adapter.commit(changes, "Update Post “first”\n\nwith media", expected_head=head)
+
+    assert requests_during(fake, save) == [("POST", "/graphql")]
+    assert result is not None and result.commit == adapter.head()
+    assert fake.repos["o/r"].store.commit(result.commit).message == "Update Post “first”\n\nwith media"
+    assert adapter.read_file("static/img/new.png")[0] == PIXEL_PNG + b"\x00"
+    with pytest.raises(NotFoundError):
+        adapter.read_file("static/img/pixel.png")
+
+
+def test_with_use_graphql_a_moved_head_is_rechecked_then_conflicts_or_lands(fake: FakeGitHub, clock: FakeClock) -> None:
+    adapter = connect(fake, clock, use_graphql=True)
+    head = adapter.head()
+    first, second = "content/posts/first.md", "content/posts/second.md"
+    fake.commit_files("o/r", "main", {second: b"theirs\n"}, "Someone else")
+    adapter.commit([FileChange(first, b"mine\n", expected_id=blob_id(FIXTURE_FILES[first]))], "Mine", expected_head=head)
+    assert adapter.read_file(first)[0] == b"mine\n"
+    with pytest.raises(ConflictError) as caught:
+        adapter.commit([FileChange(second, b"mine\n", expected_id=blob_id(FIXTURE_FILES[second]))], "Mine", expected_head=head)
+    assert caught.value.theirs == b"theirs\n"
+
+
+def test_with_use_graphql_a_host_without_the_mutation_falls_back_to_the_git_data_api(fake: FakeGitHub, clock: FakeClock) -> None:
+    adapter = connect(fake, clock, use_graphql=True)
+    fake.faults.error(200, {"errors": [{"message": "Field 'createCommitOnBranch' doesn't exist on type 'Mutation'"}]},
+                      path=r"^/graphql$", times=1)
+    adapter.commit([FileChange("content/posts/new.md", b"new\n", expected_id=NEW_FILE)], "New", expected_head=adapter.head())
+    assert adapter.read_file("content/posts/new.md")[0] == b"new\n"
+    assert fake.log.count("PATCH", r"/git/refs/heads/main$") == 1
