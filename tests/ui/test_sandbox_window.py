@@ -85,3 +85,43 @@ def test_a_published_entry_says_saving_makes_a_draft(window, qtbot):
         window.open_entry("posts", window.entry_list.model.key_at(0))
     assert window.workflow_bar.published_label.isVisibleTo(window)
     assert not window.workflow_bar.status_box.isVisibleTo(window)
+
+
+def test_a_journaled_draft_is_offered_back_after_a_restart(window, qtbot, tmp_path, app_home, runner):
+    window.collection_tree.select_collection("posts")
+    key = window.entry_list.model.key_at(0)
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        window.open_entry("posts", key)
+    qtbot.keyClicks(window.editor.title, " typed before a crash")
+    qtbot.waitUntil(lambda: window.workspace.has_draft(key), timeout=5000)
+
+    prompts = ScriptedPrompts(draft="restore")
+    settings = QSettings(str(tmp_path / "again.ini"), QSettings.Format.IniFormat)
+    again = MainWindow(open_site(SiteChoice("sandbox"), AppDirs.under(app_home)), settings, runner, FakeEditor,
+                       prompts)
+    qtbot.addWidget(again)
+    with qtbot.waitSignal(again.site_loaded, timeout=20000):
+        again.load_site()
+    with qtbot.waitSignal(again.entry_opened, timeout=10000):
+        again.open_entry("posts", key)
+    assert ("draft", key) in prompts.asked
+    assert again.editor.title.text().endswith(" typed before a crash")
+    assert again.is_dirty
+
+
+def test_a_conflicting_save_on_the_sandbox_shows_both_versions(window, qtbot):
+    from editor_app.backends.base import FileChange
+    from editor_app.ui.conflict_dialog import ConflictDialog
+
+    window.collection_tree.select_collection("settings")
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        window.open_entry("settings", "general")
+    path = window.current_entry.path
+    backend = window.workspace.backend
+    theirs, _id = backend.read_file(path)
+    backend.commit([FileChange(path, theirs.replace(b"Riverside", b"Lakeside", 1))], "Someone else edits")
+    qtbot.keyClicks(window.editor.title, " (mine)")
+    window.save_entry()
+    qtbot.waitUntil(lambda: window.findChild(ConflictDialog) is not None, timeout=10000)
+    diff = window.findChild(ConflictDialog).diff_view.toPlainText()
+    assert "Lakeside" in diff and "(mine)" in diff
