@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -82,9 +82,8 @@ class EditorPane(QWidget):
         self.raw_button.toggled.connect(self._on_raw_button_toggled)
         self.save_button = QPushButton("Save")
         self.save_button.setAccessibleName("Save the entry")
+        # no Ctrl+S here: the main window owns that shortcut and should call request_save()
         self.save_button.clicked.connect(self.request_save)
-        QShortcut(QKeySequence.StandardKey.Save, self, self.request_save,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         bar = QHBoxLayout()
         bar.setContentsMargins(8, 4, 8, 4)
         bar.addWidget(self.locale_label)

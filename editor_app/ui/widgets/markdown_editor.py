@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QMimeData, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QImage, QKeySequence, QSyntaxHighlighter, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QAction, QColor, QFont, QImage, QKeyEvent, QKeySequence, QSyntaxHighlighter, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QToolBar, QVBoxLayout, QWidget
 
 from editor_app.ui.signals import emit
@@ -71,6 +71,16 @@ class MarkdownTextEdit(QPlainTextEdit):
         super().__init__()
         self._owner = owner
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        # Formatting shortcuts also work where the window's shortcut map does not see the key
+        # (e.g. an inactive window or a key sent straight to the text).
+        pressed = QKeySequence(event.keyCombination())
+        for action in self._owner.actions_by_name.values():
+            if action.isEnabled() and action.shortcut() == pressed:
+                action.trigger()
+                return
+        super().keyPressEvent(event)
+
     def canInsertFromMimeData(self, source: QMimeData) -> bool:  # noqa: N802 - Qt override
         return source.hasImage() or super().canInsertFromMimeData(source)
 
@@ -110,12 +120,12 @@ class MarkdownEditor(QWidget):
             ("bold", "B", "Bold", "Ctrl+B", lambda: self.wrap("**")),
             ("italic", "I", "Italic", "Ctrl+I", lambda: self.wrap("*")),
             ("code", "</>", "Inline code", "Ctrl+E", lambda: self.wrap("`")),
-            ("link", "Link", "Link", "Ctrl+K", self.insert_link),
-            ("image", "Image", "Image", "Ctrl+Shift+I", self.insert_image),
+            ("link", "Link", "Link", "Ctrl+K", lambda: self.insert_link()),
+            ("image", "Image", "Image", "Ctrl+Shift+I", lambda: self.insert_image()),
             ("bulleted-list", "• List", "Bulleted list", "Ctrl+Shift+8", lambda: self.prefix_lines("- ")),
             ("numbered-list", "1. List", "Numbered list", "Ctrl+Shift+7", lambda: self.prefix_lines("1. ")),
             ("quote", "Quote", "Quote", "Ctrl+Shift+.", lambda: self.prefix_lines("> ")),
-            ("code-block", "Code block", "Code block", "Ctrl+Shift+C", self.insert_code_block),
+            ("code-block", "Code block", "Code block", "Ctrl+Shift+C", lambda: self.insert_code_block()),
         ):
             if wanted is not None and name not in wanted and name not in ("image", "code-block"):
                 continue
