@@ -125,3 +125,22 @@ def test_a_conflicting_save_on_the_sandbox_shows_both_versions(window, qtbot):
     qtbot.waitUntil(lambda: window.findChild(ConflictDialog) is not None, timeout=10000)
     diff = window.findChild(ConflictDialog).diff_view.toPlainText()
     assert "Lakeside" in diff and "(mine)" in diff
+
+
+def test_uploading_media_to_the_sandbox_lists_it_in_the_library(window, qtbot, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    dialog = window.show_media_library()
+    qtbot.waitUntil(lambda: len(dialog.paths()) > 0, timeout=10000)
+    before = len(dialog.paths())
+    files = []
+    for name in ("seedlings.svg", "rows.svg"):
+        path = tmp_path / name
+        path.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>')
+        files.append(path)
+    with qtbot.waitSignal(dialog.uploaded, timeout=10000):
+        dialog.upload_files(files)
+    qtbot.waitUntil(lambda: len(dialog.paths()) == before + 2, timeout=10000)
+    assert "static/images/uploads/seedlings.svg" in dialog.paths()
+    dialog.close()
+    QApplication.processEvents()
