@@ -622,6 +622,9 @@ class GitHubBackend(Backend):
         ):
             for pr in page:
                 branch = (pr.get("head") or {}).get("ref", "")
+                head_repo = ((pr.get("head") or {}).get("repo") or {}).get("full_name")
+                if head_repo and head_repo != self.origin:
+                    continue  # a contributor's fork: its branch is not in this repository
                 key = self._key_of_branch(branch)
                 if key is None or self._status_of(pr) is None:
                     continue
@@ -839,6 +842,8 @@ class GitHubBackend(Backend):
     def use_fork(self) -> None:
         """Decap's open authoring: maintainers work upstream; others in their fork, created or synced here."""
         login = self._user_login()
+        if login == self.origin.split("/", 1)[0] and not self.settings.options.get("always_fork"):
+            return  # the owner maintains the site upstream
         if not self.settings.options.get("always_fork"):
             response = self.http.request(
                 "GET", _path("repos", self.origin, "collaborators", login, "permission"), allow=(403, 404),

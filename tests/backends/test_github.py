@@ -486,3 +486,23 @@ def test_with_use_graphql_a_host_without_the_mutation_falls_back_to_the_git_data
     adapter.commit([FileChange("content/posts/new.md", b"new\n", expected_id=NEW_FILE)], "New", expected_head=adapter.head())
     assert adapter.read_file("content/posts/new.md")[0] == b"new\n"
     assert fake.log.count("PATCH", r"/git/refs/heads/main$") == 1
+
+
+def test_open_authoring_lets_the_owner_work_upstream(fake: FakeGitHub, clock: FakeClock) -> None:
+    adapter = connect(fake, clock, open_authoring=True)
+    assert adapter.repo == "o/r"
+    assert fake.log.count("POST", r"/forks$") == 0
+
+
+def test_contributor_pull_requests_from_forks_are_not_mistaken_for_entries_of_the_site(fake: FakeGitHub, clock: FakeClock) -> None:
+    fake.tokens["contrib-token"] = "c"
+    fake.repos["o/r"].permissions["push"] = False
+    contributor = GitHubBackend.connect(
+        BackendSettings(name="github", repo="o/r", branch="main", open_authoring=True), Credentials("contrib-token"),
+        transport=httpx.MockTransport(fake),
+    )
+    save_spring(contributor, status=STATUS_PENDING_REVIEW)
+    (pr,) = fake.pulls["o/r"].values()
+    fake.labels[("o/r", pr.number)] = ["decap-cms/pending_review"]
+    maintainer = connect(fake, clock)
+    assert maintainer.list_unpublished() == []
