@@ -326,11 +326,9 @@ class Workspace:
         for start in range(0, len(missing), self.read_batch):
             batch = missing[start : start + self.read_batch]
             read = self.backend.read_files(batch, branch=self.branch)
-            for repo_file in batch:
-                data = read.get(repo_file.path)
-                if data is not None:
-                    found[repo_file.id] = data
-                    self.cache.put_blob(repo_file.id, data)
+            fetched = [(f.id, read[f.path]) for f in batch if f.path in read]
+            found.update(fetched)
+            self.cache.put_blobs(fetched)
             done += len(batch)
             _report(progress, done, total, text)
         return found
@@ -409,7 +407,7 @@ class Workspace:
             else:
                 path, slug = self.entry_path(collection_name, key), key
         branch, status = self.branch or self.backend.default_branch(), None
-        if self.uses_workflow and file_config is None:
+        if self.uses_workflow:  # files collections go through the workflow too (slug = file name)
             try:
                 unpublished = self.backend.read_unpublished(collection_name, slug)
             except NotFoundError:
@@ -561,7 +559,7 @@ class Workspace:
         action = "create" if entry.is_new else "update"
         message = content.commit_message(self.site, action, collection, slug, path, self.user)
         change = FileChange(path=path, data=data_bytes, expected_id=expected)
-        if self.uses_workflow and file_config is None:
+        if self.uses_workflow:
             result = self.backend.save_unpublished(entry.collection, slug, [change], message)
             status = entry.status or WORKFLOW_STATUSES[0]
             branch = result.branch

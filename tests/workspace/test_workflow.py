@@ -85,3 +85,14 @@ def test_opening_an_unpublished_new_entry_reads_its_branch(env: Env) -> None:
     assert garlic.path == "content/plants/garlic.yml"
     assert garlic.status == STATUS_DRAFT and garlic.branch == "cms/plants/garlic"
     assert garlic.data["name"]
+
+
+def test_a_file_of_a_files_collection_is_saved_through_the_workflow_under_its_name(env: Env) -> None:
+    ws = env.workspace()
+    general = ws.open_entry("settings", "general")
+    saved = ws.save_entry(general.with_data(dict(general.data, tagline="Grow together")))
+    assert saved.branch == "cms/settings/general" and saved.status == STATUS_DRAFT
+    reopened = ws.open_entry("settings", "general")
+    assert reopened.data["tagline"] == "Grow together" and reopened.status == STATUS_DRAFT
+    ws.publish("settings", "general")
+    assert b"Grow together" in env.backend.read_file("data/settings/general.yml")[0]
