@@ -351,7 +351,16 @@ class EntryListView(QWidget):
             box.blockSignals(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        if self.model.columnCount() > 0:
+        # Fixed widths from the font, not ResizeToContents: measuring 10,000 rows would stall the view.
+        metrics = self.table.fontMetrics()
+        other_width = metrics.horizontalAdvance("2026-12-31 23:59") + 16
+        status_width = metrics.horizontalAdvance(STATUS_LABELS["pending_publish"] + "Unsaved") + 8
+        columns = self.model.columnCount()
+        for column in range(1, columns - 1):
+            header.resizeSection(column, other_width)
+        if columns > 1:
+            header.resizeSection(columns - 1, status_width)
+        if columns > 0:
             header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         if self.search_box.text():
             self.apply_search()
