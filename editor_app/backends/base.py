@@ -58,8 +58,8 @@ class BackendSettings:
 class Credentials:
     """A token and what is known of its life. Never logged, never written to plain files."""
 
-    token: str
-    refresh_token: str | None = None
+    token: str = field(repr=False)  # kept out of repr: tracebacks and logs print reprs
+    refresh_token: str | None = field(default=None, repr=False)
     expires_at: float | None = None  # seconds since the epoch
     token_type: str = "bearer"
 

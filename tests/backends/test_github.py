@@ -506,3 +506,7 @@ def test_contributor_pull_requests_from_forks_are_not_mistaken_for_entries_of_th
     fake.labels[("o/r", pr.number)] = ["decap-cms/pending_review"]
     maintainer = connect(fake, clock)
     assert maintainer.list_unpublished() == []
+
+
+def test_credentials_do_not_show_their_token_in_repr() -> None:
+    assert "gho_secret" not in repr(Credentials("gho_secret", refresh_token="gho_secret_refresh"))
