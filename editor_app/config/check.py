@@ -6,15 +6,11 @@ import argparse
 import sys
 from typing import TextIO
 
-from editor_app.config.site_config import Collection, Field, SiteConfig, load_site_config
+from editor_app.config.site_config import Collection, SiteConfig, load_site_config
 from editor_app.errors import ConfigError
 
 EXIT_OK = 0
 EXIT_INVALID = 2
-
-
-def _count_fields(fields: list[Field]) -> int:
-    return len(fields)
 
 
 def describe_collection(collection: Collection) -> str:
@@ -23,8 +19,8 @@ def describe_collection(collection: Collection) -> str:
         kind = f"folder {collection.folder or '.'}/ ({collection.entry_extension})"
         if collection.nested:
             kind += f", nested depth {collection.nested.depth}"
-        return f"  {collection.name}: {kind}, {_count_fields(collection.fields)} fields"
-    files = ", ".join(f"{f.file} ({_count_fields(f.fields)} fields)" for f in collection.files)
+        return f"  {collection.name}: {kind}, {len(collection.fields)} fields"
+    files = ", ".join(f"{f.file} ({len(f.fields)} fields)" for f in collection.files)
     return f"  {collection.name}: files {files}"
 
 
