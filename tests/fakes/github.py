@@ -111,6 +111,8 @@ class Repo:
 
 
 Route = tuple[str, re.Pattern[str], Callable[..., Any]]
+# list endpoints GitHub pages (handler names)
+PAGINATED = {"list_commits", "list_pulls", "get_matching_refs", "list_statuses", "get_labels"}
 
 
 class FakeGitHub:
@@ -217,6 +219,8 @@ class FakeGitHub:
                     with self.lock:
                         status, payload = handler(login=login, query=query, body=body,
                                                   **{k: unquote(v) for k, v in match.groupdict().items()})
+                    if handler.__name__ in PAGINATED and isinstance(payload, list):
+                        payload = self._paginate(request, query, payload, headers)
                     break
             else:
                 raise ApiError(404, "Not Found")
@@ -236,6 +240,25 @@ class FakeGitHub:
                 return httpx.Response(304, headers=headers)
         headers["Content-Type"] = "application/json; charset=utf-8"
         return httpx.Response(status, content=content, headers=headers)
+
+    @staticmethod
+    def _paginate(request: httpx.Request, query: dict[str, str], items: list[Any],
+                  headers: dict[str, str]) -> list[Any]:
+        """GitHub's page/per_page (default 30, at most 100) with a Link header to the other pages."""
+        try:
+            per_page = min(max(int(query.get("per_page") or 30), 1), 100)
+            page = max(int(query.get("page") or 1), 1)
+        except ValueError:
+            raise ApiError(422, "Invalid page or per_page") from None
+        last = max((len(items) + per_page - 1) // per_page, 1)
+        links = []
+        for rel, number in (("prev", page - 1), ("next", page + 1), ("last", last), ("first", 1)):
+            if (rel in ("prev", "first") and page > 1) or (rel in ("next", "last") and page < last):
+                url = request.url.copy_merge_params({}).copy_set_param("page", str(number))
+                links.append(f'<{url}>; rel="{rel}"')
+        if links:
+            headers["Link"] = ", ".join(links)
+        return items[(page - 1) * per_page: page * per_page]
 
     def _authenticate(self, request: httpx.Request) -> str:
         header = request.headers.get("Authorization", "")
@@ -751,10 +774,7 @@ class FakeGitHub:
         repo = self.repo(owner, name)
         head = self._commitish(repo, query.get("sha") or repo.default_branch)
         commits = repo.store.log(head, query.get("path") or None)
-        per_page = int(query.get("per_page") or 30)
-        page = int(query.get("page") or 1)
-        chosen = commits[(page - 1) * per_page: page * per_page]
-        return 200, [self.commit_json(repo, c) for c in chosen]
+        return 200, [self.commit_json(repo, c) for c in commits]
 
     def get_commit(self, owner: str, name: str, ref: str, **_: Any) -> tuple[int, Any]:
         repo = self.repo(owner, name)
@@ -940,9 +960,7 @@ class FakeGitHub:
                 if pr.head_ref != head_ref or self.repos.get(pr.head_repo, repo).owner != head_owner:
                     continue
             chosen.append(pr)
-        per_page = int(query.get("per_page") or 30)
-        page = int(query.get("page") or 1)
-        return 200, [self.pull_json(repo, pr) for pr in chosen[(page - 1) * per_page: page * per_page]]
+        return 200, [self.pull_json(repo, pr) for pr in chosen]
 
     def _pull(self, repo: Repo, number: str) -> PullRequest:
         pr = self._pulls(repo).get(int(number))

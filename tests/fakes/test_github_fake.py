@@ -297,3 +297,18 @@ def test_conditional_get_answers_304_without_spending_rate_limit(api: httpx.Clie
     api.patch("/repos/owner/repo/git/refs/heads/main", json={"sha": write_commit(api, head, "z.md", b"z")})
     moved = api.get("/repos/owner/repo/branches/main", headers={"If-None-Match": first.headers["ETag"]})
     assert moved.status_code == 200
+
+
+def test_lists_are_paged_with_link_headers(fake: FakeGitHub, api: httpx.Client) -> None:
+    for i in range(4):
+        fake.commit_files("owner/repo", "main", {f"n{i}.md": b"x"}, f"commit {i}")
+    first = api.get("/repos/owner/repo/commits", params={"sha": "main", "per_page": 2})
+    assert len(first.json()) == 2
+    assert 'rel="next"' in first.headers["Link"] and 'rel="last"' in first.headers["Link"]
+    seen = [c["sha"] for c in first.json()]
+    url = first.links["next"]["url"]
+    while url:
+        page = api.get(url)
+        seen += [c["sha"] for c in page.json()]
+        url = page.links.get("next", {}).get("url")
+    assert len(seen) == len(set(seen)) == 5
