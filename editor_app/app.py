@@ -107,7 +107,7 @@ def find_site_config(folder: Path) -> Path:
         if candidate.is_file():
             return candidate
     looked = ", ".join(CONFIG_LOCATIONS)
-    raise NotFoundError(f"{folder}: no Decap CMS config.yml found (looked at {looked})")
+    raise NotFoundError(f"no Decap CMS config.yml in {folder} (looked at {looked})")
 
 
 def open_site(choice, dirs):  # noqa: ANN001, ANN201 - SiteChoice, AppDirs -> Workspace
@@ -181,7 +181,7 @@ def run_gui(args: argparse.Namespace) -> int:
             break
         except Exception as error:  # a site that cannot be opened is reported, then the user picks another
             message, details = describe_error(error)
-            print(f"editor-app: cannot open {choice.label}: {message}", file=sys.stderr)
+            print(f"editor-app: cannot open the site: {message}", file=sys.stderr)
             if details:
                 print(details, file=sys.stderr)
             if not _report_open_failure(choice, message, details):
