@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -99,14 +101,29 @@ class EditorPane(QWidget):
         self.problems.setStyleSheet(f"color: {ERROR_COLOR}; padding: 6px;")
         self.problems.setAccessibleName("Problems that block saving")
         self.problems.hide()
+        # a list, not one long label: a big entry can have dozens of problems and the form must stay usable
+        self.problem_list = QListWidget()
+        self.problem_list.setAccessibleName("Problems that block saving (activate one to go to its field)")
+        self.problem_list.setMaximumHeight(110)
+        self.problem_list.setStyleSheet(f"QListWidget {{ color: {ERROR_COLOR}; }}")
+        self.problem_list.itemActivated.connect(self._on_problem_list_activated)
+        self.problem_list.hide()
 
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.form)
         self.preview = MarkdownPreview()
+        self.preview_title = QLabel("Preview")
+        self.preview_title.setForegroundRole(self.preview_title.foregroundRole().PlaceholderText)
+        self.preview_box = QWidget()
+        preview_layout = QVBoxLayout(self.preview_box)
+        preview_layout.setContentsMargins(0, 0, 0, 0)
+        preview_layout.setSpacing(2)
+        preview_layout.addWidget(self.preview_title)
+        preview_layout.addWidget(self.preview, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.scroll)
-        self.splitter.addWidget(self.preview)
+        self.splitter.addWidget(self.preview_box)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.raw_edit = QPlainTextEdit()
@@ -121,6 +138,7 @@ class EditorPane(QWidget):
         layout.setSpacing(0)
         layout.addLayout(bar)
         layout.addWidget(self.problems)
+        layout.addWidget(self.problem_list)
         layout.addWidget(self.stack, 1)
         self._preview_editor: MarkdownFieldEditor | None = None
         self._update_controls()
@@ -275,13 +293,41 @@ class EditorPane(QWidget):
         emit(self.save_requested)
 
     def _show_problems(self, problems: list[tuple[str, str]]) -> None:
+        self.problem_list.clear()
         if not problems:
             self.problems.clear()
             self.problems.hide()
+            self.problem_list.hide()
             return
-        lines = [f"• {message}" + (f"  ({path})" if "." in path or "[" in path else "") for path, message in problems]
-        self.problems.setText("This entry cannot be saved yet:\n" + "\n".join(lines))
+        count = len(problems)
+        self.problems.setText(f"This entry cannot be saved yet ({count} problem{'s' if count != 1 else ''}); "
+                              "activate one to go to its field:")
+        for path, message in problems:
+            item = QListWidgetItem(message + (f"  ({path})" if "." in path or "[" in path else ""))
+            item.setData(Qt.ItemDataRole.UserRole, path)
+            self.problem_list.addItem(item)
         self.problems.show()
+        self.problem_list.show()
+
+    def problem_messages(self) -> list[str]:
+        """The lines of the problem list as shown."""
+        return [self.problem_list.item(i).text() for i in range(self.problem_list.count())]
+
+    def _on_problem_list_activated(self, item: QListWidgetItem) -> None:
+        path = item.data(Qt.ItemDataRole.UserRole)
+        try:
+            row = self.form.row(path)
+        except StopIteration:
+            return
+        self.stack.setCurrentWidget(self.splitter)
+        parent = row.parentWidget()
+        while parent is not None and parent is not self.form:
+            # unfold collapsed objects and list items on the way to the field
+            if hasattr(parent, "set_expanded"):
+                parent.set_expanded(True)
+            parent = parent.parentWidget()
+        self.scroll.ensureWidgetVisible(row)
+        row.editor.focus_target().setFocus()
 
     # --- preview ---
 
@@ -301,8 +347,10 @@ class EditorPane(QWidget):
         if editor is not None:
             editor.editor.changed.connect(self.preview.schedule)
             self.preview.set_source(editor.editor.text)
+            self.preview_title.setText(f"Preview of “{editor.field.label or editor.field.name}”")
         else:
             self.preview.set_source(None)
+            self.preview_title.setText("Preview")
 
     def _on_form_markdown_focused(self, editor: MarkdownFieldEditor) -> None:
         if editor is not self._preview_editor:
@@ -313,7 +361,7 @@ class EditorPane(QWidget):
         return self.preview.render_now()
 
     def _on_preview_button_toggled(self, shown: bool) -> None:
-        self.preview.setVisible(shown)
+        self.preview_box.setVisible(shown)
 
     def insert_media(self, public_path: str) -> None:
         """Put a media file into the markdown field being previewed (the one last focused)."""
@@ -363,6 +411,7 @@ class EditorPane(QWidget):
         try:
             data = from_raw(self.raw_edit.toPlainText())
         except ValueError as exc:  # ContentError and YAML/JSON/TOML errors are ValueErrors here
+            self._show_problems([])
             self.problems.setText(f"The source cannot be read: {exc}")
             self.problems.show()
             return False

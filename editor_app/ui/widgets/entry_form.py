@@ -230,10 +230,13 @@ class _Collapsible(QFrame):
         self.toggle.setChecked(not collapsed)
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setAutoRaise(True)
+        # a heading that folds, not a pressed-looking button
+        self.toggle.setStyleSheet("QToolButton { border: none; background: transparent; font-weight: bold; }")
         self.toggle.toggled.connect(self._on_toggle_toggled)
         self.header = QHBoxLayout()
         self.header.setContentsMargins(0, 0, 0, 0)
-        self.header.addWidget(self.toggle, 1)
+        self.header.addWidget(self.toggle)
+        self.header.addStretch(1)
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(12, 0, 4, 4)
@@ -595,6 +598,9 @@ class EntryForm(QWidget):
         layout.setContentsMargins(12, 8, 12, 12)
         layout.addWidget(self.panel)
         layout.addStretch(1)
+        for row in self.panel.rows:
+            if isinstance(row.editor, MarkdownFieldEditor):
+                row.editor.editor.edit.setMinimumHeight(280)  # the entry's main text gets room
 
     def set_value(self, data: dict[str, Any] | None, *, is_new: bool = False) -> None:
         """Load an entry's data (None or `is_new`: a new entry, defaults applied)."""

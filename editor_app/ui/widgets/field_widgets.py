@@ -137,11 +137,15 @@ class FieldEditor(QWidget):
         return self.field.label or self.field.name
 
 
-def _row(*widgets: QWidget, stretch_first: bool = True) -> QHBoxLayout:
+def _row(*widgets: QWidget | None, stretch_first: bool = True) -> QHBoxLayout:
+    """A horizontal row; None stands for the empty space that takes what is left."""
     layout = QHBoxLayout()
     layout.setContentsMargins(0, 0, 0, 0)
     for i, widget in enumerate(widgets):
-        layout.addWidget(widget, 1 if (i == 0 and stretch_first) else 0)
+        if widget is None:
+            layout.addStretch(1)
+        else:
+            layout.addWidget(widget, 1 if (i == 0 and stretch_first) else 0)
     return layout
 
 
@@ -224,7 +228,7 @@ class NumberEditor(FieldEditor):
         self.line.textEdited.connect(self._edited)
         self.line.stepped.connect(self._on_line_stepped)
         layout = _vbox(self)
-        layout.addLayout(_row(self.line, QWidget()))
+        layout.addLayout(_row(self.line, None, stretch_first=False))
 
     def _show(self, value: Any) -> None:
         self.line.setText(wv.format_number(value))
@@ -309,7 +313,7 @@ class DateTimeEditor(FieldEditor):
         self.clear_button.setAccessibleName(f"{self._label()}: clear")
         self.clear_button.clicked.connect(self._on_clear_clicked)
         self.picker.setMinimumWidth(200)
-        _vbox(self).addLayout(_row(self.picker, self.now_button, self.clear_button, QWidget(),
+        _vbox(self).addLayout(_row(self.picker, self.now_button, self.clear_button, None,
                                    stretch_first=False))
         self._empty = True
         self._format = wv.storage_format(fld)
@@ -404,7 +408,7 @@ class SelectEditor(FieldEditor):
             self.combo.setAccessibleName(self._label())
             self.combo.activated.connect(self._edited)
             self.combo.setMinimumWidth(200)
-            layout.addLayout(_row(self.combo, QWidget(), stretch_first=False))
+            layout.addLayout(_row(self.combo, None, stretch_first=False))
 
     def _fill(self, extra: list[Any]) -> None:
         pairs = list(self.options) + [(f"{v} (not an option)", v) for v in extra]
@@ -475,7 +479,7 @@ class MediaChooserDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.list)
-        layout.addLayout(_row(self.upload_button, QWidget(), buttons, stretch_first=False))
+        layout.addLayout(_row(self.upload_button, None, buttons, stretch_first=False))
         for path in source.list_media():
             if images_only and not _looks_like_image(path):
                 continue
@@ -766,7 +770,7 @@ class CodeEditor(FieldEditor):
         self.edit.textChanged.connect(self._edited)
         self.highlighter = CodeHighlighter(self.edit.document())
         layout = _vbox(self)
-        layout.addLayout(_row(self.language, QWidget(), stretch_first=False))
+        layout.addLayout(_row(self.language, None, stretch_first=False))
         layout.addWidget(self.edit)
 
     def _show(self, value: Any) -> None:
@@ -808,7 +812,7 @@ class ColorEditor(FieldEditor):
         self.clear_button = QPushButton("Clear")
         self.clear_button.setAccessibleName(f"{self._label()}: clear")
         self.clear_button.clicked.connect(self._on_clear_clicked)
-        _vbox(self).addLayout(_row(self.swatch, self.line, self.clear_button, QWidget(), stretch_first=False))
+        _vbox(self).addLayout(_row(self.swatch, self.line, self.clear_button, None, stretch_first=False))
 
     def _show(self, value: Any) -> None:
         self.line.setText("" if value is None else str(value))
@@ -917,14 +921,18 @@ class RawYamlEditor(FieldEditor):
 
     def __init__(self, fld: Field, context: FormContext, parent: QWidget | None = None) -> None:
         super().__init__(fld, context, parent)
-        self.notice = QLabel(f"The “{fld.widget}” widget is not built into this app; edit the value as YAML.")
+        self.notice = QLabel(f"⚠ The “{fld.widget}” widget is not built into this app; edit the value as YAML.")
+        self.notice.setForegroundRole(self.notice.foregroundRole().PlaceholderText)
+        font = self.notice.font()
+        font.setItalic(True)
+        self.notice.setFont(font)
         self.notice.setWordWrap(True)
         self.notice.setObjectName("rawYamlNotice")
         self.edit = QPlainTextEdit()
         self.edit.setAccessibleName(f"{self._label()} (YAML)")
         self.edit.setTabChangesFocus(True)
         self.edit.setFont(QFont("monospace"))
-        self.edit.setFixedHeight(self.edit.fontMetrics().lineSpacing() * 5 + 12)
+        self.edit.setFixedHeight(self.edit.fontMetrics().lineSpacing() * 4 + 12)
         self.edit.textChanged.connect(self._edited)
         layout = _vbox(self)
         layout.addWidget(self.notice)

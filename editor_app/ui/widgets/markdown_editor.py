@@ -142,7 +142,7 @@ class MarkdownEditor(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.toolbar)
         layout.addWidget(self.edit)
-        self.edit.setMinimumHeight(220)
+        self.edit.setMinimumHeight(130)
 
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
         if watched is self.edit and event.type() == event.Type.FocusIn:

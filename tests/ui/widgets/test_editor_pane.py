@@ -83,6 +83,21 @@ def test_raw_source_toggle_shows_the_whole_file_and_reads_edits_back(qtbot):
     assert pane.value() == {"title": "Changed", "tags": ["a"], "body": "New text"}
 
 
+def test_activating_a_problem_unfolds_and_focuses_its_field(qtbot):
+    fields = fields_of("- {name: seo, widget: object, collapsed: true, fields: [{name: title, label: Title}]}")
+    pane = make_pane(qtbot)
+    pane.load(fields, {"seo": {"title": ""}})
+    pane.show()
+    qtbot.waitExposed(pane)
+    pane.validate()
+    assert pane.problem_messages() == ["Title is required.  (seo.title)"]
+    seo = pane.form.editor("seo")
+    assert not seo.box.body.isVisible()
+    pane.problem_list.itemActivated.emit(pane.problem_list.item(0))
+    assert seo.box.body.isVisible()
+    qtbot.waitUntil(lambda: pane.form.editor("seo.title").line.hasFocus(), timeout=2000)
+
+
 def test_raw_source_that_does_not_parse_keeps_the_source_view_open(qtbot):
     pane = make_pane(qtbot, to_raw=to_raw, from_raw=from_raw)
     pane.load(fields_of(POST_FIELDS), {"title": "Hello", "body": "Text"})
@@ -107,14 +122,14 @@ def test_save_is_blocked_with_a_clear_list_of_problems(qtbot):
     with qtbot.waitSignal(pane.validation_failed) as failed:
         pane.save_button.click()
     assert failed.args[0] == [("title", "Title is required."), ("count", "Count must be at most 3.")]
-    assert pane.problems.text() == ("This entry cannot be saved yet:\n• Title is required.\n"
-                                    "• Count must be at most 3.")
+    assert pane.problems.text().startswith("This entry cannot be saved yet (2 problems)")
+    assert pane.problem_messages() == ["Title is required.", "Count must be at most 3."]
     qtbot.keyClicks(pane.form.editor("title").line, "Fine")
     pane.form.editor("count").line.setText("2")
     pane.form.editor("count").line.textEdited.emit("2")
     with qtbot.waitSignal(pane.save_requested):
         pane.save_button.click()
-    assert pane.problems.isHidden()
+    assert pane.problems.isHidden() and pane.problem_list.isHidden()
 
 
 def test_locale_switcher_edits_each_locale_and_shares_untranslated_fields(qtbot):
@@ -201,10 +216,12 @@ def test_screenshot_of_a_kitchen_sink_entry(qtbot, tmp_path):
     pane.resize(1280, 900)
     pane.show()
     qtbot.waitExposed(pane)
-    pane.validate()
     target = Path(__file__).resolve().parents[3] / "screenshots"
     target.mkdir(exist_ok=True)
     assert pane.grab().save(str(target / "editor_pane.png"))
-    pane.form.editor("list").items[0].box.set_expanded(True)
-    pane.scroll.verticalScrollBar().setValue(pane.scroll.verticalScrollBar().maximum() // 2)
-    assert pane.grab().save(str(target / "editor_pane_lists.png"))
+    bar = pane.scroll.verticalScrollBar()
+    bar.setValue(bar.maximum() // 3)
+    assert pane.grab().save(str(target / "editor_pane_middle.png"))
+    pane.validate()
+    bar.setValue(bar.maximum())
+    assert pane.grab().save(str(target / "editor_pane_problems.png"))
