@@ -10,6 +10,10 @@
 - `slug_from_path(collection, path)`: an existing entry's slug (path minus folder and extension).
 - `check_relative_path(path)` / `join_inside(folder, relative)`: refuse `..`, absolute paths, NUL and
   control characters with a `ContentError`.
+- i18n (Decap's `lib/i18n.ts`): `locale_path(structure, path, slug, locale, extension)` gives the file of
+  one locale (`multiple_folders`: `<folder>/<locale>/<slug>.<ext>`, `multiple_files`:
+  `<folder>/<slug>.<locale>.<ext>`, `single_file`: one file); `locale_from_path` and
+  `path_without_locale` read them back when listing.
 """
 
 from __future__ import annotations
@@ -226,3 +230,38 @@ def join_inside(folder: str, relative: str) -> str:
     check_relative_path(relative)
     folder = folder.strip("/")
     return f"{folder}/{relative}" if folder else relative
+
+
+def locale_path(structure: str, path: str, slug: str, locale: str, extension: str) -> str:
+    """The file of `locale` for an entry whose default path is `path` (Decap's `getFilePath`)."""
+    if structure == "multiple_folders":
+        return path.replace(f"/{slug}", f"/{locale}/{slug}", 1) if f"/{slug}" in path else f"{locale}/{path}"
+    if structure == "multiple_files":
+        suffix = f".{extension}"
+        return path[: -len(suffix)] + f".{locale}{suffix}" if path.endswith(suffix) else f"{path}.{locale}"
+    return path
+
+
+def locale_from_path(structure: str, path: str, extension: str) -> str | None:
+    """The locale a listed file belongs to (Decap's `getLocaleFromPath`); None for single_file."""
+    if structure == "multiple_folders":
+        parts = path.split("/")
+        return parts[-2] if len(parts) >= 2 else None
+    if structure == "multiple_files":
+        stem = path[: -len(extension) - 1] if path.endswith("." + extension) else path
+        name = stem.rsplit("/", 1)[-1]
+        return name.rsplit(".", 1)[-1] if "." in name else None
+    return None
+
+
+def path_without_locale(structure: str, path: str, locale: str) -> str:
+    """The path with the locale taken out, so every locale's file maps to one entry slug."""
+    if structure == "multiple_folders":
+        parts = path.split("/")
+        if len(parts) >= 2 and parts[-2] == locale:  # the segment, not any "<locale>/" text (e.g. "code/")
+            del parts[-2]
+        return "/".join(parts)
+    if structure == "multiple_files":
+        head, dot, tail = path.rpartition(f".{locale}")
+        return head + tail if dot else path
+    return path

@@ -146,3 +146,17 @@ def test_generated_path_never_leaves_the_collection_folder():
     with pytest.raises(ContentError, match="leaves its folder"):
         join_inside("content", "../outside.md")
     assert join_inside("/content/", "a/b.md") == "content/a/b.md"
+
+
+def test_i18n_paths_follow_decaps_structures():
+    from editor_app.content.slugs import locale_from_path, locale_path, path_without_locale
+
+    assert locale_path("multiple_folders", "content/posts/hello.md", "hello", "de", "md") == "content/posts/de/hello.md"
+    assert locale_path("multiple_files", "content/posts/hello.md", "hello", "de", "md") == "content/posts/hello.de.md"
+    assert locale_path("single_file", "content/posts/hello.md", "hello", "de", "md") == "content/posts/hello.md"
+    assert locale_from_path("multiple_folders", "content/posts/de/hello.md", "md") == "de"
+    assert locale_from_path("multiple_files", "content/posts/hello.de.md", "md") == "de"
+    assert locale_from_path("single_file", "content/posts/hello.md", "md") is None
+    assert path_without_locale("multiple_folders", "content/posts/de/hello.md", "de") == "content/posts/hello.md"
+    assert path_without_locale("multiple_files", "content/posts/hello.de.md", "de") == "content/posts/hello.md"
+    assert path_without_locale("multiple_folders", "code/posts/de/hello.md", "de") == "code/posts/hello.md"
