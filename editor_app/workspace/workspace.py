@@ -235,11 +235,16 @@ class Workspace:
         return found
 
     def open(self) -> User:
-        """Validate the login (who am I, may I write) and resolve the site's branch."""
+        """Validate the login (who am I, may I write), resolve the site's branch and read its head.
+
+        The collections loaded right after (within `head_ttl` seconds) reuse that head: reopening an
+        unchanged site costs the login check and one head request, whatever the number of collections.
+        """
         user = self.backend.current_user()
         with self._lock:
             self.user = user
             self.branch = self.backend.default_branch()
+        self.head(refresh=True)
         return user
 
     def head(self, *, refresh: bool = False) -> str:
@@ -264,10 +269,11 @@ class Workspace:
     def load_collection(self, name: str, progress: Progress | None = None) -> list[IndexedEntry]:
         """List, fetch (only blobs not cached), parse and index a collection; reports progress(done, total, text).
 
-        An unchanged site costs one request: the head, whose listing and blobs are all in the cache.
+        An unchanged collection costs at most one request: the head (none when it was read less than
+        `head_ttl` seconds ago), whose listing and blobs are all in the cache.
         """
         collection = self.collection(name)
-        head = self.head(refresh=True)
+        head = self.head()
         if collection.is_files:
             files = self._files_collection_listing(collection, head)
         else:

@@ -50,14 +50,27 @@ def test_progress_callbacks_with_two_arguments_are_accepted(env: Env) -> None:
     assert reports[-1] == (4, 4)
 
 
-def test_reopening_an_unchanged_site_costs_one_request_per_collection_load(env: Env) -> None:
-    env.workspace().load_collection("posts")
-    again = env.workspace()
+def test_reopening_an_unchanged_site_costs_the_login_check_and_one_head_request(env: Env) -> None:
+    first = env.workspace()
+    for collection in first.collections:
+        first.load_collection(collection.name)
     env.counting.calls.clear()
-    entries = again.load_collection("posts")
-    assert len(entries) == 8
-    assert env.counting.requests == 1, env.counting.calls
-    assert env.counting.calls["head"] == 1
+    again = env.workspace()  # opens: who am I + the head
+    loaded = {c.name: again.load_collection(c.name) for c in again.collections}
+    assert {name: len(entries) for name, entries in loaded.items()} == {
+        "posts": 8, "plants": 4, "events": 2, "pages": 5, "settings": 2,
+    }
+    assert env.counting.requests == 2, env.counting.calls
+    assert env.counting.calls["current_user"] == 1 and env.counting.calls["head"] == 1
+
+
+def test_loading_again_later_checks_the_head_once(env: Env) -> None:
+    ws = env.workspace()
+    ws.load_collection("posts")
+    env.clock[0] += 60  # the head read at open is old now
+    env.counting.calls.clear()
+    assert len(ws.load_collection("posts")) == 8
+    assert dict(env.counting.calls) == {"head": 1}
 
 
 def test_after_a_change_only_the_changed_blob_is_downloaded(env: Env) -> None:
@@ -435,3 +448,15 @@ def test_raw_source_text_parses_into_fields_or_says_where_it_is_wrong(env: Env) 
         ws.parse_raw_text(basil, "name: Basil\nfamily: [unclosed\n")
     assert isinstance(caught.value, ContentError)
     assert "content/plants/basil.yml" in str(caught.value)
+
+
+def test_every_sandbox_entry_opens_and_writes_back_byte_identical(env: Env) -> None:
+    ws = env.workspace()
+    checked = 0
+    for collection in ws.collections:
+        for entry in ws.load_collection(collection.name):
+            opened = ws.open_entry(collection.name, entry.file or entry.path)
+            assert opened.parse_error is None, opened.parse_error
+            assert ws.raw_text(opened).encode("utf-8") == env.backend.read_file(entry.path)[0], entry.path
+            checked += 1
+    assert checked >= 20
