@@ -200,12 +200,13 @@ class FakeWorkspace:
 
 
 class FakeEditor(QWidget):
-    """Edits an entry's title; enough to drive the window's flows."""
+    """Edits one field of an entry (its title by default); enough to drive the window's flows."""
 
     changed = Signal()
 
-    def __init__(self, workspace: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace: Any, parent: QWidget | None = None, field: str = "title") -> None:
         super().__init__(parent)
+        self.field = field
         self.title = QLineEdit()
         self.title.textEdited.connect(lambda _text: emit(self.changed))
         QVBoxLayout(self).addWidget(self.title)
@@ -213,11 +214,11 @@ class FakeEditor(QWidget):
 
     def set_entry(self, entry: FakeEntry) -> None:
         self._entry = entry
-        self.title.setText(str(entry.data.get("title", "")))
+        self.title.setText(str(entry.data.get(self.field, "")))
 
     def entry(self) -> FakeEntry:
         assert self._entry is not None
-        return dataclasses.replace(self._entry, data={**self._entry.data, "title": self.title.text()})
+        return dataclasses.replace(self._entry, data={**self._entry.data, self.field: self.title.text()})
 
     def render_preview(self) -> str:
         return f"<h1>{self.title.text()}</h1>"

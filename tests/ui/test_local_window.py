@@ -63,3 +63,42 @@ def test_editing_and_saving_on_a_local_site_makes_a_git_commit(site, qtbot, tmp_
         window.save_entry()
     assert git(site, "rev-list", "--count", "HEAD").strip() == "2"
     assert "(local edit)" in (site / key).read_text(encoding="utf-8")
+
+
+def test_the_editorial_workflow_on_a_local_site_from_save_to_publish(site, qtbot, tmp_path, app_home, runner):
+    from editor_app.backends.base import STATUS_DRAFT, STATUS_PENDING_PUBLISH
+
+    config = resources_dir() / "sandbox" / "config.yml"
+    (site / "admin" / "config.yml").write_text(config.read_text(encoding="utf-8"), "utf-8")
+    git(site, "commit", "-q", "-am", "Editorial workflow")
+    workspace = open_site(SiteChoice("local", str(site)), AppDirs.under(app_home))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    family_editor = lambda ws, parent: FakeEditor(ws, parent, field="family")  # noqa: E731
+    window = MainWindow(workspace, settings, runner, family_editor, ScriptedPrompts(confirm=True))
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.site_loaded, timeout=20000):
+        window.load_site()
+    window.collection_tree.select_collection("plants")
+    key = "content/plants/basil.yml"
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        window.open_entry("plants", key)
+    qtbot.keyClicks(window.editor.title, " (mint family)")
+    with qtbot.waitSignal(window.entry_saved, timeout=10000):
+        window.save_entry()
+    assert "mint family" not in (site / key).read_text(encoding="utf-8")  # still unpublished
+
+    with qtbot.waitSignal(window.workflow_loaded, timeout=10000):
+        window.workflow_view_action.trigger()
+    board = window.workflow_board
+    assert "plants/basil" in board.keys_in(STATUS_DRAFT)
+    for _ in range(2):
+        board.select("plants/basil")
+        with qtbot.waitSignal(window.workflow_changed, timeout=10000):
+            board.forward_button.click()
+    assert "plants/basil" in board.keys_in(STATUS_PENDING_PUBLISH)
+    board.select("plants/basil")
+    with qtbot.waitSignal(window.workflow_changed, timeout=10000):
+        board.publish_button.click()
+    git(site, "checkout", "-q", "main")
+    assert "mint family" in (site / key).read_text(encoding="utf-8")
