@@ -140,6 +140,7 @@ class FakeGitHub:
         self.tree_limit = tree_limit
         self.rate_limit = rate_limit
         self.rate_used = 0
+        self.rate_reset: int | None = None
         self.api_prefix = api_prefix.rstrip("/")
         self.lock = threading.RLock()
         self.graphql: Any = None  # set lazily by tests.fakes.github_graphql
@@ -191,18 +192,24 @@ class FakeGitHub:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         return timed(self._handle, self.faults, self.log, request)
 
-    def _headers(self) -> dict[str, str]:
+    def _headers(self, resource: str) -> dict[str, str]:
+        """Spend one request of the hourly budget (a new window starts when the last one ends)."""
+        now = self.clock()
+        if self.rate_reset is None or now >= self.rate_reset:
+            self.rate_reset, self.rate_used = int(now) + 3600, 0
         self.rate_used += 1
         return {"X-RateLimit-Limit": str(self.rate_limit),
                 "X-RateLimit-Remaining": str(max(self.rate_limit - self.rate_used, 0)),
-                "X-RateLimit-Reset": str(int(self.clock()) + 3600),
-                "X-RateLimit-Used": str(self.rate_used), "X-RateLimit-Resource": "core",
+                "X-RateLimit-Reset": str(self.rate_reset),
+                "X-RateLimit-Used": str(min(self.rate_used, self.rate_limit)), "X-RateLimit-Resource": resource,
                 "X-GitHub-Media-Type": "github.v3; format=json"}
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
-        headers = self._headers()
+        headers = self._headers("graphql" if request.url.path.endswith("/graphql") else "core")
         try:
             login = self._authenticate(request)
+            if self.rate_used > self.rate_limit:
+                raise ApiError(403, f"API rate limit exceeded for user ID {self.user(login).id}.")
             path = request.url.raw_path.decode().split("?", 1)[0]
             if self.api_prefix and path.startswith(self.api_prefix):
                 path = path[len(self.api_prefix):]
@@ -495,7 +502,7 @@ class FakeGitHub:
 
     def get_rate_limit(self, **_: Any) -> tuple[int, Any]:
         core = {"limit": self.rate_limit, "remaining": max(self.rate_limit - self.rate_used, 0),
-                "reset": int(self.clock()) + 3600, "used": self.rate_used}
+                "reset": self.rate_reset, "used": self.rate_used}
         return 200, {"resources": {"core": core, "graphql": core}, "rate": core}
 
     def get_repo(self, owner: str, name: str, login: str, **_: Any) -> tuple[int, Any]:

@@ -312,3 +312,16 @@ def test_lists_are_paged_with_link_headers(fake: FakeGitHub, api: httpx.Client) 
         seen += [c["sha"] for c in page.json()]
         url = page.links.get("next", {}).get("url")
     assert len(seen) == len(set(seen)) == 5
+
+
+def test_the_hourly_request_budget_runs_out_and_resets() -> None:
+    now = [1_700_000_000.0]
+    fake = FakeGitHub(GitStore(), tokens={"secret-token": "owner"}, clock=lambda: now[0], rate_limit=3)
+    api = client(fake, headers=AUTH)
+    remaining = [api.get("/user").headers["X-RateLimit-Remaining"] for _ in range(3)]
+    assert remaining == ["2", "1", "0"]
+    refused = api.get("/user")
+    assert refused.status_code == 403 and "API rate limit exceeded" in refused.json()["message"]
+    assert int(refused.headers["X-RateLimit-Reset"]) == 1_700_000_000 + 3600
+    now[0] += 3600
+    assert api.get("/user").status_code == 200
