@@ -102,6 +102,7 @@ class Repo:
     id: int = 0
     parent: str | None = None  # "owner/name" of the repository this is a fork of
     created: float = 0.0
+    collaborators: dict[str, str] = field(default_factory=dict)  # login -> admin/maintain/write/triage/read
     permissions: dict[str, bool] = field(default_factory=lambda: {
         "admin": True, "maintain": True, "push": True, "triage": True, "pull": True})
 
@@ -282,6 +283,7 @@ class FakeGitHub:
             ("GET", r"/rate_limit", self.get_rate_limit),
             ("GET", repo, self.get_repo),
             ("GET", repo + r"/branches/(?P<branch>.+)", self.get_branch),
+            ("GET", repo + r"/collaborators/(?P<user>[^/]+)/permission", self.get_collaborator_permission),
             ("GET", repo + r"/git/trees/(?P<tree>.+)", self.get_tree),
             ("POST", repo + r"/git/trees", self.post_tree),
             ("GET", repo + r"/git/blobs/(?P<sha>[0-9a-f]{40})", self.get_blob),
@@ -630,9 +632,22 @@ class FakeGitHub:
     def get_ref(self, owner: str, name: str, ref: str, **_: Any) -> tuple[int, Any]:
         repo = self.repo(owner, name)
         ref = ref.removeprefix("refs/")
-        if ref not in repo.store.refs:
-            raise ApiError(404, "Not Found")
-        return 200, self.ref_json(repo, ref)
+        if ref in repo.store.refs:
+            return 200, self.ref_json(repo, ref)
+        # GitHub's refs endpoint answers a list when the name is only a prefix of refs (Decap's
+        # open authoring lists "heads/cms/<fork>" this way)
+        below = sorted(r for r in repo.store.refs if r.startswith(ref.rstrip("/") + "/"))
+        if below:
+            return 200, [self.ref_json(repo, r) for r in below]
+        raise ApiError(404, "Not Found")
+
+    def get_collaborator_permission(self, owner: str, name: str, user: str, **_: Any) -> tuple[int, Any]:
+        repo = self.repo(owner, name)
+        role = "admin" if user == repo.owner else repo.collaborators.get(user)
+        if role is None:
+            raise ApiError(404, f"{user} is not a user")
+        legacy = {"maintain": "write", "triage": "read"}.get(role, role)
+        return 200, {"permission": legacy, "role_name": role, "user": self.user_json(user)}
 
     def get_matching_refs(self, owner: str, name: str, ref: str, **_: Any) -> tuple[int, Any]:
         repo = self.repo(owner, name)

@@ -144,6 +144,7 @@ class Resolvers:
             "deleteRef": lambda info, input: self.delete_ref(input),
             "createPullRequest": lambda info, input: self.create_pull(input),
             "closePullRequest": lambda info, input: self.close_pull(input),
+            "reopenPullRequest": lambda info, input: self.reopen_pull(input),
             "updatePullRequest": lambda info, input: self.update_pull(input),
             "mergePullRequest": lambda info, input: self.merge_pull(input),
             "createCommitOnBranch": lambda info, input: self.create_commit_on_branch(input),
@@ -425,6 +426,13 @@ class Resolvers:
     def close_pull(self, data: dict[str, Any]) -> dict[str, Any]:
         repo, pr = self._pull_by_id(data["pullRequestId"])
         self._rest(self.fake.patch_pull, owner=repo.owner, name=repo.name, number=str(pr.number), body={"state": "closed"})
+        return {"clientMutationId": data.get("clientMutationId"), "pullRequest": self.pull(repo, pr)}
+
+    def reopen_pull(self, data: dict[str, Any]) -> dict[str, Any]:
+        repo, pr = self._pull_by_id(data["pullRequestId"])
+        if pr.merged_sha is not None:
+            raise TypedError("UNPROCESSABLE", "Could not reopen the pull request: it is merged.")
+        self._rest(self.fake.patch_pull, owner=repo.owner, name=repo.name, number=str(pr.number), body={"state": "open"})
         return {"clientMutationId": data.get("clientMutationId"), "pullRequest": self.pull(repo, pr)}
 
     def update_pull(self, data: dict[str, Any]) -> dict[str, Any]:

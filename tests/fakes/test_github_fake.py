@@ -325,3 +325,27 @@ def test_the_hourly_request_budget_runs_out_and_resets() -> None:
     assert int(refused.headers["X-RateLimit-Reset"]) == 1_700_000_000 + 3600
     now[0] += 3600
     assert api.get("/user").status_code == 200
+
+
+def test_open_authoring_permission_check_and_fork_branch_listing(fake: FakeGitHub, api: httpx.Client) -> None:
+    fake.tokens["contrib-token"] = "contrib"
+    contrib = client(fake, headers={"Authorization": "token contrib-token"})
+    assert contrib.get("/repos/owner/repo/collaborators/contrib/permission").status_code == 404
+    fake.repos["owner/repo"].collaborators["editor"] = "maintain"
+    assert api.get("/repos/owner/repo/collaborators/editor/permission").json()["permission"] == "write"
+    contrib.post("/repos/owner/repo/forks")
+    head = contrib.get("/repos/contrib/repo/branches/main").json()["commit"]["sha"]
+    for slug in ("a", "b"):
+        ref = f"refs/heads/cms/contrib/repo/posts/{slug}"
+        assert contrib.post("/repos/contrib/repo/git/refs", json={"ref": ref, "sha": head}).status_code == 201
+    listed = contrib.get("/repos/contrib/repo/git/refs/heads/cms/contrib/repo").json()
+    assert [r["ref"] for r in listed] == ["refs/heads/cms/contrib/repo/posts/a", "refs/heads/cms/contrib/repo/posts/b"]
+    assert contrib.get("/repos/contrib/repo/git/refs/heads/cms/nobody").status_code == 404
+
+
+def test_graphql_reopens_a_closed_pull_request(api: httpx.Client) -> None:
+    pull = open_pull(api, "cms/r", "r.md", b"r")
+    api.patch(f"/repos/owner/repo/pulls/{pull['number']}", json={"state": "closed"})
+    result = graphql(api, """mutation($i: ReopenPullRequestInput!) { reopenPullRequest(input: $i) {
+        pullRequest { state number } } }""", i={"pullRequestId": pull["node_id"]})
+    assert result["data"]["reopenPullRequest"]["pullRequest"] == {"state": "OPEN", "number": pull["number"]}
