@@ -6,10 +6,10 @@ Prints ONE JSON line: for each phase (cold open, warm open with the head unchang
 one file changed elsewhere, save of one entry) the HTTP requests the host answered, seconds and the
 process's peak resident memory in MB.
 
-An "open" is what the workspace does to show a collection: read the branch head; reuse the cached
-listing when the head is unchanged, else list the folder; read every blob the content cache
-(`editor_app.workspace.cache.ContentCache`, keyed by blob id) does not hold; parse every entry's front
-matter into an in-memory index. Hosts plug in through HOSTS: a context manager yielding a HostUnderTest.
+An "open" is the real `Workspace.load_collection`: read the branch head; reuse the cached listing when
+the head is unchanged, else list the folder; read every blob the content cache (keyed by blob id) does
+not hold; parse every entry's front matter into the in-memory index. A save is `Workspace.save_entry`.
+Hosts plug in through HOSTS: a context manager yielding a HostUnderTest.
 """
 
 from __future__ import annotations
@@ -31,13 +31,42 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import yaml  # noqa: E402 - after the sys.path fix above
-
-from editor_app.backends.base import Backend, BackendSettings, Credentials, FileChange, Listing  # noqa: E402
-from editor_app.workspace.cache import ContentCache, ListingKey  # noqa: E402
+from editor_app.backends.base import Backend, BackendSettings, Credentials  # noqa: E402 - after the sys.path fix
+from editor_app.config.loader import parse_config_text  # noqa: E402
+from editor_app.workspace.cache import ContentCache  # noqa: E402
+from editor_app.workspace.journal import DraftsJournal  # noqa: E402
+from editor_app.workspace.workspace import Workspace  # noqa: E402
 
 FOLDER = "content/posts"
 TOKEN = "gho_benchmark-token"
+# Blobs per read_files call. The workspace's default (100) would cost GitHub one GraphQL query per 100
+# entries; a multiple of the adapter's 250-blob query keeps to ceil(N/250) queries (4 of them in flight).
+READ_BATCH = 1000
+CONFIG = """\
+backend:
+  name: {host}
+  repo: o/site
+  branch: main
+media_folder: static/img
+collections:
+  - name: posts
+    label: Posts
+    folder: content/posts
+    create: true
+    extension: md
+    fields:
+      - {{name: title, label: Title}}
+      - {{name: date, label: Date, widget: datetime}}
+      - {{name: author, label: Author}}
+      - {{name: description, label: Description}}
+      - {{name: tags, label: Tags, widget: list}}
+      - {{name: draft, label: Draft, widget: boolean}}
+      - {{name: image, label: Image, widget: image}}
+      - {{name: rating, label: Rating, widget: number}}
+      - {{name: category, label: Category}}
+      - {{name: slug, label: Slug}}
+      - {{name: body, label: Body, widget: markdown}}
+"""
 
 
 @dataclass
@@ -110,78 +139,51 @@ def github_host(entries: int, latency_ms: float) -> Iterator[HostUnderTest]:
 HOSTS: dict[str, Callable[[int, float], Any]] = {"github": github_host}
 
 
-def front_matter(data: bytes) -> dict[str, Any]:
-    """The YAML front matter of a markdown entry (what the entry index keeps)."""
-    text = data.decode("utf-8")
-    if not text.startswith("---\n"):
-        return {}
-    end = text.find("\n---", 4)
-    return yaml.load(text[4:end], Loader=yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader) or {}
-
-
-def open_collection(
-    backend: Backend, cache: ContentCache, key: ListingKey, split: dict[str, float] | None = None
-) -> tuple[Listing, dict[str, dict[str, Any]]]:
-    """What the workspace does to open a collection: head, listing (cached by head), missing blobs, index.
-
-    `split` receives the seconds spent talking to the host, writing the cache and parsing front matter.
-    """
-    split = split if split is not None else {}
-    started = time.perf_counter()
-    head = backend.head()
-    listing = cache.get_listing(key, head)
-    if listing is None:
-        listing = backend.list_files(key.folder, extension=key.extension, depth=key.depth)
-        cache.put_listing(key, listing)
-    cached = cache.get_blobs(f.id for f in listing.files)
-    missing = [f for f in listing.files if f.id not in cached]
-    fetched = backend.read_files(missing) if missing else {}
-    split["host_and_cache_read_seconds"] = round(time.perf_counter() - started, 3)
-    started = time.perf_counter()
-    for f in missing:
-        if f.path in fetched:
-            cache.put_blob(f.id, fetched[f.path])
-            cached[f.id] = fetched[f.path]
-    split["cache_write_seconds"] = round(time.perf_counter() - started, 3)
-    started = time.perf_counter()
-    index = {f.path: front_matter(cached[f.id]) for f in listing.files if f.id in cached}
-    split["parse_seconds"] = round(time.perf_counter() - started, 3)
-    return listing, index
-
-
 def peak_mb() -> float:
     """Peak resident memory of this process so far, in MB (Linux reports KiB)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def measure(host: HostUnderTest, work: Callable[[dict[str, float]], Any]) -> tuple[Any, dict[str, float]]:
-    """Run `work(split)`; its result and {requests, seconds, peak_mb, and the split it filled in}."""
+def measure(host: HostUnderTest, work: Callable[[], Any]) -> tuple[Any, dict[str, float]]:
+    """Run `work`; its result and {requests, seconds, peak_mb}."""
     before = host.answered()
-    split: dict[str, float] = {}
     started = time.perf_counter()
-    result = work(split)
+    result = work()
     seconds = time.perf_counter() - started
-    figures = {"requests": host.answered() - before, "seconds": round(seconds, 3), "peak_mb": peak_mb()}
-    return result, {**figures, **split}
+    return result, {"requests": host.answered() - before, "seconds": round(seconds, 3), "peak_mb": peak_mb()}
 
 
 def run(host_name: str, entries: int, latency_ms: float) -> dict[str, Any]:
-    """All four phases against one host; the figures and the targets they are held to."""
-    key = ListingKey(host_name, "main", FOLDER, "md", None)
+    """All four phases against one host through the real Workspace; the figures and their targets."""
+    site = parse_config_text(CONFIG.format(host=host_name))
     with tempfile.TemporaryDirectory(prefix="open-site-bench-") as tmp, HOSTS[host_name](entries, latency_ms) as host:
-        cache = ContentCache(Path(tmp))
-        (listing, index), cold = measure(host, lambda split: open_collection(host.backend, cache, key, split))
-        assert len(index) == entries, f"cold open indexed {len(index)} of {entries} entries"
-        (_, index), warm = measure(host, lambda split: open_collection(host.backend, cache, key, split))
-        assert len(index) == entries
+        cache = ContentCache(Path(tmp) / "cache")
+
+        def workspace() -> Workspace:
+            # A new Workspace over the same disk cache: what reopening the site in a new session does.
+            # head_ttl=0: the head read that open() does is not reused, so each measured load reads it itself.
+            ws = Workspace(
+                host.backend, site, cache, DraftsJournal(Path(tmp) / "drafts"), read_batch=READ_BATCH, head_ttl=0.0
+            )
+            ws.open()  # the login check (who am I, may I write) is not part of opening a collection
+            return ws
+
+        ws = workspace()
+        loaded, cold = measure(host, lambda: ws.load_collection("posts"))
+        assert len(loaded) == entries, f"cold open indexed {len(loaded)} of {entries} entries"
+        ws = workspace()
+        loaded, warm = measure(host, lambda: ws.load_collection("posts"))
+        assert len(loaded) == entries
         changed = f"{FOLDER}/post-00001.md"
         host.change_file(changed, entry_text(1).replace(b"Post number 1\n", b"Post number 1, edited\n"))
-        (listing, index), after_change = measure(host, lambda split: open_collection(host.backend, cache, key, split))
-        assert index[changed]["title"] == "Post number 1, edited"
-        target = f"{FOLDER}/post-00002.md"
-        started_from = next(f.id for f in listing.files if f.path == target)
-        edit = FileChange(target, entry_text(2).replace(b"rating: 2", b"rating: 5"), expected_id=started_from)
-        _, save = measure(host, lambda _split: host.backend.commit([edit], "Update Post “post-00002”", expected_head=listing.head))
+        ws = workspace()
+        _, after_change = measure(host, lambda: ws.load_collection("posts"))
+        indexed = ws.indexed("posts", changed)
+        assert indexed is not None and indexed.data["title"] == "Post number 1, edited"
+        entry = ws.open_entry("posts", f"{FOLDER}/post-00002.md")
+        edited = entry.with_data({**entry.data, "rating": 5})
+        saved, save = measure(host, lambda: ws.save_entry(edited))
+        assert saved.commit is not None
     targets = {
         "cold_open_requests_max": 3 + math.ceil(entries / 250),
         "cold_open_seconds_max": 2.0 if entries <= 1000 else 10.0,
