@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+import yaml as pyyaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -30,7 +31,7 @@ from editor_app.config.site_config import (
     ViewFilter,
     ViewGroup,
 )
-from editor_app.config.yaml12 import round_trip_yaml
+from editor_app.config.yaml12 import FastLoader, round_trip_yaml
 from editor_app.errors import ConfigError, Problem
 
 # Decap's normalizeConfig renames these widget options (with a deprecation warning).
@@ -228,24 +229,55 @@ def parse_config_text(text: str, file_name: str = "config.yml") -> SiteConfig:
         text = text[1:]
     text = text.replace("\r\n", "\n")
     checker = _Checker(file_name)
+    yaml = round_trip_yaml()
+    yaml.allow_duplicate_keys = True  # each duplicate is reported below, with the rest of the problems
     try:
-        root = round_trip_yaml().load(text)
+        root = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        if "duplicate key" in what or "found duplicate key" in str(exc):
-            what = str(exc.problem or "duplicate key").split("\n")[0]
         raise ConfigError([Problem(file_name, line, f"invalid YAML: {what}")]) from exc
     except YAMLError as exc:
         raise ConfigError([Problem(file_name, None, f"invalid YAML: {exc}")]) from exc
     if not isinstance(root, dict):
         raise ConfigError([Problem(file_name, 1, "the config must be a mapping of options")])
+    for line, key in _duplicate_keys(text):
+        checker.error(line, "", f"duplicate key '{key}'")
     config = _build_site(checker, root)
     if checker.problems:
         raise ConfigError(checker.problems)
     config.warnings = checker.warnings
     return config
+
+
+def _duplicate_keys(text: str) -> list[tuple[int, str]]:
+    """(line, key) of every key repeated in the same mapping (merge keys `<<` aside)."""
+    found: list[tuple[int, str]] = []
+    seen_nodes: set[int] = set()
+
+    def walk(node: Any) -> None:
+        if id(node) in seen_nodes:  # aliases share nodes
+            return
+        seen_nodes.add(id(node))
+        if isinstance(node, pyyaml.MappingNode):
+            keys: set[Any] = set()
+            for key_node, value_node in node.value:
+                if isinstance(key_node, pyyaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                    if key_node.value in keys:
+                        found.append((key_node.start_mark.line + 1, str(key_node.value)))
+                    keys.add(key_node.value)
+                walk(value_node)
+        elif isinstance(node, pyyaml.SequenceNode):
+            for item in node.value:
+                walk(item)
+
+    try:
+        root = pyyaml.compose(text, Loader=FastLoader)  # noqa: S506 - composing only, nothing is constructed
+    except pyyaml.YAMLError:
+        return found  # ruamel (the reference parser here) accepted the text; libyaml's stricter rules do not apply
+    walk(root)
+    return found
 
 
 def _build_site(c: _Checker, root: Any) -> SiteConfig:

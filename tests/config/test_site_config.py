@@ -398,14 +398,21 @@ def test_sortable_fields_and_sortableFields_together_is_an_error():
     assert any("use either 'sortable_fields' or the deprecated 'sortableFields', not both" in p for p in found)
 
 
-def test_duplicate_key_is_an_error_with_its_line():
+def test_duplicate_keys_are_errors_with_their_lines_reported_with_the_other_problems():
     found = problems("""
         backend: {name: test-repo}
         media_folder: m
         media_folder: n
-        collections: []
+        collections:
+          - name: a
+            label: A
+            label: B
+            folder: a
+            fields: [{name: title, label: T, widget: nope-widget, required: maybe}]
     """)
-    assert len(found) == 1 and found[0].startswith("config.yml:3: invalid YAML") and "duplicate key" in found[0]
+    assert "config.yml:3: duplicate key 'media_folder'" in found
+    assert "config.yml:7: duplicate key 'label'" in found
+    assert "config.yml:9: collections[0].fields[0].required: must be true or false, not string" in found
 
 
 def test_invalid_yaml_reports_the_line():
