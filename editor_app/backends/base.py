@@ -171,6 +171,8 @@ class Backend(abc.ABC):
     # False for hosts whose files carry no git history (Decap's `isGitBackend`).
     is_git: ClassVar[bool] = True
     supports_workflow: ClassVar[bool] = True
+    # Files per read_files call that make good use of the host's batching (callers may split bigger lists).
+    read_batch_hint: ClassVar[int] = 100
 
     settings: BackendSettings
 

@@ -88,6 +88,7 @@ class GitHubBackend(Backend):
     """A repository on GitHub (or GitHub Enterprise) as one logged-in user."""
 
     name = "github"
+    read_batch_hint = 4 * GRAPHQL_BATCH  # four GraphQL queries in flight per call
 
     def __init__(
         self,

@@ -39,9 +39,6 @@ from editor_app.workspace.workspace import Workspace  # noqa: E402
 
 FOLDER = "content/posts"
 TOKEN = "gho_benchmark-token"
-# Blobs per read_files call. The workspace's default (100) would cost GitHub one GraphQL query per 100
-# entries; a multiple of the adapter's 250-blob query keeps to ceil(N/250) queries (4 of them in flight).
-READ_BATCH = 1000
 CONFIG = """\
 backend:
   name: {host}
@@ -162,8 +159,11 @@ def run(host_name: str, entries: int, latency_ms: float) -> dict[str, Any]:
         def workspace() -> Workspace:
             # A new Workspace over the same disk cache: what reopening the site in a new session does.
             # head_ttl=0: the head read that open() does is not reused, so each measured load reads it itself.
+            # read_batch: the adapter's hint (GitHub: 1000 = four 250-blob GraphQL queries per call); the
+            # workspace's default of 100 would cost GitHub one query per 100 entries.
             ws = Workspace(
-                host.backend, site, cache, DraftsJournal(Path(tmp) / "drafts"), read_batch=READ_BATCH, head_ttl=0.0
+                host.backend, site, cache, DraftsJournal(Path(tmp) / "drafts"), read_batch=host.backend.read_batch_hint,
+                head_ttl=0.0,
             )
             ws.open()  # the login check (who am I, may I write) is not part of opening a collection
             return ws
