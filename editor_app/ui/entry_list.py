@@ -26,8 +26,10 @@ from PySide6.QtWidgets import (
 )
 from editor_app.ui.signals import emit
 
-STATUS_LABELS = {"": "", "unsaved": "● Unsaved", "draft": "✎ Draft", "pending_review": "In review",
-                 "pending_publish": "Ready"}
+# "unsaved": edited in this window; "journal": a draft kept from an earlier session that was never saved;
+# the others are editorial workflow statuses of entries with unpublished changes.
+STATUS_LABELS = {"": "", "unsaved": "● Unsaved", "journal": "✎ Unsaved draft", "draft": "Draft",
+                 "pending_review": "In review", "pending_publish": "Ready"}
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 _NUMBER = re.compile(r"(\d+)")
 
@@ -354,7 +356,7 @@ class EntryListView(QWidget):
         # Fixed widths from the font, not ResizeToContents: measuring 10,000 rows would stall the view.
         metrics = self.table.fontMetrics()
         other_width = metrics.horizontalAdvance("2026-12-31 23:59") + 16
-        status_width = metrics.horizontalAdvance(STATUS_LABELS["pending_publish"] + "Unsaved") + 8
+        status_width = max(metrics.horizontalAdvance(label) for label in STATUS_LABELS.values()) + 16
         columns = self.model.columnCount()
         for column in range(1, columns - 1):
             header.resizeSection(column, other_width)

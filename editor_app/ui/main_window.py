@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor_app.errors import ConflictError
+from editor_app.errors import ConflictError, EditorError
 from editor_app.ui.collection_tree import CollectionItem, CollectionTreeView
 from editor_app.ui.conflict_dialog import ConflictChoice, ConflictDialog
 from editor_app.ui.draft_dialog import DraftChoice
@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.current_entry: Any = None
         self._dirty = False
         self._after_save: Callable[[], None] | None = None
+        self._workflow_status: dict[str, str] = {}  # entry path -> unpublished status
         self._loaded: set[str] = set()
         self._loading: set[str] = set()
         self.prompts = prompts or Prompts(self)
@@ -264,6 +265,8 @@ class MainWindow(QMainWindow):
         for item in items:
             if item.kind != "files":
                 self._load_collection(item.name)
+        if self.uses_workflow:
+            self.refresh_workflow()
 
     def wait_until_loaded(self, timeout: float = 30.0) -> None:
         """Process events until every collection has loaded (self-test, benchmarks)."""
@@ -345,7 +348,9 @@ class MainWindow(QMainWindow):
 
     def _draft_status(self, entry: Any) -> str:
         has_draft = getattr(self.workspace, "has_draft", None)
-        return "draft" if has_draft is not None and has_draft(entry.path) else ""
+        if has_draft is not None and has_draft(entry.path):
+            return "journal"
+        return self._workflow_status.get(entry.path, "")
 
     def _is_current_dirty(self, path: str) -> bool:
         return self._dirty and self.current_entry is not None and self.current_entry.path == path
@@ -636,6 +641,16 @@ class MainWindow(QMainWindow):
 
     def _on_unpublished_loaded(self, entries: list[Any]) -> None:
         labels = {c.name: c.label for c in self.collections()}
+        statuses = {}
+        for item in entries:
+            try:
+                statuses[self.workspace.entry_path(item.collection, item.slug)] = item.status
+            except EditorError:
+                continue  # an unpublished entry of a collection the config no longer has
+        for path in set(self._workflow_status) | set(statuses):
+            if not self._is_current_dirty(path):
+                self.entry_list.model.set_status(path, statuses.get(path, ""))
+        self._workflow_status = statuses
         self.workflow_board.set_cards(
             WorkflowCard(e.collection, e.slug, getattr(e, "title", "") or e.slug, e.status,
                          labels.get(e.collection, e.collection), (getattr(e, "updated_at", "") or "")[:10])

@@ -84,12 +84,14 @@ def test_typing_in_the_search_box_filters_with_the_search_function(qtbot):
 def test_unsaved_and_draft_entries_show_their_status(qtbot):
     view = make_view(qtbot)
     view.model.set_status("posts/a.md", "unsaved")
-    view.model.set_status("posts/b.md", "draft")
+    view.model.set_status("posts/b.md", "journal")
+    view.model.set_status("posts/c.md", "pending_review")
     status_column = view.model.columnCount() - 1
     statuses = {view.model.key_at(r): view.model.index(r, status_column).data() for r in range(4)}
     assert statuses["posts/a.md"] == "● Unsaved"
-    assert statuses["posts/b.md"] == "✎ Draft"
-    assert statuses["posts/c.md"] == ""
+    assert statuses["posts/b.md"] == "✎ Unsaved draft"
+    assert statuses["posts/c.md"] == "In review"
+    assert statuses["posts/d.md"] == ""
 
 
 def test_activating_a_row_emits_the_entry_key(qtbot):

@@ -144,3 +144,17 @@ def test_uploading_media_to_the_sandbox_lists_it_in_the_library(window, qtbot, t
     assert "static/images/uploads/seedlings.svg" in dialog.paths()
     dialog.close()
     QApplication.processEvents()
+
+
+def test_entries_with_unpublished_changes_show_their_workflow_status_in_the_list(window, qtbot):
+    window.collection_tree.select_collection("posts")
+    key = window.entry_list.model.key_at(0)
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        window.open_entry("posts", key)
+    qtbot.keyClicks(window.editor.title, " (revised)")
+    with qtbot.waitSignal(window.entry_saved, timeout=10000):
+        window.save_entry()
+    with qtbot.waitSignal(window.workflow_loaded, timeout=10000):
+        window.refresh_workflow()
+    model = window.entry_list.model
+    assert model.index(model.row_of(key), model.columnCount() - 1).data() == "Draft"
