@@ -119,7 +119,7 @@ def test_killing_the_writer_at_random_moments_never_corrupts_or_loses_the_last_c
 ) -> None:
     rng = random.Random(20261122)
     journal_dir = tmp_path / "journal"
-    iterations, kills_mid_run, last_acked = 100, 0, 0
+    iterations, kills_mid_run, last_acked, torn_temp_files = 100, 0, 0, 0
     deadline = time.monotonic() + 15
     for _ in range(iterations):
         child = subprocess.Popen(
@@ -147,7 +147,10 @@ def test_killing_the_writer_at_random_moments_never_corrupts_or_loses_the_last_c
         assert seq >= last_acked, f"completed write {last_acked} lost: journal holds {seq}"
         assert found.raw == expected_content(seq), "a draft's content must be whole, never torn or mixed"
         assert list(journal_dir.glob("*.damaged")) == []
+        torn_temp_files = max(torn_temp_files, len(list(journal_dir.glob(".tmp-*"))))
         last_acked = seq
         if time.monotonic() > deadline:
             break
     assert kills_mid_run >= 50
+    # Temp files left behind prove that some kills landed in the middle of a write, not only between writes.
+    assert torn_temp_files >= 1

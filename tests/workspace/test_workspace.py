@@ -460,3 +460,18 @@ def test_every_sandbox_entry_opens_and_writes_back_byte_identical(env: Env) -> N
             assert ws.raw_text(opened).encode("utf-8") == env.backend.read_file(entry.path)[0], entry.path
             checked += 1
     assert checked >= 20
+
+
+def test_saving_a_file_deleted_elsewhere_conflicts_and_keeping_mine_recreates_it(env: Env) -> None:
+    ws = env.workspace()
+    path = "content/plants/marigold.yml"
+    entry = ws.open_entry("plants", path)
+    env.backend.commit([FileChange(path=path, delete=True)], "Delete marigold elsewhere")
+    mine = entry.with_data(dict(entry.data, family="Still mine"))
+    with pytest.raises(ConflictError) as caught:
+        ws.save_entry(mine)
+    assert caught.value.theirs is None and caught.value.theirs_id is None
+    assert ws.take_theirs(mine, caught.value) is None  # theirs is "deleted"
+    resolved = ws.resolve_conflict(mine, ws.raw_text(mine), caught.value)
+    ws.save_entry(resolved)
+    assert b"family: Still mine" in env.backend.read_file(path)[0]
