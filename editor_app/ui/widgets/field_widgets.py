@@ -400,7 +400,6 @@ class SelectEditor(FieldEditor):
         if self.multiple:
             self.list = QListWidget()
             self.list.setAccessibleName(self._label())
-            self.list.setMaximumHeight(min(160, 22 * max(len(self.options), 2) + 6))
             self.list.itemChanged.connect(self._edited)
             layout.addWidget(self.list)
         else:
@@ -420,6 +419,9 @@ class SelectEditor(FieldEditor):
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Unchecked)
                 self.list.addItem(item)
+            # as tall as its options (up to eight rows), no empty box under short lists
+            rows = min(max(self.list.count(), 1), 8)
+            self.list.setFixedHeight(self.list.sizeHintForRow(0) * rows + 2 * self.list.frameWidth() + 2)
         else:
             self.combo.clear()
             self.combo.addItem("— none —", None)
@@ -564,6 +566,8 @@ class MediaEditor(FieldEditor):
         if data and pixmap.loadFromData(data):
             self.thumbnail.setPixmap(pixmap.scaled(64, 64, Qt.AspectRatioMode.KeepAspectRatio,
                                                    Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.thumbnail.setText("no\npreview")
 
     def _read(self) -> Any:
         if self.multiple or isinstance(self._original, list):
@@ -802,7 +806,8 @@ class ColorEditor(FieldEditor):
         self.line = QLineEdit()
         self.line.setAccessibleName(self._label())
         self.line.setReadOnly(not fld.options.get("allow_input"))
-        self.line.setMaximumWidth(220)
+        self.line.setMinimumWidth(200)
+        self.line.setMaximumWidth(260)
         self.line.textEdited.connect(self._on_line_edited)
         self.swatch = QPushButton()
         self.swatch.setFixedSize(40, 26)

@@ -48,6 +48,7 @@ class MarkdownPreview(QTextBrowser):
         else:
             body = render_markdown(self._source())
         if body != self._last:
+            self._apply_style()
             # keep the reader's place: setHtml resets the scroll position
             position = self.verticalScrollBar().value()
             self.setHtml(body)
@@ -55,6 +56,18 @@ class MarkdownPreview(QTextBrowser):
             self._last = body
         self.renders += 1
         return body
+
+    def _apply_style(self) -> None:
+        # QTextDocument knows only a little CSS; colours come from the palette so dark mode reads well
+        palette = self.palette()
+        muted = palette.color(palette.ColorRole.PlaceholderText).name()
+        code_bg = palette.color(palette.ColorRole.AlternateBase).name()
+        self.document().setDefaultStyleSheet(
+            f"blockquote {{ color: {muted}; margin-left: 12px; font-style: italic; }}"
+            f"pre, code {{ font-family: monospace; background-color: {code_bg}; }}"
+            "pre { margin: 6px 0; }"
+            "h1, h2, h3 { margin-top: 10px; }"
+        )
 
     def html_text(self) -> str:
         """The last rendered HTML body."""

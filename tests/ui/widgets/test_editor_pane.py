@@ -7,12 +7,14 @@ import dataclasses
 from io import StringIO
 from pathlib import Path
 
+from PySide6.QtWidgets import QApplication
 from ruamel.yaml import YAML
 from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource, FakeRelationSource, fields_of
 from tests.ui.widgets.test_entry_form import KITCHEN_SINK_ENTRY, kitchen_sink_fields
 
 from editor_app.config.site_config import parse_site_config
 from editor_app.ui.editor_pane import EditorPane
+from editor_app.ui.theme import dark_palette
 from editor_app.ui.widgets.field_widgets import FormContext
 
 POST_FIELDS = """
@@ -225,3 +227,26 @@ def test_screenshot_of_a_kitchen_sink_entry(qtbot, tmp_path):
     pane.validate()
     bar.setValue(bar.maximum())
     assert pane.grab().save(str(target / "editor_pane_problems.png"))
+
+
+def test_screenshot_in_a_dark_palette(qtbot, tmp_path):
+    """The same pane on the app's dark palette (screenshots/editor_pane_dark.png) for a human to look at."""
+    app = QApplication.instance()
+    light = app.palette()
+    app.setPalette(dark_palette())
+    try:
+        pane = make_pane(qtbot, context=FormContext(relation_source=FakeRelationSource({}),
+                                                    media_source=FakeMediaSource(tmp_path / "media")))
+        pane.load(kitchen_sink_fields(), copy.deepcopy(KITCHEN_SINK_ENTRY))
+        pane.resize(1280, 900)
+        pane.show()
+        qtbot.waitExposed(pane)
+        pane.scroll.verticalScrollBar().setValue(250)
+        pane.validate()
+        target = Path(__file__).resolve().parents[3] / "screenshots"
+        target.mkdir(exist_ok=True)
+        assert pane.grab().save(str(target / "editor_pane_dark.png"))
+        assert pane.form.row("text").hint.palette().color(pane.form.row("text").hint.foregroundRole()) \
+            == dark_palette().color(dark_palette().ColorRole.PlaceholderText)
+    finally:
+        app.setPalette(light)

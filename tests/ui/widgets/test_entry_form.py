@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from datetime import date, datetime, timezone
 
+from PySide6.QtCore import Qt
 from tests.conftest import shared_path
 from tests.ui.widgets.fakes import FakeRelationSource, fields_of
 
@@ -227,3 +228,26 @@ def test_dates_loaded_as_python_dates_come_back_as_dates(qtbot):
     assert form.value() == {"day": date(2024, 5, 1)}
     form.editor("day").set_datetime(datetime(2024, 6, 3))
     assert form.value() == {"day": date(2024, 6, 3)}
+
+
+def test_tab_moves_through_the_fields_in_order(qtbot):
+    fields = fields_of("""
+- {name: title}
+- {name: about, widget: text}
+- {name: draft, widget: boolean}
+- {name: count, widget: number}
+""")
+    form = make_form(qtbot, fields)
+    form.set_value({})
+    form.show()
+    qtbot.waitExposed(form)
+    form.activateWindow()
+    qtbot.waitActive(form)
+    form.editor("title").line.setFocus()
+    order = []
+    for _ in range(3):
+        current = form.focusWidget()
+        assert current is not None
+        qtbot.keyClick(current, Qt.Key.Key_Tab)
+        order.append(form.focusWidget())
+    assert order == [form.editor("about").edit, form.editor("draft").check, form.editor("count").line]
