@@ -209,6 +209,9 @@ class GitStore:
             current = self.refs.get(ref)
             if create and current is not None:
                 raise StoreError("conflict", "Reference already exists")
+            if create and any(r.startswith(ref + "/") or ref.startswith(r + "/") for r in self.refs):
+                # git keeps refs as files: "heads/a" and "heads/a/b" cannot both exist
+                raise StoreError("conflict", "Reference update failed")
             if not create and current is None:
                 raise StoreError("not_found", f"no ref {ref}")
             if expected is not None and current != expected:

@@ -290,7 +290,8 @@ class FakeGitHub:
             ("POST", repo + r"/git/blobs", self.post_blob),
             ("GET", repo + r"/git/commits/(?P<sha>[0-9a-f]{40})", self.get_git_commit),
             ("POST", repo + r"/git/commits", self.post_git_commit),
-            ("GET", repo + r"/git/refs?/(?P<ref>.+)", self.get_ref),
+            ("GET", repo + r"/git/ref/(?P<ref>.+)", self.get_ref),
+            ("GET", repo + r"/git/refs/(?P<ref>.+)", self.get_refs),
             ("GET", repo + r"/git/matching-refs/(?P<ref>.*)", self.get_matching_refs),
             ("POST", repo + r"/git/refs", self.post_ref),
             ("PATCH", repo + r"/git/refs?/(?P<ref>.+)", self.patch_ref),
@@ -632,9 +633,16 @@ class FakeGitHub:
     def get_ref(self, owner: str, name: str, ref: str, **_: Any) -> tuple[int, Any]:
         repo = self.repo(owner, name)
         ref = ref.removeprefix("refs/")
+        if ref not in repo.store.refs:
+            raise ApiError(404, "Not Found")
+        return 200, self.ref_json(repo, ref)
+
+    def get_refs(self, owner: str, name: str, ref: str, **_: Any) -> tuple[int, Any]:
+        repo = self.repo(owner, name)
+        ref = ref.removeprefix("refs/")
         if ref in repo.store.refs:
             return 200, self.ref_json(repo, ref)
-        # GitHub's refs endpoint answers a list when the name is only a prefix of refs (Decap's
+        # GitHub's legacy plural endpoint answers a list when the name is only a prefix of refs (Decap's
         # open authoring lists "heads/cms/<fork>" this way)
         below = sorted(r for r in repo.store.refs if r.startswith(ref.rstrip("/") + "/"))
         if below:
@@ -665,8 +673,8 @@ class FakeGitHub:
             raise ApiError(422, "Object does not exist")
         try:
             repo.store.set_ref(ref.removeprefix("refs/"), sha, create=True)
-        except StoreError:
-            raise ApiError(422, "Reference already exists") from None
+        except StoreError as error:
+            raise ApiError(422, str(error)) from None
         return 201, self.ref_json(repo, ref.removeprefix("refs/"))
 
     def patch_ref(self, owner: str, name: str, ref: str, body: dict[str, Any], login: str, **_: Any) -> tuple[int, Any]:

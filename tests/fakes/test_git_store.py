@@ -152,3 +152,14 @@ def test_log_for_a_path_lists_only_commits_that_changed_it() -> None:
     assert [c.sha for c in store.log(c2, "a.md")] == [c2, c0]
     assert [c.sha for c in store.log(c2, "b.md")] == [c1]
     assert [c.sha for c in store.log(c2)] == [c2, c1, c0]
+
+
+def test_a_ref_cannot_sit_below_or_above_another_ref() -> None:
+    store = GitStore()
+    root = store.put_commit(store.put_tree([]), [], "root", ALICE)
+    store.set_ref("heads/cms/posts", root, create=True)
+    with pytest.raises(StoreError, match="Reference update failed"):
+        store.set_ref("heads/cms/posts/spring", root, create=True)
+    with pytest.raises(StoreError, match="Reference update failed"):
+        store.set_ref("heads/cms", root, create=True)
+    store.set_ref("heads/cms-other", root, create=True)

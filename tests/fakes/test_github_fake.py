@@ -349,3 +349,11 @@ def test_graphql_reopens_a_closed_pull_request(api: httpx.Client) -> None:
     result = graphql(api, """mutation($i: ReopenPullRequestInput!) { reopenPullRequest(input: $i) {
         pullRequest { state number } } }""", i={"pullRequestId": pull["node_id"]})
     assert result["data"]["reopenPullRequest"]["pullRequest"] == {"state": "OPEN", "number": pull["number"]}
+
+
+def test_single_ref_endpoint_never_answers_a_prefix_listing(api: httpx.Client) -> None:
+    head = api.get("/repos/owner/repo/branches/main").json()["commit"]["sha"]
+    api.post("/repos/owner/repo/git/refs", json={"ref": "refs/heads/cms/posts/a", "sha": head})
+    assert api.get("/repos/owner/repo/git/ref/heads/cms").status_code == 404
+    clash = api.post("/repos/owner/repo/git/refs", json={"ref": "refs/heads/cms/posts", "sha": head})
+    assert (clash.status_code, clash.json()["message"]) == (422, "Reference update failed")
