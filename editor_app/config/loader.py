@@ -713,7 +713,7 @@ def _build_view_groups(c: _Checker, r: _Reader, path: str) -> list[ViewGroup]:
     return result
 
 
-def _build_fields(c: _Checker, node: Any, path: str) -> list[Field]:
+def _build_fields(c: _Checker, node: Any, path: str, default_widget: str = "string") -> list[Field]:
     result: list[Field] = []
     if node is None:
         return result
@@ -723,7 +723,7 @@ def _build_fields(c: _Checker, node: Any, path: str) -> list[Field]:
         if not isinstance(item, dict):
             c.error(_line_of(node, i), ipath, f"must be a mapping, not {_type_name(item)}")
             continue
-        built = _build_field(c, item, ipath)
+        built = _build_field(c, item, ipath, default_widget)
         if built is None:
             continue
         if built.name in seen:
@@ -733,12 +733,12 @@ def _build_fields(c: _Checker, node: Any, path: str) -> list[Field]:
     return result
 
 
-def _build_field(c: _Checker, node: Any, path: str) -> Field | None:
+def _build_field(c: _Checker, node: Any, path: str, default_widget: str = "string") -> Field | None:
     r = _Reader(c, node, path)
     name = r.str("name", required=True)
     if name is None:
         return None
-    widget = r.str("widget", "string") or "string"
+    widget = r.str("widget", default_widget) or default_widget
     builtin = widget in BUILTIN_WIDGETS
     if not builtin:
         c.warn(r.line("widget"), f"{path}.widget",
@@ -810,7 +810,7 @@ def _build_field(c: _Checker, node: Any, path: str) -> Field | None:
             fld.field = _build_field(c, sub, f"{path}.field")
         options.pop("field", None)
     if "types" in node:
-        fld.types = _build_fields(c, r.seq("types"), f"{path}.types")
+        fld.types = _build_fields(c, r.seq("types"), f"{path}.types", "object")  # a type is an object
         options.pop("types", None)
     fld.type_key = str(options.pop("type_key", "type"))
     if widget == "list" and sum(1 for k in ("field", "fields", "types") if k in node) > 1:
@@ -823,7 +823,8 @@ def _check_widget_options(c: _Checker, r: _Reader, fld: Field, path: str) -> Non
     widget = fld.widget
     allowed = WIDGET_OPTIONS.get(widget, set())
     known = allowed | COMMON_FIELD_KEYS | set(CAMEL_CASE_OPTIONS.values())
-    candidates = sorted(allowed | COMMON_FIELD_KEYS)
+    # Compare with the snake_case names and their legacy camelCase spellings.
+    candidates = sorted(allowed | COMMON_FIELD_KEYS | {k for k, v in CAMEL_CASE_OPTIONS.items() if v in allowed})
     for key in fld.options:
         if key in allowed or key in ("type_key",):
             continue

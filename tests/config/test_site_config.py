@@ -496,3 +496,31 @@ def test_frontmatter_delimiter_needs_a_frontmatter_format_and_filter_patterns_ar
     assert "config.yml:8: collections[0].frontmatter_delimiter: needs 'format' set to yaml-frontmatter" in text
     assert "config.yml:9: collections[0].view_filters[0].pattern: must be a string or true/false, not number" in text
     assert "collections[1].i18n: a files collection only supports the 'single_file' i18n structure" in text
+
+
+def test_misspelled_camel_case_option_is_an_error_and_list_types_default_to_objects():
+    found = problems("""
+        backend: {name: test-repo}
+        media_folder: m
+        collections:
+          - name: a
+            label: A
+            folder: a
+            fields:
+              - {name: title, label: T}
+              - {name: r, label: R, widget: relation, collection: a, value_field: title, search_fields: [title], displayFeilds: [title]}
+    """)
+    assert any("unknown relation widget option 'displayFeilds' (did you mean 'displayFields'?)" in p for p in found)
+    site = config("""
+        backend: {name: test-repo}
+        media_folder: m
+        collections:
+          - name: a
+            label: A
+            folder: a
+            fields:
+              - {name: title, label: T}
+              - {name: blocks, label: B, widget: list, types: [{name: hero, label: Hero, fields: [{name: h, label: H}]}]}
+    """)
+    hero = site.collections[0].fields[1].types[0]
+    assert hero.widget == "object" and hero.fields[0].name == "h"
