@@ -439,7 +439,7 @@ class MainWindow(QMainWindow):
             return
         entry = self.workspace.new_entry(self.current_collection)
         self._show_entry(entry, dirty=True)
-        self.status_label.setText(f"New entry — will be saved as {entry.path}")
+        self._show_new_entry_path(entry.path)
 
     def _on_editor_changed(self) -> None:
         if self.current_entry is None:
@@ -451,8 +451,18 @@ class MainWindow(QMainWindow):
             self.status_label.setText(self.current_entry.path)
 
     def _journal_now(self) -> None:
-        if self.current_entry is not None and self._dirty:
-            self.workspace.journal_draft(self.current_entry)
+        entry = self.current_entry
+        if entry is not None and self._dirty:
+            self.workspace.journal_draft(entry)
+            if getattr(entry, "is_new", False):
+                # The file name follows the fields (slug template), so say again where it will go.
+                self._show_new_entry_path(self.workspace.new_entry(entry.collection, data=entry.data).path)
+
+    def _show_new_entry_path(self, path: str) -> None:
+        if path:
+            self.status_label.setText(f"New entry — will be saved as {path}")
+        else:
+            self.status_label.setText("New entry — its file name comes from the fields once they are filled in")
 
     def _set_dirty(self, dirty: bool) -> None:
         self._dirty = dirty

@@ -124,8 +124,10 @@ class FakeWorkspace:
             return FakeEntry("settings", "data/settings/general.yml", {"title": "Garden"})
         return dataclasses.replace(self.entries_by_collection[collection][key])
 
-    def new_entry(self, collection: str) -> FakeEntry:
-        return FakeEntry(collection, f"content/{collection}/untitled.md", {"title": ""}, is_new=True)
+    def new_entry(self, collection: str, data: dict[str, Any] | None = None) -> FakeEntry:
+        title = str((data or {}).get("title", ""))
+        name = title.lower().replace(" ", "-") or "untitled"
+        return FakeEntry(collection, f"content/{collection}/{name}.md", {"title": title}, is_new=True)
 
     def duplicate_entry(self, entry: FakeEntry) -> FakeEntry:
         return FakeEntry(entry.collection, entry.path.replace(".md", "-copy.md"), dict(entry.data), is_new=True)

@@ -158,3 +158,12 @@ def test_entries_with_unpublished_changes_show_their_workflow_status_in_the_list
         window.refresh_workflow()
     model = window.entry_list.model
     assert model.index(model.row_of(key), model.columnCount() - 1).data() == "Draft"
+
+
+def test_a_new_post_shows_the_path_it_will_create_as_the_title_is_typed(window, qtbot):
+    window.collection_tree.select_collection("posts")
+    window.new_action.trigger()
+    assert window.status_label.text().startswith("New entry")
+    qtbot.keyClicks(window.editor.title, "Frost fair")
+    qtbot.waitUntil(lambda: "frost-fair.md" in window.status_label.text(), timeout=5000)
+    assert window.status_label.text().startswith("New entry — will be saved as content/posts/")
