@@ -254,7 +254,8 @@ def dump_entry(
         fmt = _resolve(format, path, collection_extension)
         return _dump_new(fmt, data, _delimiters(delimiter), list(field_order), comments)
     lf = _dump_changed(parsed, data, list(field_order), comments)
-    return lf.replace("\n", "\r\n") if parsed.newline == "\r\n" else lf
+    text = lf.replace("\n", "\r\n") if parsed.newline == "\r\n" else lf
+    return "\ufeff" + text if parsed.text.startswith("\ufeff") else text
 
 
 def _dump_new(fmt: str, data: dict[str, Any], custom: tuple[str, str] | None, order: list[str],

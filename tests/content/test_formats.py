@@ -380,3 +380,10 @@ def test_fields_added_to_empty_front_matter_and_all_fields_removed():
     assert dump_entry(parsed, {"title": "x", "body": "body\n"}) == "---\ntitle: x\n---\nbody\n"
     parsed = parse("---\ntitle: x\n---\nbody\n", "a.md")
     assert dump_entry(parsed, {"body": "body\n"}) == "---\n---\nbody\n"
+
+
+def test_a_byte_order_mark_is_kept():
+    text = "\ufefftitle: T\nn: 1\n"
+    parsed = parse_entry(text, path="a.yml")
+    assert parsed.data == {"title": "T", "n": 1}
+    assert dump_entry(parsed, {"title": "U", "n": 1}) == "\ufefftitle: U\nn: 1\n"
