@@ -62,47 +62,52 @@ def _offset(dt: datetime, colon: bool) -> str:
     return f"{sign}{minutes // 60:02d}{':' if colon else ''}{minutes % 60:02d}"
 
 
+def _hour12(dt: datetime) -> int:
+    return dt.hour % 12 or 12
+
+
+def _weekday(dt: datetime) -> int:
+    return (dt.weekday() + 1) % 7  # dayjs: 0 = Sunday
+
+
+_DAYJS_VALUES: dict[str, Callable[[datetime], str]] = {
+    "YYYY": lambda dt: f"{dt.year:04d}",
+    "YY": lambda dt: f"{dt.year % 100:02d}",
+    "MMMM": lambda dt: _MONTHS[dt.month - 1],
+    "MMM": lambda dt: _MONTHS[dt.month - 1][:3],
+    "MM": lambda dt: f"{dt.month:02d}",
+    "M": lambda dt: str(dt.month),
+    "Do": lambda dt: _ordinal(dt.day),
+    "DD": lambda dt: f"{dt.day:02d}",
+    "D": lambda dt: str(dt.day),
+    "dddd": lambda dt: _DAYS[_weekday(dt)],
+    "ddd": lambda dt: _DAYS[_weekday(dt)][:3],
+    "dd": lambda dt: _DAYS[_weekday(dt)][:2],
+    "d": lambda dt: str(_weekday(dt)),
+    "HH": lambda dt: f"{dt.hour:02d}",
+    "H": lambda dt: str(dt.hour),
+    "hh": lambda dt: f"{_hour12(dt):02d}",
+    "h": lambda dt: str(_hour12(dt)),
+    "mm": lambda dt: f"{dt.minute:02d}",
+    "m": lambda dt: str(dt.minute),
+    "ss": lambda dt: f"{dt.second:02d}",
+    "s": lambda dt: str(dt.second),
+    "SSS": lambda dt: f"{dt.microsecond // 1000:03d}",
+    "A": lambda dt: "AM" if dt.hour < 12 else "PM",
+    "a": lambda dt: "am" if dt.hour < 12 else "pm",
+    "ZZ": lambda dt: _offset(dt, False),
+    "Z": lambda dt: _offset(dt, True),
+    "X": lambda dt: str(int(dt.timestamp())),
+    "x": lambda dt: str(int(dt.timestamp() * 1000)),
+}
+
+
 def format_dayjs(dt: datetime, fmt: str) -> str:
     """Format `dt` with dayjs/moment tokens (YYYY MM DD HH mm ss SSS MMM dddd A Z ..., [literal])."""
 
     def token(match: re.Match[str]) -> str:
         literal = match.group(1)
-        if literal is not None:
-            return literal
-        t = match.group(0)
-        hour12 = dt.hour % 12 or 12
-        weekday = (dt.weekday() + 1) % 7  # dayjs: 0 = Sunday
-        values: dict[str, Callable[[], str]] = {
-            "YYYY": lambda: f"{dt.year:04d}",
-            "YY": lambda: f"{dt.year % 100:02d}",
-            "MMMM": lambda: _MONTHS[dt.month - 1],
-            "MMM": lambda: _MONTHS[dt.month - 1][:3],
-            "MM": lambda: f"{dt.month:02d}",
-            "M": lambda: str(dt.month),
-            "Do": lambda: _ordinal(dt.day),
-            "DD": lambda: f"{dt.day:02d}",
-            "D": lambda: str(dt.day),
-            "dddd": lambda: _DAYS[weekday],
-            "ddd": lambda: _DAYS[weekday][:3],
-            "dd": lambda: _DAYS[weekday][:2],
-            "d": lambda: str(weekday),
-            "HH": lambda: f"{dt.hour:02d}",
-            "H": lambda: str(dt.hour),
-            "hh": lambda: f"{hour12:02d}",
-            "h": lambda: str(hour12),
-            "mm": lambda: f"{dt.minute:02d}",
-            "m": lambda: str(dt.minute),
-            "ss": lambda: f"{dt.second:02d}",
-            "s": lambda: str(dt.second),
-            "SSS": lambda: f"{dt.microsecond // 1000:03d}",
-            "A": lambda: "AM" if dt.hour < 12 else "PM",
-            "a": lambda: "am" if dt.hour < 12 else "pm",
-            "ZZ": lambda: _offset(dt, False),
-            "Z": lambda: _offset(dt, True),
-            "X": lambda: str(int(dt.timestamp())),
-            "x": lambda: str(int(dt.timestamp() * 1000)),
-        }
-        return values[t]()
+        return literal if literal is not None else _DAYJS_VALUES[match.group(0)](dt)
 
     return _DAYJS_TOKENS.sub(token, fmt)
 
