@@ -56,6 +56,7 @@ class _StatusColumn(QListWidget):
         super().__init__(parent)
         self.status = status
         self.setAccessibleName(f"{STATUS_TITLES[status]} column")
+        self.setObjectName("workflow-column")
         self.setDragEnabled(True)
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
@@ -109,6 +110,9 @@ class WorkflowBoard(QWidget):
         self.forward_button = QPushButton("Move forward →")
         self.publish_button = QPushButton("Publish")
         self.delete_button = QPushButton("Delete changes…")
+        self.hint_label = QLabel("Drag a card to another column, or select it and use the buttons. "
+                                 "Double-click a card to open the entry.")
+        self.hint_label.setObjectName("empty-state")
         self.empty_label = QLabel("No unpublished changes. Saving an entry puts it here as a draft.")
         self.empty_label.setObjectName("empty-state")
         self.back_button.clicked.connect(lambda: self._move_selected(-1))
@@ -119,6 +123,7 @@ class WorkflowBoard(QWidget):
         for button in (self.back_button, self.forward_button, self.publish_button, self.delete_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.hint_label)
         layout = QVBoxLayout(self)
         layout.addWidget(self.empty_label)
         layout.addLayout(grid, 1)
