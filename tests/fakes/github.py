@@ -103,6 +103,7 @@ class Repo:
     parent: str | None = None  # "owner/name" of the repository this is a fork of
     created: float = 0.0
     collaborators: dict[str, str] = field(default_factory=dict)  # login -> admin/maintain/write/triage/read
+    # what users who are neither the owner nor listed collaborators may do
     permissions: dict[str, bool] = field(default_factory=lambda: {
         "admin": True, "maintain": True, "push": True, "triage": True, "pull": True})
 
@@ -335,8 +336,25 @@ class FakeGitHub:
         except StoreError:
             raise ApiError(404, "Not Found") from None
 
+    @staticmethod
+    def role(repo: Repo, login: str | None) -> str:
+        """admin/maintain/write/triage/read: the owner is admin, collaborators have their role,
+        everyone else what `repo.permissions` grants."""
+        if login == repo.owner:
+            return "admin"
+        if login in repo.collaborators:
+            return repo.collaborators[login]
+        perms = repo.permissions
+        if perms.get("push"):
+            return "admin" if perms.get("admin") else "maintain" if perms.get("maintain") else "write"
+        return "triage" if perms.get("triage") else "read"
+
+    def can_push(self, repo: Repo, login: str | None) -> bool:
+        """Whether `login` may write to `repo`."""
+        return self.role(repo, login) in ("admin", "maintain", "write")
+
     def _require_push(self, repo: Repo, login: str) -> None:
-        if login != repo.owner and not repo.permissions.get("push"):
+        if not self.can_push(repo, login):
             raise ApiError(403, "Resource not accessible by integration")
 
     # ---- JSON shapes ---------------------------------------------------------------------
@@ -387,11 +405,10 @@ class FakeGitHub:
             "default_branch": repo.default_branch,
         })
         if full:
-            perms = dict(repo.permissions)
-            if login is not None and login != repo.owner:
-                perms = {k: (v if k == "pull" else False) for k, v in perms.items()} if not repo.permissions.get(
-                    "push") else perms
-            data["permissions"] = perms
+            order = ["read", "triage", "write", "maintain", "admin"]
+            rank = order.index(self.role(repo, login))
+            data["permissions"] = {"admin": rank >= 4, "maintain": rank >= 3, "push": rank >= 2,
+                                   "triage": rank >= 1, "pull": True}
             data["temp_clone_token"] = ""
             data["allow_squash_merge"] = True
             data["allow_merge_commit"] = True
@@ -651,9 +668,9 @@ class FakeGitHub:
 
     def get_collaborator_permission(self, owner: str, name: str, user: str, **_: Any) -> tuple[int, Any]:
         repo = self.repo(owner, name)
-        role = "admin" if user == repo.owner else repo.collaborators.get(user)
-        if role is None:
+        if user not in self.users and user not in self.tokens.values():
             raise ApiError(404, f"{user} is not a user")
+        role = self.role(repo, user)
         legacy = {"maintain": "write", "triage": "read"}.get(role, role)
         return 200, {"permission": legacy, "role_name": role, "user": self.user_json(user)}
 

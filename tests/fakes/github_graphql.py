@@ -178,13 +178,7 @@ class Resolvers:
         return self.repo(repo)
 
     def repo(self, repo: Repo) -> dict[str, Any]:
-        perms = repo.permissions
-        if self.login == repo.owner or perms.get("admin"):
-            permission = "ADMIN"
-        elif perms.get("push"):
-            permission = "WRITE"
-        else:
-            permission = "READ"
+        permission = self.fake.role(repo, self.login).upper()
         return {
             "__typename": "Repository", "id": node_id("Repository", str(repo.id)), "databaseId": repo.id,
             "name": repo.name, "nameWithOwner": repo.full_name, "isFork": repo.parent is not None,
@@ -467,7 +461,7 @@ class Resolvers:
                 raise TypedError("NOT_FOUND", f"Could not resolve to a Repository with the name '{owner}/{name}'.")
             branch = branch_spec["branchName"].removeprefix("refs/heads/")
         store = repo.store
-        if self.login != repo.owner and not repo.permissions.get("push"):
+        if not self.fake.can_push(repo, self.login):
             raise TypedError("FORBIDDEN", f"{self.login} does not have the correct permissions to execute `CreateCommitOnBranch`")
         head = store.refs.get(f"heads/{branch}")
         if head is None:

@@ -330,7 +330,12 @@ def test_the_hourly_request_budget_runs_out_and_resets() -> None:
 def test_open_authoring_permission_check_and_fork_branch_listing(fake: FakeGitHub, api: httpx.Client) -> None:
     fake.tokens["contrib-token"] = "contrib"
     contrib = client(fake, headers={"Authorization": "token contrib-token"})
-    assert contrib.get("/repos/owner/repo/collaborators/contrib/permission").status_code == 404
+    fake.repos["owner/repo"].permissions["push"] = False
+    assert contrib.get("/repos/owner/repo/collaborators/contrib/permission").json()["permission"] == "read"
+    assert contrib.get("/repos/owner/repo").json()["permissions"]["push"] is False
+    assert contrib.post("/repos/owner/repo/git/blobs", json={"content": "x"}).status_code == 403
+    assert api.get("/repos/owner/repo/collaborators/nobody/permission").status_code == 404
+    fake.user("editor")
     fake.repos["owner/repo"].collaborators["editor"] = "maintain"
     assert api.get("/repos/owner/repo/collaborators/editor/permission").json()["permission"] == "write"
     contrib.post("/repos/owner/repo/forks")
