@@ -171,6 +171,9 @@ class Backend(abc.ABC):
     # False for hosts whose files carry no git history (Decap's `isGitBackend`).
     is_git: ClassVar[bool] = True
     supports_workflow: ClassVar[bool] = True
+    # False when a listing can change while the branch head stays (a working tree edited on disk):
+    # the workspace then never reuses a listing cached by head.
+    listings_follow_head: ClassVar[bool] = True
     # Files per read_files call that make good use of the host's batching (callers may split bigger lists).
     read_batch_hint: ClassVar[int] = 100
 

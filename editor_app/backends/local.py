@@ -102,6 +102,7 @@ class LocalBackend(Backend):
 
     name = "local"
     is_git = True
+    listings_follow_head = False  # the checked-out branch is read from the working tree, edited outside too
 
     def __init__(self, settings: BackendSettings, *, folder: Path | None = None, git: str = "git") -> None:
         self.settings = settings

@@ -195,7 +195,7 @@ class Workspace:
         journal: DraftsJournal,
         *,
         clock: Callable[[], float] = time.time,
-        read_batch: int = READ_BATCH,
+        read_batch: int | None = None,
         head_ttl: float = HEAD_TTL,
     ) -> None:
         self.backend = backend
@@ -203,7 +203,8 @@ class Workspace:
         self.cache = cache
         self.journal = journal
         self.clock = clock
-        self.read_batch = max(1, read_batch)
+        # Files per read_files call: the adapter's hint (what its host batches well) unless told otherwise.
+        self.read_batch = max(1, read_batch or int(getattr(backend, "read_batch_hint", READ_BATCH)))
         self.head_ttl = head_ttl
         self.identity = backend_identity(backend.settings)
         self.user: User | None = None
@@ -305,7 +306,8 @@ class Workspace:
 
     def _listing(self, folder: str, extension: str | None, depth: int | None, head: str) -> Listing:
         key = ListingKey(self.identity, self.branch, folder, extension, depth)
-        cached = self.cache.get_listing(key, head)
+        reusable = getattr(self.backend, "listings_follow_head", True)
+        cached = self.cache.get_listing(key, head) if reusable else None
         if cached is not None:
             return cached
         listing = self.backend.list_files(folder, extension=extension, depth=depth, branch=self.branch)
