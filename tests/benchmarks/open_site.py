@@ -17,13 +17,16 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
 import resource
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -103,34 +106,72 @@ def seed_files(entries: int) -> dict[str, bytes]:
     return files
 
 
-@contextmanager
-def github_host(entries: int, latency_ms: float) -> Iterator[HostUnderTest]:
-    """GitHubBackend against FakeGitHub served on 127.0.0.1 with `latency_ms` added to every request."""
-    from editor_app.backends.github import GitHubBackend
+def serve_fake_github(conn: Connection, entries: int, latency_ms: float) -> None:
+    """Child process: seed FakeGitHub, serve it on 127.0.0.1, answer the parent's commands until "stop"."""
     from tests.fakes.git_store import GitStore
     from tests.fakes.github import FakeGitHub
+    from tests.fakes.github_graphql import github_schema
     from tests.fakes.server import serve
 
     fake = FakeGitHub(GitStore(), owner="o", repo="site", default_branch="main", tokens={TOKEN: "o"},
                       rate_limit=1_000_000)
     fake.commit_files("o/site", "main", seed_files(entries), "Seed the site")
-    # The fake builds GitHub's GraphQL schema on first use (~1 s); GitHub does not, so do it before timing.
-    from tests.fakes.github_graphql import github_schema
-
-    github_schema()
+    github_schema()  # the fake builds GitHub's GraphQL schema on first use (~1 s); GitHub does not
     if latency_ms:
         fake.faults.latency(latency_ms)
     with serve(fake) as url:
+        conn.send(url)
+        while True:
+            command, *args = conn.recv()
+            if command == "answered":
+                conn.send(len(fake.log))
+            elif command == "change":
+                fake.commit_files("o/site", "main", {args[0]: args[1]}, "Edit elsewhere")
+                conn.send(True)
+            else:
+                conn.send(True)
+                return
+
+
+@contextmanager
+def github_host(entries: int, latency_ms: float) -> Iterator[HostUnderTest]:
+    """GitHubBackend against FakeGitHub served on 127.0.0.1 by another process, `latency_ms` added per request.
+
+    The fake runs in its own process like a real host on another machine: its work (GraphQL execution,
+    tree walks) does not compete with the client for this process's interpreter lock, and the peak
+    memory reported is the client's.
+    """
+    from editor_app.backends.github import GitHubBackend
+
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe()
+    process = context.Process(target=serve_fake_github, args=(child, entries, latency_ms), daemon=True)
+    process.start()
+    lock = threading.Lock()
+
+    def ask(*command: Any) -> Any:
+        with lock:
+            parent.send(command)
+            return parent.recv()
+
+    try:
+        url = parent.recv()
         settings = BackendSettings(name="github", repo="o/site", branch="main", api_root=url)
         backend = GitHubBackend.connect(settings, Credentials(TOKEN))
         try:
             yield HostUnderTest(
                 backend=backend,
-                answered=lambda: len(fake.log),
-                change_file=lambda path, data: fake.commit_files("o/site", "main", {path: data}, "Edit elsewhere"),
+                answered=lambda: ask("answered"),
+                change_file=lambda path, data: ask("change", path, data),
             )
         finally:
             backend.close()
+            ask("stop")
+    finally:
+        process.join(timeout=10)
+        if process.is_alive():
+            process.terminate()  # only this benchmark's own child, by its handle
+            process.join(timeout=5)
 
 
 HOSTS: dict[str, Callable[[int, float], Any]] = {"github": github_host}
