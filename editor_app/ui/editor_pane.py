@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 from editor_app.config.site_config import Field
 from editor_app.ui.signals import emit
 from editor_app.ui.widgets.entry_form import ERROR_COLOR, EntryForm, MarkdownFieldEditor
-from editor_app.ui.widgets.field_widgets import FormContext
+from editor_app.ui.widgets.field_widgets import FormContext, Runner
 from editor_app.ui.widgets.markdown_preview import MarkdownPreview
+from editor_app.ui.widgets.workspace_sources import WorkspaceSources
 
 ToRaw = Callable[[dict[str, Any]], str]
 FromRaw = Callable[[str], dict[str, Any]]
@@ -47,13 +48,15 @@ class EditorPane(QWidget):
 
     def __init__(self, workspace: Any = None, parent: QWidget | None = None, *,
                  context: FormContext | None = None, to_raw: ToRaw | None = None,
-                 from_raw: FromRaw | None = None) -> None:
+                 from_raw: FromRaw | None = None, runner: Runner | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
-        self.context = context or FormContext(
-            relation_source=getattr(workspace, "relation_source", None),
-            media_source=getattr(workspace, "media_source", None),
-        )
+        if context is None:
+            sources = WorkspaceSources(workspace) if workspace is not None else None
+            # the main window passes itself as parent; its runner keeps media work off the GUI thread
+            context = FormContext(relation_source=sources, media_source=sources,
+                                  runner=runner or getattr(parent, "runner", None))
+        self.context = context
         self._to_raw = to_raw
         self._from_raw = from_raw
         self._entry: Any = None
@@ -188,7 +191,8 @@ class EditorPane(QWidget):
         """The shown workspace entry with the form's data."""
         if self._entry is None:
             raise RuntimeError("no entry is open in the editor")
-        return dataclasses.replace(self._entry, data=self.value())
+        with_data = getattr(self._entry, "with_data", None)
+        return with_data(self.value()) if with_data is not None else dataclasses.replace(self._entry, data=self.value())
 
     def _fields_for(self, entry: Any) -> list[Field]:
         site = getattr(self.workspace, "site", None) or getattr(self.workspace, "config", None)

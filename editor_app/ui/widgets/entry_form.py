@@ -54,7 +54,7 @@ class MarkdownFieldEditor(FieldEditor):
     def __init__(self, fld: Field, context: FormContext, parent: QWidget | None = None) -> None:
         super().__init__(fld, context, parent)
         buttons = fld.options.get("buttons") if isinstance(fld.options.get("buttons"), list) else None
-        self.editor = MarkdownEditor(context.media_source, buttons)
+        self.editor = MarkdownEditor(context.media_source, buttons, context=context)
         self.editor.edit.setAccessibleName(self._label())
         self.editor.changed.connect(self._edited)
         self.editor.focused.connect(lambda: emit(self.focused, self))

@@ -34,8 +34,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import shiboken6
+
 from editor_app.config.site_config import Field
 from editor_app.content import widget_values as wv
+from editor_app.errors import EditorError
 from editor_app.ui.signals import emit
 
 
@@ -59,13 +62,42 @@ class MediaSource(Protocol):
         """Image bytes to preview a media file, or None."""
 
 
+class Runner(Protocol):
+    """Runs work off the GUI thread and reports back on it (ui.tasks.TaskRunner)."""
+
+    def run(self, work: Callable[[], Any], on_success: Callable[[Any], None] | None = None,
+            on_failure: Callable[[Any], None] | None = None) -> None:
+        """Run `work`; call `on_success(result)` or `on_failure(failure)` on the GUI thread."""
+
+
 @dataclass
 class FormContext:
-    """Collaborators of a form: where relations and media come from, and the clock for `{{now}}`."""
+    """Collaborators of a form: where relations and media come from, the clock for `{{now}}`, and the
+    runner that keeps media listing, uploads and thumbnails off the GUI thread (None: run in place, for
+    in-memory sources and tests)."""
 
     relation_source: RelationSource | None = None
     media_source: MediaSource | None = None
     now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    runner: Runner | None = None
+
+    def run(self, work: Callable[[], Any], on_success: Callable[[Any], None],
+            on_failure: Callable[[Any], None]) -> None:
+        """Run media work on the runner, or at once when there is none."""
+        if self.runner is not None:
+            self.runner.run(work, on_success, on_failure)
+            return
+        try:
+            result = work()
+        except (OSError, EditorError, ValueError) as exc:  # what sources raise; shown to the user
+            on_failure(exc)
+            return
+        on_success(result)
+
+
+def _alive(widget: QWidget) -> bool:
+    """Whether a widget still exists when a background result arrives."""
+    return shiboken6.isValid(widget)
 
 
 class FieldEditor(QWidget):
@@ -464,13 +496,16 @@ class SelectEditor(FieldEditor):
 
 
 class MediaChooserDialog(QDialog):
-    """Pick a file of the media library, or upload one from disk."""
+    """Pick a file of the media library, or upload one from disk (listing and upload run in the background)."""
 
-    def __init__(self, source: MediaSource, images_only: bool, parent: QWidget | None = None) -> None:
+    def __init__(self, source: MediaSource, images_only: bool, parent: QWidget | None = None,
+                 context: FormContext | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Choose an image" if images_only else "Choose a file")
         self.source = source
+        self.context = context or FormContext(media_source=source)
         self.images_only = images_only
+        self.status = QLabel("Loading the media library…")
         self.list = QListWidget()
         self.list.setAccessibleName("Media files")
         self.list.itemDoubleClicked.connect(lambda _item: self.accept())
@@ -480,12 +515,23 @@ class MediaChooserDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
         layout.addWidget(self.list)
         layout.addLayout(_row(self.upload_button, None, buttons, stretch_first=False))
-        for path in source.list_media():
-            if images_only and not _looks_like_image(path):
-                continue
+        self.context.run(source.list_media, self._on_listed, self._on_failed)
+
+    def _on_listed(self, paths: list[str]) -> None:
+        if not _alive(self):
+            return
+        shown = [p for p in paths if not self.images_only or _looks_like_image(p)]
+        for path in shown:
             self.list.addItem(path)
+        self.status.setText(f"{len(shown)} file{'s' if len(shown) != 1 else ''} in the media library"
+                            if shown else "The media library is empty; upload a file.")
+
+    def _on_failed(self, failure: Any) -> None:
+        if _alive(self):
+            self.status.setText(f"Could not reach the media library: {failure}")
 
     def chosen(self) -> str | None:
         """The public path picked, or None."""
@@ -498,10 +544,16 @@ class MediaChooserDialog(QDialog):
             self.add_upload(path)
 
     def add_upload(self, path: str) -> None:
-        """Upload a local file and select it."""
-        public = self.source.upload(path)
+        """Upload a local file and select it when it is in."""
+        self.status.setText(f"Uploading {path.rsplit('/', 1)[-1]}…")
+        self.context.run(lambda: self.source.upload(path), self._on_uploaded, self._on_failed)
+
+    def _on_uploaded(self, public: str) -> None:
+        if not _alive(self):
+            return
         self.list.addItem(public)
         self.list.setCurrentRow(self.list.count() - 1)
+        self.status.setText(f"Uploaded {public}")
 
 
 def _looks_like_image(path: str) -> bool:
@@ -561,7 +613,13 @@ class MediaEditor(FieldEditor):
         source = self.context.media_source
         if not self._paths or source is None:
             return
-        data = source.thumbnail(self._paths[0])
+        wanted = self._paths[0]
+        self.context.run(lambda: source.thumbnail(wanted), lambda data: self._on_thumbnail(wanted, data),
+                         lambda _failure: self._on_thumbnail(wanted, None))
+
+    def _on_thumbnail(self, path: str, data: bytes | None) -> None:
+        if not _alive(self) or not self._paths or self._paths[0] != path:
+            return  # the field was removed or shows another file by now
         pixmap = QPixmap()
         if data and pixmap.loadFromData(data):
             self.thumbnail.setPixmap(pixmap.scaled(64, 64, Qt.AspectRatioMode.KeepAspectRatio,
@@ -587,7 +645,7 @@ class MediaEditor(FieldEditor):
     def _on_choose_clicked(self) -> None:
         if self.context.media_source is None:
             return
-        dialog = MediaChooserDialog(self.context.media_source, self.is_image, self)
+        dialog = MediaChooserDialog(self.context.media_source, self.is_image, self, self.context)
         dialog.accepted.connect(lambda: self._on_chooser_accepted(dialog))
         dialog.open()
 

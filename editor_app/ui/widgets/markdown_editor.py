@@ -7,12 +7,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import shiboken6
+
 from PySide6.QtCore import QMimeData, QRegularExpression, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QImage, QKeyEvent, QKeySequence, QSyntaxHighlighter, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QToolBar, QVBoxLayout, QWidget
 
 from editor_app.ui.signals import emit
-from editor_app.ui.widgets.field_widgets import MediaSource
+from editor_app.ui.widgets.field_widgets import FormContext, MediaSource
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".avif"}
 
@@ -98,9 +100,11 @@ class MarkdownEditor(QWidget):
     upload_failed = Signal(str)
 
     def __init__(self, media_source: MediaSource | None = None, buttons: list[str] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, context: FormContext | None = None) -> None:
         super().__init__(parent)
         self.media_source = media_source
+        self.context = context or FormContext(media_source=media_source)
+        self._upload_count = 0
         self._uploads = tempfile.TemporaryDirectory(prefix="editor-app-paste-")
         self.destroyed.connect(self._uploads.cleanup)
         self.edit = MarkdownTextEdit(self)
@@ -251,11 +255,28 @@ class MarkdownEditor(QWidget):
                 images = [target]
         if not images:
             return False
+        source = self.media_source
         for path in images:
-            try:
-                public = self.media_source.upload(str(path))
-            except Exception as exc:  # noqa: BLE001 - any failure of the source is shown, the text is kept
-                emit(self.upload_failed, f"Could not upload {path.name}: {exc}")
-                continue
-            self.insert_image(public, path.stem)
+            # a placeholder marks the spot while the upload runs; typing carries on meanwhile
+            self._upload_count += 1
+            placeholder = f"![Uploading {path.name}…#{self._upload_count}]()"
+            self.edit.textCursor().insertText(placeholder)
+            self.context.run(lambda p=path: source.upload(str(p)),
+                             lambda public, p=path, ph=placeholder: self._on_uploaded(ph, f"![{p.stem}]({public})"),
+                             lambda failure, p=path, ph=placeholder: self._on_upload_failed(ph, p.name, failure))
         return True
+
+    def _replace_placeholder(self, placeholder: str, text: str) -> None:
+        if not shiboken6.isValid(self):
+            return
+        found = self.edit.document().find(placeholder)
+        if not found.isNull():
+            found.insertText(text)
+
+    def _on_uploaded(self, placeholder: str, link: str) -> None:
+        self._replace_placeholder(placeholder, link)
+
+    def _on_upload_failed(self, placeholder: str, name: str, failure: Any) -> None:
+        self._replace_placeholder(placeholder, "")
+        if shiboken6.isValid(self):
+            emit(self.upload_failed, f"Could not upload {name}: {failure}")

@@ -7,6 +7,8 @@ from PySide6.QtGui import QDropEvent, QImage, QTextCursor
 from PySide6.QtWidgets import QApplication
 from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource
 
+from editor_app.errors import NetworkError
+from editor_app.ui.widgets.field_widgets import FormContext
 from editor_app.ui.widgets.markdown_editor import MarkdownEditor
 
 
@@ -125,3 +127,33 @@ def test_highlighter_formats_headings(qtbot):
     formats = block.layout().formats()
     assert formats and formats[0].format.fontWeight() > 400
     assert not editor.edit.document().lastBlock().layout().formats()
+
+
+def test_pasted_image_uploads_in_the_background_behind_a_placeholder(qtbot, tmp_path, runner):
+    media = FakeMediaSource(tmp_path / "media")
+    editor = MarkdownEditor(media, context=FormContext(media_source=media, runner=runner))
+    qtbot.addWidget(editor)
+    image = QImage()
+    assert image.loadFromData(PNG_1PX)
+    mime = QMimeData()
+    mime.setImageData(image)
+    editor.edit.insertFromMimeData(mime)
+    qtbot.waitUntil(lambda: editor.text() == "![pasted-image-1](/img/pasted-image-1.png)", timeout=5000)
+
+
+def test_failed_upload_removes_the_placeholder_and_says_why(qtbot, tmp_path):
+    class BrokenSource(FakeMediaSource):
+        def upload(self, path: str) -> str:
+            raise NetworkError("the host did not answer")
+
+    local = tmp_path / "photo.png"
+    local.write_bytes(PNG_1PX)
+    editor = MarkdownEditor(BrokenSource(tmp_path / "media"))
+    qtbot.addWidget(editor)
+    editor.set_text("x")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(local))])
+    with qtbot.waitSignal(editor.upload_failed) as failed:
+        editor.edit.insertFromMimeData(mime)
+    assert failed.args == ["Could not upload photo.png: the host did not answer"]
+    assert editor.text() == "x"
