@@ -628,6 +628,14 @@ class Workspace:
         if collection.is_files or not collection.delete:
             raise ContentError(f"collection '{collection.name}' does not allow deleting entries", path=entry.path)
         expected = entry.base_id if isinstance(entry, OpenEntry) else entry.id
+        if isinstance(entry, OpenEntry) and entry.branch and self.branch and entry.branch != self.branch:
+            # Opened from its unpublished branch: Delete removes the published file, checked by its own id.
+            try:
+                _data, expected = self.backend.read_file(entry.path, branch=self.branch)
+            except NotFoundError:
+                raise ContentError(
+                    "this entry is not published yet: delete its unpublished changes instead", path=entry.path
+                ) from None
         message = content.commit_message(self.site, "delete", collection, entry.slug, entry.path, self.user)
         result = self.backend.commit(
             [FileChange(path=entry.path, delete=True, expected_id=expected)], message, branch=self.branch or None

@@ -96,3 +96,22 @@ def test_a_file_of_a_files_collection_is_saved_through_the_workflow_under_its_na
     assert reopened.data["tagline"] == "Grow together" and reopened.status == STATUS_DRAFT
     ws.publish("settings", "general")
     assert b"Grow together" in env.backend.read_file("data/settings/general.yml")[0]
+
+
+def test_deleting_an_entry_opened_from_its_branch_deletes_the_published_file(env: Env) -> None:
+    ws = env.workspace()
+    entry = ws.open_entry("plants", BASIL)
+    ws.save_entry(entry.with_data(dict(entry.data, family="Draft family")))
+    reopened = ws.open_entry("plants", BASIL)
+    assert reopened.branch == "cms/plants/basil"
+    ws.delete_entry(reopened)
+    with pytest.raises(NotFoundError):
+        env.backend.read_file(BASIL)
+
+
+def test_an_entry_that_exists_only_unpublished_is_not_deleted_as_published(env: Env) -> None:
+    ws = env.workspace()
+    garlic = ws.open_entry("plants", "garlic")
+    with pytest.raises(ContentError, match="unpublished"):
+        ws.delete_entry(garlic)
+    assert "garlic" in {i.slug for i in ws.list_unpublished()}

@@ -475,3 +475,16 @@ def test_saving_a_file_deleted_elsewhere_conflicts_and_keeping_mine_recreates_it
     resolved = ws.resolve_conflict(mine, ws.raw_text(mine), caught.value)
     ws.save_entry(resolved)
     assert b"family: Still mine" in env.backend.read_file(path)[0]
+
+
+def test_collections_load_concurrently_from_worker_threads(env: Env) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    ws = env.workspace()
+    names = [c.name for c in ws.collections] * 3
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        counts = list(pool.map(lambda name: len(ws.load_collection(name)), names))
+    assert counts == [8, 4, 2, 5, 2] * 3
+    assert {c.name: len(ws.entries(c.name)) for c in ws.collections} == {
+        "posts": 8, "plants": 4, "events": 2, "pages": 5, "settings": 2,
+    }
