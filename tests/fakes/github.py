@@ -32,6 +32,15 @@ WEB = "https://github.com"
 DOCS = "https://docs.github.com/rest"
 
 
+class RawBody(bytes):
+    """An answer sent as raw bytes (Accept: application/vnd.github.raw), not JSON."""
+
+
+def wants_raw(headers: httpx.Headers | None) -> bool:
+    """Whether the client asked for raw file content (GitHub's raw media type)."""
+    return headers is not None and ".raw" in headers.get("Accept", "")
+
+
 class ApiError(Exception):
     """An error answer: HTTP status and GitHub's JSON message."""
 
@@ -226,7 +235,7 @@ class FakeGitHub:
                 match = pattern.fullmatch(path)
                 if match and method == request.method:
                     with self.lock:
-                        status, payload = handler(login=login, query=query, body=body,
+                        status, payload = handler(login=login, query=query, body=body, headers=request.headers,
                                                   **{k: unquote(v) for k, v in match.groupdict().items()})
                     if handler.__name__ in PAGINATED and isinstance(payload, list):
                         payload = self._paginate(request, query, payload, headers)
@@ -237,7 +246,8 @@ class FakeGitHub:
             status, payload = error.status, error.body
         if status == 204:
             return httpx.Response(204, headers=headers)
-        content = json.dumps(payload).encode()
+        raw = isinstance(payload, RawBody)
+        content = bytes(payload) if raw else json.dumps(payload).encode()
         if request.method == "GET" and status == 200:
             etag = f'W/"{hashlib.sha256(content).hexdigest()}"'
             headers["ETag"] = etag
@@ -247,7 +257,7 @@ class FakeGitHub:
                 headers["X-RateLimit-Remaining"] = str(max(self.rate_limit - self.rate_used, 0))
                 headers["X-RateLimit-Used"] = str(self.rate_used)
                 return httpx.Response(304, headers=headers)
-        headers["Content-Type"] = "application/json; charset=utf-8"
+        headers["Content-Type"] = "application/vnd.github.raw" if raw else "application/json; charset=utf-8"
         return httpx.Response(status, content=content, headers=headers)
 
     @staticmethod
@@ -591,12 +601,15 @@ class FakeGitHub:
             raise ApiError(422, "Invalid tree info", errors=[str(error)]) from None
         return 201, self.tree_json(repo, sha, False) | {"truncated": False}
 
-    def get_blob(self, owner: str, name: str, sha: str, **_: Any) -> tuple[int, Any]:
+    def get_blob(self, owner: str, name: str, sha: str, headers: httpx.Headers | None = None,
+                 **_: Any) -> tuple[int, Any]:
         repo = self.repo(owner, name)
         try:
             data = repo.store.blob(sha)
         except StoreError:
             raise ApiError(404, "Not Found") from None
+        if wants_raw(headers):
+            return 200, RawBody(data)
         return 200, {"sha": sha, "node_id": node_id("Blob", f"{repo.id}:{sha}"), "size": len(data),
                      "url": f"{API}/repos/{repo.full_name}/git/blobs/{sha}",
                      "content": b64_lines(data), "encoding": "base64"}
@@ -739,7 +752,8 @@ class FakeGitHub:
             item["encoding"] = "base64"
         return item
 
-    def get_contents(self, owner: str, name: str, path: str, query: dict[str, str], **_: Any) -> tuple[int, Any]:
+    def get_contents(self, owner: str, name: str, path: str, query: dict[str, str],
+                     headers: httpx.Headers | None = None, **_: Any) -> tuple[int, Any]:
         repo = self.repo(owner, name)
         ref = query.get("ref") or repo.default_branch
         store = repo.store
@@ -754,8 +768,13 @@ class FakeGitHub:
         if entry.mode == MODE_TREE:
             return 200, [self._content_json(repo, f"{path}/{e.name}".lstrip("/"), e.mode, e.sha, ref, None)
                          for e in store.tree(entry.sha)]
-        data = store.blobs.get(entry.sha)
-        return 200, self._content_json(repo, path, entry.mode, entry.sha, ref, data if data is not None else b"")
+        data = store.blobs.get(entry.sha, b"")
+        if wants_raw(headers):
+            return 200, RawBody(data)
+        item = self._content_json(repo, path, entry.mode, entry.sha, ref, data)
+        if len(data) > 1_000_000:  # GitHub leaves files over 1 MB out of JSON contents answers
+            item["content"], item["encoding"] = "", "none"
+        return 200, item
 
     def _commit_on_branch(self, repo: Repo, branch: str, changes: dict[str, tuple[str, str] | None],
                           message: str, login: str, body: dict[str, Any]) -> Commit:

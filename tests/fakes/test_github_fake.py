@@ -362,3 +362,15 @@ def test_single_ref_endpoint_never_answers_a_prefix_listing(api: httpx.Client) -
     assert api.get("/repos/owner/repo/git/ref/heads/cms").status_code == 404
     clash = api.post("/repos/owner/repo/git/refs", json={"ref": "refs/heads/cms/posts", "sha": head})
     assert (clash.status_code, clash.json()["message"]) == (422, "Reference update failed")
+
+
+def test_raw_media_type_returns_file_bytes_and_big_files_leave_json_contents(fake: FakeGitHub, api: httpx.Client) -> None:
+    raw = {"Accept": "application/vnd.github.raw"}
+    assert api.get("/repos/owner/repo/contents/README.md", headers=raw).content == b"readme\n"
+    blob = GitStore().put_blob(b"readme\n")
+    assert api.get(f"/repos/owner/repo/git/blobs/{blob}", headers=raw).content == b"readme\n"
+    big = bytes(range(256)) * 4000
+    fake.commit_files("owner/repo", "main", {"static/big.bin": big}, "big")
+    listed = api.get("/repos/owner/repo/contents/static/big.bin").json()
+    assert (listed["encoding"], listed["content"], listed["size"]) == ("none", "", len(big))
+    assert api.get("/repos/owner/repo/contents/static/big.bin", headers=raw).content == big
