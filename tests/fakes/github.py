@@ -1143,11 +1143,15 @@ class FakeGitHub:
         elif method == "squash":
             sha = store.put_commit(tree, [ours], message, author)
         elif method == "rebase":
+            # replay each commit's own changes on top of the base branch, keeping its author
             sha = ours
-            ahead = store.compare(ours, theirs)["commits"]
-            for commit in ahead:  # type: ignore[attr-defined]
-                sha = store.put_commit(commit.tree if sha == commit.parents[0] else tree, [sha], commit.message,
-                                       commit.author, author)
+            for commit in store.compare(ours, theirs)["commits"]:  # type: ignore[attr-defined]
+                parent_tree = store.commit(commit.parents[0]).tree if commit.parents else None
+                changes: dict[str, tuple[str, str] | None] = {
+                    path: None if new is None else (self._mode_at(store, commit.sha, path), new)
+                    for path, _status, _old, new in store.diff(parent_tree, commit.tree)}
+                rebased = store.write_tree(store.commit(sha).tree, changes)
+                sha = store.put_commit(rebased, [sha], commit.message, commit.author, author)
         else:
             raise ApiError(422, "Invalid merge_method")
         store.set_ref(base_ref, sha, expected=ours)

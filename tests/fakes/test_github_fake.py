@@ -374,3 +374,26 @@ def test_raw_media_type_returns_file_bytes_and_big_files_leave_json_contents(fak
     listed = api.get("/repos/owner/repo/contents/static/big.bin").json()
     assert (listed["encoding"], listed["content"], listed["size"]) == ("none", "", len(big))
     assert api.get("/repos/owner/repo/contents/static/big.bin", headers=raw).content == big
+
+
+def test_rebase_merge_replays_each_commit_on_the_moved_base(fake: FakeGitHub, api: httpx.Client) -> None:
+    pull = open_pull(api, "cms/two", "two.md", b"1")
+    second = write_commit(api, pull["head"]["sha"], "three.md", b"3")
+    api.patch("/repos/owner/repo/git/refs/heads/cms/two", json={"sha": second})
+    fake.commit_files("owner/repo", "main", {"other.md": b"o"}, "main moves")
+    merged = api.put(f"/repos/owner/repo/pulls/{pull['number']}/merge", json={"merge_method": "rebase"}).json()
+    store = fake.repos["owner/repo"].store
+    tip = store.commit(merged["sha"])
+    middle = store.commit(tip.parents[0])
+    assert set(store.files(tip.tree)) >= {"two.md", "three.md", "other.md", "README.md"}
+    assert "two.md" in store.files(middle.tree) and "three.md" not in store.files(middle.tree)
+    assert store.branch("main") == tip.sha
+
+
+def test_graphql_merge_refuses_a_moved_head_as_stale_data(api: httpx.Client) -> None:
+    pull = open_pull(api, "cms/m", "m.md", b"m")
+    query = """mutation($i: MergePullRequestInput!) { mergePullRequest(input: $i) { pullRequest { state } } }"""
+    stale = graphql(api, query, i={"pullRequestId": pull["node_id"], "expectedHeadOid": "0" * 40, "mergeMethod": "SQUASH"})
+    assert stale["errors"][0]["type"] == "STALE_DATA"
+    done = graphql(api, query, i={"pullRequestId": pull["node_id"], "expectedHeadOid": pull["head"]["sha"]})
+    assert done["data"]["mergePullRequest"]["pullRequest"]["state"] == "MERGED"
