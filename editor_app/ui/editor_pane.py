@@ -68,6 +68,7 @@ class EditorPane(QWidget):
         self._locale_data: dict[str, dict[str, Any]] = {}
         self._loading = False
         self._raw_dirty = False
+        self._relation_loads: set[str] = set()
         self.form = EntryForm([], self.context)
 
         self.locale_label = QLabel("&Language:")
@@ -159,18 +160,25 @@ class EditorPane(QWidget):
         self._locale_data = {k: dict(v) for k, v in (locale_data or {}).items()}
         self._locale_data[self._default_locale] = dict(data or {})
         self._current_locale = self._default_locale
-        self._build_form()
+        same_form = fields is self.form.fields and self.form.fields
+        scroll = self.scroll.verticalScrollBar().value()
+        if not same_form:
+            self._build_form()
         self._loading = True
         self.locale_box.clear()
         self.locale_box.addItems(self._locales)
         self.locale_box.setCurrentText(self._default_locale)
         self._loading = False
         self.form.set_value(data, is_new=self._is_new)
+        self.form.set_read_only_fields(set(), "")
         self._show_problems([])
         if self.raw_button.isChecked():
             self.raw_button.setChecked(False)
         self._choose_preview_editor()
         self._update_controls()
+        if same_form:
+            # the same entry again (after a save): stay where the user was reading
+            self.scroll.verticalScrollBar().setValue(scroll)
 
     def _build_form(self) -> None:
         old = self.form
@@ -186,6 +194,19 @@ class EditorPane(QWidget):
         fields = self._fields_for(entry)
         self.load(fields, dict(getattr(entry, "data", {}) or {}),
                   is_new=bool(getattr(entry, "is_new", False) or getattr(entry, "new", False)))
+        self._load_relation_targets(fields)
+
+    def _load_relation_targets(self, fields: list[Field]) -> None:
+        """Index the collections relation fields point at, in the background, so their search finds entries."""
+        ws, runner = self.workspace, self.context.runner
+        if runner is None or not hasattr(ws, "load_collection") or not hasattr(ws, "entries"):
+            return
+        for name in sorted(_relation_collections(fields)):
+            if name in self._relation_loads or ws.entries(name):
+                continue
+            self._relation_loads.add(name)
+            runner.run(lambda n=name: ws.load_collection(n), None,
+                       lambda _failure, n=name: self._relation_loads.discard(n))
 
     def entry(self) -> Any:
         """The shown workspace entry with the form's data."""
@@ -443,3 +464,14 @@ class EditorPane(QWidget):
         self.locale_box.setVisible(multi)
         to_raw, _ = self._raw_converters()
         self.raw_button.setEnabled(to_raw is not None)
+
+
+def _relation_collections(fields: list[Field]) -> set[str]:
+    """Names of the collections that relation fields (at any depth) search."""
+    names: set[str] = set()
+    for fld in fields:
+        if fld.widget == "relation" and isinstance(fld.options.get("collection"), str):
+            names.add(fld.options["collection"])
+        nested = list(fld.fields) + list(fld.types) + ([fld.field] if fld.field is not None else [])
+        names |= _relation_collections(nested)
+    return names

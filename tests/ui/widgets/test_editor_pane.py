@@ -250,3 +250,49 @@ def test_screenshot_in_a_dark_palette(qtbot, tmp_path):
             == dark_palette().color(dark_palette().ColorRole.PlaceholderText)
     finally:
         app.setPalette(light)
+
+
+def test_reloading_the_same_entry_keeps_the_form(qtbot):
+    pane = make_pane(qtbot)
+    fields = fields_of(POST_FIELDS)
+    pane.load(fields, {"title": "One", "body": "x"})
+    form = pane.form
+    pane.load(fields, {"title": "One (saved)", "body": "x"})
+    assert pane.form is form and pane.form.editor("title").line.text() == "One (saved)"
+    pane.load(fields_of(POST_FIELDS), {"title": "Other", "body": ""})
+    assert pane.form is not form
+
+
+class IndexingWorkspace(FakeWorkspace):
+    """A workspace whose collections are indexed only when asked, like the real one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.site = parse_site_config(
+            "backend: {name: test-repo}\nmedia_folder: static/img\ncollections:\n"
+            "  - {name: posts, label: Posts, folder: content/posts, fields: [{name: title}, "
+            "{name: author, widget: relation, collection: authors, search_fields: [name], value_field: '{{slug}}'}]}\n"
+            "  - {name: authors, label: Authors, folder: content/authors, fields: [{name: name, label: Name}], "
+            "identifier_field: name}\n")
+        self.index: dict[str, list] = {}
+        self.loaded: list[str] = []
+
+    def entries(self, name):
+        return self.index.get(name, [])
+
+    def load_collection(self, name):
+        self.loaded.append(name)
+        self.index[name] = [FakeEntry(name, "ann", "content/authors/ann.md", {"name": "Ann"})]
+        return self.index[name]
+
+
+def test_relation_target_collections_are_indexed_in_the_background(qtbot, runner):
+    workspace = IndexingWorkspace()
+    pane = make_pane(qtbot, workspace=workspace, runner=runner)
+    pane.set_entry(FakeEntry("posts", "hello", "content/posts/hello.md", {"title": "Hello"}))
+    qtbot.waitUntil(lambda: workspace.loaded == ["authors"], timeout=5000)
+    author = pane.form.editor("author")
+    qtbot.keyClicks(author.search, "an")
+    assert author.results.count() == 1 and author.results.item(0).text() == "ann"  # display_fields default to value_field
+    pane.set_entry(FakeEntry("posts", "hello", "content/posts/hello.md", {"title": "Hello"}))
+    assert workspace.loaded == ["authors"]  # indexed once
