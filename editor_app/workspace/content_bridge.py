@@ -118,9 +118,11 @@ def summary(collection: Collection, data: dict[str, Any], slug: str, path: str) 
     identifier_name = collection.identifier_field_name()
     identifier = data.get(identifier_name) if identifier_name else None
     if collection.summary:
-        return templates.summary_for_entry(
+        text = templates.summary_for_entry(
             collection.summary, data, path=path, folder=collection.folder, identifier=identifier or slug,
         )
+        if text.strip(" —-()|:"):  # an entry without the template's fields (or unparsable) still gets a name
+            return text
     if identifier not in (None, ""):
         return str(identifier)
     return slug

@@ -18,7 +18,7 @@ import posixpath
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -36,10 +36,10 @@ from editor_app.backends.base import (
 )
 from editor_app.config.site_config import Collection, CollectionFile, I18nConfig, SiteConfig
 from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
+from editor_app.workspace import content_bridge as content
 from editor_app.workspace import views
 from editor_app.workspace.cache import ContentCache, ListingKey
 from editor_app.workspace.journal import Draft, DraftKey, DraftsJournal
-from editor_app.workspace import content_bridge as content
 
 Progress = Callable[..., None]  # progress(done, total[, text])
 

@@ -488,3 +488,13 @@ def test_collections_load_concurrently_from_worker_threads(env: Env) -> None:
     assert {c.name: len(ws.entries(c.name)) for c in ws.collections} == {
         "posts": 8, "plants": 4, "events": 2, "pages": 5, "settings": 2,
     }
+
+
+def test_list_titles_come_from_the_summary_template_or_fall_back_to_the_slug(env: Env) -> None:
+    someone_else_writes(env, f"{POSTS}/broken.md", b"---\ntitle: [unclosed\n---\n")
+    ws = env.workspace()
+    ws.load_collection("posts")
+    assert ws.summary(ws.indexed("posts", f"{POSTS}/2026-07-14-tomato-diary.md")) == "A tomato diary \u2014 2026-07-14"  # type: ignore[arg-type]
+    assert ws.summary(ws.indexed("posts", f"{POSTS}/broken.md")) == "broken"  # type: ignore[arg-type]
+    ws.load_collection("plants")
+    assert ws.summary(ws.indexed("plants", "content/plants/basil.yml")) == "Basil (Lamiaceae)"  # type: ignore[arg-type]
