@@ -510,3 +510,13 @@ def test_contributor_pull_requests_from_forks_are_not_mistaken_for_entries_of_th
 
 def test_credentials_do_not_show_their_token_in_repr() -> None:
     assert "gho_secret" not in repr(Credentials("gho_secret", refresh_token="gho_secret_refresh"))
+
+
+def test_github_enterprise_api_root_and_its_graphql_endpoint(fake: FakeGitHub, clock: FakeClock) -> None:
+    fake.api_prefix = "/api/v3"
+    adapter = connect(fake, clock, api_root="https://ghe.example.org/api/v3")
+    listing = adapter.list_files("content/posts", extension="md")
+    assert len(adapter.read_files(listing.files)) == 3
+    # The fake serves only the REST prefix: GraphQL at <host>/api/graphql was tried, then REST took over.
+    assert fake.log.count("POST", r"^/api/graphql$") == 1
+    assert fake.log.count("GET", r"^/api/v3/repos/o/r/git/blobs/") == 3
