@@ -851,10 +851,24 @@ class Workspace:
         return groups
 
     def _workflow_title(self, collection: Collection, entry: UnpublishedEntry) -> str:
-        indexed = next((e for e in self.entries(collection.name) if e.slug == entry.slug), None)
-        if indexed is not None:
-            return self.summary(indexed)
-        return entry.slug
+        """The entry's summary from its unpublished version (blob cache first, else one read on its branch)."""
+        file_config = collection.file_named(entry.slug) if collection.is_files else None
+        if file_config is not None:
+            return file_config.label
+        diff = next((d for d in entry.diffs if _slug_from_path(collection, d.path) == entry.slug), None)
+        if diff is None:
+            return entry.slug
+        data_bytes = self.cache.get_blob(diff.id) if diff.id else None
+        if data_bytes is None:
+            try:
+                data_bytes = self.backend.read_files([RepoFile(diff.path, diff.id)], branch=entry.branch).get(diff.path)
+            except EditorError:
+                data_bytes = None  # the board still shows the entry, by its slug
+            if data_bytes is None:
+                return entry.slug
+            self.cache.put_blob(diff.id, data_bytes)
+        data, error = content.parse_fast(data_bytes, collection, None, diff.path)
+        return entry.slug if error else content.summary(collection, data, entry.slug, diff.path)
 
     def set_status(self, collection: str, slug: str, status: str) -> None:
         """Move an unpublished entry to `status` (draft, pending_review, pending_publish)."""

@@ -115,3 +115,13 @@ def test_an_entry_that_exists_only_unpublished_is_not_deleted_as_published(env: 
     with pytest.raises(ContentError, match="unpublished"):
         ws.delete_entry(garlic)
     assert "garlic" in {i.slug for i in ws.list_unpublished()}
+
+
+def test_board_titles_come_from_the_unpublished_versions(env: Env) -> None:
+    ws = env.workspace()
+    titles = {i.slug: i.title for i in ws.list_unpublished()}
+    garlic = env.backend.read_file("content/plants/garlic.yml", branch="cms/plants/garlic")[0].decode("utf-8")
+    assert titles["garlic"].startswith("Garlic (") and titles["garlic"].split("(")[1].rstrip(")") in garlic
+    env.counting.calls.clear()
+    ws.list_unpublished()
+    assert dict(env.counting.calls) == {"list_unpublished": 1}  # the versions' blobs are cached by id now
