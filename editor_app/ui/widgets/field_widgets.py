@@ -713,7 +713,7 @@ class RelationEditor(FieldEditor):
                     self._display_cache[key] = wv.relation_display(entry, self.display_fields, self.value_field)
                     break
             else:
-                self._display_cache[key] = str(value)
+                return str(value)  # not cached: the target collection may still be loading
         return self._display_cache[key]
 
     def _add_chosen(self, value: Any) -> None:
