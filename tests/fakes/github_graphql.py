@@ -445,7 +445,7 @@ class Resolvers:
             self._rest(self.fake.merge_pull, owner=repo.owner, name=repo.name, number=str(pr.number), body=body)
         except ApiError as error:
             if error.status == 409:
-                raise TypedError("STALE_DATA", f"Head branch was modified. Review and try the merge again.") from None
+                raise TypedError("STALE_DATA", "Head branch was modified. Review and try the merge again.") from None
             raise TypedError("UNPROCESSABLE", "Pull request is not mergeable") from None
         return {"clientMutationId": data.get("clientMutationId"), "pullRequest": self.pull(repo, pr)}
 

@@ -397,3 +397,21 @@ def test_graphql_merge_refuses_a_moved_head_as_stale_data(api: httpx.Client) -> 
     assert stale["errors"][0]["type"] == "STALE_DATA"
     done = graphql(api, query, i={"pullRequestId": pull["node_id"], "expectedHeadOid": pull["head"]["sha"]})
     assert done["data"]["mergePullRequest"]["pullRequest"]["state"] == "MERGED"
+
+
+def test_served_fake_applies_faults_and_logs_each_request(fake: FakeGitHub) -> None:
+    fake.faults.error(503, path=r"/repos/owner/repo$", times=1)
+    fake.faults.secondary_rate_limit(status=429, retry_after=3, path=r"/user$")
+    fake.faults.latency(50, path=r"/branches/")
+    with serve(fake) as base_url, httpx.Client(base_url=base_url, headers=AUTH) as http:
+        assert http.get("/repos/owner/repo").status_code == 503
+        assert http.get("/repos/owner/repo").status_code == 200
+        limited = http.get("/user")
+        assert (limited.status_code, limited.headers["Retry-After"]) == (429, "3")
+        started = time.perf_counter()
+        assert http.get("/repos/owner/repo/branches/main").status_code == 200
+        assert time.perf_counter() - started >= 0.05
+        assert http.get("/user", headers={"Authorization": "token wrong"}).status_code == 401  # the limit fired once
+    assert [(e.path, e.status) for e in fake.log.entries][:3] == [
+        ("/repos/owner/repo", 503), ("/repos/owner/repo", 200), ("/user", 429)]
+    assert fake.log.matching("GET", r"/branches/")[0].seconds >= 0.05
