@@ -498,3 +498,17 @@ def test_list_titles_come_from_the_summary_template_or_fall_back_to_the_slug(env
     assert ws.summary(ws.indexed("posts", f"{POSTS}/broken.md")) == "broken"  # type: ignore[arg-type]
     ws.load_collection("plants")
     assert ws.summary(ws.indexed("plants", "content/plants/basil.yml")) == "Basil (Lamiaceae)"  # type: ignore[arg-type]
+
+
+def test_force_base_keeps_mine_over_exactly_the_version_named(env: Env) -> None:
+    ws = env.workspace()
+    path = "content/plants/basil.yml"
+    entry = ws.open_entry("plants", path)
+    someone_else_writes(env, path, b"name: Basil\nfamily: theirs\n")
+    mine = entry.with_data(dict(entry.data, family="Mine"))
+    with pytest.raises(ConflictError) as caught:
+        ws.save_entry(mine)
+    with pytest.raises(ConflictError):
+        ws.save_entry(mine, force_base=entry.base_id)  # naming the old version is not enough
+    ws.save_entry(mine, force_base=caught.value.theirs_id)
+    assert b"family: Mine" in env.backend.read_file(path)[0]
