@@ -58,7 +58,7 @@ from editor_app.backends.base import (
     User,
 )
 from editor_app.backends.http import OnWait, Requester, RetryPolicy, make_client
-from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NotFoundError
+from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NetworkError, NotFoundError
 
 DEFAULT_API_ROOT = "https://api.github.com"
 GRAPHQL_BATCH = 250  # blobs per GraphQL query (GitHub allows far more nodes; responses stay < a few MB)
@@ -259,10 +259,15 @@ class GitHubBackend(Backend):
 
     def _graphql(self, query: str, variables: Mapping[str, Any] | None = None, *, what: str) -> dict[str, Any] | None:
         """One GraphQL query; None (and GraphQL switched off for reads) when the endpoint cannot answer."""
-        response = self.http.request(
-            "POST", graphql_url(self.api_root), json={"query": query, "variables": dict(variables or {})},
-            retry_unsafe=True, allow=(400, 404, 422, 502, 503), what=what,
-        )
+        try:
+            response = self.http.request(
+                "POST", graphql_url(self.api_root), json={"query": query, "variables": dict(variables or {})},
+                retry_unsafe=True, allow=(400, 404, 422), what=what,
+            )
+        except NetworkError:
+            # Still failing after the retries: read the rest over REST, which may be served elsewhere.
+            self._graphql_ok = False
+            return None
         if response.status_code != 200:
             self._graphql_ok = False
             return None

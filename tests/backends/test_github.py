@@ -520,3 +520,11 @@ def test_github_enterprise_api_root_and_its_graphql_endpoint(fake: FakeGitHub, c
     # The fake serves only the REST prefix: GraphQL at <host>/api/graphql was tried, then REST took over.
     assert fake.log.count("POST", r"^/api/graphql$") == 1
     assert fake.log.count("GET", r"^/api/v3/repos/o/r/git/blobs/") == 3
+
+
+def test_a_passing_graphql_failure_is_retried_before_falling_back(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    fake.faults.error(502, path=r"^/graphql$", times=1)
+    listing = backend.list_files("content/posts")
+    assert len(backend.read_files(listing.files)) == len(listing.files)
+    assert fake.log.count("POST", r"^/graphql$") == 2
+    assert fake.log.count("GET", r"/git/blobs/") == 0
