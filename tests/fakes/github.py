@@ -216,6 +216,11 @@ class FakeGitHub:
                 "X-GitHub-Media-Type": "github.v3; format=json"}
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
+        # one request at a time past the faults (latency rules sleep before this, in parallel)
+        with self.lock:
+            return self._handle_locked(request)
+
+    def _handle_locked(self, request: httpx.Request) -> httpx.Response:
         headers = self._headers("graphql" if request.url.path.endswith("/graphql") else "core")
         try:
             login = self._authenticate(request)

@@ -415,3 +415,22 @@ def test_served_fake_applies_faults_and_logs_each_request(fake: FakeGitHub) -> N
     assert [(e.path, e.status) for e in fake.log.entries][:3] == [
         ("/repos/owner/repo", 503), ("/repos/owner/repo", 200), ("/user", 429)]
     assert fake.log.matching("GET", r"/branches/")[0].seconds >= 0.05
+
+
+def test_concurrent_commits_through_the_server_never_lose_an_update(fake: FakeGitHub) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def contents_commit(i: int, base_url: str) -> int:
+        with httpx.Client(base_url=base_url, headers=AUTH) as http:
+            for _attempt in range(50):
+                head = http.get("/repos/owner/repo/branches/main").json()["commit"]["sha"]
+                sha = write_commit(http, head, f"c{i}.md", b"%d" % i)
+                if http.patch("/repos/owner/repo/git/refs/heads/main", json={"sha": sha}).status_code == 200:
+                    return i
+        raise AssertionError("never committed")
+
+    with serve(fake) as base_url, ThreadPoolExecutor(4) as pool:
+        done = list(pool.map(lambda i: contents_commit(i, base_url), range(8)))
+    store = fake.repos["owner/repo"].store
+    assert done == list(range(8))
+    assert {f"c{i}.md" for i in range(8)} <= set(store.files(store.resolve("main")))
