@@ -113,7 +113,9 @@ class WorkflowBoard(QWidget):
         self.hint_label = QLabel("Drag a card to another column, or select it and use the buttons. "
                                  "Double-click a card to open the entry.")
         self.hint_label.setObjectName("empty-state")
+        self.hint_label.setWordWrap(True)  # a long hint must not set the window's minimum width
         self.empty_label = QLabel("No unpublished changes. Saving an entry puts it here as a draft.")
+        self.empty_label.setWordWrap(True)
         self.empty_label.setObjectName("empty-state")
         self.back_button.clicked.connect(lambda: self._move_selected(-1))
         self.forward_button.clicked.connect(lambda: self._move_selected(+1))

@@ -294,3 +294,8 @@ def test_taking_theirs_in_a_conflict_shows_their_version(make_window, qtbot):
     assert window.editor.title.text() == "Their title"
     assert not window.is_dirty
     assert workspace.saved == []
+
+
+def test_the_window_fits_a_small_screen(make_window):
+    window = make_window()
+    assert window.minimumSizeHint().width() <= 800
