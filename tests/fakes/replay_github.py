@@ -112,8 +112,7 @@ def derive_seed(exchanges: list[Exchange]) -> Seed:
         if ex.method == "GET" and tree and isinstance(data, dict) and not master_written:
             expression = unquote(tree.group(1))
             path = expression[len(prefix):]
-            if expression.startswith(prefix) and path not in seed.dirs and path not in missing:
-                path = expression[len(prefix):]
+            if expression.startswith(prefix) and path.strip("/") and path not in seed.dirs and path not in missing:
                 seed.dirs[path] = [TreeEntry(e["path"], e["mode"], e["sha"]) for e in data["tree"]]
                 seed.dir_shas[path] = data["sha"]
         query = ex.graphql
@@ -127,7 +126,7 @@ def derive_seed(exchanges: list[Exchange]) -> Seed:
                 missing.add(expression[len(prefix):])
             if query.get("operationName") == "files" and obj and expression.startswith(prefix) and not master_written:
                 path = expression[len(prefix):]
-                if path not in seed.dirs and path not in missing:
+                if path.strip("/") and path not in seed.dirs and path not in missing:
                     seed.dirs[path] = [TreeEntry(e["name"], MODE_TREE if e["type"] == "tree" else MODE_FILE, e["sha"])
                                        for e in obj["entries"]]
                     seed.dir_shas[path] = obj["sha"]
@@ -341,9 +340,27 @@ class Replayer:
             self.ids.setdefault(recorded, actual)
 
 
+def gateway_exchanges(path: Path, prefix: str = "/.netlify/git/github/") -> list[Exchange]:
+    """The GitHub part of a Git Gateway recording, as GitHub paths of owner/repo.
+
+    Git Gateway passes GitHub's answers through under its own prefix; identity, settings and
+    large-media exchanges belong to other fakes and are left out.
+    """
+    out = []
+    for exchange in load(path):
+        if exchange.url.startswith(prefix):
+            exchange.url = "/repos/owner/repo/" + exchange.url[len(prefix):]
+            out.append(exchange)
+    return out
+
+
 def replay_file(path: Path) -> tuple[Seed, Replayer, list[Outcome]]:
-    """Seed a fake from a recording and replay it; returns the seed and each exchange's outcome."""
-    exchanges = load(path)
+    """Seed a fake from a recording and replay it; returns the seed, the replayer and each outcome."""
+    return replay_exchanges(load(path))
+
+
+def replay_exchanges(exchanges: list[Exchange]) -> tuple[Seed, Replayer, list[Outcome]]:
+    """Seed a fake from recorded exchanges and replay them in order."""
     seed = derive_seed(exchanges)
     fake = seeded_fake(seed)
     replayer = Replayer(fake, seed)

@@ -13,7 +13,16 @@ import pytest
 
 from tests.conftest import shared_path
 from tests.fakes.github_openapi import load as load_openapi
-from tests.fakes.replay_github import Outcome, Replayer, derive_seed, load, replay_file, seeded_fake
+from tests.fakes.replay_github import (
+    Outcome,
+    Replayer,
+    derive_seed,
+    gateway_exchanges,
+    load,
+    replay_exchanges,
+    replay_file,
+    seeded_fake,
+)
 
 # Measured: 1044 recorded exchanges in 33 recordings; 2 are "inconsistent" (the recording's
 # request body does not hash to the blob id in its own answer, and the real content is not in
@@ -22,6 +31,8 @@ BASELINE_MATCHED = 1042
 BASELINE_IDS_EQUAL = 587  # blob and directory SHAs found equal to GitHub's
 BASELINE_OPENAPI_CHECKED = 693  # fake REST answers validated against the operation's schema
 MAX_INCONSISTENT = 2
+# Git Gateway (GitHub) recordings, GitHub part only: 571 exchanges in 16 files, 1 inconsistent.
+BASELINE_GATEWAY_MATCHED = 570
 
 
 def recordings() -> list[Path]:
@@ -159,3 +170,23 @@ def test_fake_answers_have_every_key_pygithubs_recorded_github_answers_have(caps
         print(f"\nPyGithub recordings: {len(results)} operations compared, {len(results) - len(problems)} same shape")
     assert len(results) >= 29
     assert not problems, problems
+
+
+def test_github_traffic_inside_git_gateway_recordings_replays_too(capsys: pytest.CaptureFixture[str]) -> None:
+    files = sorted(shared_path("fixtures", "decap-e2e").glob("Git Gateway (GitHub)*.json"))
+    assert files
+    total = matched = inconsistent = 0
+    failures = []
+    for path in files:
+        seed, _replayer, outcomes = replay_exchanges(gateway_exchanges(path))
+        assert not seed.problems, f"{path.name}: {seed.problems}"
+        total += len(outcomes)
+        matched += sum(o.matched for o in outcomes)
+        inconsistent += sum(o.inconsistent for o in outcomes)
+        failures += [f"{path.name} {o.exchange.method} {o.exchange.url[:80]}: {o.problems[:3]}"
+                     for o in outcomes if not o.matched and not o.inconsistent]
+    with capsys.disabled():
+        print(f"\nGit Gateway (GitHub) recordings: {len(files)} files, {total} GitHub exchanges, {matched} match, "
+              f"{inconsistent} inconsistent in the recording")
+    assert matched >= BASELINE_GATEWAY_MATCHED, "\n".join(failures[:20])
+    assert not failures, "\n".join(failures[:20])
