@@ -5,12 +5,16 @@ responses, before replaying anything:
 - blobs: every blob a response shows the content of (REST git/blobs, GraphQL Blob.text) is
   stored, and must hash to the id GitHub gave it;
 - directories: the first listing of each `<default branch>:<dir>` (REST trees, GraphQL Tree
-  entries) is stored as a tree, and must hash to GitHub's tree id;
+  entries) made before anything moves the default branch, and not after GitHub answered that
+  the directory did not exist, is stored as a tree, and must hash to GitHub's tree id;
 - the root: if the recording posts a tree, GitHub's answer lists a whole root; its untouched
   entries are kept as they are (the store allows trees naming objects it does not hold), the
   top-level directories the post touched or that hold known listings are rebuilt from those. Otherwise the root holds
   just the known directories. One seed commit on the default branch holds that root.
 Root trees and commits therefore differ from GitHub's; blob ids and listed directory ids do not.
+Where a recording posts a blob whose body does not hash to the id in its own answer (the body
+was re-recorded with another date format), the content GitHub stored is posted instead when
+the recording shows it; otherwise the exchange is counted as inconsistent, not as a match.
 
 Replaying: requests are sent in order; a map from recorded ids (commit/tree SHAs, PR numbers,
 node ids) to the fake's is learned by walking each recorded response beside the fake's, and
