@@ -9,10 +9,12 @@ from __future__ import annotations
 from editor_app.backends.base import Backend
 from editor_app.backends.github import GitHubBackend
 from editor_app.backends.local import LocalBackend
+from editor_app.backends.proxy import ProxyBackend
 from editor_app.backends.test_repo import TestRepoBackend
 
 BACKENDS: dict[str, type[Backend]] = {
     "test-repo": TestRepoBackend,
     "local": LocalBackend,
     "github": GitHubBackend,
+    "proxy": ProxyBackend,
 }

@@ -1,0 +1,193 @@
+"""The proxy adapter against the real decap-server from npm, in MODE=fs and MODE=git."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from editor_app.backends.base import NEW_FILE, STATUS_PENDING_PUBLISH, BackendSettings, FileChange
+from editor_app.backends.proxy import ProxyBackend, content_id
+from editor_app.errors import ConflictError, EditorError, NetworkError, NotFoundError
+from tests.decap_server.harness import free_port, init_site_repo, run_decap_server
+
+POST = b"---\ntitle: Hello\ndate: 2026-11-01\n---\n\nFirst post.\n"
+PNG = bytes(range(256)) * 4  # not valid UTF-8: must travel as exact bytes
+
+SEED = {
+    "content/posts/hello.md": POST,
+    "content/posts/2026/nested.md": b"---\ntitle: Nested\n---\n",
+    "content/posts/notes.txt": b"not an entry",
+    "static/img/pixel.png": PNG,
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture(params=["git", "fs"])
+def proxy(request: pytest.FixtureRequest, tmp_path: Path):
+    repo = init_site_repo(tmp_path / "site", SEED)
+    with run_decap_server(repo, request.param) as url:
+        backend = ProxyBackend.connect(BackendSettings(name="proxy", proxy_url=url))
+        backend.repo_path = repo  # for assertions
+        backend.mode = request.param
+        yield backend
+        backend.close()
+
+
+@pytest.fixture
+def git_proxy(tmp_path: Path):
+    repo = init_site_repo(tmp_path / "site", SEED)
+    with run_decap_server(repo, "git") as url:
+        backend = ProxyBackend.connect(BackendSettings(name="proxy", proxy_url=url, cms_label_prefix="decap-cms/"))
+        backend.repo_path = repo
+        yield backend
+        backend.close()
+
+
+def test_info_tells_the_mode(proxy):
+    info = proxy.info()
+    assert info["repo"] == "site"
+    assert info["type"] == ("local_git" if proxy.mode == "git" else "local_fs")
+    assert proxy.supports_workflow == (proxy.mode == "git")
+
+
+def test_default_branch_is_found_without_config(proxy):
+    assert proxy.default_branch() == "main"
+
+
+def test_listing_respects_extension_and_depth(proxy):
+    deep = proxy.list_files("content/posts", extension="md")
+    assert [f.path for f in deep.files] == ["content/posts/2026/nested.md", "content/posts/hello.md"]
+    shallow = proxy.list_files("content/posts", extension="md", depth=1)
+    assert [f.path for f in shallow.files] == ["content/posts/hello.md"]
+    assert proxy.list_files("content/missing", extension="md").files == ()
+
+
+def test_listed_ids_are_sha256_and_reading_needs_no_second_request(proxy):
+    listing = proxy.list_files("content/posts", extension="md", depth=1)
+    (hello,) = listing.files
+    assert hello.id == content_id(POST)
+    assert proxy.read_files(listing.files) == {"content/posts/hello.md": POST}
+
+
+def test_binary_files_read_back_exactly(proxy):
+    data, file_id = proxy.read_file("static/img/pixel.png")
+    assert data == PNG and file_id == content_id(PNG)
+
+
+def test_reading_a_missing_file_is_not_found(proxy):
+    with pytest.raises(NotFoundError):
+        proxy.read_file("content/posts/nope.md")
+
+
+def test_commit_writes_text_and_binary_and_deletes(proxy):
+    new_post = "---\ntitle: Ünïcode\n---\n\nBody ✓\n".encode()
+    image = bytes(reversed(PNG))
+    result = proxy.commit(
+        [
+            FileChange("content/posts/new.md", new_post, expected_id=NEW_FILE),
+            FileChange("static/img/new.png", image, expected_id=NEW_FILE),
+            FileChange("content/posts/notes.txt", delete=True),
+        ],
+        "Create Post “new”",
+    )
+    assert result.ids["content/posts/new.md"] == content_id(new_post)
+    assert (proxy.repo_path / "content/posts/new.md").read_bytes() == new_post
+    assert (proxy.repo_path / "static/img/new.png").read_bytes() == image
+    assert not (proxy.repo_path / "content/posts/notes.txt").exists()
+    if proxy.mode == "git":
+        log = git(proxy.repo_path, "log", "--format=%s")
+        assert "Create Post “new”" in log
+        assert git(proxy.repo_path, "status", "--porcelain") == ""
+
+
+def test_commit_moves_a_file(proxy):
+    moved = POST.replace(b"Hello", b"Moved")
+    proxy.commit(
+        [FileChange("content/posts/moved.md", moved, previous_path="content/posts/hello.md",
+                    expected_id=content_id(POST))],
+        "Update Post “moved”",
+    )
+    assert not (proxy.repo_path / "content/posts/hello.md").exists()
+    assert (proxy.repo_path / "content/posts/moved.md").read_bytes() == moved
+
+
+def test_stale_base_is_a_conflict_carrying_their_version(proxy):
+    theirs = POST.replace(b"First", b"Their")
+    (proxy.repo_path / "content/posts/hello.md").write_bytes(theirs)
+    with pytest.raises(ConflictError) as caught:
+        proxy.commit(
+            [FileChange("content/posts/hello.md", POST.replace(b"First", b"Mine"), expected_id=content_id(POST))],
+            "Update Post “hello”",
+        )
+    assert caught.value.theirs == theirs
+    assert caught.value.theirs_id == content_id(theirs)
+    assert (proxy.repo_path / "content/posts/hello.md").read_bytes() == theirs
+
+
+def test_creating_over_an_existing_file_is_a_conflict(proxy):
+    with pytest.raises(ConflictError):
+        proxy.commit([FileChange("content/posts/hello.md", b"x", expected_id=NEW_FILE)], "Create Post “hello”")
+    assert (proxy.repo_path / "content/posts/hello.md").read_bytes() == POST
+
+
+def test_fs_mode_explains_that_it_has_no_workflow(tmp_path: Path):
+    repo = init_site_repo(tmp_path / "site", SEED)
+    with run_decap_server(repo, "fs") as url:
+        backend = ProxyBackend.connect(BackendSettings(name="proxy", proxy_url=url))
+        assert backend.list_unpublished() == []
+        with pytest.raises(EditorError, match="MODE=git"):
+            backend.save_unpublished("posts", "x", [FileChange("content/posts/x.md", b"---\n---\n")], "Create")
+        backend.close()
+
+
+def test_workflow_lifecycle_uses_decaps_branch_and_description(git_proxy):
+    draft = b"---\ntitle: Draft\n---\n\nWork in progress.\n"
+    image = bytes(reversed(PNG))
+    git_proxy.save_unpublished(
+        "posts", "draft",
+        [FileChange("content/posts/draft.md", draft), FileChange("static/img/draft.png", image)],
+        "Create Post “draft”",
+    )
+    repo = git_proxy.repo_path
+    assert "cms/posts/draft" in git(repo, "branch", "--list")
+    assert git(repo, "config", "branch.cms/posts/draft.description").strip() == "decap-cms/draft"
+    assert not (repo / "content/posts/draft.md").exists()  # the published branch is untouched
+
+    (entry,) = git_proxy.list_unpublished()
+    assert (entry.collection, entry.slug, entry.status) == ("posts", "draft", "draft")
+    assert entry.branch == "cms/posts/draft"
+    assert {d.path for d in entry.diffs} == {"content/posts/draft.md", "static/img/draft.png"}
+    assert all(d.new_file for d in entry.diffs)
+    assert git_proxy.read_unpublished_file("posts", "draft", "static/img/draft.png") == image
+
+    git_proxy.set_status("posts", "draft", STATUS_PENDING_PUBLISH)
+    assert git_proxy.read_unpublished("posts", "draft").status == STATUS_PENDING_PUBLISH
+
+    git_proxy.publish("posts", "draft")
+    assert (repo / "content/posts/draft.md").read_bytes() == draft
+    assert "cms/posts/draft" not in git(repo, "branch", "--list")
+    assert git_proxy.list_unpublished() == []
+
+
+def test_deleting_an_unpublished_entry_leaves_the_site_alone(git_proxy):
+    git_proxy.save_unpublished("posts", "gone", [FileChange("content/posts/gone.md", b"---\ntitle: x\n---\n")],
+                               "Create Post “gone”")
+    git_proxy.delete_unpublished("posts", "gone")
+    assert git_proxy.list_unpublished() == []
+    with pytest.raises(NotFoundError):
+        git_proxy.read_unpublished("posts", "gone")
+    assert (git_proxy.repo_path / "content/posts/hello.md").read_bytes() == POST
+
+
+def test_unreachable_server_is_a_network_error_that_says_what_to_do():
+    backend = ProxyBackend.connect(
+        BackendSettings(name="proxy", proxy_url=f"http://127.0.0.1:{free_port()}/api/v1", branch="main")
+    )
+    with pytest.raises(NetworkError, match="decap-server"):
+        backend.info()
+    backend.close()
