@@ -19,6 +19,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -164,4 +165,102 @@ ADAPTER_FACTORIES: dict[str, Factory] = {
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """Each registered adapter in turn, over a fresh repository holding FIXTURE_FILES on `main`."""
     with ADAPTER_FACTORIES[request.param](tmp_path, FIXTURE_FILES) as adapter:
+        yield adapter
+
+
+# --- hosted adapters: the same faults on every Git host ---------------------------------------------
+#
+# HOW TO ADD A HOST: write a HostedFactory and add it to HOSTED_FACTORIES (in process and "-loopback").
+# `factory(tmp_path, files, clock)` yields a `Hosted` whose backend talks to a fake host holding `files`
+# on `main`, with the fake's faults and the adapter's sleep/clock both on `clock` and the adapter's
+# rate-limit waits recorded in `waits`. `rate_limit(seconds, times)` makes the host answer the way that
+# host says "too many requests, come back in `seconds`"; `expire_token()` makes it answer every later
+# request the way it says "this token has expired". `test_host_faults.py` runs against every entry.
+
+T0 = 1_750_000_000.0
+
+
+class FakeClock:
+    """Time that moves only when someone sleeps (shared by a fake host and the adapter)."""
+
+    def __init__(self) -> None:
+        self.now = T0
+        self.sleeps: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(seconds, 0.0)
+
+
+@dataclass
+class Hosted:
+    """An adapter over a fake host, and the handles to make that host misbehave."""
+
+    backend: Backend
+    faults: Any  # tests.fakes.faults.Faults
+    log: Any  # tests.fakes.faults.RequestLog
+    waits: list[tuple[float, str]]
+    rate_limit: Callable[[int, int | None], None]
+    expire_token: Callable[[], None]
+
+
+HostedFactory = Callable[[Path, Mapping[str, bytes], FakeClock], AbstractContextManager[Hosted]]
+
+
+def _github_hosted(fake: Any, clock: FakeClock, backend_for: Callable[..., Backend]) -> Hosted:
+    fake.clock = clock.time
+    fake.faults.clock = clock.time
+    fake.faults.sleep = clock.sleep
+    waits: list[tuple[float, str]] = []
+    backend = backend_for(sleep=clock.sleep, clock=clock.time, on_wait=lambda at, why: waits.append((at, why)))
+    return Hosted(
+        backend=backend,
+        faults=fake.faults,
+        log=fake.log,
+        waits=waits,
+        rate_limit=lambda seconds, times: fake.faults.primary_rate_limit(reset_in=seconds, times=times),
+        expire_token=lambda: fake.faults.expire_token(after_requests=0),
+    )
+
+
+@contextmanager
+def hosted_github(tmp_path: Path, files: Mapping[str, bytes], clock: FakeClock) -> Iterator[Hosted]:
+    """GitHubBackend over FakeGitHub in process."""
+    import httpx
+
+    fake = make_fake_github(files)
+    settings = BackendSettings(name="github", repo="o/r", branch="main")
+    hosted = _github_hosted(fake, clock, lambda **kw: GitHubBackend.connect(
+        settings, Credentials(GITHUB_TOKEN), transport=httpx.MockTransport(fake), **kw))
+    yield hosted
+    hosted.backend.close()
+
+
+@contextmanager
+def hosted_github_loopback(tmp_path: Path, files: Mapping[str, bytes], clock: FakeClock) -> Iterator[Hosted]:
+    """GitHubBackend over FakeGitHub served on 127.0.0.1."""
+    from tests.fakes.server import serve
+
+    fake = make_fake_github(files)
+    with serve(fake) as url:
+        settings = BackendSettings(name="github", repo="o/r", branch="main", api_root=url)
+        hosted = _github_hosted(fake, clock, lambda **kw: GitHubBackend.connect(settings, Credentials(GITHUB_TOKEN), **kw))
+        yield hosted
+        hosted.backend.close()
+
+
+HOSTED_FACTORIES: dict[str, HostedFactory] = {
+    "github": hosted_github,
+    "github-loopback": hosted_github_loopback,
+}
+
+
+@pytest.fixture(params=sorted(HOSTED_FACTORIES))
+def hosted(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hosted]:
+    """Each Git host adapter in turn over its fake, on a fake clock, holding FIXTURE_FILES on `main`."""
+    clock = FakeClock()
+    with HOSTED_FACTORIES[request.param](tmp_path, FIXTURE_FILES, clock) as adapter:
         yield adapter
