@@ -676,8 +676,9 @@ class RelationEditor(FieldEditor):
         self.display_fields = list(opts.get("display_fields") or [])
         self.limit = int(opts.get("options_length") or 20)
         self.search = QLineEdit()
-        self.search.setPlaceholderText(f"Search {self.collection}…")
-        self.search.setAccessibleName(f"{self._label()}: search {self.collection}")
+        target = str(opts.get("file") or self.collection)  # a files collection's list: name the file
+        self.search.setPlaceholderText(f"Search {target}…")
+        self.search.setAccessibleName(f"{self._label()}: search {target}")
         self.search.textEdited.connect(self._on_search_edited)
         self.search.returnPressed.connect(self._on_search_return_pressed)
         self.results = QListWidget()

@@ -17,6 +17,7 @@ class WorkspaceSources:
     def __init__(self, workspace: Any) -> None:
         self.workspace = workspace
         self._public_to_repo: dict[str, str] = {}
+        self._listed = False
 
     # --- relation ---
 
@@ -38,6 +39,7 @@ class WorkspaceSources:
     def list_media(self) -> list[str]:
         """Public paths of the site's media files."""
         items = self.workspace.list_media()
+        self._listed = True
         for item in items:
             self._public_to_repo[item.public_path] = item.path
         return [item.public_path for item in items]
@@ -50,8 +52,11 @@ class WorkspaceSources:
         return item.public_path
 
     def thumbnail(self, public_path: str) -> bytes | None:
-        """The bytes of a media file known from a listing or upload, or None for other paths and URLs."""
+        """The bytes of a media file in the media folders (listed once on first need), or None for other paths and URLs."""
         repo_path = self._public_to_repo.get(public_path)
+        if repo_path is None and not self._listed and "://" not in public_path:
+            self.list_media()  # an entry opened before the media library was listed: learn the paths once
+            repo_path = self._public_to_repo.get(public_path)
         if repo_path is None:
             return None
         return self.workspace.read_media(repo_path)

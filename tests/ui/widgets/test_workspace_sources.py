@@ -64,3 +64,11 @@ def test_media_list_upload_and_thumbnail_go_through_the_workspace(tmp_path):
     local.write_bytes(b"dog")
     assert sources.upload(str(local)) == "/dog.png"
     assert ws.commits == [["dog.png"]] and sources.thumbnail("/dog.png") == b"dog"
+
+
+def test_an_entry_opened_before_the_media_library_still_gets_its_thumbnail():
+    ws = FakeWorkspace(media={"static/cat.png": b"png"})
+    sources = WorkspaceSources(ws)
+    assert sources.thumbnail("/cat.png") == b"png"
+    ws.media["static/late.png"] = b"late"
+    assert sources.thumbnail("/late.png") is None  # the media folder is listed once, not on every miss
