@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from editor_app.backends.base import Backend
 from editor_app.backends.github import GitHubBackend
+from editor_app.backends.gitlab import GitLabBackend
 from editor_app.backends.local import LocalBackend
 from editor_app.backends.proxy import ProxyBackend
 from editor_app.backends.test_repo import TestRepoBackend
@@ -16,5 +17,6 @@ BACKENDS: dict[str, type[Backend]] = {
     "test-repo": TestRepoBackend,
     "local": LocalBackend,
     "github": GitHubBackend,
+    "gitlab": GitLabBackend,
     "proxy": ProxyBackend,
 }
