@@ -315,26 +315,76 @@ class FakeGitLab:
             "time_stats": {"time_estimate": 0, "total_time_spent": 0, "human_time_estimate": None,
                            "human_total_time_spent": None},
             "squash": mr.squash, "task_completion_status": {"count": 0, "completed_count": 0},
-            "has_conflicts": False, "blocking_discussions_resolved": True,
+            "has_conflicts": mr.merge_error is not None, "blocking_discussions_resolved": True,
+            "approvals_before_merge": None, "subscribed": True, "changes_count": str(len(self._mr_diff(mr))),
+            "latest_build_started_at": None, "latest_build_finished_at": None,
+            "first_deployed_to_production_at": None, "pipeline": None, "head_pipeline": None,
+            "diff_refs": self._diff_refs(mr), "merge_error": mr.merge_error, "user": {"can_merge": True},
         }
+
+    def _mr_base(self, mr: MergeRequest) -> str | None:
+        target = self.store.refs.get(f"heads/{mr.target_branch}")
+        if target is None or mr.sha not in self.store.commits:
+            return None
+        return self.store.merge_base(target, mr.sha)
+
+    def _mr_diff(self, mr: MergeRequest) -> list[Any]:
+        base = self._mr_base(mr)
+        if base is None:
+            return []
+        return self.store.diff(self.store.commit(base).tree, self.store.commit(mr.sha).tree)
+
+    def _diff_refs(self, mr: MergeRequest) -> dict[str, Any]:
+        base = self._mr_base(mr)
+        return {"base_sha": base, "head_sha": mr.sha, "start_sha": self.store.refs.get(f"heads/{mr.target_branch}")}
 
     # ---- users and project -----------------------------------------------------------------
     def get_user(self, username: str, **_: Any) -> tuple[int, Any]:
         account = self.account(username)
         return 200, {**self.user_json(username), "email": account.email, "public_email": account.email,
-                     "created_at": iso(0), "bio": "", "location": None}
+                     "created_at": iso(0), "bio": "", "location": None, "can_create_group": True,
+                     "can_create_project": True, "two_factor_enabled": False, "external": False}
 
     def get_project(self, username: str, **_: Any) -> tuple[int, Any]:
         namespace, _, name = self.project_path.rpartition("/")
+        api = f"{WEB}/api/v4/projects/{self.project_id}"
+        web = f"{WEB}/{self.project_path}"
+        owner = self.user_json(namespace.split("/", 1)[0])
         return 200, {
             "id": self.project_id, "description": None, "name": name,
-            "name_with_namespace": f"{namespace} / {name}", "path": name, "path_with_namespace": self.project_path,
-            "created_at": iso(0), "default_branch": self.default_branch, "tag_list": [], "topics": [],
-            "ssh_url_to_repo": f"git@gitlab.com:{self.project_path}.git",
-            "http_url_to_repo": f"{WEB}/{self.project_path}.git", "web_url": f"{WEB}/{self.project_path}",
-            "visibility": "private", "merge_method": "merge", "squash_option": "default_off",
-            "namespace": {"id": 1, "name": namespace, "path": namespace, "kind": "user", "full_path": namespace},
-            "shared_with_groups": [],
+            "name_with_namespace": f"{namespace.replace('/', ' / ')} / {name}", "path": name,
+            "path_with_namespace": self.project_path, "created_at": iso(0), "default_branch": self.default_branch,
+            "tag_list": [], "topics": [], "ssh_url_to_repo": f"git@gitlab.com:{self.project_path}.git",
+            "http_url_to_repo": f"{web}.git", "web_url": web, "readme_url": f"{web}/-/blob/{self.default_branch}/README.md",
+            "avatar_url": None, "star_count": 0, "forks_count": 0, "last_activity_at": iso(self.clock()),
+            "namespace": {"id": 1, "name": namespace.rsplit("/", 1)[-1], "path": namespace.rsplit("/", 1)[-1],
+                          "kind": "group" if "/" in namespace else "user", "full_path": namespace, "parent_id": None,
+                          "avatar_url": None, "web_url": f"{WEB}/{namespace}"},
+            "_links": {"self": api, "issues": f"{api}/issues", "merge_requests": f"{api}/merge_requests",
+                       "repo_branches": f"{api}/repository/branches", "labels": f"{api}/labels",
+                       "events": f"{api}/events", "members": f"{api}/members"},
+            "empty_repo": not self.store.refs, "archived": False, "visibility": "private", "owner": owner,
+            "resolve_outdated_diff_discussions": False, "container_registry_enabled": False,
+            "container_expiration_policy": {"cadence": "1d", "enabled": False, "keep_n": 10, "older_than": "90d",
+                                            "name_regex": ".*", "name_regex_keep": None,
+                                            "next_run_at": iso(self.clock() + 86400)},
+            "packages_enabled": True, "service_desk_enabled": False, "service_desk_address": None,
+            "allow_merge_on_skipped_pipeline": None, "compliance_frameworks": [],
+            "issues_enabled": True, "merge_requests_enabled": True, "wiki_enabled": False, "jobs_enabled": True,
+            "snippets_enabled": False, "can_create_merge_request_in": True, "issues_access_level": "enabled",
+            "repository_access_level": "enabled", "merge_requests_access_level": "enabled",
+            "forking_access_level": "enabled", "wiki_access_level": "disabled", "builds_access_level": "enabled",
+            "snippets_access_level": "disabled", "pages_access_level": "private", "emails_disabled": None,
+            "shared_runners_enabled": True, "lfs_enabled": True, "creator_id": owner["id"], "import_status": "none",
+            "import_error": None, "open_issues_count": 0, "runners_token": "fake-runners-token",
+            "ci_default_git_depth": 20, "public_jobs": True, "build_git_strategy": "fetch", "build_timeout": 3600,
+            "auto_cancel_pending_pipelines": "enabled", "build_coverage_regex": None, "ci_config_path": None,
+            "shared_with_groups": [], "only_allow_merge_if_pipeline_succeeds": False, "request_access_enabled": True,
+            "only_allow_merge_if_all_discussions_are_resolved": False, "remove_source_branch_after_merge": True,
+            "printing_merge_request_link_enabled": True, "merge_method": "merge", "squash_option": "default_off",
+            "suggestion_commit_message": None, "auto_devops_enabled": False,
+            "auto_devops_deploy_strategy": "continuous", "autoclose_referenced_issues": True,
+            "external_authorization_classification_label": "",
             "permissions": {"project_access": {"access_level": self.access_level, "notification_level": 3},
                             "group_access": None},
         }
@@ -609,7 +659,7 @@ class FakeGitLab:
         body = self.mr_json(mr)
         if _truthy(query.get("include_rebase_in_progress")):
             body["rebase_in_progress"] = False
-        body["merge_error"] = mr.merge_error
+        body["first_contribution"] = False
         return 200, body
 
     def put_merge_request(self, iid: str, query: dict[str, Any], **_: Any) -> tuple[int, Any]:
