@@ -3,10 +3,12 @@ recordings). Run with `-s` to see the counts; how the replay seeds and compares 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from editor_app.backends.base import Credentials
 from tests.conftest import shared_path
 from tests.fakes.replay_gitlab import Outcome, Replayer, replay_file
 
@@ -96,3 +98,82 @@ def test_a_fake_that_answers_differently_is_caught(gitlab_replays: list[tuple[Pa
     problems = []
     replayer.compare(recorded[:1], [{**recorded[0], "id": "0" * 40}], "$", problems)
     assert any("blob id" in p for p in problems)
+
+
+# --- GitLab's OpenAPI description ------------------------------------------------------------------
+
+
+def recorded_violations(spec: object) -> set[str]:
+    """The kinds of violation of GitLab's description ("null", "boolean for string", ...) that GitLab's own
+    recorded answers commit: the description's systematic flaws (every field typed string, none nullable)."""
+    found: set[str] = set()
+    for path in recordings("GitLab Backend*.json"):
+        for exchange in json.loads(path.read_text(encoding="utf-8")):
+            response = exchange.get("response")
+            if not isinstance(response, str) or not response.startswith(("{", "[")):
+                continue
+            raw_path = exchange["url"].split("?", 1)[0]
+            body = json.loads(response)
+            seen = spec.violations(exchange["method"], raw_path, int(exchange.get("status") or 200), body)  # type: ignore[attr-defined]
+            found |= {kind for _field, kind in seen or set()}
+    return found
+
+
+def test_the_fakes_answers_to_the_adapters_requests_follow_gitlabs_openapi_description(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import httpx
+
+    from editor_app.backends.base import FileChange
+    from editor_app.backends.gitlab import GitLabBackend
+    from tests.backends.conftest import FIXTURE_FILES
+    from tests.fakes.gitlab_factories import GITLAB_TOKEN, make_fake_gitlab, settings
+    from tests.fakes.gitlab_openapi import load as load_openapi
+
+    spec = load_openapi(shared_path("specs", "gitlab", "gitlab-openapi-v3.json"))
+    excused = recorded_violations(spec)
+    fake = make_fake_gitlab(FIXTURE_FILES)
+    checked: list[str] = []
+    problems: list[str] = []
+
+    def validating(request: httpx.Request) -> httpx.Response:
+        response = fake(request)
+        raw_path = request.url.raw_path.decode().split("?", 1)[0]
+        if response.headers.get("Content-Type", "").startswith("application/json") and request.method != "HEAD":
+            found = spec.violations(request.method, raw_path, response.status_code, json.loads(response.content))
+            if found is not None:
+                operation = f"{request.method} {spec.operation(request.method, raw_path)} {response.status_code}"
+                checked.append(operation)
+                problems.extend(f"{operation}: {field}: {kind}" for field, kind in sorted(found) if kind not in excused)
+        return response
+
+    backend = GitLabBackend.connect(settings(), Credentials(GITLAB_TOKEN), transport=httpx.MockTransport(validating))
+    backend.current_user()
+    files = backend.list_files("content/posts").files
+    backend.read_files(files)
+    backend.file_meta("content/posts/first.md")
+    backend.commit([FileChange("content/posts/new.md", b"new")], "New")
+    backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"s")], "Create")
+    backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"t")], "Update")
+    backend.set_status("posts", "spring", "pending_publish")
+    backend.list_unpublished()
+    fake.add_status(backend.head("cms/posts/spring"), "deploy/netlify", "success", "https://preview.example")
+    backend.deploy_preview("posts", "spring")
+    backend.publish("posts", "spring")
+    backend.save_unpublished("posts", "gone", [FileChange("content/posts/gone.md", b"g")], "Create")
+    backend.delete_unpublished("posts", "gone")
+    with capsys.disabled():
+        print(f"\nGitLab OpenAPI: {len(checked)} answers of {len(set(checked))} operations validated, "
+              f"excused kinds of violation that GitLab's recorded answers share: {sorted(excused)}")
+    assert problems == [], "\n".join(problems)
+    assert len(set(checked)) >= 10
+
+
+def test_the_description_check_catches_a_field_of_the_wrong_type() -> None:
+    from tests.fakes.gitlab_openapi import load as load_openapi
+
+    spec = load_openapi(shared_path("specs", "gitlab", "gitlab-openapi-v3.json"))
+    excused = recorded_violations(spec)
+    project = {"id": "18082616", "name": "repo", "default_branch": "master"}  # GitLab's ids are integers
+    found = spec.violations("GET", "/api/v4/projects/owner%2Frepo", 200, project)
+    assert found is not None
+    assert ("id", "string for integer") in found and "string for integer" not in excused
