@@ -309,13 +309,32 @@ class GitLabBackend(Backend):
         if folder:
             params["path"] = folder
         blobs: dict[str, str] = {}
-        for page in self._pages(f"{self.project}repository/tree", params, what=f"list {folder or '/'} on {branch}"):
+        for page in self._tree_pages(params, what=f"list {folder or '/'} on {branch}"):
             for entry in page or []:
                 if entry.get("type") == "blob":
                     blobs[entry["path"]] = entry["id"]
         kept = workflow.filter_listing(blobs, folder, extension, depth)
         sizes = self._sizes([p for p in kept if not p.lower().endswith(TEXT_SUFFIXES)], head)
         return Listing(head=head, files=tuple(RepoFile(p, blobs[p], sizes.get(p)) for p in kept))
+
+    def _tree_pages(self, params: Mapping[str, str], *, what: str) -> list[Any]:
+        """Every page of a tree listing: the first, then the others at once when GitLab says how many there are
+        (it leaves `X-Total-Pages` out of very large listings; then the pages are followed one by one)."""
+        url = f"{self.project}repository/tree"
+        first = self._request("GET", url, params=params, allow=(404,), what=what)
+        if first.status_code == 404:
+            return []
+        total = first.headers.get("X-Total-Pages", "").strip()
+        if not total.isdigit() or int(total) <= 1:
+            following = first.headers.get("X-Next-Page", "").strip()
+            rest = list(self._pages(url, {**params, "page": following}, what=what)) if following else []
+            return [first.json(), *rest]
+
+        def page(number: int) -> Any:
+            return self._json("GET", url, params={**params, "page": str(number)}, what=what)
+
+        with ThreadPoolExecutor(max_workers=REST_CONCURRENCY) as pool:
+            return [first.json(), *pool.map(page, range(2, int(total) + 1))]
 
     def _sizes(self, paths: Sequence[str], ref: str) -> dict[str, int]:
         found: dict[str, int] = {}

@@ -98,8 +98,9 @@ class FakeGitLab:
     def __init__(self, store: GitStore, *, project: str = "owner/repo", default_branch: str = "main",
                  tokens: dict[str, str] | None = None, clock: Callable[[], float] = time.time,
                  faults: Faults | None = None, api_prefix: str = "/api/v4", access_level: int = 40,
-                 project_id: int = 18082616) -> None:
-        """`tokens` maps accepted tokens to usernames (default {"token": <project's namespace>})."""
+                 project_id: int = 18082616, totals_limit: int = 10_000) -> None:
+        """`tokens` maps accepted tokens to usernames (default {"token": <project's namespace>}); lists longer
+        than `totals_limit` come without X-Total, X-Total-Pages and the last link, as GitLab's do."""
         self.store = store
         self.project_path = project
         self.project_id = project_id
@@ -110,6 +111,7 @@ class FakeGitLab:
         self.accounts: dict[str, Account] = {}
         self.expired: set[str] = set()
         self.access_level = access_level
+        self.totals_limit = totals_limit
         self.faults = faults or Faults(clock=clock)
         self.log = RequestLog()
         self.api_prefix = api_prefix.rstrip("/")
@@ -225,12 +227,14 @@ class FakeGitLab:
         except ValueError:
             raise ApiError(400, {"error": "page is invalid"}) from None
         last = max((len(items) + per_page - 1) // per_page, 1)
-        headers.update({"X-Page": str(page), "X-Per-Page": str(per_page), "X-Total": str(len(items)),
-                        "X-Total-Pages": str(last), "X-Next-Page": str(page + 1) if page < last else "",
+        headers.update({"X-Page": str(page), "X-Per-Page": str(per_page), "X-Next-Page": str(page + 1) if page < last else "",
                         "X-Prev-Page": str(page - 1) if page > 1 else ""})
+        counted = len(items) <= self.totals_limit
+        if counted:
+            headers.update({"X-Total": str(len(items)), "X-Total-Pages": str(last)})
         links = []
         for rel, number in (("prev", page - 1), ("next", page + 1), ("first", 1), ("last", last)):
-            if (rel == "prev" and page <= 1) or (rel == "next" and page >= last):
+            if (rel == "prev" and page <= 1) or (rel == "next" and page >= last) or (rel == "last" and not counted):
                 continue
             url = request.url.copy_set_param("page", str(number)).copy_set_param("per_page", str(per_page))
             links.append(f'<{url}>; rel="{rel}"')
