@@ -7,6 +7,7 @@ loaded by name, so PyInstaller needs no hidden imports. Adapters are added here 
 from __future__ import annotations
 
 from editor_app.backends.base import Backend
+from editor_app.backends.gitea import GiteaBackend
 from editor_app.backends.github import GitHubBackend
 from editor_app.backends.gitlab import GitLabBackend
 from editor_app.backends.local import LocalBackend
@@ -18,5 +19,6 @@ BACKENDS: dict[str, type[Backend]] = {
     "local": LocalBackend,
     "github": GitHubBackend,
     "gitlab": GitLabBackend,
+    "gitea": GiteaBackend,
     "proxy": ProxyBackend,
 }

@@ -29,6 +29,7 @@ from editor_app.backends.base import Backend, BackendSettings, Credentials
 from editor_app.backends.github import GitHubBackend
 from editor_app.backends.local import LocalBackend
 from editor_app.backends.test_repo import TestRepoBackend
+from tests.fakes.gitea_factories import hosted_gitea, hosted_gitea_loopback, make_gitea, make_gitea_loopback
 from tests.fakes.gitlab_factories import hosted_gitlab, hosted_gitlab_loopback, make_gitlab, make_gitlab_loopback
 
 # A 1x1 PNG, with NUL and high bytes in it: binary media must round-trip byte for byte.
@@ -154,6 +155,8 @@ def make_github_loopback(tmp_path: Path, files: Mapping[str, bytes]) -> Iterator
 
 
 ADAPTER_FACTORIES: dict[str, Factory] = {
+    "gitea": make_gitea,
+    "gitea-loopback": make_gitea_loopback,
     "gitlab": make_gitlab,
     "gitlab-loopback": make_gitlab_loopback,
     "test-repo": make_test_repo,
@@ -256,6 +259,8 @@ def hosted_github_loopback(tmp_path: Path, files: Mapping[str, bytes], clock: Fa
 
 
 HOSTED_FACTORIES: dict[str, HostedFactory] = {
+    "gitea": hosted_gitea,
+    "gitea-loopback": hosted_gitea_loopback,
     "gitlab": hosted_gitlab,
     "gitlab-loopback": hosted_gitlab_loopback,
     "github": hosted_github,
