@@ -775,6 +775,10 @@ def _blob_nodes(data: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _invalid_token(response: httpx.Response) -> bool:
+    """GitLab's "this OAuth token expired": `{"error": "invalid_token"}`, or (HEAD answers have no body)
+    `WWW-Authenticate: Bearer ..., error="invalid_token"`."""
+    if 'error="invalid_token"' in response.headers.get("WWW-Authenticate", ""):
+        return True
     try:
         body = response.json()
     except ValueError:

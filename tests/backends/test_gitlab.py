@@ -97,6 +97,23 @@ def test_a_read_only_member_is_refused_with_decaps_message(fake: FakeGitLab, bac
         backend.current_user()
 
 
+def test_a_maintainer_through_a_shared_group_may_write(fake: FakeGitLab, backend: GitLabBackend) -> None:
+    fake.access_level = None
+    fake.shared_group_levels = [20, 40]
+    assert backend.current_user().can_write
+
+
+def test_a_developer_through_a_shared_group_needs_a_branch_developers_may_push_and_merge(
+        fake: FakeGitLab, backend: GitLabBackend) -> None:
+    fake.access_level = None
+    fake.shared_group_levels = [30]
+    with pytest.raises(AuthError):
+        backend.current_user()
+    fake.developers_can_push = fake.developers_can_merge = True
+    assert backend.current_user().can_write
+    assert calls(fake)[-1] == "GET /repository/branches/main"
+
+
 def test_a_developer_may_write(backend: GitLabBackend) -> None:
     user = backend.current_user()
     assert (user.login, user.can_write) == ("ada", True)
@@ -380,6 +397,18 @@ def test_an_expired_pkce_token_is_refreshed_once_and_the_request_repeated(fake: 
     assert len(refreshed) == 1
 
 
+def test_a_save_whose_first_request_finds_the_token_expired_refreshes_it_too(fake: FakeGitLab) -> None:
+    # The save starts with a HEAD probe: its 401 has no body, only GitLab's WWW-Authenticate challenge.
+    fake.tokens["fresh-token"] = "ada"
+    fake.expired.add(GITLAB_TOKEN)
+    adapter = GitLabBackend.connect(settings(), Credentials(GITLAB_TOKEN, refresh_token="r1"),
+                                    transport=httpx.MockTransport(fake),
+                                    refresh=lambda old: Credentials("fresh-token", refresh_token="r2"))
+    adapter.commit([FileChange("content/posts/first.md", b"mine\n",
+                               expected_id=blob_id(FIXTURE_FILES["content/posts/first.md"]))], "Mine")
+    assert [(e.method, e.status) for e in fake.log.entries] == [("HEAD", 401), ("HEAD", 200), ("POST", 201)]
+
+
 def test_an_implicit_token_cannot_be_refreshed_and_says_it_expired(fake: FakeGitLab) -> None:
     fake.expired.add(GITLAB_TOKEN)
     adapter = GitLabBackend.connect(settings(), Credentials(GITLAB_TOKEN), transport=httpx.MockTransport(fake),
@@ -401,6 +430,22 @@ def test_a_wrong_token_is_not_refreshed(fake: FakeGitLab) -> None:
 def test_requests_carry_a_bearer_token(fake: FakeGitLab, backend: GitLabBackend, sent: list[httpx.Request]) -> None:
     backend.head()
     assert sent[0].headers["Authorization"] == f"Bearer {GITLAB_TOKEN}"
+
+
+def test_gitlabs_429_is_waited_out_until_its_ratelimit_reset(fake: FakeGitLab) -> None:
+    from tests.backends.conftest import T0, FakeClock
+
+    clock = FakeClock()
+    fake.faults.clock = clock.time
+    reset = int(T0) + 20
+    fake.faults.add(lambda _r: httpx.Response(429, content=b"Retry later\n", headers={
+        "RateLimit-Remaining": "0", "RateLimit-Reset": str(reset), "Content-Type": "text/plain"}))
+    waits: list[tuple[float, str]] = []
+    adapter = GitLabBackend.connect(settings(), Credentials(GITLAB_TOKEN), transport=httpx.MockTransport(fake),
+                                    sleep=clock.sleep, clock=clock.time, on_wait=lambda at, why: waits.append((at, why)))
+    assert adapter.read_file("data/settings.yml")[0] == FIXTURE_FILES["data/settings.yml"]
+    assert [at for at, _why in waits] == [reset]
+    assert clock.now >= reset
 
 
 # --- Git Gateway mode ----------------------------------------------------------------------------

@@ -34,13 +34,19 @@ EXPIRED_TOKEN_BODY = {"error": "invalid_token",
                       "error_description": "Token is expired. You can either do re-authorization or token refresh."}
 
 
-class ApiError(Exception):
-    """An error answer: HTTP status and GitLab's JSON body."""
+EXPIRED_TOKEN_CHALLENGE = ('Bearer realm="Protected by OAuth 2", error="invalid_token", '
+                           'error_description="Token is expired. You can either do re-authorization or token refresh."')
 
-    def __init__(self, status: int, message: Any, *, body: dict[str, Any] | None = None) -> None:
+
+class ApiError(Exception):
+    """An error answer: HTTP status, GitLab's JSON body and any extra headers."""
+
+    def __init__(self, status: int, message: Any, *, body: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(str(message))
         self.status = status
         self.body = body if body is not None else {"message": message}
+        self.headers = headers or {}
 
 
 def iso(timestamp: float) -> str:
@@ -110,7 +116,10 @@ class FakeGitLab:
         self.tokens = tokens if tokens is not None else {"token": owner}
         self.accounts: dict[str, Account] = {}
         self.expired: set[str] = set()
-        self.access_level = access_level
+        self.access_level: int | None = access_level  # the user's own role on the project (None: not a member)
+        self.shared_group_levels: list[int] = []  # roles granted through groups the project is shared with
+        self.developers_can_push = False  # the default branch's protection
+        self.developers_can_merge = False
         self.totals_limit = totals_limit
         self.faults = faults or Faults(clock=clock)
         self.log = RequestLog()
@@ -202,6 +211,7 @@ class FakeGitLab:
                     raise ApiError(404, "404 Not Found")
         except ApiError as error:
             status, payload = error.status, error.body
+            headers.update(error.headers)
         except StoreError as error:
             status, payload = (404, {"message": f"404 {error}"}) if error.kind == "not_found" else (
                 400, {"message": str(error)})
@@ -245,7 +255,7 @@ class FakeGitLab:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         token = token.strip()
         if scheme.lower() == "bearer" and token in self.expired:
-            raise ApiError(401, "", body=dict(EXPIRED_TOKEN_BODY))
+            raise ApiError(401, "", body=dict(EXPIRED_TOKEN_BODY), headers={"WWW-Authenticate": EXPIRED_TOKEN_CHALLENGE})
         if scheme.lower() != "bearer" or token not in self.tokens:
             raise ApiError(401, "401 Unauthorized")
         return self.tokens[token]
@@ -383,22 +393,27 @@ class FakeGitLab:
             "import_error": None, "open_issues_count": 0, "runners_token": "fake-runners-token",
             "ci_default_git_depth": 20, "public_jobs": True, "build_git_strategy": "fetch", "build_timeout": 3600,
             "auto_cancel_pending_pipelines": "enabled", "build_coverage_regex": None, "ci_config_path": None,
-            "shared_with_groups": [], "only_allow_merge_if_pipeline_succeeds": False, "request_access_enabled": True,
+            "shared_with_groups": [
+                {"group_id": 100 + i, "group_name": f"team{i}", "group_full_path": f"team{i}",
+                 "group_access_level": level, "expires_at": None}
+                for i, level in enumerate(self.shared_group_levels)],
+            "only_allow_merge_if_pipeline_succeeds": False, "request_access_enabled": True,
             "only_allow_merge_if_all_discussions_are_resolved": False, "remove_source_branch_after_merge": True,
             "printing_merge_request_link_enabled": True, "merge_method": "merge", "squash_option": "default_off",
             "suggestion_commit_message": None, "auto_devops_enabled": False,
             "auto_devops_deploy_strategy": "continuous", "autoclose_referenced_issues": True,
             "external_authorization_classification_label": "",
-            "permissions": {"project_access": {"access_level": self.access_level, "notification_level": 3},
-                            "group_access": None},
+            "permissions": {"project_access": None if self.access_level is None else
+                            {"access_level": self.access_level, "notification_level": 3}, "group_access": None},
         }
 
     # ---- branches --------------------------------------------------------------------------
     def branch_json(self, branch: str) -> dict[str, Any]:
         sha = self.store.branch(branch)
         return {"name": branch, "commit": self.commit_json(self.store.commit(sha)), "merged": False,
-                "protected": branch == self.default_branch, "developers_can_push": False,
-                "developers_can_merge": False, "can_push": True, "default": branch == self.default_branch,
+                "protected": branch == self.default_branch,
+                "developers_can_push": branch != self.default_branch or self.developers_can_push,
+                "developers_can_merge": branch != self.default_branch or self.developers_can_merge, "can_push": True, "default": branch == self.default_branch,
                 "web_url": f"{WEB}/{self.project_path}/-/tree/{branch}"}
 
     def get_branch(self, branch: str, **_: Any) -> tuple[int, Any]:

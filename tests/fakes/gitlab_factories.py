@@ -19,7 +19,7 @@ import httpx
 from editor_app.backends.base import Backend, BackendSettings, Credentials
 from editor_app.backends.gitlab import GitLabBackend
 from tests.fakes.git_store import GitStore
-from tests.fakes.gitlab import EXPIRED_TOKEN_BODY, FakeGitLab
+from tests.fakes.gitlab import EXPIRED_TOKEN_BODY, EXPIRED_TOKEN_CHALLENGE, FakeGitLab
 
 GITLAB_TOKEN = "glpat-contract-token"
 PROJECT = "group/sub/site"  # a subgroup: the project id is URL-encoded with every slash
@@ -71,8 +71,7 @@ def rate_limit_response(clock: Any, seconds: int) -> httpx.Response:
 def expired_token_response() -> httpx.Response:
     """GitLab's answer to an expired OAuth token."""
     return httpx.Response(401, content=json.dumps(EXPIRED_TOKEN_BODY).encode(), headers={
-        "Content-Type": "application/json", "WWW-Authenticate": 'Bearer realm="Protected by OAuth 2", '
-        'error="invalid_token", error_description="Token is expired. You can either do re-authorization or token refresh."'})
+        "Content-Type": "application/json", "WWW-Authenticate": EXPIRED_TOKEN_CHALLENGE})
 
 
 def _hosted(fake: FakeGitLab, clock: Any, backend_for: Any) -> Any:
