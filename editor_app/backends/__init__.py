@@ -7,6 +7,7 @@ loaded by name, so PyInstaller needs no hidden imports. Adapters are added here 
 from __future__ import annotations
 
 from editor_app.backends.base import Backend
+from editor_app.backends.bitbucket import BitbucketBackend
 from editor_app.backends.gitea import GiteaBackend
 from editor_app.backends.github import GitHubBackend
 from editor_app.backends.gitlab import GitLabBackend
@@ -19,6 +20,7 @@ BACKENDS: dict[str, type[Backend]] = {
     "local": LocalBackend,
     "github": GitHubBackend,
     "gitlab": GitLabBackend,
+    "bitbucket": BitbucketBackend,
     "gitea": GiteaBackend,
     "proxy": ProxyBackend,
 }

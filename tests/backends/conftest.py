@@ -30,6 +30,12 @@ from editor_app.backends.github import GitHubBackend
 from editor_app.backends.local import LocalBackend
 from editor_app.backends.test_repo import TestRepoBackend
 from tests.fakes.gitea_factories import hosted_gitea, hosted_gitea_loopback, make_gitea, make_gitea_loopback
+from tests.fakes.bitbucket_factories import (
+    hosted_bitbucket,
+    hosted_bitbucket_loopback,
+    make_bitbucket,
+    make_bitbucket_loopback,
+)
 from tests.fakes.gitlab_factories import hosted_gitlab, hosted_gitlab_loopback, make_gitlab, make_gitlab_loopback
 
 # A 1x1 PNG, with NUL and high bytes in it: binary media must round-trip byte for byte.
@@ -155,6 +161,8 @@ def make_github_loopback(tmp_path: Path, files: Mapping[str, bytes]) -> Iterator
 
 
 ADAPTER_FACTORIES: dict[str, Factory] = {
+    "bitbucket": make_bitbucket,
+    "bitbucket-loopback": make_bitbucket_loopback,
     "gitea": make_gitea,
     "gitea-loopback": make_gitea_loopback,
     "gitlab": make_gitlab,
@@ -259,6 +267,8 @@ def hosted_github_loopback(tmp_path: Path, files: Mapping[str, bytes], clock: Fa
 
 
 HOSTED_FACTORIES: dict[str, HostedFactory] = {
+    "bitbucket": hosted_bitbucket,
+    "bitbucket-loopback": hosted_bitbucket_loopback,
     "gitea": hosted_gitea,
     "gitea-loopback": hosted_gitea_loopback,
     "gitlab": hosted_gitlab,
