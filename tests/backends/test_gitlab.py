@@ -75,7 +75,7 @@ def test_graphql_lives_beside_the_rest_root_of_a_self_hosted_server() -> None:
 
 
 def test_a_self_hosted_api_root_is_used_for_rest_and_graphql() -> None:
-    fake = FakeGitLab_at("/gitlab/api/v4")
+    fake = make_fake_gitlab(FIXTURE_FILES, api_prefix="/gitlab/api/v4")
     adapter = GitLabBackend.connect(settings("https://git.example.org/gitlab/api/v4"), Credentials(GITLAB_TOKEN),
                                     transport=httpx.MockTransport(fake))
     files = adapter.list_files("content/posts", extension="md").files
@@ -85,10 +85,6 @@ def test_a_self_hosted_api_root_is_used_for_rest_and_graphql() -> None:
         "/gitlab/api/v4/projects/group/sub/site/repository/tree",
         "/gitlab/api/graphql",
     }
-
-
-def FakeGitLab_at(prefix: str) -> FakeGitLab:  # noqa: N802 - reads as a constructor
-    return make_fake_gitlab(FIXTURE_FILES, api_prefix=prefix)
 
 
 def test_a_read_only_member_is_refused_with_decaps_message(fake: FakeGitLab, backend: GitLabBackend) -> None:
