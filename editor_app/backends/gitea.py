@@ -10,8 +10,12 @@ Decisions:
   `Authorization: token <t>` (what Decap sends; Gitea takes OAuth access tokens and personal tokens alike).
 - A listing is the tree of `<head>:<folder>` (Decap's `branch:path` tree-ish), recursive unless depth is 1,
   1000 entries a page (Gitea's largest) following `truncated`. Entries carry git blob ids and sizes.
-- Gitea has no batched read: many files are read by blob id (`/git/blobs/{sha}`, base64) 8 at a time;
-  one file by path is one raw read (`/raw/{path}?ref=`) whose blob id is computed from its bytes.
+- Gitea 1.22 has no batched read. Many files of a small repository (at most ARCHIVE_MAX_KB as the
+  repository reports its `size`) come from ONE archive of the branch (`/archive/<branch>.tar.gz`, a
+  `git archive`); a file is taken from it only when its bytes hash to the blob id it was listed with, so
+  a branch that moved meanwhile costs nothing but the reads by id that follow. Other files are read by
+  blob id (`/git/blobs/{sha}`, base64) 8 at a time. One file by path is one raw read (`/raw/{path}?ref=`)
+  whose blob id is computed from its bytes.
 - A save is ONE `POST /contents` whose operations say create, update (with the file's current `sha`) or
   delete (with `sha`). Gitea checks every `sha` and refuses creating an existing file (HTTP 422), so
   when each change names the blob it started from the save is a single request. Changes that do not
@@ -36,9 +40,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import logging
 import posixpath
 import re
+import tarfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -74,6 +80,8 @@ DEFAULT_API_ROOT = "https://gitea.com/api/v1"
 TREE_PAGE = 1000  # Gitea's default and largest git trees page (`[api] DEFAULT_GIT_TREES_PER_PAGE`)
 LIST_PAGE = 50  # Gitea's largest page for other lists (`[api] MAX_RESPONSE_ITEMS`)
 READ_CONCURRENCY = 8
+ARCHIVE_MIN_FILES = 24  # fewer files are cheaper read one by one than through an archive of everything
+ARCHIVE_MAX_KB = 50 * 1024  # repositories bigger than this (media) are never downloaded whole
 COMMIT_ATTEMPTS = 4
 MAX_PAGES = 1000
 LABEL_COLORS = {"draft": "#e4e669", "pending_review": "#fbca04", "pending_publish": "#0e8a16"}
@@ -104,7 +112,8 @@ class GiteaBackend(Backend):
     """A repository on gitea.com, Codeberg (Forgejo) or a self-hosted Gitea/Forgejo, as one logged-in user."""
 
     name = "gitea"
-    read_batch_hint = 64
+    # A whole collection per read_files call: one archive serves it (small repositories).
+    read_batch_hint = 1000
 
     def __init__(
         self,
@@ -298,15 +307,49 @@ class GiteaBackend(Backend):
                 return file.path, None
 
         result: dict[str, bytes] = {}
-        if len(files) == 1:
-            found = [one(files[0])]
+        if len(files) >= ARCHIVE_MIN_FILES and self._archive_allowed():
+            result.update(self._from_archive(files, ref))
+        rest = [f for f in files if f.path not in result]
+        if len(rest) == 1:
+            found = [one(rest[0])]
         else:
             with ThreadPoolExecutor(max_workers=READ_CONCURRENCY) as pool:
-                found = list(pool.map(one, files))
+                found = list(pool.map(one, rest))
         for path, data in found:
             if data is not None:
                 result[path] = data
         return result
+
+    def _archive_allowed(self) -> bool:
+        size = self._info().get("size")
+        return isinstance(size, int) and 0 <= size <= ARCHIVE_MAX_KB
+
+    def _from_archive(self, files: Sequence[RepoFile], ref: str) -> dict[str, bytes]:
+        """The listed files whose bytes in the branch's tar.gz archive hash to their listed ids."""
+        wanted = {f.path: f.id for f in files if f.id}
+        response = self._request("GET", f"{self.base}archive/{_q(ref, '/')}.tar.gz", allow=(404,),
+                                 what=f"download {ref} as an archive")
+        if response.status_code != 200:
+            return {}
+        found: dict[str, bytes] = {}
+        try:
+            with tarfile.open(fileobj=io.BytesIO(response.content), mode="r:gz") as archive:
+                for member in archive:
+                    if not member.isfile():
+                        continue
+                    # `git archive --prefix=<repo>/`: drop the first component.
+                    path = member.name.split("/", 1)[1] if "/" in member.name else member.name
+                    expected = wanted.get(path)
+                    if expected is None:
+                        continue
+                    handle = archive.extractfile(member)
+                    data = handle.read() if handle is not None else b""
+                    if workflow.git_blob_id(data) == expected:
+                        found[path] = data
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            log.info("Gitea archive of %s unusable (%s); reading files one by one", ref, exc)
+            return {}
+        return found
 
     def _blob(self, sha: str, path: str = "") -> bytes | None:
         """A blob's bytes by id (base64 JSON); None when the server does not have it."""

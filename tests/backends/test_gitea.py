@@ -44,7 +44,8 @@ class Site:
 
     def requests(self) -> list[str]:
         """`METHOD /path` of every request the fake answered since the last clear."""
-        return [f"{e.method} {e.path.removeprefix('/api/v1/repos/garden/site')}" for e in self.fake.log.entries]
+        return [f"{e.method} {e.path.removeprefix('/api/v1/repos/garden/site') or '(the repository)'}"
+                for e in self.fake.log.entries]
 
     def bodies(self, method: str, suffix: str) -> list[Any]:
         return [body for m, path, body in self.sent if m == method and path.endswith(suffix)]
@@ -102,6 +103,30 @@ def test_reading_files_asks_one_blob_each_and_one_file_is_one_raw_read(site: Sit
     site.fake.log.clear()
     assert site.backend.read_file(FIRST) == (FIXTURE_FILES[FIRST], blob_id(FIXTURE_FILES[FIRST]))
     assert site.requests() == ["GET /raw/content/posts/first.md"]
+
+
+def test_many_files_of_a_small_repository_come_from_one_archive_checked_by_blob_id() -> None:
+    files = {f"content/posts/p{i:03d}.md": b"post %d\n" % i for i in range(40)}
+    site = open_site(files)
+    listing = site.backend.list_files("content/posts").files
+    site.fake.commit_files("main", {"content/posts/p007.md": b"changed after the listing\n"}, "Theirs")
+    site.fake.log.clear()
+    contents = site.backend.read_files(listing)
+    assert contents == files  # p007 as listed: its archived bytes do not hash to the listed id
+    listed_p007 = blob_id(files["content/posts/p007.md"])
+    assert site.requests() == [
+        "GET (the repository)", "GET /archive/main.tar.gz", f"GET /git/blobs/{listed_p007}"]  # its size, asked once
+
+
+def test_a_big_repository_is_never_downloaded_whole() -> None:
+    files = {f"content/posts/p{i:03d}.md": b"post %d\n" % i for i in range(40)}
+    site = open_site(files)
+    site.fake.size_kb = lambda: 60 * 1024  # type: ignore[method-assign]
+    listing = site.backend.list_files("content/posts").files
+    site.fake.log.clear()
+    assert site.backend.read_files(listing) == files
+    assert site.fake.log.count("GET", "/archive/") == 0
+    assert site.fake.log.count("GET", "/git/blobs/") == 40
 
 
 def test_a_save_that_names_its_starting_blobs_is_one_request(site: Site) -> None:
@@ -346,3 +371,12 @@ def test_deploy_preview_comes_from_the_pull_request_head_statuses(site: Site) ->
     site.fake.add_status(head, "deploy/netlify", "pending", "https://preview.example/first")
     preview = site.backend.deploy_preview("posts", "first")
     assert preview is not None and (preview.url, preview.ready) == ("https://preview.example/first", False)
+
+
+def test_benchmark_smoke_gitea_host() -> None:
+    from tests.benchmarks.open_site import run
+
+    figures = run("gitea", 30, 0.0)
+    assert figures["cold_open"]["requests"] <= 5  # head, repository, tree, archive (+ nothing per entry)
+    assert figures["warm_open"]["requests"] <= 2
+    assert figures["save_one_entry"]["requests"] <= 3

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
+import io
 import itertools
 import json
 import re
+import tarfile
 import threading
 import time
 from collections.abc import Callable
@@ -220,6 +223,7 @@ class FakeGitea:
             ("GET", r + r"/git/trees/(?P<sha>[^/]+)", self.get_tree),
             ("GET", r + r"/git/blobs/(?P<sha>[^/]+)", self.get_blob),
             ("GET", r + r"/raw/(?P<path>.+)", self.get_raw),
+            ("GET", r + r"/archive/(?P<archive>.+)", self.get_archive),
             ("GET", r + r"/commits", self.list_commits),
             ("GET", r + r"/commits/(?P<ref>.+)/statuses", self.list_statuses),
             ("POST", r + r"/contents", self.change_files),
@@ -271,7 +275,7 @@ class FakeGitea:
         full = f"{self.owner}/{self.repo}"
         return {"id": 71, "owner": self.user_json(self.owner), "name": self.repo, "full_name": full,
                 "description": "", "empty": False, "private": True, "fork": False, "template": False,
-                "mirror": False, "size": 0, "language": "", "languages_url": f"{WEB}/api/v1/repos/{full}/languages",
+                "mirror": False, "size": self.size_kb(), "language": "", "languages_url": f"{WEB}/api/v1/repos/{full}/languages",
                 "html_url": f"{WEB}/{full}", "url": f"{WEB}/api/v1/repos/{full}", "link": "",
                 "ssh_url": f"git@gitea.example:{full}.git", "clone_url": f"{WEB}/{full}.git",
                 "original_url": "", "website": "", "stars_count": 0, "forks_count": 0, "watchers_count": 1,
@@ -448,6 +452,32 @@ class FakeGitea:
             raise ApiError(404, "The target couldn't be found.")
         headers["Content-Type"] = "application/octet-stream"
         return 200, self.store.blob(entry.sha)
+
+    def size_kb(self) -> int:
+        """The repository's size as Gitea reports it (KiB of git objects; here the blobs' bytes)."""
+        return sum(len(b) for b in self.store.blobs.values()) // 1024
+
+    def get_archive(self, archive: str, headers: dict[str, str], **_: Any) -> tuple[int, Any]:
+        """`git archive --prefix=<repo>/` of a ref as .tar.gz (the only format this fake makes)."""
+        if not archive.endswith(".tar.gz"):
+            raise ApiError(400, f"Unknown archive format: {archive}")
+        commit = self._commit_of(archive[: -len(".tar.gz")])
+        stamp = self.store.commit(commit).committer.timestamp
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            for entry in self.store.walk(self.store.commit(commit).tree):
+                info = tarfile.TarInfo(f"{self.repo}/{entry.path}")
+                info.mtime = stamp
+                if entry.type == "tree":
+                    info.type, info.mode = tarfile.DIRTYPE, 0o775
+                    tar.addfile(info)
+                elif entry.type == "blob":
+                    data = self.store.blob(entry.sha)
+                    info.size, info.mode = len(data), 0o664
+                    tar.addfile(info, io.BytesIO(data))
+        headers["Content-Type"] = "application/octet-stream"
+        headers["Content-Disposition"] = f'attachment; filename="{self.repo}-{archive}"'
+        return 200, gzip.compress(buffer.getvalue(), mtime=0)
 
     def list_commits(self, request: httpx.Request, query: dict[str, str], headers: dict[str, str],
                      **_: Any) -> tuple[int, Any]:
