@@ -223,8 +223,14 @@ class GitLabBackend(Backend):
                 return
             next_url, query = link["url"], {}
 
-    def _graphql_data(self, query: str, variables: Mapping[str, Any], *, what: str) -> dict[str, Any] | None:
-        """One GraphQL query; None (and GraphQL off for reads) when the endpoint cannot answer it."""
+    def _graphql_data(
+        self, query: str, variables: Mapping[str, Any], *, what: str, may_shrink: bool = False
+    ) -> dict[str, Any] | None:
+        """One GraphQL query; None (and GraphQL off for reads) when the endpoint cannot answer it.
+
+        `may_shrink`: the caller retries a refused query in smaller parts (GitLab refuses queries over its
+        complexity or size limits with errors and no data), so such a refusal leaves GraphQL on.
+        """
         if not self._graphql_ok:
             return None
         try:
@@ -241,7 +247,8 @@ class GitLabBackend(Backend):
         body = response.json()
         if body.get("errors") and not body.get("data"):
             log.info("GitLab GraphQL refused %s: %s", what, body["errors"][0].get("message"))
-            self._graphql_ok = False
+            if not may_shrink:
+                self._graphql_ok = False
             return None
         return body.get("data") or {}
 
@@ -369,10 +376,16 @@ class GitLabBackend(Backend):
                         result[path] = data
         return result
 
-    def _graphql_chunk(self, chunk: Sequence[RepoFile], ref: str) -> dict[str, bytes]:
+    def _graphql_chunk(self, chunk: Sequence[RepoFile], ref: str, *, halves: bool = True) -> dict[str, bytes]:
+        """One `blobs` query; a query GitLab refuses as too big is tried once more as two halves."""
+        shrink = halves and len(chunk) > 1
         data = self._graphql_data(BLOBS_QUERY, {"fullPath": self.repo, "ref": ref, "paths": [f.path for f in chunk]},
-                                  what=f"read {len(chunk)} files")
+                                  what=f"read {len(chunk)} files", may_shrink=shrink)
         if data is None:
+            if shrink and self._graphql_ok:
+                middle = len(chunk) // 2
+                return {**self._graphql_chunk(chunk[:middle], ref, halves=False),
+                        **self._graphql_chunk(chunk[middle:], ref, halves=False)}
             return {}
         wanted = {f.path: f.id for f in chunk}
         found: dict[str, bytes] = {}

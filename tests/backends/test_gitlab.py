@@ -163,6 +163,26 @@ def test_many_files_are_read_with_graphql_100_paths_a_query(fake: FakeGitLab, ba
     assert calls(fake) == ["POST /api/graphql"] * 3
 
 
+def test_a_batch_gitlab_finds_too_complex_is_read_as_two_halves(fake: FakeGitLab, backend: GitLabBackend) -> None:
+    posts = {f"content/many/p{i:03d}.md": b"%d\n" % i for i in range(100)}
+    fake.commit_files("main", posts, "Many")
+    files = backend.list_files("content/many").files
+
+    def too_complex(request: httpx.Request) -> httpx.Response | None:
+        if len(json.loads(request.content)["variables"]["paths"]) <= 60:
+            return None
+        return httpx.Response(200, json={"errors": [{"message": "Query has complexity of 301, which exceeds max "
+                                                                "complexity of 250"}]})
+
+    fake.faults.add(too_complex, method="POST", path="graphql", times=None)
+    fake.log.clear()
+    assert backend.read_files(files) == posts
+    assert calls(fake) == ["POST /api/graphql"] * 3  # refused, then two halves
+    fake.log.clear()
+    backend.read_files(files)
+    assert calls(fake) == ["POST /api/graphql"] * 3  # GraphQL stays on
+
+
 def test_binary_files_are_read_exactly_over_rest_by_blob_id(fake: FakeGitLab, backend: GitLabBackend) -> None:
     pixel = RepoFile("static/img/pixel.png", blob_id(PIXEL_PNG))
     post = RepoFile("content/posts/first.md", blob_id(FIXTURE_FILES["content/posts/first.md"]))
