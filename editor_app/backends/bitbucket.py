@@ -115,6 +115,9 @@ class BitbucketBackend(Backend):
         self._token_generation = 0
         self._known = _Known()
         self._contents = _Contents(CONTENT_CACHE_BYTES)
+        # (branch, folder, depth) -> (commit, path -> size) of the last listing; (commit, earlier) -> diffstat
+        self._listings: dict[tuple[str, str, int | None], tuple[str, dict[str, int | None]]] = {}
+        self._diffs: OrderedDict[tuple[str, str], list[tuple[str | None, str | None]]] = OrderedDict()
 
     @classmethod
     def connect(
@@ -236,20 +239,52 @@ class BitbucketBackend(Backend):
     def list_files(
         self, folder: str, *, extension: str | None = None, depth: int | None = None, branch: str | None = None
     ) -> Listing:
-        """The `src` listing of `folder` at the branch head (100 a page); ids from what is known or read."""
+        """The `src` listing of `folder` at the branch head (100 a page), or, when this folder was listed at an
+        earlier commit of the branch, that listing moved forward by one diffstat; ids from what is known or read."""
         branch = branch or self.default_branch()
         head = self.head(branch)
         folder = folder.strip("/")
-        sizes: dict[str, int | None] = {}
-        url = f"{self.base}src/{head}/{_path(folder)}" if folder else f"{self.base}src/{head}/"
-        params = {"max_depth": str(depth or ALL_DEPTHS), "pagelen": str(PAGELEN)}
-        for values in self._pages(url, params, what=f"list {folder or '/'} on {branch}", missing_ok=True):
-            for entry in values:
-                if entry.get("type") == "commit_file":
-                    sizes[entry["path"]] = entry.get("size")
+        key = (branch, folder, depth)
+        sizes = self._listing_since(key, head)
+        if sizes is None:
+            sizes = {}
+            url = f"{self.base}src/{head}/{_path(folder)}" if folder else f"{self.base}src/{head}/"
+            params = {"max_depth": str(depth or ALL_DEPTHS), "pagelen": str(PAGELEN)}
+            for values in self._pages(url, params, what=f"list {folder or '/'} on {branch}", missing_ok=True):
+                for entry in values:
+                    if entry.get("type") == "commit_file":
+                        sizes[entry["path"]] = entry.get("size")
+        ids = self._ids_at(head, list(sizes), branch=branch)
+        for path in [p for p, size in sizes.items() if size is None and p in ids]:
+            data = self._contents.get(ids[path])
+            sizes[path] = None if data is None else len(data)
+        sizes = {p: size for p, size in sizes.items() if p in ids}
+        with self._lock:
+            self._listings[key] = (head, dict(sizes))
         kept = workflow.filter_listing(dict.fromkeys(sizes, ""), folder, extension, depth)
-        ids = self._ids_at(head, kept, branch=branch)
-        return Listing(head=head, files=tuple(RepoFile(p, ids[p], sizes.get(p)) for p in kept if p in ids))
+        return Listing(head=head, files=tuple(RepoFile(p, ids[p], sizes.get(p)) for p in kept))
+
+    def _listing_since(self, key: tuple[str, str, int | None], head: str) -> dict[str, int | None] | None:
+        """path -> size under the folder of `key` at `head`, from its listing at an earlier commit plus the
+        paths that changed since (sizes of changed paths None); None when there is no earlier listing."""
+        with self._lock:
+            earlier = self._listings.get(key)
+        if earlier is None:
+            return None
+        commit, sizes = earlier
+        if commit == head:
+            return dict(sizes)
+        changes = self._diff_paths(head, commit)
+        if changes is None:
+            return None
+        result = dict(sizes)
+        _branch, folder, depth = key
+        for old, new in changes:
+            if old:
+                result.pop(old, None)
+            if new:
+                result[new] = None
+        return {p: result[p] for p in workflow.filter_listing(dict.fromkeys(result, ""), folder, None, depth)}
 
     def _ids_at(self, commit: str, paths: Sequence[str], *, branch: str | None = None) -> dict[str, str]:
         """Blob ids of the existing `paths` at `commit`: known ones, those unchanged since a known commit of
@@ -258,32 +293,38 @@ class BitbucketBackend(Backend):
         unknown = [p for p in paths if p not in known]
         if unknown and branch is not None:
             earlier = self._known.latest_of(branch, commit)
-            if earlier is not None:
-                changed = self._changed_between(commit, earlier)
-                if changed is not None:
-                    before = self._known.at(earlier)
-                    inherited = {p: before[p] for p in unknown if p in before and p not in changed}
-                    self._known.learn(commit, inherited)
-                    unknown = [p for p in unknown if p not in inherited]
+            changes = None if earlier is None else self._diff_paths(commit, earlier)
+            if earlier is not None and changes is not None:
+                changed = {p for pair in changes for p in pair if p}
+                before = self._known.at(earlier)
+                inherited = {p: before[p] for p in unknown if p in before and p not in changed}
+                self._known.learn(commit, inherited)
+                unknown = [p for p in unknown if p not in inherited]
         if unknown:
             self._read_at(commit, unknown)
         self._known.seen(branch, commit)
         known = self._known.at(commit)
         return {p: known[p] for p in paths if p in known}
 
-    def _changed_between(self, commit: str, earlier: str) -> set[str] | None:
-        """Paths that differ between two commits (one paginated diffstat), None when Bitbucket cannot say."""
-        changed: set[str] = set()
+    def _diff_paths(self, commit: str, earlier: str) -> list[tuple[str | None, str | None]] | None:
+        """(old path, new path) of every file that differs between two commits (one paginated diffstat,
+        remembered), None when Bitbucket cannot compare them."""
+        with self._lock:
+            if (commit, earlier) in self._diffs:
+                return list(self._diffs[(commit, earlier)])
+        found: list[tuple[str | None, str | None]] = []
         try:
             for values in self._pages(f"{self.base}diffstat/{commit}..{earlier}",
                                       {"topic": "false", "pagelen": "500"}, what="compare with the last listing"):
                 for stat in values:
-                    for side in ("old", "new"):
-                        if stat.get(side):
-                            changed.add(stat[side]["path"])
+                    found.append(((stat.get("old") or {}).get("path"), (stat.get("new") or {}).get("path")))
         except NotFoundError:
             return None
-        return changed
+        with self._lock:
+            self._diffs[(commit, earlier)] = found
+            while len(self._diffs) > KNOWN_COMMITS:
+                self._diffs.popitem(last=False)
+        return list(found)
 
     def _read_at(self, commit: str, paths: Sequence[str]) -> dict[str, bytes]:
         """Read `paths` at `commit` (8 at a time), learning their blob ids; missing paths left out."""

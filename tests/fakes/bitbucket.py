@@ -262,6 +262,14 @@ class FakeBitbucket:
                 "links": {"self": {"href": f"{self._repo_api()}/commit/{commit.sha}"},
                           "html": {"href": f"{WEB}/{self.repo}/commits/{commit.sha}"}}}
 
+    def merge_commit_json(self, sha: str) -> dict[str, Any]:
+        """A merged PR's `merge_commit` as Bitbucket embeds it (no parents or repository; a rendered summary)."""
+        full = self.commit_json(self.store.commit(sha))
+        message = full["message"]
+        return {"hash": sha, "type": "commit", "links": full["links"], "author": full["author"], "date": full["date"],
+                "message": message, "summary": {"type": "rendered", "raw": message, "markup": "markdown",
+                                                "html": f"<p>{message.strip()}</p>"}}
+
     def commit_ref(self, sha: str, *, short: bool = False) -> dict[str, Any]:
         return {"type": "commit", "hash": sha[:12] if short else sha,
                 "links": {"self": {"href": f"{self._repo_api()}/commit/{sha}"},
@@ -437,8 +445,13 @@ class FakeBitbucket:
             added, removed = _line_counts(old_data, new_data)
             side = {"type": "commit_file", "path": path, "escaped_path": path,
                     "links": {"self": {"href": f"{self._repo_api()}/src/{new_head}/{path}"}}}
-            items.append({"type": "diffstat", "status": status, "lines_added": added, "lines_removed": removed,
-                          "old": None if old is None else dict(side), "new": None if new is None else dict(side)})
+            item: dict[str, Any] = {"type": "diffstat", "status": status, "lines_added": added,
+                                    "lines_removed": removed}
+            if old is not None:  # the description has no null sides: an added file has no `old`
+                item["old"] = dict(side)
+            if new is not None:
+                item["new"] = dict(side)
+            items.append(item)
         return 200, self._page(request, query, items, default=500, maximum=500)
 
     def get_diff(self, spec: str, query: dict[str, list[str]], headers: dict[str, str], **_: Any) -> tuple[int, Any]:
@@ -493,7 +506,7 @@ class FakeBitbucket:
             "destination": {"branch": {"name": pr.destination_branch},
                             "commit": self.commit_ref(pr.destination_sha, short=True),
                             "repository": self.repository_json()},
-            "merge_commit": None if pr.merge_commit is None else self.commit_ref(pr.merge_commit, short=True),
+            "merge_commit": None if pr.merge_commit is None else self.merge_commit_json(pr.merge_commit),
             "comment_count": len(visible), "task_count": 0, "close_source_branch": pr.close_source_branch,
             "closed_by": None if pr.closed_by is None else self.user_json(pr.closed_by.nickname),
             "reason": "", "created_on": iso(pr.created), "updated_on": iso(pr.updated),
