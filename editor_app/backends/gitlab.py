@@ -16,9 +16,10 @@ Decisions:
 - A listing is the paginated recursive tree at the branch head's commit (100 per page, following
   `X-Next-Page`), so the files and the head agree. GitLab's tree carries no sizes: non-text files (media)
   get theirs from GraphQL `blobs` (100 paths a query); text files keep size None.
-- Reads of many files use GraphQL `blobs(paths:, ref:)` 100 paths a query; a blob is trusted only when
-  its bytes hash to the listed id (binary content does not survive GraphQL's strings), else it is read
-  over REST by its blob id, which is exact.
+- Reads of many files use GraphQL `blobs(paths:, ref:)` 100 paths a query (a query refused as too complex
+  is tried once as two halves); a blob is trusted only when its bytes hash to the listed id (binary content
+  does not survive GraphQL's strings), else it is read over REST by its blob id, which is exact. Media
+  (by name) go to REST straight away.
 - A commit is one `POST /repository/commits` with actions, after one `HEAD` probe per touched path
   (blob id and last commit id, `X-Gitlab-Blob-Id` / `X-Gitlab-Last-Commit-Id`). The expected ids are
   checked locally (conflicts carry their side), and every checked action carries `last_commit_id`, so
@@ -88,6 +89,12 @@ SIZES_QUERY = (
 # Names the editor reads as text (entries, data files): their listings need no sizes.
 TEXT_SUFFIXES = (
     ".md", ".markdown", ".mdx", ".txt", ".yml", ".yaml", ".json", ".toml", ".html", ".htm", ".csv", ".xml",
+)
+
+# Media GraphQL cannot carry (its strings lose binary bytes): read over REST straight away.
+BINARY_SUFFIXES = (
+    ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".ico", ".bmp", ".tif", ".tiff", ".pdf", ".zip", ".gz",
+    ".mp3", ".mp4", ".mov", ".webm", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".psd",
 )
 
 Refresh = Callable[[Credentials], Credentials]
@@ -360,8 +367,9 @@ class GitLabBackend(Backend):
         """Contents keyed by path: GraphQL `blobs` 100 paths a query, else REST 8 at a time; missing files left out."""
         ref = branch or self.default_branch()
         result: dict[str, bytes] = {}
-        if self._graphql_ok and files:
-            chunks = [files[i : i + GRAPHQL_BATCH] for i in range(0, len(files), GRAPHQL_BATCH)]
+        texts = [f for f in files if not f.path.lower().endswith(BINARY_SUFFIXES)]
+        if self._graphql_ok and texts:
+            chunks = [texts[i : i + GRAPHQL_BATCH] for i in range(0, len(texts), GRAPHQL_BATCH)]
             if len(chunks) == 1:
                 result.update(self._graphql_chunk(chunks[0], ref))
             else:

@@ -183,12 +183,23 @@ def test_a_batch_gitlab_finds_too_complex_is_read_as_two_halves(fake: FakeGitLab
     assert calls(fake) == ["POST /api/graphql"] * 3  # GraphQL stays on
 
 
-def test_binary_files_are_read_exactly_over_rest_by_blob_id(fake: FakeGitLab, backend: GitLabBackend) -> None:
+def test_binary_files_are_read_exactly_over_rest_by_blob_id(fake: FakeGitLab, backend: GitLabBackend,
+                                                           sent: list[httpx.Request]) -> None:
     pixel = RepoFile("static/img/pixel.png", blob_id(PIXEL_PNG))
     post = RepoFile("content/posts/first.md", blob_id(FIXTURE_FILES["content/posts/first.md"]))
     fake.log.clear()
     assert backend.read_files([pixel, post]) == {pixel.path: PIXEL_PNG, post.path: FIXTURE_FILES[post.path]}
     assert calls(fake) == ["POST /api/graphql", f"GET /repository/blobs/{pixel.id}/raw"]
+    (query,) = [json.loads(r.content) for r in sent if r.url.path.endswith("/graphql")]
+    assert query["variables"]["paths"] == [post.path]  # media never travel through GraphQL strings
+
+
+def test_text_gitlab_cannot_send_exactly_over_graphql_is_read_over_rest(fake: FakeGitLab,
+                                                                        backend: GitLabBackend) -> None:
+    latin1 = "caf\xe9\n".encode("latin-1")  # not UTF-8: GraphQL's string would not round-trip
+    fake.commit_files("main", {"content/posts/old.md": latin1}, "Old encoding")
+    files = backend.list_files("content/posts", extension="md", depth=1).files
+    assert backend.read_files(files)["content/posts/old.md"] == latin1
 
 
 def test_reads_fall_back_to_rest_when_graphql_is_unavailable(fake: FakeGitLab, backend: GitLabBackend) -> None:
