@@ -380,3 +380,20 @@ def test_benchmark_smoke_gitea_host() -> None:
     assert figures["cold_open"]["requests"] <= 5  # head, repository, tree, archive (+ nothing per entry)
     assert figures["warm_open"]["requests"] <= 2
     assert figures["save_one_entry"]["requests"] <= 3
+
+
+def test_requests_of_a_first_and_a_later_workflow_save(site: Site) -> None:
+    site.fake.log.clear()
+    site.backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"s\n",
+                                                                 expected_id=NEW_FILE)], "Create")
+    assert site.requests() == [
+        "GET (the repository)",  # whether pull requests are on, asked once
+        "GET /branches/cms/posts/spring",  # 404: a first save
+        "POST /contents",  # the commit creates the branch
+        "GET /labels", "POST /labels",  # the status label, created once
+        "POST /pulls",
+    ]
+    site.fake.log.clear()
+    site.backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"t\n",
+                                                                 expected_id=blob_id(b"s\n"))], "Update")
+    assert site.requests() == ["GET /branches/cms/posts/spring", "POST /contents", "GET /pulls"]
