@@ -28,7 +28,9 @@ Decisions:
   `cms/<collection>/<slug>` created by the first save's commit (`new_branch`), a pull request into the
   site branch with Decap's title, body and status label (labels are created in the repository when
   missing), status changes by replacing the PR's CMS label, publish by the merge API guarded by the
-  PR head (`squash` when squash_merges, else `merge`), then the branch removed. A repository whose pull
+  PR head (`squash` when squash_merges, else `merge`), then the branch removed. A refused merge is a
+  conflict when the site branch changed one of the entry's files since the merge base; otherwise a 405
+  ("Please try again later", Gitea still checking a freshly pushed PR) is retried a few times. A repository whose pull
   requests are switched off gets WorkflowUnavailableError explaining that only simple publishing works.
 - Auth: a 401 refreshes a token that has a refresh token and a `refresh` callback (Gitea's OAuth tokens
   live one hour), once, and repeats the request; otherwise AuthError(expired).
@@ -83,6 +85,8 @@ READ_CONCURRENCY = 8
 ARCHIVE_MIN_FILES = 24  # fewer files are cheaper read one by one than through an archive of everything
 ARCHIVE_MAX_KB = 50 * 1024  # repositories bigger than this (media) are never downloaded whole
 COMMIT_ATTEMPTS = 4
+MERGE_ATTEMPTS = 5
+MERGE_RETRY_SECONDS = 2.0
 MAX_PAGES = 1000
 LABEL_COLORS = {"draft": "#e4e669", "pending_review": "#fbca04", "pending_publish": "#0e8a16"}
 # The multi-file contents API appeared in Gitea 1.20 (Forgejo 1.20 too).
@@ -135,6 +139,7 @@ class GiteaBackend(Backend):
         self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock, host_label="Gitea")
         owner, name = self.repo.split("/")
         self.base = f"repos/{_q(owner)}/{_q(name)}/"
+        self._sleep = sleep
         self._branch = settings.branch
         self._repo_info: dict[str, Any] | None = None
         self._labels: dict[str, int] = {}
@@ -695,34 +700,47 @@ class GiteaBackend(Backend):
             branch, pr = self._require_pr(collection, slug)
             entry = self._entry(collection, slug, branch, pr)
             number = pr["number"]
-            response = self._request(
-                "POST", f"{self.base}pulls/{number}/merge",
-                json={"Do": "squash" if self.settings.squash_merges else "merge",
-                      "MergeTitleField": workflow.MERGE_COMMIT_MESSAGE, "MergeMessageField": "",
-                      "head_commit_id": entry.head, "delete_branch_after_merge": True},
-                allow=(405, 409, 422), what=f"merge pull request #{number}",
-            )
-            if not response.is_success:
-                raise self._publish_conflict(entry, response)
+            for attempt in range(MERGE_ATTEMPTS):
+                response = self._request(
+                    "POST", f"{self.base}pulls/{number}/merge",
+                    json={"Do": "squash" if self.settings.squash_merges else "merge",
+                          "MergeTitleField": workflow.MERGE_COMMIT_MESSAGE, "MergeMessageField": "",
+                          "head_commit_id": entry.head, "delete_branch_after_merge": True},
+                    allow=(405, 409, 422), what=f"merge pull request #{number}",
+                )
+                if response.is_success:
+                    break
+                conflict = self._file_conflict(entry, pr.get("merge_base") or "")
+                if conflict is not None:
+                    raise conflict
+                if response.status_code == 405 and attempt + 1 < MERGE_ATTEMPTS:
+                    # Gitea answers 405 "Please try again later" while it still checks the PR after a push.
+                    self._sleep(MERGE_RETRY_SECONDS)
+                    continue
+                raise ConflictError(
+                    f"{entry.content_key}: Gitea cannot merge it into {self.default_branch()} "
+                    f"({self.http.error_for(response, 'merge')})"
+                )
             merged = self._json("GET", f"{self.base}pulls/{number}", what=f"read pull request #{number}")
             commit = merged.get("merge_commit_sha") or self.head()
             self._delete_branch(branch)
             return CommitResult(commit=commit, branch=self.default_branch(), ids={d.path: d.id for d in entry.diffs})
 
-    def _publish_conflict(self, entry: UnpublishedEntry, response: httpx.Response) -> ConflictError:
+    def _file_conflict(self, entry: UnpublishedEntry, merge_base: str) -> ConflictError | None:
+        """The first entry file the site branch also changed since the entry's merge base, as a conflict."""
         site = self.default_branch()
-        published, head = self._probe(site, [d.path for d in entry.diffs])
+        paths = [d.path for d in entry.diffs]
+        published, head = self._probe(site, paths)
+        base_ids = self._ids_at(merge_base, paths)[0] if merge_base else {}
         for diff in entry.diffs:
             theirs_id = published.get(diff.path)
-            if theirs_id and theirs_id != diff.id:
+            if theirs_id != base_ids.get(diff.path) and theirs_id != diff.id:
                 return ConflictError(
                     f"{diff.path}: changed on {site} and in the unpublished entry; cannot publish",
-                    path=diff.path, theirs=_LazyBlobs(self).get(theirs_id), theirs_id=theirs_id, head=head,
+                    path=diff.path, theirs=None if theirs_id is None else _LazyBlobs(self).get(theirs_id),
+                    theirs_id=theirs_id, head=head,
                 )
-        return ConflictError(
-            f"{entry.content_key}: Gitea cannot merge it into {site} ({self.http.error_for(response, 'merge')})",
-            head=head,
-        )
+        return None
 
     def _delete_branch(self, branch: str) -> None:
         self._request("DELETE", f"{self.base}branches/{_q(branch, '/')}", allow=(404,), what=f"delete branch {branch}")

@@ -352,6 +352,31 @@ def test_a_pull_request_head_that_moved_during_publish_is_a_conflict(site: Site)
     assert site.backend.read_file(FIRST)[0] == FIXTURE_FILES[FIRST]
 
 
+def test_a_pull_request_gitea_is_still_checking_is_merged_once_it_is_ready() -> None:
+    fake = make_fake_gitea(FIXTURE_FILES)
+    sleeps: list[float] = []
+    backend = GiteaBackend.connect(settings(), Credentials(GITEA_TOKEN), transport=httpx.MockTransport(fake),
+                                   sleep=sleeps.append)
+    backend.save_unpublished("posts", "first", [FileChange(FIRST, b"x\n")], "Update")
+    fake.checking = 2
+    backend.publish("posts", "first")
+    assert [e.status for e in fake.log.matching("POST", r"/merge$")] == [405, 405, 200]
+    assert len(sleeps) == 2
+    assert backend.read_file(FIRST)[0] == b"x\n"
+
+
+def test_a_pull_request_that_never_becomes_mergeable_is_reported_not_retried_forever() -> None:
+    fake = make_fake_gitea(FIXTURE_FILES)
+    backend = GiteaBackend.connect(settings(), Credentials(GITEA_TOKEN), transport=httpx.MockTransport(fake),
+                                   sleep=lambda _s: None)
+    backend.save_unpublished("posts", "first", [FileChange(FIRST, b"x\n")], "Update")
+    fake.checking = 100
+    with pytest.raises(ConflictError, match="cannot merge"):
+        backend.publish("posts", "first")
+    assert fake.log.count("POST", r"/merge$") == 5
+    assert backend.read_file(FIRST)[0] == FIXTURE_FILES[FIRST]
+
+
 def test_without_pull_requests_the_workflow_explains_only_simple_publishing_works() -> None:
     site = open_site(fake=make_fake_gitea(FIXTURE_FILES, has_pull_requests=False))
     with pytest.raises(WorkflowUnavailableError, match="only supports simple publishing"):

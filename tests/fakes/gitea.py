@@ -111,6 +111,7 @@ class FakeGitea:
         self.has_pull_requests = has_pull_requests
         self.version = version
         self.can_push = can_push
+        self.checking = 0  # merges still answered "Please try again later", as while Gitea checks a pushed PR
         self.lock = threading.RLock()
         self.pulls: dict[int, PullRequest] = {}
         self.numbers = itertools.count(1)
@@ -704,6 +705,9 @@ class FakeGitea:
             raise ApiError(405, "The PR is already merged or closed")
         if body.get("head_commit_id") and body["head_commit_id"] != pr.head_sha:
             raise ApiError(409, "head out of date")
+        if self.checking > 0:
+            self.checking -= 1
+            raise ApiError(405, "Please try again later")
         store = self.store
         ours = store.branch(pr.base)
         base = store.merge_base(ours, pr.head_sha)
