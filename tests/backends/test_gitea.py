@@ -118,10 +118,11 @@ def test_many_files_of_a_small_repository_come_from_one_archive_checked_by_blob_
         "GET (the repository)", "GET /archive/main.tar.gz", f"GET /git/blobs/{listed_p007}"]  # its size, asked once
 
 
-def test_a_big_repository_is_never_downloaded_whole() -> None:
+@pytest.mark.parametrize("size_kb", [3 * 1024, 60 * 1024])
+def test_a_repository_big_for_the_files_wanted_is_not_downloaded_whole(size_kb: int) -> None:
     files = {f"content/posts/p{i:03d}.md": b"post %d\n" % i for i in range(40)}
     site = open_site(files)
-    site.fake.size_kb = lambda: 60 * 1024  # type: ignore[method-assign]
+    site.fake.size_kb = lambda: size_kb  # type: ignore[method-assign]  # media make a repository big
     listing = site.backend.list_files("content/posts").files
     site.fake.log.clear()
     assert site.backend.read_files(listing) == files
