@@ -33,6 +33,8 @@ EXPIRED_TOKEN_MESSAGE = "Access token expired. Use your refresh token to obtain 
 RATE_LIMIT_MESSAGE = "Rate limit for this resource has been exceeded"
 META_FIELDS = {"message", "author", "parents", "files", "branch"}
 MERGE_STRATEGIES = ("merge_commit", "squash", "fast_forward")
+LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
+MEDIA = "https://api.media.atlassian.com"
 
 
 class ApiError(Exception):
@@ -256,11 +258,21 @@ class FakeBitbucket:
         author_json: dict[str, Any] = {"type": "author", "raw": f"{author.name} <{author.email}>"}
         if account is not None:
             author_json["user"] = self.user_json(account.nickname)
+        api = f"{self._repo_api()}/commit/{commit.sha}"
         return {"type": "commit", "hash": commit.sha, "date": iso(author.timestamp), "message": commit.message,
                 "author": author_json, "parents": [self.commit_ref(p) for p in commit.parents],
                 "repository": self.repository_json(),
-                "links": {"self": {"href": f"{self._repo_api()}/commit/{commit.sha}"},
-                          "html": {"href": f"{WEB}/{self.repo}/commits/{commit.sha}"}}}
+                "links": {"self": {"href": api}, "html": {"href": f"{WEB}/{self.repo}/commits/{commit.sha}"},
+                          "comments": {"href": f"{api}/comments"}, "approve": {"href": f"{api}/approve"},
+                          "statuses": {"href": f"{api}/statuses"},
+                          "diff": {"href": f"{self._repo_api()}/diff/{commit.sha}"},
+                          "patch": {"href": f"{self._repo_api()}/patch/{commit.sha}"}}}
+
+    def listed_commit_json(self, commit: Commit) -> dict[str, Any]:
+        """A commit in a list: with its rendered message and summary, as `GET /commits` gives them."""
+        rendered = {"type": "rendered", "raw": commit.message, "markup": "markdown",
+                    "html": f"<p>{commit.message.strip()}</p>"}
+        return {**self.commit_json(commit), "summary": rendered, "rendered": {"message": rendered}}
 
     def merge_commit_json(self, sha: str) -> dict[str, Any]:
         """A merged PR's `merge_commit` as Bitbucket embeds it (no parents or repository; a rendered summary)."""
@@ -311,12 +323,24 @@ class FakeBitbucket:
 
     # ---- user, repository, branches ------------------------------------------------------
     def get_user(self, nickname: str, **_: Any) -> tuple[int, Any]:
-        return 200, {**self.user_json(nickname), "created_on": iso(0), "is_staff": False, "has_2fa_enabled": None}
+        account = self.account(nickname)
+        return 200, {**self.user_json(nickname), "name": account.display_name, "created_on": iso(0),
+                     "is_staff": False, "has_2fa_enabled": None}
 
     def get_repository(self, **_: Any) -> tuple[int, Any]:
-        return 200, {**self.repository_json(), "scm": "git", "is_private": True, "mainbranch":
-                     {"type": "branch", "name": self.default_branch}, "owner": self.user_json(self.workspace),
-                     "created_on": iso(0), "updated_on": iso(self.clock())}
+        api = self._repo_api()
+        links = self.repository_json()["links"] | {
+            name: {"href": f"{api}/{path}"} for name, path in (
+                ("watchers", "watchers"), ("branches", "refs/branches"), ("tags", "refs/tags"), ("commits", "commits"),
+                ("source", "src"), ("hooks", "hooks"), ("forks", "forks"), ("downloads", "downloads"),
+                ("pullrequests", "pullrequests"))}
+        links["clone"] = [{"name": "https", "href": f"https://{self.workspace}@bitbucket.org/{self.repo}.git"},
+                          {"name": "ssh", "href": f"git@bitbucket.org:{self.repo}.git"}]
+        return 200, {**self.repository_json(), "links": links, "scm": "git", "website": None, "has_wiki": False,
+                     "has_issues": False, "fork_policy": "allow_forks", "language": "", "description": "",
+                     "slug": self.slug, "size": sum(len(b) for b in self.store.blobs.values()), "is_private": True,
+                     "mainbranch": {"type": "branch", "name": self.default_branch},
+                     "owner": self.user_json(self.workspace), "created_on": iso(0), "updated_on": iso(self.clock())}
 
     def get_branch(self, name: str, **_: Any) -> tuple[int, Any]:
         if f"heads/{name}" not in self.store.refs:
@@ -363,6 +387,13 @@ class FakeBitbucket:
         data = self.store.blob(entry.sha)
         if _one(query, "format") == "meta":
             return 200, self.file_json(sha, path, len(data))
+        if data.startswith(LFS_POINTER):
+            # Bitbucket sends reads of a Git LFS file to the media store that holds its content.
+            oid = re.search(rb"oid sha256:([0-9a-f]{64})", data)
+            token = (oid.group(1).decode() if oid else entry.sha)[:32]
+            file_id = f"{token[:8]}-{token[8:12]}-{token[12:16]}-{token[16:20]}-{token[20:32]}"
+            headers["Location"] = f"{MEDIA}/file/{file_id}/binary?dl=1&name={path.rsplit('/', 1)[-1]}"
+            return 302, b""
         headers["Content-Type"] = "text/plain" if _is_text(data) else "application/octet-stream"
         return 200, data
 
@@ -416,7 +447,7 @@ class FakeBitbucket:
                 if commit.sha not in exclude:
                     seen.setdefault(commit.sha, commit)
         ordered = sorted(seen.values(), key=lambda c: -c.committer.timestamp)
-        return 200, self._page(request, query, [self.commit_json(c) for c in ordered], default=30, maximum=100)
+        return 200, self._page(request, query, [self.listed_commit_json(c) for c in ordered], default=30, maximum=100)
 
     def _spec(self, spec: str, topic: bool) -> tuple[str | None, str]:
         """(old tree, new tree) of a diff spec: `a..b` (three-dot when `topic`) or one commit vs its parent."""
@@ -510,6 +541,9 @@ class FakeBitbucket:
             "comment_count": len(visible), "task_count": 0, "close_source_branch": pr.close_source_branch,
             "closed_by": None if pr.closed_by is None else self.user_json(pr.closed_by.nickname),
             "reason": "", "created_on": iso(pr.created), "updated_on": iso(pr.updated),
+            "rendered": {name: {"type": "rendered", "raw": text, "markup": "markdown", "html": f"<p>{text}</p>"}
+                         for name, text in (("title", pr.title), ("description", pr.description))},
+            **({"closed_on": iso(pr.updated)} if pr.state != "OPEN" else {}),
             "reviewers": [], "participants": [],
             "links": {name: {"href": f"{link}/{name}" if name != "self" else link}
                       for name in ("self", "comments", "merge", "decline", "statuses", "commits", "activity",
@@ -605,7 +639,8 @@ class FakeBitbucket:
                 "user": self.user_json(comment["user"]), "created_on": iso(comment["created"]),
                 "updated_on": iso(comment["created"]),
                 "pullrequest": {"type": "pullrequest", "id": pr.id, "title": pr.title,
-                                "links": {"self": {"href": f"{self._repo_api()}/pullrequests/{pr.id}"}}},
+                                "links": {"self": {"href": f"{self._repo_api()}/pullrequests/{pr.id}"},
+                                          "html": {"href": f"{WEB}/{self.repo}/pull-requests/{pr.id}"}}},
                 "links": {"self": {"href": link}, "html": {"href": f"{WEB}/{self.repo}/pull-requests/{pr.id}"}}}
 
     def list_comments(self, pr_id: str, query: dict[str, list[str]], request: httpx.Request, **_: Any) -> tuple[int, Any]:
