@@ -362,9 +362,21 @@ class BitbucketBackend(Backend):
                 missing.append(file.path)
             else:
                 result[file.path] = data
-        if missing:
-            head = self.head(branch or self.default_branch())
-            result.update(self._read_at(head, missing))
+        if not missing:
+            return result
+        # A blob seen at a known commit is read there (exact even if the branch moved on); others at the head.
+        by_commit: dict[str, list[str]] = {}
+        wanted = {f.path: f.id for f in files}
+        head: str | None = None
+        for path in missing:
+            seen_at = self._known.where(wanted[path]) if wanted[path] else None
+            if seen_at is None or seen_at[1] != path:
+                head = head or self.head(branch or self.default_branch())
+                by_commit.setdefault(head, []).append(path)
+            else:
+                by_commit.setdefault(seen_at[0], []).append(path)
+        for commit, paths in by_commit.items():
+            result.update(self._read_at(commit, paths))
         return result
 
     def read_file(self, path: str, *, branch: str | None = None) -> tuple[bytes, str]:
@@ -712,6 +724,7 @@ class _Known:
         self._ids: OrderedDict[str, dict[str, str]] = OrderedDict()
         self._absent: dict[str, set[str]] = {}
         self._latest: dict[str, str] = {}
+        self._where: dict[str, tuple[str, str]] = {}  # blob id -> (a commit, the path it had there)
 
     def at(self, commit: str) -> dict[str, str]:
         with self._lock:
@@ -721,9 +734,15 @@ class _Known:
         with self._lock:
             return set(self._absent.get(commit, set()))
 
+    def where(self, blob: str) -> tuple[str, str] | None:
+        with self._lock:
+            return self._where.get(blob)
+
     def learn(self, commit: str, ids: Mapping[str, str]) -> None:
         with self._lock:
             self._ids.setdefault(commit, {}).update(ids)
+            for path, blob in ids.items():
+                self._where[blob] = (commit, path)
             self._ids.move_to_end(commit)
             while len(self._ids) > KNOWN_COMMITS:
                 dropped, _ = self._ids.popitem(last=False)

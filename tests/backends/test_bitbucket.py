@@ -434,3 +434,14 @@ def test_the_fakes_json_answers_match_bitbuckets_openapi_description_as_bitbucke
         "POST /repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/decline 200",
         "GET /repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/statuses 200",
     } <= judged
+
+
+def test_a_file_listed_before_the_branch_moved_is_read_as_it_was_listed() -> None:
+    from editor_app.backends import bitbucket
+
+    site = site_with(dict(FIXTURE_FILES))
+    site.backend._contents = bitbucket._Contents(0)  # nothing kept: every read goes to Bitbucket
+    listing = site.backend.list_files("content/posts", extension="md", depth=1)
+    site.fake.commit_files("main", {"content/posts/first.md": b"newer\n"}, "Elsewhere")
+    contents = site.backend.read_files(listing.files)
+    assert contents["content/posts/first.md"] == FIXTURE_FILES["content/posts/first.md"]
