@@ -107,6 +107,7 @@ class BitbucketBackend(Backend):
         self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock, host_label="Bitbucket")
         self.base = f"repositories/{self.repo}/" if self.repo else ""
         self._sleep = sleep
+        self._clock = clock
         self._branch = settings.branch
         self._lock = threading.RLock()
         self._auth_lock = threading.Lock()
@@ -151,6 +152,7 @@ class BitbucketBackend(Backend):
     def _request(self, method: str, url: str, *, allow: Sequence[int] = (), what: str = "", **kwargs: Any) -> httpx.Response:
         """`Requester.request`, plus one token refresh and retry on a 401 when a refresh is possible."""
         generation = self._token_generation
+        self._check_expiry(generation)
         response = self.http.request(method, url, allow=(*allow, 401), what=what, **kwargs)
         if response.status_code != 401 or 401 in allow:
             return response
@@ -159,6 +161,16 @@ class BitbucketBackend(Backend):
             if response.status_code != 401:
                 return response
         raise self.http.error_for(response, what or f"{method} {url}")
+
+    def _check_expiry(self, generation: int) -> None:
+        """A token known to have expired (implicit grant: one hour) is renewed, or refused without spending a
+        request of the hourly budget on a certain 401."""
+        credentials = self._credentials
+        if credentials is None or credentials.expires_at is None or self._clock() < credentials.expires_at:
+            return
+        if not self._renew(generation):
+            when = time.strftime("%H:%M", time.localtime(credentials.expires_at))
+            raise AuthError(f"The Bitbucket login expired at {when}. Log in again to continue.", expired=True)
 
     def _renew(self, generation: int) -> bool:
         with self._auth_lock:

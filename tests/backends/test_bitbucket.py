@@ -445,3 +445,24 @@ def test_a_file_listed_before_the_branch_moved_is_read_as_it_was_listed() -> Non
     site.fake.commit_files("main", {"content/posts/first.md": b"newer\n"}, "Elsewhere")
     contents = site.backend.read_files(listing.files)
     assert contents["content/posts/first.md"] == FIXTURE_FILES["content/posts/first.md"]
+
+
+def test_a_token_past_its_expiry_is_refused_before_spending_a_request() -> None:
+    fake = make_fake_bitbucket({"a.md": b"a\n"})
+    backend = BitbucketBackend.connect(settings(), Credentials(BITBUCKET_TOKEN, expires_at=1_000.0),
+                                       transport=httpx.MockTransport(fake), clock=lambda: 4_600.0)
+    with pytest.raises(AuthError) as caught:
+        backend.read_file("a.md")
+    assert caught.value.expired and "expired" in str(caught.value)
+    assert len(fake.log) == 0
+
+
+def test_a_token_past_its_expiry_with_a_refresh_token_is_renewed_first() -> None:
+    fake = make_fake_bitbucket({"a.md": b"a\n"})
+    fake.tokens = {"renewed-token": "ada"}
+    backend = BitbucketBackend.connect(
+        settings(), Credentials(BITBUCKET_TOKEN, refresh_token="r1", expires_at=1_000.0),
+        transport=httpx.MockTransport(fake), clock=lambda: 4_600.0,
+        refresh=lambda old: Credentials("renewed-token", refresh_token="r2", expires_at=8_200.0))
+    assert backend.read_file("a.md")[0] == b"a\n"
+    assert [e.status for e in fake.log.matching()] == [200, 200]
