@@ -98,8 +98,11 @@ class BitbucketBackend(Backend):
         clock: Callable[[], float] = time.time,
         credentials: Credentials | None = None,
         refresh: Refresh | None = None,
+        author: str | None = None,
     ) -> None:
+        """`author` ("Name <email>") signs commits made with someone else's token (Git Gateway's bot token)."""
         self.settings = settings
+        self.author = author
         self.repo = settings.repo.strip("/")
         if self.repo and self.repo.count("/") != 1:
             raise EditorError(f"backend.repo must be 'workspace/repository', got {settings.repo!r}")
@@ -220,11 +223,11 @@ class BitbucketBackend(Backend):
         return User(login=login, name=data.get("display_name") or login, avatar_url=avatar, can_write=True)
 
     def _repository(self) -> dict[str, Any]:
-        if not self.repo:
-            raise EditorError("Bitbucket: no repository configured (backend.repo 'workspace/repository')")
-        response = self._request("GET", self.base.rstrip("/"), allow=(404,), what=f"open the repository {self.repo}")
+        # Without `repo` the client points at one repository already (Git Gateway's /.netlify/git/bitbucket).
+        where = self.repo or "the repository behind the gateway"
+        response = self._request("GET", self.base.rstrip("/"), allow=(404,), what=f"open {where}")
         if response.status_code == 404:
-            raise AuthError(f"Bitbucket repository {self.repo} not found, or your account cannot access it")
+            raise AuthError(f"Bitbucket: {where} not found, or your account cannot access it")
         repository = response.json()
         if self._branch is None:
             self._branch = ((repository.get("mainbranch") or {}).get("name")) or "master"
@@ -243,7 +246,7 @@ class BitbucketBackend(Backend):
         response = self._request("GET", f"{self.base}refs/branches/{_path(branch)}", allow=(404,),
                                  what=f"read branch {branch}")
         if response.status_code == 404:
-            raise NotFoundError(f"branch {branch} not found in {self.repo}")
+            raise NotFoundError(f"branch {branch} not found in {self.repo or 'the repository'}")
         return response.json()["target"]["hash"]
 
     # --- reading ---------------------------------------------------------------------------------
@@ -397,7 +400,7 @@ class BitbucketBackend(Backend):
         head = self.head(branch)
         data = self._read_at(head, [path]).get(path)
         if data is None:
-            raise NotFoundError(f"{path}: no such file on {branch} in {self.repo}")
+            raise NotFoundError(f"{path}: no such file on {branch} in {self.repo or 'the repository'}")
         return data, workflow.git_blob_id(data)
 
     def file_meta(self, path: str, *, branch: str | None = None) -> FileMeta | None:
@@ -438,14 +441,14 @@ class BitbucketBackend(Backend):
         expected_head: str | None = None,
     ) -> CommitResult:
         ref = start_branch or branch
-        where = f"{ref} of {self.repo}"
+        where = f"{ref} of {self.repo or 'the repository'}"
         for _attempt in range(COMMIT_ATTEMPTS):
             head = self.head(ref)
             state = self._state(head, changes, trust=expected_head == head)
             _files, new_blobs, written = workflow.apply_changes(state, changes, _Theirs(self, head, state),
                                                                 where=where, head=head)
             body, content_type = _form(changes, new_blobs, written, self._moved_bytes(head, changes, state),
-                                       message=message, branch=branch, parent=head)
+                                       message=message, branch=branch, parent=head, author=self.author)
             response = self._request("POST", f"{self.base}src", content=body,
                                      headers={"Content-Type": content_type}, allow=(409,), what=f"commit on {branch}")
             if response.status_code == 409:
@@ -500,8 +503,8 @@ class BitbucketBackend(Backend):
     # --- editorial workflow ----------------------------------------------------------------------
 
     def _pr_query(self, *conditions: str) -> str:
-        base = [f'source.repository.full_name = "{self.repo}"', 'state = "OPEN"',
-                f'destination.branch.name = "{self.default_branch()}"']
+        base = [f'source.repository.full_name = "{self.repo}"'] if self.repo else []
+        base += ['state = "OPEN"', f'destination.branch.name = "{self.default_branch()}"']
         return " AND ".join([*base, *conditions])
 
     def _find_pr(self, branch: str) -> dict[str, Any] | None:
@@ -851,6 +854,7 @@ def _form(
     message: str,
     branch: str,
     parent: str,
+    author: str | None = None,
 ) -> tuple[bytes, str]:
     """The multipart body of `POST /src`: one file part per written path, `files` for each removed path."""
     boundary = "editor-app-" + secrets.token_hex(16)
@@ -862,6 +866,8 @@ def _form(
     field("message", message)
     field("branch", branch)
     field("parents", parent)
+    if author:
+        field("author", author)
     written_paths = {c.path for c in changes if not c.delete}
     removed = [c.path for c in changes if c.delete]
     removed += [c.previous_path for c in changes if c.previous_path and c.previous_path != c.path]

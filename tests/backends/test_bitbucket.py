@@ -466,3 +466,22 @@ def test_a_token_past_its_expiry_with_a_refresh_token_is_renewed_first() -> None
         refresh=lambda old: Credentials("renewed-token", refresh_token="r2", expires_at=8_200.0))
     assert backend.read_file("a.md")[0] == b"a\n"
     assert [e.status for e in fake.log.matching()] == [200, 200]
+
+
+def test_behind_git_gateway_paths_carry_no_repository_and_commits_name_their_author() -> None:
+    fake = FakeBitbucket(GitStore(), repo=REPO, default_branch="main", tokens={"gateway-jwt": "bot"},
+                         api_prefix="/.netlify/git/bitbucket", api_base="https://garden.example.org",
+                         repository_paths=False)
+    fake.commit_files("main", dict(FIXTURE_FILES), "Seed")
+    backend = BitbucketBackend.connect(
+        BackendSettings(name="bitbucket", api_root="https://garden.example.org/.netlify/git/bitbucket"),
+        Credentials("gateway-jwt"), transport=httpx.MockTransport(fake), author="Ada Gardener <ada@example.org>")
+    assert backend.default_branch() == "main"
+    result = backend.commit([FileChange("content/posts/new.md", b"new\n", expected_id=NEW_FILE)], "Add")
+    author = fake.store.commit(result.commit).author
+    assert (author.name, author.email) == ("Ada Gardener", "ada@example.org")
+    save_draft(Site(fake, Recorder(fake), backend))
+    assert [e.content_key for e in backend.list_unpublished()] == ["posts/spring"]
+    backend.publish("posts", "spring")
+    assert backend.read_file("content/posts/spring.md")[0] == b"spring\n"
+    assert not any("/repositories/" in e.path for e in fake.log.matching())

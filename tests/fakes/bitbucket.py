@@ -97,8 +97,11 @@ class FakeBitbucket:
     def __init__(self, store: GitStore, *, repo: str = "owner/repo", default_branch: str = "main",
                  tokens: dict[str, str] | None = None, clock: Callable[[], float] = time.time,
                  faults: Faults | None = None, api_prefix: str = "/2.0",
-                 api_base: str = "https://api.bitbucket.org") -> None:
-        """`tokens` maps accepted tokens to user nicknames (default {"token": <workspace>})."""
+                 api_base: str = "https://api.bitbucket.org", repository_paths: bool = True) -> None:
+        """`tokens` maps accepted tokens to user nicknames (default {"token": <workspace>}); without
+        `repository_paths` the API answers for its one repository without `/repositories/{repo}` in the
+        paths, as Git Gateway's /.netlify/git/bitbucket proxy does."""
+        self.repository_paths = repository_paths
         self.store = store
         self.repo = repo
         self.workspace, self.slug = repo.split("/", 1)
@@ -168,7 +171,7 @@ class FakeBitbucket:
             nickname = self._authenticate(request)
             path = request.url.raw_path.decode().split("?", 1)[0]
             query = {k: v for k, v in parse_qs(request.url.query.decode(), keep_blank_values=True).items()}
-            if not path.startswith(self.api_prefix + "/"):
+            if not path.startswith(self.api_prefix + "/") and path != self.api_prefix:
                 raise ApiError(404, "Resource not found")
             path = path[len(self.api_prefix):]
             for method, pattern, handler in self.routes:
@@ -210,11 +213,11 @@ class FakeBitbucket:
             raise ApiError(404, f"Repository {workspace}/{slug} not found")
 
     def _register_routes(self) -> None:
-        r = r"/repositories/(?P<workspace>[^/]+)/(?P<slug>[^/]+)"
+        r = r"/repositories/(?P<workspace>[^/]+)/(?P<slug>[^/]+)" if self.repository_paths else ""
         pr = r + r"/pullrequests/(?P<pr_id>\d+)"
         table: list[tuple[str, str, Callable[..., Any]]] = [
             ("GET", r"/user", self.get_user),
-            ("GET", r, self.get_repository),
+            ("GET", r or "/?", self.get_repository),
             ("GET", r + r"/refs/branches/(?P<name>.+)", self.get_branch),
             ("DELETE", r + r"/refs/branches/(?P<name>.+)", self.delete_branch),
             ("GET", r + r"/src/(?P<commit>[^/]+)/?(?P<path>.*)", self.get_src),
