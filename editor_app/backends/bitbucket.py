@@ -28,13 +28,17 @@ Decisions:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
 import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -99,8 +103,11 @@ class BitbucketBackend(Backend):
         credentials: Credentials | None = None,
         refresh: Refresh | None = None,
         author: str | None = None,
+        state_dir: Path | None = None,
     ) -> None:
-        """`author` ("Name <email>") signs commits made with someone else's token (Git Gateway's bot token)."""
+        """`author` ("Name <email>") signs commits made with someone else's token (Git Gateway's bot token);
+        `state_dir` (the app's cache dir) keeps the last listings and their blob ids between sessions, so a
+        new session after a change elsewhere reads only what changed."""
         self.settings = settings
         self.author = author
         self.repo = settings.repo.strip("/")
@@ -122,6 +129,11 @@ class BitbucketBackend(Backend):
         # (branch, folder, depth) -> (commit, path -> size) of the last listing; (commit, earlier) -> diffstat
         self._listings: dict[tuple[str, str, int | None], tuple[str, dict[str, int | None]]] = {}
         self._diffs: OrderedDict[tuple[str, str], list[tuple[str | None, str | None]]] = OrderedDict()
+        self._state_file: Path | None = None
+        if state_dir is not None:
+            digest = hashlib.sha1(f"{self.api_root}\n{self.repo}".encode()).hexdigest()[:16]
+            self._state_file = state_dir / f"bitbucket-{digest}.json"
+            self._load_state()
 
     @classmethod
     def connect(
@@ -276,8 +288,41 @@ class BitbucketBackend(Backend):
         sizes = {p: size for p, size in sizes.items() if p in ids}
         with self._lock:
             self._listings[key] = (head, dict(sizes))
+        self._save_state()
         kept = workflow.filter_listing(dict.fromkeys(sizes, ""), folder, extension, depth)
         return Listing(head=head, files=tuple(RepoFile(p, ids[p], sizes.get(p)) for p in kept))
+
+    def _load_state(self) -> None:
+        """The listings and blob ids an earlier session kept (a damaged file is ignored)."""
+        assert self._state_file is not None
+        try:
+            state = json.loads(self._state_file.read_text(encoding="utf-8"))
+            for branch, folder, depth, commit, sizes in state["listings"]:
+                self._listings[(branch, folder, depth)] = (commit, dict(sizes))
+                self._known.seen(branch, commit)
+            for commit, ids in state["ids"].items():
+                self._known.learn(commit, ids)
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.info("Bitbucket: ignoring the listing state in %s (%s)", self._state_file.name, exc)
+            self._listings.clear()
+
+    def _save_state(self) -> None:
+        """Keep the last listing of each folder and the blob ids at its commit for the next session."""
+        if self._state_file is None:
+            return
+        with self._lock:
+            listings = [[*key, commit, sizes] for key, (commit, sizes) in self._listings.items()]
+            ids = {commit: self._known.at(commit) for _key, (commit, _sizes) in self._listings.items()}
+            text = json.dumps({"listings": listings, "ids": ids}, separators=(",", ":"))
+            try:
+                self._state_file.parent.mkdir(parents=True, exist_ok=True)
+                partial = self._state_file.with_suffix(".part")
+                partial.write_text(text, encoding="utf-8")
+                os.replace(partial, self._state_file)
+            except OSError as exc:  # a cache: the app works without it
+                log.info("Bitbucket: could not keep the listing state (%s)", exc)
 
     def _listing_since(self, key: tuple[str, str, int | None], head: str) -> dict[str, int | None] | None:
         """path -> size under the folder of `key` at `head`, from its listing at an earlier commit plus the

@@ -485,3 +485,34 @@ def test_behind_git_gateway_paths_carry_no_repository_and_commits_name_their_aut
     backend.publish("posts", "spring")
     assert backend.read_file("content/posts/spring.md")[0] == b"spring\n"
     assert not any("/repositories/" in e.path for e in fake.log.matching())
+
+
+def test_a_new_session_after_a_change_elsewhere_reads_only_what_changed(tmp_path: Any) -> None:
+    fake = make_fake_bitbucket(dict(FIXTURE_FILES))
+
+    def session() -> BitbucketBackend:
+        return BitbucketBackend.connect(settings(), Credentials(BITBUCKET_TOKEN), transport=httpx.MockTransport(fake),
+                                        state_dir=tmp_path / "cache")
+
+    first = session()
+    first.list_files("content/posts", extension="md")
+    first.close()
+    fake.commit_files("main", {"content/posts/first.md": b"edited elsewhere\n"}, "Elsewhere")
+    fake.log.clear()
+    listing = session().list_files("content/posts", extension="md")
+    assert {f.path: f.id for f in listing.files}["content/posts/first.md"] == blob_id(b"edited elsewhere\n")
+    assert [e.path.rsplit("/", 1)[-1] for e in fake.log.matching()][1:] == [
+        f"{listing.head}..{fake.store.commit(listing.head).parents[0]}", "first.md"]
+
+
+def test_a_damaged_state_file_is_ignored(tmp_path: Any) -> None:
+    (tmp_path / "cache").mkdir()
+    site_state = BitbucketBackend.connect(settings(), Credentials(BITBUCKET_TOKEN),
+                                          transport=httpx.MockTransport(make_fake_bitbucket({"a.md": b"a\n"})),
+                                          state_dir=tmp_path / "cache")
+    assert site_state._state_file is not None
+    site_state._state_file.write_text("{not json", encoding="utf-8")
+    fresh = BitbucketBackend.connect(settings(), Credentials(BITBUCKET_TOKEN),
+                                     transport=httpx.MockTransport(make_fake_bitbucket({"a.md": b"a\n"})),
+                                     state_dir=tmp_path / "cache")
+    assert [f.path for f in fresh.list_files("").files] == ["a.md"]
