@@ -708,6 +708,9 @@ class BitbucketBackend(Backend):
                 self._check_mergeable(entry)
                 raise ConflictError(f"{entry.content_key}: Bitbucket cannot merge it into {self.default_branch()} "
                                     f"({self.http.error_for(response, 'merge')})")
+            # Bitbucket closes the source branch asynchronously; a save right after must not find it still there.
+            self._request("DELETE", f"{self.base}refs/branches/{_path(branch)}", allow=(404,),
+                          what=f"delete branch {branch}")
             site = self.default_branch()
             commit = self.head(site)
             self._known.seen(site, commit)

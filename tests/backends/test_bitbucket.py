@@ -268,6 +268,8 @@ def test_publish_merges_with_the_strategy_decap_picks(squash: bool, strategy: st
                                          "close_source_branch": True, "merge_strategy": strategy}
     assert len(site.fake.store.commit(result.commit).parents) == parents
     assert site.backend.read_file("content/posts/spring.md")[0] == b"spring\n"
+    # Bitbucket closes the source branch asynchronously: the adapter deletes it too (a 404 is fine).
+    assert [r.method for r in site.recorder.sent(pattern="/refs/branches/cms/posts/spring$")][-2:] == ["GET", "DELETE"]
 
 
 def test_delete_declines_the_pull_request_and_deletes_the_branch(site: Site) -> None:
