@@ -61,9 +61,14 @@ def dump_roundtrip(
     collection: Collection,
     file_config: CollectionFile | None,
     path: str,
+    *,
+    field_order: list[str] | None = None,
 ) -> str:
-    """The file text for `data`, keeping the bytes of everything unchanged since `parsed` (None: a new file)."""
-    order = [f.name for f in fields_of(collection, file_config)]
+    """The file text for `data`, keeping the bytes of everything unchanged since `parsed` (None: a new file).
+
+    `field_order` replaces the fields' order for the top-level keys (a single_file entry's keys are its locales).
+    """
+    order = field_order if field_order is not None else [f.name for f in fields_of(collection, file_config)]
     return formats.dump_entry(parsed, data, field_order=order, **_format_args(collection, path))
 
 

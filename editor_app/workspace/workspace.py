@@ -34,9 +34,10 @@ from editor_app.backends.base import (
     UnpublishedEntry,
     User,
 )
-from editor_app.config.site_config import Collection, CollectionFile, I18nConfig, SiteConfig
+from editor_app.config.site_config import Collection, CollectionFile, SiteConfig
 from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
 from editor_app.workspace import content_bridge as content
+from editor_app.workspace import i18n as i18n_mod
 from editor_app.workspace import views
 from editor_app.workspace.cache import ContentCache, ListingKey
 from editor_app.workspace.journal import Draft, DraftKey, DraftsJournal
@@ -67,6 +68,7 @@ class IndexedEntry:
     parse_error: str | None = None
     file: str | None = None
     search_text: str = field(default="", repr=False, compare=False)
+    translations: tuple[tuple[str, str, str], ...] = ()  # (locale, path, blob id) of the other locales' files
 
     @property
     def key(self) -> str:
@@ -101,15 +103,25 @@ class OpenEntry:
     commit: str | None = None  # the commit of the last save made through this workspace
     pristine: bool = True  # `raw` is exactly the content of `base_id` (False after resolving a conflict)
     parsed: Any = field(default=None, compare=False, repr=False)  # the content layer's round-trip handle of `raw`
+    # i18n: the other locales' fields as edited (`data` is the default locale's), and, when each locale has a
+    # file of its own, those files as read (the base each locale's save starts from)
+    locale_data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    locale_files: tuple[i18n_mod.LocaleFile, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def key(self) -> str:
         """The key the entry list uses for this entry (its path)."""
         return self.path
 
-    def with_data(self, data: dict[str, Any]) -> OpenEntry:
-        """A copy with the fields replaced (what the editor returns as the user types)."""
-        return replace(self, data=data)
+    def with_data(self, data: dict[str, Any], locale_data: dict[str, dict[str, Any]] | None = None) -> OpenEntry:
+        """A copy with the fields replaced (what the editor returns as the user types), and the other locales'."""
+        if locale_data is None:
+            return replace(self, data=data)
+        return replace(self, data=data, locale_data=dict(locale_data))
+
+    def locale_file(self, locale: str) -> i18n_mod.LocaleFile | None:
+        """The file of `locale` as read, if the entry has files per locale."""
+        return next((f for f in self.locale_files if f.locale == locale), None)
 
 
 @dataclass(frozen=True)
@@ -281,11 +293,16 @@ class Workspace:
             listing = self._listing(collection.folder or "", collection.entry_extension, _listing_depth(collection), head)
             files = [(f, None) for f in listing.files]
         contents = self._contents([f for f, _ in files], progress, f"Loading {collection.label}")
+        translations = _translations_by_entry(collection, [f for f, config in files if config is None])
         entries: dict[str, IndexedEntry] = {}
         for repo_file, file_config in files:
             if file_config is None and not _is_default_locale_file(collection, repo_file.path):
                 continue  # translations are files of the same entry, not entries of their own
             data, error = content.parse_fast(contents.get(repo_file.id, b""), collection, file_config, repo_file.path)
+            everything = data
+            i18n = i18n_mod.entry_i18n(collection, file_config)
+            if error is None and i18n is not None and i18n.structure == "single_file":
+                data = i18n_mod.split_single_file(data, i18n)[0]  # lists show the default locale
             if error is None and not content.matches_collection_filter(collection, data):
                 continue
             slug = file_config.name if file_config is not None else _slug_from_path(collection, repo_file.path)
@@ -297,7 +314,8 @@ class Workspace:
                 data=data,
                 parse_error=error,
                 file=file_config.name if file_config is not None else None,
-                search_text=views.search_text_of(data, slug, repo_file.path),
+                search_text=views.search_text_of(everything, slug, repo_file.path),
+                translations=translations.get(_locale_split(collection, repo_file.path)[1], ()),
             )
             entries[entry.path] = entry
         with self._lock:
@@ -420,7 +438,8 @@ class Workspace:
                 unpublished = self.backend.read_unpublished(collection_name, slug)
             except NotFoundError:
                 unpublished = None
-            if unpublished is not None and any(d.path == path for d in unpublished.diffs):
+            own_paths = {path} | set(self._sibling_paths(collection, file_config, path).values())
+            if unpublished is not None and any(d.path in own_paths for d in unpublished.diffs):
                 branch, status = unpublished.branch, unpublished.status
         head = self.backend.head(branch)
         cached_id = None
@@ -435,11 +454,20 @@ class Workspace:
             blob_id = cached_id
         raw = _decode(data_bytes, path)
         parsed, error = content.parse_roundtrip(raw, collection, file_config, path)
+        data, locale_data = copy.deepcopy(parsed.data), {}
+        i18n = i18n_mod.entry_i18n(collection, file_config)
+        if i18n is not None and i18n.structure == "single_file" and error is None:
+            data, locale_data = i18n_mod.split_single_file(data, i18n)
+        fresh = branch == self.branch and head == self._head
+        locale_files = self._read_translations(collection, file_config, path, branch, fresh)
+        for locale_file in locale_files:
+            if locale_file.base_id != NEW_FILE and locale_file.parse_error is None:
+                locale_data[locale_file.locale] = copy.deepcopy(locale_file.parsed.data)
         return OpenEntry(
             collection=collection_name,
             slug=slug,
             path=path,
-            data=copy.deepcopy(parsed.data),
+            data=data,
             raw=raw,
             parsed=parsed,
             base_id=blob_id,
@@ -449,7 +477,50 @@ class Workspace:
             file=file_config.name if file_config is not None else None,
             status=status,
             draft_name=slug,
+            locale_data=locale_data,
+            locale_files=locale_files,
         )
+
+    def entry_locales(self, entry: OpenEntry | IndexedEntry) -> tuple[list[str], str] | None:
+        """(locales, default locale) of an entry of a translated collection; None when it has no translations."""
+        collection = self.collection(entry.collection)
+        file_config = collection.file_named(entry.file) if entry.file else None
+        i18n = i18n_mod.entry_i18n(collection, file_config)
+        return (list(i18n.locales), i18n.default_locale) if i18n is not None else None
+
+    def _sibling_paths(self, collection: Collection, file_config: CollectionFile | None, path: str) -> dict[str, str]:
+        i18n = i18n_mod.file_structure(collection) if file_config is None else None
+        return i18n_mod.sibling_paths(collection, i18n, path) if i18n is not None else {}
+
+    def _read_translations(
+        self, collection: Collection, file_config: CollectionFile | None, path: str, branch: str, fresh: bool
+    ) -> tuple[i18n_mod.LocaleFile, ...]:
+        """The other locales' files of the entry at `path` (from the cache when the index knows their ids)."""
+        siblings = self._sibling_paths(collection, file_config, path)
+        if not siblings:
+            return ()
+        indexed = self.indexed(collection.name, path)
+        known = {p: blob_id for _locale, p, blob_id in (indexed.translations if indexed is not None else ())}
+        found: list[i18n_mod.LocaleFile] = []
+        for locale, locale_path in siblings.items():
+            cached_id = known.get(locale_path) if fresh else None
+            if fresh and indexed is not None and cached_id is None:
+                # the listing at this head has no such file: the locale is not translated yet
+                found.append(i18n_mod.LocaleFile(locale, locale_path, "", NEW_FILE))
+                continue
+            data_bytes = self.cache.get_blob(cached_id) if cached_id else None
+            blob_id = cached_id or ""
+            if data_bytes is None:
+                try:
+                    data_bytes, blob_id = self.backend.read_file(locale_path, branch=branch)
+                except NotFoundError:
+                    found.append(i18n_mod.LocaleFile(locale, locale_path, "", NEW_FILE))
+                    continue
+                self.cache.put_blob(blob_id, data_bytes)
+            raw = _decode(data_bytes, locale_path)
+            parsed, error = content.parse_roundtrip(raw, collection, file_config, locale_path)
+            found.append(i18n_mod.LocaleFile(locale, locale_path, raw, blob_id, parsed, error))
+        return tuple(found)
 
     def raw_text(self, entry: OpenEntry) -> str:
         """The file text saving `entry` would write (unchanged fields keep their original bytes)."""
@@ -458,7 +529,45 @@ class Workspace:
         parsed = entry.parsed
         if parsed is None and not (entry.is_new and not entry.raw):
             parsed, _error = content.parse_roundtrip(entry.raw, collection, file_config, entry.path)
+        i18n = i18n_mod.entry_i18n(collection, file_config)
+        if i18n is not None and i18n.structure == "single_file" and not (parsed is not None and parsed.is_raw):
+            had = i18n_mod.split_single_file(parsed.data, i18n)[1] if parsed is not None else {}
+            fields = content.fields_of(collection, file_config)
+            others = {}
+            for locale in i18n_mod.other_locales(i18n):
+                data = i18n_mod.translation_data(fields, entry.data, entry.locale_data.get(locale, {}),
+                                                 had_file=locale in had)
+                if locale in had or entry.is_new or i18n_mod.has_translated_content(fields, data):
+                    others[locale] = data
+            joined = i18n_mod.join_single_file(entry.data, others, i18n)
+            return content.dump_roundtrip(parsed, joined, collection, file_config, entry.path,
+                                          field_order=list(i18n.locales))
         return content.dump_roundtrip(parsed, entry.data, collection, file_config, entry.path)
+
+    def translation_changes(self, entry: OpenEntry, default_path: str) -> list[FileChange]:
+        """The other locales' files that saving `entry` (whose default-locale file is `default_path`) writes.
+
+        A locale file is written when its text changed; a locale without a file only for a new entry or when
+        something was translated. Each change carries the blob id its locale was read at.
+        """
+        collection = self.collection(entry.collection)
+        file_config = collection.file_named(entry.file) if entry.file else None
+        siblings = self._sibling_paths(collection, file_config, default_path)
+        fields = content.fields_of(collection, file_config)
+        changes = []
+        for locale, path in siblings.items():
+            base = entry.locale_file(locale)
+            had_file = base is not None and base.base_id != NEW_FILE and base.path == path
+            data = i18n_mod.translation_data(fields, entry.data, entry.locale_data.get(locale, {}), had_file=had_file)
+            if not had_file and not entry.is_new and not i18n_mod.has_translated_content(fields, data):
+                continue
+            parsed = base.parsed if had_file and base is not None else None
+            text = content.dump_roundtrip(parsed, data, collection, file_config, path)
+            if had_file and base is not None and text == base.raw:
+                continue
+            expected = base.base_id if had_file and base is not None else NEW_FILE
+            changes.append(FileChange(path=path, data=text.encode("utf-8"), expected_id=expected))
+        return changes
 
     def parse_raw_text(self, entry: OpenEntry, text: str) -> OpenEntry:
         """`entry` with its fields read from `text` (the raw source editor); RawTextError when it does not parse."""
@@ -467,6 +576,10 @@ class Workspace:
             data = content.parse_strict(text, collection, entry.path)
         except ContentError as error:
             raise RawTextError(error.detail, path=error.path or entry.path, line=error.line) from None
+        i18n = i18n_mod.entry_i18n(collection, collection.file_named(entry.file) if entry.file else None)
+        if i18n is not None and i18n.structure == "single_file":
+            default, others = i18n_mod.split_single_file(data, i18n)
+            return replace(entry, data=default, locale_data=others)
         return replace(entry, data=data)
 
     # --- creating --------------------------------------------------------------------------------
@@ -483,6 +596,11 @@ class Workspace:
         values = content.default_data(collection.fields)
         values.update(data or {})
         slug, path = self._tentative_location(collection, values)
+        i18n = i18n_mod.entry_i18n(collection)
+        locale_data = {}
+        if i18n is not None:
+            for locale in i18n_mod.other_locales(i18n):
+                locale_data[locale] = i18n_mod.new_translation(collection.fields, values)
         return OpenEntry(
             collection=collection_name,
             slug=slug,
@@ -491,11 +609,15 @@ class Workspace:
             is_new=True,
             branch=self.branch or None,
             draft_name=f"new/{int(self.clock() * 1000)}-{next(self._new_numbers)}",
+            locale_data=locale_data,
         )
 
     def duplicate_entry(self, entry: OpenEntry) -> OpenEntry:
-        """A new, unsaved copy of `entry`: same fields, its own unique slug (`-1`, `-2`…)."""
-        return self.new_entry(entry.collection, copy.deepcopy(entry.data))
+        """A new, unsaved copy of `entry`: same fields (every locale's), its own unique slug (`-1`, `-2`…)."""
+        duplicate = self.new_entry(entry.collection, copy.deepcopy(entry.data))
+        if not entry.locale_data:
+            return duplicate
+        return replace(duplicate, locale_data={**duplicate.locale_data, **copy.deepcopy(entry.locale_data)})
 
     def _tentative_location(self, collection: Collection, data: dict[str, Any]) -> tuple[str, str]:
         try:
@@ -546,9 +668,11 @@ class Workspace:
     def save_entry(self, entry: OpenEntry, *, force_base: str | None = None) -> OpenEntry:
         """Save `entry` as one commit (or one workflow save) and return it as now saved.
 
-        The change carries the blob id the edit started from (`force_base` replaces it: "keep mine over the
-        version with this id"). Raises ConflictError with their content when the file moved on; the
-        journaled draft is removed only after the commit succeeded.
+        Every changed file of the entry goes into that one commit: the default locale's and, on i18n sites
+        with a file per locale, each changed translation. Each change carries the blob id its edit started
+        from (`force_base` replaces the default file's: "keep mine over the version with this id"). Raises
+        ConflictError with their content when a file moved on; the journaled draft is removed only after
+        the commit succeeded.
         """
         collection = self.collection(entry.collection)
         file_config = collection.file_named(entry.file) if entry.file else None
@@ -560,37 +684,69 @@ class Workspace:
             slug, path = entry.slug, entry.path
             text = self.raw_text(entry)
             expected = entry.base_id if force_base is None else force_base
-            if force_base is None and entry.pristine and text == entry.raw:
-                self._forget_draft(entry)
-                return entry  # unchanged: nothing to commit, the file stays byte-identical
         data_bytes = text.encode("utf-8")
+        changes = []
+        if entry.is_new or force_base is not None or not entry.pristine or text != entry.raw:
+            changes.append(FileChange(path=path, data=data_bytes, expected_id=expected))
+        changes += self.translation_changes(entry, path)
+        if not changes:
+            self._forget_draft(entry)
+            return entry  # unchanged: nothing to commit, every file stays byte-identical
         action = "create" if entry.is_new else "update"
         message = content.commit_message(self.site, action, collection, slug, path, self.user)
-        change = FileChange(path=path, data=data_bytes, expected_id=expected)
         if self.uses_workflow:
-            result = self.backend.save_unpublished(entry.collection, slug, [change], message)
+            result = self.backend.save_unpublished(entry.collection, slug, changes, message)
             status = entry.status or WORKFLOW_STATUSES[0]
             branch = result.branch
         else:
-            result = self.backend.commit([change], message, branch=self.branch or None,
+            result = self.backend.commit(changes, message, branch=self.branch or None,
                                          expected_head=entry.base_head if force_base is None else None)
             status = None
             branch = result.branch
             self._moved_to(result.commit)
-        blob_id = result.ids.get(path, "")
-        if blob_id:
-            self.cache.put_blob(blob_id, data_bytes)
+        for change in changes:
+            if result.ids.get(change.path):
+                self.cache.put_blob(result.ids[change.path], change.data or b"")
+        wrote_default = bool(changes) and changes[0].path == path
+        blob_id = result.ids.get(path, "") if wrote_default else entry.base_id
         self._forget_draft(entry)
         parsed, parse_error = content.parse_roundtrip(text, collection, file_config, path)
+        data, locale_data = copy.deepcopy(parsed.data), {}
+        i18n = i18n_mod.entry_i18n(collection, file_config)
+        if i18n is not None and i18n.structure == "single_file" and parse_error is None:
+            data, locale_data = i18n_mod.split_single_file(data, i18n)
+        locale_files = self._saved_translations(entry, collection, file_config, path, changes, result.ids)
+        for locale_file in locale_files:
+            if locale_file.base_id != NEW_FILE and locale_file.parse_error is None:
+                locale_data[locale_file.locale] = copy.deepcopy(locale_file.parsed.data)
         saved = replace(
             entry, slug=slug, path=path, raw=text, base_id=blob_id, base_head=result.commit, branch=branch,
             is_new=False, status=status, draft_name=slug if file_config is None else entry.draft_name,
             commit=result.commit, parse_error=parse_error, pristine=True, parsed=parsed,
-            data=copy.deepcopy(parsed.data),
+            data=data, locale_data=locale_data, locale_files=locale_files,
         )
         if branch == self.branch:
             self._index_saved(saved, blob_id)
         return saved
+
+    def _saved_translations(
+        self, entry: OpenEntry, collection: Collection, file_config: CollectionFile | None, path: str,
+        changes: list[FileChange], ids: dict[str, str],
+    ) -> tuple[i18n_mod.LocaleFile, ...]:
+        """The entry's locale files after a save: the written ones as written, the others as they were."""
+        written = {c.path: c for c in changes}
+        files = []
+        for locale, locale_path in self._sibling_paths(collection, file_config, path).items():
+            change = written.get(locale_path)
+            if change is None:
+                before = entry.locale_file(locale)
+                same = before is not None and before.path == locale_path
+                files.append(before if same else i18n_mod.LocaleFile(locale, locale_path, "", NEW_FILE))
+                continue
+            raw = (change.data or b"").decode("utf-8")
+            parsed, error = content.parse_roundtrip(raw, collection, file_config, locale_path)
+            files.append(i18n_mod.LocaleFile(locale, locale_path, raw, ids.get(locale_path, ""), parsed, error))
+        return tuple(f for f in files if f is not None)
 
     def take_theirs(self, entry: OpenEntry, error: ConflictError) -> OpenEntry | None:
         """Drop my edit in favour of the other side's version (None when they deleted the file)."""
@@ -637,9 +793,9 @@ class Workspace:
                     "this entry is not published yet: delete its unpublished changes instead", path=entry.path
                 ) from None
         message = content.commit_message(self.site, "delete", collection, entry.slug, entry.path, self.user)
-        result = self.backend.commit(
-            [FileChange(path=entry.path, delete=True, expected_id=expected)], message, branch=self.branch or None
-        )
+        changes = [FileChange(path=entry.path, delete=True, expected_id=expected)]
+        changes += [FileChange(path=p, delete=True, expected_id=i) for p, i in self._published_translations(entry)]
+        result = self.backend.commit(changes, message, branch=self.branch or None)
         self._moved_to(result.commit)
         with self._lock:
             self._index.get(entry.collection, {}).pop(entry.path, None)
@@ -647,14 +803,33 @@ class Workspace:
             self._forget_draft(entry)
         return result
 
+    def _published_translations(self, entry: OpenEntry | IndexedEntry) -> list[tuple[str, str]]:
+        """(path, blob id) of the entry's other locale files on the site's branch (deleted with the entry)."""
+        if isinstance(entry, IndexedEntry):
+            return [(path, blob_id) for _locale, path, blob_id in entry.translations]
+        if not entry.branch or not self.branch or entry.branch == self.branch:
+            return [(f.path, f.base_id) for f in entry.locale_files if f.base_id != NEW_FILE]
+        collection = self.collection(entry.collection)
+        found = []
+        for path in self._sibling_paths(collection, None, entry.path).values():
+            try:
+                _data, blob_id = self.backend.read_file(path, branch=self.branch)
+            except NotFoundError:
+                continue
+            found.append((path, blob_id))
+        return found
+
     def _index_saved(self, entry: OpenEntry, blob_id: str) -> None:
+        translations = tuple((f.locale, f.path, f.base_id) for f in entry.locale_files if f.base_id != NEW_FILE)
+        everything = {"": entry.data, **entry.locale_data}
         with self._lock:
             index = self._index.get(entry.collection)
             if index is None:
                 return
             index[entry.path] = IndexedEntry(
                 collection=entry.collection, slug=entry.slug, path=entry.path, id=blob_id, data=dict(entry.data),
-                file=entry.file, search_text=views.search_text_of(entry.data, entry.slug, entry.path),
+                file=entry.file, search_text=views.search_text_of(everything, entry.slug, entry.path),
+                translations=translations,
             )
 
     # --- drafts ----------------------------------------------------------------------------------
@@ -679,7 +854,10 @@ class Workspace:
             is_new=entry.is_new,
             extra={"slug": entry.slug, "file": entry.file, "branch": entry.branch, "status": entry.status,
                    "base_raw": entry.raw,
-                   "pristine": entry.pristine},
+                   "pristine": entry.pristine,
+                   # i18n: the other locales as edited, and the files they started from (their save bases)
+                   "locale_data": entry.locale_data,
+                   "locale_files": [[f.locale, f.path, f.raw, f.base_id] for f in entry.locale_files]},
         )
         self.journal.write(draft.key, draft)
         with self._lock:
@@ -694,7 +872,8 @@ class Workspace:
         if draft is None:
             return None
         restored = self._entry_from_draft(draft)
-        if restored.data == entry.data and restored.base_id == entry.base_id:
+        same = restored.data == entry.data and restored.locale_data == entry.locale_data
+        if same and restored.base_id == entry.base_id:
             return None
         return PendingDraft(entry=restored, draft=draft)
 
@@ -731,9 +910,17 @@ class Workspace:
         collection = self.collection(draft.key.collection)
         file_name = extra.get("file")
         file_config = collection.file_named(file_name) if file_name else None
+        locale_data = dict(extra.get("locale_data") or {})
         if draft.raw is not None:
             parsed, _error = content.parse_roundtrip(draft.raw, collection, file_config, draft.path)
             data = parsed.data
+            i18n = i18n_mod.entry_i18n(collection, file_config)
+            if i18n is not None and i18n.structure == "single_file" and _error is None:
+                data, locale_data = i18n_mod.split_single_file(data, i18n)
+        locale_files = []
+        for locale, path, raw, base_id in extra.get("locale_files") or []:
+            parsed_locale = content.parse_roundtrip(raw, collection, file_config, path) if base_id else (None, None)
+            locale_files.append(i18n_mod.LocaleFile(locale, path, raw, base_id, *parsed_locale))
         return OpenEntry(
             collection=draft.key.collection,
             slug=extra.get("slug") or draft.key.entry,
@@ -748,6 +935,8 @@ class Workspace:
             file=file_name,
             status=extra.get("status"),
             draft_name=draft.key.entry,
+            locale_data=locale_data,
+            locale_files=tuple(locale_files),
         )
 
     # --- media -----------------------------------------------------------------------------------
@@ -908,42 +1097,35 @@ def _depth(collection: Collection) -> int:
     return 1
 
 
-def _i18n_files(collection: Collection) -> I18nConfig | None:
-    """The collection's i18n settings when translations live in separate files (folders or suffixes)."""
-    i18n = collection.i18n
-    if isinstance(i18n, I18nConfig) and i18n.structure in ("multiple_folders", "multiple_files"):
-        return i18n
-    return None
+def _translations_by_entry(
+    collection: Collection, files: Sequence[RepoFile]
+) -> dict[str, tuple[tuple[str, str, str], ...]]:
+    """Locale-free path -> (locale, path, id) of the non-default locales' files listed for it."""
+    i18n = i18n_mod.file_structure(collection)
+    if i18n is None:
+        return {}
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    for repo_file in files:
+        locale, plain = i18n_mod.split_path(collection, i18n, repo_file.path)
+        if locale is not None and locale != i18n.default_locale:
+            found.setdefault(plain, []).append((locale, repo_file.path, repo_file.id))
+    return {plain: tuple(items) for plain, items in found.items()}
 
 
 def _listing_depth(collection: Collection) -> int:
     """The listing depth, one level deeper when each locale has its own folder."""
-    i18n = _i18n_files(collection)
+    i18n = i18n_mod.file_structure(collection)
     extra = 1 if i18n is not None and i18n.structure == "multiple_folders" else 0
     return _depth(collection) + extra
 
 
 def _locale_split(collection: Collection, path: str) -> tuple[str | None, str]:
     """(locale, path without it) of a file in a collection with per-locale files; (None, path) otherwise."""
-    i18n = _i18n_files(collection)
-    if i18n is None:
-        return None, path
-    folder = (collection.folder or "").strip("/")
-    if i18n.structure == "multiple_folders":
-        relative = path[len(folder) + 1 :] if folder else path
-        locale, sep, rest = relative.partition("/")
-        if sep and locale in i18n.locales:
-            return locale, f"{folder}/{rest}" if folder else rest
-        return None, path
-    stem, dot, extension = path.rpartition(".")
-    base, dot2, locale = stem.rpartition(".")
-    if dot and dot2 and locale in i18n.locales:
-        return locale, f"{base}.{extension}"
-    return None, path
+    return i18n_mod.split_path(collection, i18n_mod.file_structure(collection), path)
 
 
 def _is_default_locale_file(collection: Collection, path: str) -> bool:
-    i18n = _i18n_files(collection)
+    i18n = i18n_mod.file_structure(collection)
     return i18n is None or _locale_split(collection, path)[0] == i18n.default_locale
 
 
@@ -954,15 +1136,10 @@ def _slug_from_path(collection: Collection, path: str) -> str:
 def _entry_path(site: SiteConfig, collection: Collection, slug: str, data: dict[str, Any], now: _dt.datetime) -> str:
     """Where an entry's (default-locale) file goes: the content layer's path, plus the locale folder or suffix."""
     path = content.entry_path(site, collection, slug, data, now)
-    i18n = _i18n_files(collection)
+    i18n = i18n_mod.file_structure(collection)
     if i18n is None:
         return path
-    folder = (collection.folder or "").strip("/")
-    if i18n.structure == "multiple_folders":
-        relative = path[len(folder) + 1 :] if folder else path
-        return f"{folder}/{i18n.default_locale}/{relative}" if folder else f"{i18n.default_locale}/{relative}"
-    stem, _dot, extension = path.rpartition(".")
-    return f"{stem}.{i18n.default_locale}.{extension}"
+    return i18n_mod.locale_path(collection, i18n, path, i18n.default_locale)
 
 
 def _decode(data: bytes, path: str) -> str:
