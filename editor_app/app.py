@@ -110,43 +110,248 @@ def find_site_config(folder: Path) -> Path:
     raise NotFoundError(f"no Decap CMS config.yml in {folder} (looked at {looked})")
 
 
-def open_site(choice, dirs):  # noqa: ANN001, ANN201 - SiteChoice, AppDirs -> Workspace
-    """Build the workspace for a chosen site: its config, the backend from the registry, cache and journal."""
+class OpenCancelled(Exception):
+    """The user closed the login without choosing anything: back to the start dialog, no error."""
+
+
+class HostSession:
+    """A Git-host site's login while the site is open: the session, adapters built from it, and re-login."""
+
+    def __init__(self, target, settings, backend_class, session, service, *, transport=None, on_wait=None) -> None:  # noqa: ANN001
+        self.target = target
+        self.settings = settings
+        self.backend_class = backend_class
+        self.session = session
+        self.service = service
+        self.transport = transport
+        self.on_wait = on_wait
+
+    def credentials(self):  # noqa: ANN201 - backends.base.Credentials
+        """The session's token as the adapters take it."""
+        from editor_app.backends.base import Credentials
+
+        token = self.session.token
+        return Credentials(
+            token=token.access_token, refresh_token=token.refresh_token, expires_at=token.expires_at,
+            token_type=token.token_type,
+        )
+
+    def connect(self):  # noqa: ANN201 - Backend
+        """A new adapter logged in with the current session (renewing tokens through the LoginService)."""
+        import inspect
+
+        accepted = inspect.signature(self.backend_class.__init__).parameters
+        options = {}
+        if "refresh" in accepted:
+            options["refresh"] = self._refresh
+        if "on_wait" in accepted and self.on_wait is not None:
+            options["on_wait"] = self.on_wait
+        return self.backend_class.connect(self.settings, self.credentials(), transport=self.transport, **options)
+
+    def _refresh(self, _stale):  # noqa: ANN001, ANN202 - Credentials -> Credentials, called by adapters on a 401
+        self.session = self.service.refresh(self.target, self.session)
+        return self.credentials()
+
+    def renew(self, session, workspace) -> None:  # noqa: ANN001
+        """After a re-login: keep the token, and give the open workspace an adapter that uses it."""
+        self.service.remember(self.target, session)
+        self.session = session
+        stale, workspace.backend = workspace.backend, self.connect()
+        stale.close()  # its token is dead: nothing useful can still run on it
+
+
+class SiteLogin:
+    """What opening a Git-host site needs: the LoginService, the login dialog, and the local-server question.
+
+    `make_dialog(target, relogin, parent)` builds a LoginDialog; `ask_local_server(url, info)` says whether
+    to use a decap-server that answers for a config with `local_backend`. After `open_site`, `host` holds the
+    HostSession of a Git-host site (None otherwise) and `opened` the choice that was really opened (the
+    login dialog may switch to the sandbox or a local folder).
+    """
+
+    def __init__(self, service, make_dialog, ask_local_server, *, transport=None, probe_transport=None, on_wait=None) -> None:  # noqa: ANN001
+        self.service = service
+        self.make_dialog = make_dialog
+        self.ask_local_server = ask_local_server
+        self.transport = transport
+        self.probe_transport = probe_transport
+        self.on_wait = on_wait
+        self.host: HostSession | None = None
+        self.opened = None
+
+
+# Git hosts the app logs in to (the adapters come from BACKENDS as they land).
+GIT_HOST_BACKENDS = ("github", "gitlab", "bitbucket", "gitea", "azure", "git-gateway", "aws-cognito-github-proxy")
+
+
+def open_site(choice, dirs, login: SiteLogin | None = None):  # noqa: ANN001, ANN201 - SiteChoice, AppDirs -> Workspace
+    """Build the workspace for a chosen site: its config, the backend from the registry, cache and journal.
+
+    A config that names a Git host needs `login` (stored token, else the login dialog); without it the
+    error says how to open the site instead.
+    """
     from dataclasses import replace
 
     from editor_app.backends import BACKENDS
+    from editor_app.backends.proxy import ProxyBackend, local_server_url, probe_local_server
     from editor_app.backends.test_repo import TestRepoBackend, sample_site_dir
     from editor_app.config.site_config import load_site_config
-    from editor_app.errors import AuthError
-    from editor_app.workspace.cache import ContentCache
-    from editor_app.workspace.journal import DraftsJournal
-    from editor_app.workspace.workspace import Workspace, backend_settings_from_config
+    from editor_app.errors import AuthError, EditorError
+    from editor_app.workspace.workspace import backend_settings_from_config
 
+    if login is not None:
+        login.host, login.opened = None, choice
     if choice.kind == "sandbox":
         site = load_site_config(sample_site_dir() / "config.yml")
-        backend = TestRepoBackend.for_app(backend_settings_from_config(site), dirs)
-    elif choice.kind == "local":
+        return _workspace(TestRepoBackend.for_app(backend_settings_from_config(site), dirs), site, dirs)
+    if choice.kind == "local":
         folder = Path(choice.path)
         site = load_site_config(find_site_config(folder))
         # The working copy is the repository, whatever host the config names.
         settings = replace(backend_settings_from_config(site, local_path=str(folder)), name="local")
-        backend = BACKENDS["local"](settings)
-    else:
-        config = Path(choice.path)
-        site = load_site_config(config)
-        name = site.backend.name
-        if name == "test-repo":
-            backend = TestRepoBackend.for_app(backend_settings_from_config(site), dirs)
-        elif name in BACKENDS and name != "local":
-            backend = BACKENDS[name](backend_settings_from_config(site))
-        else:
-            raise AuthError(
-                f"{config}: opening a '{name}' site needs a login; open its working copy with --local, "
-                "or log in from the start dialog"
-            )
+        return _workspace(BACKENDS["local"](settings), site, dirs)
+    config = Path(choice.path)
+    site = load_site_config(config)
+    name = site.backend.name
+    settings = backend_settings_from_config(site)
+    if name == "test-repo":
+        return _workspace(TestRepoBackend.for_app(settings, dirs), site, dirs)
+    if name == "local":
+        raise EditorError(f"{config}: backend 'local' needs a working copy; open the site's folder instead")
+    server = local_server_url(site.local_backend) if login is not None else None
+    if server is not None:
+        info = probe_local_server(server, transport=login.probe_transport)
+        if info is not None and login.ask_local_server(server, info):
+            proxy = replace(settings, name="proxy", proxy_url=server)
+            return _workspace(ProxyBackend.connect(proxy, transport=login.probe_transport), site, dirs)
+    if name == "proxy":
+        return _workspace(ProxyBackend.connect(settings), site, dirs)
+    if name not in BACKENDS:
+        known = ", ".join(sorted(n for n in BACKENDS if n in GIT_HOST_BACKENDS))
+        raise EditorError(
+            f"{config}: backend '{name}' is not supported by this version of editor-app (Git hosts it can open: {known}); "
+            "open the site's working copy as a local folder instead"
+        )
+    if login is None:
+        raise AuthError(
+            f"{config}: opening a '{name}' site needs a login; open its working copy with --local, "
+            "or log in from the start dialog"
+        )
+    return _open_host_site(choice, config, site, settings, BACKENDS[name], dirs, login)
+
+
+def _open_host_site(choice, config, site, settings, backend_class, dirs, login):  # noqa: ANN001, ANN202
+    """Log in (stored token first, then the dialog) and open the site; a stored token the host refuses is forgotten."""
+    from editor_app.auth.target import target_from_config
+    from editor_app.errors import AuthError
+    from editor_app.ui.login_dialog import ensure_login
+    from editor_app.ui.start_dialog import SiteChoice
+
+    target = target_from_config(site, site=site.site_url or site.display_url or str(config.resolve()))
+    for _attempt in range(2):
+        made = []
+
+        def make_dialog():  # noqa: ANN202 - LoginDialog
+            made.append(login.make_dialog(target, False, None))
+            return made[-1]
+
+        kind, value = ensure_login(target, login.service, make_dialog)
+        for dialog in made:  # its embedded browser's page goes before the window
+            dialog.dispose()
+            dialog.deleteLater()
+        if kind == "cancelled":
+            raise OpenCancelled(f"{config}: login cancelled")
+        if kind in ("sandbox", "local"):
+            return open_site(SiteChoice(kind, value or ""), dirs, login)
+        host = HostSession(target, settings, backend_class, value, login.service,
+                           transport=login.transport, on_wait=login.on_wait)
+        try:
+            workspace = _workspace(host.connect(), site, dirs)
+        except AuthError as error:
+            if not error.expired:
+                raise
+            # The host refused the stored login (revoked or expired): forget it and ask once more.
+            login.service.sign_out(target)
+            continue
+        login.host = host
+        login.opened = SiteChoice("config", str(config), target.backend, target.repo)
+        return workspace
+    raise AuthError(f"{config}: {target.backend} refused the new login too")
+
+
+def _workspace(backend, site, dirs):  # noqa: ANN001, ANN202
+    from editor_app.workspace.cache import ContentCache
+    from editor_app.workspace.journal import DraftsJournal
+    from editor_app.workspace.workspace import Workspace
+
     workspace = Workspace(backend, site, ContentCache(dirs.cache / "content"), DraftsJournal(dirs.data / "drafts"))
-    workspace.open()
+    try:
+        workspace.open()
+    except BaseException:
+        backend.close()
+        raise
     return workspace
+
+
+def attach_host_login(window, host: HostSession, make_dialog):  # noqa: ANN001, ANN201 - MainWindow -> ExpiryBanner
+    """Expiry warnings and re-login for the main window of a Git-host site; returns the banner.
+
+    Warns 10 and 2 minutes before the token expires; Log in again opens the login dialog in front of the
+    window (open edits stay open), swaps the new token into the open workspace, and resumes a paused save.
+    """
+    from editor_app.auth.expiry import ExpiryWatcher
+    from editor_app.ui.expiry_banner import ExpiryBanner
+
+    banner = ExpiryBanner(ExpiryWatcher(clock=host.service.clock), window.notifications)
+
+    def relogin(done) -> None:  # noqa: ANN001
+        dialog = make_dialog(host.target, True, window)
+
+        def finished(_result: int) -> None:
+            session = dialog.session
+            if session is not None:
+                host.renew(session, window.workspace)
+                banner.watch(session.token)
+            dialog.dispose()
+            dialog.deleteLater()
+            done(session is not None)
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    window.attach_login(banner, relogin)
+    banner.watch(host.session.token)
+    problem = host.service.store.keyring_problem
+    if problem:
+        window.notifications.notify(problem, "warning")
+    return banner
+
+
+def make_site_login(runner, settings, *, parent=None, store=None, transport=None):  # noqa: ANN001, ANN201 - SiteLogin
+    """The app's SiteLogin: tokens in the OS keyring, the login dialog, and a question for a local decap-server."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from editor_app.auth.service import LoginService
+    from editor_app.auth.token_store import TokenStore
+    from editor_app.ui.login_dialog import LoginDialog, LoginMemory
+
+    service = LoginService(store or TokenStore())
+    memory = LoginMemory(settings)
+
+    def make_dialog(target, relogin, dialog_parent):  # noqa: ANN001, ANN202
+        return LoginDialog(target, service, runner, memory, relogin=relogin, parent=dialog_parent or parent)
+
+    def ask_local_server(url: str, info: dict) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, "Local server found",
+                          f"A local Decap server answers at {url} for {info.get('repo') or 'this site'}.", parent=parent)
+        box.setInformativeText("Edit the files on this computer through it, or log in to the site's Git host?")
+        use = box.addButton("Use the local server", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Log in to the Git host", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(use)
+        box.exec()
+        return box.clickedButton() is use
+
+    return SiteLogin(service, make_dialog, ask_local_server, transport=transport)
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -175,10 +380,13 @@ def run_gui(args: argparse.Namespace) -> int:
             return 0
         choice = dialog.chosen
     runner = TaskRunner()
+    login = make_site_login(runner, settings)
     while True:
         try:
-            workspace = open_site(choice, dirs)
+            workspace = open_site(choice, dirs, login)
             break
+        except OpenCancelled:
+            pass  # the user closed the login: let them pick again
         except Exception as error:  # a site that cannot be opened is reported, then the user picks another
             message, details = describe_error(error)
             print(f"editor-app: cannot open the site: {message}", file=sys.stderr)
@@ -186,16 +394,19 @@ def run_gui(args: argparse.Namespace) -> int:
                 print(details, file=sys.stderr)
             if not _report_open_failure(choice, message, details):
                 return 2
-            dialog = StartDialog(recent)
-            if not dialog.exec() or dialog.chosen is None:
-                return 2
-            choice = dialog.chosen
-    recent.remember(choice)
+        dialog = StartDialog(recent)
+        if not dialog.exec() or dialog.chosen is None:
+            return 2
+        choice = dialog.chosen
+    recent.remember(login.opened or choice)
     window = MainWindow(workspace, settings, runner)
+    if login.host is not None:
+        attach_host_login(window, login.host, login.make_dialog)
     window.show()
     window.load_site()
     code = app.exec()
     runner.wait()
+    login.service.close()
     return code
 
 

@@ -389,3 +389,40 @@ class ProxyBackend(Backend):
 
     def close(self) -> None:
         self._client.close()
+
+
+def local_server_url(local_backend: bool | dict[str, Any] | None) -> str | None:
+    """The decap-server URL a config's `local_backend` names (true: the default), None when it names none."""
+    if local_backend is True:
+        return DEFAULT_PROXY_URL
+    if isinstance(local_backend, dict):
+        return str(local_backend.get("url") or DEFAULT_PROXY_URL)
+    return None
+
+
+def probe_local_server(
+    url: str, *, transport: httpx.BaseTransport | None = None, timeout: float = 2.0
+) -> dict[str, Any] | None:
+    """The `info` of a decap-server answering at `url`, or None when nothing like one answers there.
+
+    Like Decap's detection: one `POST {"action": "info"}` whose answer names a repo, publish modes and a type.
+    """
+    try:
+        with httpx.Client(transport=transport, timeout=httpx.Timeout(timeout)) as client:
+            response = client.post(url, json={"action": "info"})
+    except httpx.HTTPError:
+        return None
+    if not response.is_success:
+        return None
+    try:
+        info = response.json()
+    except ValueError:
+        return None
+    if (
+        isinstance(info, dict)
+        and isinstance(info.get("repo"), str)
+        and isinstance(info.get("publish_modes"), list)
+        and isinstance(info.get("type"), str)
+    ):
+        return info
+    return None

@@ -38,7 +38,8 @@ class ExpiryBanner(QFrame):
         self.setAccessibleName("Login expiry warning")
         self.label = QLabel()
         self.label.setWordWrap(True)
-        self.relogin_button = QPushButton("Re-login")
+        self.relogin_button = QPushButton("Log in again")
+        self.relogin_button.setAccessibleName("Log in again")
         self.relogin_button.setToolTip("Log in again in the embedded browser; open edits stay open")
         self.relogin_button.clicked.connect(self._request_relogin)
         close = QToolButton(text="✕")
@@ -61,6 +62,14 @@ class ExpiryBanner(QFrame):
         self.hide()
         self._drop_notification()
         self._arm()
+
+    def show_message(self, text: str, *, expired: bool = False) -> None:
+        """Show `text` with the Log in again button (e.g. a save paused because the login expired)."""
+        self.label.setText(text)
+        self.setProperty("level", "error" if expired else "warning")
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.show()
 
     def _arm(self) -> None:
         delay = self.watcher.next_check_in()
@@ -86,8 +95,8 @@ class ExpiryBanner(QFrame):
             return
         self._drop_notification()
         item = self.notifications.notify(warning.text, "error" if warning.expired else "warning")
-        button = QPushButton("Re-login", item)
-        button.setAccessibleName("Re-login")
+        button = QPushButton("Log in again", item)
+        button.setAccessibleName("Log in again")
         button.clicked.connect(self._request_relogin)
         row = item.layout().itemAt(0).layout()  # the notification's message row
         row.insertWidget(1, button)

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor_app.errors import ConflictError, EditorError
+from editor_app.errors import AuthError, ConflictError, EditorError
 from editor_app.ui.collection_tree import CollectionItem, CollectionTreeView
 from editor_app.ui.conflict_dialog import ConflictChoice, ConflictDialog
 from editor_app.ui.draft_dialog import DraftChoice
@@ -77,6 +77,9 @@ class MainWindow(QMainWindow):
         self.current_entry: Any = None
         self._dirty = False
         self._after_save: Callable[[], None] | None = None
+        self.expiry_banner: Any = None  # set by attach_login for sites behind a Git-host login
+        self._relogin: Callable[[Callable[[bool], None]], None] | None = None
+        self._paused_save: Any = None  # the entry whose save waits for a new login
         self._workflow_status: dict[str, str] = {}  # entry path -> unpublished status
         self._loaded: set[str] = set()
         self._loading: set[str] = set()
@@ -520,7 +523,52 @@ class MainWindow(QMainWindow):
         if isinstance(failure.error, ConflictError):
             self.resolve_conflict(entry, failure.error)
             return
+        if isinstance(failure.error, AuthError) and failure.error.expired and self._relogin is not None:
+            self._pause_save_for_login(entry)
+            return
         self.notifications.notify_error(failure, f"Saving {entry.path} failed (your changes are kept as a draft)")
+
+    # --- login expiry (sites behind a Git-host login) --------------------------------------------
+
+    def attach_login(self, banner: QWidget, relogin: Callable[[Callable[[bool], None]], None]) -> None:
+        """Show the expiry `banner` above the content; `relogin(done)` logs in again, then calls done(ok)."""
+        self.expiry_banner = banner
+        self._relogin = relogin
+        self.centralWidget().layout().insertWidget(0, banner)
+        banner.relogin_requested.connect(self.log_in_again)
+
+    def log_in_again(self) -> None:
+        """Open the login again (the banner's button); a save paused by an expired login resumes after it."""
+        if self._relogin is not None:
+            self._relogin(self._on_logged_in_again)
+
+    def _pause_save_for_login(self, entry: Any) -> None:
+        # The edit stays in the editor and in the drafts journal; the same save runs again after the login.
+        self._paused_save = entry
+        self.expiry_banner.show_message(
+            f"Saving {entry.path} is paused: your login has expired. Log in again to finish the save; "
+            "your changes are kept.",
+            expired=True,
+        )
+        self.status_label.setText(f"Saving {entry.path} paused: log in again to finish it")
+
+    def _on_logged_in_again(self, ok: bool) -> None:
+        paused, self._paused_save = self._paused_save, None
+        if not ok:
+            self._paused_save = paused  # still waiting; the banner's button stays
+            return
+        self.expiry_banner.hide()
+        if paused is None:
+            return
+        if self.current_entry is not None and self.current_entry.path == paused.path:
+            self.save_entry()  # the editor still holds the edit (perhaps with more typed since)
+        else:
+            self._show_progress(0, 0, f"Saving {paused.path}…")
+            run_in_background(
+                self.runner, lambda: self.workspace.save_entry(paused),
+                lambda saved: self._hide_progress(f"Saved {saved.path}"),
+                lambda failure: self._on_save_failed(paused, failure),
+            )
 
     def resolve_conflict(self, entry: Any, error: ConflictError) -> ConflictDialog:
         """Show the conflict dialog and act on the choice; returns the dialog (tests drive it)."""

@@ -1,11 +1,12 @@
-"""StartDialog: what to open when the app starts without arguments (recent sites, a local folder, the sandbox).
-
-The login issue adds Git host logins through `add_choice`, so this dialog never needs to know about hosts.
+"""StartDialog: what to open when the app starts without arguments (recent sites, a site's config.yml, a
+local folder, the sandbox). A config.yml that names a Git host leads to its login (the app does that);
+recent Git-host sites remember their backend and repository so the list says where they live.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,31 +26,60 @@ from editor_app.ui.signals import emit
 
 RECENT_KEY = "start/recent_sites"
 MAX_RECENT = 10
+KINDS = ("sandbox", "local", "config")
+HOST_NAMES = {
+    "github": "GitHub", "gitlab": "GitLab", "bitbucket": "Bitbucket", "gitea": "Gitea", "git-gateway": "Git Gateway",
+    "azure": "Azure DevOps", "aws-cognito-github-proxy": "GitHub via AWS Cognito", "proxy": "local server",
+    "test-repo": "sandbox",
+}
+CONFIG_FILTER = "Decap CMS config (*.yml *.yaml);;All files (*)"
 
 
 @dataclass(frozen=True)
 class SiteChoice:
-    """A site to open: `kind` is "sandbox", "local" (a working copy) or "config" (a config.yml)."""
+    """A site to open: `kind` is "sandbox", "local" (a working copy) or "config" (a config.yml).
+
+    For a config whose site lives on a Git host, `backend` and `repo` say where (for the recent list).
+    """
 
     kind: str
     path: str = ""
+    backend: str = ""
+    repo: str = ""
 
     @property
     def label(self) -> str:
         """How the choice reads in the recent list."""
         if self.kind == "sandbox":
             return "Sandbox (sample site)"
+        if self.backend and self.repo:
+            return f"{self.repo} ({HOST_NAMES.get(self.backend, self.backend)}) — {self.path}"
         return f"{Path(self.path).name or self.path} — {self.path}"
 
+    @property
+    def place(self) -> tuple[str, str]:
+        """What identifies the site in the recent list: the same file is one site, whatever its host."""
+        return self.kind, self.path
+
     def encode(self) -> str:
-        """`kind:path`, for QSettings."""
+        """`kind:path` for QSettings (JSON when the backend and repository are known)."""
+        if self.backend or self.repo:
+            return json.dumps({"kind": self.kind, "path": self.path, "backend": self.backend, "repo": self.repo})
         return f"{self.kind}:{self.path}"
 
     @classmethod
     def decode(cls, text: str) -> SiteChoice | None:
         """The inverse of encode; None for a value this version does not understand."""
+        if text.startswith("{"):
+            try:
+                data = json.loads(text)
+            except ValueError:
+                return None
+            if not isinstance(data, dict) or data.get("kind") not in KINDS:
+                return None
+            return cls(str(data["kind"]), str(data.get("path") or ""), str(data.get("backend") or ""), str(data.get("repo") or ""))
         kind, _, path = text.partition(":")
-        if kind not in ("sandbox", "local", "config"):
+        if kind not in KINDS:
             return None
         return cls(kind, path)
 
@@ -70,7 +100,7 @@ class RecentSites:
 
     def remember(self, choice: SiteChoice) -> None:
         """Put `choice` first."""
-        items = [choice] + [c for c in self.load() if c != choice]
+        items = [choice] + [c for c in self.load() if c.place != choice.place]
         self._settings.setValue(RECENT_KEY, [c.encode() for c in items[:MAX_RECENT]])
         self._settings.sync()
 
@@ -111,6 +141,11 @@ class StartDialog(QDialog):
             self.recent_list.setCurrentRow(0)
 
         self._choices_layout = QVBoxLayout()
+        self.config_button = self.add_choice(
+            "Open a site's config.yml…",
+            "Sites on GitHub, GitLab, Bitbucket, Gitea or Git Gateway: log in with the site's own settings",
+            self._on_config_clicked,
+        )
         self.local_button = self.add_choice(
             "Open a local folder…", "A Git working copy that contains the site's config.yml", self._on_local_clicked
         )
@@ -138,7 +173,7 @@ class StartDialog(QDialog):
         layout.addLayout(self._choices_layout)
         layout.addWidget(buttons)
         self.recent_list.setMaximumHeight(180)
-        self.resize(520, 440)
+        self.resize(560, 500)
 
     def add_choice(self, title: str, description: str, on_clicked: Callable[[], None]) -> QCommandLinkButton:
         """Add a way to open a site (the extension point for Git host logins)."""
@@ -162,6 +197,11 @@ class StartDialog(QDialog):
         item = self.recent_list.currentItem()
         if item is not None:
             self.choose(item.data(Qt.ItemDataRole.UserRole))
+
+    def _on_config_clicked(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, "Open the site's config.yml", "", CONFIG_FILTER)
+        if path:
+            self.choose(SiteChoice("config", path))
 
     def _on_local_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open the site's folder")
