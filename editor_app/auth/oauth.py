@@ -147,9 +147,8 @@ class PkceFlow:
 
     def __post_init__(self) -> None:
         if not self.content_type:
-            # Decap's GitLab and Gitea pages send JSON; its git-gateway PKCE page sends a form.
-            form = self.target.backend == "git-gateway"
-            self.content_type = "application/x-www-form-urlencoded" if form else "application/json"
+            # Decap's GitLab and Gitea pages send JSON; its git-gateway and Cognito PKCE pages send a form.
+            self.content_type = self.target.token_content_type
 
     @property
     def redirect_uri(self) -> str:
@@ -203,7 +202,7 @@ def refresh_oauth_token(
         raise AuthError(f"{target.backend}: this login cannot be refreshed; log in again", expired=True)
     _auth_url, token_url, _scope = target.oauth_endpoints()
     if not content_type:
-        content_type = "application/x-www-form-urlencoded" if target.backend == "git-gateway" else "application/json"
+        content_type = target.token_content_type
     body = {
         "client_id": target.app_id,
         "grant_type": "refresh_token",

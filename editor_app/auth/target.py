@@ -14,7 +14,12 @@ OAUTH_DEFAULTS: dict[str, tuple[str, str, str, str]] = {
     "bitbucket": ("https://bitbucket.org", "site/oauth2/authorize", "site/oauth2/access_token", "repository:write"),
     "gitea": ("https://try.gitea.io", "login/oauth/authorize", "login/oauth/access_token", "repository"),
     "git-gateway": ("", "oauth2/authorize", "oauth2/token", "openid email"),
+    # Cognito's hosted UI at base_url (Decap's aws-cognito-github-proxy PKCE page).
+    "aws-cognito-github-proxy": ("", "oauth2/authorize", "oauth2/token", "https://api.github.com/repo openid email"),
 }
+PKCE_ONLY_BACKENDS = ("gitea", "aws-cognito-github-proxy")  # Decap offers these no other login
+# Token endpoints that take a form body (Cognito refuses JSON); the others get Decap's JSON.
+FORM_TOKEN_BACKENDS = ("git-gateway", "aws-cognito-github-proxy")
 NO_LOGIN_BACKENDS = ("test-repo", "proxy", "local")  # sandbox, decap-server, a working copy: nothing to log in to
 POPUP_SCOPES = {"github": "repo", "gitlab": "api", "bitbucket": "repo"}
 # Where each host lets a user create a personal access token, and the scopes the app needs.
@@ -75,11 +80,18 @@ class LoginTarget:
             return "none"
         if self.auth_type in ("implicit", "pkce"):
             return self.auth_type
-        if self.backend == "gitea":
-            return "pkce"  # Decap's Gitea backend only speaks PKCE
+        if self.backend in PKCE_ONLY_BACKENDS:
+            return "pkce"  # Decap's Gitea and Cognito backends only speak PKCE
         if self.backend == "git-gateway":
             return "gotrue"
         return "popup"
+
+    @property
+    def token_content_type(self) -> str:
+        """How the PKCE token endpoint wants its body: a form (git-gateway, Cognito) or Decap's JSON."""
+        if self.backend in FORM_TOKEN_BACKENDS:
+            return "application/x-www-form-urlencoded"
+        return "application/json"
 
     @property
     def site_id(self) -> str:

@@ -36,6 +36,7 @@ from tests.fakes.bitbucket_factories import (
     make_bitbucket,
     make_bitbucket_loopback,
 )
+from tests.fakes.cognito import hosted_cognito, hosted_cognito_loopback, make_cognito, make_cognito_loopback
 from tests.fakes.gitlab_factories import hosted_gitlab, hosted_gitlab_loopback, make_gitlab, make_gitlab_loopback
 
 # A 1x1 PNG, with NUL and high bytes in it: binary media must round-trip byte for byte.
@@ -161,6 +162,8 @@ def make_github_loopback(tmp_path: Path, files: Mapping[str, bytes]) -> Iterator
 
 
 ADAPTER_FACTORIES: dict[str, Factory] = {
+    "aws-cognito-github-proxy": make_cognito,
+    "aws-cognito-github-proxy-loopback": make_cognito_loopback,
     "bitbucket": make_bitbucket,
     "bitbucket-loopback": make_bitbucket_loopback,
     "gitea": make_gitea,
@@ -267,6 +270,8 @@ def hosted_github_loopback(tmp_path: Path, files: Mapping[str, bytes], clock: Fa
 
 
 HOSTED_FACTORIES: dict[str, HostedFactory] = {
+    "aws-cognito-github-proxy": hosted_cognito,
+    "aws-cognito-github-proxy-loopback": hosted_cognito_loopback,
     "bitbucket": hosted_bitbucket,
     "bitbucket-loopback": hosted_bitbucket_loopback,
     "gitea": hosted_gitea,
