@@ -212,10 +212,30 @@ def test_without_a_keyring_the_login_dialog_says_so_and_the_site_opens_for_this_
 
 
 def decap_server_like(request: httpx.Request) -> httpx.Response:
+    """Answers like `npx decap-server` in fs mode: info, and the one post of the site."""
+    from editor_app.backends.proxy import content_id
+
     body = json.loads(request.content or b"{}")
     if request.method == "POST" and body.get("action") == "info":
         return httpx.Response(200, json={"repo": "site", "publish_modes": ["simple"], "type": "local_fs"})
+    if request.method == "POST" and body.get("action") == "entriesByFolder":
+        text = "---\ntitle: Local hello\n---\nOn this computer.\n"
+        return httpx.Response(200, json=[{"data": text, "file": {"path": POST, "id": content_id(text.encode())}}])
     return httpx.Response(404, json={"error": "unknown action"})
+
+
+def test_using_the_local_server_opens_the_site_through_it_without_a_login(github, login, tmp_path, app_home):
+    from editor_app.backends.proxy import ProxyBackend
+
+    login.ask_local_server = lambda url, info: True
+    with serve(decap_server_like) as server:
+        config = write_config(tmp_path, github.url, f"local_backend:\n  url: {server}/api/v1\n")
+        workspace = open_site(SiteChoice("config", str(config)), AppDirs.under(app_home), login)
+        entries = workspace.load_collection("posts")
+        workspace.backend.close()
+
+    assert isinstance(workspace.backend, ProxyBackend) and login.host is None and login.dialogs.made == []
+    assert [(e.path, e.data["title"]) for e in entries] == [(POST, "Local hello")]
 
 
 def test_a_local_backend_config_offers_the_local_server_when_one_answers(github, login, tmp_path, app_home):
