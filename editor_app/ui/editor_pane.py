@@ -86,6 +86,8 @@ class EditorPane(QWidget):
         self.raw_button.setAccessibleName("Show the whole file's source")
         self.raw_button.setToolTip("Show the whole file (front matter and body) as text")
         self.raw_button.toggled.connect(self._on_raw_button_toggled)
+        # the source view shows one file: no switching locales under it
+        self.raw_button.toggled.connect(lambda _raw: self.locale_box.setEnabled(not self.raw_button.isChecked()))
         self.save_button = QPushButton("Save")
         self.save_button.setAccessibleName("Save the entry")
         # no Ctrl+S here: the main window owns that shortcut and should call request_save()
@@ -192,8 +194,13 @@ class EditorPane(QWidget):
         """Show a workspace entry (`.data`, `.collection`, `.path`), fields from the workspace's site config."""
         self._entry = entry
         fields = self._fields_for(entry)
+        entry_locales = getattr(self.workspace, "entry_locales", None)
+        found = entry_locales(entry) if entry_locales is not None else None
+        locales, default_locale = found if found is not None else (None, None)
         self.load(fields, dict(getattr(entry, "data", {}) or {}),
-                  is_new=bool(getattr(entry, "is_new", False) or getattr(entry, "new", False)))
+                  is_new=bool(getattr(entry, "is_new", False) or getattr(entry, "new", False)),
+                  locales=locales, default_locale=default_locale,
+                  locale_data=getattr(entry, "locale_data", None) if locales else None)
         self._load_relation_targets(fields)
 
     def _load_relation_targets(self, fields: list[Field]) -> None:
@@ -213,7 +220,18 @@ class EditorPane(QWidget):
         if self._entry is None:
             raise RuntimeError("no entry is open in the editor")
         with_data = getattr(self._entry, "with_data", None)
+        if self._locales:
+            values = self.locale_values()
+            data = values.pop(self._default_locale)
+            if with_data is not None:
+                return with_data(data, values)
+            return dataclasses.replace(self._entry, data=data, locale_data=values)
         return with_data(self.value()) if with_data is not None else dataclasses.replace(self._entry, data=self.value())
+
+    @property
+    def current_locale(self) -> str:
+        """The locale being edited ("" on a site without i18n)."""
+        return self._current_locale
 
     def _fields_for(self, entry: Any) -> list[Field]:
         site = getattr(self.workspace, "site", None) or getattr(self.workspace, "config", None)
@@ -400,10 +418,18 @@ class EditorPane(QWidget):
         ws = self.workspace
         if to_raw is None and self._entry is not None and hasattr(ws, "raw_text"):
             def to_raw(data: dict[str, Any]) -> str:
-                return ws.raw_text(dataclasses.replace(self._entry, data=data))
+                if not self._locales:
+                    return ws.raw_text(dataclasses.replace(self._entry, data=data))
+                # the default locale's file, or the whole file when every locale lives in one (single_file)
+                others = {k: v for k, v in self.locale_values().items() if k != self._default_locale}
+                return ws.raw_text(dataclasses.replace(self._entry, data=data, locale_data=others))
         if from_raw is None and self._entry is not None and hasattr(ws, "parse_raw_text"):
             def from_raw(text: str) -> dict[str, Any]:
-                return ws.parse_raw_text(self._entry, text).data
+                parsed = ws.parse_raw_text(self._entry, text)
+                for locale, data in (getattr(parsed, "locale_data", None) or {}).items():
+                    if locale in self._locales and locale != self._default_locale:
+                        self._locale_data[locale] = dict(data)  # a single_file source holds every locale
+                return parsed.data
         return to_raw, from_raw
 
     def _on_raw_button_toggled(self, raw: bool) -> None:
@@ -412,6 +438,8 @@ class EditorPane(QWidget):
             if to_raw is None:
                 self.raw_button.setChecked(False)
                 return
+            if self._locales and self._current_locale != self._default_locale:
+                self.switch_locale(self._default_locale)  # the source is the default locale's file
             self._loading = True
             self.raw_edit.setPlainText(to_raw(self.value()))
             self._loading = False

@@ -306,6 +306,12 @@ class Workspace:
             if error is None and not content.matches_collection_filter(collection, data):
                 continue
             slug = file_config.name if file_config is not None else _slug_from_path(collection, repo_file.path)
+            siblings = translations.get(_locale_split(collection, repo_file.path)[1], ())
+            if siblings:  # search finds an entry by its translations too
+                everything = {"": data, **{
+                    locale: content.parse_fast(contents.get(blob_id, b""), collection, None, path)[0]
+                    for locale, path, blob_id in siblings
+                }}
             entry = IndexedEntry(
                 collection=name,
                 slug=slug,
@@ -315,7 +321,7 @@ class Workspace:
                 parse_error=error,
                 file=file_config.name if file_config is not None else None,
                 search_text=views.search_text_of(everything, slug, repo_file.path),
-                translations=translations.get(_locale_split(collection, repo_file.path)[1], ()),
+                translations=siblings,
             )
             entries[entry.path] = entry
         with self._lock:
