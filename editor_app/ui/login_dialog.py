@@ -244,7 +244,12 @@ class LoginDialog(QDialog):
 
     def _show_keyring_problem(self) -> None:
         problem = self.service.store.keyring_problem
-        self.keyring_label.setText(problem or "")
+        # The headline says what it means for the user; the keyring library's own words go in the tooltip.
+        self.keyring_label.setText(
+            "⚠ <b>No usable system keyring</b> on this computer, so your login cannot be saved: it is kept "
+            "for this session only, and you will be asked again next time." if problem else ""
+        )
+        self.keyring_label.setToolTip(problem or "")
         self.keyring_label.setVisible(bool(problem))
 
     def _set_status(self, text: str, error: bool = False) -> None:

@@ -169,11 +169,12 @@ class StartDialog(QDialog):
         layout.addWidget(recent_label)
         layout.addWidget(self.recent_list, 1)
         layout.addWidget(self.empty_label)
+        layout.addStretch(0 if has_recent else 1)  # without recent sites, the spare room goes here, not between labels
         layout.addSpacing(8)
         layout.addLayout(self._choices_layout)
         layout.addWidget(buttons)
         self.recent_list.setMaximumHeight(180)
-        self.resize(560, 500)
+        self.resize(560, 500 if has_recent else 400)
 
     def add_choice(self, title: str, description: str, on_clicked: Callable[[], None]) -> QCommandLinkButton:
         """Add a way to open a site (the extension point for Git host logins)."""
