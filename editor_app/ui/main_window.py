@@ -572,7 +572,9 @@ class MainWindow(QMainWindow):
 
     def resolve_conflict(self, entry: Any, error: ConflictError) -> ConflictDialog:
         """Show the conflict dialog and act on the choice; returns the dialog (tests drive it)."""
-        mine = self.workspace.raw_text(entry)
+        # the file in conflict may be one of the entry's translations: show mine of that file
+        conflict_text = getattr(self.workspace, "conflict_text", None)
+        mine = conflict_text(entry, error.path) if conflict_text is not None else self.workspace.raw_text(entry)
         theirs = error.theirs.decode("utf-8", "replace") if error.theirs is not None else None
         dialog = ConflictDialog(error.path or entry.path, mine, theirs, self)
         dialog.finished.connect(lambda _result: self._on_conflict_dialog_finished(dialog, entry, error))

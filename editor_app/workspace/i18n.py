@@ -31,6 +31,7 @@ class LocaleFile:
     base_id: str
     parsed: Any = None
     parse_error: str | None = None
+    pristine: bool = True  # `raw` is exactly the content of `base_id` (False: the text chosen in a conflict)
 
 
 def entry_i18n(collection: Collection, file_config: CollectionFile | None = None) -> I18nConfig | None:

@@ -569,7 +569,7 @@ class Workspace:
                 continue
             parsed = base.parsed if had_file and base is not None else None
             text = content.dump_roundtrip(parsed, data, collection, file_config, path)
-            if had_file and base is not None and text == base.raw:
+            if had_file and base is not None and base.pristine and text == base.raw:
                 continue
             expected = base.base_id if had_file and base is not None else NEW_FILE
             changes.append(FileChange(path=path, data=text.encode("utf-8"), expected_id=expected))
@@ -754,32 +754,70 @@ class Workspace:
             files.append(i18n_mod.LocaleFile(locale, locale_path, raw, ids.get(locale_path, ""), parsed, error))
         return tuple(f for f in files if f is not None)
 
+    def conflict_text(self, entry: OpenEntry, path: str | None) -> str:
+        """The text my save would write at `path` (the file a ConflictError names): a translation's or the entry's."""
+        if path and path != entry.path:
+            for change in self.translation_changes(entry, entry.path):
+                if change.path == path:
+                    return (change.data or b"").decode("utf-8")
+            base = next((f for f in entry.locale_files if f.path == path), None)
+            if base is not None:
+                return base.raw
+        return self.raw_text(entry)
+
     def take_theirs(self, entry: OpenEntry, error: ConflictError) -> OpenEntry | None:
-        """Drop my edit in favour of the other side's version (None when they deleted the file)."""
+        """Drop my edit in favour of the other side's version (None when they deleted the file).
+
+        When the conflict is over one of the entry's translations, the whole entry is read again as it is now.
+        """
         self.discard_draft(entry)
+        if error.path and error.path != entry.path and any(f.path == error.path for f in entry.locale_files):
+            return self.open_entry(entry.collection, entry.path)
         if error.theirs is None or error.theirs_id is None:
             return None
         raw = _decode(error.theirs, entry.path)
         collection = self.collection(entry.collection)
         file_config = collection.file_named(entry.file) if entry.file else None
         parsed, parse_error = content.parse_roundtrip(raw, collection, file_config, entry.path)
-        return replace(entry, raw=raw, data=copy.deepcopy(parsed.data), base_id=error.theirs_id, base_head=error.head,
-                       parse_error=parse_error, is_new=False, pristine=True, parsed=parsed)
+        data, locale_data = self._split_locales(collection, file_config, parsed.data, parse_error, entry.locale_data)
+        return replace(entry, raw=raw, data=data, locale_data=locale_data, base_id=error.theirs_id,
+                       base_head=error.head, parse_error=parse_error, is_new=False, pristine=True, parsed=parsed)
 
     def resolve_conflict(self, entry: OpenEntry, mine: str, error: ConflictError) -> OpenEntry:
         """An entry holding `mine` (the text chosen in the conflict dialog) based on their version.
 
-        Saving it replaces their version explicitly — only theirs, not a version made after it.
+        Saving it replaces their version explicitly — only theirs, not a version made after it. The file is
+        the entry's own, or one of its translations (then only that locale takes `mine`).
         """
         collection = self.collection(entry.collection)
         file_config = collection.file_named(entry.file) if entry.file else None
+        locale_file = next((f for f in entry.locale_files if error.path and f.path == error.path), None)
+        if locale_file is not None:
+            parsed, parse_error = content.parse_roundtrip(mine, collection, file_config, locale_file.path)
+            chosen = replace(locale_file, raw=mine, parsed=parsed, parse_error=parse_error,
+                             base_id=error.theirs_id or NEW_FILE, pristine=False)
+            files = tuple(chosen if f is locale_file else f for f in entry.locale_files)
+            locale_data = {**entry.locale_data, locale_file.locale: copy.deepcopy(parsed.data)}
+            return replace(entry, locale_files=files, locale_data=locale_data, base_head=error.head)
         parsed, parse_error = content.parse_roundtrip(mine, collection, file_config, entry.path)
+        data, locale_data = self._split_locales(collection, file_config, parsed.data, parse_error, entry.locale_data)
         # Mine is written exactly as chosen; the base is their version, so only that version is replaced.
         return replace(
-            entry, data=copy.deepcopy(parsed.data), parse_error=parse_error, raw=mine, parsed=parsed, pristine=False,
-            base_id=error.theirs_id or NEW_FILE, base_head=error.head,
+            entry, data=data, locale_data=locale_data, parse_error=parse_error, raw=mine, parsed=parsed,
+            pristine=False, base_id=error.theirs_id or NEW_FILE, base_head=error.head,
             is_new=False, slug=entry.slug, path=error.path or entry.path,
         )
+
+    @staticmethod
+    def _split_locales(
+        collection: Collection, file_config: CollectionFile | None, data: dict[str, Any], parse_error: str | None,
+        locale_data: dict[str, dict[str, Any]],
+    ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """(default data, other locales) of a whole file's data: split when all locales share one file."""
+        i18n = i18n_mod.entry_i18n(collection, file_config)
+        if i18n is not None and i18n.structure == "single_file" and parse_error is None:
+            return i18n_mod.split_single_file(data, i18n)
+        return copy.deepcopy(data), dict(locale_data)
 
     def delete_entry(self, entry: OpenEntry | IndexedEntry) -> CommitResult | None:
         """Delete the entry's file in one commit (None for a never-saved entry: only its draft goes)."""

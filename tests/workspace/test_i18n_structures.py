@@ -221,3 +221,60 @@ def test_under_the_editorial_workflow_every_locale_goes_to_the_entry_branch(tmp_
     reopened = site.workspace().open_entry("posts", site.path("hello", "en"))
     assert reopened.branch == unpublished.branch
     assert reopened.locale_data["fr"]["title"] == "Bonjour (brouillon)"
+
+
+def test_keeping_my_translation_over_theirs_replaces_only_their_version(tmp_path: Path) -> None:
+    from editor_app.backends.base import FileChange
+    from editor_app.errors import ConflictError
+
+    site = make_site(tmp_path, "multiple_files")
+    ws, hello = open_hello(site)
+    theirs = FR_HELLO.replace("Bonjour le monde", "Salut le monde").encode()
+    site.inner.commit([FileChange(path=site.path("hello", "fr"), data=theirs)], "elsewhere")
+    edited = hello.with_data(dict(hello.data, title="Hello, world"),
+                             {**hello.locale_data, "fr": dict(hello.locale_data["fr"], title="Coucou")})
+    with pytest.raises(ConflictError) as caught:
+        ws.save_entry(edited)
+    assert caught.value.path == site.path("hello", "fr")
+    mine = ws.conflict_text(edited, caught.value.path)
+    assert "title: Coucou" in mine and "Bonjour du jardin." in mine
+    resolved = ws.resolve_conflict(edited, mine, caught.value)
+    assert resolved.path == hello.path  # still the English entry, with the French file as chosen
+    saved = ws.save_entry(resolved)
+    assert site.read(site.path("hello", "fr")) == mine.encode()
+    assert "title: Hello, world" in site.read(site.path("hello", "en")).decode()
+    assert saved.locale_data["fr"]["title"] == "Coucou"
+
+
+def test_taking_their_translation_reads_the_entry_again(tmp_path: Path) -> None:
+    from editor_app.backends.base import FileChange
+    from editor_app.errors import ConflictError
+
+    site = make_site(tmp_path, "multiple_folders")
+    ws, hello = open_hello(site)
+    theirs = FR_HELLO.replace("Bonjour le monde", "Salut le monde").encode()
+    site.inner.commit([FileChange(path=site.path("hello", "fr"), data=theirs)], "elsewhere")
+    edited = hello.with_data(hello.data, {**hello.locale_data, "fr": dict(hello.locale_data["fr"], title="Coucou")})
+    with pytest.raises(ConflictError) as caught:
+        ws.save_entry(edited)
+    again = ws.take_theirs(edited, caught.value)
+    assert again is not None and again.locale_data["fr"]["title"] == "Salut le monde"
+    assert ws.save_entry(again) is again  # nothing left to save
+
+
+def test_a_single_file_conflict_kept_as_mine_splits_back_into_locales(tmp_path: Path) -> None:
+    from editor_app.backends.base import FileChange
+    from editor_app.errors import ConflictError
+
+    site = make_site(tmp_path, "single_file")
+    ws, hello = open_hello(site)
+    theirs = FILES["single_file"][hello.path].replace("Hallo Welt", "Servus Welt").encode()
+    site.inner.commit([FileChange(path=hello.path, data=theirs)], "elsewhere")
+    edited = hello.with_data(hello.data, {**hello.locale_data, "fr": dict(hello.locale_data["fr"], title="Coucou")})
+    with pytest.raises(ConflictError) as caught:
+        ws.save_entry(edited)
+    mine = ws.conflict_text(edited, caught.value.path).replace("Hallo Welt", "Servus Welt")
+    resolved = ws.resolve_conflict(edited, mine, caught.value)
+    assert resolved.data["title"] == "Hello world" and resolved.locale_data["de"]["title"] == "Servus Welt"
+    ws.save_entry(resolved)
+    assert site.read(hello.path) == mine.encode()
