@@ -1088,7 +1088,10 @@ class Workspace:
         file_config = collection.file_named(entry.slug) if collection.is_files else None
         if file_config is not None:
             return file_config.label
-        diff = next((d for d in entry.diffs if _slug_from_path(collection, d.path) == entry.slug), None)
+        own = [d for d in entry.diffs if _slug_from_path(collection, d.path) == entry.slug]
+        # a translated entry's title comes from its default-locale file when that changed too
+        own.sort(key=lambda d: not _is_default_locale_file(collection, d.path))
+        diff = own[0] if own else None
         if diff is None:
             return entry.slug
         data_bytes = self.cache.get_blob(diff.id) if diff.id else None
@@ -1101,6 +1104,9 @@ class Workspace:
                 return entry.slug
             self.cache.put_blob(diff.id, data_bytes)
         data, error = content.parse_fast(data_bytes, collection, None, diff.path)
+        i18n = i18n_mod.entry_i18n(collection)
+        if error is None and i18n is not None and i18n.structure == "single_file":
+            data = i18n_mod.split_single_file(data, i18n)[0]
         return entry.slug if error else content.summary(collection, data, entry.slug, diff.path)
 
     def set_status(self, collection: str, slug: str, status: str) -> None:

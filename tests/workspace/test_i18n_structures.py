@@ -278,3 +278,22 @@ def test_a_single_file_conflict_kept_as_mine_splits_back_into_locales(tmp_path: 
     assert resolved.data["title"] == "Hello world" and resolved.locale_data["de"]["title"] == "Servus Welt"
     ws.save_entry(resolved)
     assert site.read(hello.path) == mine.encode()
+
+
+@pytest.mark.parametrize("structure", STRUCTURES)
+def test_the_workflow_board_titles_a_translated_entry_in_the_default_locale(tmp_path: Path, structure: str) -> None:
+    site = make_site(tmp_path, structure, publish_mode="editorial_workflow")
+    ws, hello = open_hello(site)
+    fr = dict(hello.locale_data["fr"], title="Bonjour (brouillon)")
+    ws.save_entry(hello.with_data(dict(hello.data, title="Hello (draft)"), {**hello.locale_data, "fr": fr}))
+    titles = {item.slug: item.title for item in site.workspace().list_unpublished()}
+    assert titles == {"hello": "Hello (draft)"}
+
+
+def test_opening_a_listed_translated_entry_reads_its_translations_from_the_cache(site: Site) -> None:
+    ws = site.workspace()
+    hello = next(e for e in ws.load_collection("posts") if e.slug == "hello")
+    site.counting.calls.clear()
+    opened = ws.open_entry("posts", hello.path)
+    assert set(opened.locale_data) == {"fr", "de"}
+    assert site.counting.calls["read_file"] == 0 and site.counting.calls["read_files"] == 0
