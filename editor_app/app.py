@@ -302,7 +302,8 @@ def attach_host_login(window, host: HostSession, make_dialog):  # noqa: ANN001, 
     from editor_app.auth.expiry import ExpiryWatcher
     from editor_app.ui.expiry_banner import ExpiryBanner
 
-    banner = ExpiryBanner(ExpiryWatcher(clock=host.service.clock), window.notifications)
+    # The banner is the window's warning; a notification with the same words under it would only repeat it.
+    banner = ExpiryBanner(ExpiryWatcher(clock=host.service.clock))
 
     def relogin(done) -> None:  # noqa: ANN001
         dialog = make_dialog(host.target, True, window)

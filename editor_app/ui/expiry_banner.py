@@ -34,6 +34,13 @@ class ExpiryBanner(QFrame):
         self.notifications = notifications
         self.setObjectName("expiry-banner")
         self.setProperty("level", "warning")
+        # Its own colours, matching the warning and error notifications, so it reads as a warning in both themes.
+        self.setStyleSheet(
+            'QFrame#expiry-banner[level="warning"] { border: 1px solid #d68910; border-radius: 4px; '
+            "background: rgba(214, 137, 16, 0.16); }"
+            'QFrame#expiry-banner[level="error"] { border: 1px solid #c0392b; border-radius: 4px; '
+            "background: rgba(192, 57, 43, 0.14); }"
+        )
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName("Login expiry warning")
         self.label = QLabel()
@@ -62,14 +69,22 @@ class ExpiryBanner(QFrame):
         self.hide()
         self._drop_notification()
         self._arm()
+        token = self.watcher.token
+        if token is not None and token.expires_at is not None and self.watcher.thresholds:
+            # A token already inside a warning window (e.g. 8 minutes left at start-up) warns at once.
+            if token.expires_at - self.watcher.clock() <= max(self.watcher.thresholds):
+                self.timer.start(0)
 
     def show_message(self, text: str, *, expired: bool = False) -> None:
         """Show `text` with the Log in again button (e.g. a save paused because the login expired)."""
         self.label.setText(text)
-        self.setProperty("level", "error" if expired else "warning")
-        self.style().unpolish(self)
-        self.style().polish(self)
+        self._set_level("error" if expired else "warning")
         self.show()
+
+    def _set_level(self, level: str) -> None:
+        self.setProperty("level", level)
+        self.style().unpolish(self)  # a dynamic property only restyles after a re-polish
+        self.style().polish(self)
 
     def _arm(self) -> None:
         delay = self.watcher.next_check_in()
@@ -84,7 +99,7 @@ class ExpiryBanner(QFrame):
         warning = self.watcher.check()
         if warning is not None:
             self.label.setText(warning.text)
-            self.setProperty("level", "error" if warning.expired else "warning")
+            self._set_level("error" if warning.expired else "warning")
             self.show()
             self._notify(warning)
         self._arm()
