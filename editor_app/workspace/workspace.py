@@ -464,7 +464,8 @@ class Workspace:
         i18n = i18n_mod.entry_i18n(collection, file_config)
         if i18n is not None and i18n.structure == "single_file" and error is None:
             data, locale_data = i18n_mod.split_single_file(data, i18n)
-        fresh = branch == self.branch and head == self._head
+        # the index's ids hold for this head, unless the backend's files can change under an unchanged head
+        fresh = branch == self.branch and head == self._head and getattr(self.backend, "listings_follow_head", True)
         locale_files = self._read_translations(collection, file_config, path, branch, fresh)
         for locale_file in locale_files:
             if locale_file.base_id != NEW_FILE and locale_file.parse_error is None:

@@ -290,10 +290,24 @@ def test_the_workflow_board_titles_a_translated_entry_in_the_default_locale(tmp_
     assert titles == {"hello": "Hello (draft)"}
 
 
-def test_opening_a_listed_translated_entry_reads_its_translations_from_the_cache(site: Site) -> None:
+def test_opening_a_listed_translated_entry_reads_its_translations_from_the_cache(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "multiple_files")  # the sandbox backend: files change only with the head
     ws = site.workspace()
     hello = next(e for e in ws.load_collection("posts") if e.slug == "hello")
+    beans = next(e for e in ws.load_collection("posts") if e.slug == "beans")
     site.counting.calls.clear()
-    opened = ws.open_entry("posts", hello.path)
-    assert set(opened.locale_data) == {"fr", "de"}
+    assert set(ws.open_entry("posts", hello.path).locale_data) == {"fr", "de"}
+    assert set(ws.open_entry("posts", beans.path).locale_data) == {"fr"}  # no German file listed: none read
     assert site.counting.calls["read_file"] == 0 and site.counting.calls["read_files"] == 0
+
+
+def test_a_translation_edited_in_the_working_copy_shows_when_the_entry_opens(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "multiple_folders", "local")
+    ws = site.workspace()
+    beans = next(e for e in ws.load_collection("posts") if e.slug == "beans")
+    folder = tmp_path / "seed" / "repo"
+    (folder / "content/posts/fr/beans.md").write_text("---\ntitle: Haricots grimpants\n---\n", "utf-8")
+    (folder / "content/posts/de/beans.md").write_text("---\ntitle: Bohnen\n---\n", "utf-8")
+    opened = ws.open_entry("posts", beans.path)
+    assert opened.locale_data["fr"]["title"] == "Haricots grimpants"
+    assert opened.locale_data["de"]["title"] == "Bohnen"
