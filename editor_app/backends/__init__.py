@@ -7,6 +7,7 @@ loaded by name, so PyInstaller needs no hidden imports. Adapters are added here 
 from __future__ import annotations
 
 from editor_app.backends.aws_cognito_github_proxy import AwsCognitoGitHubProxyBackend
+from editor_app.backends.azure import AzureBackend
 from editor_app.backends.base import Backend
 from editor_app.backends.bitbucket import BitbucketBackend
 from editor_app.backends.gitea import GiteaBackend
@@ -25,4 +26,5 @@ BACKENDS: dict[str, type[Backend]] = {
     "gitea": GiteaBackend,
     "proxy": ProxyBackend,
     "aws-cognito-github-proxy": AwsCognitoGitHubProxyBackend,
+    "azure": AzureBackend,
 }

@@ -29,6 +29,7 @@ from editor_app.backends.base import Backend, BackendSettings, Credentials
 from editor_app.backends.github import GitHubBackend
 from editor_app.backends.local import LocalBackend
 from editor_app.backends.test_repo import TestRepoBackend
+from tests.fakes.azure_factories import hosted_azure, hosted_azure_loopback, make_azure, make_azure_loopback
 from tests.fakes.gitea_factories import hosted_gitea, hosted_gitea_loopback, make_gitea, make_gitea_loopback
 from tests.fakes.bitbucket_factories import (
     hosted_bitbucket,
@@ -162,6 +163,8 @@ def make_github_loopback(tmp_path: Path, files: Mapping[str, bytes]) -> Iterator
 
 
 ADAPTER_FACTORIES: dict[str, Factory] = {
+    "azure": make_azure,
+    "azure-loopback": make_azure_loopback,
     "aws-cognito-github-proxy": make_cognito,
     "aws-cognito-github-proxy-loopback": make_cognito_loopback,
     "bitbucket": make_bitbucket,
@@ -270,6 +273,8 @@ def hosted_github_loopback(tmp_path: Path, files: Mapping[str, bytes], clock: Fa
 
 
 HOSTED_FACTORIES: dict[str, HostedFactory] = {
+    "azure": hosted_azure,
+    "azure-loopback": hosted_azure_loopback,
     "aws-cognito-github-proxy": hosted_cognito,
     "aws-cognito-github-proxy-loopback": hosted_cognito_loopback,
     "bitbucket": hosted_bitbucket,

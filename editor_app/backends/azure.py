@@ -1,0 +1,687 @@
+"""Azure DevOps (Azure Repos Git) adapter: REST API `_apis/git` (refs, items, trees, blobs, pushes, pull requests).
+
+Decisions:
+- `repo` is `org/project/repo`; `api_root` defaults to https://dev.azure.com (an Azure DevOps Server
+  sets its collection URL); every request carries `api-version` (`backend.api_version`, default Decap's
+  `6.1-preview`) and `Authorization: Bearer <token>` (the implicit-grant Microsoft Entra token).
+- The branch head is `GET refs?filter=heads/<branch>`; the filter is a prefix match, so only the ref
+  whose name is exactly `refs/heads/<branch>` counts.
+- A listing is three requests: the head, the folder's item at that commit (`items?path=`, which gives
+  the folder's tree id, or 404 for a missing folder) and that tree (`trees/{id}?recursive=true`), whose
+  entries carry git blob ids and sizes (the items list carries no sizes).
+- Many files are read in ONE `POST blobs` (a zip of the blobs named by id) per 500 files; one file by
+  path is one `items?path=&$format=octetStream` read whose blob id is computed from its bytes.
+- A save is ONE `POST pushes` with `refUpdates[].oldObjectId` = the head the changes were checked against:
+  Azure refuses it (HTTP 409, TF401028) when the branch moved meanwhile, so a save never overwrites
+  unseen work. Azure checks only that an `add` path is free and an `edit`/`delete` path exists, not
+  which content it replaces, so the adapter checks the changes' expected blob ids itself against the
+  head (one `items` read per touched folder), unless `expected_head` is the head and every change names
+  its blob. Moves are sent as the end state of every touched path (add/edit/delete), as Decap does.
+  A new `cms/` branch is pushed with `oldObjectId` = the site branch's head, as Decap does.
+- Editorial workflow as Decap's Azure backend: a pull request `cms/<collection>/<slug>` -> site branch
+  with Decap's title, description and label (`decap-cms/<status>`); status change = delete the CMS
+  labels and add the new one; publish = complete the PR (`mergeStrategy` squash or noFastForward,
+  `deleteSourceBranch`, guarded by `lastMergeSourceCommit`), polling while the merge is queued;
+  delete = abandon the PR and delete the ref (`newObjectId` all zeros); previews from the statuses of
+  the PR's last commit.
+- The user is `GET {api_root}/{org}/_apis/connectionData` (`authenticatedUser`): it answers on Azure
+  DevOps Services and Server alike and stays under `api_root` (Decap asks app.vssps.visualstudio.com).
+- Auth: implicit-grant tokens cannot be refreshed; a 401 is AuthError(expired). Rate limits: Azure
+  answers 429 (or 503) with Retry-After; `http.Requester` waits those out or raises RateLimitedError.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+import posixpath
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from editor_app.backends import workflow
+from editor_app.backends.base import (
+    NEW_FILE,
+    STATUS_DRAFT,
+    Backend,
+    BackendSettings,
+    CommitResult,
+    Credentials,
+    DeployPreview,
+    Diff,
+    FileChange,
+    FileMeta,
+    Listing,
+    RepoFile,
+    UnpublishedEntry,
+    User,
+)
+from editor_app.backends.http import OnWait, Requester, RetryPolicy, error_message, make_client
+from editor_app.errors import ConflictError, ContentError, EditorError, NetworkError, NotFoundError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_ROOT = "https://dev.azure.com"
+DEFAULT_API_VERSION = "6.1-preview"
+ZERO_ID = "0" * 40
+BLOBS_PER_ZIP = 500
+PR_PAGE = 100
+MAX_PAGES = 1000
+COMMIT_ATTEMPTS = 4
+MERGE_POLLS = 10  # Decap polls a queued completion 10 times, 500 ms apart
+MERGE_POLL_SECONDS = 0.5
+STALE_REF = "TF401028"  # "The reference ... has already been updated by another client"
+
+
+def _q(part: str, safe: str = "") -> str:
+    return quote(part, safe=safe)
+
+
+def _item_path(path: str) -> str:
+    """Azure's item paths are absolute within the repository."""
+    return "/" + path.strip("/")
+
+
+class AzureBackend(Backend):
+    """A Git repository on Azure DevOps (Services or Server), as one logged-in user."""
+
+    name = "azure"
+    read_batch_hint = BLOBS_PER_ZIP
+
+    def __init__(
+        self,
+        settings: BackendSettings,
+        client: httpx.Client,
+        *,
+        on_wait: OnWait | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        parts = settings.repo.strip("/").split("/")
+        if len(parts) != 3 or not all(parts):
+            raise EditorError(f"backend.repo must be 'org/project/repo' for Azure DevOps, got {settings.repo!r}")
+        self.org, self.project, self.repo_name = parts
+        self.repo = "/".join(parts)
+        self.api_root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/")
+        self.api_version = str(settings.options.get("api_version") or DEFAULT_API_VERSION)
+        self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock,
+                              host_label="Azure DevOps")
+        self.base = f"{_q(self.org)}/{_q(self.project)}/_apis/git/repositories/{_q(self.repo_name)}/"
+        self._sleep = sleep
+        self._branch = settings.branch
+        self._repo_info: dict[str, Any] | None = None
+        self._lock = threading.RLock()
+        self._info_lock = threading.Lock()
+
+    @classmethod
+    def connect(
+        cls,
+        settings: BackendSettings,
+        credentials: Credentials,
+        transport: httpx.BaseTransport | None = None,
+        **kwargs: Any,
+    ) -> AzureBackend:
+        """An adapter with its own client sending `credentials` as a Bearer token."""
+        root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/") + "/"
+        client = make_client(root, token=credentials.token, auth_scheme="Bearer", transport=transport)
+        return cls(settings, client, **kwargs)
+
+    def close(self) -> None:
+        """Release connections."""
+        self.http.client.close()
+
+    @property
+    def request_count(self) -> int:
+        """Requests sent so far (retries included)."""
+        return self.http.request_count
+
+    # --- requests --------------------------------------------------------------------------------
+
+    def _request(self, method: str, url: str, *, params: Mapping[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+        query = {**(params or {}), "api-version": self.api_version}
+        return self.http.request(method, url, params=query, **kwargs)
+
+    def _json(self, method: str, url: str, **kwargs: Any) -> Any:
+        response = self._request(method, url, **kwargs)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise NetworkError(f"Azure DevOps answered {kwargs.get('what') or url} with a body that is not JSON") from None
+
+    # --- who am I --------------------------------------------------------------------------------
+
+    def _info(self) -> dict[str, Any]:
+        """The repository (default branch), asked once."""
+        with self._info_lock:
+            if self._repo_info is None:
+                response = self._request("GET", self.base.rstrip("/"), allow=(404,),
+                                         what=f"open the repository {self.repo}")
+                if response.status_code == 404:
+                    raise NotFoundError(f"repository {self.repo} not found on {self.api_root} "
+                                        f"({error_message(response)})")
+                self._repo_info = response.json()
+            return self._repo_info
+
+    def current_user(self) -> User:
+        """The authenticated user (`connectionData`) and a check that the repository opens."""
+        data = self._json("GET", f"{_q(self.org)}/_apis/connectionData", what="read the logged-in user") or {}
+        user = data.get("authenticatedUser") or {}
+        properties = user.get("properties") or {}
+        email = str((properties.get("Account") or {}).get("$value") or "")
+        name = user.get("providerDisplayName") or user.get("customDisplayName") or email
+        self._info()
+        # Azure exposes no per-repository push flag to a plain token; Decap does not check either.
+        return User(login=email or name or str(user.get("id") or ""), name=name or "", email=email, can_write=True)
+
+    def default_branch(self) -> str:
+        """`branch` from the config, else the repository's `defaultBranch` (asked once)."""
+        if self._branch is None:
+            ref = self._info().get("defaultBranch") or "refs/heads/main"
+            self._branch = ref.removeprefix("refs/heads/")
+        return self._branch
+
+    def head(self, branch: str | None = None) -> str:
+        """The commit at the head of `branch` (exact ref name: the refs filter matches prefixes)."""
+        branch = branch or self.default_branch()
+        wanted = f"refs/heads/{branch}"
+        body = self._json("GET", f"{self.base}refs", params={"filter": f"heads/{branch}"},
+                          what=f"read branch {branch}") or {}
+        for ref in body.get("value") or []:
+            if ref.get("name") == wanted:
+                return ref["objectId"]
+        raise NotFoundError(f"branch {branch} not found in {self.repo}")
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def _version(self, commit: str) -> dict[str, str]:
+        return {"versionDescriptor.version": commit, "versionDescriptor.versionType": "commit"}
+
+    def _tree_of(self, commit: str, folder: str) -> str | None:
+        """The tree id of `folder` at `commit`; None when it is missing or a file."""
+        response = self._request("GET", f"{self.base}items",
+                                 params={"path": _item_path(folder), **self._version(commit)},
+                                 allow=(404,), what=f"look up {folder or '/'}")
+        if response.status_code == 404:
+            return None
+        body = response.json() or {}
+        if body.get("gitObjectType") != "tree":
+            return None
+        return body.get("objectId")
+
+    def _tree(self, tree: str, folder: str, *, recursive: bool, what: str) -> dict[str, tuple[str, int | None]]:
+        """path -> (blob id, size) of the files in tree `tree` (paths from the repository root)."""
+        params = {"recursive": "true" if recursive else "false"}
+        body = self._json("GET", f"{self.base}trees/{tree}", params=params, what=what) or {}
+        prefix = folder + "/" if folder else ""
+        found: dict[str, tuple[str, int | None]] = {}
+        for entry in body.get("treeEntries") or []:
+            if entry.get("gitObjectType") == "blob":
+                size = entry.get("size")
+                found[prefix + entry["relativePath"]] = (entry["objectId"], int(size) if size is not None else None)
+        return found
+
+    def _files_at(self, commit: str, folder: str, *, recursive: bool, what: str) -> dict[str, tuple[str, int | None]]:
+        tree = self._tree_of(commit, folder)
+        if tree is None:
+            return {}
+        return self._tree(tree, folder, recursive=recursive, what=what)
+
+    def list_files(
+        self, folder: str, *, extension: str | None = None, depth: int | None = None, branch: str | None = None
+    ) -> Listing:
+        """The folder's tree at the branch head (recursive unless depth 1): head, folder item, tree."""
+        branch = branch or self.default_branch()
+        head = self.head(branch)
+        folder = folder.strip("/")
+        tree = self._files_at(head, folder, recursive=depth != 1, what=f"list {folder or '/'} on {branch}")
+        kept = workflow.filter_listing({p: s for p, (s, _n) in tree.items()}, folder, extension, depth)
+        return Listing(head=head, files=tuple(RepoFile(p, tree[p][0], tree[p][1]) for p in kept))
+
+    def read_files(self, files: Sequence[RepoFile], *, branch: str | None = None) -> dict[str, bytes]:
+        """Contents keyed by path: one zip of blobs per 500 ids; files without an id read by path."""
+        ref = branch or self.default_branch()
+        result: dict[str, bytes] = {}
+        by_id: dict[str, list[str]] = {}
+        for file in files:
+            if file.id:
+                by_id.setdefault(file.id, []).append(file.path)
+        ids = list(by_id)
+        for start in range(0, len(ids), BLOBS_PER_ZIP):
+            for oid, data in self._blobs_zip(ids[start:start + BLOBS_PER_ZIP]).items():
+                for path in by_id.get(oid, []):
+                    result[path] = data
+        for file in files:
+            if file.path not in result:
+                try:
+                    result[file.path] = self._read_path(file.path, ref)
+                except NotFoundError:
+                    continue
+        return result
+
+    def _blobs_zip(self, ids: Sequence[str]) -> dict[str, bytes]:
+        """Blob id -> bytes for `ids` from one zip (entries named by blob id); unknown ids left out."""
+        if not ids:
+            return {}
+        response = self._request("POST", f"{self.base}blobs", params={"filename": "blobs.zip"}, json=list(ids),
+                                 headers={"Accept": "application/zip"}, retry_unsafe=True, allow=(404,),
+                                 what=f"read {len(ids)} files")
+        if response.status_code == 404:
+            # A blob the repository lacks fails the whole zip: read the rest one by one.
+            return {oid: data for oid in ids if (data := self._blob(oid)) is not None}
+        found: dict[str, bytes] = {}
+        try:
+            with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+                for name in archive.namelist():
+                    data = archive.read(name)
+                    oid = posixpath.basename(name)
+                    if workflow.git_blob_id(data) == oid:
+                        found[oid] = data
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise NetworkError(f"Azure DevOps sent an unreadable zip of {len(ids)} files ({exc})") from None
+        return found
+
+    def _blob(self, oid: str) -> bytes | None:
+        response = self._request("GET", f"{self.base}blobs/{oid}", params={"$format": "octetstream"},
+                                 headers={"Accept": "application/octet-stream"}, allow=(404,),
+                                 what=f"read blob {oid}")
+        return None if response.status_code == 404 else response.content
+
+    def _read_path(self, path: str, ref: str) -> bytes:
+        response = self._request(
+            "GET", f"{self.base}items",
+            params={"path": _item_path(path), "versionDescriptor.version": ref,
+                    "versionDescriptor.versionType": "branch", "$format": "octetStream"},
+            headers={"Accept": "application/octet-stream"}, allow=(404,), what=f"read {path}",
+        )
+        if response.status_code == 404:
+            raise NotFoundError(f"{path}: no such file on {ref} in {self.repo}")
+        return response.content
+
+    def read_file(self, path: str, *, branch: str | None = None) -> tuple[bytes, str]:
+        """One file's bytes (one items read) and its blob id (the git hash of the bytes)."""
+        data = self._read_path(path, branch or self.default_branch())
+        return data, workflow.git_blob_id(data)
+
+    def file_meta(self, path: str, *, branch: str | None = None) -> FileMeta | None:
+        """Author and date of the last commit touching `path` (one request, only when asked)."""
+        body = self._json("GET", f"{self.base}commits", params={
+            "searchCriteria.itemPath": _item_path(path),
+            "searchCriteria.itemVersion.version": branch or self.default_branch(),
+            "searchCriteria.$top": "1",
+        }, what=f"read the history of {path}") or {}
+        commits = body.get("value") or []
+        if not commits:
+            return None
+        author = commits[0].get("author") or {}
+        return FileMeta(author=author.get("name") or author.get("email") or "", updated_on=author.get("date") or "")
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def commit(
+        self,
+        changes: Sequence[FileChange],
+        message: str,
+        *,
+        branch: str | None = None,
+        expected_head: str | None = None,
+    ) -> CommitResult:
+        """One push of all `changes` on `branch`; ConflictError when they are stale."""
+        with self._lock:
+            return self._commit_on(branch or self.default_branch(), changes, message, expected_head=expected_head)
+
+    def _probe(self, commit: str, paths: Sequence[str]) -> dict[str, str]:
+        """path -> blob id for those of `paths` that exist at `commit` (one listing per distinct folder)."""
+        found: dict[str, str] = {}
+        wanted = set(paths)
+        for folder in sorted({posixpath.dirname(p) for p in paths}):
+            tree = self._files_at(commit, folder, recursive=False, what=f"look up files in {folder or '/'}")
+            found.update({p: s for p, (s, _n) in tree.items() if p in wanted})
+        return found
+
+    @staticmethod
+    def _assumed(changes: Sequence[FileChange]) -> dict[str, str] | None:
+        """The touched paths' blob ids as the changes state them; None when one does not say."""
+        known: dict[str, str | None] = {}
+        for change in changes:
+            if change.expected_id is None:
+                return None
+            known[change.previous_path or change.path] = None if change.expected_id == NEW_FILE else change.expected_id
+        for change in changes:
+            known.setdefault(change.path, None)
+        return {p: s for p, s in known.items() if s is not None}
+
+    def _commit_on(
+        self,
+        branch: str,
+        changes: Sequence[FileChange],
+        message: str,
+        *,
+        new_branch: str | None = None,
+        expected_head: str | None = None,
+    ) -> CommitResult:
+        where = f"{branch} of {self.repo}"
+        if not changes:
+            raise ContentError(f"nothing to commit on {where}")
+        touched = list(dict.fromkeys(p for c in changes for p in (c.previous_path or c.path, c.path)))
+        for path in touched:
+            workflow.check_repo_path(path)  # before any request: an unsafe path never reaches the server
+        blobs = _LazyBlobs(self)
+        target = new_branch or branch
+        said = ""
+        for _attempt in range(COMMIT_ATTEMPTS):
+            head = self.head(branch)
+            assumed = self._assumed(changes) if expected_head is not None and expected_head == head else None
+            state = assumed if assumed is not None else self._probe(head, touched)
+            after, new_blobs, written = workflow.apply_changes(state, changes, blobs, where=where, head=head)
+            body = {
+                "refUpdates": [{"name": f"refs/heads/{target}", "oldObjectId": head}],
+                "commits": [{"comment": message, "changes": self._changes(touched, state, after, new_blobs, blobs)}],
+            }
+            response = self._request("POST", f"{self.base}pushes", json=body, allow=(400, 404, 409),
+                                     what=f"commit on {target}")
+            if response.is_success:
+                pushed = response.json() or {}
+                updates = pushed.get("refUpdates") or [{}]
+                commit = updates[0].get("newObjectId") or ((pushed.get("commits") or [{}])[0].get("commitId"))
+                return CommitResult(commit=commit or self.head(target), branch=target, ids=written)
+            said = error_message(response)
+            if response.status_code == 404 and "TF401174" not in said:
+                raise NotFoundError(f"{where}: Azure DevOps cannot commit there ({said})")
+            if new_branch and STALE_REF in said:
+                raise ConflictError(f"{new_branch}: the branch already exists in {self.repo} ({said})")
+            # The branch moved (TF401028) or a path was taken or gone: check again against the new head.
+            expected_head = None
+            if STALE_REF not in said and self._probe(self.head(branch), touched) == state:
+                raise ConflictError(f"{where}: Azure DevOps refused the commit ({said})", head=head)
+        raise ConflictError(f"{where} keeps moving; the commit could not be placed, nothing was written ({said})")
+
+    def _changes(
+        self,
+        touched: Sequence[str],
+        before: Mapping[str, str],
+        after: Mapping[str, str],
+        new_blobs: Mapping[str, bytes],
+        blobs: _LazyBlobs,
+    ) -> list[dict[str, Any]]:
+        """The end state of every touched path as Azure changes (add/edit/delete, base64 content)."""
+        out: list[dict[str, Any]] = []
+        for path in touched:
+            old, new = before.get(path), after.get(path)
+            if old == new:
+                continue
+            item = {"path": _item_path(path)}
+            if new is None:
+                out.append({"changeType": "delete", "item": item})
+                continue
+            data = new_blobs.get(new)
+            if data is None:
+                try:
+                    data = blobs[new]  # a move keeping its bytes: the push carries them again
+                except KeyError:
+                    raise NotFoundError(f"{path}: the content to move (blob {new}) is gone from {self.repo}") from None
+            out.append({"changeType": "add" if old is None else "edit", "item": item,
+                        "newContent": {"content": base64.b64encode(data).decode("ascii"),
+                                       "contentType": "base64encoded"}})
+        return out
+
+    # --- editorial workflow ----------------------------------------------------------------------
+
+    def _pulls(self, source: str | None = None) -> Iterator[dict[str, Any]]:
+        """Active PRs into the site branch (from `source` when given), page by page."""
+        params = {"searchCriteria.status": "active",
+                  "searchCriteria.targetRefName": f"refs/heads/{self.default_branch()}",
+                  "searchCriteria.includeLinks": "false", "$top": str(PR_PAGE)}
+        if source:
+            params["searchCriteria.sourceRefName"] = f"refs/heads/{source}"
+        for page in range(MAX_PAGES):
+            body = self._json("GET", f"{self.base}pullrequests", params={**params, "$skip": str(page * PR_PAGE)},
+                              what="list unpublished entries") or {}
+            values = body.get("value") or []
+            yield from values
+            if len(values) < PR_PAGE:
+                return
+
+    def _find_pr(self, branch: str) -> dict[str, Any] | None:
+        wanted = f"refs/heads/{branch}"
+        return next((pr for pr in self._pulls(branch) if pr.get("sourceRefName") == wanted), None)
+
+    def _status_of(self, pr: Mapping[str, Any]) -> str | None:
+        prefix = self.settings.label_prefix
+        for label in pr.get("labels") or []:
+            name = label.get("name", "") if isinstance(label, dict) else str(label)
+            if label.get("active", True) is not False and workflow.is_cms_label(name, prefix):
+                return workflow.label_to_status(name, prefix)
+        return None
+
+    def _require_pr(self, collection: str, slug: str) -> tuple[str, dict[str, Any]]:
+        branch = workflow.branch_name(collection, slug)
+        pr = self._find_pr(branch)
+        if pr is None or self._status_of(pr) is None:
+            raise NotFoundError(f"{workflow.content_key(collection, slug)}: not under editorial workflow")
+        return branch, pr
+
+    def _diff(self, branch: str) -> tuple[list[tuple[str, str, bool]], str]:
+        """(path, blob id, new file) of the files the entry branch changed since its common commit, and that commit."""
+        body = self._json("GET", f"{self.base}diffs/commits", params={
+            "baseVersion": self.default_branch(), "baseVersionType": "branch",
+            "targetVersion": branch, "targetVersionType": "branch", "$top": "1000",
+        }, what=f"list the changes of {branch}") or {}
+        changed = []
+        for change in body.get("changes") or []:
+            item = change.get("item") or {}
+            kind = str(change.get("changeType") or "")
+            if item.get("gitObjectType") != "blob" or item.get("isFolder") or "delete" in kind:
+                continue
+            changed.append((item["path"].lstrip("/"), item.get("objectId") or "", "add" in kind))
+        return sorted(changed), body.get("commonCommit") or ""
+
+    def _entry(self, collection: str, slug: str, branch: str, pr: Mapping[str, Any]) -> UnpublishedEntry:
+        status = self._status_of(pr)
+        if status is None:
+            raise NotFoundError(f"{workflow.content_key(collection, slug)}: not under editorial workflow")
+        head = self.head(branch)
+        changed, _common = self._diff(branch)
+        created_by = pr.get("createdBy") or {}
+        return UnpublishedEntry(
+            collection=collection, slug=slug, status=status, branch=branch, head=head,
+            diffs=tuple(Diff(path=p, id=i, new_file=new) for p, i, new in changed),
+            updated_at=pr.get("closedDate") or pr.get("creationDate") or "",
+            author=created_by.get("displayName") or created_by.get("uniqueName") or "",
+            pr_number=pr.get("pullRequestId"),
+        )
+
+    @staticmethod
+    def _key_of_branch(ref: str) -> tuple[str, str] | None:
+        branch = ref.removeprefix("refs/heads/")
+        if not workflow.is_cms_branch(branch):
+            return None
+        try:
+            return workflow.parse_content_key(workflow.content_key_from_branch(branch))
+        except EditorError:
+            return None
+
+    def list_unpublished(self) -> list[UnpublishedEntry]:
+        """Active PRs into the site branch from `cms/` branches that carry a CMS label."""
+        found = []
+        for pr in list(self._pulls()):
+            ref = pr.get("sourceRefName") or ""
+            key = self._key_of_branch(ref)
+            if key is None or self._status_of(pr) is None:
+                continue
+            found.append(self._entry(*key, ref.removeprefix("refs/heads/"), pr))
+        return found
+
+    def read_unpublished(self, collection: str, slug: str) -> UnpublishedEntry:
+        """The entry's PR (status, author, date) and its changed files with their blob ids."""
+        branch, pr = self._require_pr(collection, slug)
+        return self._entry(collection, slug, branch, pr)
+
+    def save_unpublished(
+        self,
+        collection: str,
+        slug: str,
+        changes: Sequence[FileChange],
+        message: str,
+        *,
+        status: str | None = None,
+    ) -> CommitResult:
+        """Commit to `cms/<collection>/<slug>`: the first save pushes the new branch and opens the labelled PR."""
+        branch = workflow.branch_name(collection, slug)
+        status = workflow.check_status(status or STATUS_DRAFT)
+        with self._lock:
+            try:
+                self.head(branch)
+                exists = True
+            except NotFoundError:
+                exists = False
+            if not exists:
+                result = self._commit_on(self.default_branch(), changes, message, new_branch=branch)
+                self._create_pr(branch, message, status)
+                return result
+            result = self._commit_on(branch, changes, message)
+            if self._find_pr(branch) is None:
+                # A first save that stopped between the push and the pull request: finish what it began.
+                self._create_pr(branch, message, status)
+            return result
+
+    def _create_pr(self, branch: str, title: str, status: str) -> dict[str, Any]:
+        return self._json("POST", f"{self.base}pullrequests", params={"supportsIterations": "false"}, json={
+            "sourceRefName": f"refs/heads/{branch}", "targetRefName": f"refs/heads/{self.default_branch()}",
+            "title": title, "description": workflow.DEFAULT_PR_BODY,
+            "labels": [{"name": workflow.status_to_label(status, self.settings.label_prefix)}],
+        }, what=f"open a pull request for {branch}")
+
+    def set_status(self, collection: str, slug: str, status: str) -> None:
+        """Remove the PR's CMS labels and add the new status label (other labels stay)."""
+        workflow.check_status(status)
+        with self._lock:
+            _branch, pr = self._require_pr(collection, slug)
+            number = pr["pullRequestId"]
+            prefix = self.settings.label_prefix
+            for label in pr.get("labels") or []:
+                if workflow.is_cms_label(label.get("name", ""), prefix):
+                    self._request("DELETE", f"{self.base}pullrequests/{number}/labels/{_q(label.get('id') or label['name'])}",
+                                  allow=(404,), what=f"remove label {label['name']} of pull request {number}")
+            self._request("POST", f"{self.base}pullrequests/{number}/labels",
+                          json={"name": workflow.status_to_label(status, prefix)},
+                          what=f"set the status of pull request {number}")
+
+    def publish(self, collection: str, slug: str) -> CommitResult:
+        """Complete the PR (squash or no-fast-forward) guarded by its head; the source branch goes with it."""
+        with self._lock:
+            branch, pr = self._require_pr(collection, slug)
+            entry = self._entry(collection, slug, branch, pr)
+            number = pr["pullRequestId"]
+            response = self._request("PATCH", f"{self.base}pullrequests/{number}", json={
+                "status": "completed",
+                "lastMergeSourceCommit": {"commitId": entry.head},
+                "completionOptions": {"deleteSourceBranch": True, "mergeCommitMessage": workflow.MERGE_COMMIT_MESSAGE,
+                                      "mergeStrategy": "squash" if self.settings.squash_merges else "noFastForward"},
+            }, allow=(400, 409), what=f"complete pull request {number}")
+            done = response.json() if response.content else {}
+            polls = 0
+            while response.is_success and done.get("status") != "completed" and done.get("mergeStatus") == "queued" \
+                    and polls < MERGE_POLLS:
+                polls += 1
+                self._sleep(MERGE_POLL_SECONDS)
+                done = self._json("GET", f"{self.base}pullrequests/{number}", what=f"read pull request {number}") or {}
+            if not response.is_success or done.get("status") != "completed":
+                conflict = self._file_conflict(entry)
+                if conflict is not None:
+                    raise conflict
+                reason = error_message(response) if not response.is_success else f"merge status {done.get('mergeStatus')}"
+                raise ConflictError(f"{entry.content_key}: Azure DevOps cannot complete the pull request into "
+                                    f"{self.default_branch()} ({reason})")
+            commit = (done.get("lastMergeCommit") or {}).get("commitId") or self.head()
+            self._delete_branch(branch)  # Azure deletes it with deleteSourceBranch; gone already is fine
+            return CommitResult(commit=commit, branch=self.default_branch(), ids={d.path: d.id for d in entry.diffs})
+
+    def _file_conflict(self, entry: UnpublishedEntry) -> ConflictError | None:
+        """The first entry file the site branch also changed since the common commit, as a conflict."""
+        site = self.default_branch()
+        paths = [d.path for d in entry.diffs]
+        _changed, common = self._diff(entry.branch)
+        head = self.head(site)
+        published = self._probe(head, paths)
+        base_ids = self._probe(common, paths) if common else {}
+        for diff in entry.diffs:
+            theirs_id = published.get(diff.path)
+            if theirs_id != base_ids.get(diff.path) and theirs_id != diff.id:
+                return ConflictError(
+                    f"{diff.path}: changed on {site} and in the unpublished entry; cannot publish",
+                    path=diff.path, theirs=None if theirs_id is None else _LazyBlobs(self).get(theirs_id),
+                    theirs_id=theirs_id, head=head,
+                )
+        return None
+
+    def _delete_branch(self, branch: str) -> None:
+        try:
+            head = self.head(branch)
+        except NotFoundError:
+            return
+        self._request("POST", f"{self.base}refs", json=[
+            {"name": f"refs/heads/{branch}", "oldObjectId": head, "newObjectId": ZERO_ID}],
+            retry_unsafe=True, what=f"delete branch {branch}")
+
+    def delete_unpublished(self, collection: str, slug: str) -> None:
+        """Abandon the PR and delete the entry branch."""
+        with self._lock:
+            branch, pr = self._require_pr(collection, slug)
+            number = pr["pullRequestId"]
+            self._request("PATCH", f"{self.base}pullrequests/{number}", json={"status": "abandoned"},
+                          what=f"abandon pull request {number}")
+            self._delete_branch(branch)
+
+    def deploy_preview(self, collection: str, slug: str) -> DeployPreview | None:
+        """The status of the PR's last commit whose context is `preview_context`, else the first naming deploy."""
+        pr = self._find_pr(workflow.branch_name(collection, slug))
+        if pr is None:
+            return None
+        number = pr["pullRequestId"]
+        commits = (self._json("GET", f"{self.base}pullrequests/{number}/commits", params={"$top": "1"},
+                              what=f"read the commits of pull request {number}") or {}).get("value") or []
+        if not commits:
+            return None
+        sha = commits[0]["commitId"]
+        statuses = (self._json("GET", f"{self.base}commits/{sha}/statuses", params={"latestOnly": "true"},
+                               what=f"read the statuses of {sha}") or {}).get("value") or []
+        wanted = self.settings.preview_context
+        name = lambda s: str((s.get("context") or {}).get("name") or "")  # noqa: E731 - local accessor
+        chosen = next((s for s in statuses if wanted and name(s) == wanted), None)
+        if chosen is None and not wanted:
+            chosen = next((s for s in statuses if "deploy" in name(s).lower()), None)
+        if chosen is None or not chosen.get("targetUrl"):
+            return None
+        return DeployPreview(url=chosen["targetUrl"], ready=chosen.get("state") == "succeeded")
+
+
+class _LazyBlobs(Mapping[str, bytes]):
+    """Blob contents fetched by id only when a conflict or a move needs them."""
+
+    def __init__(self, backend: AzureBackend) -> None:
+        self._backend = backend
+        self._cache: dict[str, bytes] = {}
+
+    def __getitem__(self, oid: str) -> bytes:
+        if oid not in self._cache:
+            data = self._backend._blob(oid)
+            if data is None:
+                raise KeyError(oid)
+            self._cache[oid] = data
+        return self._cache[oid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cache)
+
+    def __len__(self) -> int:
+        return len(self._cache)
