@@ -359,7 +359,6 @@ def run_gui(args: argparse.Namespace) -> int:
     """Show the start dialog (or open the site given on the command line) and run the event loop."""
     from editor_app.paths import AppDirs
     from editor_app.ui.main_window import MainWindow
-    from editor_app.ui.notifications import describe_error
     from editor_app.ui.start_dialog import RecentSites, SiteChoice, StartDialog
     from editor_app.ui.tasks import TaskRunner
     from editor_app.ui.theme import apply_theme
@@ -382,23 +381,15 @@ def run_gui(args: argparse.Namespace) -> int:
         choice = dialog.chosen
     runner = TaskRunner()
     login = make_site_login(runner, settings)
-    while True:
-        try:
-            workspace = open_site(choice, dirs, login)
-            break
-        except OpenCancelled:
-            pass  # the user closed the login: let them pick again
-        except Exception as error:  # a site that cannot be opened is reported, then the user picks another
-            message, details = describe_error(error)
-            print(f"editor-app: cannot open the site: {message}", file=sys.stderr)
-            if details:
-                print(details, file=sys.stderr)
-            if not _report_open_failure(choice, message, details):
-                return 2
+
+    def pick_another() -> SiteChoice | None:
         dialog = StartDialog(recent)
-        if not dialog.exec() or dialog.chosen is None:
-            return 2
-        choice = dialog.chosen
+        return dialog.chosen if dialog.exec() else None
+
+    workspace = open_until_chosen(choice, dirs, login, pick_another, _report_open_failure)
+    if workspace is None:
+        login.service.close()
+        return 2
     recent.remember(login.opened or choice)
     window = MainWindow(workspace, settings, runner)
     if login.host is not None:
@@ -407,8 +398,31 @@ def run_gui(args: argparse.Namespace) -> int:
     window.load_site()
     code = app.exec()
     runner.wait()
+    window.workspace.backend.close()
     login.service.close()
     return code
+
+
+def open_until_chosen(choice, dirs, login: SiteLogin, pick_another, report_failure):  # noqa: ANN001, ANN201
+    """Open `choice`; when that fails (reported through `report_failure(choice, message, details)`, which
+    says whether to go on) or its login is cancelled, open what `pick_another()` returns. None when the
+    user gives up."""
+    from editor_app.ui.notifications import describe_error
+
+    while choice is not None:
+        try:
+            return open_site(choice, dirs, login)
+        except OpenCancelled:
+            pass  # the user closed the login: let them pick again
+        except Exception as error:  # a site that cannot be opened is reported, then the user picks another
+            message, details = describe_error(error)
+            print(f"editor-app: cannot open the site: {message}", file=sys.stderr)
+            if details:
+                print(details, file=sys.stderr)
+            if not report_failure(choice, message, details):
+                return None
+        choice = pick_another()
+    return None
 
 
 def _report_open_failure(choice, message: str, details: str) -> bool:  # noqa: ANN001 - SiteChoice

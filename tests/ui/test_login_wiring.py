@@ -295,6 +295,7 @@ def test_a_save_that_meets_an_expired_login_waits_for_a_new_login_and_then_lands
     assert login.host.session.token.access_token == "fresh-token"
     assert login.service.store.load(SITE_URL, "github").access_token == "fresh-token"
     window.discard_and_close()
+    window.workspace.backend.close()
     QApplication.processEvents()
 
 
@@ -315,3 +316,51 @@ def test_the_banner_warns_before_a_token_with_an_expiry_runs_out(github, login, 
     warning = banner.check()
     assert warning is not None and banner.isVisible() and "10 minutes" in banner.label.text()
     window.discard_and_close()
+    window.workspace.backend.close()
+
+
+def test_a_login_with_eight_minutes_left_warns_as_soon_as_the_window_opens(github, login, tmp_path, app_home, qtbot, runner):
+    import time
+
+    config = write_config(tmp_path, github.url)
+    login.service.store.save(SITE_URL, "github", Token(access_token="good-token", method="pat", expires_at=time.time() + 480))
+    workspace = open_site(SiteChoice("config", str(config)), AppDirs.under(app_home), login)
+    window = MainWindow(workspace, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat), runner, FakeEditor,
+                        ScriptedPrompts(confirm=True))
+    qtbot.addWidget(window)
+    banner = attach_host_login(window, login.host, login.make_dialog)
+    window.show()
+
+    qtbot.waitUntil(banner.isVisible, timeout=3000)
+    assert "expires in 8 minutes" in banner.label.text()
+    window.discard_and_close()
+    window.workspace.backend.close()
+
+
+def test_a_cancelled_login_leads_back_to_choosing_a_site(github, login, tmp_path, app_home):
+    from editor_app.app import open_until_chosen
+
+    config = write_config(tmp_path, github.url)
+    when_dialog_shows(login, lambda d: d.reject())
+    picks, reports = [SiteChoice("sandbox")], []
+
+    workspace = open_until_chosen(SiteChoice("config", str(config)), AppDirs.under(app_home), login,
+                                  lambda: picks.pop(), lambda *args: reports.append(args) or True)
+
+    assert workspace.backend.name == "test-repo" and picks == [] and reports == []
+
+
+def test_a_site_that_cannot_open_is_reported_and_the_user_may_give_up(login, tmp_path, app_home, monkeypatch, github):
+    from editor_app.app import open_until_chosen
+    from editor_app.backends import BACKENDS
+
+    monkeypatch.delitem(BACKENDS, "github")
+    config = write_config(tmp_path, github.url)
+    reports = []
+
+    workspace = open_until_chosen(SiteChoice("config", str(config)), AppDirs.under(app_home), login,
+                                  lambda: pytest.fail("the user gave up; nothing else to pick"),
+                                  lambda choice, message, details: reports.append(message) or False)
+
+    assert workspace is None
+    assert len(reports) == 1 and "backend 'github' is not supported" in reports[0]
