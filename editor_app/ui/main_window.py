@@ -860,6 +860,10 @@ class MainWindow(QMainWindow):
         if collection is not None:
             self._loading.discard(collection)
         self._hide_progress("")
+        if isinstance(failure.error, AuthError) and failure.error.expired and self.expiry_banner is not None:
+            # Not an error to read in a popup: the way on is the banner's Log in again.
+            self.expiry_banner.show_message(f"{context}: your login has expired. Log in again to continue.", expired=True)
+            return
         self.notifications.notify_error(failure, context)
 
     def _current_collection_or_none(self) -> Any:

@@ -218,9 +218,13 @@ def decap_server_like(request: httpx.Request) -> httpx.Response:
     body = json.loads(request.content or b"{}")
     if request.method == "POST" and body.get("action") == "info":
         return httpx.Response(200, json={"repo": "site", "publish_modes": ["simple"], "type": "local_fs"})
+    text = "---\ntitle: Local hello\n---\nOn this computer.\n"
+    entry = {"data": text, "file": {"path": POST, "id": content_id(text.encode())}}
     if request.method == "POST" and body.get("action") == "entriesByFolder":
-        text = "---\ntitle: Local hello\n---\nOn this computer.\n"
-        return httpx.Response(200, json=[{"data": text, "file": {"path": POST, "id": content_id(text.encode())}}])
+        return httpx.Response(200, json=[entry])
+    if request.method == "POST" and body.get("action") == "entriesByFiles":
+        wanted = [f["path"] for f in body["params"]["files"]]
+        return httpx.Response(200, json=[entry] if POST in wanted else [])
     return httpx.Response(404, json={"error": "unknown action"})
 
 
@@ -364,3 +368,32 @@ def test_a_site_that_cannot_open_is_reported_and_the_user_may_give_up(login, tmp
 
     assert workspace is None
     assert len(reports) == 1 and "backend 'github' is not supported" in reports[0]
+
+
+def test_an_expired_login_while_opening_an_entry_shows_the_banner_and_works_after_logging_in_again(github, login, tmp_path, app_home, qtbot, runner):
+    config = write_config(tmp_path, github.url)
+    login.service.store.save(SITE_URL, "github", Token(access_token="good-token", method="pat"))
+    workspace = open_site(SiteChoice("config", str(config)), AppDirs.under(app_home), login)
+    window = MainWindow(workspace, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat), runner, FakeEditor,
+                        ScriptedPrompts(confirm=True))
+    qtbot.addWidget(window)
+    banner = attach_host_login(window, login.host, login.make_dialog)
+    window.show()
+    with qtbot.waitSignal(window.site_loaded, timeout=20000):
+        window.load_site()
+    window.collection_tree.select_collection("posts")
+    del github.tokens["good-token"]
+
+    window.open_entry("posts", POST)
+    qtbot.waitUntil(banner.isVisible, timeout=10000)
+    assert f"Opening {POST} failed: your login has expired" in banner.label.text()
+    assert window.notifications.notifications == []
+
+    when_dialog_shows(login, lambda d: (d.token_edit.setText("fresh-token"), d.token_button.click()))
+    banner.relogin_button.click()
+    qtbot.waitUntil(lambda: not banner.isVisible(), timeout=10000)
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        window.open_entry("posts", POST)
+    assert window.editor.title.text() == "Hello"
+    window.discard_and_close()
+    window.workspace.backend.close()
