@@ -76,6 +76,11 @@ class EditorPane(QWidget):
         self.locale_box.setAccessibleName("Language of the entry")
         self.locale_label.setBuddy(self.locale_box)
         self.locale_box.currentIndexChanged.connect(self._on_locale_box_changed)
+        self.side_button = QPushButton("Side by side")
+        self.side_button.setCheckable(True)
+        self.side_button.setAccessibleName("Show the default language next to the translation")
+        self.side_button.setToolTip("While translating, show the default language's fields (read-only) on the left")
+        self.side_button.toggled.connect(self._update_reference)
         self.preview_button = QPushButton("Preview")
         self.preview_button.setCheckable(True)
         self.preview_button.setChecked(True)
@@ -96,6 +101,7 @@ class EditorPane(QWidget):
         bar.setContentsMargins(8, 4, 8, 4)
         bar.addWidget(self.locale_label)
         bar.addWidget(self.locale_box)
+        bar.addWidget(self.side_button)
         bar.addStretch(1)
         bar.addWidget(self.preview_button)
         bar.addWidget(self.raw_button)
@@ -127,11 +133,27 @@ class EditorPane(QWidget):
         preview_layout.setSpacing(2)
         preview_layout.addWidget(self.preview_title)
         preview_layout.addWidget(self.preview, 1)
+        # side by side: the default locale, read-only, left of the translation being edited
+        self.reference_form: EntryForm | None = None
+        self.reference_title = QLabel()
+        self.reference_title.setForegroundRole(self.reference_title.foregroundRole().PlaceholderText)
+        self.reference_scroll = QScrollArea()
+        self.reference_scroll.setWidgetResizable(True)
+        self.reference_scroll.setAccessibleName("The default language (read-only)")
+        self.reference_box = QWidget()
+        reference_layout = QVBoxLayout(self.reference_box)
+        reference_layout.setContentsMargins(0, 0, 0, 0)
+        reference_layout.setSpacing(2)
+        reference_layout.addWidget(self.reference_title)
+        reference_layout.addWidget(self.reference_scroll, 1)
+        self.reference_box.hide()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.reference_box)
         self.splitter.addWidget(self.scroll)
         self.splitter.addWidget(self.preview_box)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 2)
         self.raw_edit = QPlainTextEdit()
         self.raw_edit.setAccessibleName("Source of the whole file")
         self.raw_edit.setFont(QFont("monospace"))
@@ -183,6 +205,7 @@ class EditorPane(QWidget):
             self.scroll.verticalScrollBar().setValue(scroll)
 
     def _build_form(self) -> None:
+        self.reference_form = None  # rebuilt for the new fields when side by side is next shown
         old = self.form
         self.form = EntryForm(self._fields, self.context)
         self.form.changed.connect(self._on_form_changed)
@@ -315,7 +338,23 @@ class EditorPane(QWidget):
         self.locale_box.setCurrentText(locale)
         self._loading = False
         self._choose_preview_editor()
+        self._update_reference()
         emit(self.locale_changed, locale)
+
+    def _update_reference(self) -> None:
+        """Show (or hide) the default locale next to the form: side by side, while editing a translation."""
+        shown = (self.side_button.isChecked() and len(self._locales) > 1
+                 and self._current_locale != self._default_locale)
+        if shown:
+            if self.reference_form is None or self.reference_form.fields is not self._fields:
+                self.reference_form = EntryForm(self._fields, self.context)
+                self.reference_scroll.setWidget(self.reference_form)  # the scroll area deletes the old one
+            self.reference_form.set_value(self._locale_data.get(self._default_locale, {}))
+            self.reference_form.set_read_only_fields({f.name for f in self._fields}, "")
+            for row in self.reference_form.panel.rows:
+                row.shared_note.hide()  # every field is locked here: no note needed under each
+            self.reference_title.setText(f"{self._default_locale} (default language, read-only)")
+        self.reference_box.setVisible(shown)
 
     # --- validation and saving ---
 
@@ -490,6 +529,8 @@ class EditorPane(QWidget):
         multi = len(self._locales) > 1
         self.locale_label.setVisible(multi)
         self.locale_box.setVisible(multi)
+        self.side_button.setVisible(multi)
+        self._update_reference()
         to_raw, _ = self._raw_converters()
         self.raw_button.setEnabled(to_raw is not None)
 

@@ -53,3 +53,44 @@ def test_typing_a_german_title_changes_one_line_of_the_german_text(qtbot, runner
     assert len(before) == len(after)
     assert [b for a, b in zip(before, after) if a != b] == [("  " if structure == "single_file" else "")
                                                            + "title: Hallo Welt!"]
+
+
+def test_side_by_side_shows_the_default_language_next_to_the_translation(qtbot, runner, tmp_path: Path) -> None:
+    site = make_site(tmp_path, "multiple_files")
+    ws = site.workspace()
+    pane = EditorPane(ws, runner=runner)
+    qtbot.addWidget(pane)
+    pane.show()
+    pane.set_entry(ws.open_entry("posts", site.path("hello", "en")))
+    assert pane.side_button.isVisibleTo(pane) and not pane.reference_box.isVisibleTo(pane)
+    pane.side_button.setChecked(True)
+    assert not pane.reference_box.isVisibleTo(pane)  # nothing to compare while editing the default language
+    pane.locale_box.setCurrentText("fr")
+    assert pane.reference_box.isVisibleTo(pane)
+    reference = pane.reference_form.editor("title")
+    assert reference.line.text() == "Hello world" and not reference.isEnabled()
+    assert pane.form.editor("title").line.text() == "Bonjour le monde"
+    pane.side_button.setChecked(False)
+    assert not pane.reference_box.isVisibleTo(pane)
+    pane.side_button.setChecked(True)
+    pane.locale_box.setCurrentText("en")
+    assert not pane.reference_box.isVisibleTo(pane)
+    # an edit of the English title shows in the reference when translating again
+    pane.form.editor("title").line.setText("Hello there")
+    pane.form.editor("title").line.textEdited.emit("Hello there")
+    pane.locale_box.setCurrentText("de")
+    assert pane.reference_form.editor("title").line.text() == "Hello there"
+
+
+def test_a_site_without_translations_has_no_side_by_side_button(qtbot, runner, app_home) -> None:
+    from editor_app.app import open_site
+    from editor_app.paths import AppDirs
+    from editor_app.ui.start_dialog import SiteChoice
+
+    workspace = open_site(SiteChoice("sandbox"), AppDirs.under(app_home))
+    pane = EditorPane(workspace, runner=runner)
+    qtbot.addWidget(pane)
+    pane.show()
+    indexed = workspace.load_collection("posts")[0]
+    pane.set_entry(workspace.open_entry("posts", indexed.path))
+    assert not pane.side_button.isVisibleTo(pane) and not pane.locale_box.isVisibleTo(pane)
