@@ -6,10 +6,10 @@ Decisions:
   `6.1-preview`) and `Authorization: Bearer <token>` (the implicit-grant Microsoft Entra token).
 - The branch head is `GET refs?filter=heads/<branch>`; the filter is a prefix match, so only the ref
   whose name is exactly `refs/heads/<branch>` counts.
-- A listing is three requests: the head, the folder's item at that commit (`items?path=`, which gives
+- A listing is three requests: the head (reused when read in the last 2 s), the folder's item at that commit (`items?path=`, which gives
   the folder's tree id, or 404 for a missing folder) and that tree (`trees/{id}?recursive=true`), whose
   entries carry git blob ids and sizes (the items list carries no sizes).
-- Many files are read in ONE `POST blobs` (a zip of the blobs named by id) per 500 files; one file by
+- Many files are read in ONE `POST blobs` (a zip of the blobs named by id) per 1000 files; one file by
   path is one `items?path=&$format=octetStream` read whose blob id is computed from its bytes.
 - A save is ONE `POST pushes` with `refUpdates[].oldObjectId` = the head the changes were checked against:
   Azure refuses it (HTTP 409, TF401028) when the branch moved meanwhile, so a save never overwrites
@@ -70,7 +70,10 @@ log = logging.getLogger(__name__)
 DEFAULT_API_ROOT = "https://dev.azure.com"
 DEFAULT_API_VERSION = "6.1-preview"
 ZERO_ID = "0" * 40
-BLOBS_PER_ZIP = 500
+BLOBS_PER_ZIP = 1000
+# A listing reuses a head read this recently (a caller reads the head, then lists at it): the listing is
+# taken AT that commit, so it stays exact, only at most this old.
+HEAD_REUSE_SECONDS = 2.0
 PR_PAGE = 100
 MAX_PAGES = 1000
 COMMIT_ATTEMPTS = 4
@@ -116,6 +119,8 @@ class AzureBackend(Backend):
                               host_label="Azure DevOps")
         self.base = f"{_q(self.org)}/{_q(self.project)}/_apis/git/repositories/{_q(self.repo_name)}/"
         self._sleep = sleep
+        self._clock = clock
+        self._heads: dict[str, tuple[str, float]] = {}  # branch -> (head, when read)
         self._branch = settings.branch
         self._repo_info: dict[str, Any] | None = None
         self._lock = threading.RLock()
@@ -198,7 +203,9 @@ class AzureBackend(Backend):
                           what=f"read branch {branch}") or {}
         for ref in body.get("value") or []:
             if ref.get("name") == wanted:
+                self._heads[branch] = (ref["objectId"], self._clock())
                 return ref["objectId"]
+        self._heads.pop(branch, None)
         raise NotFoundError(f"branch {branch} not found in {self.repo}")
 
     # --- reading ---------------------------------------------------------------------------------
@@ -241,14 +248,16 @@ class AzureBackend(Backend):
     ) -> Listing:
         """The folder's tree at the branch head (recursive unless depth 1): head, folder item, tree."""
         branch = branch or self.default_branch()
-        head = self.head(branch)
+        known = self._heads.get(branch)
+        fresh = known is not None and 0 <= self._clock() - known[1] <= HEAD_REUSE_SECONDS
+        head = known[0] if known is not None and fresh else self.head(branch)
         folder = folder.strip("/")
         tree = self._files_at(head, folder, recursive=depth != 1, what=f"list {folder or '/'} on {branch}")
         kept = workflow.filter_listing({p: s for p, (s, _n) in tree.items()}, folder, extension, depth)
         return Listing(head=head, files=tuple(RepoFile(p, tree[p][0], tree[p][1]) for p in kept))
 
     def read_files(self, files: Sequence[RepoFile], *, branch: str | None = None) -> dict[str, bytes]:
-        """Contents keyed by path: one zip of blobs per 500 ids; files without an id read by path."""
+        """Contents keyed by path: one zip of blobs per 1000 ids; files without an id read by path."""
         ref = branch or self.default_branch()
         result: dict[str, bytes] = {}
         by_id: dict[str, list[str]] = {}
@@ -393,6 +402,8 @@ class AzureBackend(Backend):
                 pushed = response.json() or {}
                 updates = pushed.get("refUpdates") or [{}]
                 commit = updates[0].get("newObjectId") or ((pushed.get("commits") or [{}])[0].get("commitId"))
+                if commit:
+                    self._heads[target] = (commit, self._clock())
                 return CommitResult(commit=commit or self.head(target), branch=target, ids=written)
             said = error_message(response)
             if response.status_code == 404 and "TF401174" not in said:
@@ -602,6 +613,7 @@ class AzureBackend(Backend):
                 reason = error_message(response) if not response.is_success else f"merge status {done.get('mergeStatus')}"
                 raise ConflictError(f"{entry.content_key}: Azure DevOps cannot complete the pull request into "
                                     f"{self.default_branch()} ({reason})")
+            self._heads.pop(self.default_branch(), None)  # the merge moved the site branch
             commit = (done.get("lastMergeCommit") or {}).get("commitId") or self.head()
             self._delete_branch(branch)  # Azure deletes it with deleteSourceBranch; gone already is fine
             return CommitResult(commit=commit, branch=self.default_branch(), ids={d.path: d.id for d in entry.diffs})
@@ -625,6 +637,7 @@ class AzureBackend(Backend):
         return None
 
     def _delete_branch(self, branch: str) -> None:
+        self._heads.pop(branch, None)
         try:
             head = self.head(branch)
         except NotFoundError:

@@ -83,6 +83,7 @@ class PullRequest:
     last_source: str = ""
     last_target: str = ""
     merge_commit: str | None = None
+    pending: dict[str, Any] | None = None  # a completion Azure has queued, not yet done
 
 
 class FakeAzure:
@@ -106,6 +107,7 @@ class FakeAzure:
         self.label_ids = itertools.count(1)
         self.statuses: dict[str, list[dict[str, Any]]] = {}
         self.api_versions: list[str] = []
+        self.queued_polls = 0  # reads of a PR answering `mergeStatus: queued` after a completion request
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = []
         self._register_routes()
 
@@ -495,7 +497,7 @@ class FakeAzure:
     # ---- handlers: pull requests --------------------------------------------------------------
     def _sync_pulls(self) -> None:
         for pr in self.pulls.values():
-            if pr.status == "active":
+            if pr.status == "active" and pr.pending is None:
                 pr.last_source = self.store.refs.get(pr.source.removeprefix("refs/"), pr.last_source)
                 pr.last_target = self.store.refs.get(pr.target.removeprefix("refs/"), pr.last_target)
                 pr.merge_status = "succeeded" if self._merged_tree(pr) is not None else "conflicts"
@@ -503,7 +505,7 @@ class FakeAzure:
     def _pull(self, number: str) -> PullRequest:
         pr = self.pulls.get(int(number))
         if pr is None:
-            raise ApiError(404, f"TF401180: The requested pull request was not found.", "GitPullRequestNotFoundException")
+            raise ApiError(404, "TF401180: The requested pull request was not found.", "GitPullRequestNotFoundException")
         return pr
 
     def list_pulls(self, query: dict[str, str], **_: Any) -> tuple[int, Any]:
@@ -538,9 +540,16 @@ class FakeAzure:
         self._sync_pulls()
         return 201, self.pull_json(pr)
 
-    def get_pull(self, number: str, **_: Any) -> tuple[int, Any]:
+    def get_pull(self, number: str, email: str, **_: Any) -> tuple[int, Any]:
         self._sync_pulls()
-        return 200, self.pull_json(self._pull(number))
+        pr = self._pull(number)
+        if pr.pending is not None:
+            pr.pending["polls"] -= 1
+            if pr.pending["polls"] <= 0:
+                body = pr.pending["body"]
+                pr.pending = None
+                self._complete(pr, email, body)
+        return 200, self.pull_json(pr)
 
     def _merged_tree(self, pr: PullRequest) -> str | None:
         """The tree of merging the PR's source into its target; None on a conflict."""
@@ -571,7 +580,7 @@ class FakeAzure:
             pr.title = body["title"]
         if status == "abandoned":
             if pr.status != "active":
-                raise ApiError(400, f"TF401181: The pull request cannot be edited due to its state.",
+                raise ApiError(400, "TF401181: The pull request cannot be edited due to its state.",
                                "InvalidArgumentValueException")
             pr.status, pr.closed = "abandoned", self.clock()
         elif status == "completed":
@@ -584,23 +593,31 @@ class FakeAzure:
             if given != pr.last_source:
                 raise ApiError(409, "TF401192: The pull request source commit has changed since the pull request "
                                     "was last updated.", "GitPullRequestStaleException")
-            tree = self._merged_tree(pr)
-            if tree is None:
-                pr.merge_status = "conflicts"  # Azure leaves the PR active and reports the conflicts
+            if self.queued_polls > 0:
+                # Azure queues the merge: the PR stays active with mergeStatus queued until it is done.
+                pr.pending, pr.merge_status = {"polls": self.queued_polls, "body": body}, "queued"
                 return 200, self.pull_json(pr)
-            options = body.get("completionOptions") or {}
-            strategy = options.get("mergeStrategy") or "noFastForward"
-            if strategy not in ("noFastForward", "squash", "rebase", "rebaseMerge"):
-                raise ApiError(400, f"mergeStrategy {strategy!r} is not valid")
-            ours = pr.last_target
-            parents = [ours] if strategy == "squash" else [ours, pr.last_source]
-            message = options.get("mergeCommitMessage") or f"Merged PR {pr.id}: {pr.title}"
-            sha = self.store.put_commit(tree, parents, message, self.signature(email))
-            self.store.set_ref(pr.target.removeprefix("refs/"), sha, expected=ours)
-            pr.status, pr.closed, pr.merge_commit, pr.merge_status = "completed", self.clock(), sha, "succeeded"
-            if options.get("deleteSourceBranch") and pr.source.removeprefix("refs/") in self.store.refs:
-                self.store.delete_ref(pr.source.removeprefix("refs/"))
+            self._complete(pr, email, body)
         return 200, self.pull_json(pr)
+
+    def _complete(self, pr: PullRequest, email: str, body: dict[str, Any]) -> None:
+        """Merge the PR's source into its target as the completion options say (or report conflicts)."""
+        tree = self._merged_tree(pr)
+        if tree is None:
+            pr.merge_status = "conflicts"  # Azure leaves the PR active and reports the conflicts
+            return
+        options = body.get("completionOptions") or {}
+        strategy = options.get("mergeStrategy") or "noFastForward"
+        if strategy not in ("noFastForward", "squash", "rebase", "rebaseMerge"):
+            raise ApiError(400, f"mergeStrategy {strategy!r} is not valid")
+        ours = pr.last_target
+        parents = [ours] if strategy == "squash" else [ours, pr.last_source]
+        message = options.get("mergeCommitMessage") or f"Merged PR {pr.id}: {pr.title}"
+        sha = self.store.put_commit(tree, parents, message, self.signature(email))
+        self.store.set_ref(pr.target.removeprefix("refs/"), sha, expected=ours)
+        pr.status, pr.closed, pr.merge_commit, pr.merge_status = "completed", self.clock(), sha, "succeeded"
+        if options.get("deleteSourceBranch") and pr.source.removeprefix("refs/") in self.store.refs:
+            self.store.delete_ref(pr.source.removeprefix("refs/"))
 
     def pull_commits(self, number: str, query: dict[str, str], **_: Any) -> tuple[int, Any]:
         self._sync_pulls()
