@@ -565,6 +565,12 @@ class Workspace:
         for locale, path in siblings.items():
             base = entry.locale_file(locale)
             had_file = base is not None and base.base_id != NEW_FILE and base.path == path
+            if had_file and base is not None and base.parse_error is not None and base.pristine:
+                # a translation that does not parse is never rewritten from fields it could not give
+                if i18n_mod.has_translated_content(fields, entry.locale_data.get(locale, {})):
+                    raise ContentError(f"the {locale} translation does not parse ({base.parse_error}); "
+                                       "fix that file before saving a translation into it", path=path)
+                continue
             data = i18n_mod.translation_data(fields, entry.data, entry.locale_data.get(locale, {}), had_file=had_file)
             if not had_file and not entry.is_new and not i18n_mod.has_translated_content(fields, data):
                 continue

@@ -311,3 +311,31 @@ def test_a_translation_edited_in_the_working_copy_shows_when_the_entry_opens(tmp
     opened = ws.open_entry("posts", beans.path)
     assert opened.locale_data["fr"]["title"] == "Haricots grimpants"
     assert opened.locale_data["de"]["title"] == "Bohnen"
+
+
+def test_a_translation_that_does_not_parse_is_left_as_it_is(tmp_path: Path) -> None:
+    from editor_app.backends.base import FileChange
+
+    site = make_site(tmp_path, "multiple_folders")
+    broken = b"---\ntitle: [unclosed\n---\nCass\xc3\xa9\n"
+    site.inner.commit([FileChange(path=site.path("hello", "fr"), data=broken)], "a broken translation")
+    ws, hello = open_hello(site)
+    french = hello.locale_file("fr")
+    assert french is not None and french.parse_error is not None and "fr" not in hello.locale_data
+    ws.save_entry(hello.with_data(dict(hello.data, title="Hello, world"), hello.locale_data))
+    assert site.read(site.path("hello", "fr")) == broken
+    assert "title: Hello, world" in site.read(site.path("hello", "en")).decode()
+
+
+def test_typing_into_a_translation_that_does_not_parse_refuses_the_save(tmp_path: Path) -> None:
+    from editor_app.backends.base import FileChange
+    from editor_app.errors import ContentError
+
+    site = make_site(tmp_path, "multiple_folders")
+    broken = b"---\ntitle: [unclosed\n---\n"
+    site.inner.commit([FileChange(path=site.path("hello", "fr"), data=broken)], "a broken translation")
+    ws, hello = open_hello(site)
+    with pytest.raises(ContentError, match="fr translation does not parse") as caught:
+        ws.save_entry(hello.with_data(hello.data, {**hello.locale_data, "fr": {"title": "Nouveau"}}))
+    assert caught.value.path == site.path("hello", "fr")
+    assert site.read(site.path("hello", "fr")) == broken
