@@ -118,6 +118,7 @@ class HostSession:
     """A Git-host site's login while the site is open: the session, adapters built from it, and re-login."""
 
     def __init__(self, target, settings, backend_class, session, service, *, transport=None, on_wait=None) -> None:  # noqa: ANN001
+        self.on_renewed = None  # told the new Session after a silent refresh (from the adapter's thread)
         self.target = target
         self.settings = settings
         self.backend_class = backend_class
@@ -149,7 +150,17 @@ class HostSession:
         return self.backend_class.connect(self.settings, self.credentials(), transport=self.transport, **options)
 
     def _refresh(self, _stale):  # noqa: ANN001, ANN202 - Credentials -> Credentials, called by adapters on a 401
-        self.session = self.service.refresh(self.target, self.session)
+        from editor_app.errors import AuthError
+
+        try:
+            self.session = self.service.refresh(self.target, self.session)
+        except (AuthError, ValueError) as error:
+            if getattr(error, "expired", False):
+                raise
+            # A refused refresh (revoked grant, provider error) means the same to the user: log in again.
+            raise AuthError(f"{self.target.backend}: renewing the login failed ({error}); log in again", expired=True) from error
+        if self.on_renewed is not None:
+            self.on_renewed(self.session)
         return self.credentials()
 
     def renew(self, session, workspace) -> None:  # noqa: ANN001
@@ -322,6 +333,7 @@ def attach_host_login(window, host: HostSession, make_dialog):  # noqa: ANN001, 
 
     window.attach_login(banner, relogin)
     banner.watch(host.session.token)
+    host.on_renewed = lambda session: banner.watch_renewed(session.token)  # a refreshed token moves the warnings
     problem = host.service.store.keyring_problem
     if problem:
         window.notifications.notify(problem, "warning")

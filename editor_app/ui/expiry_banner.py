@@ -27,6 +27,7 @@ class ExpiryBanner(QFrame):
     """
 
     relogin_requested = Signal()
+    _token_renewed = Signal(object)
 
     def __init__(self, watcher: ExpiryWatcher, notifications: NotificationArea | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,6 +62,7 @@ class ExpiryBanner(QFrame):
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.check)
         self.notification: Notification | None = None
+        self._token_renewed.connect(self.watch)  # queued when emitted from a worker thread
         self.hide()
 
     def watch(self, token: Token | None) -> None:
@@ -74,6 +76,10 @@ class ExpiryBanner(QFrame):
             # A token already inside a warning window (e.g. 8 minutes left at start-up) warns at once.
             if token.expires_at - self.watcher.clock() <= max(self.watcher.thresholds):
                 self.timer.start(0)
+
+    def watch_renewed(self, token: Token | None) -> None:
+        """`watch(token)` from any thread (an adapter renews its token on a worker): runs on the GUI thread."""
+        emit(self._token_renewed, token)
 
     def show_message(self, text: str, *, expired: bool = False) -> None:
         """Show `text` with the Log in again button (e.g. a save paused because the login expired)."""

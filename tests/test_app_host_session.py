@@ -1,0 +1,114 @@
+"""HostSession: how the app turns a login into adapters, renews tokens for them, and swaps in a new login."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from editor_app.app import HostSession
+from editor_app.auth.service import LoginService
+from editor_app.auth.target import LoginTarget
+from editor_app.auth.token_store import TokenStore
+from editor_app.auth.tokens import Session, Token
+from editor_app.backends.base import BackendSettings, Credentials
+from editor_app.backends.github import GitHubBackend
+from tests.fakes.auth_servers import FakeAuthServer
+
+
+@pytest.fixture
+def server():
+    fake = FakeAuthServer().start()
+    yield fake
+    fake.stop()
+
+
+class RenewingAdapter:
+    """Records what the app gives an adapter that accepts `refresh=` (as GitLab, Gitea and Bitbucket do)."""
+
+    def __init__(self, settings, client, *, refresh=None, on_wait=None) -> None:  # noqa: ANN001
+        self.settings, self.client, self.refresh, self.on_wait = settings, client, refresh, on_wait
+        self.closed = False
+
+    @classmethod
+    def connect(cls, settings, credentials, transport=None, **kwargs):  # noqa: ANN001, ANN206
+        adapter = cls(settings, None, **kwargs)
+        adapter.credentials = credentials
+        return adapter
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def gitlab_session(server: FakeAuthServer, service: LoginService, refresh_token: str = "rt-seed"):
+    server.refresh_tokens[refresh_token] = "pkce"
+    target = LoginTarget(backend="gitlab", site="https://docs.example.org", repo="team/docs",
+                         base_url=server.base_url, auth_type="pkce", app_id=server.client_id,
+                         site_url="https://docs.example.org")
+    token = Token(access_token="at-old", refresh_token=refresh_token, expires_at=1.0, method="pkce")
+    return target, Session(site=target.site, backend="gitlab", token=token)
+
+
+def test_an_adapter_gets_the_sessions_token_as_credentials_and_a_way_to_renew_it(server):
+    service = LoginService(TokenStore())
+    target, session = gitlab_session(server, service)
+    host = HostSession(target, BackendSettings(name="gitlab", repo="team/docs"), RenewingAdapter, session, service)
+    renewed: list[Session] = []
+    host.on_renewed = renewed.append
+
+    adapter = host.connect()
+    assert adapter.credentials == Credentials(token="at-old", refresh_token="rt-seed", expires_at=1.0)
+    fresh = adapter.refresh(adapter.credentials)
+
+    assert fresh.token == server.issued[-1] and fresh.token != "at-old" and fresh.refresh_token != "rt-seed"
+    assert host.session.token.access_token == fresh.token and renewed == [host.session]
+    assert service.store.load(target.site, "gitlab").access_token == fresh.token  # kept for the next start
+    service.close()
+
+
+def test_adapters_without_token_renewal_are_built_without_it():
+    service = LoginService(TokenStore())
+    target = LoginTarget(backend="github", site="https://blog.example.org", repo="octo/site")
+    session = Session(site=target.site, backend="github", token=Token(access_token="ghp_x", method="pat"))
+    host = HostSession(target, BackendSettings(name="github", repo="octo/site", api_root="http://127.0.0.1:9"),
+                       GitHubBackend, session, service)
+
+    adapter = host.connect()
+
+    assert isinstance(adapter, GitHubBackend)
+    assert adapter.http.client.headers["Authorization"] == "token ghp_x"
+    adapter.close()
+    service.close()
+
+
+def test_a_new_login_replaces_the_open_workspaces_adapter_and_closes_the_old_one(server):
+    service = LoginService(TokenStore())
+    target, session = gitlab_session(server, service)
+    host = HostSession(target, BackendSettings(name="gitlab", repo="team/docs"), RenewingAdapter, session, service)
+    old = host.connect()
+    workspace = SimpleNamespace(backend=old)
+    new_session = session.with_token(Token(access_token="at-new", method="pkce"))
+
+    host.renew(new_session, workspace)
+
+    assert old.closed and workspace.backend is not old
+    assert workspace.backend.credentials.token == "at-new"
+    assert service.store.load(target.site, "gitlab").access_token == "at-new"
+    service.close()
+
+
+def test_a_refused_renewal_reads_as_an_expired_login_so_the_window_offers_to_log_in_again(server):
+    from editor_app.errors import AuthError
+
+    service = LoginService(TokenStore())
+    target, session = gitlab_session(server, service)
+    server.refresh_tokens.clear()  # the provider no longer knows the refresh token
+    host = HostSession(target, BackendSettings(name="gitlab", repo="team/docs"), RenewingAdapter, session, service)
+    adapter = host.connect()
+
+    with pytest.raises(AuthError) as caught:
+        adapter.refresh(adapter.credentials)
+
+    assert caught.value.expired and "refresh token is invalid" in str(caught.value)
+    assert host.session is session
+    service.close()
