@@ -105,6 +105,7 @@ class FakeAzure:
         self.pulls: dict[int, PullRequest] = {}
         self.ids = itertools.count(1)
         self.label_ids = itertools.count(1)
+        self.pr_ids = itertools.count(1)  # pull request ids run on their own in a collection
         self.statuses: dict[str, list[dict[str, Any]]] = {}
         self.api_versions: list[str] = []
         self.queued_polls = 0  # reads of a PR answering `mergeStatus: queued` after a completion request
@@ -532,7 +533,7 @@ class FakeAzure:
         if any(p.status == "active" and p.source == source and p.target == target for p in self.pulls.values()):
             raise ApiError(409, "TF401179: An active pull request for the source and target branch already exists.",
                            "GitPullRequestExistsException")
-        pr = PullRequest(id=next(self.ids), title=title, description=body.get("description") or "", source=source,
+        pr = PullRequest(id=next(self.pr_ids), title=title, description=body.get("description") or "", source=source,
                          target=target, created_by=email, created=self.clock())
         for label in body.get("labels") or []:
             self._label(pr, str(label.get("name") or ""))
