@@ -10,6 +10,7 @@ import httpx
 import keyring
 import keyring.backends.fail
 import pytest
+import shiboken6
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWebEngineCore import QWebEngineProfile
 from PySide6.QtWidgets import QApplication
@@ -100,8 +101,12 @@ def login(qtbot, runner, tmp_path):
     yield site_login
     runner.wait()
     service.close()
+    for dialog in dialogs.made:  # each page goes before its profile
+        if shiboken6.isValid(dialog):
+            dialog.dispose()
+            shiboken6.delete(dialog)
     for profile in dialogs.profiles:
-        profile.deleteLater()
+        shiboken6.delete(profile)
 
 
 def when_dialog_shows(login: SiteLogin, act) -> None:
@@ -189,7 +194,7 @@ def test_a_backend_the_registry_lacks_gets_a_clear_message(github, login, tmp_pa
     assert login.dialogs.made == []
 
 
-def test_without_a_keyring_the_login_dialog_says_so_and_the_site_opens_for_this_session(github, login, tmp_path, app_home):
+def test_without_a_keyring_the_login_dialog_says_so_and_the_site_opens_for_this_session(github, login, tmp_path, app_home, qtbot, runner):
     keyring.set_keyring(keyring.backends.fail.Keyring())
     config = write_config(tmp_path, github.url)
     seen: list[str] = []
@@ -204,7 +209,13 @@ def test_without_a_keyring_the_login_dialog_says_so_and_the_site_opens_for_this_
 
     assert "No usable system keyring" in seen[0] and "this session only" in seen[0]
     assert login.host.session.token.access_token == "good-token"
+    window = MainWindow(workspace, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat), runner, FakeEditor,
+                        ScriptedPrompts(confirm=True))
+    qtbot.addWidget(window)
+    attach_host_login(window, login.host, login.make_dialog)
+    assert [n.message for n in window.notifications.notifications] == [login.service.store.keyring_problem]
     # Reopening in the same app session uses the session-only token: no second dialog.
+    window.discard_and_close()
     workspace.backend.close()
     again = open_site(SiteChoice("config", str(config)), AppDirs.under(app_home), login)
     assert len(login.dialogs.made) == 1
