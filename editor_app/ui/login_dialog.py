@@ -126,6 +126,7 @@ class LoginDialog(QDialog):
         # -- ways to log in ----------------------------------------------------------------------------
         self.login_button = QPushButton(self._login_button_text())
         self.login_button.setDefault(True)
+        self.sign_out_button.setAutoDefault(False)  # Enter logs in; it never signs out
         self.login_button.clicked.connect(self.start_browser_login)
         self.login_button.setVisible(target.method not in ("gotrue", "none"))
 
@@ -190,7 +191,8 @@ class LoginDialog(QDialog):
             self.local_button.setVisible(False)
 
         self.status_label = QLabel(
-            "Your login expired. Log in again to continue; your open edits stay open and nothing is lost." if relogin else ""
+            "Log in again to keep saving: your login has expired or is about to. Your open edits stay open and "
+            "nothing is lost." if relogin else ""
         )
         self.status_label.setWordWrap(True)
         self.status_label.setAccessibleName("Login status")
@@ -216,6 +218,7 @@ class LoginDialog(QDialog):
         layout.addWidget(self.backend_label)
         user_row = QHBoxLayout()
         user_row.addWidget(self.user_label, 1)
+        user_row.addStretch(0 if last else 1)  # without a user line, Sign out stays a small button on the right
         user_row.addWidget(self.sign_out_button)
         layout.addLayout(user_row)
         layout.addWidget(self.login_button)
@@ -236,6 +239,12 @@ class LoginDialog(QDialog):
         self.pages.addWidget(browser_page)
         outer = QVBoxLayout(self)
         outer.addWidget(self.pages)
+        # Focus starts on the site's own way to log in, not on the first button of the form (Sign out).
+        first = next((w for w in (self.login_button, self.email_edit, self.token_edit) if not w.isHidden()
+                      and (w is not self.email_edit or not self.gateway_box.isHidden())
+                      and (w is not self.token_edit or not self.token_box.isHidden())), None)
+        if first is not None:
+            first.setFocus()
 
     # -- helpers -----------------------------------------------------------------------------------------
     def _login_button_text(self) -> str:
