@@ -118,6 +118,7 @@ class ImplicitFlow:
             "response_type": "token",
             "scope": scope,
             "state": json.dumps({"auth_type": "implicit", "nonce": self.nonce}),
+            **self.target.authorize_extras(),
         }
         return f"{auth_url}?{urlencode(query)}"
 

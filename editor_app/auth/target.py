@@ -18,6 +18,12 @@ OAUTH_DEFAULTS: dict[str, tuple[str, str, str, str]] = {
     "aws-cognito-github-proxy": ("", "oauth2/authorize", "oauth2/token", "https://api.github.com/repo openid email"),
 }
 PKCE_ONLY_BACKENDS = ("gitea", "aws-cognito-github-proxy")  # Decap offers these no other login
+IMPLICIT_ONLY_BACKENDS = ("azure",)  # Decap's Azure page: implicit grant at Microsoft's authorize endpoint
+# Decap's Azure login: `https://login.microsoftonline.com/<tenant_id>/oauth2/authorize` for the Azure DevOps
+# resource (its well-known application id) with these scopes, asking which account to use.
+AZURE_LOGIN_BASE = "https://login.microsoftonline.com"
+AZURE_DEVOPS_RESOURCE = "499b84ac-1321-427f-aa17-267ca6975798"
+AZURE_SCOPE = "vso.code_full,user.read"
 # Token endpoints that take a form body (Cognito refuses JSON); the others get Decap's JSON.
 FORM_TOKEN_BACKENDS = ("git-gateway", "aws-cognito-github-proxy")
 NO_LOGIN_BACKENDS = ("test-repo", "proxy", "local")  # sandbox, decap-server, a working copy: nothing to log in to
@@ -34,6 +40,7 @@ DEFAULT_API_ROOTS = {
     "gitlab": "https://gitlab.com/api/v4",
     "bitbucket": "https://api.bitbucket.org/2.0",
     "gitea": "https://try.gitea.io/api/v1",
+    "azure": "https://dev.azure.com",
 }
 
 
@@ -63,6 +70,7 @@ class LoginTarget:
     device_client_id: str = ""  # GitHub OAuth app client id for the device flow (settings or config)
     branch: str = "main"
     redirect_uri: str = ""  # the OAuth app's redirect URI; default `<site_url>/admin/` like Decap's page
+    tenant_id: str = ""  # Azure: the Microsoft Entra tenant whose authorize endpoint logs in
 
     @property
     def oauth_redirect_uri(self) -> str:
@@ -78,6 +86,8 @@ class LoginTarget:
         """The auth method the config implies: "popup", "implicit", "pkce", "gotrue" or "none"."""
         if self.backend in NO_LOGIN_BACKENDS:
             return "none"
+        if self.backend in IMPLICIT_ONLY_BACKENDS:
+            return "implicit"
         if self.auth_type in ("implicit", "pkce"):
             return self.auth_type
         if self.backend in PKCE_ONLY_BACKENDS:
@@ -114,6 +124,8 @@ class LoginTarget:
 
     def oauth_endpoints(self) -> tuple[str, str, str]:
         """(authorize URL, token URL, scope) for implicit/PKCE, from config or Decap's defaults."""
+        if self.backend == "azure":
+            return self.azure_endpoints()
         base, auth_ep, token_ep, scope = OAUTH_DEFAULTS.get(self.backend, ("", "oauth/authorize", "oauth/token", ""))
         if self.backend == "git-gateway" and not base:
             base = self.identity
@@ -123,6 +135,20 @@ class LoginTarget:
         auth = f"{base}/{(self.auth_endpoint or auth_ep).lstrip('/')}"
         token = f"{base}/{(self.auth_token_endpoint or token_ep).lstrip('/')}"
         return auth, token, self.scope or scope
+
+    def azure_endpoints(self) -> tuple[str, str, str]:
+        """Azure's implicit grant: `<base>/<tenant_id>/oauth2/authorize` (no token endpoint), Decap's scope."""
+        if not self.tenant_id:
+            raise ValueError("backend 'azure': tenant_id is required to log in (the Microsoft Entra tenant of the app)")
+        base = f"{(self.base_url or AZURE_LOGIN_BASE).rstrip('/')}/{self.tenant_id}"
+        auth = f"{base}/{(self.auth_endpoint or 'oauth2/authorize').lstrip('/')}"
+        return auth, "", self.scope or AZURE_SCOPE
+
+    def authorize_extras(self) -> dict[str, str]:
+        """Query parameters a host's authorize page needs beyond the standard ones (Azure: resource, prompt)."""
+        if self.backend == "azure":
+            return {"resource": AZURE_DEVOPS_RESOURCE, "prompt": "select_account"}
+        return {}
 
     @property
     def identity(self) -> str:
@@ -211,4 +237,5 @@ def target_from_config(config: Any, *, site: str = "", device_client_id: str = "
         device_client_id=device_client_id or text("device_client_id", backend),
         branch=text("branch", backend) or "main",
         redirect_uri=text("redirect_uri", backend),
+        tenant_id=text("tenant_id", backend),
     )
