@@ -54,7 +54,7 @@ class SiteChoice:
             return "Sandbox (sample site)"
         if self.backend and self.repo:
             return f"{self.repo} ({HOST_NAMES.get(self.backend, self.backend)}) — {self.path}"
-        return f"{Path(self.path).name or self.path} — {self.path}"
+        return f"{_site_name(Path(self.path)) if self.kind == 'config' else Path(self.path).name or self.path} — {self.path}"
 
     @property
     def place(self) -> tuple[str, str]:
@@ -82,6 +82,14 @@ class SiteChoice:
         if kind not in KINDS:
             return None
         return cls(kind, path)
+
+
+def _site_name(config: Path) -> str:
+    """The site's folder name for a config path (`blog/static/admin/config.yml` -> `blog`)."""
+    folder = config.parent
+    while folder.name in ("admin", "static", "public", "src", "site") and folder.parent != folder:
+        folder = folder.parent
+    return folder.name or str(config)
 
 
 class RecentSites:

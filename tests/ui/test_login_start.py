@@ -115,3 +115,8 @@ def test_the_local_server_question_offers_the_server_or_the_login(qtbot, setting
     assert login.ask_local_server("http://localhost:8081/api/v1", {"repo": "blog"}) is expected
     assert seen == ["A local Decap server answers at http://localhost:8081/api/v1 for blog."]
     login.service.close()
+
+
+def test_a_config_not_opened_yet_is_named_after_its_sites_folder():
+    assert SiteChoice("config", "/sites/blog/static/admin/config.yml").label == "blog — /sites/blog/static/admin/config.yml"
+    assert SiteChoice("config", "/sites/docs/config.yml").label == "docs — /sites/docs/config.yml"
