@@ -5,28 +5,40 @@ answer carries `{"error": ...}`. Protocol: Decap's `packages/decap-cms-backend-p
 `packages/decap-server` (MODE=fs writes plain files, MODE=git commits and supports editorial workflow,
 keeping an entry's status in `git config branch.<cms branch>.description`).
 
-Quirks of the server that shape this module:
-- file ids are SHA-256 of the bytes, not git blob ids;
-- `entriesByFolder` returns file texts decoded as UTF-8, so binary files are read with `getMediaFile`;
-- there is no compare-and-swap: conflicts are detected by re-reading the touched files just before
-  writing, under the server's one-operation-at-a-time lock;
-- deletions (and the old side of a move) are a separate request (`deleteFiles`), so a commit that
-  writes and deletes is two commits.
+Quirks of the server, and what this module does about them:
+- the server's file ids are SHA-256 of the bytes; this adapter reports git blob ids computed from the
+  bytes instead, so an id means the same here as on every other backend (and in the workspace's cache);
+- `entriesByFolder` returns file texts decoded as UTF-8: a text that does not hash back to the server's
+  id is binary and is read again with `getMediaFile` (exact bytes, base64);
+- `entriesByFolder` filters by a non-empty name ending: a listing without an extension (media folders)
+  is `getMedia` for the folder itself plus a sweep over common last characters of names (see `_listed`);
+- the protocol exposes no commit ids. `head()` is a fingerprint (SHA-1) of the paths and contents this
+  adapter has listed or written on the branch: it changes whenever one of those files changes, so a
+  cached listing or entry is never taken for current when it is not (`listings_follow_head` stays False);
+- there is no compare-and-swap: a commit re-reads the touched files under the adapter's lock and checks
+  them (`workflow.apply_changes`) before writing;
+- deletions (and the old side of a move) are a separate request (`deleteFiles`), so in MODE=git a commit
+  that writes and deletes is two git commits;
+- the server rebases an entry branch onto the site branch on every workflow save and merges it on
+  publish; a conflict there leaves its repository mid-rebase/mid-merge. So this adapter remembers, per
+  entry it saved, the site branch's side of the entry's files and refuses (ConflictError) a save or a
+  publish when the site branch changed one of them since. An entry saved by another program has no such
+  record and is published as Decap publishes it.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import string
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import httpx
 
 from editor_app.backends import workflow
 from editor_app.backends.base import (
-    NEW_FILE,
     STATUS_DRAFT,
     Backend,
     BackendSettings,
@@ -44,6 +56,10 @@ from editor_app.errors import AuthError, ConflictError, ContentError, EditorErro
 DEFAULT_PROXY_URL = "http://localhost:8081/api/v1"
 # Decap's proxy backend falls back to `master` when the config names no branch.
 FALLBACK_BRANCHES = ("main", "master")
+ANY_DEPTH = 100  # decap-server's folder depth for "all the way down"
+# Last characters swept when listing without an extension (decap-server filters names by their ending).
+NAME_ENDINGS = tuple(string.ascii_lowercase + string.digits + string.ascii_uppercase + "_-~")
+TEXT_CACHE_LIMIT = 20_000  # texts kept from listings (keyed by blob id) before the cache starts over
 
 
 def content_id(data: bytes) -> str:
@@ -51,12 +67,18 @@ def content_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _hidden(path: str) -> bool:
+    # The server lists a folder's files whatever they are; git's own files are never site content.
+    return path == ".git" or path.startswith(".git/")
+
+
 class ProxyBackend(Backend):
     """A site served by decap-server (or any server speaking Decap's proxy protocol)."""
 
     name = "proxy"
     is_git = False
-    listings_follow_head = False  # the server reads a working tree; head() knows no commit ids
+    listings_follow_head = False  # the server reads a working tree that may be edited outside
+    read_batch_hint = 200  # files per entriesByFiles request
 
     def __init__(self, settings: BackendSettings, client: httpx.Client) -> None:
         self.settings = settings
@@ -65,7 +87,11 @@ class ProxyBackend(Backend):
         self._lock = threading.RLock()
         self._branch: str | None = settings.branch
         self._info: dict[str, Any] | None = None
-        self._texts: dict[str, bytes] = {}  # content id -> bytes, filled by listings
+        self._texts: dict[str, bytes] = {}  # git blob id -> bytes, filled by listings
+        self._binary_ids: dict[str, tuple[str, int]] = {}  # server id -> (git blob id, size) of binary files
+        self._scopes: set[tuple[str, str, int]] = set()  # (folder, extension, depth) listed: what head() fingerprints
+        self._paths: set[str] = set()  # files listed without an extension or written here: fingerprinted too
+        self._bases: dict[str, dict[str, str | None]] = {}  # content key -> site ids of its files at its last save
 
     @classmethod
     def connect(cls, settings: BackendSettings, transport: httpx.BaseTransport | None = None) -> ProxyBackend:
@@ -102,7 +128,7 @@ class ProxyBackend(Backend):
         if response.status_code in (401, 403):
             raise AuthError(f"The proxy server refused the request: {message}")
         if response.status_code == 422 and "doesn't exist" in message:
-            raise NotFoundError(message)
+            raise NotFoundError(f"branch {branch}: {message}")
         if response.status_code == 422:
             raise ContentError(f"The proxy server rejected '{action}': {message}")
         raise NetworkError(f"The proxy server failed on '{action}' ({response.status_code}): {message}")
@@ -118,6 +144,11 @@ class ProxyBackend(Backend):
     def supports_workflow(self) -> bool:  # type: ignore[override]
         return "editorial_workflow" in self.info().get("publish_modes", [])
 
+    @property
+    def has_branches(self) -> bool:
+        """False for MODE=fs: one working tree, no branches."""
+        return self.info().get("type") == "local_git"
+
     # --- who am I, what is there ------------------------------------------------------------------
 
     def current_user(self) -> User:
@@ -128,7 +159,7 @@ class ProxyBackend(Backend):
         with self._lock:
             if self._branch:
                 return self._branch
-            if self.info().get("type") != "local_git":
+            if not self.has_branches:
                 self._branch = FALLBACK_BRANCHES[0]  # fs mode ignores the branch
                 return self._branch
             for candidate in FALLBACK_BRANCHES:
@@ -143,105 +174,191 @@ class ProxyBackend(Backend):
                 "set backend.branch in config.yml."
             )
 
+    def _branch_or_default(self, branch: str | None) -> str:
+        """`branch` (default: the site's); in MODE=fs any other branch does not exist."""
+        site = self.default_branch()
+        if branch and branch != site and not self.has_branches:
+            raise NotFoundError(f"branch {branch}: decap-server in MODE=fs serves one working tree, without branches")
+        return branch or site
+
     def head(self, branch: str | None = None) -> str:
-        # The protocol exposes no commit ids; a listing key that never matches keeps caches honest.
-        return ""
+        """A fingerprint of the branch's files this adapter has listed or written (no commit ids exist here)."""
+        return self._fingerprint(self._branch_or_default(branch))
+
+    def _fingerprint(self, branch: str) -> str:
+        with self._lock:
+            scopes = sorted(self._scopes)
+            paths = sorted(self._paths)
+        seen: dict[str, str] = {}
+        for folder, extension, depth in scopes:
+            for entry in self._call("entriesByFolder", {"folder": folder or ".", "extension": extension, "depth": depth},
+                                    branch=branch):
+                if entry["file"]["id"] is not None and not _hidden(entry["file"]["path"]):
+                    seen[entry["file"]["path"]] = entry["file"]["id"]
+        # Always asked, even for no path: in MODE=git the server checks that the branch exists.
+        for entry in self._call("entriesByFiles", {"files": [{"path": p} for p in paths]}, branch=branch):
+            if entry["file"]["id"] is not None:
+                seen[entry["file"]["path"]] = entry["file"]["id"]
+        digest = hashlib.sha1(usedforsecurity=False)
+        for path in sorted(seen):
+            digest.update(f"{path}\0{seen[path]}\n".encode())
+        return digest.hexdigest()
 
     # --- reading ----------------------------------------------------------------------------------
+
+    def _decode(self, entries: Iterable[dict[str, Any]], branch: str) -> dict[str, bytes]:
+        """Exact bytes of the present files among `entries` (binary ones read again with getMediaFile)."""
+        found: dict[str, bytes] = {}
+        for entry in entries:
+            path, sha = entry["file"]["path"], entry["file"]["id"]
+            if sha is None or _hidden(path):
+                continue
+            text = entry.get("data")
+            data = text.encode("utf-8") if isinstance(text, str) else None
+            if data is None or content_id(data) != sha:
+                data = self._media(path, branch)
+                if data is None:
+                    continue
+            found[path] = data
+        return found
+
+    def _media(self, path: str, branch: str) -> bytes | None:
+        try:
+            media = self._call("getMediaFile", {"path": path}, branch=branch)
+        except NetworkError:  # decap-server answers 500 for a file that is gone
+            entry = self._call("getEntry", {"path": path}, branch=branch)
+            if entry and entry["file"]["id"]:
+                raise
+            return None
+        return base64.b64decode(media["content"])
+
+    def _read_many(self, paths: Sequence[str], branch: str) -> dict[str, bytes]:
+        """The present files among `paths` on `branch`, in one request plus one per binary file."""
+        if not paths:
+            return {}
+        for path in paths:
+            workflow.check_repo_path(path)
+        entries = self._call("entriesByFiles", {"files": [{"path": p} for p in paths]}, branch=branch)
+        return self._decode(entries, branch)
+
+    def _listed(self, folder: str, extension: str | None, depth: int | None, branch: str) -> dict[str, tuple[str, int]]:
+        """path -> (git blob id, size) of the files the server lists under `folder`."""
+        ids: dict[str, tuple[str, int]] = {}
+        if extension:
+            entries = self._call(
+                "entriesByFolder", {"folder": folder or ".", "extension": extension, "depth": depth or ANY_DEPTH},
+                branch=branch,
+            )
+            self._note_entries(entries, branch, ids)
+            return ids
+        # decap-server lists by extension only (and refuses an empty one). getMedia lists a folder's own
+        # files whatever their names; deeper files are swept by the last character of their names, and
+        # every folder found that way is asked with getMedia too, so only a file whose name ends in an
+        # unusual character, alone in its folder with no such sibling, can be missed.
+        folders = [folder]
+        if depth != 1:
+            found: dict[str, tuple[str, int]] = {}
+            for last in NAME_ENDINGS:
+                entries = self._call(
+                    "entriesByFolder", {"folder": folder or ".", "extension": last, "depth": depth or ANY_DEPTH},
+                    branch=branch,
+                )
+                self._note_entries(entries, branch, found)
+            ids.update(found)
+            folders += sorted({p.rsplit("/", 1)[0] for p in found if "/" in p} - {folder})
+        for where in folders:
+            for media in self._call("getMedia", {"mediaFolder": where or "."}, branch=branch):
+                if _hidden(media["path"]):
+                    continue
+                data = base64.b64decode(media["content"])
+                ids[media["path"]] = (workflow.git_blob_id(data), len(data))
+                self._binary_ids[media["id"]] = ids[media["path"]]
+        return ids
+
+    def _note_entries(self, entries: Iterable[dict[str, Any]], branch: str, ids: dict[str, tuple[str, int]]) -> None:
+        """Blob ids and sizes of listed entries: texts as given, binary files read once (then known by server id)."""
+        for entry in entries:
+            path, sha = entry["file"]["path"], entry["file"]["id"]
+            if sha is None or _hidden(path):
+                continue
+            text = entry.get("data")
+            data = text.encode("utf-8") if isinstance(text, str) else None
+            if data is not None and content_id(data) == sha:
+                blob = workflow.git_blob_id(data)
+                ids[path] = (blob, len(data))
+                with self._lock:
+                    if len(self._texts) >= TEXT_CACHE_LIMIT:
+                        self._texts.clear()
+                    self._texts[blob] = data
+                continue
+            known = self._binary_ids.get(sha)
+            if known is None:
+                raw = self._media(path, branch)
+                if raw is None:
+                    continue
+                known = (workflow.git_blob_id(raw), len(raw))
+                self._binary_ids[sha] = known
+            ids[path] = known
 
     def list_files(
         self, folder: str, *, extension: str | None = None, depth: int | None = None, branch: str | None = None
     ) -> Listing:
-        entries = self._call(
-            "entriesByFolder",
-            {"folder": folder or ".", "extension": extension or "", "depth": depth or 100},
-            branch=branch,
-        )
-        files = []
-        for entry in entries:
-            file_id = entry["file"]["id"]
-            if file_id is None:
-                continue
-            data = (entry.get("data") or "").encode("utf-8")
-            if content_id(data) == file_id:  # the text round-tripped: no need to read it again
-                self._texts[file_id] = data
-            files.append(RepoFile(path=entry["file"]["path"], id=file_id, size=None))
-        return Listing(head=self.head(branch), files=tuple(sorted(files, key=lambda f: f.path)))
+        """One entriesByFolder request with an extension (without one, a sweep: see `_listed`), then the head."""
+        branch = self._branch_or_default(branch)
+        folder = folder.strip("/")
+        if folder:
+            workflow.check_repo_path(folder)
+        ids = self._listed(folder, extension, depth, branch)
+        kept = workflow.filter_listing({p: i for p, (i, _) in ids.items()}, folder, extension, depth)
+        with self._lock:
+            if extension:
+                self._scopes.add((folder, extension, depth or ANY_DEPTH))
+            else:
+                self._paths.update(kept)
+        head = self._fingerprint(branch)
+        return Listing(head=head, files=tuple(RepoFile(p, ids[p][0], ids[p][1]) for p in kept))
 
     def read_files(self, files: Sequence[RepoFile], *, branch: str | None = None) -> dict[str, bytes]:
+        """Contents keyed by path: texts kept from the listing, the rest in one entriesByFiles request."""
+        branch = self._branch_or_default(branch)
         result: dict[str, bytes] = {}
+        missing: list[str] = []
         for file in files:
-            cached = self._texts.get(file.id)
+            cached = self._texts.get(file.id) if file.id else None
             if cached is not None:
                 result[file.path] = cached
             else:
-                result[file.path] = self.read_file(file.path, branch=branch)[0]
+                missing.append(file.path)
+        result.update(self._read_many(missing, branch))
         return result
 
     def read_file(self, path: str, *, branch: str | None = None) -> tuple[bytes, str]:
-        try:
-            media = self._call("getMediaFile", {"path": path}, branch=branch)
-        except NetworkError as exc:  # decap-server answers 500 for a missing file
-            if self._exists(path, branch):
-                raise
-            raise NotFoundError(f"{path} does not exist") from exc
-        data = base64.b64decode(media["content"])
-        return data, media["id"]
-
-    def _exists(self, path: str, branch: str | None) -> bool:
-        entry = self._call("getEntry", {"path": path}, branch=branch)
-        return bool(entry and entry["file"]["id"])
-
-    def _current_id(self, path: str, branch: str | None = None) -> str | None:
-        entry = self._call("getEntry", {"path": path}, branch=branch)
-        return entry["file"]["id"] if entry else None
+        branch = self._branch_or_default(branch)
+        data = self._read_many([path], branch).get(path)
+        if data is None:
+            raise NotFoundError(f"{path} does not exist on {branch}")
+        return data, workflow.git_blob_id(data)
 
     def file_meta(self, path: str, *, branch: str | None = None) -> FileMeta | None:
         return None
 
     # --- writing ----------------------------------------------------------------------------------
 
-    def _check_expected(self, changes: Sequence[FileChange], branch: str | None) -> None:
+    def _current(self, changes: Sequence[FileChange], branch: str) -> tuple[dict[str, str], dict[str, bytes]]:
+        """(path -> blob id, blob id -> bytes) of every path the changes touch, as the branch has them now."""
         for change in changes:
-            if change.expected_id is None:
-                continue
-            current = self._current_id(change.previous_path or change.path, branch)
-            if change.expected_id == NEW_FILE:
-                if current is not None:
-                    raise self._conflict(change.path, branch, f"{change.path} already exists.")
-            elif current != change.expected_id:
-                raise self._conflict(
-                    change.previous_path or change.path, branch, f"{change.path} was changed by someone else."
-                )
-
-    def _conflict(self, path: str, branch: str | None, message: str) -> ConflictError:
-        try:
-            theirs, theirs_id = self.read_file(path, branch=branch)
-        except NotFoundError:
-            theirs, theirs_id = None, None
-        return ConflictError(message, path=path, theirs=theirs, theirs_id=theirs_id)
+            workflow.check_repo_path(change.path)
+            if change.previous_path is not None:
+                workflow.check_repo_path(change.previous_path)
+        paths = sorted({c.path for c in changes} | {c.previous_path for c in changes if c.previous_path})
+        present = self._read_many(paths, branch)
+        files = {path: workflow.git_blob_id(data) for path, data in present.items()}
+        blobs = {files[path]: data for path, data in present.items()}
+        return files, blobs
 
     @staticmethod
-    def _payload(changes: Sequence[FileChange], slug: str) -> tuple[list[dict], list[dict]]:
-        """Split writes into decap-server's dataFiles (moves, and one text file) and assets (exact bytes)."""
-        data_files, assets = [], []
-        for change in changes:
-            if change.delete:
-                continue
-            if change.previous_path:
-                if change.data is None:
-                    raise ContentError("a move through the proxy server needs the file's content", path=change.path)
-                data_files.append(
-                    {"slug": slug, "path": change.previous_path, "raw": change.data.decode("utf-8"),
-                     "newPath": change.path}
-                )
-            else:
-                assert change.data is not None, "a write needs data"
-                assets.append(
-                    {"path": change.path, "content": base64.b64encode(change.data).decode("ascii"),
-                     "encoding": "base64"}
-                )
-        return data_files, assets
+    def _asset(path: str, data: bytes) -> dict[str, str]:
+        return {"path": path, "content": base64.b64encode(data).decode("ascii"), "encoding": "base64"}
 
     def commit(
         self,
@@ -251,32 +368,36 @@ class ProxyBackend(Backend):
         branch: str | None = None,
         expected_head: str | None = None,
     ) -> CommitResult:
-        branch = branch or self.default_branch()
+        """Check every change against the files as they are now, then write (persistEntry) and delete (deleteFiles)."""
+        branch = self._branch_or_default(branch)
         with self._lock:
-            self._check_expected(changes, branch)
-            # decap-server moves files without awaiting the move before it answers, so a move is
-            # sent as a write of the new path plus a deletion of the old one.
-            writes = [FileChange(c.path, c.data) for c in changes if not c.delete]
-            if any(c.previous_path and c.data is None for c in changes):
-                raise ContentError("a move through the proxy server needs the file's content")
-            data_files, assets = self._payload(writes, slug="entry")
-            if data_files or assets:
+            files, blobs = self._current(changes, branch)
+            _after, _new, written = workflow.apply_changes(files, changes, blobs, where=branch)
+            writes = {
+                c.path: c.data if c.data is not None else blobs[files[c.previous_path or c.path]]
+                for c in changes if not c.delete
+            }
+            deletions = sorted(
+                ({c.path for c in changes if c.delete}
+                 | {c.previous_path for c in changes if c.previous_path and c.previous_path != c.path})
+                - set(writes)
+            )
+            if writes:
                 self._call(
                     "persistEntry",
                     {
-                        "dataFiles": data_files,
-                        "assets": assets,
+                        "dataFiles": [],
+                        "assets": [self._asset(path, data) for path, data in writes.items()],
                         "options": {"commitMessage": message, "useWorkflow": False, "status": STATUS_DRAFT,
                                     "hasSubfolders": False},
                     },
                     branch=branch,
                 )
-            deletions = [c.path for c in changes if c.delete]
-            deletions += [c.previous_path for c in changes if c.previous_path and c.previous_path != c.path]
             if deletions:
                 self._call("deleteFiles", {"paths": deletions, "options": {"commitMessage": message}}, branch=branch)
-            ids = {c.path: content_id(c.data) for c in changes if c.data is not None and not c.delete}
-        return CommitResult(commit="", branch=branch, ids=ids)
+            self._paths.update(writes, deletions)
+            head = self._fingerprint(branch)
+        return CommitResult(commit=head, branch=branch, ids=written)
 
     # --- editorial workflow -----------------------------------------------------------------------
 
@@ -287,12 +408,25 @@ class ProxyBackend(Backend):
                 "Start it with MODE=git for the editorial workflow."
             )
 
+    def _raw_entry(self, collection: str, slug: str) -> dict[str, Any]:
+        """decap-server's unpublishedEntry; NotFoundError naming the entry when it has no branch."""
+        try:
+            return self._call(
+                "unpublishedEntry",
+                {"collection": collection, "slug": slug, "cmsLabelPrefix": self.settings.label_prefix},
+            )
+        except NotFoundError:
+            raise NotFoundError(f"{workflow.content_key(collection, slug)}: not under editorial workflow") from None
+
+    @staticmethod
+    def _changed_paths(raw: dict[str, Any]) -> list[str]:
+        return sorted({d["path"] for d in raw.get("diffs", []) if d.get("status") != "deleted"})
+
     def list_unpublished(self) -> list[UnpublishedEntry]:
         if not self.supports_workflow:
             return []
-        keys = self._call("unpublishedEntries", {})
         entries = []
-        for key in keys:
+        for key in self._call("unpublishedEntries", {}):
             collection, slug = workflow.parse_content_key(key)
             try:
                 entries.append(self.read_unpublished(collection, slug))
@@ -302,20 +436,20 @@ class ProxyBackend(Backend):
 
     def read_unpublished(self, collection: str, slug: str) -> UnpublishedEntry:
         self._require_workflow()
-        raw = self._call(
-            "unpublishedEntry",
-            {"collection": collection, "slug": slug, "cmsLabelPrefix": self.settings.label_prefix},
-        )
+        raw = self._raw_entry(collection, slug)
+        branch = workflow.branch_name(collection, slug)
+        new_files = {d["path"] for d in raw.get("diffs", []) if d.get("newFile")}
+        contents = self._read_many(self._changed_paths(raw), branch)
         diffs = tuple(
-            Diff(path=d["path"], id=d["id"], new_file=bool(d.get("newFile"))) for d in raw.get("diffs", [])
+            Diff(path=path, id=workflow.git_blob_id(data), new_file=path in new_files)
+            for path, data in sorted(contents.items())
         )
-        status = raw.get("status") or STATUS_DRAFT
         return UnpublishedEntry(
             collection=collection,
             slug=slug,
-            status=status,
-            branch=workflow.branch_name(collection, slug),
-            head="",
+            status=raw.get("status") or STATUS_DRAFT,
+            branch=branch,
+            head=self._fingerprint(branch),
             diffs=diffs,
             updated_at=str(raw.get("updatedAt") or ""),
         )
@@ -327,6 +461,31 @@ class ProxyBackend(Backend):
         )
         return base64.b64decode(media["content"])
 
+    def _site_moved(self, key: str, entry_ids: dict[str, str], site: str) -> ConflictError | None:
+        """A conflict when the site branch changed a file the entry changed too, since the entry's last save here."""
+        bases = self._bases.get(key)
+        if bases is None:
+            return None  # saved by another program: nothing known to compare with (Decap's behaviour)
+        touched = sorted(p for p in entry_ids if p in bases)
+        now = self._read_many(touched, site)
+        for path in touched:
+            base, ours = bases[path], entry_ids[path]
+            theirs = now.get(path)
+            theirs_id = workflow.git_blob_id(theirs) if theirs is not None else None
+            if theirs_id != base and ours != base and ours != theirs_id:
+                return ConflictError(
+                    f"{path}: changed on {site} and in the unpublished entry {key}",
+                    path=path, theirs=theirs, theirs_id=theirs_id, head=None,
+                )
+        return None
+
+    def _remember_base(self, key: str, collection: str, slug: str, site: str) -> None:
+        # After a save the entry branch sits on the site branch as it is now: its side of the entry's files
+        # is what a later save or publish compares with.
+        paths = self._changed_paths(self._raw_entry(collection, slug))
+        present = self._read_many(paths, site)
+        self._bases[key] = {p: workflow.git_blob_id(present[p]) if p in present else None for p in paths}
+
     def save_unpublished(
         self,
         collection: str,
@@ -336,59 +495,114 @@ class ProxyBackend(Backend):
         *,
         status: str | None = None,
     ) -> CommitResult:
+        """persistEntry with the workflow on: decap-server rebases `cms/<collection>/<slug>` and commits there."""
         self._require_workflow()
-        if any(c.delete for c in changes):
-            raise ContentError("decap-server cannot delete files on an editorial workflow branch")
-        data_files, assets = self._payload(changes, slug=slug)
-        if not data_files:
-            # decap-server takes the entry's slug from its first data file.
-            first_text = next((a for a in assets if not a["path"].startswith(".")), None)
-            if first_text is None:
-                raise ContentError("an unpublished entry needs at least one file")
-            assets.remove(first_text)
-            data_files.append(
-                {"slug": slug, "path": first_text["path"],
-                 "raw": base64.b64decode(first_text["content"]).decode("utf-8")}
-            )
+        status = workflow.check_status(status or STATUS_DRAFT)
+        key = workflow.content_key(collection, slug)
+        branch = workflow.branch_name(collection, slug)
+        for change in changes:
+            if change.delete or (change.previous_path and change.previous_path != change.path):
+                raise ContentError(
+                    "decap-server cannot delete or move files on an editorial workflow branch", path=change.path
+                )
+        site = self.default_branch()
         with self._lock:
+            try:
+                raw: dict[str, Any] | None = self._raw_entry(collection, slug)
+            except NotFoundError:
+                raw = None
+            where = branch if raw is not None else site
+            files, blobs = self._current(changes, where)
+            _after, _new, written = workflow.apply_changes(files, changes, blobs, where=where)
+            writes = {c.path: c.data if c.data is not None else blobs[files[c.path]] for c in changes}
+            if raw is not None:
+                entry_ids = {**{d.path: d.id for d in self.read_unpublished(collection, slug).diffs}, **written}
+                refused = self._site_moved(key, entry_ids, site)
+                if refused is not None:
+                    raise refused
+                # decap-server drops the entry's binary files that a save does not send again: send them.
+                keep = [d["path"] for d in raw.get("diffs", [])
+                        if d.get("binary") and d.get("status") != "deleted" and d["path"] not in writes]
+                writes.update(self._read_many(keep, branch))
+            data_file = next((p for p in sorted(writes) if _is_text(writes[p]) and p in written), None)
+            if data_file is None and raw is not None:
+                texts = self._read_many([p for p in self._changed_paths(raw) if p not in writes], branch)
+                data_file = next((p for p in sorted(texts) if _is_text(texts[p])), None)
+                if data_file is not None:
+                    writes[data_file] = texts[data_file]
+            if data_file is None:
+                raise ContentError(f"{key}: decap-server saves an entry with at least one text file (the entry itself)")
             self._call(
                 "persistEntry",
                 {
                     "cmsLabelPrefix": self.settings.label_prefix,
-                    "dataFiles": data_files,
-                    "assets": assets,
+                    "dataFiles": [{"slug": slug, "path": data_file, "raw": writes[data_file].decode("utf-8")}],
+                    "assets": [self._asset(p, d) for p, d in sorted(writes.items()) if p != data_file],
                     "options": {
                         "collectionName": collection,
                         "commitMessage": message,
                         "useWorkflow": True,
-                        "status": status or STATUS_DRAFT,
+                        "status": status,
                         "hasSubfolders": False,
                     },
                 },
             )
-        ids = {c.path: content_id(c.data) for c in changes if c.data is not None}
-        return CommitResult(commit="", branch=workflow.branch_name(collection, slug), ids=ids)
+            self._paths.update(writes)
+            self._remember_base(key, collection, slug, site)
+            head = self._fingerprint(branch)
+        return CommitResult(commit=head, branch=branch, ids=written)
 
     def set_status(self, collection: str, slug: str, status: str) -> None:
         self._require_workflow()
-        self._call(
-            "updateUnpublishedEntryStatus",
-            {"collection": collection, "slug": slug, "newStatus": status, "cmsLabelPrefix": self.settings.label_prefix},
-        )
+        workflow.check_status(status)
+        with self._lock:
+            self._raw_entry(collection, slug)  # the server would write a status for a branch that does not exist
+            self._call(
+                "updateUnpublishedEntryStatus",
+                {"collection": collection, "slug": slug, "newStatus": status,
+                 "cmsLabelPrefix": self.settings.label_prefix},
+            )
 
     def publish(self, collection: str, slug: str) -> CommitResult:
+        """Merge the entry branch into the site branch (decap-server's git merge), after the conflict check."""
         self._require_workflow()
-        self.read_unpublished(collection, slug)  # NotFoundError when it is not under workflow
-        self._call("publishUnpublishedEntry", {"collection": collection, "slug": slug})
-        return CommitResult(commit="", branch=self.default_branch())
+        key = workflow.content_key(collection, slug)
+        site = self.default_branch()
+        with self._lock:
+            entry = self.read_unpublished(collection, slug)
+            ids = {d.path: d.id for d in entry.diffs}
+            refused = self._site_moved(key, ids, site)
+            bases = self._bases.get(key)
+            if bases is not None:  # the diff also lists files only the site changed since the last save
+                ids = {p: i for p, i in ids.items() if p in bases}
+            if refused is not None:
+                raise refused
+            self._call("publishUnpublishedEntry", {"collection": collection, "slug": slug})
+            self._bases.pop(key, None)
+            self._paths.update(ids)
+            head = self._fingerprint(site)
+        return CommitResult(commit=head, branch=site, ids=ids)
 
     def delete_unpublished(self, collection: str, slug: str) -> None:
         self._require_workflow()
-        self.read_unpublished(collection, slug)
-        self._call("deleteUnpublishedEntry", {"collection": collection, "slug": slug})
+        with self._lock:
+            self._raw_entry(collection, slug)
+            self._call("deleteUnpublishedEntry", {"collection": collection, "slug": slug})
+            self._bases.pop(workflow.content_key(collection, slug), None)
 
     def close(self) -> None:
         self._client.close()
+
+
+def _is_text(data: bytes) -> bool:
+    """True for bytes decap-server can take as an entry's `raw` text (UTF-8 without NUL)."""
+    if b"\0" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def local_server_url(local_backend: bool | dict[str, Any] | None) -> str | None:

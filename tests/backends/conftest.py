@@ -37,6 +37,7 @@ from tests.fakes.bitbucket_factories import (
     make_bitbucket,
     make_bitbucket_loopback,
 )
+from tests.decap_server.factories import make_proxy_fs, make_proxy_git
 from tests.fakes.cognito import hosted_cognito, hosted_cognito_loopback, make_cognito, make_cognito_loopback
 from tests.fakes.gitlab_factories import hosted_gitlab, hosted_gitlab_loopback, make_gitlab, make_gitlab_loopback
 
@@ -175,6 +176,8 @@ ADAPTER_FACTORIES: dict[str, Factory] = {
     "gitlab-loopback": make_gitlab_loopback,
     "test-repo": make_test_repo,
     "local": make_local,
+    "proxy-fs": make_proxy_fs,
+    "proxy-git": make_proxy_git,
     "github": make_github,
     "github-loopback": make_github_loopback,
     "github-graphql": make_github_graphql,

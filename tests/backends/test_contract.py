@@ -17,7 +17,7 @@ from editor_app.backends.base import (
     FileChange,
     RepoFile,
 )
-from editor_app.errors import ConflictError, ContentError, NotFoundError
+from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
 from tests.backends.conftest import FIXTURE_FILES, PIXEL_PNG
 
 
@@ -257,6 +257,23 @@ NEW_POST = "content/posts/spring.md"
 NEW_POST_DATA = b"---\ntitle: Spring\n---\nSeedlings.\n"
 
 
+def without_workflow(backend: Backend) -> bool:
+    """True for a backend that only publishes directly (decap-server in MODE=fs), once it has shown it says so.
+
+    Such a backend declares `supports_workflow` False, lists no unpublished entries and refuses a workflow
+    save with an error naming the editorial workflow, writing nothing; the rest of a workflow test is not
+    about it. Every other backend must support the workflow.
+    """
+    if backend.supports_workflow:
+        return False
+    assert backend.list_unpublished() == []
+    with pytest.raises(EditorError, match="editorial workflow"):
+        backend.save_unpublished("posts", "spring", [FileChange(NEW_POST, NEW_POST_DATA)], "Create Post “spring”")
+    with pytest.raises(NotFoundError):
+        backend.read_file(NEW_POST)
+    return True
+
+
 def save_spring_post(backend: Backend, **kwargs: object) -> None:
     backend.save_unpublished(
         "posts",
@@ -268,6 +285,8 @@ def save_spring_post(backend: Backend, **kwargs: object) -> None:
 
 
 def test_first_save_opens_a_draft_on_the_entry_branch(backend: Backend) -> None:
+    if without_workflow(backend):
+        return
     published_head = backend.head()
     save_spring_post(backend)
     entry = backend.read_unpublished("posts", "spring")
@@ -286,6 +305,8 @@ def test_first_save_opens_a_draft_on_the_entry_branch(backend: Backend) -> None:
 
 
 def test_unpublished_entries_are_listed(backend: Backend) -> None:
+    if without_workflow(backend):
+        return
     assert backend.list_unpublished() == []
     save_spring_post(backend)
     backend.save_unpublished(
@@ -297,11 +318,15 @@ def test_unpublished_entries_are_listed(backend: Backend) -> None:
 
 
 def test_first_save_may_choose_the_status(backend: Backend) -> None:
+    if without_workflow(backend):
+        return
     save_spring_post(backend, status=STATUS_PENDING_PUBLISH)
     assert backend.read_unpublished("posts", "spring").status == STATUS_PENDING_PUBLISH
 
 
 def test_later_saves_commit_on_the_same_branch(backend: Backend) -> None:
+    if without_workflow(backend):
+        return
     save_spring_post(backend)
     first = backend.read_unpublished("posts", "spring")
     started_from = backend.read_file(NEW_POST, branch=first.branch)[1]
@@ -316,6 +341,8 @@ def test_later_saves_commit_on_the_same_branch(backend: Backend) -> None:
 
 
 def test_a_stale_save_on_the_entry_branch_is_a_conflict(backend: Backend) -> None:
+    if without_workflow(backend):
+        return
     save_spring_post(backend)
     started_from = backend.read_file(NEW_POST, branch="cms/posts/spring")[1]
     backend.save_unpublished("posts", "spring", [FileChange(NEW_POST, b"theirs\n", expected_id=started_from)], "Theirs")
@@ -325,6 +352,8 @@ def test_a_stale_save_on_the_entry_branch_is_a_conflict(backend: Backend) -> Non
 
 
 def test_a_refused_first_save_leaves_no_entry(backend: Backend) -> None:
+    if without_workflow(backend):
+        return
     with pytest.raises(ConflictError):
         backend.save_unpublished(
             "posts", "first", [FileChange("content/posts/first.md", b"x", expected_id=NEW_FILE)], "Create"
@@ -335,6 +364,8 @@ def test_a_refused_first_save_leaves_no_entry(backend: Backend) -> None:
 
 
 def test_status_changes(backend: Backend) -> None:
+    if without_workflow(backend):
+        return
     save_spring_post(backend)
     for status in (STATUS_PENDING_REVIEW, STATUS_PENDING_PUBLISH, STATUS_DRAFT):
         backend.set_status("posts", "spring", status)
@@ -344,6 +375,8 @@ def test_status_changes(backend: Backend) -> None:
 
 
 def test_publish_puts_the_files_on_the_site_branch_and_ends_the_entry(backend: Backend) -> None:
+    if without_workflow(backend):
+        return
     save_spring_post(backend)
     # The site branch moves on meanwhile: publishing must keep that change too.
     backend.commit([FileChange("content/posts/second.md", b"updated meanwhile\n")], "Meanwhile")
@@ -361,6 +394,8 @@ def test_publish_puts_the_files_on_the_site_branch_and_ends_the_entry(backend: B
 
 
 def test_publishing_an_edit_of_a_published_entry(backend: Backend) -> None:
+    if without_workflow(backend):
+        return
     backend.save_unpublished(
         "posts", "first", [FileChange("content/posts/first.md", b"new first\n")], "Update Post “first”"
     )
@@ -370,6 +405,8 @@ def test_publishing_an_edit_of_a_published_entry(backend: Backend) -> None:
 
 
 def test_delete_unpublished_removes_the_branch_and_leaves_published_files(backend: Backend) -> None:
+    if without_workflow(backend):
+        return
     backend.save_unpublished(
         "posts", "first", [FileChange("content/posts/first.md", b"abandoned\n")], "Update Post “first”"
     )
@@ -383,6 +420,8 @@ def test_delete_unpublished_removes_the_branch_and_leaves_published_files(backen
 
 
 def test_nested_slugs_keep_their_slashes(backend: Backend) -> None:
+    if without_workflow(backend):
+        return
     backend.save_unpublished(
         "pages", "about/team", [FileChange("content/pages/about/team.md", b"team\n", expected_id=NEW_FILE)], "Create"
     )
@@ -392,6 +431,8 @@ def test_nested_slugs_keep_their_slashes(backend: Backend) -> None:
 
 @pytest.mark.parametrize("operation", ["read", "set_status", "publish", "delete"])
 def test_workflow_operations_on_unknown_entries_are_not_found(backend: Backend, operation: str) -> None:
+    if without_workflow(backend):
+        return
     calls = {
         "read": lambda: backend.read_unpublished("posts", "nope"),
         "set_status": lambda: backend.set_status("posts", "nope", STATUS_PENDING_REVIEW),
@@ -403,6 +444,8 @@ def test_workflow_operations_on_unknown_entries_are_not_found(backend: Backend, 
 
 
 def test_publish_refuses_when_both_sides_changed_the_same_file(backend: Backend) -> None:
+    if without_workflow(backend):
+        return
     path = "content/posts/first.md"
     backend.save_unpublished("posts", "first", [FileChange(path, b"workflow edit\n")], "Update Post “first”")
     backend.commit([FileChange(path, b"published edit\n")], "Meanwhile")
@@ -429,6 +472,8 @@ def test_chained_moves_take_the_content_each_file_had_before(backend: Backend) -
 
 
 def test_an_entry_branch_is_listed_and_read_like_any_branch(backend: Backend) -> None:
+    if without_workflow(backend):
+        return
     save_spring_post(backend)
     listing = backend.list_files("content/posts", extension="md", depth=1, branch="cms/posts/spring")
     assert listing.head == backend.head("cms/posts/spring")
@@ -437,6 +482,8 @@ def test_an_entry_branch_is_listed_and_read_like_any_branch(backend: Backend) ->
 
 
 def test_unpublishing_a_published_entry_as_decap_does(backend: Backend) -> None:
+    if without_workflow(backend):
+        return
     # Decap's "unpublish": delete on the site branch, then a workflow entry waiting to go live.
     data = backend.read_file("content/posts/second.md")[0]
     backend.commit([FileChange("content/posts/second.md", delete=True)], "Delete Post “second”")

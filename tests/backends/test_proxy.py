@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from editor_app.backends.base import NEW_FILE, STATUS_PENDING_PUBLISH, BackendSettings, FileChange
-from editor_app.backends.proxy import ProxyBackend, content_id
+from editor_app.backends.proxy import ProxyBackend
+from editor_app.backends.workflow import git_blob_id
 from editor_app.errors import ConflictError, EditorError, NetworkError, NotFoundError
 from tests.decap_server.harness import free_port, init_site_repo, run_decap_server
 
@@ -67,16 +68,20 @@ def test_listing_respects_extension_and_depth(proxy):
     assert proxy.list_files("content/missing", extension="md").files == ()
 
 
-def test_listed_ids_are_sha256_and_reading_needs_no_second_request(proxy):
+def test_listed_ids_are_git_blob_ids_and_reading_needs_no_second_request(proxy):
     listing = proxy.list_files("content/posts", extension="md", depth=1)
     (hello,) = listing.files
-    assert hello.id == content_id(POST)
+    assert (hello.id, hello.size) == (git_blob_id(POST), len(POST))  # not decap-server's SHA-256
+    actions: list[str] = []
+    call = proxy._call
+    proxy._call = lambda action, *args, **kwargs: actions.append(action) or call(action, *args, **kwargs)
     assert proxy.read_files(listing.files) == {"content/posts/hello.md": POST}
+    assert actions == []
 
 
 def test_binary_files_read_back_exactly(proxy):
     data, file_id = proxy.read_file("static/img/pixel.png")
-    assert data == PNG and file_id == content_id(PNG)
+    assert data == PNG and file_id == git_blob_id(PNG)
 
 
 def test_reading_a_missing_file_is_not_found(proxy):
@@ -95,7 +100,7 @@ def test_commit_writes_text_and_binary_and_deletes(proxy):
         ],
         "Create Post “new”",
     )
-    assert result.ids["content/posts/new.md"] == content_id(new_post)
+    assert result.ids["content/posts/new.md"] == git_blob_id(new_post)
     assert (proxy.repo_path / "content/posts/new.md").read_bytes() == new_post
     assert (proxy.repo_path / "static/img/new.png").read_bytes() == image
     assert not (proxy.repo_path / "content/posts/notes.txt").exists()
@@ -109,7 +114,7 @@ def test_commit_moves_a_file(proxy):
     moved = POST.replace(b"Hello", b"Moved")
     proxy.commit(
         [FileChange("content/posts/moved.md", moved, previous_path="content/posts/hello.md",
-                    expected_id=content_id(POST))],
+                    expected_id=git_blob_id(POST))],
         "Update Post “moved”",
     )
     assert not (proxy.repo_path / "content/posts/hello.md").exists()
@@ -121,11 +126,11 @@ def test_stale_base_is_a_conflict_carrying_their_version(proxy):
     (proxy.repo_path / "content/posts/hello.md").write_bytes(theirs)
     with pytest.raises(ConflictError) as caught:
         proxy.commit(
-            [FileChange("content/posts/hello.md", POST.replace(b"First", b"Mine"), expected_id=content_id(POST))],
+            [FileChange("content/posts/hello.md", POST.replace(b"First", b"Mine"), expected_id=git_blob_id(POST))],
             "Update Post “hello”",
         )
     assert caught.value.theirs == theirs
-    assert caught.value.theirs_id == content_id(theirs)
+    assert caught.value.theirs_id == git_blob_id(theirs)
     assert (proxy.repo_path / "content/posts/hello.md").read_bytes() == theirs
 
 
@@ -191,3 +196,69 @@ def test_unreachable_server_is_a_network_error_that_says_what_to_do():
     with pytest.raises(NetworkError, match="decap-server"):
         backend.info()
     backend.close()
+
+
+def test_listing_without_an_extension_finds_files_at_any_depth_whatever_their_names_end_with(proxy):
+    deep = proxy.repo_path / "static/img/2026"
+    deep.mkdir(parents=True)
+    (deep / "photo.jpg").write_bytes(PNG)
+    (deep / "tilde~").write_bytes(b"backup")
+    (deep / "café").write_bytes(b"accented ending")  # no sweep matches it: found through its folder
+    listing = proxy.list_files("static/img")
+    assert [f.path for f in listing.files] == [
+        "static/img/2026/café", "static/img/2026/photo.jpg", "static/img/2026/tilde~", "static/img/pixel.png",
+    ]
+    assert {f.path: f.id for f in listing.files}["static/img/2026/photo.jpg"] == git_blob_id(PNG)
+    assert [f.path for f in proxy.list_files("static/img", depth=1).files] == ["static/img/pixel.png"]
+
+
+def test_the_head_changes_exactly_when_a_listed_file_changes(proxy):
+    listing = proxy.list_files("content/posts", extension="md")
+    assert proxy.head() == listing.head
+    (proxy.repo_path / "content/posts/hello.md").write_bytes(POST + b"Edited outside.\n")
+    edited = proxy.head()
+    assert edited != listing.head
+    assert proxy.head() == edited
+
+
+def test_git_mode_has_branches_fs_mode_has_one_tree(proxy):
+    if proxy.mode == "git":
+        git(proxy.repo_path, "branch", "other")
+        assert proxy.head("other") == proxy.head("main")
+    else:
+        with pytest.raises(NotFoundError, match="MODE=fs"):
+            proxy.head("other")
+
+
+def test_a_later_save_keeps_the_entrys_media(git_proxy):
+    image = bytes(reversed(PNG))
+    git_proxy.save_unpublished(
+        "posts", "pics", [FileChange("content/posts/pics.md", b"---\ntitle: Pics\n---\n"),
+                          FileChange("static/img/pics.png", image)], "Create Post “pics”",
+    )
+    # decap-server deletes the entry's binary files a save does not send again; the adapter sends them.
+    git_proxy.save_unpublished("posts", "pics", [FileChange("content/posts/pics.md", b"---\ntitle: Pics 2\n---\n")],
+                               "Update Post “pics”")
+    entry = git_proxy.read_unpublished("posts", "pics")
+    assert {d.path: d.id for d in entry.diffs}["static/img/pics.png"] == git_blob_id(image)
+    assert git_proxy.read_unpublished_file("posts", "pics", "static/img/pics.png") == image
+
+
+@pytest.mark.parametrize("then", ["save", "publish"])
+def test_a_site_change_to_the_entrys_file_is_a_conflict_not_a_broken_repository(git_proxy, then: str):
+    path = "content/posts/hello.md"
+    git_proxy.save_unpublished("posts", "hello", [FileChange(path, POST + b"Workflow edit.\n")], "Update Post “hello”")
+    published = POST + b"Published edit.\n"
+    git_proxy.commit([FileChange(path, published)], "Update Post “hello”")
+    with pytest.raises(ConflictError, match=path) as caught:
+        if then == "save":
+            git_proxy.save_unpublished("posts", "hello", [FileChange(path, POST + b"More.\n")], "Update Post “hello”")
+        else:
+            git_proxy.publish("posts", "hello")
+    assert caught.value.theirs == published
+    repo = git_proxy.repo_path
+    # decap-server would have left a rebase or a merge half done; nothing was started.
+    assert git(repo, "status", "--porcelain") == ""
+    assert not (repo / ".git/MERGE_HEAD").exists() and not (repo / ".git/rebase-merge").exists()
+    assert (repo / path).read_bytes() == published
+    assert git_proxy.read_unpublished("posts", "hello").status == "draft"
