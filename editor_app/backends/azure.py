@@ -637,14 +637,21 @@ class AzureBackend(Backend):
         return None
 
     def _delete_branch(self, branch: str) -> None:
-        self._heads.pop(branch, None)
-        try:
-            head = self.head(branch)
-        except NotFoundError:
-            return
-        self._request("POST", f"{self.base}refs", json=[
-            {"name": f"refs/heads/{branch}", "oldObjectId": head, "newObjectId": ZERO_ID}],
-            retry_unsafe=True, what=f"delete branch {branch}")
+        """Delete a ref by updating it to all zeros; Azure answers 200 with `success: false` for a stale one."""
+        for _attempt in range(2):
+            self._heads.pop(branch, None)
+            try:
+                head = self.head(branch)
+            except NotFoundError:
+                return
+            body = self._json("POST", f"{self.base}refs", json=[
+                {"name": f"refs/heads/{branch}", "oldObjectId": head, "newObjectId": ZERO_ID}],
+                retry_unsafe=True, what=f"delete branch {branch}") or {}
+            results = body.get("value") or [{}]
+            if results[0].get("success", True):
+                return
+        status = results[0].get("updateStatus") or "refused"
+        raise ConflictError(f"branch {branch} of {self.repo} could not be deleted ({status}): it keeps moving")
 
     def delete_unpublished(self, collection: str, slug: str) -> None:
         """Abandon the PR and delete the entry branch."""

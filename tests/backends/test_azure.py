@@ -418,3 +418,17 @@ def test_benchmark_smoke_azure_host() -> None:
     assert figures["cold_open"]["requests"] <= 4  # head, folder item, tree, one zip of blobs
     assert figures["warm_open"]["requests"] <= 1
     assert figures["save_one_entry"]["requests"] <= 2
+
+
+def test_a_branch_pushed_to_while_it_is_deleted_is_deleted_at_its_new_head(site: Site) -> None:
+    save_spring(site)
+
+    def elsewhere(_request: httpx.Request) -> None:
+        if "heads/cms/posts/spring" in site.fake.store.refs:
+            site.fake.commit_files("cms/posts/spring", {"content/posts/late.md": b"late"}, "A late push")
+
+    site.fake.faults.add(elsewhere, method="POST", path="/refs$", times=1)
+    site.backend.delete_unpublished("posts", "spring")
+    refs = site.bodies("POST", "/refs")
+    assert len(refs) == 2 and refs[0][0]["oldObjectId"] != refs[1][0]["oldObjectId"]
+    assert "heads/cms/posts/spring" not in site.fake.store.refs

@@ -371,7 +371,8 @@ class FakeAzure:
             if not recursive and "/" in listed.path:
                 continue
             kind = "tree" if listed.mode == MODE_TREE else "blob"
-            entries.append({"objectId": listed.sha, "relativePath": listed.path, "mode": listed.mode,
+            # Azure writes a tree's mode without git's leading zero ("40000").
+            entries.append({"objectId": listed.sha, "relativePath": listed.path, "mode": listed.mode.lstrip("0"),
                             "gitObjectType": kind, "size": listed.size if listed.size is not None else 0,
                             "url": f"{self.repo_url}/{'trees' if kind == 'tree' else 'blobs'}/{listed.sha}"})
         return 200, {"objectId": sha, "url": f"{self.repo_url}/trees/{sha}", "size": len(entries), "treeEntries": entries}
