@@ -26,7 +26,8 @@ Decisions:
   the PR's last commit.
 - The user is `GET {api_root}/{org}/_apis/connectionData` (`authenticatedUser`): it answers on Azure
   DevOps Services and Server alike and stays under `api_root` (Decap asks app.vssps.visualstudio.com).
-- Auth: implicit-grant tokens cannot be refreshed; a 401 is AuthError(expired). Rate limits: Azure
+- Auth: implicit-grant tokens (about an hour) cannot be refreshed; a 401 is AuthError(expired), and a
+  token whose `expires_at` has passed is refused as expired without spending a request. Rate limits: Azure
   answers 429 (or 503) with Retry-After; `http.Requester` waits those out or raises RateLimitedError.
 """
 
@@ -63,7 +64,7 @@ from editor_app.backends.base import (
     User,
 )
 from editor_app.backends.http import OnWait, Requester, RetryPolicy, error_message, make_client
-from editor_app.errors import ConflictError, ContentError, EditorError, NetworkError, NotFoundError
+from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NetworkError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +107,10 @@ class AzureBackend(Backend):
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        credentials: Credentials | None = None,
     ) -> None:
         self.settings = settings
+        self._expires_at = credentials.expires_at if credentials is not None else None
         parts = settings.repo.strip("/").split("/")
         if len(parts) != 3 or not all(parts):
             raise EditorError(f"backend.repo must be 'org/project/repo' for Azure DevOps, got {settings.repo!r}")
@@ -137,7 +140,7 @@ class AzureBackend(Backend):
         """An adapter with its own client sending `credentials` as a Bearer token."""
         root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/") + "/"
         client = make_client(root, token=credentials.token, auth_scheme="Bearer", transport=transport)
-        return cls(settings, client, **kwargs)
+        return cls(settings, client, credentials=credentials, **kwargs)
 
     def close(self) -> None:
         """Release connections."""
@@ -151,6 +154,10 @@ class AzureBackend(Backend):
     # --- requests --------------------------------------------------------------------------------
 
     def _request(self, method: str, url: str, *, params: Mapping[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+        if self._expires_at is not None and self._clock() >= self._expires_at:
+            ended = time.strftime("%H:%M", time.localtime(self._expires_at))
+            raise AuthError(f"The Azure DevOps login expired at {ended} (Microsoft's implicit-grant tokens last about "
+                            "an hour and cannot be renewed). Log in again.", expired=True)
         query = {**(params or {}), "api-version": self.api_version}
         return self.http.request(method, url, params=query, **kwargs)
 

@@ -432,3 +432,16 @@ def test_a_branch_pushed_to_while_it_is_deleted_is_deleted_at_its_new_head(site:
     refs = site.bodies("POST", "/refs")
     assert len(refs) == 2 and refs[0][0]["oldObjectId"] != refs[1][0]["oldObjectId"]
     assert "heads/cms/posts/spring" not in site.fake.store.refs
+
+
+def test_a_token_known_to_have_expired_is_refused_without_a_request() -> None:
+    fake = make_fake_azure(FIXTURE_FILES)
+    now = [1_750_000_000.0]
+    backend = AzureBackend.connect(settings(), Credentials(AZURE_TOKEN, expires_at=now[0] + 3600),
+                                   transport=httpx.MockTransport(fake), clock=lambda: now[0])
+    backend.head()
+    now[0] += 3600
+    fake.log.clear()
+    with pytest.raises(AuthError, match="expired") as caught:
+        backend.list_files("content")
+    assert caught.value.expired and len(fake.log) == 0
