@@ -300,13 +300,15 @@ def test_a_save_that_meets_an_expired_login_waits_for_a_new_login_and_then_lands
     assert "paused" in banner.label.text() and "your changes are kept" in banner.label.text()
     assert window.editor.title.text() == "Hello again" and window.is_dirty
     assert file_on_main(github, POST) == POST_TEXT
+    # Nothing typed is lost even if the app stopped now: the edit is in the drafts journal.
+    assert [d.entry.data["title"] for d in window.workspace.pending_drafts()] == ["Hello again"]
 
     when_dialog_shows(login, lambda d: (d.token_edit.setText("fresh-token"), d.token_button.click()))
     with qtbot.waitSignal(window.entry_saved, timeout=20000):
         banner.relogin_button.click()
 
     assert b"title: Hello again" in file_on_main(github, POST)
-    assert not banner.isVisible() and not window.is_dirty
+    assert not banner.isVisible() and not window.is_dirty and window.workspace.pending_drafts() == []
     assert login.host.session.token.access_token == "fresh-token"
     assert login.service.store.load(SITE_URL, "github").access_token == "fresh-token"
     window.discard_and_close()
