@@ -67,3 +67,13 @@ def test_azure_implicit_login_takes_the_token_from_the_fragment(server) -> None:
     assert token.access_token == server.issued[-1] and token.refresh_token is None
     (asked,) = [r for r in server.requests if r.path == "/contoso/oauth2/authorize"]
     assert asked.query["resource"] == AZURE_DEVOPS_RESOURCE and asked.query["prompt"] == "select_account"
+
+
+def test_the_login_service_drives_azure_through_the_embedded_browsers_implicit_flow() -> None:
+    from editor_app.auth.service import LoginService
+    from editor_app.auth.tokens import TokenStore
+
+    with httpx.Client() as client:
+        flow = LoginService(TokenStore(), client).browser_flow(target_from_config(AZURE_CONFIG))
+    assert isinstance(flow, ImplicitFlow)
+    assert flow.authorize_url.startswith("https://login.microsoftonline.com/contoso-tenant/oauth2/authorize?")
