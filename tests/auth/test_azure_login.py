@@ -71,7 +71,7 @@ def test_azure_implicit_login_takes_the_token_from_the_fragment(server) -> None:
 
 def test_the_login_service_drives_azure_through_the_embedded_browsers_implicit_flow() -> None:
     from editor_app.auth.service import LoginService
-    from editor_app.auth.tokens import TokenStore
+    from editor_app.auth.token_store import TokenStore
 
     with httpx.Client() as client:
         flow = LoginService(TokenStore(), client).browser_flow(target_from_config(AZURE_CONFIG))
