@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 from collections.abc import MutableMapping
 from pathlib import Path
 
@@ -145,9 +146,15 @@ class HostSession:
         options = {}
         if "refresh" in accepted:
             options["refresh"] = self._refresh
-        if "on_wait" in accepted and self.on_wait is not None:
-            options["on_wait"] = self.on_wait
+        if "on_wait" in accepted:
+            options["on_wait"] = self._waiting
         return self.backend_class.connect(self.settings, self.credentials(), transport=self.transport, **options)
+
+    def _waiting(self, resume_at: float, reason: str) -> None:
+        # Called by the adapter's worker thread while the host makes it wait (rate limits); `on_wait` may be
+        # set after the adapter was built (the window exists only once the site is open).
+        if self.on_wait is not None:
+            self.on_wait(resume_at, reason)
 
     def _refresh(self, _stale):  # noqa: ANN001, ANN202 - Credentials -> Credentials, called by adapters on a 401
         from editor_app.errors import AuthError
@@ -312,6 +319,8 @@ def attach_host_login(window, host: HostSession, make_dialog):  # noqa: ANN001, 
     """
     from editor_app.auth.expiry import ExpiryWatcher
     from editor_app.ui.expiry_banner import ExpiryBanner
+    from editor_app.ui.login_dialog import HOST_NAMES
+    from editor_app.ui.signals import emit
 
     # The banner is the window's warning; a notification with the same words under it would only repeat it.
     banner = ExpiryBanner(ExpiryWatcher(clock=host.service.clock))
@@ -333,11 +342,26 @@ def attach_host_login(window, host: HostSession, make_dialog):  # noqa: ANN001, 
 
     window.attach_login(banner, relogin)
     banner.watch(host.session.token)
+    waits = _WaitRelay(window)
+    host_name = HOST_NAMES.get(host.target.backend, host.target.backend)
+    waits.waiting.connect(lambda resume_at, reason: window.status_label.setText(
+        f"{host_name} asks to wait ({reason}); the work goes on by itself at "
+        f"{time.strftime('%H:%M:%S', time.localtime(resume_at))}"))
+    host.on_wait = lambda resume_at, reason: emit(waits.waiting, resume_at, reason)  # queued to the GUI thread
     host.on_renewed = lambda session: banner.watch_renewed(session.token)  # a refreshed token moves the warnings
     problem = host.service.store.keyring_problem
     if problem:
         window.notifications.notify(problem, "warning")
     return banner
+
+
+def _WaitRelay(parent):  # noqa: ANN001, ANN202, N802 - a QObject whose signal carries a host's wait to the GUI thread
+    from PySide6.QtCore import QObject, Signal
+
+    class WaitRelay(QObject):
+        waiting = Signal(float, str)
+
+    return WaitRelay(parent)
 
 
 def make_site_login(runner, settings, *, parent=None, store=None, transport=None):  # noqa: ANN001, ANN201 - SiteLogin

@@ -410,3 +410,27 @@ def test_an_expired_login_while_opening_an_entry_shows_the_banner_and_works_afte
     assert window.editor.title.text() == "Hello"
     window.discard_and_close()
     window.workspace.backend.close()
+
+
+def test_a_host_that_makes_the_adapter_wait_says_so_in_the_status_bar(github, login, tmp_path, app_home, qtbot, runner):
+    import threading
+    import time
+
+    config = write_config(tmp_path, github.url)
+    login.service.store.save(SITE_URL, "github", Token(access_token="good-token", method="pat"))
+    workspace = open_site(SiteChoice("config", str(config)), AppDirs.under(app_home), login)
+    window = MainWindow(workspace, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat), runner, FakeEditor,
+                        ScriptedPrompts(confirm=True))
+    qtbot.addWidget(window)
+    attach_host_login(window, login.host, login.make_dialog)
+    resume_at = time.time() + 90
+
+    # The adapter reports a wait from its worker thread, through the callback it was built with.
+    worker = threading.Thread(target=workspace.backend.http.on_wait, args=(resume_at, "secondary rate limit"))
+    worker.start()
+    worker.join()
+
+    expected = f"GitHub asks to wait (secondary rate limit); the work goes on by itself at {time.strftime('%H:%M:%S', time.localtime(resume_at))}"
+    qtbot.waitUntil(lambda: window.status_label.text() == expected, timeout=3000)
+    window.discard_and_close()
+    workspace.backend.close()
