@@ -476,8 +476,10 @@ class AzureBackend(Backend):
     def _status_of(self, pr: Mapping[str, Any]) -> str | None:
         prefix = self.settings.label_prefix
         for label in pr.get("labels") or []:
-            name = label.get("name", "") if isinstance(label, dict) else str(label)
-            if label.get("active", True) is not False and workflow.is_cms_label(name, prefix):
+            if not isinstance(label, dict) or label.get("active") is False:
+                continue  # Azure keeps a removed label as inactive in some answers
+            name = str(label.get("name") or "")
+            if workflow.is_cms_label(name, prefix):
                 return workflow.label_to_status(name, prefix)
         return None
 

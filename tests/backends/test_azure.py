@@ -445,3 +445,18 @@ def test_a_token_known_to_have_expired_is_refused_without_a_request() -> None:
     with pytest.raises(AuthError, match="expired") as caught:
         backend.list_files("content")
     assert caught.value.expired and len(fake.log) == 0
+
+
+def test_azure_is_registered_under_decaps_backend_name() -> None:
+    from editor_app.backends import BACKENDS
+
+    assert BACKENDS["azure"] is AzureBackend and AzureBackend.name == "azure"
+
+
+def test_inactive_labels_do_not_count_as_a_status(site: Site) -> None:
+    save_spring(site)
+    (pr,) = site.fake.pulls.values()
+    pr.labels[0]["active"] = False
+    assert site.backend.list_unpublished() == []
+    with pytest.raises(NotFoundError, match="posts/spring"):
+        site.backend.read_unpublished("posts", "spring")
