@@ -295,12 +295,14 @@ class AzureBackend(Backend):
             # A blob the repository lacks fails the whole zip: read the rest one by one.
             return {oid: data for oid in ids if (data := self._blob(oid)) is not None}
         found: dict[str, bytes] = {}
+        wanted = set(ids)
         try:
             with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
                 for name in archive.namelist():
                     data = archive.read(name)
-                    oid = posixpath.basename(name)
-                    if workflow.git_blob_id(data) == oid:
+                    # Entries are matched by the git hash of their bytes, not by their names in the zip.
+                    oid = workflow.git_blob_id(data)
+                    if oid in wanted:
                         found[oid] = data
         except (zipfile.BadZipFile, OSError) as exc:
             raise NetworkError(f"Azure DevOps sent an unreadable zip of {len(ids)} files ({exc})") from None

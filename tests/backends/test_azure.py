@@ -460,3 +460,21 @@ def test_inactive_labels_do_not_count_as_a_status(site: Site) -> None:
     assert site.backend.list_unpublished() == []
     with pytest.raises(NotFoundError, match="posts/spring"):
         site.backend.read_unpublished("posts", "spring")
+
+
+def test_zip_entries_are_matched_by_their_bytes_whatever_they_are_named(site: Site) -> None:
+    import io
+    import zipfile
+
+    def renamed(request: httpx.Request) -> httpx.Response:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for number, oid in enumerate(json.loads(request.content)):
+                archive.writestr(f"files/{number}.bin", site.fake.store.blob(oid))
+        return httpx.Response(200, content=buffer.getvalue(), headers={"Content-Type": "application/zip"})
+
+    files = site.backend.list_files("content", extension="md").files
+    site.fake.faults.add(renamed, method="POST", path="/blobs$")
+    site.fake.log.clear()
+    assert site.backend.read_files(files) == {f.path: FIXTURE_FILES[f.path] for f in files}
+    assert len(site.fake.log) == 1
