@@ -24,7 +24,8 @@ Decisions:
   `deleteSourceBranch`, guarded by `lastMergeSourceCommit`), polling while the merge is queued;
   delete = abandon the PR and delete the ref (`newObjectId` all zeros); previews from the statuses of
   the PR's last commit.
-- The user is `GET {api_root}/{org}/_apis/connectionData` (`authenticatedUser`): it answers on Azure
+- The user is `GET {api_root}/{org}/_apis/connectionData` (`authenticatedUser`, always asked with the
+  preview flavour of the api-version, as that resource is a preview one): it answers on Azure
   DevOps Services and Server alike and stays under `api_root` (Decap asks app.vssps.visualstudio.com).
 - Auth: implicit-grant tokens (about an hour) cannot be refreshed; a 401 is AuthError(expired), and a
   token whose `expires_at` has passed is refused as expired without spending a request. Rate limits: Azure
@@ -158,7 +159,7 @@ class AzureBackend(Backend):
             ended = time.strftime("%H:%M", time.localtime(self._expires_at))
             raise AuthError(f"The Azure DevOps login expired at {ended} (Microsoft's implicit-grant tokens last about "
                             "an hour and cannot be renewed). Log in again.", expired=True)
-        query = {**(params or {}), "api-version": self.api_version}
+        query = {"api-version": self.api_version, **(params or {})}
         return self.http.request(method, url, params=query, **kwargs)
 
     def _json(self, method: str, url: str, **kwargs: Any) -> Any:
@@ -186,7 +187,10 @@ class AzureBackend(Backend):
 
     def current_user(self) -> User:
         """The authenticated user (`connectionData`) and a check that the repository opens."""
-        data = self._json("GET", f"{_q(self.org)}/_apis/connectionData", what="read the logged-in user") or {}
+        # connectionData is a preview resource: Azure refuses a released api-version (e.g. 7.1) for it.
+        preview = self.api_version.split("-", 1)[0] + "-preview"
+        data = self._json("GET", f"{_q(self.org)}/_apis/connectionData", params={"api-version": preview},
+                          what="read the logged-in user") or {}
         user = data.get("authenticatedUser") or {}
         properties = user.get("properties") or {}
         email = str((properties.get("Account") or {}).get("$value") or "")

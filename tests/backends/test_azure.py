@@ -478,3 +478,9 @@ def test_zip_entries_are_matched_by_their_bytes_whatever_they_are_named(site: Si
     site.fake.log.clear()
     assert site.backend.read_files(files) == {f.path: FIXTURE_FILES[f.path] for f in files}
     assert len(site.fake.log) == 1
+
+
+def test_the_user_is_asked_with_the_preview_flavour_of_a_released_api_version() -> None:
+    site = open_site(options={"api_version": "7.1"})
+    site.backend.current_user()
+    assert site.fake.api_versions == ["7.1-preview", "7.1"]  # connectionData, then the repository
