@@ -24,8 +24,9 @@ Decisions:
   `deleteSourceBranch`, guarded by `lastMergeSourceCommit`), polling while the merge is queued;
   delete = abandon the PR and delete the ref (`newObjectId` all zeros); previews from the statuses of
   the PR's last commit.
-- The user is `GET {api_root}/{org}/_apis/connectionData` (`authenticatedUser`, always asked with the
-  preview flavour of the api-version, as that resource is a preview one): it answers on Azure
+- Preview resources (connectionData, the blobs zip, PR labels) are asked with the preview flavour of the
+  api-version (`7.1` -> `7.1-preview`), as Azure refuses a released version for them.
+- The user is `GET {api_root}/{org}/_apis/connectionData` (`authenticatedUser`): it answers on Azure
   DevOps Services and Server alike and stays under `api_root` (Decap asks app.vssps.visualstudio.com).
 - Auth: implicit-grant tokens (about an hour) cannot be refreshed; a 401 is AuthError(expired), and a
   token whose `expires_at` has passed is refused as expired without spending a request. Rate limits: Azure
@@ -119,6 +120,9 @@ class AzureBackend(Backend):
         self.repo = "/".join(parts)
         self.api_root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/")
         self.api_version = str(settings.options.get("api_version") or DEFAULT_API_VERSION)
+        # Preview resources (connectionData, the blobs zip, PR labels) refuse a released api-version such as
+        # 7.1: they are always asked with its preview flavour.
+        self._preview = {"api-version": self.api_version.split("-", 1)[0] + "-preview"}
         self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock,
                               host_label="Azure DevOps")
         self.base = f"{_q(self.org)}/{_q(self.project)}/_apis/git/repositories/{_q(self.repo_name)}/"
@@ -187,9 +191,7 @@ class AzureBackend(Backend):
 
     def current_user(self) -> User:
         """The authenticated user (`connectionData`) and a check that the repository opens."""
-        # connectionData is a preview resource: Azure refuses a released api-version (e.g. 7.1) for it.
-        preview = self.api_version.split("-", 1)[0] + "-preview"
-        data = self._json("GET", f"{_q(self.org)}/_apis/connectionData", params={"api-version": preview},
+        data = self._json("GET", f"{_q(self.org)}/_apis/connectionData", params=self._preview,
                           what="read the logged-in user") or {}
         user = data.get("authenticatedUser") or {}
         properties = user.get("properties") or {}
@@ -292,7 +294,7 @@ class AzureBackend(Backend):
         """Blob id -> bytes for `ids` from one zip (entries named by blob id); unknown ids left out."""
         if not ids:
             return {}
-        response = self._request("POST", f"{self.base}blobs", params={"filename": "blobs.zip"}, json=list(ids),
+        response = self._request("POST", f"{self.base}blobs", params={"filename": "blobs.zip", **self._preview}, json=list(ids),
                                  headers={"Accept": "application/zip"}, retry_unsafe=True, allow=(404,),
                                  what=f"read {len(ids)} files")
         if response.status_code == 404:
@@ -597,8 +599,9 @@ class AzureBackend(Backend):
             for label in pr.get("labels") or []:
                 if workflow.is_cms_label(label.get("name", ""), prefix):
                     self._request("DELETE", f"{self.base}pullrequests/{number}/labels/{_q(label.get('id') or label['name'])}",
+                                  params=self._preview,
                                   allow=(404,), what=f"remove label {label['name']} of pull request {number}")
-            self._request("POST", f"{self.base}pullrequests/{number}/labels",
+            self._request("POST", f"{self.base}pullrequests/{number}/labels", params=self._preview,
                           json={"name": workflow.status_to_label(status, prefix)},
                           what=f"set the status of pull request {number}")
 

@@ -480,7 +480,21 @@ def test_zip_entries_are_matched_by_their_bytes_whatever_they_are_named(site: Si
     assert len(site.fake.log) == 1
 
 
-def test_the_user_is_asked_with_the_preview_flavour_of_a_released_api_version() -> None:
+def test_preview_resources_are_asked_with_the_preview_flavour_of_a_released_api_version() -> None:
     site = open_site(options={"api_version": "7.1"})
     site.backend.current_user()
-    assert site.fake.api_versions == ["7.1-preview", "7.1"]  # connectionData, then the repository
+    assert site.fake.api_versions == ["7.1-preview", "7.1"]  # connectionData (a preview resource), the repository
+    save_spring(site)
+    site.backend.set_status("posts", "spring", STATUS_PENDING_REVIEW)  # labels: preview
+    files = site.backend.list_files("content/posts", branch="cms/posts/spring").files
+    assert site.backend.read_files(files)["content/posts/spring.md"] == b"spring\n"  # the blobs zip: preview
+    previews = {r.url.path.rsplit("/", 1)[-1] for r in site.sent if r.url.params["api-version"] == "7.1-preview"}
+    assert previews == {"connectionData", "labels", "label-1", "blobs"}  # label-1: the draft label removed
+    assert all(e.status < 400 for e in site.fake.log.entries)
+
+
+def test_the_fake_refuses_a_released_api_version_for_a_preview_resource() -> None:
+    fake = make_fake_azure(FIXTURE_FILES)
+    response = fake(httpx.Request("GET", f"https://dev.azure.com/{ORG}/_apis/connectionData?api-version=7.1",
+                                  headers={"Authorization": f"Bearer {AZURE_TOKEN}"}))
+    assert response.status_code == 400 and "-preview" in response.json()["message"]

@@ -166,6 +166,10 @@ class FakeAzure:
                 match = pattern.fullmatch(path)
                 if match and method == request.method:
                     args = {k: unquote(v) for k, v in match.groupdict().items()}
+                    if handler in self.preview_handlers and "-preview" not in query["api-version"]:
+                        raise ApiError(400, f"The requested version \"{query['api-version']}\" of the resource is "
+                                            "under preview. The -preview flag must be supplied in the api-version "
+                                            "for such requests.", "VssInvalidPreviewVersionException")
                     if "project" in args:
                         self._repository(args.pop("org"), args.pop("project"), args.pop("repo"))
                     elif "org" in args and args.pop("org").lower() != self.org.lower():
@@ -226,6 +230,8 @@ class FakeAzure:
             ("GET", r + r"/diffs/commits", self.diff_commits),
         ]
         self.routes = [(m, re.compile(p), h) for m, p, h in table]
+        # Resources Azure still serves as previews only (its 7.1 reference marks them "[Preview API]").
+        self.preview_handlers = {self.connection_data, self.get_blobs_zip, self.add_label, self.remove_label}
 
     # ---- JSON shapes ---------------------------------------------------------------------
     @property

@@ -19,7 +19,7 @@ BASE = f"https://dev.azure.com/{ORG}/{PROJECT}/_apis/git/repositories/{REPO}"
 
 
 def call(fake: FakeAzure, method: str, path: str, *, params: dict[str, str] | None = None, body: Any = None,
-         token: str = AZURE_TOKEN, version: str | None = "7.1") -> httpx.Response:
+         token: str = AZURE_TOKEN, version: str | None = "7.1-preview") -> httpx.Response:
     query = dict(params or {})
     if version:
         query["api-version"] = version
