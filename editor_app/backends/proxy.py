@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import posixpath
 import string
 import threading
 from collections.abc import Iterable, Sequence
@@ -255,28 +256,47 @@ class ProxyBackend(Backend):
         # files whatever their names; deeper files are swept by the last character of their names, and
         # every folder found that way is asked with getMedia too, so only a file whose name ends in an
         # unusual character, alone in its folder with no such sibling, can be missed.
-        folders = [folder]
-        if depth != 1:
-            found: dict[str, tuple[str, int]] = {}
-            for last in NAME_ENDINGS:
-                entries = self._call(
-                    "entriesByFolder", {"folder": folder or ".", "extension": last, "depth": depth or ANY_DEPTH},
-                    branch=branch,
-                )
-                self._note_entries(entries, branch, found)
-            ids.update(found)
-            folders += sorted({p.rsplit("/", 1)[0] for p in found if "/" in p} - {folder})
-        for where in folders:
-            for media in self._call("getMedia", {"mediaFolder": where or "."}, branch=branch):
-                if _hidden(media["path"]):
-                    continue
-                data = base64.b64decode(media["content"])
-                ids[media["path"]] = (workflow.git_blob_id(data), len(data))
-                self._binary_ids[media["id"]] = ids[media["path"]]
-        return ids
+        # The folder's own files first: getMedia brings their exact bytes, so the sweep below finds
+        # them known (by the server's id) instead of reading each binary file again.
+        self._note_media(folder, branch, ids)
+        if depth == 1:
+            return ids
+        found: dict[str, tuple[str, int]] = {}
+        unknown: list[dict[str, Any]] = []
+        for last in NAME_ENDINGS:
+            entries = self._call(
+                "entriesByFolder", {"folder": folder or ".", "extension": last, "depth": depth or ANY_DEPTH},
+                branch=branch,
+            )
+            self._note_entries(entries, branch, found, defer=unknown)
+        below = {posixpath.dirname(p) for p in found} | {posixpath.dirname(e["file"]["path"]) for e in unknown}
+        for where in sorted(below):
+            if where != folder:
+                self._note_media(where, branch, found)
+        self._note_entries([e for e in unknown if e["file"]["path"] not in found], branch, found)
+        found.update(ids)
+        return found
 
-    def _note_entries(self, entries: Iterable[dict[str, Any]], branch: str, ids: dict[str, tuple[str, int]]) -> None:
-        """Blob ids and sizes of listed entries: texts as given, binary files read once (then known by server id)."""
+    def _note_media(self, folder: str, branch: str, ids: dict[str, tuple[str, int]]) -> None:
+        """Blob ids and sizes of a folder's own files (getMedia: exact bytes, any name)."""
+        for media in self._call("getMedia", {"mediaFolder": folder or "."}, branch=branch):
+            if _hidden(media["path"]):
+                continue
+            data = base64.b64decode(media["content"])
+            ids[media["path"]] = (workflow.git_blob_id(data), len(data))
+            self._binary_ids[media["id"]] = ids[media["path"]]
+
+    def _note_entries(
+        self,
+        entries: Iterable[dict[str, Any]],
+        branch: str,
+        ids: dict[str, tuple[str, int]],
+        defer: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Blob ids and sizes of listed entries: texts as given, binary files read once (then known by server id).
+
+        With `defer`, binary files not known yet are put there instead of being read now.
+        """
         for entry in entries:
             path, sha = entry["file"]["path"], entry["file"]["id"]
             if sha is None or _hidden(path):
@@ -292,6 +312,9 @@ class ProxyBackend(Backend):
                     self._texts[blob] = data
                 continue
             known = self._binary_ids.get(sha)
+            if known is None and defer is not None:
+                defer.append(entry)
+                continue
             if known is None:
                 raw = self._media(path, branch)
                 if raw is None:

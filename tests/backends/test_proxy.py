@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from editor_app.backends.base import NEW_FILE, STATUS_PENDING_PUBLISH, BackendSettings, FileChange
-from editor_app.backends.proxy import ProxyBackend
+from editor_app.backends.proxy import NAME_ENDINGS, ProxyBackend
 from editor_app.backends.workflow import git_blob_id
 from editor_app.errors import ConflictError, EditorError, NetworkError, NotFoundError
 from tests.decap_server.harness import free_port, init_site_repo, run_decap_server
@@ -262,3 +262,17 @@ def test_a_site_change_to_the_entrys_file_is_a_conflict_not_a_broken_repository(
     assert not (repo / ".git/MERGE_HEAD").exists() and not (repo / ".git/rebase-merge").exists()
     assert (repo / path).read_bytes() == published
     assert git_proxy.read_unpublished("posts", "hello").status == "draft"
+
+
+def test_a_media_listing_reads_no_binary_file_one_by_one(proxy):
+    for i in range(5):
+        (proxy.repo_path / f"static/img/photo-{i}.png").write_bytes(PNG + bytes([i]))
+    proxy.default_branch()  # asked once per session, not per listing
+    actions: list[str] = []
+    call = proxy._call
+    proxy._call = lambda action, *args, **kwargs: actions.append(action) or call(action, *args, **kwargs)
+    listing = proxy.list_files("static/img")
+    assert len(listing.files) == 6
+    assert actions.count("getMediaFile") == 0  # getMedia brought the folder's bytes at once
+    # getMedia, one entriesByFolder per swept name ending, and the head's fingerprint.
+    assert len(actions) == 1 + len(NAME_ENDINGS) + 1
