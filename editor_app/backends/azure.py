@@ -407,9 +407,15 @@ class AzureBackend(Backend):
             assumed = self._assumed(changes) if expected_head is not None and expected_head == head else None
             state = assumed if assumed is not None else self._probe(head, touched)
             after, new_blobs, written = workflow.apply_changes(state, changes, blobs, where=where, head=head)
+            azure_changes = self._changes(touched, state, after, new_blobs, blobs)
+            if not azure_changes:
+                # Every change leaves its file as it is: Azure refuses a commit without changes, and none is due.
+                if new_branch:
+                    self._create_ref(new_branch, head)
+                return CommitResult(commit=head, branch=target, ids=written)
             body = {
                 "refUpdates": [{"name": f"refs/heads/{target}", "oldObjectId": head}],
-                "commits": [{"comment": message, "changes": self._changes(touched, state, after, new_blobs, blobs)}],
+                "commits": [{"comment": message, "changes": azure_changes}],
             }
             response = self._request("POST", f"{self.base}pushes", json=body, allow=(400, 404, 409),
                                      what=f"commit on {target}")
@@ -653,6 +659,16 @@ class AzureBackend(Backend):
                     theirs_id=theirs_id, head=head,
                 )
         return None
+
+    def _create_ref(self, branch: str, commit: str) -> None:
+        """A new branch at `commit` (a ref update from all zeros); ConflictError when Azure refuses it."""
+        body = self._json("POST", f"{self.base}refs", json=[
+            {"name": f"refs/heads/{branch}", "oldObjectId": ZERO_ID, "newObjectId": commit}],
+            what=f"create branch {branch}") or {}
+        result = (body.get("value") or [{}])[0]
+        if not result.get("success", True):
+            raise ConflictError(f"branch {branch} could not be created in {self.repo} ({result.get('updateStatus')})")
+        self._heads[branch] = (commit, self._clock())
 
     def _delete_branch(self, branch: str) -> None:
         """Delete a ref by updating it to all zeros; Azure answers 200 with `success: false` for a stale one."""

@@ -498,3 +498,18 @@ def test_the_fake_refuses_a_released_api_version_for_a_preview_resource() -> Non
     response = fake(httpx.Request("GET", f"https://dev.azure.com/{ORG}/_apis/connectionData?api-version=7.1",
                                   headers={"Authorization": f"Bearer {AZURE_TOKEN}"}))
     assert response.status_code == 400 and "-preview" in response.json()["message"]
+
+
+def test_a_save_that_changes_no_bytes_pushes_nothing(site: Site) -> None:
+    head = site.backend.head()
+    site.fake.log.clear()
+    result = site.backend.commit([FileChange(FIRST, FIXTURE_FILES[FIRST], expected_id=blob_id(FIXTURE_FILES[FIRST]))],
+                                 "Unchanged", expected_head=head)
+    assert (result.commit, result.ids) == (head, {FIRST: blob_id(FIXTURE_FILES[FIRST])})
+    assert site.requests() == ["GET /refs"] and site.backend.head() == head
+
+
+def test_a_first_workflow_save_without_changes_still_opens_the_entry(site: Site) -> None:
+    site.backend.save_unpublished("posts", "first", [FileChange(FIRST, FIXTURE_FILES[FIRST])], "Update Post “first”")
+    entry = site.backend.read_unpublished("posts", "first")
+    assert entry.head == site.backend.head() and entry.diffs == ()
