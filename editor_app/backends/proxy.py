@@ -12,9 +12,11 @@ Quirks of the server, and what this module does about them:
   id is binary and is read again with `getMediaFile` (exact bytes, base64);
 - `entriesByFolder` filters by a non-empty name ending: a listing without an extension (media folders)
   is `getMedia` for the folder itself plus a sweep over common last characters of names (see `_listed`);
-- the protocol exposes no commit ids. `head()` is a fingerprint (SHA-1) of the paths and contents this
-  adapter has listed or written on the branch: it changes whenever one of those files changes, so a
-  cached listing or entry is never taken for current when it is not (`listings_follow_head` stays False);
+- the protocol exposes no commit ids. `head()` is a fingerprint (SHA-1) of the paths and contents of the
+  folders this adapter has listed by extension (the collections) and of the text files it wrote, on the
+  branch: it changes whenever one of those files changes, so an indexed entry is never taken for current
+  when it is not. Media are left out (each head() would read their bytes); listings are never reused by
+  head (`listings_follow_head` stays False);
 - there is no compare-and-swap: a commit re-reads the touched files under the adapter's lock and checks
   them (`workflow.apply_changes`) before writing;
 - deletions (and the old side of a move) are a separate request (`deleteFiles`), so in MODE=git a commit
@@ -91,7 +93,7 @@ class ProxyBackend(Backend):
         self._texts: dict[str, bytes] = {}  # git blob id -> bytes, filled by listings
         self._binary_ids: dict[str, tuple[str, int]] = {}  # server id -> (git blob id, size) of binary files
         self._scopes: set[tuple[str, str, int]] = set()  # (folder, extension, depth) listed: what head() fingerprints
-        self._paths: set[str] = set()  # files listed without an extension or written here: fingerprinted too
+        self._paths: set[str] = set()  # text files written here: fingerprinted too
         self._bases: dict[str, dict[str, str | None]] = {}  # content key -> site ids of its files at its last save
 
     @classmethod
@@ -333,11 +335,9 @@ class ProxyBackend(Backend):
             workflow.check_repo_path(folder)
         ids = self._listed(folder, extension, depth, branch)
         kept = workflow.filter_listing({p: i for p, (i, _) in ids.items()}, folder, extension, depth)
-        with self._lock:
-            if extension:
+        if extension:
+            with self._lock:
                 self._scopes.add((folder, extension, depth or ANY_DEPTH))
-            else:
-                self._paths.update(kept)
         head = self._fingerprint(branch)
         return Listing(head=head, files=tuple(RepoFile(p, ids[p][0], ids[p][1]) for p in kept))
 
@@ -379,6 +379,13 @@ class ProxyBackend(Backend):
         blobs = {files[path]: data for path, data in present.items()}
         return files, blobs
 
+    def _note_written(self, writes: dict[str, bytes], deletions: Iterable[str]) -> None:
+        # Text files written here join the head's fingerprint (media stay out: every head() would read
+        # their bytes again); a deleted path costs nothing to ask after.
+        with self._lock:
+            self._paths.update(path for path, data in writes.items() if _is_text(data))
+            self._paths.update(deletions)
+
     @staticmethod
     def _asset(path: str, data: bytes) -> dict[str, str]:
         return {"path": path, "content": base64.b64encode(data).decode("ascii"), "encoding": "base64"}
@@ -418,7 +425,7 @@ class ProxyBackend(Backend):
                 )
             if deletions:
                 self._call("deleteFiles", {"paths": deletions, "options": {"commitMessage": message}}, branch=branch)
-            self._paths.update(writes, deletions)
+            self._note_written(writes, deletions)
             head = self._fingerprint(branch)
         return CommitResult(commit=head, branch=branch, ids=written)
 
@@ -570,7 +577,7 @@ class ProxyBackend(Backend):
                     },
                 },
             )
-            self._paths.update(writes)
+            self._note_written(writes, ())
             self._remember_base(key, collection, slug, site)
             head = self._fingerprint(branch)
         return CommitResult(commit=head, branch=branch, ids=written)
@@ -602,7 +609,6 @@ class ProxyBackend(Backend):
                 raise refused
             self._call("publishUnpublishedEntry", {"collection": collection, "slug": slug})
             self._bases.pop(key, None)
-            self._paths.update(ids)
             head = self._fingerprint(site)
         return CommitResult(commit=head, branch=site, ids=ids)
 
