@@ -16,6 +16,7 @@ from editor_app.auth.oauth import PkceFlow, refresh_oauth_token
 from editor_app.auth.service import LoginService
 from editor_app.auth.target import target_from_config
 from editor_app.auth.token_store import TokenStore
+from editor_app.auth.tokens import Token
 from editor_app.backends import BACKENDS
 from editor_app.backends.aws_cognito_github_proxy import AwsCognitoGitHubProxyBackend
 from editor_app.backends.base import BackendSettings, Credentials, FileChange
@@ -175,3 +176,29 @@ def test_the_proxy_and_the_cognito_domain_are_required(missing: str) -> None:
     settings = BackendSettings(name="aws-cognito-github-proxy", repo="o/r", **values)  # type: ignore[arg-type]
     with pytest.raises(ContentError, match=missing):
         AwsCognitoGitHubProxyBackend.connect(settings, Credentials("t"), transport=httpx.MockTransport(lambda r: httpx.Response(500)))
+
+
+def test_an_expired_cognito_token_is_renewed_once_and_the_request_repeated(cognito) -> None:
+    fake, origin = cognito
+    target = target_from_config(site_config(origin))
+    with httpx.Client() as client:
+        _flow, token = log_in(fake, origin, client)
+        renewals: list[str] = []
+
+        def refresh(stale: Credentials) -> Credentials:
+            renewed = refresh_oauth_token(target, Token(stale.token, refresh_token=stale.refresh_token, method="pkce"), client)
+            renewals.append(renewed.access_token)
+            return Credentials(renewed.access_token, refresh_token=renewed.refresh_token, expires_at=renewed.expires_at)
+
+        backend = AwsCognitoGitHubProxyBackend.connect(
+            cognito_settings(origin), Credentials(token.access_token, refresh_token=token.refresh_token), refresh=refresh
+        )
+        try:
+            fake.expire(token.access_token)
+            assert backend.read_file("data/settings.yml")[0] == FIXTURE_FILES["data/settings.yml"]
+            assert backend.current_user().login == "ada"
+        finally:
+            backend.close()
+    assert len(renewals) == 1
+    assert backend.credentials is not None and backend.credentials.token == renewals[0]
+    assert backend.credentials.refresh_token == token.refresh_token
