@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from editor_app.backends.base import BackendSettings
+from editor_app.backends.base import STATUS_PENDING_PUBLISH, BackendSettings
 from editor_app.backends.proxy import ProxyBackend
 from editor_app.backends.test_repo import sample_site_dir
 from editor_app.errors import ConflictError
@@ -61,5 +61,26 @@ def test_a_site_behind_decap_server_loads_saves_and_sees_edits_made_outside(serv
             again.save_entry(mine.with_data(dict(mine.data, family="Mine")))
         assert caught.value.theirs == b"name: Basil\nfamily: Theirs\n"
         assert (repo / "content/plants/basil.yml").read_text("utf-8") == "name: Basil\nfamily: Theirs\n"
+    finally:
+        backend.close()
+
+
+def test_the_editorial_workflow_through_decap_server_from_the_workspace(served, tmp_path: Path) -> None:
+    repo, url = served
+    backend = ProxyBackend.connect(BackendSettings(name="proxy", proxy_url=url))
+    ws = Workspace(backend, sandbox_site("editorial_workflow"), ContentCache(tmp_path / "cache"),
+                   DraftsJournal(tmp_path / "journal"))
+    try:
+        ws.open()
+        basil = ws.open_entry("plants", "content/plants/basil.yml")
+        ws.save_entry(basil.with_data(dict(basil.data, family="Workflow family")))
+        assert "Workflow family" not in (repo / "content/plants/basil.yml").read_text("utf-8")  # site untouched
+        reopened = ws.open_entry("plants", "content/plants/basil.yml")
+        assert reopened.data["family"] == "Workflow family"  # read from the entry branch
+        ws.set_status("plants", "basil", STATUS_PENDING_PUBLISH)
+        assert [i.slug for i in ws.unpublished_by_status()[STATUS_PENDING_PUBLISH]] == ["basil"]
+        ws.publish("plants", "basil")
+        assert "family: Workflow family" in (repo / "content/plants/basil.yml").read_text("utf-8")
+        assert ws.list_unpublished() == []
     finally:
         backend.close()
