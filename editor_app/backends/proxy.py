@@ -491,11 +491,17 @@ class ProxyBackend(Backend):
         )
         return base64.b64decode(media["content"])
 
-    def _site_moved(self, key: str, entry_ids: dict[str, str], site: str) -> ConflictError | None:
-        """A conflict when the site branch changed a file the entry changed too, since the entry's last save here."""
-        bases = self._bases.get(key)
-        if bases is None:
+    def _site_moved(
+        self, key: str, entry_ids: dict[str, str], site: str, fallback: dict[str, str | None] | None = None
+    ) -> ConflictError | None:
+        """A conflict when the site branch changed a file the entry changed too, since the entry's last save here.
+
+        `fallback` gives the base of files the entry had not changed before (their version on its branch).
+        """
+        recorded = self._bases.get(key)
+        if recorded is None:
             return None  # saved by another program: nothing known to compare with (Decap's behaviour)
+        bases = {**(fallback or {}), **recorded}
         touched = sorted(p for p in entry_ids if p in bases)
         now = self._read_many(touched, site)
         for path in touched:
@@ -547,7 +553,8 @@ class ProxyBackend(Backend):
             writes = {c.path: c.data if c.data is not None else blobs[files[c.path]] for c in changes}
             if raw is not None:
                 entry_ids = {**{d.path: d.id for d in self.read_unpublished(collection, slug).diffs}, **written}
-                refused = self._site_moved(key, entry_ids, site)
+                # A file this save writes for the first time has its branch version as base.
+                refused = self._site_moved(key, entry_ids, site, {p: files.get(p) for p in written})
                 if refused is not None:
                     raise refused
                 # decap-server drops the entry's binary files that a save does not send again: send them.

@@ -276,3 +276,17 @@ def test_a_media_listing_reads_no_binary_file_one_by_one(proxy):
     assert actions.count("getMediaFile") == 0  # getMedia brought the folder's bytes at once
     # getMedia, one entriesByFolder per swept name ending, and the head's fingerprint.
     assert len(actions) == 1 + len(NAME_ENDINGS) + 1
+
+
+def test_a_later_save_of_a_file_only_the_site_changed_meanwhile_is_a_conflict(git_proxy):
+    git_proxy.save_unpublished("posts", "hello", [FileChange("content/posts/hello.md", POST + b"Edit.\n")],
+                               "Update Post “hello”")
+    nested = "content/posts/2026/nested.md"
+    started_from = git_proxy.read_file(nested, branch="cms/posts/hello")[1]
+    theirs = b"---\ntitle: Nested, published edit\n---\n"
+    git_proxy.commit([FileChange(nested, theirs)], "Update Post “nested”")
+    # Saving it on the entry branch would bury the site's edit when the entry is published.
+    with pytest.raises(ConflictError, match=nested) as caught:
+        git_proxy.save_unpublished("posts", "hello", [FileChange(nested, b"mine\n", expected_id=started_from)],
+                                   "Update Post “hello”")
+    assert caught.value.theirs == theirs
