@@ -145,6 +145,7 @@ class ProxyBackend(Backend):
 
     @property
     def supports_workflow(self) -> bool:  # type: ignore[override]
+        """True when the server offers the editorial workflow (MODE=git)."""
         return "editorial_workflow" in self.info().get("publish_modes", [])
 
     @property
@@ -155,10 +156,12 @@ class ProxyBackend(Backend):
     # --- who am I, what is there ------------------------------------------------------------------
 
     def current_user(self) -> User:
+        """The local user: the server asks for no login and lets anyone on this computer write."""
         info = self.info()
         return User(login="local", name=f"Local proxy ({info.get('repo', '')})", can_write=True)
 
     def default_branch(self) -> str:
+        """`branch` from the config, else `main` or `master`, whichever the server's repository has."""
         with self._lock:
             if self._branch:
                 return self._branch
@@ -356,6 +359,7 @@ class ProxyBackend(Backend):
         return result
 
     def read_file(self, path: str, *, branch: str | None = None) -> tuple[bytes, str]:
+        """One file's exact bytes and git blob id; NotFoundError when absent."""
         branch = self._branch_or_default(branch)
         data = self._read_many([path], branch).get(path)
         if data is None:
@@ -363,6 +367,7 @@ class ProxyBackend(Backend):
         return data, workflow.git_blob_id(data)
 
     def file_meta(self, path: str, *, branch: str | None = None) -> FileMeta | None:
+        """None: the protocol tells nothing of a file's history."""
         return None
 
     # --- writing ----------------------------------------------------------------------------------
@@ -453,6 +458,7 @@ class ProxyBackend(Backend):
         return sorted({d["path"] for d in raw.get("diffs", []) if d.get("status") != "deleted"})
 
     def list_unpublished(self) -> list[UnpublishedEntry]:
+        """Every `cms/` branch of the server's repository as an entry (none without the workflow)."""
         if not self.supports_workflow:
             return []
         entries = []
@@ -465,6 +471,7 @@ class ProxyBackend(Backend):
         return entries
 
     def read_unpublished(self, collection: str, slug: str) -> UnpublishedEntry:
+        """The entry's status (branch description), its changed files with blob ids, and its branch head."""
         self._require_workflow()
         raw = self._raw_entry(collection, slug)
         branch = workflow.branch_name(collection, slug)
@@ -590,6 +597,7 @@ class ProxyBackend(Backend):
         return CommitResult(commit=head, branch=branch, ids=written)
 
     def set_status(self, collection: str, slug: str, status: str) -> None:
+        """Rewrite the entry branch's description to the status's label."""
         self._require_workflow()
         workflow.check_status(status)
         with self._lock:
@@ -620,6 +628,7 @@ class ProxyBackend(Backend):
         return CommitResult(commit=head, branch=site, ids=ids)
 
     def delete_unpublished(self, collection: str, slug: str) -> None:
+        """Delete the entry's branch; the site branch is untouched."""
         self._require_workflow()
         with self._lock:
             self._raw_entry(collection, slug)
@@ -627,6 +636,7 @@ class ProxyBackend(Backend):
             self._bases.pop(workflow.content_key(collection, slug), None)
 
     def close(self) -> None:
+        """Release connections."""
         self._client.close()
 
 
