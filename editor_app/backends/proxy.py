@@ -70,6 +70,24 @@ def content_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def proxy_url(value: str | None) -> str:
+    """The server's URL from `backend.proxy_url` (default decap-server's), checked as Decap checks it.
+
+    Decap takes `http(s)://…` or a root-relative `/…` path (relative to the page running the CMS) and
+    refuses anything else; a desktop app has no page, so a root-relative path is refused with the fix.
+    """
+    url = (value or "").strip() or DEFAULT_PROXY_URL
+    if url.startswith("/") and not url.startswith("//"):
+        raise ContentError(
+            f"backend.proxy_url {url!r} is relative to the web page running Decap; give the server's full URL, "
+            f"e.g. http://localhost:8081{url}"
+        )
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in ("http", "https"):
+        raise ContentError(f"backend.proxy_url {url!r} must be an http:// or https:// URL")
+    return url
+
+
 def _hidden(path: str) -> bool:
     # The server lists a folder's files whatever they are; git's own files are never site content.
     return path == ".git" or path.startswith(".git/")
@@ -86,7 +104,7 @@ class ProxyBackend(Backend):
     def __init__(self, settings: BackendSettings, client: httpx.Client) -> None:
         self.settings = settings
         self._client = client
-        self._url = settings.proxy_url or DEFAULT_PROXY_URL
+        self._url = proxy_url(settings.proxy_url)
         self._lock = threading.RLock()
         self._branch: str | None = settings.branch
         self._info: dict[str, Any] | None = None
@@ -99,6 +117,7 @@ class ProxyBackend(Backend):
     @classmethod
     def connect(cls, settings: BackendSettings, transport: httpx.BaseTransport | None = None) -> ProxyBackend:
         """An adapter with its own client (proxy servers need no login)."""
+        proxy_url(settings.proxy_url)  # refused before a client is made
         client = httpx.Client(transport=transport, timeout=httpx.Timeout(30.0, connect=5.0))
         return cls(settings, client)
 

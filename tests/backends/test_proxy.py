@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from editor_app.backends.base import NEW_FILE, STATUS_PENDING_PUBLISH, BackendSettings, FileChange
-from editor_app.backends.proxy import NAME_ENDINGS, ProxyBackend
+from editor_app.backends.proxy import DEFAULT_PROXY_URL, NAME_ENDINGS, ProxyBackend, proxy_url
 from editor_app.backends.workflow import git_blob_id
-from editor_app.errors import ConflictError, EditorError, NetworkError, NotFoundError
+from editor_app.errors import ConflictError, ContentError, EditorError, NetworkError, NotFoundError
 from tests.decap_server.harness import free_port, init_site_repo, run_decap_server
 
 POST = b"---\ntitle: Hello\ndate: 2026-11-01\n---\n\nFirst post.\n"
@@ -290,3 +290,19 @@ def test_a_later_save_of_a_file_only_the_site_changed_meanwhile_is_a_conflict(gi
         git_proxy.save_unpublished("posts", "hello", [FileChange(nested, b"mine\n", expected_id=started_from)],
                                    "Update Post “hello”")
     assert caught.value.theirs == theirs
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [(None, DEFAULT_PROXY_URL), ("  http://127.0.0.1:9000/api/v1 ", "http://127.0.0.1:9000/api/v1"),
+     ("https://cms.example.org/api/v1", "https://cms.example.org/api/v1")],
+)
+def test_proxy_url_takes_http_urls_trimmed_with_decap_servers_default(given, used):
+    assert proxy_url(given) == used
+
+
+@pytest.mark.parametrize(("given", "says"), [("/api/v1", "full URL"), ("//evil.example/api", "http"),
+                                              ("ftp://host/api", "http")])
+def test_proxy_url_refuses_what_decap_refuses_and_says_how_to_fix_it(given, says):
+    with pytest.raises(ContentError, match=says):
+        ProxyBackend.connect(BackendSettings(name="proxy", proxy_url=given))
