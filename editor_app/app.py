@@ -20,6 +20,8 @@ def main(argv: list[str]) -> int:
         from editor_app.config.check import main as check_config
 
         return check_config(argv[1:])
+    if argv and argv[0] == "reset-sandbox":
+        return reset_sandbox()
     args = parse_arguments(argv)
     if args.version:
         print(f"editor-app {__version__}")
@@ -30,12 +32,29 @@ def main(argv: list[str]) -> int:
     return run_gui(args)
 
 
+def reset_sandbox() -> int:
+    """Drop every sandbox edit and workflow entry and put the sample site back; exit code."""
+    from editor_app.backends.test_repo import TestRepoBackend, sample_site_dir
+    from editor_app.config.site_config import load_site_config
+    from editor_app.paths import AppDirs
+    from editor_app.workspace.workspace import backend_settings_from_config
+
+    dirs = AppDirs.default()
+    site = load_site_config(sample_site_dir() / "config.yml")
+    TestRepoBackend.for_app(backend_settings_from_config(site), dirs).reset()
+    print("editor-app: the sandbox is back to the sample site")
+    return 0
+
+
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
     """The GUI's options (`check-config` is dispatched before this)."""
     parser = argparse.ArgumentParser(
         prog="editor-app",
         description="Edit a static site's content (configured for Decap CMS) on the desktop.",
-        epilog="Other command: editor-app check-config PATH — validate a site's config.yml.",
+        epilog=(
+            "Other commands: editor-app check-config PATH — validate a site's config.yml; "
+            "editor-app reset-sandbox — put the sandbox's sample site back."
+        ),
     )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--sandbox", action="store_true", help="open the built-in sample site")

@@ -86,3 +86,26 @@ def test_self_test_opens_the_sandbox_renders_a_preview_loads_a_page_and_exits_ze
                  "load a local page in the embedded browser"):
         assert f"self-test: ok   {step}" in result.stdout
     assert not user_home.exists()  # a throw-away data dir: the user's data is never touched
+
+
+def test_reset_sandbox_puts_the_sample_site_back(app_home):
+    from editor_app.app import main
+    from editor_app.backends.base import FileChange
+    from editor_app.backends.test_repo import TestRepoBackend, sample_site_dir
+    from editor_app.config.site_config import load_site_config
+    from editor_app.errors import NotFoundError
+    from editor_app.paths import AppDirs
+    from editor_app.workspace.workspace import backend_settings_from_config
+
+    settings = backend_settings_from_config(load_site_config(sample_site_dir() / "config.yml"))
+    sandbox = TestRepoBackend.for_app(settings, AppDirs.default())
+    sample_head = sandbox.head()
+    sandbox.commit([FileChange("content/posts/zz-note.md", data=b"an edit\n")], "Create note")
+    assert TestRepoBackend.for_app(settings, AppDirs.default()).read_file("content/posts/zz-note.md")[0] == b"an edit\n"
+
+    assert main(["reset-sandbox"]) == 0
+
+    reopened = TestRepoBackend.for_app(settings, AppDirs.default())
+    with pytest.raises(NotFoundError):
+        reopened.read_file("content/posts/zz-note.md")
+    assert reopened.head() == sample_head
