@@ -30,10 +30,12 @@ Decisions:
 from __future__ import annotations
 
 import base64
+import email.utils
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
@@ -99,9 +101,18 @@ class GitHubBackend(Backend):
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        scoped: bool = False,
+        author: str | None = None,
     ) -> None:
+        """`scoped`: the client's base URL already stands for one repository (Git Gateway's
+        `/.netlify/git/github`), so paths leave out `repos/<owner>/<name>` and GraphQL, which names
+        repositories itself, is not used; `repo` may then be learned later (`learn_repo`). `author`
+        ("Name <email>") signs commits made with someone else's token (the gateway's)."""
         self.settings = settings
-        if "/" not in settings.repo:
+        self.scoped = scoped
+        self.author = author
+        self._clock = clock
+        if "/" not in settings.repo and not scoped:
             raise ContentError(f"backend.repo must be 'owner/name', got {settings.repo!r}")
         self.api_root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/")
         self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock, host_label="GitHub")
@@ -110,9 +121,20 @@ class GitHubBackend(Backend):
         self._sleep = sleep
         self._branch = settings.branch
         self._lock = threading.RLock()
-        self._graphql_ok = True
+        self._graphql_ok = not scoped
         self._login: str | None = None
         self._forked = False
+
+    def _repo_path(self, repo: str, *parts: str) -> str:
+        """The API path of `parts` in `repo` (relative to the client's base URL)."""
+        if self.scoped:
+            return _path(*parts)
+        return _path("repos", repo, *parts)
+
+    def learn_repo(self, full_name: str) -> None:
+        """Name the repository behind a scoped client (`owner/name`): pull requests are filtered by its owner."""
+        if "/" in full_name:
+            self.origin = self.repo = full_name
 
     @classmethod
     def connect(
@@ -148,7 +170,7 @@ class GitHubBackend(Backend):
         """GET /user and the repository's `permissions.push`; AuthError when the user cannot write."""
         data = self.http.json("GET", "user", what="read the logged-in user")
         self._login = data.get("login") or ""
-        repo = self.http.json("GET", _path("repos", self.repo), what=f"open the repository {self.repo}")
+        repo = self.http.json("GET", self._repo_path(self.repo), what=f"open the repository {self.repo}")
         can_write = bool((repo.get("permissions") or {}).get("push"))
         if not can_write:
             raise AuthError(f"Your GitHub user account {self._login} does not have access to this repo ({self.repo}).")
@@ -168,7 +190,7 @@ class GitHubBackend(Backend):
     def default_branch(self) -> str:
         """`branch` from the config, else the repository's default branch (asked once)."""
         if self._branch is None:
-            repo = self.http.json("GET", _path("repos", self.origin), what=f"open the repository {self.origin}")
+            repo = self.http.json("GET", self._repo_path(self.origin), what=f"open the repository {self.origin}")
             self._branch = repo.get("default_branch") or "master"
         return self._branch
 
@@ -178,7 +200,7 @@ class GitHubBackend(Backend):
 
     def _head(self, repo: str, branch: str) -> str:
         response = self.http.request(
-            "GET", _path("repos", repo, "git/ref/heads", branch), allow=(404,), what=f"read branch {branch}"
+            "GET", self._repo_path(repo, "git/ref/heads", branch), allow=(404,), what=f"read branch {branch}"
         )
         if response.status_code == 404:
             raise NotFoundError(f"branch {branch} not found in {repo}")
@@ -205,7 +227,7 @@ class GitHubBackend(Backend):
     def _tree_entries(self, repo: str, tree_ish: str, prefix: str) -> list[tuple[str, str, int | None]] | None:
         """(path, sha, size) of every blob below a tree; None when the tree does not exist."""
         response = self.http.request(
-            "GET", _path("repos", repo, "git/trees", tree_ish), params={"recursive": "1"}, allow=(404, 422),
+            "GET", self._repo_path(repo, "git/trees", tree_ish), params={"recursive": "1"}, allow=(404, 422),
             what=f"list {tree_ish}",
         )
         if response.status_code in (404, 422):
@@ -217,7 +239,7 @@ class GitHubBackend(Backend):
                 for e in data.get("tree", []) if e.get("type") == "blob"
             ]
         # Too big for one answer: list this level alone, then each subtree by its id.
-        level = self.http.json("GET", _path("repos", repo, "git/trees", data["sha"]), what=f"list {tree_ish}")
+        level = self.http.json("GET", self._repo_path(repo, "git/trees", data["sha"]), what=f"list {tree_ish}")
         found: list[tuple[str, str, int | None]] = []
         for entry in level.get("tree", []):
             if entry.get("type") == "blob":
@@ -318,7 +340,7 @@ class GitHubBackend(Backend):
     def _rest_blobs(self, repo: str, ids: Sequence[str]) -> dict[str, bytes]:
         def fetch(oid: str) -> tuple[str, bytes | None]:
             response = self.http.request(
-                "GET", _path("repos", repo, "git/blobs", oid), allow=(404,), what=f"read blob {oid}"
+                "GET", self._repo_path(repo, "git/blobs", oid), allow=(404,), what=f"read blob {oid}"
             )
             if response.status_code == 404:
                 return oid, None
@@ -334,7 +356,7 @@ class GitHubBackend(Backend):
 
     def _read_at(self, repo: str, path: str, ref: str) -> tuple[bytes, str]:
         response = self.http.request(
-            "GET", _path("repos", repo, "contents", path), params={"ref": ref}, allow=(404,), what=f"read {path}"
+            "GET", self._repo_path(repo, "contents", path), params={"ref": ref}, allow=(404,), what=f"read {path}"
         )
         data = response.json() if response.status_code != 404 else None
         if not isinstance(data, dict) or data.get("type") not in (None, "file"):
@@ -344,13 +366,13 @@ class GitHubBackend(Backend):
         if data.get("encoding") == "base64" and content is not None and (content or not data.get("size")):
             return base64.b64decode(content), sha
         # Files over 1 MB come without content: read the blob.
-        blob = self.http.json("GET", _path("repos", repo, "git/blobs", sha), what=f"read {path}")
+        blob = self.http.json("GET", self._repo_path(repo, "git/blobs", sha), what=f"read {path}")
         return _decode_content(blob), sha
 
     def file_meta(self, path: str, *, branch: str | None = None) -> FileMeta | None:
         """Author and date of the last commit touching `path` (one request, only when asked)."""
         commits = self.http.json(
-            "GET", _path("repos", self.origin, "commits"),
+            "GET", self._repo_path(self.origin, "commits"),
             params={"path": path, "sha": branch or self.default_branch(), "per_page": "1"},
             what=f"read the history of {path}",
         )
@@ -396,7 +418,7 @@ class GitHubBackend(Backend):
                     continue
             commit = self._write_commit(repo, base, ids, written, new_blobs, changes, message)
             response = self.http.request(
-                "PATCH", _path("repos", repo, "git/refs/heads", branch), json={"sha": commit, "force": False},
+                "PATCH", self._repo_path(repo, "git/refs/heads", branch), json={"sha": commit, "force": False},
                 allow=(409, 422), retry_unsafe=True, what=f"update {where}",
             )
             if response.is_success:
@@ -480,7 +502,7 @@ class GitHubBackend(Backend):
         for folder, members in folders.items():
             tree_ish = f"{commit}:{folder}" if folder else commit
             response = self.http.request(
-                "GET", _path("repos", repo, "git/trees", tree_ish), allow=(404, 422), what=f"list {folder or '/'}"
+                "GET", self._repo_path(repo, "git/trees", tree_ish), allow=(404, 422), what=f"list {folder or '/'}"
             )
             if response.status_code != 200:
                 continue
@@ -517,7 +539,7 @@ class GitHubBackend(Backend):
                 entry["content"] = text  # one request less per text file
             elif data is not None and before.get(change.path) != sha:
                 entry["sha"] = self.http.json(
-                    "POST", _path("repos", repo, "git/blobs"),
+                    "POST", self._repo_path(repo, "git/blobs"),
                     json={"content": base64.b64encode(data).decode(), "encoding": "base64"},
                     retry_unsafe=True, what=f"upload {change.path}",
                 )["sha"]
@@ -525,13 +547,22 @@ class GitHubBackend(Backend):
                 entry["sha"] = sha
             tree.append(entry)
         new_tree = self.http.json(
-            "POST", _path("repos", repo, "git/trees"), json={"base_tree": base, "tree": tree},
+            "POST", self._repo_path(repo, "git/trees"), json={"base_tree": base, "tree": tree},
             retry_unsafe=True, what="write the tree",
         )["sha"]
         return self.http.json(
-            "POST", _path("repos", repo, "git/commits"), json={"message": message, "tree": new_tree, "parents": [base]},
+            "POST", self._repo_path(repo, "git/commits"),
+            json={"message": message, "tree": new_tree, "parents": [base], **self._author_field()},
             what="write the commit",
         )["sha"]
+
+    def _author_field(self) -> dict[str, Any]:
+        """`{"author": {name, email, date}}` when commits are signed for someone else (Decap's git-gateway does)."""
+        name, address = email.utils.parseaddr(self.author or "")
+        if not address:
+            return {}
+        when = datetime.fromtimestamp(self._clock(), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {"author": {"name": name or address, "email": address, "date": when}}
 
     # --- editorial workflow ----------------------------------------------------------------------
 
@@ -560,7 +591,7 @@ class GitHubBackend(Backend):
 
     def _find_pr(self, branch: str, *, state: str = "open") -> dict[str, Any] | None:
         pulls = self.http.json(
-            "GET", _path("repos", self.origin, "pulls"),
+            "GET", self._repo_path(self.origin, "pulls"),
             params={"head": f"{self._head_owner()}:{branch}", "base": self.default_branch(), "state": state,
                     "per_page": "100"},
             what=f"find the pull request of {branch}",
@@ -589,7 +620,7 @@ class GitHubBackend(Backend):
             raise NotFoundError(f"{workflow.content_key(collection, slug)}: not under editorial workflow")
         head_spec = f"{self._head_owner()}:{branch}" if self.repo != self.origin else head
         compare = self.http.json(
-            "GET", _path("repos", self.origin, "compare", f"{self.default_branch()}...{head_spec}"),
+            "GET", self._repo_path(self.origin, "compare", f"{self.default_branch()}...{head_spec}"),
             what=f"compare {branch}",
         )
         diffs = tuple(
@@ -608,7 +639,7 @@ class GitHubBackend(Backend):
         found: list[UnpublishedEntry] = []
         if self.repo != self.origin:
             refs = self.http.json(
-                "GET", _path("repos", self.repo, "git/matching-refs/heads", f"cms/{self.repo}/"),
+                "GET", self._repo_path(self.repo, "git/matching-refs/heads", f"cms/{self.repo}/"),
                 what="list the entry branches of the fork",
             )
             for ref in refs or []:
@@ -622,7 +653,7 @@ class GitHubBackend(Backend):
                 found.append(self._entry(*key, branch, ref["object"]["sha"], pr if pr and pr.get("state") == "open" else None))
             return found
         for page in self.http.pages(
-            _path("repos", self.origin, "pulls"),
+            self._repo_path(self.origin, "pulls"),
             params={"base": self.default_branch(), "state": "open", "per_page": "100"},
             what="list unpublished entries",
         ):
@@ -684,7 +715,7 @@ class GitHubBackend(Backend):
             )
             commit = self._write_commit(self.repo, base, ids, written, new_blobs, changes, message)
             response = self.http.request(
-                "POST", _path("repos", self.repo, "git/refs"), json={"ref": f"refs/heads/{branch}", "sha": commit},
+                "POST", self._repo_path(self.repo, "git/refs"), json={"ref": f"refs/heads/{branch}", "sha": commit},
                 allow=(422,), what=f"create branch {branch}",
             )
             if response.status_code == 422:
@@ -699,7 +730,7 @@ class GitHubBackend(Backend):
         """Decap's message when a prefix of the entry branch exists as a branch (git forbids both)."""
         for candidate in workflow.conflicting_branches(branch):
             found = self.http.request(
-                "GET", _path("repos", self.repo, "git/ref/heads", candidate), allow=(404,), what=f"read branch {candidate}"
+                "GET", self._repo_path(self.repo, "git/ref/heads", candidate), allow=(404,), what=f"read branch {candidate}"
             )
             if found.status_code == 200 and found.json().get("ref") == f"refs/heads/{candidate}":
                 return ConflictError(workflow.conflicting_branch_message(branch, candidate), head=base)
@@ -707,7 +738,7 @@ class GitHubBackend(Backend):
 
     def _create_pr(self, branch: str, title: str) -> dict[str, Any]:
         return self.http.json(
-            "POST", _path("repos", self.origin, "pulls"),
+            "POST", self._repo_path(self.origin, "pulls"),
             json={"title": title, "body": workflow.DEFAULT_PR_BODY, "head": f"{self._head_owner()}:{branch}",
                   "base": self.default_branch()},
             what=f"open a pull request for {branch}",
@@ -720,7 +751,7 @@ class GitHubBackend(Backend):
             if name and not workflow.is_cms_label(name, prefix)
         ]
         self.http.request(
-            "PUT", _path("repos", self.origin, "issues", str(pr["number"]), "labels"),
+            "PUT", self._repo_path(self.origin, "issues", str(pr["number"]), "labels"),
             json={"labels": [*keep, workflow.status_to_label(status, prefix)]},
             what=f"set the status of pull request #{pr['number']}",
         )
@@ -752,16 +783,16 @@ class GitHubBackend(Backend):
             pr = self._find_pr(branch, state="all")
             if status == STATUS_DRAFT:
                 if pr is not None and pr.get("state") == "open":
-                    self.http.request("PATCH", _path("repos", self.origin, "pulls", str(pr["number"])),
+                    self.http.request("PATCH", self._repo_path(self.origin, "pulls", str(pr["number"])),
                                       json={"state": "closed"}, what=f"close pull request #{pr['number']}")
                 return
             if status != STATUS_PENDING_REVIEW:
                 raise AuthError("Open authoring contributors can only mark an entry as draft or ready for review.")
             if pr is not None and pr.get("state") == "closed" and not pr.get("merged_at"):
-                self.http.request("PATCH", _path("repos", self.origin, "pulls", str(pr["number"])),
+                self.http.request("PATCH", self._repo_path(self.origin, "pulls", str(pr["number"])),
                                   json={"state": "open"}, what=f"reopen pull request #{pr['number']}")
             elif pr is None or pr.get("state") != "open":
-                commit = self.http.json("GET", _path("repos", self.repo, "git/commits", head), what=f"read {branch}")
+                commit = self.http.json("GET", self._repo_path(self.repo, "git/commits", head), what=f"read {branch}")
                 self._create_pr(branch, (commit.get("message") or branch).split("\n", 1)[0])
 
     def publish(self, collection: str, slug: str) -> CommitResult:
@@ -772,7 +803,7 @@ class GitHubBackend(Backend):
             branch, pr = self._require_pr(collection, slug)
             entry = self._entry(collection, slug, branch, pr["head"]["sha"], pr)
             response = self.http.request(
-                "PUT", _path("repos", self.origin, "pulls", str(pr["number"]), "merge"),
+                "PUT", self._repo_path(self.origin, "pulls", str(pr["number"]), "merge"),
                 json={"commit_message": workflow.MERGE_COMMIT_MESSAGE, "sha": pr["head"]["sha"],
                       "merge_method": "squash" if self.settings.squash_merges else "merge"},
                 allow=(405, 409), what=f"merge pull request #{pr['number']}",
@@ -804,7 +835,7 @@ class GitHubBackend(Backend):
 
     def _delete_branch(self, repo: str, branch: str) -> None:
         # Already gone (GitHub's "delete branch on merge" setting) is fine.
-        self.http.request("DELETE", _path("repos", repo, "git/refs/heads", branch), allow=(404, 422),
+        self.http.request("DELETE", self._repo_path(repo, "git/refs/heads", branch), allow=(404, 422),
                           what=f"delete branch {branch}")
 
     def delete_unpublished(self, collection: str, slug: str) -> None:
@@ -820,7 +851,7 @@ class GitHubBackend(Backend):
             else:
                 branch, pr = self._require_pr(collection, slug)
             if pr is not None:
-                self.http.request("PATCH", _path("repos", self.origin, "pulls", str(pr["number"])),
+                self.http.request("PATCH", self._repo_path(self.origin, "pulls", str(pr["number"])),
                                   json={"state": "closed"}, what=f"close pull request #{pr['number']}")
             self._delete_branch(self.repo, branch)
 
@@ -831,7 +862,7 @@ class GitHubBackend(Backend):
         if pr is None:
             return None
         combined = self.http.json(
-            "GET", _path("repos", self.origin, "commits", pr["head"]["sha"], "status"),
+            "GET", self._repo_path(self.origin, "commits", pr["head"]["sha"], "status"),
             what=f"read the statuses of {branch}",
         )
         statuses = combined.get("statuses") or []
@@ -852,21 +883,21 @@ class GitHubBackend(Backend):
             return  # the owner maintains the site upstream
         if not self.settings.options.get("always_fork"):
             response = self.http.request(
-                "GET", _path("repos", self.origin, "collaborators", login, "permission"), allow=(403, 404),
+                "GET", self._repo_path(self.origin, "collaborators", login, "permission"), allow=(403, 404),
                 what="check your permission on the repository",
             )
             if response.status_code == 200 and response.json().get("permission") in ("admin", "write", "maintain"):
                 return
         fork = f"{login}/{self.origin.split('/', 1)[1]}"
-        response = self.http.request("GET", _path("repos", fork), allow=(404,), what=f"look for your fork {fork}")
+        response = self.http.request("GET", self._repo_path(fork), allow=(404,), what=f"look for your fork {fork}")
         existing = response.json() if response.status_code == 200 else None
         if existing and existing.get("fork") and (existing.get("parent") or {}).get("full_name") == self.origin:
-            self.http.request("POST", _path("repos", fork, "merge-upstream"), json={"branch": self.default_branch()},
+            self.http.request("POST", self._repo_path(fork, "merge-upstream"), json={"branch": self.default_branch()},
                               allow=(409, 422), what=f"update your fork {fork}")
         else:
-            self.http.request("POST", _path("repos", self.origin, "forks"), json={}, what=f"fork {self.origin}")
+            self.http.request("POST", self._repo_path(self.origin, "forks"), json={}, what=f"fork {self.origin}")
             for _ in range(FORK_POLL_TRIES):
-                if self.http.request("GET", _path("repos", fork), allow=(404,), what=f"wait for {fork}").status_code == 200:
+                if self.http.request("GET", self._repo_path(fork), allow=(404,), what=f"wait for {fork}").status_code == 200:
                     break
                 self._sleep(FORK_POLL_SECONDS)
             else:

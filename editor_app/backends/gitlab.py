@@ -15,7 +15,8 @@ Decisions:
   straight under `api_root` and GraphQL is not used.
 - A listing is the paginated recursive tree at the branch head's commit (100 per page, following
   `X-Next-Page`), so the files and the head agree. GitLab's tree carries no sizes: non-text files (media)
-  get theirs from GraphQL `blobs` (100 paths a query); text files keep size None.
+  get theirs from GraphQL `blobs` (100 paths a query), or without GraphQL from one `HEAD` of the files API
+  each; text files keep size None.
 - Reads of many files use GraphQL `blobs(paths:, ref:)` 100 paths a query (a query refused as too complex
   is tried once as two halves); a blob is trusted only when its bytes hash to the listed id (binary content
   does not survive GraphQL's strings), else it is read over REST by its blob id, which is exact. Media
@@ -36,6 +37,7 @@ Decisions:
 from __future__ import annotations
 
 import base64
+import email.utils
 import logging
 import threading
 import time
@@ -130,8 +132,11 @@ class GitLabBackend(Backend):
         clock: Callable[[], float] = time.time,
         credentials: Credentials | None = None,
         refresh: Refresh | None = None,
+        author: str | None = None,
     ) -> None:
+        """`author` ("Name <email>") signs commits made with someone else's token (Git Gateway's)."""
         self.settings = settings
+        self.author = author
         self.repo = settings.repo.strip("/")
         if self.repo and "/" not in self.repo:
             raise EditorError(f"backend.repo must be 'group/project' (subgroups allowed), got {settings.repo!r}")
@@ -361,7 +366,21 @@ class GitLabBackend(Backend):
             for node in _blob_nodes(data):
                 if node.get("size") is not None:
                     found[node["path"]] = int(node["size"])
+        missing = [p for p in paths if p not in found]
+        if missing and not self._graphql_ok:
+            # No GraphQL (Git Gateway's proxy): the files API's HEAD answer carries the size, one per file.
+            found.update(self._head_sizes(missing, ref))
         return found
+
+    def _head_sizes(self, paths: Sequence[str], ref: str) -> dict[str, int]:
+        def one(path: str) -> tuple[str, int | None]:
+            response = self._request("HEAD", f"{self.project}repository/files/{_q(path)}", params={"ref": ref},
+                                     allow=(404,), what=f"look up {path} on {ref}")
+            size = response.headers.get("X-Gitlab-Size", "") if response.status_code != 404 else ""
+            return path, int(size) if size.isdigit() else None
+
+        with ThreadPoolExecutor(max_workers=REST_CONCURRENCY) as pool:
+            return {path: size for path, size in pool.map(one, paths) if size is not None}
 
     def read_files(self, files: Sequence[RepoFile], *, branch: str | None = None) -> dict[str, bytes]:
         """Contents keyed by path: GraphQL `blobs` 100 paths a query, else REST 8 at a time; missing files left out."""
@@ -497,6 +516,9 @@ class GitLabBackend(Backend):
                                     "actions": _actions(changes, state, new_blobs, written)}
             if start_branch:
                 body["start_branch"] = start_branch
+            name, address = email.utils.parseaddr(self.author or "")
+            if address:
+                body.update(author_name=name or address, author_email=address)
             response = self._request("POST", f"{self.project}repository/commits", json=body, allow=(400,),
                                      what=f"commit on {branch}")
             if response.status_code != 400:

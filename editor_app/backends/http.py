@@ -59,11 +59,13 @@ def make_client(
     transport: httpx.BaseTransport | None = None,
     timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
     headers: Mapping[str, str] | None = None,
+    auth: httpx.Auth | None = None,
 ) -> httpx.Client:
     """An httpx client for one host API: base URL, User-Agent, `Authorization: <scheme> <token>`.
 
     Redirects are followed (hosts redirect renamed repositories); httpx drops the Authorization
-    header when a redirect leaves the origin, so the token never travels to another host.
+    header when a redirect leaves the origin, so the token never travels to another host. `auth` is for
+    tokens that change while the client lives (renewed per request instead of a fixed header).
     """
     all_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     if headers:
@@ -76,6 +78,7 @@ def make_client(
         transport=transport,
         timeout=timeout,
         follow_redirects=True,
+        auth=auth,
     )
 
 
