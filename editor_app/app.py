@@ -161,7 +161,8 @@ class HostSession:
         """A new adapter logged in with the current session (renewing tokens through the LoginService)."""
         import inspect
 
-        accepted = inspect.signature(self.backend_class.__init__).parameters
+        accepted = {**inspect.signature(self.backend_class.__init__).parameters,
+                    **inspect.signature(self.backend_class.connect).parameters}
         options = {}
         if "refresh" in accepted:
             options["refresh"] = self._refresh

@@ -82,6 +82,9 @@ class GoTrue:
 
     def settings(self, token: Token) -> GatewaySettings:
         """GET `<gateway>/settings`: which host is enabled and the roles allowed."""
+        fixed = self.target.gateway.rpartition("/")[2]
+        if fixed in dict(HOST_FLAGS):
+            return GatewaySettings(host=fixed)  # a gateway URL ending in the host names it (Decap skips the call)
         url = f"{self.target.gateway}/settings"
         data = self._request("GET", url, headers={"Authorization": f"Bearer {token.access_token}"})
         hosts = [name for name, flag in HOST_FLAGS if data.get(flag)]

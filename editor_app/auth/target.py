@@ -161,9 +161,11 @@ class LoginTarget:
 
     @property
     def gateway(self) -> str:
-        """The Git Gateway URL: gateway_url, else `<site_url>/.netlify/git`."""
-        if self.gateway_url:
+        """The Git Gateway URL: gateway_url (a path is on the site), else `<site_url>/.netlify/git`."""
+        if self.gateway_url and not (self.gateway_url.startswith("/") and self.site_url):
             return self.gateway_url.rstrip("/")
+        if self.gateway_url and self.site_url:
+            return self.site_url.rstrip("/") + self.gateway_url.rstrip("/")
         if not self.site_url:
             raise ValueError("git-gateway: gateway_url or site_url is required")
         return f"{self.site_url.rstrip('/')}/.netlify/git"

@@ -10,6 +10,7 @@ from editor_app.backends.aws_cognito_github_proxy import AwsCognitoGitHubProxyBa
 from editor_app.backends.azure import AzureBackend
 from editor_app.backends.base import Backend
 from editor_app.backends.bitbucket import BitbucketBackend
+from editor_app.backends.git_gateway import GitGatewayBackend
 from editor_app.backends.gitea import GiteaBackend
 from editor_app.backends.github import GitHubBackend
 from editor_app.backends.gitlab import GitLabBackend
@@ -27,4 +28,6 @@ BACKENDS: dict[str, type[Backend]] = {
     "proxy": ProxyBackend,
     "aws-cognito-github-proxy": AwsCognitoGitHubProxyBackend,
     "azure": AzureBackend,
+    # Git Gateway wraps the adapter of the host behind it; they are handed in here, not imported there.
+    "git-gateway": GitGatewayBackend.over({"github": GitHubBackend, "gitlab": GitLabBackend, "bitbucket": BitbucketBackend}),
 }

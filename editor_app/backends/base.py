@@ -44,6 +44,7 @@ class BackendSettings:
     open_authoring: bool = False
     identity_url: str | None = None
     gateway_url: str | None = None
+    site_url: str | None = None  # the site's address (config's top-level `site_url`): Git Gateway's default home
     proxy_url: str | None = None
     local_path: str | None = None  # `local`: the site's working copy
     options: dict[str, Any] = field(default_factory=dict)  # anything else of `backend.*`, host-specific

@@ -184,6 +184,7 @@ def backend_settings_from_config(site: SiteConfig, *, local_path: str | None = N
         open_authoring=bool(b.open_authoring),
         identity_url=b.identity_url,
         gateway_url=b.gateway_url,
+        site_url=site.site_url,
         proxy_url=b.proxy_url,
         local_path=local_path,
         options=options,
