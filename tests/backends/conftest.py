@@ -38,6 +38,14 @@ from tests.fakes.bitbucket_factories import (
     make_bitbucket_loopback,
 )
 from tests.decap_server.factories import make_proxy_fs, make_proxy_git
+from tests.fakes.git_gateway_factories import (
+    hosted_git_gateway,
+    hosted_git_gateway_loopback,
+    make_git_gateway,
+    make_git_gateway_bitbucket,
+    make_git_gateway_gitlab,
+    make_git_gateway_loopback,
+)
 from tests.fakes.cognito import hosted_cognito, hosted_cognito_loopback, make_cognito, make_cognito_loopback
 from tests.fakes.gitlab_factories import hosted_gitlab, hosted_gitlab_loopback, make_gitlab, make_gitlab_loopback
 
@@ -171,6 +179,10 @@ ADAPTER_FACTORIES: dict[str, Factory] = {
     "bitbucket": make_bitbucket,
     "bitbucket-loopback": make_bitbucket_loopback,
     "gitea": make_gitea,
+    "git-gateway": make_git_gateway,
+    "git-gateway-bitbucket": make_git_gateway_bitbucket,
+    "git-gateway-gitlab": make_git_gateway_gitlab,
+    "git-gateway-loopback": make_git_gateway_loopback,
     "gitea-loopback": make_gitea_loopback,
     "gitlab": make_gitlab,
     "gitlab-loopback": make_gitlab_loopback,
@@ -283,6 +295,8 @@ HOSTED_FACTORIES: dict[str, HostedFactory] = {
     "bitbucket": hosted_bitbucket,
     "bitbucket-loopback": hosted_bitbucket_loopback,
     "gitea": hosted_gitea,
+    "git-gateway": hosted_git_gateway,
+    "git-gateway-loopback": hosted_git_gateway_loopback,
     "gitea-loopback": hosted_gitea_loopback,
     "gitlab": hosted_gitlab,
     "gitlab-loopback": hosted_gitlab_loopback,

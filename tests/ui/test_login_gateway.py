@@ -1,0 +1,92 @@
+"""Opening a Git Gateway site from the app: the login dialog's site-account login (GoTrue), the host behind
+the gateway, a save signed by the Identity user, and a stored login that is renewed on the next start.
+Driven end to end against the fake Netlify site (Identity + Git Gateway + GitHub) served on 127.0.0.1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from editor_app.app import open_site
+from editor_app.auth.tokens import Token
+from editor_app.backends.git_gateway import GitGatewayBackend
+from editor_app.paths import AppDirs
+from editor_app.ui.login_dialog import LoginDialog
+from editor_app.ui.start_dialog import SiteChoice
+from tests.fakes.git_gateway_factories import EMAIL, PASSWORD, make_fake_gateway
+from tests.fakes.server import serve
+from tests.ui.test_login_wiring import login, when_dialog_shows  # noqa: F401 - the fixture is used
+
+POST = "content/posts/hello.md"
+POST_TEXT = b"---\ntitle: Hello\n---\nFirst post.\n"
+
+
+@pytest.fixture
+def site():
+    gateway = make_fake_gateway("github", {POST: POST_TEXT}, roles=["editor"])
+    with serve(gateway) as url:
+        gateway.url = url
+        yield gateway
+
+
+def write_config(folder: Path, site_url: str) -> Path:
+    config = folder / "config.yml"
+    config.write_text(
+        "backend:\n"
+        "  name: git-gateway\n"
+        "  branch: main\n"
+        f"site_url: {site_url}\n"
+        "media_folder: static/images\n"
+        "collections:\n"
+        "  - name: posts\n"
+        "    label: Posts\n"
+        "    folder: content/posts\n"
+        "    create: true\n"
+        "    fields:\n"
+        "      - {name: title, label: Title, widget: string}\n"
+        "      - {name: body, label: Body, widget: markdown}\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_a_git_gateway_site_opens_after_the_site_account_login_and_saves_as_that_user(site, login, tmp_path, app_home):  # noqa: F811
+    config = write_config(tmp_path, site.url)
+
+    def log_in(dialog: LoginDialog) -> None:
+        assert not dialog.gateway_box.isHidden()
+        dialog.email_edit.setText(EMAIL)
+        dialog.password_edit.setText(PASSWORD)
+        dialog.password_button.click()
+
+    when_dialog_shows(login, log_in)
+    workspace = open_site(SiteChoice("config", str(config)), AppDirs.under(app_home), login)
+
+    assert isinstance(workspace.backend, GitGatewayBackend) and workspace.backend.host == "github"
+    assert workspace.user.login == EMAIL
+    assert [e.path for e in workspace.load_collection("posts")] == [POST]
+    entry = workspace.open_entry("posts", POST)
+    saved = workspace.save_entry(entry.with_data({**entry.data, "title": "Hello again"}))
+    store = site.host_fake.repos["o/r"].store
+    head = store.commit(store.refs["heads/main"])
+    assert (head.author.name, head.author.email) == ("Ed Itor", EMAIL)
+    assert b"Hello again" in store.blob(store.files(head.tree)[POST])
+    assert saved.data["title"] == "Hello again"
+    assert login.host.session.host == "github"
+    workspace.backend.close()
+
+
+def test_a_stored_gateway_login_that_has_lapsed_is_renewed_without_asking(site, login, tmp_path, app_home):  # noqa: F811
+    config = write_config(tmp_path, site.url)
+    grant = site.grant(EMAIL)
+    lapsed = Token(access_token=grant["access_token"], refresh_token=grant["refresh_token"], expires_at=1.0, method="gotrue")
+    login.service.store.save(site.url, "git-gateway", lapsed)
+
+    workspace = open_site(SiteChoice("config", str(config)), AppDirs.under(app_home), login)
+
+    assert login.dialogs.made == []
+    assert workspace.user.login == EMAIL
+    renewed = login.service.store.load(site.url, "git-gateway")
+    assert renewed.access_token != grant["access_token"] and renewed.expires_at > 1.0
+    workspace.backend.close()
