@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from tests.fakes.git_store import MODE_FILE, MODE_TREE, GitStore, TreeEntry
 from tests.fakes.github import FakeGitHub, User
 
 TOKEN = "replay-token"
+Handler = Callable[[httpx.Request], httpx.Response]
 HEX40 = re.compile(r"\b[0-9a-f]{40}\b")
 
 
@@ -204,7 +206,7 @@ class Outcome:
 class Replayer:
     """Replays exchanges in order against a fake, learning the id map."""
 
-    fake: FakeGitHub
+    fake: FakeGitHub | Handler
     seed: Seed
     ids: dict[Any, Any] = field(default_factory=dict)
     numbers: dict[int, int] = field(default_factory=dict)
@@ -365,9 +367,16 @@ def replay_file(path: Path) -> tuple[Seed, Replayer, list[Outcome]]:
 
 def replay_exchanges(exchanges: list[Exchange]) -> tuple[Seed, Replayer, list[Outcome]]:
     """Seed a fake from recorded exchanges and replay them in order."""
+    seed, replayer = prepare(exchanges)
+    return seed, replayer, [replayer.run(ex) for ex in exchanges]
+
+
+def prepare(exchanges: list[Exchange], wrap: Callable[[FakeGitHub], Handler] | None = None) -> tuple[Seed, Replayer]:
+    """The seed of recorded exchanges and a Replayer for a fake seeded with it; `wrap` may put something
+    (e.g. a Git Gateway) in front of the fake, and the Replayer then sends its requests to that."""
     seed = derive_seed(exchanges)
     fake = seeded_fake(seed)
-    replayer = Replayer(fake, seed)
+    replayer = Replayer(wrap(fake) if wrap else fake, seed)
     # the recorded head of the default branch is the fake's seed commit
     head = fake.repos[f"{seed.owner}/{seed.repo}"].store.branch(seed.default_branch)
     for ex in exchanges:
@@ -375,4 +384,4 @@ def replay_exchanges(exchanges: list[Exchange]) -> tuple[Seed, Replayer, list[Ou
         if ex.url.startswith(f"/repos/{seed.owner}/{seed.repo}/branches/{seed.default_branch}") and isinstance(data, dict):
             replayer.ids.setdefault(data["commit"]["sha"], head)
             break
-    return seed, replayer, [replayer.run(ex) for ex in exchanges]
+    return seed, replayer

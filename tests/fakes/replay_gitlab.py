@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from tests.fakes.git_store import MODE_FILE, GitStore
 from tests.fakes.gitlab import FakeGitLab
 
 TOKEN = "replay-token"
+Handler = Callable[[httpx.Request], httpx.Response]
 HEX40 = re.compile(r"\b[0-9a-f]{40}\b")
 API = "/api/v4/"
 
@@ -176,7 +178,7 @@ class Outcome:
 class Replayer:
     """Replays exchanges in order against a fake, learning the id map."""
 
-    fake: FakeGitLab
+    fake: FakeGitLab | Handler
     seed: Seed
     ids: dict[str, str] = field(default_factory=dict)
     iids: dict[int, int] = field(default_factory=dict)
@@ -338,9 +340,16 @@ def _next_read(later: list[Exchange], path: str, branch: str | None) -> bytes | 
 
 def replay_exchanges(exchanges: list[Exchange]) -> tuple[Seed, Replayer, list[Outcome]]:
     """Seed a fake from recorded exchanges, repair self-contradicting commits, and replay them in order."""
+    seed, replayer = prepare(exchanges)
+    return seed, replayer, [replayer.run(ex) for ex in exchanges]
+
+
+def prepare(exchanges: list[Exchange], wrap: Callable[[FakeGitLab], Handler] | None = None) -> tuple[Seed, Replayer]:
+    """The seed of recorded exchanges, repaired, and a Replayer for a fake seeded with it; `wrap` may put
+    something (e.g. a Git Gateway) in front of the fake, and the Replayer then sends its requests to that."""
     seed = derive_seed(exchanges)
     fake = seeded_fake(seed)
-    replayer = Replayer(fake, seed)
+    replayer = Replayer(wrap(fake) if wrap else fake, seed)
     replayer.repaired = repair_commits(exchanges)
     head = fake.store.branch(seed.default_branch)
     for ex in exchanges:
@@ -349,7 +358,7 @@ def replay_exchanges(exchanges: list[Exchange]) -> tuple[Seed, Replayer, list[Ou
         if commit and ex.query.get("ref") == seed.default_branch:
             replayer.ids.setdefault(commit, head)
             break
-    return seed, replayer, [replayer.run(ex) for ex in exchanges]
+    return seed, replayer
 
 
 def replay_file(path: Path, prefix: str = API) -> tuple[Seed, Replayer, list[Outcome]]:
