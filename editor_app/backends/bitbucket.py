@@ -104,12 +104,19 @@ class BitbucketBackend(Backend):
         refresh: Refresh | None = None,
         author: str | None = None,
         state_dir: Path | None = None,
+        src_only: bool = False,
     ) -> None:
         """`author` ("Name <email>") signs commits made with someone else's token (Git Gateway's bot token);
         `state_dir` (the app's cache dir) keeps the last listings and their blob ids between sessions, so a
-        new session after a change elsewhere reads only what changed."""
+        new session after a change elsewhere reads only what changed. `src_only`: the client reaches only
+        the source API (Git Gateway forwards `src/` alone): heads come from `src` metadata, listings are not
+        moved forward by diffstat, and there is no file history and no editorial workflow."""
         self.settings = settings
         self.author = author
+        self.src_only = src_only
+        if src_only:
+            self.supports_workflow = False  # type: ignore[misc]
+            self.is_git = False  # type: ignore[misc]  # no history is reachable
         self.repo = settings.repo.strip("/")
         if self.repo and self.repo.count("/") != 1:
             raise EditorError(f"backend.repo must be 'workspace/repository', got {settings.repo!r}")
@@ -255,6 +262,13 @@ class BitbucketBackend(Backend):
     def head(self, branch: str | None = None) -> str:
         """The commit at the tip of `branch`."""
         branch = branch or self.default_branch()
+        if self.src_only:
+            # The root's metadata at a branch names the commit the branch resolves to.
+            response = self._request("GET", f"{self.base}src/{_path(branch)}/", params={"format": "meta"},
+                                     allow=(404,), what=f"read branch {branch}")
+            if response.status_code == 404:
+                raise NotFoundError(f"branch {branch} not found in {self.repo or 'the repository'}")
+            return response.json()["commit"]["hash"]
         response = self._request("GET", f"{self.base}refs/branches/{_path(branch)}", allow=(404,),
                                  what=f"read branch {branch}")
         if response.status_code == 404:
@@ -369,6 +383,8 @@ class BitbucketBackend(Backend):
     def _diff_paths(self, commit: str, earlier: str) -> list[tuple[str | None, str | None]] | None:
         """(old path, new path) of every file that differs between two commits (one paginated diffstat,
         remembered), None when Bitbucket cannot compare them."""
+        if self.src_only:
+            return None
         with self._lock:
             if (commit, earlier) in self._diffs:
                 return list(self._diffs[(commit, earlier)])
@@ -450,6 +466,8 @@ class BitbucketBackend(Backend):
 
     def file_meta(self, path: str, *, branch: str | None = None) -> FileMeta | None:
         """Author and date of the last commit touching `path` on the branch (one request, only when asked)."""
+        if self.src_only:
+            return None
         page = self._json("GET", f"{self.base}commits", params={"path": path, "include": branch or self.default_branch(),
                                                                   "pagelen": "1"},
                           what=f"read the history of {path}")
@@ -612,8 +630,17 @@ class BitbucketBackend(Backend):
         except EditorError:
             return None
 
+    def _require_workflow(self) -> None:
+        if self.src_only:
+            raise EditorError(
+                "Git Gateway forwards only Bitbucket's source API, not its pull requests, so this site cannot use "
+                "the editorial workflow here; set `publish_mode: simple` or use the bitbucket backend"
+            )
+
     def list_unpublished(self) -> list[UnpublishedEntry]:
         """Open PRs into the site branch from `cms/` branches whose last comment is a status (Decap's query)."""
+        if self.src_only:
+            return []
         found: list[UnpublishedEntry] = []
         query = self._pr_query("comment_count > 0", 'source.branch.name ~ "cms/"')
         for values in self._pages(f"{self.base}pullrequests", {"pagelen": str(PR_PAGELEN), "q": query},
@@ -634,6 +661,7 @@ class BitbucketBackend(Backend):
 
     def read_unpublished(self, collection: str, slug: str) -> UnpublishedEntry:
         """The entry's PR (status from its last comment, author, date) and its changes since the site branch."""
+        self._require_workflow()
         branch, pr, status = self._require_pr(collection, slug)
         return self._entry(collection, slug, branch, pr, status)
 
@@ -648,6 +676,7 @@ class BitbucketBackend(Backend):
     ) -> CommitResult:
         """Commit to `cms/<collection>/<slug>`; the first save creates the branch (parent = the site branch's
         head), the PR and its status comment, as Decap does. Later saves just commit (Bitbucket: no rebase)."""
+        self._require_workflow()
         branch = workflow.branch_name(collection, slug)
         status = workflow.check_status(status or STATUS_DRAFT)
         with self._lock:
@@ -685,6 +714,7 @@ class BitbucketBackend(Backend):
 
     def set_status(self, collection: str, slug: str, status: str) -> None:
         """A new PR comment carrying the status (the last comment is the status)."""
+        self._require_workflow()
         workflow.check_status(status)
         with self._lock:
             _branch, pr, _old = self._require_pr(collection, slug)
@@ -692,6 +722,7 @@ class BitbucketBackend(Backend):
 
     def publish(self, collection: str, slug: str) -> CommitResult:
         """Merge the PR (`squash` when `squash_merges`, else `merge_commit`), closing its source branch."""
+        self._require_workflow()
         with self._lock:
             branch, pr, status = self._require_pr(collection, slug)
             entry = self._entry(collection, slug, branch, pr, status)
@@ -756,6 +787,7 @@ class BitbucketBackend(Backend):
 
     def delete_unpublished(self, collection: str, slug: str) -> None:
         """Decline the PR and delete the entry branch."""
+        self._require_workflow()
         with self._lock:
             branch, pr, _status = self._require_pr(collection, slug)
             self._request("POST", f"{self.base}pullrequests/{pr['id']}/decline", what=f"decline pull request #{pr['id']}")
@@ -763,6 +795,8 @@ class BitbucketBackend(Backend):
 
     def deploy_preview(self, collection: str, slug: str) -> DeployPreview | None:
         """The PR's build status keyed `preview_context`, else the first whose key mentions deploy."""
+        if self.src_only:
+            return None
         pr = self._find_pr(workflow.branch_name(collection, slug))
         if pr is None:
             return None

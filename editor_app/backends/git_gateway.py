@@ -12,8 +12,12 @@ Decap's `decap-cms-backend-git-gateway` (decap-internals.md §2.4, §4.4):
 
 Decisions:
 - Wraps, does not copy: the registry hands in the host adapters (`GitGatewayBackend.over(...)`; host adapters
-  never import each other) and the chosen one runs unchanged against the gateway, GitHub's without GraphQL
-  (the gateway forwards REST paths only).
+  never import each other) and the chosen one runs against the gateway in the mode that fits what the
+  gateway forwards (netlify/git-gateway's allow-lists, which every recorded request matches): GitHub's
+  `git`, `contents`, `pulls`, `branches`, `merges`, `statuses`, `compare`, `commits`, `issues/<n>/labels`
+  (the adapter runs scoped, without GraphQL); GitLab's `merge_requests` and `repository/{files,commits,tree,
+  compare,branches}` (no GraphQL, files read by path); Bitbucket's `src` alone (heads from `src` metadata,
+  no file history, no editorial workflow: pull requests are not forwarded).
 - One JWT for every thread: renewed through the app's `refresh` callback (GoTrue's refresh token) when it
   lapses within a minute (GoTrue's own rule) and once more on a 401, after which the request is repeated.
 - Page links that name the host's API (GitHub's `https://api.github.com/repositories/<id>/...`, Bitbucket's
@@ -211,12 +215,15 @@ class GitGatewayBackend(Backend):
             options["author"] = self.author
         if self.host == "github":
             options["scoped"] = True
+        elif self.host == "bitbucket":
+            options["src_only"] = True  # the gateway forwards Bitbucket's `src/` and nothing else
         self.inner = self.hosts[self.host](inner_settings, inner_client, **options)  # type: ignore[call-arg]
         self.inner.http.host_label = self.host_label  # type: ignore[attr-defined]
         # The wrapped adapter's traits are this adapter's.
         self.supports_workflow = self.inner.supports_workflow  # type: ignore[misc]
         self.read_batch_hint = self.inner.read_batch_hint  # type: ignore[misc]
         self.listings_follow_head = self.inner.listings_follow_head  # type: ignore[misc]
+        self.is_git = self.inner.is_git  # type: ignore[misc]
 
     @classmethod
     def connect(

@@ -428,6 +428,16 @@ class GitLabBackend(Backend):
         return found
 
     def _read_rest(self, file: RepoFile, ref: str) -> bytes | None:
+        if file.id and not self.repo:
+            # Git Gateway forwards the files API but not blobs: read by path, keep only the listed blob.
+            try:
+                data, blob = self._raw(file.path, ref)
+            except NotFoundError:
+                return None
+            if blob != file.id:
+                log.info("%s moved on %s since it was listed; it is read again at the next open", file.path, ref)
+                return None
+            return data
         if file.id:
             response = self._request("GET", f"{self.project}repository/blobs/{file.id}/raw", allow=(404,),
                                      what=f"read {file.path}")
@@ -510,7 +520,7 @@ class GitLabBackend(Backend):
             head = next((s[2] for s in state.values() if s[2]), None)
             ids = {p: s[0] for p, s in state.items()}
             _files, new_blobs, written = workflow.apply_changes(
-                ids, changes, _LazyBlobs(self), where=where, head=head
+                ids, changes, _LazyBlobs(self, {s[0]: (p, ref) for p, s in state.items()}), where=where, head=head
             )
             body: dict[str, Any] = {"branch": branch, "commit_message": message,
                                     "actions": _actions(changes, state, new_blobs, written)}
@@ -721,7 +731,7 @@ class GitLabBackend(Backend):
             if theirs_id and theirs_id != diff.id:
                 return ConflictError(
                     f"{diff.path}: changed on {site} and in the unpublished entry; cannot publish",
-                    path=diff.path, theirs=_LazyBlobs(self).get(theirs_id), theirs_id=theirs_id, head=head,
+                    path=diff.path, theirs=_LazyBlobs(self, {theirs_id: (diff.path, site)}).get(theirs_id), theirs_id=theirs_id, head=head,
                 )
         return ConflictError(
             f"{entry.content_key}: GitLab cannot merge it into {site} ({self.http.error_for(response, 'merge')})",
@@ -758,15 +768,31 @@ class GitLabBackend(Backend):
 
 
 class _LazyBlobs(Mapping[str, bytes]):
-    """Blob contents fetched by id only when a conflict needs to show their side."""
+    """Blob contents fetched by id only when a conflict needs to show their side.
 
-    def __init__(self, backend: GitLabBackend) -> None:
+    `where` (blob id -> path, ref) lets them be read by path where blobs cannot be read by id (Git Gateway).
+    """
+
+    def __init__(self, backend: GitLabBackend, where: Mapping[str, tuple[str, str]] | None = None) -> None:
         self._backend = backend
+        self._where = where or {}
         self._cache: dict[str, bytes] = {}
 
     def __getitem__(self, oid: str) -> bytes:
         if oid not in self._cache:
             backend = self._backend
+            if not backend.repo:
+                if oid not in self._where:
+                    raise KeyError(oid)
+                path, ref = self._where[oid]
+                try:
+                    data, blob = backend._raw(path, ref)
+                except NotFoundError:
+                    raise KeyError(oid) from None
+                if blob != oid:
+                    raise KeyError(oid)
+                self._cache[oid] = data
+                return data
             response = backend._request("GET", f"{backend.project}repository/blobs/{oid}/raw", allow=(404,),
                                         what=f"read blob {oid}")
             if response.status_code == 404:

@@ -8,7 +8,8 @@ What Decap and the recordings in ../shared/fixtures/decap-e2e show of the real o
 - `GET /.netlify/identity/user` with the JWT: the GoTrue user; `POST /.netlify/identity/logout`.
 - `GET /.netlify/git/settings` with the JWT: `{github_enabled, gitlab_enabled, bitbucket_enabled, roles}`.
 - `/.netlify/git/<host>/<path>` with the JWT: the gateway checks the JWT (expired or forged ->
-  `401 {"code": 401, "msg": "Invalid token: ..."}`) and the user's roles against the site's (else 403),
+  `401 {"code": 401, "msg": "Invalid token: ..."}`), the path against the parts of the host's API it
+  forwards and the user's roles against the site's (both refused with 401 "Access to endpoint not allowed"),
   then forwards `<path>` to the host under the repository's own prefix with the site's host token and
   passes the host's answer back. GitHub's pagination links keep pointing at api.github.com, as
   `https://api.github.com/repositories/<id>/...` (Decap rewrites them onto the gateway); GitLab's lose the
@@ -23,6 +24,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import secrets
 import threading
 import time
@@ -38,6 +40,14 @@ from tests.fakes.faults import Faults, RequestLog, timed
 IDENTITY = "/.netlify/identity"
 GATEWAY = "/.netlify/git"
 JWT_LIFETIME = 3600
+# The parts of each host's API the gateway forwards (netlify/git-gateway api/github.go, gitlab.go, bitbucket.go);
+# everything else is refused with 401. Every gateway path in the recordings matches these.
+ALLOWED_PATHS = {
+    "github": re.compile(r"^/github/((git|contents|pulls|branches|merges|statuses|compare|commits)/?|(issues/(\d+)/labels))"),
+    "gitlab": re.compile(r"^/gitlab/(merge_requests|(repository/(files|commits|tree|compare|branches)))/?"),
+    "bitbucket": re.compile(r"^/bitbucket/src/?"),
+}
+HOST_NAMES = {"github": "GitHub", "gitlab": "GitLab", "bitbucket": "BitBucket"}
 
 Host = Callable[[httpx.Request], httpx.Response]
 
@@ -182,10 +192,15 @@ class FakeGitGateway:
             claims = self.claims(token.strip())
         except ValueError as why:
             return {}, _json(401, {"code": 401, "msg": f"Invalid token: {why}"})
+        if roles:
+            rest = request.url.path[len(GATEWAY):]
+            if not ALLOWED_PATHS[self.host].match(rest):
+                return claims, _json(401, {"code": 401, "msg": "Access to endpoint not allowed: this part of "
+                                                               f"{HOST_NAMES[self.host]}'s API has been restricted"})
         if roles and self.roles:
             mine = set((claims.get("app_metadata") or {}).get("roles") or ())
             if not mine & set(self.roles):
-                return claims, _json(403, {"code": 403, "msg": "User doesn't have the required role to access this site"})
+                return claims, _json(401, {"code": 401, "msg": "Access to endpoint not allowed: your role doesn't allow access"})
         return claims, None
 
     # ---- identity ----------------------------------------------------------------------------

@@ -124,10 +124,10 @@ def test_no_token_at_all_is_refused_with_401(gateway: FakeGitGateway) -> None:
     assert answer.status_code == 401 and answer.json()["msg"].startswith("Invalid token: ")
 
 
-def test_a_user_without_the_sites_roles_gets_403_on_the_gateway_but_may_read_the_settings(gateway: FakeGitGateway) -> None:
+def test_a_user_without_the_sites_roles_is_refused_on_the_gateway_but_may_read_the_settings(gateway: FakeGitGateway) -> None:
     reader = client(gateway, login(gateway, READER)["access_token"])
     denied = reader.get("/.netlify/git/github/branches/main")
-    assert denied.status_code == 403 and denied.json()["code"] == 403
+    assert denied.status_code == 401 and denied.json()["msg"].endswith("your role doesn't allow access")
     settings = reader.get("/.netlify/git/settings")
     assert settings.status_code == 200 and settings.json()["roles"] == ["editor"]
     assert gateway.forwarded == 0
