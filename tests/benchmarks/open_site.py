@@ -41,6 +41,7 @@ from editor_app.workspace.journal import DraftsJournal  # noqa: E402
 from editor_app.workspace.workspace import Workspace  # noqa: E402
 from tests.benchmarks.azure_host import azure_host  # noqa: E402
 from tests.benchmarks.bitbucket_host import bitbucket_host  # noqa: E402
+from tests.benchmarks.git_gateway_host import gateway_host  # noqa: E402
 from tests.benchmarks.gitea_host import gitea_host  # noqa: E402
 from tests.benchmarks.gitlab_host import gitlab_host  # noqa: E402
 
@@ -178,7 +179,11 @@ def github_host(entries: int, latency_ms: float) -> Iterator[HostUnderTest]:
             process.join(timeout=5)
 
 
-HOSTS: dict[str, Callable[[int, float], Any]] = {"azure": azure_host, "gitea": gitea_host, "bitbucket": bitbucket_host, "github": github_host, "gitlab": gitlab_host}
+HOSTS: dict[str, Callable[[int, float], Any]] = {
+    "azure": azure_host, "gitea": gitea_host, "bitbucket": bitbucket_host, "github": github_host, "gitlab": gitlab_host,
+    "git-gateway": gateway_host("github"), "git-gateway-gitlab": gateway_host("gitlab"),
+    "git-gateway-bitbucket": gateway_host("bitbucket"),
+}
 
 
 def peak_mb() -> float:
