@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import keyring
 import keyring.errors
 
 from editor_app.auth.tokens import Token
 
 SERVICE = "editor-app"
+log = logging.getLogger(__name__)
 
 
 def _key(site: str, backend: str) -> str:
@@ -33,9 +36,12 @@ class TokenStore:
 
     def _fail(self, exc: Exception) -> None:
         # The exception text of keyring backends never contains the secret; keep only its kind and message.
+        detail = str(exc).splitlines()[0] if str(exc) else "unavailable"
+        log.info("keyring unavailable: %s: %s", type(exc).__name__, detail)
         self.keyring_problem = (
-            f"No usable system keyring ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'unavailable'}). "
-            "Your login is kept for this session only; you will be asked again next time."
+            f"No usable system keyring on this computer ({type(exc).__name__}), so your login cannot be saved: it is "
+            "kept for this session only and you will be asked again next time. To stay logged in, install or unlock "
+            "a keyring (GNOME Keyring or KWallet on Linux)."
         )
 
     def save(self, site: str, backend: str, token: Token) -> bool:
