@@ -507,6 +507,9 @@ class MainWindow(QMainWindow):
         self.current_entry = entry
         self.editor.set_entry(entry)
         self._set_dirty(False)
+        status = getattr(entry, "status", None)
+        if self.uses_workflow and status:
+            self._workflow_status[entry.path] = status  # the list shows the draft now, not at the next refresh
         headers, rows = self._rows_for(self.collection(entry.collection), [entry])
         self.entry_list.model.update_row(rows[0])
         self._show_entry_workflow(entry)

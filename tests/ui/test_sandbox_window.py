@@ -160,6 +160,18 @@ def test_entries_with_unpublished_changes_show_their_workflow_status_in_the_list
     assert model.index(model.row_of(key), model.columnCount() - 1).data() == "Draft"
 
 
+def test_a_saved_draft_shows_its_status_in_the_list_at_once(window, qtbot):
+    window.collection_tree.select_collection("posts")
+    key = window.entry_list.model.key_at(0)
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        window.open_entry("posts", key)
+    qtbot.keyClicks(window.editor.title, " (revised)")
+    with qtbot.waitSignal(window.entry_saved, timeout=10000):
+        window.save_entry()
+    model = window.entry_list.model
+    assert model.index(model.row_of(key), model.columnCount() - 1).data() == "Draft"
+
+
 def test_a_new_post_shows_the_path_it_will_create_as_the_title_is_typed(window, qtbot):
     window.collection_tree.select_collection("posts")
     window.new_action.trigger()
