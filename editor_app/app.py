@@ -411,6 +411,51 @@ def make_site_login(runner, settings, *, parent=None, store=None, transport=None
     return SiteLogin(service, make_dialog, ask_local_server, transport=transport)
 
 
+class SiteWindows:
+    """The app's main window, one site at a time: another site replaces it only once that site is open.
+
+    `make_window(workspace)` builds a MainWindow; `pick_another()` asks for a SiteChoice (None: stay);
+    `report_failure` is open_until_chosen's.
+    """
+
+    def __init__(self, make_window, login: SiteLogin, dirs, recent, pick_another, report_failure, runner) -> None:  # noqa: ANN001
+        self.make_window = make_window
+        self.login = login
+        self.dirs = dirs
+        self.recent = recent
+        self.pick_another = pick_another
+        self.report_failure = report_failure
+        self.runner = runner
+        self.window = None
+
+    def show(self, workspace):  # noqa: ANN001, ANN201 - Workspace -> MainWindow
+        """A window for `workspace`, in place of the current one (whose tasks end and backend closes first)."""
+        window = self.make_window(workspace)
+        if self.login.host is not None:
+            attach_host_login(window, self.login.host, self.login.make_dialog)
+        window.open_another_requested.connect(self.open_another)
+        previous, self.window = self.window, window
+        window.show()
+        if previous is not None:
+            self.runner.wait()
+            previous.discard_and_close()  # its open entry was saved or discarded when the user asked
+            previous.workspace.backend.close()
+            previous.deleteLater()
+        window.load_site()
+        return window
+
+    def open_another(self) -> None:
+        """Ask for another site and open it; the current one stays when the user cancels or gives up."""
+        choice = self.pick_another()
+        if choice is None:
+            return
+        workspace = open_until_chosen(choice, self.dirs, self.login, self.pick_another, self.report_failure)
+        if workspace is None:
+            return
+        self.recent.remember(self.login.opened or choice)
+        self.show(workspace)
+
+
 def run_gui(args: argparse.Namespace) -> int:
     """Show the start dialog (or open the site given on the command line) and run the event loop."""
     from editor_app.paths import AppDirs
@@ -447,14 +492,12 @@ def run_gui(args: argparse.Namespace) -> int:
         login.service.close()
         return 2
     recent.remember(login.opened or choice)
-    window = MainWindow(workspace, settings, runner)
-    if login.host is not None:
-        attach_host_login(window, login.host, login.make_dialog)
-    window.show()
-    window.load_site()
+    windows = SiteWindows(lambda ws: MainWindow(ws, settings, runner), login, dirs, recent, pick_another,
+                          _report_open_failure, runner)
+    windows.show(workspace)
     code = app.exec()
     runner.wait()
-    window.workspace.backend.close()
+    windows.window.workspace.backend.close()
     login.service.close()
     return code
 

@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
     entry_saved = Signal(str)
     workflow_loaded = Signal()
     workflow_changed = Signal()
+    open_another_requested = Signal()  # the user wants another site (the open entry is already safe)
 
     def __init__(
         self,
@@ -171,11 +172,19 @@ class MainWindow(QMainWindow):
         self.workflow_view_action = action("&Workflow", "Ctrl+2", self.show_workflow, "Unpublished entries by status")
         self.media_action = action("&Media library…", "Ctrl+M", self.show_media_library, "Browse and upload media")
         self.workflow_view_action.setVisible(self.uses_workflow)
+        self.open_another_action = action("&Open another site…", "Ctrl+Shift+O", self.request_open_another,
+                                          "Choose another site; this one closes once the other is open")
+        self.reset_action = action("&Reset the sample site…", None, self.reset_sample_site,
+                                   "Put the sandbox's sample site back, dropping every edit made in it")
+        self.reset_action.setVisible(self.workspace.can_reset)
 
     def _create_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         for act in (self.new_action, self.save_action, self.close_action):
             file_menu.addAction(act)
+        file_menu.addSeparator()
+        file_menu.addAction(self.open_another_action)
+        file_menu.addAction(self.reset_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
@@ -832,6 +841,31 @@ class MainWindow(QMainWindow):
             self._set_dirty(False)
             return True
         return False
+
+    def request_open_another(self) -> None:
+        """Ask for another site once the open entry is safe (saved, or its changes discarded)."""
+        if self.confirm_leave(then=self.request_open_another):
+            emit(self.open_another_requested)
+
+    def reset_sample_site(self) -> None:
+        """After confirmation, put the sandbox's sample site back and show it again."""
+        if not self.workspace.can_reset or not self.confirm_leave(then=self.reset_sample_site):
+            return
+        if not self.prompts.confirm(
+            "Reset the sample site",
+            "Put the sample site back as it was at the first start? Every edit and unpublished entry made in the "
+            "sandbox is lost.",
+        ):
+            return
+        self.close_entry()
+        self._show_progress(0, 0, "Putting the sample site back…")
+        run_in_background(self.runner, self.workspace.reset_site, lambda _none: self._on_site_reset(),
+                          lambda failure: self._on_task_failed(failure, "Resetting the sample site failed"))
+
+    def _on_site_reset(self) -> None:
+        self._workflow_status = {}
+        self._hide_progress("The sample site is back")
+        self.load_site()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if not self.confirm_leave(then=self.close):

@@ -261,6 +261,21 @@ class Workspace:
         self.head(refresh=True)
         return user
 
+    @property
+    def can_reset(self) -> bool:
+        """True for the sandbox, whose sample site can be put back."""
+        return self.backend.name == "test-repo" and callable(getattr(self.backend, "reset", None))
+
+    def reset_site(self) -> None:
+        """Put the sandbox's sample site back (every edit and unpublished entry there is dropped)."""
+        if not self.can_reset:
+            raise EditorError(f"{self.site.source_file}: only the sandbox can be reset")
+        self.backend.reset()  # type: ignore[attr-defined]
+        with self._lock:
+            self._index.clear()
+            self._head, self._head_at = None, float("-inf")
+        self.head(refresh=True)
+
     def head(self, *, refresh: bool = False) -> str:
         """The site branch's head; fetched again when older than `head_ttl` seconds or when `refresh`."""
         with self._lock:
