@@ -43,6 +43,7 @@ from editor_app.ui.notifications import NotificationArea, Prompts
 from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
 from editor_app.ui.workflow_board import STATUS_TITLES, WorkflowBoard, WorkflowCard
 from editor_app.ui.signals import emit
+from editor_app.ui.start_dialog import HOST_NAMES
 
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
@@ -134,8 +135,11 @@ class MainWindow(QMainWindow):
         self.progress_bar.setMaximumWidth(200)
         self.progress_bar.setAccessibleName("Progress")
         self.progress_bar.setVisible(False)
+        self.account_label = QLabel(self._account_text())
+        self.account_label.setAccessibleName("Site and account")
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.progress_bar)
+        self.statusBar().addPermanentWidget(self.account_label)
 
         self._journal_timer = QTimer(self, singleShot=True, interval=JOURNAL_DELAY_MS)
         self._journal_timer.timeout.connect(self._journal_now)
@@ -176,7 +180,7 @@ class MainWindow(QMainWindow):
                                           "Choose another site; this one closes once the other is open")
         self.reset_action = action("&Reset the sample site…", None, self.reset_sample_site,
                                    "Put the sandbox's sample site back, dropping every edit made in it")
-        self.reset_action.setVisible(self.workspace.can_reset)
+        self.reset_action.setVisible(bool(getattr(self.workspace, "can_reset", False)))
 
     def _create_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -256,6 +260,19 @@ class MainWindow(QMainWindow):
             return str(named)
         url = getattr(site, "display_url", None) or getattr(site, "site_url", None)
         return urlsplit(url).hostname or url if url else "Site"
+
+    def _account_text(self) -> str:
+        """Who edits where: "ed@example.org · Git Gateway (GitHub)", "octo · GitHub octo/site", "Sandbox"."""
+        backend = getattr(self.workspace, "backend", None)
+        name = getattr(backend, "name", "")
+        if name == "test-repo":
+            return "Sandbox (sample site)"
+        settings = getattr(backend, "settings", None)
+        where = getattr(backend, "host_label", None) or HOST_NAMES.get(name, name)
+        place = getattr(settings, "repo", "") or getattr(settings, "local_path", "") or ""
+        user = getattr(self.workspace, "user", None)
+        who = getattr(user, "login", "") or getattr(user, "name", "")
+        return " · ".join(part for part in (who, f"{where} {place}".strip()) if part)
 
     def collections(self) -> list[Any]:
         """The site's collections, as the workspace describes them."""
@@ -849,7 +866,7 @@ class MainWindow(QMainWindow):
 
     def reset_sample_site(self) -> None:
         """After confirmation, put the sandbox's sample site back and show it again."""
-        if not self.workspace.can_reset or not self.confirm_leave(then=self.reset_sample_site):
+        if not getattr(self.workspace, "can_reset", False) or not self.confirm_leave(then=self.reset_sample_site):
             return
         if not self.prompts.confirm(
             "Reset the sample site",

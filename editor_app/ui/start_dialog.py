@@ -30,7 +30,7 @@ KINDS = ("sandbox", "local", "config")
 HOST_NAMES = {
     "github": "GitHub", "gitlab": "GitLab", "bitbucket": "Bitbucket", "gitea": "Gitea", "git-gateway": "Git Gateway",
     "azure": "Azure DevOps", "aws-cognito-github-proxy": "GitHub via AWS Cognito", "proxy": "local server",
-    "test-repo": "sandbox",
+    "test-repo": "sandbox", "local": "Git folder",
 }
 CONFIG_FILTER = "Decap CMS config (*.yml *.yaml);;All files (*)"
 

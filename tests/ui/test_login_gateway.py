@@ -64,6 +64,7 @@ def test_a_git_gateway_site_opens_after_the_site_account_login_and_saves_as_that
     workspace = open_site(SiteChoice("config", str(config)), AppDirs.under(app_home), login)
 
     assert isinstance(workspace.backend, GitGatewayBackend) and workspace.backend.host == "github"
+    assert workspace.backend.host_label == "Git Gateway (GitHub)"
     assert workspace.user.login == EMAIL
     assert [e.path for e in workspace.load_collection("posts")] == [POST]
     entry = workspace.open_entry("posts", POST)
@@ -74,6 +75,24 @@ def test_a_git_gateway_site_opens_after_the_site_account_login_and_saves_as_that
     assert b"Hello again" in store.blob(store.files(head.tree)[POST])
     assert saved.data["title"] == "Hello again"
     assert login.host.session.host == "github"
+    workspace.backend.close()
+
+
+def test_the_window_says_who_edits_through_which_gateway(site, login, tmp_path, app_home, runner, qtbot):  # noqa: F811
+    from PySide6.QtCore import QSettings
+
+    from editor_app.ui.main_window import MainWindow
+    from tests.ui.fakes import FakeEditor, ScriptedPrompts
+
+    grant = site.grant(EMAIL)
+    login.service.store.save(site.url, "git-gateway", Token(access_token=grant["access_token"],
+                                                            refresh_token=grant["refresh_token"], method="gotrue"))
+    workspace = open_site(SiteChoice("config", str(write_config(tmp_path, site.url))), AppDirs.under(app_home), login)
+    window = MainWindow(workspace, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat), runner, FakeEditor,
+                        ScriptedPrompts())
+    qtbot.addWidget(window)
+    assert window.account_label.text() == f"{EMAIL} · Git Gateway (GitHub)"
+    window.discard_and_close()
     workspace.backend.close()
 
 

@@ -103,6 +103,7 @@ def test_resetting_the_sandbox_puts_the_sample_site_back(qtbot, tmp_path, app_ho
     window = windows.show(open_site(SiteChoice("sandbox"), AppDirs.under(app_home)))
     qtbot.waitUntil(lambda: not window._loading, timeout=20000)
     assert window.reset_action.isVisible()
+    assert window.account_label.text() == "Sandbox (sample site)"
     window.collection_tree.select_collection("posts")
     key = window.entry_list.model.key_at(0)
     before = window.workspace.open_entry("posts", key)
@@ -136,3 +137,4 @@ def test_only_the_sandbox_offers_a_reset(site, qtbot, tmp_path, app_home, runner
     window = windows.show(open_site(SiteChoice("local", str(site)), AppDirs.under(app_home)))
     qtbot.waitUntil(lambda: not window._loading, timeout=20000)
     assert not window.reset_action.isVisible() and window.open_another_action.isVisible()
+    assert window.account_label.text().endswith(f"Git folder {site}")
