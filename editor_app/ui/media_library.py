@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
@@ -179,7 +180,9 @@ class MediaLibraryDialog(QDialog):
     def _show_thumbnails(self, contents: dict[str, bytes]) -> None:
         for path, data in contents.items():
             item = self._items.get(path)
-            icon = thumbnail_icon(data) if item is not None else None
+            if item is None or not shiboken6.isValid(item):
+                continue  # the dialog closed (or relisted) while the thumbnails were read
+            icon = thumbnail_icon(data)
             if icon is not None:
                 item.setIcon(icon)
 

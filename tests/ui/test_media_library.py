@@ -116,3 +116,17 @@ def test_insert_emits_the_selected_path(qtbot, runner):
     with qtbot.waitSignal(dialog.inserted) as signal:
         dialog.insert_button.click()
     assert signal.args == ["static/images/uploads/compost.png"]
+
+
+def test_thumbnails_that_arrive_after_the_list_is_gone_are_dropped(qtbot, runner):
+    workspace = garden_media()
+    dialog = MediaLibraryDialog(workspace, runner, ScriptedPrompts())
+    dialog.show()
+    dialog.refresh()
+    qtbot.waitUntil(lambda: len(dialog.paths()) == 3, timeout=5000)
+    contents = {path: workspace.read_media(path) for path in dialog.paths()}
+    dialog.list.clear()  # what closing the dialog does to its items before a late task answers
+
+    dialog._show_thumbnails(contents)  # no item to draw on: nothing happens, nothing raises
+    dialog.close()
+    dialog.deleteLater()
