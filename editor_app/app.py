@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import MutableMapping
 from pathlib import Path
@@ -146,6 +147,7 @@ class HostSession:
         self.service = service
         self.transport = transport
         self.on_wait = on_wait
+        self._refresh_lock = threading.Lock()
 
     def credentials(self):  # noqa: ANN201 - backends.base.Credentials
         """The session's token as the adapters take it."""
@@ -176,18 +178,30 @@ class HostSession:
         if self.on_wait is not None:
             self.on_wait(resume_at, reason)
 
-    def _refresh(self, _stale):  # noqa: ANN001, ANN202 - Credentials -> Credentials, called by adapters on a 401
+    def refresh_now(self):  # noqa: ANN201 - Session
+        """Renew the login with its refresh token now (worker thread); the adapters pick the new token up."""
+        self._refresh(None)
+        return self.session
+
+    def _refresh(self, stale):  # noqa: ANN001, ANN202 - Credentials -> Credentials, called by adapters on a 401
         from editor_app.errors import AuthError
 
-        try:
-            self.session = self.service.refresh(self.target, self.session)
-        except (AuthError, ValueError) as error:
-            if getattr(error, "expired", False):
-                raise
-            # A refused refresh (revoked grant, provider error) means the same to the user: log in again.
-            raise AuthError(f"{self.target.backend}: renewing the login failed ({error}); log in again", expired=True) from error
+        # One renewal at a time: refresh tokens are often single-use (GoTrue's are), so a second thread that
+        # saw the old token gets the renewed one instead of spending the old refresh token again.
+        with self._refresh_lock:
+            current = self.session.token
+            if stale is not None and current.access_token != stale.token and not current.expires_within(60.0, self.service.clock()):
+                return self.credentials()  # renewed meanwhile (the window renews refreshable logins before they lapse)
+            try:
+                self.session = self.service.refresh(self.target, self.session)
+            except (AuthError, ValueError) as error:
+                if getattr(error, "expired", False):
+                    raise
+                # A refused refresh (revoked grant, provider error) means the same to the user: log in again.
+                raise AuthError(f"{self.target.backend}: renewing the login failed ({error}); log in again", expired=True) from error
+            session = self.session
         if self.on_renewed is not None:
-            self.on_renewed(self.session)
+            self.on_renewed(session)
         return self.credentials()
 
     def renew(self, session, workspace) -> None:  # noqa: ANN001
@@ -360,7 +374,14 @@ def attach_host_login(window, host: HostSession, make_dialog):  # noqa: ANN001, 
         dialog.finished.connect(finished)
         dialog.open()
 
+    def renew_quietly(done) -> None:  # noqa: ANN001 - a refreshable login is renewed, not warned about
+        from editor_app.ui.tasks import run_in_background
+
+        run_in_background(window.runner, lambda: host.refresh_now(), lambda _session: done(True),
+                          lambda _failure: done(False))
+
     window.attach_login(banner, relogin)
+    banner.renew = renew_quietly
     banner.watch(host.session.token)
     waits = _WaitRelay(window)
     host_name = HOST_NAMES.get(host.target.backend, host.target.backend)

@@ -112,3 +112,18 @@ def test_a_refused_renewal_reads_as_an_expired_login_so_the_window_offers_to_log
     assert caught.value.expired and "refresh token is invalid" in str(caught.value)
     assert host.session is session
     service.close()
+
+
+def test_an_adapter_that_saw_the_old_token_gets_the_already_renewed_one_without_spending_another_refresh(server):
+    service = LoginService(TokenStore())
+    target, session = gitlab_session(server, service)
+    host = HostSession(target, BackendSettings(name="gitlab", repo="team/docs"), RenewingAdapter, session, service)
+    adapter = host.connect()
+    stale = adapter.credentials
+
+    renewed = host.refresh_now()  # the window renews the login before it lapses
+    issued = len(server.issued)
+    again = adapter.refresh(stale)  # then the adapter, still holding the old token, is refused once
+
+    assert again.token == renewed.token.access_token and len(server.issued) == issued
+    service.close()

@@ -62,6 +62,9 @@ class ExpiryBanner(QFrame):
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.check)
         self.notification: Notification | None = None
+        # renew(done): renews a login that has a refresh token without asking (off the GUI thread), then
+        # done(ok); the warning shows only when that fails. None: every login is warned about.
+        self.renew: Callable[[Callable[[bool], None]], None] | None = None
         self._token_renewed.connect(self.watch)  # queued when emitted from a worker thread
         self.hide()
 
@@ -103,13 +106,24 @@ class ExpiryBanner(QFrame):
     def check(self) -> ExpiryWarning | None:
         """Show the warning that is due now, if any (the timer calls this; tests call it directly)."""
         warning = self.watcher.check()
+        token = self.watcher.token
+        if warning is not None and self.renew is not None and token is not None and token.refresh_token:
+            watched = token
+            # A renewed token arrives through watch_renewed (which starts the warnings over); a failed
+            # renewal shows the warning that was due, unless another login came meanwhile.
+            self.renew(lambda ok: None if ok or self.watcher.token is not watched else self._show(warning))
+            self._arm()
+            return None
         if warning is not None:
-            self.label.setText(warning.text)
-            self._set_level("error" if warning.expired else "warning")
-            self.show()
-            self._notify(warning)
+            self._show(warning)
         self._arm()
         return warning
+
+    def _show(self, warning: ExpiryWarning) -> None:
+        self.label.setText(warning.text)
+        self._set_level("error" if warning.expired else "warning")
+        self.show()
+        self._notify(warning)
 
     def _notify(self, warning: ExpiryWarning) -> None:
         if self.notifications is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from editor_app.auth.expiry import ExpiryWatcher
 from editor_app.auth.tokens import Token
 from editor_app.ui.expiry_banner import ExpiryBanner
@@ -66,3 +68,40 @@ def test_logins_without_expiry_never_warn(qtbot):
     qtbot.addWidget(banner)
     banner.watch(Token(access_token="pat"))
     assert banner.check() is None and not banner.timer.isActive()
+
+
+def test_a_login_that_can_be_renewed_is_renewed_quietly_instead_of_warned_about(qtbot):
+    now = [0.0]
+    banner = ExpiryBanner(ExpiryWatcher(clock=lambda: now[0]))
+    qtbot.addWidget(banner)
+    renewals = []
+
+    def renew(done):
+        renewals.append(done)
+        banner.watch_renewed(Token(access_token="jwt-2", refresh_token="rt-2", expires_at=now[0] + 3600))
+        done(True)
+
+    banner.renew = renew
+    banner.watch(Token(access_token="jwt-1", refresh_token="rt-1", expires_at=3600.0))
+    now[0] = 3000.0
+    assert banner.check() is None
+    qtbot.waitUntil(lambda: banner.watcher.token.access_token == "jwt-2")
+    assert len(renewals) == 1 and banner.isHidden()
+
+
+def test_a_failed_quiet_renewal_shows_the_warning(qtbot):
+    now = [3000.0]
+    banner = ExpiryBanner(ExpiryWatcher(clock=lambda: now[0]))
+    qtbot.addWidget(banner)
+    banner.renew = lambda done: done(False)
+    banner.watch(Token(access_token="jwt-1", refresh_token="rt-1", expires_at=3600.0))
+    banner.check()
+    assert not banner.isHidden() and "expires in 10 minutes" in banner.label.text()
+
+
+def test_a_login_without_a_refresh_token_is_warned_about_even_with_a_renewer(qtbot):
+    banner = ExpiryBanner(ExpiryWatcher(clock=lambda: 3000.0))
+    qtbot.addWidget(banner)
+    banner.renew = lambda done: pytest.fail("nothing to renew with")
+    banner.watch(Token(access_token="implicit", expires_at=3600.0, method="implicit"))
+    assert banner.check() is not None and not banner.isHidden()

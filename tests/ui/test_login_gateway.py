@@ -109,3 +109,31 @@ def test_a_stored_gateway_login_that_has_lapsed_is_renewed_without_asking(site, 
     renewed = login.service.store.load(site.url, "git-gateway")
     assert renewed.access_token != grant["access_token"] and renewed.expires_at > 1.0
     workspace.backend.close()
+
+
+def test_a_gateway_login_about_to_lapse_is_renewed_in_the_open_window_without_a_warning(site, login, tmp_path, app_home, runner, qtbot):  # noqa: F811
+    import time
+
+    from PySide6.QtCore import QSettings
+
+    from editor_app.app import attach_host_login
+    from editor_app.ui.main_window import MainWindow
+    from tests.ui.fakes import FakeEditor, ScriptedPrompts
+
+    grant = site.grant(EMAIL)
+    soon = Token(access_token=grant["access_token"], refresh_token=grant["refresh_token"], expires_at=time.time() + 480,
+                 method="gotrue")
+    login.service.store.save(site.url, "git-gateway", soon)
+    workspace = open_site(SiteChoice("config", str(write_config(tmp_path, site.url))), AppDirs.under(app_home), login)
+    window = MainWindow(workspace, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat), runner, FakeEditor,
+                        ScriptedPrompts())
+    qtbot.addWidget(window)
+    banner = attach_host_login(window, login.host, login.make_dialog)
+    window.show()
+
+    qtbot.waitUntil(lambda: login.host.session.token.access_token != grant["access_token"], timeout=10000)
+    qtbot.waitUntil(lambda: banner.watcher.token is login.host.session.token, timeout=5000)
+    assert banner.isHidden()
+    assert login.service.store.load(site.url, "git-gateway").access_token == login.host.session.token.access_token
+    window.discard_and_close()
+    workspace.backend.close()
