@@ -218,10 +218,14 @@ class SiteLogin:
     `make_dialog(target, relogin, parent)` builds a LoginDialog; `ask_local_server(url, info)` says whether
     to use a decap-server that answers for a config with `local_backend`. After `open_site`, `host` holds the
     HostSession of a Git-host site (None otherwise) and `opened` the choice that was really opened (the
-    login dialog may switch to the sandbox or a local folder).
+    login dialog may switch to the sandbox or a local folder). `run_blocking(label, work)` runs network work
+    (connecting, the login check, the first head) where it does not freeze the GUI and returns its result
+    or raises its error; without it the work runs right here.
     """
 
-    def __init__(self, service, make_dialog, ask_local_server, *, transport=None, probe_transport=None, on_wait=None) -> None:  # noqa: ANN001
+    def __init__(self, service, make_dialog, ask_local_server, *, transport=None, probe_transport=None, on_wait=None,  # noqa: ANN001
+                 run_blocking=None) -> None:  # noqa: ANN001
+        self.run_blocking = run_blocking
         self.service = service
         self.make_dialog = make_dialog
         self.ask_local_server = ask_local_server
@@ -272,10 +276,12 @@ def open_site(choice, dirs, login: SiteLogin | None = None):  # noqa: ANN001, AN
         raise EditorError(f"{config}: backend 'local' needs a working copy; open the site's folder instead")
     server = local_server_url(site.local_backend) if login is not None else None
     if server is not None:
-        info = probe_local_server(server, transport=login.probe_transport)
+        info = _blocking(login, "Looking for a local Decap server…",
+                         lambda: probe_local_server(server, transport=login.probe_transport))
         if info is not None and login.ask_local_server(server, info):
             proxy = replace(settings, name="proxy", proxy_url=server)
-            return _workspace(ProxyBackend.connect(proxy, transport=login.probe_transport), site, dirs)
+            return _blocking(login, f"Opening {site.backend.repo or config.name} through the local server…",
+                             lambda: _workspace(ProxyBackend.connect(proxy, transport=login.probe_transport), site, dirs))
     if name == "proxy":
         return _workspace(ProxyBackend.connect(settings), site, dirs)
     if name not in BACKENDS:
@@ -318,7 +324,7 @@ def _open_host_site(choice, config, site, settings, backend_class, dirs, login):
         host = HostSession(target, settings, backend_class, value, login.service,
                            transport=login.transport, on_wait=login.on_wait)
         try:
-            workspace = _workspace(host.connect(), site, dirs)
+            workspace = _blocking(login, f"Opening {target.repo or target.site}…", lambda: _workspace(host.connect(), site, dirs))
         except AuthError as error:
             if not error.expired:
                 raise
@@ -329,6 +335,41 @@ def _open_host_site(choice, config, site, settings, backend_class, dirs, login):
         login.opened = SiteChoice("config", str(config), target.backend, target.repo)
         return workspace
     raise AuthError(f"{config}: {target.backend} refused the new login too")
+
+
+def _blocking(login, label: str, work):  # noqa: ANN001, ANN202
+    """`work()` through the login's `run_blocking` (off the GUI thread, with a progress dialog), else here."""
+    run = getattr(login, "run_blocking", None) if login is not None else None
+    return run(label, work) if run is not None else work()
+
+
+def run_with_progress(runner, parent=None):  # noqa: ANN001, ANN201 - TaskRunner -> run_blocking
+    """A `run_blocking` for SiteLogin: the work runs on `runner`'s pool while a busy dialog keeps the GUI alive."""
+
+    def run(label: str, work):  # noqa: ANN001, ANN202
+        from PySide6.QtCore import QEventLoop, Qt
+        from PySide6.QtWidgets import QProgressDialog
+
+        from editor_app.ui.tasks import run_in_background
+
+        dialog = QProgressDialog(label, "", 0, 0, parent)
+        dialog.setCancelButton(None)  # network calls end by their own timeouts; closing here would orphan them
+        dialog.setWindowTitle("editor-app")
+        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+        dialog.setMinimumDuration(400)  # a quick open shows nothing
+        loop = QEventLoop()
+        outcome: dict = {}
+        run_in_background(runner, work, lambda result: (outcome.update(result=result), loop.quit()),
+                          lambda failure: (outcome.update(failure=failure), loop.quit()))
+        if not outcome:
+            loop.exec()
+        dialog.reset()
+        dialog.deleteLater()
+        if "failure" in outcome:
+            raise outcome["failure"].error
+        return outcome["result"]
+
+    return run
 
 
 def _workspace(backend, site, dirs):  # noqa: ANN001, ANN202
@@ -429,7 +470,8 @@ def make_site_login(runner, settings, *, parent=None, store=None, transport=None
         box.exec()
         return box.clickedButton() is use
 
-    return SiteLogin(service, make_dialog, ask_local_server, transport=transport)
+    return SiteLogin(service, make_dialog, ask_local_server, transport=transport,
+                     run_blocking=run_with_progress(runner, parent))
 
 
 class SiteWindows:
