@@ -371,6 +371,11 @@ def _build_backend(c: _Checker, top: _Reader) -> BackendConfig:
     if auth_type is not None and auth_type not in ("pkce", "implicit", ""):
         c.warn(r.line("auth_type"), "backend.auth_type", f"'{auth_type}' is not 'pkce' or 'implicit'")
     branch = r.str("branch")
+    if name == "git-gateway" and not top.str("site_url") and not (r.str("identity_url") and r.str("gateway_url")):
+        # In a browser Decap finds /.netlify/identity and /.netlify/git on the page's own site; a desktop app
+        # has no page, so it needs the site's address.
+        c.warn(r.line("name"), "backend.name", "git-gateway needs the site's address to log in: set site_url "
+               "(or backend.identity_url and backend.gateway_url)")
     return BackendConfig(
         name=name,
         repo=r.str("repo"),

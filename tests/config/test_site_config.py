@@ -524,3 +524,22 @@ def test_misspelled_camel_case_option_is_an_error_and_list_types_default_to_obje
     """)
     hero = site.collections[0].fields[1].types[0]
     assert hero.widget == "object" and hero.fields[0].name == "h"
+
+
+def test_a_git_gateway_config_without_the_sites_address_is_warned_about():
+    bare = config("""
+        backend: {name: git-gateway}
+        media_folder: m
+        collections: [{name: a, label: A, folder: a, fields: [{name: title, label: T}]}]
+    """)
+    assert [str(w) for w in bare.warnings] == [
+        "config.yml:1: backend.name: git-gateway needs the site's address to log in: set site_url "
+        "(or backend.identity_url and backend.gateway_url)"
+    ]
+    with_site = config("""
+        backend: {name: git-gateway}
+        site_url: https://garden.example
+        media_folder: m
+        collections: [{name: a, label: A, folder: a, fields: [{name: title, label: T}]}]
+    """)
+    assert with_site.warnings == []
