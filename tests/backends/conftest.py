@@ -40,10 +40,14 @@ from tests.fakes.bitbucket_factories import (
 from tests.decap_server.factories import make_proxy_fs, make_proxy_git
 from tests.fakes.git_gateway_factories import (
     hosted_git_gateway,
+    hosted_git_gateway_bitbucket,
+    hosted_git_gateway_gitlab,
     hosted_git_gateway_loopback,
     make_git_gateway,
     make_git_gateway_bitbucket,
+    make_git_gateway_bitbucket_loopback,
     make_git_gateway_gitlab,
+    make_git_gateway_gitlab_loopback,
     make_git_gateway_loopback,
 )
 from tests.fakes.cognito import hosted_cognito, hosted_cognito_loopback, make_cognito, make_cognito_loopback
@@ -181,7 +185,9 @@ ADAPTER_FACTORIES: dict[str, Factory] = {
     "gitea": make_gitea,
     "git-gateway": make_git_gateway,
     "git-gateway-bitbucket": make_git_gateway_bitbucket,
+    "git-gateway-bitbucket-loopback": make_git_gateway_bitbucket_loopback,
     "git-gateway-gitlab": make_git_gateway_gitlab,
+    "git-gateway-gitlab-loopback": make_git_gateway_gitlab_loopback,
     "git-gateway-loopback": make_git_gateway_loopback,
     "gitea-loopback": make_gitea_loopback,
     "gitlab": make_gitlab,
@@ -296,6 +302,8 @@ HOSTED_FACTORIES: dict[str, HostedFactory] = {
     "bitbucket-loopback": hosted_bitbucket_loopback,
     "gitea": hosted_gitea,
     "git-gateway": hosted_git_gateway,
+    "git-gateway-bitbucket": hosted_git_gateway_bitbucket,
+    "git-gateway-gitlab": hosted_git_gateway_gitlab,
     "git-gateway-loopback": hosted_git_gateway_loopback,
     "gitea-loopback": hosted_gitea_loopback,
     "gitlab": hosted_gitlab,

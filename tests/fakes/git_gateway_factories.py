@@ -2,7 +2,8 @@
 
 "git-gateway" runs GitGatewayBackend over FakeGitGateway in front of FakeGitHub in process,
 "git-gateway-loopback" the same served on 127.0.0.1 (the site's `site_url` pointing there);
-"git-gateway-gitlab" and "git-gateway-bitbucket" put FakeGitLab and FakeBitbucket behind the gateway.
+"git-gateway-gitlab" and "git-gateway-bitbucket" (and their "-loopback") put FakeGitLab and FakeBitbucket
+behind the gateway.
 The hosted variants: a rate limit is GitHub's own answer passed through by the gateway, an expired login
 is the gateway refusing the JWT (`401 {"code": 401, "msg": "Invalid token: ..."}`).
 """
@@ -113,16 +114,38 @@ make_git_gateway_gitlab = _in_process("gitlab")
 make_git_gateway_bitbucket = _in_process("bitbucket")
 
 
-@contextmanager
-def make_git_gateway_loopback(tmp_path: Path, files: Mapping[str, bytes]) -> Iterator[Backend]:
-    """GitGatewayBackend over FakeGitGateway (GitHub behind) served on 127.0.0.1."""
-    from tests.fakes.server import serve
+def _loopback(host: str) -> Callable[[Path, Mapping[str, bytes]], Any]:
+    @contextmanager
+    def factory(tmp_path: Path, files: Mapping[str, bytes]) -> Iterator[Backend]:
+        from tests.fakes.server import serve
 
-    gateway = make_fake_gateway("github", files, roles=["editor"])
-    with serve(gateway) as url:
-        backend = connect(gateway, url)
-        yield backend
-        backend.close()
+        gateway = make_fake_gateway(host, files, roles=["editor"])
+        with serve(gateway) as url:
+            backend = connect(gateway, url)
+            yield backend
+            backend.close()
+
+    factory.__doc__ = f"GitGatewayBackend over FakeGitGateway ({host} behind) served on 127.0.0.1."
+    return factory
+
+
+make_git_gateway_loopback = _loopback("github")
+make_git_gateway_gitlab_loopback = _loopback("gitlab")
+make_git_gateway_bitbucket_loopback = _loopback("bitbucket")
+
+
+def _rate_limit(gateway: FakeGitGateway, clock: Any) -> Callable[[int, int | None], Any]:
+    """The host's own "too many requests", which the gateway passes through."""
+    path = rf"^/\.netlify/git/{gateway.host}/"
+    if gateway.host == "github":
+        return lambda seconds, times: gateway.faults.primary_rate_limit(reset_in=seconds, times=times, path=path)
+    if gateway.host == "gitlab":
+        from tests.fakes.gitlab_factories import rate_limit_response as gitlab_limit
+
+        return lambda seconds, times: gateway.faults.add(lambda _r: gitlab_limit(clock.time, seconds), times=times, path=path)
+    from tests.fakes.bitbucket_factories import rate_limit_response as bitbucket_limit
+
+    return lambda seconds, times: gateway.faults.add(lambda _r: bitbucket_limit(seconds), times=times, path=path)
 
 
 def _hosted(gateway: FakeGitGateway, clock: Any, backend_for: Callable[..., Backend]) -> Any:
@@ -134,9 +157,7 @@ def _hosted(gateway: FakeGitGateway, clock: Any, backend_for: Callable[..., Back
     backend = backend_for(sleep=clock.sleep, clock=clock.time, on_wait=lambda at, why: waits.append((at, why)))
     return Hosted(
         backend=backend, faults=gateway.faults, log=gateway.log, waits=waits,
-        # The gateway passes GitHub's rate-limit answer through.
-        rate_limit=lambda seconds, times: gateway.faults.primary_rate_limit(reset_in=seconds, times=times,
-                                                                            path=r"^/\.netlify/git/github/"),
+        rate_limit=_rate_limit(gateway, clock),
         expire_token=lambda: gateway.faults.add(lambda _r: expired_jwt_response(), path=r"^/\.netlify/git/", times=None),
     )
 
@@ -146,14 +167,22 @@ def expired_jwt_response() -> httpx.Response:
     return httpx.Response(401, json={"code": 401, "msg": "Invalid token: token is expired by 1m0s"})
 
 
-@contextmanager
-def hosted_git_gateway(tmp_path: Path, files: Mapping[str, bytes], clock: Any) -> Iterator[Any]:
-    """GitGatewayBackend (GitHub behind) in process, on a fake clock, without a refresh callback."""
-    gateway = make_fake_gateway("github", files, clock=clock.time)
-    transport = httpx.MockTransport(gateway)
-    hosted = _hosted(gateway, clock, lambda **kw: connect(gateway, transport=transport, refresh=False, **kw))
-    yield hosted
-    hosted.backend.close()
+def _hosted_in_process(host: str) -> Callable[[Path, Mapping[str, bytes], Any], Any]:
+    @contextmanager
+    def factory(tmp_path: Path, files: Mapping[str, bytes], clock: Any) -> Iterator[Any]:
+        gateway = make_fake_gateway(host, files, clock=clock.time)
+        transport = httpx.MockTransport(gateway)
+        hosted = _hosted(gateway, clock, lambda **kw: connect(gateway, transport=transport, refresh=False, **kw))
+        yield hosted
+        hosted.backend.close()
+
+    factory.__doc__ = f"GitGatewayBackend ({host} behind) in process, on a fake clock, without a refresh callback."
+    return factory
+
+
+hosted_git_gateway = _hosted_in_process("github")
+hosted_git_gateway_gitlab = _hosted_in_process("gitlab")
+hosted_git_gateway_bitbucket = _hosted_in_process("bitbucket")
 
 
 @contextmanager
