@@ -5,7 +5,9 @@ What Decap and the recordings in ../shared/fixtures/decap-e2e show of the real o
   `grant_type=refresh_token`; answers `{access_token, token_type: "bearer", expires_in, refresh_token}`.
   The access token is a JWT (HS256, signed here with the fake's secret) carrying `exp`, `sub`, `email`,
   `app_metadata` (`provider`, `roles`) and `user_metadata`; a refresh token works once.
-- `GET /.netlify/identity/user` with the JWT: the GoTrue user; `POST /.netlify/identity/logout`.
+- `GET /.netlify/identity/user` with the JWT: the GoTrue user; `POST /.netlify/identity/logout`;
+  `GET /.netlify/identity/authorize?provider=&redirect_to=&state=`: an external provider's login, answered
+  with a redirect to `redirect_to#access_token=...&state=...`.
 - `GET /.netlify/git/settings` with the JWT: `{github_enabled, gitlab_enabled, bitbucket_enabled, roles}`.
 - `/.netlify/git/<host>/<path>` with the JWT: the gateway checks the JWT (expired or forged ->
   `401 {"code": 401, "msg": "Invalid token: ..."}`), the path against the parts of the host's API it
@@ -31,7 +33,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 import httpx
 
@@ -107,6 +109,7 @@ class FakeGitGateway:
         self.faults = faults or Faults(clock=clock)
         self.log = RequestLog()
         self.repository_id = repository_id
+        self.external_providers = {"github"}  # external logins Identity offers (`/authorize?provider=`)
         self.secret = secrets.token_bytes(32)
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> email
         self.revoked: set[str] = set()  # JWTs the site no longer accepts (logout, tests)
@@ -239,8 +242,19 @@ class FakeGitGateway:
                 self.refresh_tokens = {r: e for r, e in self.refresh_tokens.items() if e != claims["email"]}
             return httpx.Response(204)
         if route == "settings" and request.method == "GET":
-            return _json(200, {"external": {"email": True, "github": False, "gitlab": False, "bitbucket": False,
-                                            "google": False}, "disable_signup": True, "autoconfirm": False})
+            external = {p: p in self.external_providers for p in ("github", "gitlab", "bitbucket", "google")}
+            return _json(200, {"external": {"email": True, **external}, "disable_signup": True, "autoconfirm": False})
+        if route == "authorize" and request.method == "GET":
+            # An external provider's login (already approved here) sends the browser back to the site with
+            # the tokens in the fragment, as GoTrue does.
+            query = dict(parse_qsl(request.url.query.decode()))
+            redirect = query.get("redirect_to") or "/"
+            if query.get("provider") not in self.external_providers:
+                fragment = urlencode({"error": "invalid_request", "error_description": "Unsupported provider"})
+            else:
+                grant = self.grant(next(iter(self.users)))
+                fragment = urlencode({**{k: str(v) for k, v in grant.items()}, **({"state": query["state"]} if "state" in query else {})})
+            return httpx.Response(302, headers={"Location": f"{redirect}#{fragment}"})
         return _json(404, {"code": 404, "msg": "Not Found"})
 
     # ---- gateway -----------------------------------------------------------------------------

@@ -202,3 +202,17 @@ def test_logout_ends_the_jwt_and_the_users_refresh_tokens(gateway: FakeGitGatewa
                                      data={"grant_type": "refresh_token", "refresh_token": grant["refresh_token"]})
     assert refreshed.status_code == 400
     assert client(gateway, "not-a-jwt").post("/.netlify/identity/logout").status_code == 401
+
+
+def test_an_external_provider_login_redirects_back_with_the_tokens_in_the_fragment(gateway: FakeGitGateway) -> None:
+    from urllib.parse import parse_qsl, urlsplit
+
+    answer = client(gateway).get("/.netlify/identity/authorize",
+                                 params={"provider": "github", "redirect_to": "https://site.example/", "state": "n1"})
+    target = urlsplit(answer.headers["Location"])
+    fragment = dict(parse_qsl(target.fragment))
+    assert answer.status_code == 302 and target.netloc == "site.example"
+    assert fragment["state"] == "n1" and fragment["token_type"] == "bearer"
+    assert gateway.claims(fragment["access_token"])["email"]
+    refused = client(gateway).get("/.netlify/identity/authorize", params={"provider": "google", "redirect_to": "https://site.example/"})
+    assert "error=invalid_request" in refused.headers["Location"]

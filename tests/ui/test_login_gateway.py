@@ -96,6 +96,17 @@ def test_the_window_says_who_edits_through_which_gateway(site, login, tmp_path, 
     workspace.backend.close()
 
 
+def test_a_git_gateway_site_opens_after_an_external_provider_login_in_the_embedded_browser(site, login, tmp_path, app_home):  # noqa: F811
+    config = write_config(tmp_path, site.url)
+    when_dialog_shows(login, lambda dialog: dialog.provider_buttons["github"].click())
+
+    workspace = open_site(SiteChoice("config", str(config)), AppDirs.under(app_home), login)
+
+    assert workspace.user.login == EMAIL and workspace.backend.host == "github"
+    assert [e.path for e in workspace.load_collection("posts")] == [POST]
+    workspace.backend.close()
+
+
 def test_a_stored_gateway_login_that_has_lapsed_is_renewed_without_asking(site, login, tmp_path, app_home):  # noqa: F811
     config = write_config(tmp_path, site.url)
     grant = site.grant(EMAIL)
