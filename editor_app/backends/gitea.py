@@ -1,9 +1,10 @@
 """Gitea / Forgejo adapter: REST API v1 (git trees and blobs, raw files, the multi-file contents API, pull requests).
 
 API reference: the Gitea 1.22 OpenAPI description (`/api/swagger` of any Gitea server), operations
-GetTree, GetBlob, repoGetRawFile, repoChangeFiles, repoGetAllCommits, repoGetBranch, repoDeleteBranch,
-repoListPullRequests, repoCreatePullRequest, repoEditPullRequest, repoGetPullRequestFiles,
-repoMergePullRequest, issueReplaceLabels, issueListLabels, issueCreateLabel, repoListStatusesByRef, getVersion.
+GetTree, GetBlob, repoGetRawFile, repoGetRawFileOrLFS (Git LFS objects), repoChangeFiles, repoGetAllCommits,
+repoGetBranch, repoDeleteBranch, repoListPullRequests, repoCreatePullRequest, repoEditPullRequest,
+repoGetPullRequestFiles, repoMergePullRequest, issueReplaceLabels, issueListLabels, issueCreateLabel,
+repoListStatusesByRef, getVersion.
 
 Decisions:
 - `api_root` defaults to https://gitea.com/api/v1; self-hosted servers set their own. Tokens travel as
@@ -376,8 +377,15 @@ class GiteaBackend(Backend):
             raise NetworkError(f"Gitea sent a garbled blob {sha} for {path or 'a file'}") from None
 
     def read_file(self, path: str, *, branch: str | None = None) -> tuple[bytes, str]:
-        """One file's bytes and blob id: one raw read (the id is the git hash of the bytes)."""
-        return self._raw(path, branch or self.default_branch())
+        """One file's bytes and blob id: one raw read (the id is the git hash of the bytes). A Git LFS file is
+        read once more from `media/` for its content; its id stays the pointer's, as listings show it."""
+        ref = branch or self.default_branch()
+        data, blob = self._raw(path, ref)
+        if workflow.is_lfs_pointer(data):
+            response = self._request("GET", f"{self.base}media/{_q(path, '/')}", params={"ref": ref},
+                                     what=f"read {path} from Git LFS")
+            data = response.content
+        return data, blob
 
     def _raw(self, path: str, ref: str) -> tuple[bytes, str]:
         response = self._request("GET", f"{self.base}raw/{_q(path, '/')}", params={"ref": ref}, allow=(404,),

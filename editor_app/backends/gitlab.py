@@ -3,7 +3,7 @@
 API pages used:
 - projects https://docs.gitlab.com/api/projects/, branches https://docs.gitlab.com/api/branches/
 - repository tree, compare, blobs https://docs.gitlab.com/api/repositories/
-- repository files https://docs.gitlab.com/api/repository_files/
+- repository files https://docs.gitlab.com/api/repository_files/ (raw with `lfs=true` for Git LFS objects)
 - commits (multi-file with actions) https://docs.gitlab.com/api/commits/
 - merge requests https://docs.gitlab.com/api/merge_requests/ (rebase, merge, labels, state_event)
 - GraphQL `Repository.blobs` https://docs.gitlab.com/api/graphql/reference/#repositoryblobs
@@ -449,8 +449,15 @@ class GitLabBackend(Backend):
             return None
 
     def read_file(self, path: str, *, branch: str | None = None) -> tuple[bytes, str]:
-        """One file's bytes and blob id: one raw read (the id comes in `X-Gitlab-Blob-Id`)."""
-        return self._raw(path, branch or self.default_branch())
+        """One file's bytes and blob id: one raw read (the id comes in `X-Gitlab-Blob-Id`). A Git LFS file
+        is read once more with `lfs=true` for its content; its id stays the pointer's, as listings show it."""
+        ref = branch or self.default_branch()
+        data, blob = self._raw(path, ref)
+        if workflow.is_lfs_pointer(data):
+            response = self._request("GET", f"{self.project}repository/files/{_q(path)}/raw",
+                                     params={"ref": ref, "lfs": "true"}, what=f"read {path} from Git LFS")
+            data = response.content
+        return data, blob
 
     def _raw(self, path: str, ref: str) -> tuple[bytes, str]:
         response = self._request(

@@ -108,6 +108,15 @@ def git_blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
+LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1\n"
+LFS_POINTER_MAX = 1024  # git-lfs pointers are tiny; a big file that starts alike is content
+
+
+def is_lfs_pointer(data: bytes) -> bool:
+    """True when `data` is a Git LFS pointer file (the repository holds it; the content lives in LFS)."""
+    return len(data) <= LFS_POINTER_MAX and data.startswith(LFS_POINTER_PREFIX) and b"\noid sha256:" in data
+
+
 def check_repo_path(path: str) -> str:
     """Return `path` when it is a clean relative repository path, else raise ContentError."""
     parts = path.split("/")

@@ -423,3 +423,20 @@ def test_requests_of_a_first_and_a_later_workflow_save(site: Site) -> None:
     site.backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"t\n",
                                                                  expected_id=blob_id(b"s\n"))], "Update")
     assert site.requests() == ["GET /branches/cms/posts/spring", "POST /contents", "GET /pulls"]
+
+
+def test_a_git_lfs_media_file_is_read_as_its_content_with_the_pointers_blob_id() -> None:
+    from editor_app.backends.workflow import git_blob_id
+    from tests.backends.conftest import PIXEL_PNG
+    from tests.fakes.git_store import lfs_pointer
+
+    oid, pointer = lfs_pointer(PIXEL_PNG)
+    fake = make_fake_gitea({**FIXTURE_FILES, "static/img/big.png": pointer})
+    fake.lfs_objects[oid] = PIXEL_PNG
+    backend = GiteaBackend.connect(settings(), Credentials(GITEA_TOKEN), transport=httpx.MockTransport(fake))
+    listed = {f.path: f.id for f in backend.list_files("static/img").files}
+
+    data, blob = backend.read_file("static/img/big.png")
+
+    assert data == PIXEL_PNG and blob == listed["static/img/big.png"] == git_blob_id(pointer)
+    assert fake.log.count("GET", r"/media/static/img/big\.png$") == 1

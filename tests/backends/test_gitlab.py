@@ -503,3 +503,20 @@ def test_without_a_repo_requests_go_straight_under_the_api_root(fake: FakeGitLab
 def test_a_repo_without_a_namespace_is_refused() -> None:
     with pytest.raises(EditorError, match="group/project"):
         GitLabBackend(BackendSettings(name="gitlab", repo="site"), httpx.Client())
+
+
+def test_a_git_lfs_media_file_is_read_as_its_content_with_the_pointers_blob_id() -> None:
+    from editor_app.backends.workflow import git_blob_id
+    from tests.fakes.git_store import lfs_pointer
+
+    oid, pointer = lfs_pointer(PIXEL_PNG)
+    fake = make_fake_gitlab({**FIXTURE_FILES, "static/img/big.png": pointer})
+    fake.lfs_objects[oid] = PIXEL_PNG
+    backend = GitLabBackend.connect(settings(), Credentials(GITLAB_TOKEN), transport=httpx.MockTransport(fake))
+    listed = {f.path: f.id for f in backend.list_files("static/img").files}
+
+    data, blob = backend.read_file("static/img/big.png")
+
+    assert data == PIXEL_PNG and blob == listed["static/img/big.png"] == git_blob_id(pointer)
+    assert fake.log.count("GET", r"/repository/files/.*/raw$") == 2  # the pointer, then the LFS object
+    assert backend.read_file("data/settings.yml")[0] == FIXTURE_FILES["data/settings.yml"]

@@ -412,3 +412,9 @@ class GitStore:
             "commits": [self.commits[c] for c in ahead_commits],
             "files": self.diff(mb_tree, self.commits[head].tree),
         }
+
+
+def lfs_pointer(data: bytes) -> tuple[str, bytes]:
+    """The Git LFS object id (sha256) of `data` and the pointer file a repository holds in its place."""
+    oid = hashlib.sha256(data).hexdigest()
+    return oid, f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {len(data)}\n".encode()

@@ -98,6 +98,7 @@ class FakeGitea:
                  faults: Faults | None = None, api_prefix: str = "/api/v1", has_pull_requests: bool = True,
                  version: str = "1.22.3", can_push: bool = True) -> None:
         """`tokens` maps accepted tokens to logins (default {"token": owner})."""
+        self.lfs_objects: dict[str, bytes] = {}  # sha256 -> content of the Git LFS objects the repository holds
         self.store = store
         self.owner = owner
         self.repo = repo
@@ -224,6 +225,7 @@ class FakeGitea:
             ("GET", r + r"/git/trees/(?P<sha>[^/]+)", self.get_tree),
             ("GET", r + r"/git/blobs/(?P<sha>[^/]+)", self.get_blob),
             ("GET", r + r"/raw/(?P<path>.+)", self.get_raw),
+            ("GET", r + r"/media/(?P<path>.+)", self.get_media),
             ("GET", r + r"/archive/(?P<archive>.+)", self.get_archive),
             ("GET", r + r"/commits", self.list_commits),
             ("GET", r + r"/commits/(?P<ref>.+)/statuses", self.list_statuses),
@@ -453,6 +455,17 @@ class FakeGitea:
             raise ApiError(404, "The target couldn't be found.")
         headers["Content-Type"] = "application/octet-stream"
         return 200, self.store.blob(entry.sha)
+
+    def get_media(self, path: str, query: dict[str, str], headers: dict[str, str], **kw: Any) -> tuple[int, Any]:
+        """A file, or the Git LFS object its pointer names."""
+        status, data = self.get_raw(path, query, headers, **kw)
+        oid = re.search(rb"^oid sha256:([0-9a-f]{64})$", data, re.MULTILINE)
+        if data.startswith(b"version https://git-lfs.github.com/spec/v1") and oid:
+            content = self.lfs_objects.get(oid.group(1).decode())
+            if content is None:
+                raise ApiError(404, "The target couldn't be found.")
+            return 200, content
+        return status, data
 
     def size_kb(self) -> int:
         """The repository's size as Gitea reports it (KiB of git objects; here the blobs' bytes)."""

@@ -49,6 +49,9 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
+
+
 def iso(timestamp: float) -> str:
     """GitLab's timestamp format (milliseconds, Z)."""
     return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -108,6 +111,7 @@ class FakeGitLab:
         """`tokens` maps accepted tokens to usernames (default {"token": <project's namespace>}); lists longer
         than `totals_limit` come without X-Total, X-Total-Pages and the last link, as GitLab's do."""
         self.store = store
+        self.lfs_objects: dict[str, bytes] = {}  # sha256 -> content of the Git LFS objects the project holds
         self.project_path = project
         self.project_id = project_id
         self.default_branch = default_branch
@@ -493,6 +497,14 @@ class FakeGitLab:
         commit, blob, data, last = self._file_at(path, ref)
         headers.update(self._file_headers(path, ref, commit, blob, data, last))
         headers["Content-Type"] = "text/plain; charset=utf-8"
+        oid = re.search(rb"^oid sha256:([0-9a-f]{64})$", data, re.MULTILINE)
+        if query.get("lfs") == "true" and data.startswith(LFS_POINTER) and oid:
+            # `lfs=true`: the LFS object's bytes instead of the pointer (GitLab sends them as a download).
+            content = self.lfs_objects.get(oid.group(1).decode())
+            if content is None:
+                raise ApiError(404, "404 LFS Object Not Found")
+            headers["Content-Type"] = "application/octet-stream"
+            return 200, content
         return 200, data
 
     def get_raw_blob(self, sha: str, headers: dict[str, str], **_: Any) -> tuple[int, Any]:
