@@ -76,6 +76,12 @@ class GoTrue:
         """`token`, or a refreshed one when it expires within `margin` seconds (GoTrue's `jwt()` rule)."""
         return self.refresh(token) if token.expires_within(margin, self.clock()) else token
 
+    def external_providers(self) -> dict[str, bool]:
+        """GET `<identity>/settings` (public): which logins the site's Identity offers (`email`, `github`, ...)."""
+        data = self._request("GET", f"{self.target.identity}/settings")
+        external = data.get("external")
+        return {str(k): bool(v) for k, v in external.items()} if isinstance(external, dict) else {}
+
     def user(self, token: Token) -> dict[str, Any]:
         """GET /user: id, email, app_metadata (roles), user_metadata."""
         return self._request("GET", f"{self.target.identity}/user", headers={"Authorization": f"Bearer {token.access_token}"})

@@ -56,6 +56,10 @@ class LoginService:
         """Git Gateway login through an external provider (GitHub, GitLab, Bitbucket, Google) of GoTrue."""
         return ExternalLogin(target, provider, clock=self.clock)
 
+    def identity_providers(self, target: LoginTarget) -> dict[str, bool]:
+        """Git Gateway: the logins the site's Netlify Identity offers (email/password and external providers)."""
+        return GoTrue(target, self.client, clock=self.clock).external_providers()
+
     def device_flow(self, target: LoginTarget) -> DeviceFlow:
         """GitHub's device flow with the client id from settings or config."""
         return DeviceFlow(target.device_client_id, self.client, scope=target.popup_scope, web_url=self.github_web_url, clock=self.clock)

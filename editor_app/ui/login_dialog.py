@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -150,6 +151,10 @@ class LoginDialog(QDialog):
             self.provider_buttons[provider] = button
         form.addRow(providers)
         self.gateway_box.setVisible(target.method == "gotrue")
+        if target.method == "gotrue":
+            # Offer only the logins the site's Identity has turned on (its public settings say which).
+            self.runner.run(lambda: self.service.identity_providers(target), self._show_identity_providers,
+                            lambda _failure: None)  # unknown: every way stays offered
 
         self.device_button = QPushButton("Log in with a code (GitHub device login)")
         self.device_button.clicked.connect(self.start_device_login)
@@ -282,6 +287,20 @@ class LoginDialog(QDialog):
             self._set_status(str(exc), error=True)
             return
         self._run_in_browser(flow)
+
+    def _show_identity_providers(self, offered: dict[str, bool]) -> None:
+        if not offered or not shiboken6.isValid(self):
+            return
+        for provider, button in self.provider_buttons.items():
+            button.setVisible(bool(offered.get(provider)))
+        if offered.get("email") is False:  # external providers only: no password on this site
+            for widget in (self.email_edit, self.password_edit, self.password_button):
+                widget.setVisible(False)
+            layout = self.gateway_box.layout()
+            for field in (self.email_edit, self.password_edit, self.password_button):
+                label = layout.labelForField(field)
+                if label is not None:
+                    label.setVisible(False)
 
     def start_external_login(self, provider: str) -> None:
         """Git Gateway: log in through an external provider in the embedded browser."""

@@ -110,6 +110,7 @@ class FakeGitGateway:
         self.log = RequestLog()
         self.repository_id = repository_id
         self.external_providers = {"github"}  # external logins Identity offers (`/authorize?provider=`)
+        self.identity_email = True  # whether Identity offers email + password logins
         self.secret = secrets.token_bytes(32)
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> email
         self.revoked: set[str] = set()  # JWTs the site no longer accepts (logout, tests)
@@ -243,7 +244,8 @@ class FakeGitGateway:
             return httpx.Response(204)
         if route == "settings" and request.method == "GET":
             external = {p: p in self.external_providers for p in ("github", "gitlab", "bitbucket", "google")}
-            return _json(200, {"external": {"email": True, **external}, "disable_signup": True, "autoconfirm": False})
+            return _json(200, {"external": {"email": self.identity_email, **external}, "disable_signup": True,
+                               "autoconfirm": False})
         if route == "authorize" and request.method == "GET":
             # An external provider's login (already approved here) sends the browser back to the site with
             # the tokens in the fragment, as GoTrue does.

@@ -148,3 +148,20 @@ def test_a_gateway_login_about_to_lapse_is_renewed_in_the_open_window_without_a_
     assert login.service.store.load(site.url, "git-gateway").access_token == login.host.session.token.access_token
     window.discard_and_close()
     workspace.backend.close()
+
+
+def test_the_login_dialog_offers_only_the_logins_the_sites_identity_has_turned_on(site, login, qtbot):  # noqa: F811
+    from editor_app.auth.target import LoginTarget
+
+    site.external_providers = {"gitlab"}
+    target = LoginTarget(backend="git-gateway", site=site.url, site_url=site.url)
+    dialog = login.make_dialog(target, False, None)
+    qtbot.waitUntil(lambda: dialog.provider_buttons["github"].isHidden(), timeout=5000)
+    assert not dialog.provider_buttons["gitlab"].isHidden()
+    assert dialog.provider_buttons["bitbucket"].isHidden() and dialog.provider_buttons["google"].isHidden()
+    assert not dialog.password_button.isHidden()
+
+    site.identity_email = False
+    external_only = login.make_dialog(target, False, None)
+    qtbot.waitUntil(lambda: external_only.password_button.isHidden(), timeout=5000)
+    assert external_only.email_edit.isHidden() and not external_only.provider_buttons["gitlab"].isHidden()
