@@ -7,6 +7,7 @@ API pages used:
 - compare https://docs.github.com/rest/commits/commits#compare-two-commits
 - statuses https://docs.github.com/rest/commits/statuses, forks https://docs.github.com/rest/repos/forks
 - GraphQL objects https://docs.github.com/graphql/reference/objects#blob
+- Git LFS batch API https://github.com/git-lfs/git-lfs/blob/main/docs/api/batch.md (media stored in LFS)
 
 Decisions:
 - Reads of many files use batched GraphQL (`object(oid:)` aliases, 250 blobs per query) whatever
@@ -31,6 +32,9 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import hashlib
+import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -61,6 +65,8 @@ from editor_app.backends.base import (
 )
 from editor_app.backends.http import OnWait, Requester, RetryPolicy, make_client
 from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NetworkError, NotFoundError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_API_ROOT = "https://api.github.com"
 GRAPHQL_BATCH = 250  # blobs per GraphQL query (GitHub allows far more nodes; responses stay < a few MB)
@@ -350,9 +356,57 @@ class GitHubBackend(Backend):
             return {oid: data for oid, data in pool.map(fetch, ids) if data is not None}
 
     def read_file(self, path: str, *, branch: str | None = None) -> tuple[bytes, str]:
-        """One file's bytes and blob id (contents API, then the blob when GitHub leaves it out)."""
+        """One file's bytes and blob id (contents API, then the blob when GitHub leaves it out). A Git LFS
+        pointer is swapped for its object when the LFS server gives it; the id stays the pointer's."""
         repo = self._read_repo(branch)
-        return self._read_at(repo, path, branch or self.default_branch())
+        data, sha = self._read_at(repo, path, branch or self.default_branch())
+        if workflow.is_lfs_pointer(data) and not self.scoped:
+            data = self._lfs_object(repo, path, data) or data
+        return data, sha
+
+    def _lfs_root(self, repo: str) -> str:
+        """The repository's Git LFS endpoint: `<web host>/<owner>/<name>.git/info/lfs`."""
+        if self.api_root == DEFAULT_API_ROOT:
+            web = "https://github.com"
+        elif self.api_root.endswith("/api/v3"):
+            web = self.api_root[: -len("/api/v3")]  # GitHub Enterprise Server
+        else:
+            web = self.api_root
+        return f"{web}/{repo}.git/info/lfs"
+
+    def _lfs_object(self, repo: str, path: str, pointer: bytes) -> bytes | None:
+        """The content a pointer names (LFS batch API, basic transfer), or None when the server does not give it.
+
+        Best effort, for showing media: the token goes to GitHub's LFS endpoint as git's password (as `git lfs`
+        sends it), and the download goes only with the headers the batch answer names.
+        """
+        fields = dict(line.split(" ", 1) for line in pointer.decode("ascii", "replace").splitlines() if " " in line)
+        oid, size = fields.get("oid", "").removeprefix("sha256:"), fields.get("size", "0")
+        client = self.http.client
+        token = client.headers.get("Authorization", "").partition(" ")[2]
+        body = {"operation": "download", "transfers": ["basic"], "objects": [{"oid": oid, "size": int(size or 0)}]}
+        lfs_type = "application/vnd.git-lfs+json"
+        credentials = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+        try:
+            # Built by hand so that none of the API client's default headers (its token) goes along.
+            answer = client.send(httpx.Request(
+                "POST", f"{self._lfs_root(repo)}/objects/batch", content=json.dumps(body).encode(),
+                headers={"Accept": lfs_type, "Content-Type": lfs_type, "Authorization": f"Basic {credentials}",
+                         "User-Agent": client.headers.get("User-Agent", "")},
+            ))
+            found = (answer.json().get("objects") or [{}])[0] if answer.status_code == 200 else {}
+            download = (found.get("actions") or {}).get("download") or {}
+            if not download.get("href"):
+                log.info("Git LFS has no object for %s (HTTP %s)", path, answer.status_code)
+                return None
+            data = client.send(httpx.Request("GET", download["href"], headers=dict(download.get("header") or {})))
+        except (httpx.HTTPError, ValueError) as error:
+            log.info("Git LFS object of %s could not be read: %s", path, type(error).__name__)
+            return None
+        if data.status_code != 200 or hashlib.sha256(data.content).hexdigest() != oid:
+            log.info("Git LFS object of %s could not be read (HTTP %s)", path, data.status_code)
+            return None
+        return data.content
 
     def _read_at(self, repo: str, path: str, ref: str) -> tuple[bytes, str]:
         response = self.http.request(

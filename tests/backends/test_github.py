@@ -528,3 +528,40 @@ def test_a_passing_graphql_failure_is_retried_before_falling_back(backend: GitHu
     assert len(backend.read_files(listing.files)) == len(listing.files)
     assert fake.log.count("POST", r"^/graphql$") == 2
     assert fake.log.count("GET", r"/git/blobs/") == 0
+
+
+def test_a_git_lfs_media_file_is_read_from_the_lfs_server_with_the_pointers_blob_id() -> None:
+    from editor_app.backends.workflow import git_blob_id
+    from tests.backends.conftest import FIXTURE_FILES, GITHUB_TOKEN, PIXEL_PNG, make_fake_github
+    from tests.fakes.git_store import lfs_pointer
+
+    oid, pointer = lfs_pointer(PIXEL_PNG)
+    fake = make_fake_github({**FIXTURE_FILES, "static/img/big.png": pointer})
+    fake.lfs_objects[oid] = PIXEL_PNG
+    sent: list[httpx.Request] = []
+
+    def watch(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return fake(request)
+
+    backend = GitHubBackend.connect(BackendSettings(name="github", repo="o/r", branch="main"), Credentials(GITHUB_TOKEN),
+                                    transport=httpx.MockTransport(watch))
+    data, blob = backend.read_file("static/img/big.png")
+
+    assert data == PIXEL_PNG and blob == git_blob_id(pointer)
+    batch, download = [r for r in sent if "lfs" in str(r.url)]
+    assert str(batch.url) == "https://github.com/o/r.git/info/lfs/objects/batch"
+    assert batch.headers["Authorization"].startswith("Basic ")
+    assert download.headers["Authorization"].startswith("RemoteAuth") and GITHUB_TOKEN not in str(download.headers)
+    assert backend.read_file("data/settings.yml")[0] == FIXTURE_FILES["data/settings.yml"]
+
+
+def test_a_git_lfs_object_the_server_lacks_leaves_the_pointer() -> None:
+    from tests.backends.conftest import FIXTURE_FILES, GITHUB_TOKEN, PIXEL_PNG, make_fake_github
+    from tests.fakes.git_store import lfs_pointer
+
+    _oid, pointer = lfs_pointer(PIXEL_PNG)
+    fake = make_fake_github({**FIXTURE_FILES, "static/img/big.png": pointer})
+    backend = GitHubBackend.connect(BackendSettings(name="github", repo="o/r", branch="main"), Credentials(GITHUB_TOKEN),
+                                    transport=httpx.MockTransport(fake))
+    assert backend.read_file("static/img/big.png")[0] == pointer

@@ -153,6 +153,7 @@ class FakeGitHub:
         self.rate_used = 0
         self.rate_reset: int | None = None
         self.api_prefix = api_prefix.rstrip("/")
+        self.lfs_objects: dict[str, bytes] = {}  # sha256 -> content of the Git LFS objects the repositories hold
         self.lock = threading.RLock()
         self.graphql: Any = None  # set lazily by tests.fakes.github_graphql
         self.routes: list[Route] = []
@@ -221,6 +222,9 @@ class FakeGitHub:
             return self._handle_locked(request)
 
     def _handle_locked(self, request: httpx.Request) -> httpx.Response:
+        lfs = self._lfs(request)
+        if lfs is not None:
+            return lfs
         headers = self._headers("graphql" if request.url.path.endswith("/graphql") else "core")
         try:
             login = self._authenticate(request)
@@ -283,6 +287,41 @@ class FakeGitHub:
         if links:
             headers["Link"] = ", ".join(links)
         return items[(page - 1) * per_page: page * per_page]
+
+    # ---- Git LFS (https://github.com/git-lfs/git-lfs/blob/main/docs/api/batch.md) ----------
+    def _lfs(self, request: httpx.Request) -> httpx.Response | None:
+        """The LFS server of `<owner>/<repo>.git/info/lfs` (batch API, basic transfer) and its object store."""
+        path = request.url.path
+        batch = re.fullmatch(r"/(?P<repo>[^/]+/[^/]+)\.git/info/lfs/objects/batch", path)
+        if batch and request.method == "POST":
+            scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+            try:
+                password = base64.b64decode(encoded).decode().partition(":")[2] if scheme.lower() == "basic" else ""
+            except ValueError:
+                password = ""
+            if password not in self.tokens:
+                return httpx.Response(401, json={"message": "Git credentials are required"},
+                                      headers={"LFS-Authenticate": 'Basic realm="GitHub"'})
+            body = json.loads(request.content)
+            objects = []
+            for wanted in body.get("objects") or []:
+                oid = wanted.get("oid", "")
+                if oid in self.lfs_objects and body.get("operation") == "download":
+                    href = f"{request.url.scheme}://{request.url.netloc.decode()}/_lfs/{oid}"
+                    objects.append({"oid": oid, "size": len(self.lfs_objects[oid]), "authenticated": True,
+                                    "actions": {"download": {"href": href, "header": {"Authorization": f"RemoteAuth {oid[:12]}"},
+                                                             "expires_in": 3600}}})
+                else:
+                    objects.append({"oid": oid, "size": wanted.get("size"), "error": {"code": 404, "message": "Object does not exist"}})
+            return httpx.Response(200, json={"transfer": "basic", "objects": objects},
+                                  headers={"Content-Type": "application/vnd.git-lfs+json"})
+        stored = re.fullmatch(r"/_lfs/(?P<oid>[0-9a-f]{64})", path)
+        if stored and request.method == "GET":
+            oid = stored.group("oid")
+            if request.headers.get("Authorization") != f"RemoteAuth {oid[:12]}" or oid not in self.lfs_objects:
+                return httpx.Response(403, content=b"<Error><Code>AccessDenied</Code></Error>")
+            return httpx.Response(200, content=self.lfs_objects[oid], headers={"Content-Type": "application/octet-stream"})
+        return None
 
     def _authenticate(self, request: httpx.Request) -> str:
         header = request.headers.get("Authorization", "")
