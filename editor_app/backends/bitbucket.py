@@ -6,6 +6,8 @@ API pages used (https://developer.atlassian.com/cloud/bitbucket/rest/):
   and `POST /src` (one commit from multipart form fields; `files=` deletes; `parents` asserts the tip: 409)
 - diffstat `/diffstat/{a}..{b}` (`topic=false`: plain two-commit diff; `topic=true`: since the merge base)
 - commits `?path=&include=` (file history), pull requests, their comments, merge, decline and statuses
+- Git LFS batch API https://github.com/git-lfs/git-lfs/blob/main/docs/api/batch.md at `large_media_url`
+  (default `https://bitbucket.org/<repo>/info/lfs`), as Decap's Bitbucket large media uses it
 
 Decisions:
 - Bitbucket reports no blob ids, yet the interface speaks in git blob ids (they key the app's caches and
@@ -22,6 +24,10 @@ Decisions:
 - Auth: `Bearer` tokens. A 401 refreshes a token that has a refresh token and a `refresh` callback
   (Netlify-style popup login) once; otherwise (implicit grant, one hour) it is AuthError(expired) so the
   login flow can warn and resume.
+- Git LFS as Decap does it: a binary file that `.gitattributes` sends through LFS (`filter=lfs`) is uploaded
+  (batch `upload`, PUT with the store's own headers, verify) and its pointer committed; a failed upload
+  commits nothing. Reads of LFS files follow Bitbucket's redirect to the media store; their id is the
+  pointer's, as on every other host.
 - Limits (1,000 requests/hour): no request is repeated that a cache can answer; 429s go through
   `Requester` (wait when short, RateLimitedError with the resume time when long, never hammer).
 """
@@ -38,6 +44,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -132,6 +139,7 @@ class BitbucketBackend(Backend):
         self._refresh = refresh
         self._token_generation = 0
         self._known = _Known()
+        self._lfs_rules: dict[str, list[str]] = {}  # head commit -> `.gitattributes` patterns sent through LFS
         self._contents = _Contents(CONTENT_CACHE_BYTES)
         # (branch, folder, depth) -> (commit, path -> size) of the last listing; (commit, earlier) -> diffstat
         self._listings: dict[tuple[str, str, int | None], tuple[str, dict[str, int | None]]] = {}
@@ -404,9 +412,13 @@ class BitbucketBackend(Backend):
 
     def _read_at(self, commit: str, paths: Sequence[str]) -> dict[str, bytes]:
         """Read `paths` at `commit` (8 at a time), learning their blob ids; missing paths left out."""
+        lfs: set[str] = set()
+
         def one(path: str) -> tuple[str, bytes | None]:
             response = self._request("GET", f"{self.base}src/{commit}/{_path(path)}", allow=(404,),
                                      what=f"read {path}")
+            if response.status_code == 200 and response.history:
+                lfs.add(path)  # sent on to the media store: the content of a Git LFS file
             return path, (response.content if response.status_code == 200 else None)
 
         unique = list(dict.fromkeys(paths))
@@ -421,7 +433,8 @@ class BitbucketBackend(Backend):
             if data is None:
                 self._known.absent(commit, path)
                 continue
-            blob = workflow.git_blob_id(data)
+            # A Git LFS file's id is its pointer's (what the repository holds), as every other host reports it.
+            blob = workflow.git_blob_id(workflow.lfs_pointer(data)[1] if path in lfs else data)
             learnt[path] = blob
             self._contents.put(blob, data)
             result[path] = data
@@ -462,7 +475,7 @@ class BitbucketBackend(Backend):
         data = self._read_at(head, [path]).get(path)
         if data is None:
             raise NotFoundError(f"{path}: no such file on {branch} in {self.repo or 'the repository'}")
-        return data, workflow.git_blob_id(data)
+        return data, self._known.at(head).get(path) or workflow.git_blob_id(data)  # an LFS file: its pointer's id
 
     def file_meta(self, path: str, *, branch: str | None = None) -> FileMeta | None:
         """Author and date of the last commit touching `path` on the branch (one request, only when asked)."""
@@ -505,8 +518,10 @@ class BitbucketBackend(Backend):
     ) -> CommitResult:
         ref = start_branch or branch
         where = f"{ref} of {self.repo or 'the repository'}"
+        lfs_done: dict[str, bytes] = {}  # path -> the pointer its content was uploaded for
         for _attempt in range(COMMIT_ATTEMPTS):
             head = self.head(ref)
+            changes = self._through_lfs(head, changes, lfs_done)
             state = self._state(head, changes, trust=expected_head == head)
             _files, new_blobs, written = workflow.apply_changes(state, changes, _Theirs(self, head, state),
                                                                 where=where, head=head)
@@ -526,6 +541,73 @@ class BitbucketBackend(Backend):
                 self._contents.put(blob, data)
             return CommitResult(commit=commit, branch=branch, ids=written)
         raise ConflictError(f"{where} keeps moving; the commit could not be placed, nothing was written")
+
+    # --- Git LFS (Decap's Bitbucket large media: batch API, basic transfer, then the pointer is committed) ---
+
+    def _lfs_patterns(self, head: str) -> list[str]:
+        with self._lock:
+            if head in self._lfs_rules:
+                return self._lfs_rules[head]
+        response = self._request("GET", f"{self.base}src/{head}/.gitattributes", allow=(404,),
+                                 what="read .gitattributes")
+        patterns = workflow.lfs_patterns(response.text) if response.status_code == 200 else []
+        with self._lock:
+            self._lfs_rules[head] = patterns
+        return patterns
+
+    def _through_lfs(self, head: str, changes: Sequence[FileChange], done: dict[str, bytes]) -> Sequence[FileChange]:
+        """`changes` with the content of files `.gitattributes` sends through Git LFS uploaded and replaced by
+        their pointers (Git Gateway's Bitbucket proxy forwards no LFS: there the files go in as they are)."""
+        if self.src_only or not any(c.data is not None and _looks_binary(c.data) for c in changes):
+            return changes  # entries (text) never go through LFS: a save of them costs no .gitattributes read
+        patterns = self._lfs_patterns(head)
+        if not patterns:
+            return changes
+        out = []
+        for change in changes:
+            if (change.data is None or not _looks_binary(change.data) or workflow.is_lfs_pointer(change.data)
+                    or not workflow.matches_lfs(change.path, patterns)):
+                out.append(change)
+                continue
+            if change.path not in done:
+                done[change.path] = self._lfs_upload(change.path, change.data)
+            out.append(replace(change, data=done[change.path]))
+        return out
+
+    def _lfs_upload(self, path: str, data: bytes) -> bytes:
+        """Upload `data` to the repository's LFS store (unless it holds it already); the pointer to commit."""
+        oid, pointer = workflow.lfs_pointer(data)
+        root = str(self.settings.options.get("large_media_url") or f"https://bitbucket.org/{self.repo}/info/lfs").rstrip("/")
+        client = self.http.client
+        lfs_type = "application/vnd.git-lfs+json"
+        token = client.headers.get("Authorization", "")
+        body = {"operation": "upload", "transfers": ["basic"], "objects": [{"size": len(data), "oid": oid}]}
+        try:
+            # Built by hand: the store's upload and verify URLs get their own headers, not the API token.
+            answer = client.send(httpx.Request("POST", f"{root}/objects/batch", content=json.dumps(body).encode(),
+                                               headers={"Accept": lfs_type, "Content-Type": lfs_type,
+                                                        "Authorization": token}))
+            if answer.status_code != 200:
+                raise NetworkError(f"Git LFS refused {path} (HTTP {answer.status_code}); nothing was committed")
+            actions = ((answer.json().get("objects") or [{}])[0]).get("actions") or {}
+            upload, verify = actions.get("upload"), actions.get("verify")
+            if upload:
+                sent = client.send(httpx.Request("PUT", upload["href"], content=data,
+                                                 headers=dict(upload.get("header") or {})))
+                if sent.status_code >= 300:
+                    raise NetworkError(f"uploading {path} to Git LFS failed (HTTP {sent.status_code}); nothing was committed")
+            if upload and verify:
+                checked = client.send(httpx.Request(
+                    "POST", verify["href"], content=json.dumps({"oid": oid, "size": len(data)}).encode(),
+                    headers={"Accept": lfs_type, "Content-Type": lfs_type, "Authorization": token,
+                             **dict(verify.get("header") or {})}))
+                if checked.status_code >= 300:
+                    raise NetworkError(f"Git LFS did not confirm {path} (HTTP {checked.status_code}); nothing was committed")
+        except httpx.HTTPError as error:
+            raise NetworkError(f"uploading {path} to Git LFS failed ({type(error).__name__}); nothing was committed") from None
+        except ValueError:
+            raise NetworkError(f"Git LFS answered the upload of {path} with a body that is not JSON") from None
+        return pointer
 
     def _state(self, head: str, changes: Sequence[FileChange], *, trust: bool) -> dict[str, str]:
         """path -> blob id at `head` for every path the changes touch that exists there.
@@ -972,3 +1054,14 @@ def _form(
 def _quoted(value: str) -> str:
     """A form-data name or filename: quotes and line breaks escaped as browsers do (WHATWG)."""
     return value.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
+
+
+def _looks_binary(data: bytes) -> bool:
+    """Media, not text: a NUL byte, or bytes that are not UTF-8."""
+    if b"\0" in data[:8192]:
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False

@@ -155,7 +155,8 @@ def test_a_save_from_the_current_head_is_one_multipart_post_with_parents(site: S
          FileChange("static/img/new.png", PIXEL_PNG, expected_id=NEW_FILE),
          FileChange("content/posts/notes.txt", delete=True, expected_id=blob_id(FIXTURE_FILES["content/posts/notes.txt"]))],
         "Edit first", expected_head=head)
-    assert [r.method for r in site.recorder.sent()] == ["GET", "POST"]
+    # the head, `.gitattributes` (a binary file might go through Git LFS; there is none here), the commit
+    assert [r.method for r in site.recorder.sent()] == ["GET", "GET", "POST"]
     (post,) = site.recorder.sent("POST", "/src$")
     fields = form_fields(post)
     assert ("parents", False, head.encode()) in fields
@@ -518,3 +519,64 @@ def test_a_damaged_state_file_is_ignored(tmp_path: Any) -> None:
                                      transport=httpx.MockTransport(make_fake_bitbucket({"a.md": b"a\n"})),
                                      state_dir=tmp_path / "cache")
     assert [f.path for f in fresh.list_files("").files] == ["a.md"]
+
+
+LFS_ATTRIBUTES = b"*.png filter=lfs diff=lfs merge=lfs -text\n*.md text\n"
+
+
+def lfs_site() -> tuple[FakeBitbucket, BitbucketBackend, list[httpx.Request]]:
+    fake = make_fake_bitbucket({**FIXTURE_FILES, ".gitattributes": LFS_ATTRIBUTES})
+    sent: list[httpx.Request] = []
+
+    def watch(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return fake(request)
+
+    backend = BitbucketBackend.connect(settings(), Credentials(BITBUCKET_TOKEN), transport=httpx.MockTransport(watch))
+    return fake, backend, sent
+
+
+def test_media_that_gitattributes_sends_through_lfs_are_uploaded_there_and_committed_as_pointers() -> None:
+    from editor_app.backends.workflow import git_blob_id, lfs_pointer
+
+    fake, backend, sent = lfs_site()
+    oid, pointer = lfs_pointer(PIXEL_PNG)
+
+    result = backend.commit([FileChange("static/img/new.png", PIXEL_PNG, expected_id=NEW_FILE),
+                             FileChange("content/posts/new.md", b"---\ntitle: New\n---\n", expected_id=NEW_FILE)],
+                            "Upload “new.png”")
+
+    tree = fake.store.commit(result.commit).tree
+    assert fake.store.blob(fake.store.files(tree)["static/img/new.png"]) == pointer
+    assert fake.store.blob(fake.store.files(tree)["content/posts/new.md"]) == b"---\ntitle: New\n---\n"
+    assert fake.lfs_objects[oid] == PIXEL_PNG
+    assert result.ids["static/img/new.png"] == git_blob_id(pointer)
+    batch, upload, verify = [r for r in sent if "/info/lfs/" in r.url.path or r.url.path.startswith("/upload/")]
+    assert str(batch.url) == f"https://bitbucket.org/{REPO}/info/lfs/objects/batch"
+    assert BITBUCKET_TOKEN not in str(upload.headers) and upload.content == PIXEL_PNG
+    assert json.loads(verify.content) == {"oid": oid, "size": len(PIXEL_PNG)}
+
+
+def test_an_lfs_file_reads_as_its_content_and_lists_with_its_pointers_id() -> None:
+    from editor_app.backends.workflow import git_blob_id, lfs_pointer
+
+    fake, backend, _sent = lfs_site()
+    backend.commit([FileChange("static/img/new.png", PIXEL_PNG, expected_id=NEW_FILE)], "Upload")
+    fresh = BitbucketBackend.connect(settings(), Credentials(BITBUCKET_TOKEN), transport=httpx.MockTransport(fake))
+
+    listed = {f.path: f.id for f in fresh.list_files("static/img").files}
+    data, blob = fresh.read_file("static/img/new.png")
+
+    assert data == PIXEL_PNG and blob == listed["static/img/new.png"] == git_blob_id(lfs_pointer(PIXEL_PNG)[1])
+    # A later edit knows the file by that id: no false conflict.
+    backend_again = BitbucketBackend.connect(settings(), Credentials(BITBUCKET_TOKEN), transport=httpx.MockTransport(fake))
+    backend_again.commit([FileChange("static/img/new.png", delete=True, expected_id=blob)], "Delete it")
+
+
+def test_an_lfs_upload_the_store_refuses_commits_nothing() -> None:
+    fake, backend, _sent = lfs_site()
+    before = backend.head()
+    fake.faults.error(500, method="PUT", path=r"^/upload/", times=None)
+    with pytest.raises(Exception, match="Git LFS"):
+        backend.commit([FileChange("static/img/new.png", PIXEL_PNG, expected_id=NEW_FILE)], "Upload")
+    assert backend.head() == before

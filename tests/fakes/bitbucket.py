@@ -12,6 +12,7 @@ Error bodies are Bitbucket's: `{"type": "error", "error": {"message": ...}}`.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import itertools
 import json
 import re
@@ -115,6 +116,8 @@ class FakeBitbucket:
         self.api_prefix = api_prefix.rstrip("/")
         self.api_base = api_base.rstrip("/")
         self.lock = threading.RLock()
+        self.lfs_objects: dict[str, bytes] = {}  # sha256 -> content of the Git LFS objects the repository holds
+        self.lfs_uploads: dict[str, tuple[str, bytes]] = {}  # upload id -> (oid, bytes PUT so far)
         self.pull_requests: dict[int, PullRequest] = {}
         self.pr_ids = itertools.count(1)
         self.comment_ids = itertools.count(144752541)
@@ -165,6 +168,9 @@ class FakeBitbucket:
             return self._handle_locked(request)
 
     def _handle_locked(self, request: httpx.Request) -> httpx.Response:
+        lfs = self._lfs(request)
+        if lfs is not None:
+            return lfs
         headers: dict[str, str] = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "SAMEORIGIN",
                                    "Vary": "Authorization"}
         try:
@@ -197,6 +203,63 @@ class FakeBitbucket:
             return httpx.Response(status, content=payload, headers=headers)
         headers["Content-Type"] = "application/json; charset=utf-8"
         return httpx.Response(status, content=json.dumps(payload).encode(), headers=headers)
+
+    # ---- Git LFS: bitbucket.org/<repo>/info/lfs (batch API) and the media store behind it ----------
+    def _lfs(self, request: httpx.Request) -> httpx.Response | None:
+        """Bitbucket's LFS server and media store, as Decap's recordings show them (uploads: batch, PUT, verify)."""
+        path = request.url.path
+        origin = f"{request.url.scheme}://{request.url.netloc.decode()}"
+        if path == f"/{self.repo}/info/lfs/objects/batch" and request.method == "POST":
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or token.strip() not in self.tokens:
+                return httpx.Response(401, json={"message": "Authentication required"})
+            body = json.loads(request.content)
+            objects = []
+            for wanted in body.get("objects") or []:
+                oid, size = wanted.get("oid", ""), wanted.get("size")
+                item: dict[str, Any] = {"oid": oid, "size": size}
+                if body.get("operation") == "upload" and oid not in self.lfs_objects:
+                    upload = f"{next(self.comment_ids):x}-{oid[:8]}"
+                    self.lfs_uploads[upload] = (oid, b"")
+                    item["actions"] = {
+                        "upload": {"href": f"{origin}/upload/{upload}/binary?hashAlgorithm=sha256",
+                                   "header": {"Authorization": f"Bearer media-{upload}", "X-Client-ID": "fake-client"}},
+                        "verify": {"href": f"{origin}/{self.repo}/info/lfs/object/verify?upload_id={upload}"},
+                    }
+                elif body.get("operation") == "download":
+                    if oid in self.lfs_objects:
+                        item["actions"] = {"download": {"href": f"{origin}/file/{self._media_id(oid)}/binary"}}
+                    else:
+                        item["error"] = {"code": 404, "message": "Object does not exist"}
+                objects.append(item)
+            return httpx.Response(200, json={"objects": objects}, headers={"Content-Type": "application/vnd.git-lfs+json"})
+        uploading = re.fullmatch(r"/upload/(?P<id>[^/]+)/binary", path)
+        if uploading and request.method == "PUT":
+            upload = uploading.group("id")
+            if upload not in self.lfs_uploads or request.headers.get("Authorization") != f"Bearer media-{upload}":
+                return httpx.Response(403, json={"error": "not allowed"})
+            self.lfs_uploads[upload] = (self.lfs_uploads[upload][0], request.content)
+            return httpx.Response(200, json={"data": {"id": upload}})
+        if path == f"/{self.repo}/info/lfs/object/verify" and request.method == "POST":
+            upload = request.url.params.get("upload_id", "")
+            oid, data = self.lfs_uploads.pop(upload, ("", b""))
+            claimed = json.loads(request.content or b"{}")
+            if not oid or hashlib.sha256(data).hexdigest() != claimed.get("oid") or len(data) != claimed.get("size"):
+                return httpx.Response(422, json={"message": "the uploaded object does not match"})
+            self.lfs_objects[oid] = data
+            return httpx.Response(200, content=b"null", headers={"Content-Type": "application/json"})
+        media = re.fullmatch(r"/file/(?P<id>[^/]+)/binary", path)
+        if media and request.method == "GET":
+            oid = next((o for o in self.lfs_objects if self._media_id(o) == media.group("id")), None)
+            if oid is None:
+                return httpx.Response(404, json={"error": "file not found"})
+            return httpx.Response(200, content=self.lfs_objects[oid], headers={"Content-Type": "application/octet-stream"})
+        return None
+
+    @staticmethod
+    def _media_id(oid: str) -> str:
+        token = oid[:32]
+        return f"{token[:8]}-{token[8:12]}-{token[12:16]}-{token[16:20]}-{token[20:32]}"
 
     def _authenticate(self, request: httpx.Request) -> str:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -391,11 +454,12 @@ class FakeBitbucket:
         if _one(query, "format") == "meta":
             return 200, self.file_json(sha, path, len(data))
         if data.startswith(LFS_POINTER):
-            # Bitbucket sends reads of a Git LFS file to the media store that holds its content.
+            # Bitbucket sends reads of a Git LFS file to the media store that holds its content (this fake
+            # serves that store itself when it holds the object, so loopback tests stay on 127.0.0.1).
             oid = re.search(rb"oid sha256:([0-9a-f]{64})", data)
-            token = (oid.group(1).decode() if oid else entry.sha)[:32]
-            file_id = f"{token[:8]}-{token[8:12]}-{token[12:16]}-{token[16:20]}-{token[20:32]}"
-            headers["Location"] = f"{MEDIA}/file/{file_id}/binary?dl=1&name={path.rsplit('/', 1)[-1]}"
+            found = oid.group(1).decode() if oid else entry.sha
+            media = f"{request.url.scheme}://{request.url.netloc.decode()}" if found in self.lfs_objects else MEDIA
+            headers["Location"] = f"{media}/file/{self._media_id(found)}/binary?dl=1&name={path.rsplit('/', 1)[-1]}"
             return 302, b""
         headers["Content-Type"] = "text/plain" if _is_text(data) else "application/octet-stream"
         return 200, data
