@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any
 
 from editor_app.backends.base import BackendSettings, Credentials
+from tests.benchmarks.served import answer_commands, served_host
 
 TOKEN = "bb-benchmark-token"
 REPO = "o/site"
@@ -27,51 +26,19 @@ def serve_fake_bitbucket(conn: Connection, files: dict[str, bytes], latency_ms: 
     if latency_ms:
         fake.faults.latency(latency_ms)
     with serve(fake) as url:
-        conn.send(url)
-        while True:
-            command, *args = conn.recv()
-            if command == "answered":
-                conn.send(len(fake.log))
-            elif command == "change":
-                fake.commit_files("main", {args[0]: args[1]}, "Edit elsewhere")
-                conn.send(True)
-            else:
-                conn.send(True)
-                return
+        answer_commands(conn, url, lambda: len(fake.log),
+                        lambda path, data: fake.commit_files("main", {path: data}, "Edit elsewhere"))
 
 
 @contextmanager
 def bitbucket_host(entries: int, latency_ms: float) -> Iterator[Any]:
     """A HostUnderTest: BitbucketBackend over a served FakeBitbucket holding `entries` posts."""
     from editor_app.backends.bitbucket import BitbucketBackend
-    from tests.benchmarks.open_site import HostUnderTest, seed_files
+    from tests.benchmarks.open_site import seed_files
 
-    context = multiprocessing.get_context("spawn")
-    parent, child = context.Pipe()
-    process = context.Process(target=serve_fake_bitbucket, args=(child, seed_files(entries), latency_ms), daemon=True)
-    process.start()
-    lock = threading.Lock()
-
-    def ask(*command: Any) -> Any:
-        with lock:
-            parent.send(command)
-            return parent.recv()
-
-    try:
-        url = parent.recv()
+    def connect(url: str) -> Any:
         settings = BackendSettings(name="bitbucket", repo=REPO, branch="main", api_root=url + "/2.0")
-        backend = BitbucketBackend.connect(settings, Credentials(TOKEN))
-        try:
-            yield HostUnderTest(
-                backend=backend,
-                answered=lambda: ask("answered"),
-                change_file=lambda path, data: ask("change", path, data),
-            )
-        finally:
-            backend.close()
-            ask("stop")
-    finally:
-        process.join(timeout=10)
-        if process.is_alive():
-            process.terminate()  # only this benchmark's own child, by its handle
-            process.join(timeout=5)
+        return BitbucketBackend.connect(settings, Credentials(TOKEN))
+
+    with served_host(serve_fake_bitbucket, (seed_files(entries), latency_ms), connect) as host:
+        yield host

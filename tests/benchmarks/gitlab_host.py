@@ -1,16 +1,15 @@
 """The GitLab host for tests/benchmarks/open_site.py: GitLabBackend against FakeGitLab served on 127.0.0.1
-by a spawned child process (like a real host on another machine), `latency_ms` added per request."""
+by a spawned child process (tests/benchmarks/served.py), `latency_ms` added per request."""
 
 from __future__ import annotations
 
-import multiprocessing
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any
 
 from editor_app.backends.base import BackendSettings, Credentials
+from tests.benchmarks.served import answer_commands, served_host
 
 TOKEN = "glpat-benchmark-token"
 PROJECT = "o/site"
@@ -29,51 +28,19 @@ def serve_fake_gitlab(conn: Connection, files: dict[str, bytes], latency_ms: flo
     if latency_ms:
         fake.faults.latency(latency_ms)
     with serve(fake) as url:
-        conn.send(url)
-        while True:
-            command, *args = conn.recv()
-            if command == "answered":
-                conn.send(len(fake.log))
-            elif command == "change":
-                fake.commit_files("main", {args[0]: args[1]}, "Edit elsewhere")
-                conn.send(True)
-            else:
-                conn.send(True)
-                return
+        answer_commands(conn, url, lambda: len(fake.log),
+                        lambda path, data: fake.commit_files("main", {path: data}, "Edit elsewhere"))
 
 
 @contextmanager
 def gitlab_host(entries: int, latency_ms: float) -> Iterator[Any]:
     """A HostUnderTest: GitLabBackend over a served FakeGitLab holding `entries` posts."""
     from editor_app.backends.gitlab import GitLabBackend
-    from tests.benchmarks.open_site import HostUnderTest, seed_files
+    from tests.benchmarks.open_site import seed_files
 
-    context = multiprocessing.get_context("spawn")
-    parent, child = context.Pipe()
-    process = context.Process(target=serve_fake_gitlab, args=(child, seed_files(entries), latency_ms), daemon=True)
-    process.start()
-    lock = threading.Lock()
-
-    def ask(*command: Any) -> Any:
-        with lock:
-            parent.send(command)
-            return parent.recv()
-
-    try:
-        url = parent.recv()
+    def connect(url: str) -> Any:
         settings = BackendSettings(name="gitlab", repo=PROJECT, branch="main", api_root=url + "/api/v4")
-        backend = GitLabBackend.connect(settings, Credentials(TOKEN))
-        try:
-            yield HostUnderTest(
-                backend=backend,
-                answered=lambda: ask("answered"),
-                change_file=lambda path, data: ask("change", path, data),
-            )
-        finally:
-            backend.close()
-            ask("stop")
-    finally:
-        process.join(timeout=10)
-        if process.is_alive():
-            process.terminate()  # only this benchmark's own child, by its handle
-            process.join(timeout=5)
+        return GitLabBackend.connect(settings, Credentials(TOKEN))
+
+    with served_host(serve_fake_gitlab, (seed_files(entries), latency_ms), connect) as host:
+        yield host

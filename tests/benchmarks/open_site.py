@@ -17,15 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import multiprocessing
 import resource
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -34,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from editor_app.backends.base import Backend, BackendSettings, Credentials  # noqa: E402 - after the sys.path fix
+from editor_app.backends.base import BackendSettings, Credentials  # noqa: E402 - after the sys.path fix
 from editor_app.config.loader import parse_config_text  # noqa: E402
 from editor_app.workspace.cache import ContentCache  # noqa: E402
 from editor_app.workspace.journal import DraftsJournal  # noqa: E402
@@ -44,6 +41,7 @@ from tests.benchmarks.bitbucket_host import bitbucket_host  # noqa: E402
 from tests.benchmarks.git_gateway_host import gateway_host  # noqa: E402
 from tests.benchmarks.gitea_host import gitea_host  # noqa: E402
 from tests.benchmarks.gitlab_host import gitlab_host  # noqa: E402
+from tests.benchmarks.served import HostUnderTest, answer_commands, served_host  # noqa: E402
 
 FOLDER = "content/posts"
 TOKEN = "gho_benchmark-token"
@@ -72,15 +70,6 @@ collections:
       - {{name: slug, label: Slug}}
       - {{name: body, label: Body, widget: markdown}}
 """
-
-
-@dataclass
-class HostUnderTest:
-    """A backend over a served fake, how many requests the fake answered, and a way to change a file there."""
-
-    backend: Backend
-    answered: Callable[[], int]
-    change_file: Callable[[str, bytes], None]
 
 
 def entry_text(i: int) -> bytes:
@@ -125,58 +114,21 @@ def serve_fake_github(conn: Connection, entries: int, latency_ms: float) -> None
     if latency_ms:
         fake.faults.latency(latency_ms)
     with serve(fake) as url:
-        conn.send(url)
-        while True:
-            command, *args = conn.recv()
-            if command == "answered":
-                conn.send(len(fake.log))
-            elif command == "change":
-                fake.commit_files("o/site", "main", {args[0]: args[1]}, "Edit elsewhere")
-                conn.send(True)
-            else:
-                conn.send(True)
-                return
+        answer_commands(conn, url, lambda: len(fake.log),
+                        lambda path, data: fake.commit_files("o/site", "main", {path: data}, "Edit elsewhere"))
 
 
 @contextmanager
 def github_host(entries: int, latency_ms: float) -> Iterator[HostUnderTest]:
-    """GitHubBackend against FakeGitHub served on 127.0.0.1 by another process, `latency_ms` added per request.
-
-    The fake runs in its own process like a real host on another machine: its work (GraphQL execution,
-    tree walks) does not compete with the client for this process's interpreter lock, and the peak
-    memory reported is the client's.
-    """
+    """GitHubBackend against FakeGitHub served on 127.0.0.1 by another process, `latency_ms` added per request."""
     from editor_app.backends.github import GitHubBackend
 
-    context = multiprocessing.get_context("spawn")
-    parent, child = context.Pipe()
-    process = context.Process(target=serve_fake_github, args=(child, entries, latency_ms), daemon=True)
-    process.start()
-    lock = threading.Lock()
-
-    def ask(*command: Any) -> Any:
-        with lock:
-            parent.send(command)
-            return parent.recv()
-
-    try:
-        url = parent.recv()
+    def connect(url: str) -> Any:
         settings = BackendSettings(name="github", repo="o/site", branch="main", api_root=url)
-        backend = GitHubBackend.connect(settings, Credentials(TOKEN))
-        try:
-            yield HostUnderTest(
-                backend=backend,
-                answered=lambda: ask("answered"),
-                change_file=lambda path, data: ask("change", path, data),
-            )
-        finally:
-            backend.close()
-            ask("stop")
-    finally:
-        process.join(timeout=10)
-        if process.is_alive():
-            process.terminate()  # only this benchmark's own child, by its handle
-            process.join(timeout=5)
+        return GitHubBackend.connect(settings, Credentials(TOKEN))
+
+    with served_host(serve_fake_github, (entries, latency_ms), connect) as host:
+        yield host
 
 
 HOSTS: dict[str, Callable[[int, float], Any]] = {
