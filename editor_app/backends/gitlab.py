@@ -374,9 +374,7 @@ class GitLabBackend(Backend):
 
     def _head_sizes(self, paths: Sequence[str], ref: str) -> dict[str, int]:
         def one(path: str) -> tuple[str, int | None]:
-            response = self._request("HEAD", f"{self.project}repository/files/{_q(path)}", params={"ref": ref},
-                                     allow=(404,), what=f"look up {path} on {ref}")
-            size = response.headers.get("X-Gitlab-Size", "") if response.status_code != 404 else ""
+            size = (self._file_headers(path, ref) or {}).get("X-Gitlab-Size", "")
             return path, int(size) if size.isdigit() else None
 
         with ThreadPoolExecutor(max_workers=REST_CONCURRENCY) as pool:
@@ -430,13 +428,9 @@ class GitLabBackend(Backend):
     def _read_rest(self, file: RepoFile, ref: str) -> bytes | None:
         if file.id and not self.repo:
             # Git Gateway forwards the files API but not blobs: read by path, keep only the listed blob.
-            try:
-                data, blob = self._raw(file.path, ref)
-            except NotFoundError:
-                return None
-            if blob != file.id:
+            data = self._raw_if(file.path, ref, file.id)
+            if data is None:
                 log.info("%s moved on %s since it was listed; it is read again at the next open", file.path, ref)
-                return None
             return data
         if file.id:
             response = self._request("GET", f"{self.project}repository/blobs/{file.id}/raw", allow=(404,),
@@ -447,6 +441,14 @@ class GitLabBackend(Backend):
             return self._raw(file.path, ref)[0]
         except NotFoundError:
             return None
+
+    def _raw_if(self, path: str, ref: str, blob: str) -> bytes | None:
+        """`path` at `ref` when it is still blob `blob` (read by path), else None."""
+        try:
+            data, found = self._raw(path, ref)
+        except NotFoundError:
+            return None
+        return data if found == blob else None
 
     def read_file(self, path: str, *, branch: str | None = None) -> tuple[bytes, str]:
         """One file's bytes and blob id: one raw read (the id comes in `X-Gitlab-Blob-Id`). A Git LFS file
@@ -496,14 +498,18 @@ class GitLabBackend(Backend):
         with self._lock:
             return self._commit_on(branch or self.default_branch(), changes, message)
 
+    def _file_headers(self, path: str, ref: str) -> httpx.Headers | None:
+        """The files API's HEAD answer for `path` at `ref` (blob id, commit ids, size), None when it is absent."""
+        response = self._request("HEAD", f"{self.project}repository/files/{_q(path)}", params={"ref": ref},
+                                 allow=(404,), what=f"look up {path} on {ref}")
+        return None if response.status_code == 404 else response.headers
+
     def _probe(self, ref: str, paths: Sequence[str]) -> dict[str, tuple[str, str, str]]:
         """path -> (blob id, last commit id, head commit id) at `ref` for the paths that exist."""
         def one(path: str) -> tuple[str, tuple[str, str, str] | None]:
-            response = self._request("HEAD", f"{self.project}repository/files/{_q(path)}", params={"ref": ref},
-                                     allow=(404,), what=f"look up {path} on {ref}")
-            if response.status_code == 404:
+            headers = self._file_headers(path, ref)
+            if headers is None:
                 return path, None
-            headers = response.headers
             return path, (headers.get("X-Gitlab-Blob-Id", ""), headers.get("X-Gitlab-Last-Commit-Id", ""),
                           headers.get("X-Gitlab-Commit-Id", ""))
 
@@ -791,12 +797,8 @@ class _LazyBlobs(Mapping[str, bytes]):
             if not backend.repo:
                 if oid not in self._where:
                     raise KeyError(oid)
-                path, ref = self._where[oid]
-                try:
-                    data, blob = backend._raw(path, ref)
-                except NotFoundError:
-                    raise KeyError(oid) from None
-                if blob != oid:
+                data = backend._raw_if(*self._where[oid], oid)
+                if data is None:
                     raise KeyError(oid)
                 self._cache[oid] = data
                 return data
