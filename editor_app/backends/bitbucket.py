@@ -51,7 +51,7 @@ from urllib.parse import quote
 
 import httpx
 
-from editor_app.backends import workflow
+from editor_app.backends import lfs, workflow
 from editor_app.backends.base import (
     NEW_FILE,
     STATUS_DRAFT,
@@ -412,13 +412,13 @@ class BitbucketBackend(Backend):
 
     def _read_at(self, commit: str, paths: Sequence[str]) -> dict[str, bytes]:
         """Read `paths` at `commit` (8 at a time), learning their blob ids; missing paths left out."""
-        lfs: set[str] = set()
+        via_lfs: set[str] = set()
 
         def one(path: str) -> tuple[str, bytes | None]:
             response = self._request("GET", f"{self.base}src/{commit}/{_path(path)}", allow=(404,),
                                      what=f"read {path}")
             if response.status_code == 200 and response.history:
-                lfs.add(path)  # sent on to the media store: the content of a Git LFS file
+                via_lfs.add(path)  # sent on to the media store: the content of a Git LFS file
             return path, (response.content if response.status_code == 200 else None)
 
         unique = list(dict.fromkeys(paths))
@@ -434,7 +434,7 @@ class BitbucketBackend(Backend):
                 self._known.absent(commit, path)
                 continue
             # A Git LFS file's id is its pointer's (what the repository holds), as every other host reports it.
-            blob = workflow.git_blob_id(workflow.lfs_pointer(data)[1] if path in lfs else data)
+            blob = workflow.git_blob_id(lfs.pointer_for(data)[1] if path in via_lfs else data)
             learnt[path] = blob
             self._contents.put(blob, data)
             result[path] = data
@@ -550,7 +550,7 @@ class BitbucketBackend(Backend):
                 return self._lfs_rules[head]
         response = self._request("GET", f"{self.base}src/{head}/.gitattributes", allow=(404,),
                                  what="read .gitattributes")
-        patterns = workflow.lfs_patterns(response.text) if response.status_code == 200 else []
+        patterns = lfs.tracked_patterns(response.text) if response.status_code == 200 else []
         with self._lock:
             self._lfs_rules[head] = patterns
         return patterns
@@ -565,8 +565,8 @@ class BitbucketBackend(Backend):
             return changes
         out = []
         for change in changes:
-            if (change.data is None or not _looks_binary(change.data) or workflow.is_lfs_pointer(change.data)
-                    or not workflow.matches_lfs(change.path, patterns)):
+            if (change.data is None or not _looks_binary(change.data) or lfs.is_pointer(change.data)
+                    or not lfs.is_tracked(change.path, patterns)):
                 out.append(change)
                 continue
             if change.path not in done:
@@ -576,31 +576,23 @@ class BitbucketBackend(Backend):
 
     def _lfs_upload(self, path: str, data: bytes) -> bytes:
         """Upload `data` to the repository's LFS store (unless it holds it already); the pointer to commit."""
-        oid, pointer = workflow.lfs_pointer(data)
-        root = str(self.settings.options.get("large_media_url") or f"https://bitbucket.org/{self.repo}/info/lfs").rstrip("/")
+        oid, pointer = lfs.pointer_for(data)
+        root = str(self.settings.options.get("large_media_url") or f"https://bitbucket.org/{self.repo}/info/lfs")
         client = self.http.client
-        lfs_type = "application/vnd.git-lfs+json"
         token = client.headers.get("Authorization", "")
-        body = {"operation": "upload", "transfers": ["basic"], "objects": [{"size": len(data), "oid": oid}]}
         try:
-            # Built by hand: the store's upload and verify URLs get their own headers, not the API token.
-            answer = client.send(httpx.Request("POST", f"{root}/objects/batch", content=json.dumps(body).encode(),
-                                               headers={"Accept": lfs_type, "Content-Type": lfs_type,
-                                                        "Authorization": token}))
-            if answer.status_code != 200:
-                raise NetworkError(f"Git LFS refused {path} (HTTP {answer.status_code}); nothing was committed")
-            actions = ((answer.json().get("objects") or [{}])[0]).get("actions") or {}
+            status, actions = lfs.batch_actions(client, root, "upload", oid, len(data), token)
+            if status != 200:
+                raise NetworkError(f"Git LFS refused {path} (HTTP {status}); nothing was committed")
             upload, verify = actions.get("upload"), actions.get("verify")
             if upload:
-                sent = client.send(httpx.Request("PUT", upload["href"], content=data,
-                                                 headers=dict(upload.get("header") or {})))
+                sent = lfs.run_action(client, upload, "PUT", content=data)
                 if sent.status_code >= 300:
                     raise NetworkError(f"uploading {path} to Git LFS failed (HTTP {sent.status_code}); nothing was committed")
             if upload and verify:
-                checked = client.send(httpx.Request(
-                    "POST", verify["href"], content=json.dumps({"oid": oid, "size": len(data)}).encode(),
-                    headers={"Accept": lfs_type, "Content-Type": lfs_type, "Authorization": token,
-                             **dict(verify.get("header") or {})}))
+                claim = json.dumps({"oid": oid, "size": len(data)}).encode()
+                checked = lfs.run_action(client, verify, "POST", content=claim, headers={
+                    "Accept": lfs.MEDIA_TYPE, "Content-Type": lfs.MEDIA_TYPE, "Authorization": token})
                 if checked.status_code >= 300:
                     raise NetworkError(f"Git LFS did not confirm {path} (HTTP {checked.status_code}); nothing was committed")
         except httpx.HTTPError as error:

@@ -57,7 +57,7 @@ from urllib.parse import quote
 
 import httpx
 
-from editor_app.backends import workflow
+from editor_app.backends import lfs, workflow
 from editor_app.backends.base import (
     NEW_FILE,
     STATUS_DRAFT,
@@ -381,7 +381,7 @@ class GiteaBackend(Backend):
         read once more from `media/` for its content; its id stays the pointer's, as listings show it."""
         ref = branch or self.default_branch()
         data, blob = self._raw(path, ref)
-        if workflow.is_lfs_pointer(data):
+        if lfs.is_pointer(data):
             response = self._request("GET", f"{self.base}media/{_q(path, '/')}", params={"ref": ref},
                                      what=f"read {path} from Git LFS")
             data = response.content

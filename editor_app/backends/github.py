@@ -33,7 +33,6 @@ from __future__ import annotations
 import base64
 import email.utils
 import hashlib
-import json
 import logging
 import threading
 import time
@@ -45,7 +44,7 @@ from urllib.parse import quote
 
 import httpx
 
-from editor_app.backends import workflow
+from editor_app.backends import lfs, workflow
 from editor_app.backends.base import (
     NEW_FILE,
     STATUS_DRAFT,
@@ -360,7 +359,7 @@ class GitHubBackend(Backend):
         pointer is swapped for its object when the LFS server gives it; the id stays the pointer's."""
         repo = self._read_repo(branch)
         data, sha = self._read_at(repo, path, branch or self.default_branch())
-        if workflow.is_lfs_pointer(data) and not self.scoped:
+        if lfs.is_pointer(data) and not self.scoped:
             data = self._lfs_object(repo, path, data) or data
         return data, sha
 
@@ -380,26 +379,17 @@ class GitHubBackend(Backend):
         Best effort, for showing media: the token goes to GitHub's LFS endpoint as git's password (as `git lfs`
         sends it), and the download goes only with the headers the batch answer names.
         """
-        fields = dict(line.split(" ", 1) for line in pointer.decode("ascii", "replace").splitlines() if " " in line)
-        oid, size = fields.get("oid", "").removeprefix("sha256:"), fields.get("size", "0")
-        client = self.http.client
-        token = client.headers.get("Authorization", "").partition(" ")[2]
-        body = {"operation": "download", "transfers": ["basic"], "objects": [{"oid": oid, "size": int(size or 0)}]}
-        lfs_type = "application/vnd.git-lfs+json"
+        oid, size = lfs.parse_pointer(pointer)
+        token = self.http.client.headers.get("Authorization", "").partition(" ")[2]
         credentials = base64.b64encode(f"x-access-token:{token}".encode()).decode()
         try:
-            # Built by hand so that none of the API client's default headers (its token) goes along.
-            answer = client.send(httpx.Request(
-                "POST", f"{self._lfs_root(repo)}/objects/batch", content=json.dumps(body).encode(),
-                headers={"Accept": lfs_type, "Content-Type": lfs_type, "Authorization": f"Basic {credentials}",
-                         "User-Agent": client.headers.get("User-Agent", "")},
-            ))
-            found = (answer.json().get("objects") or [{}])[0] if answer.status_code == 200 else {}
-            download = (found.get("actions") or {}).get("download") or {}
+            status, actions = lfs.batch_actions(self.http.client, self._lfs_root(repo), "download", oid, size,
+                                                f"Basic {credentials}")
+            download = actions.get("download") or {}
             if not download.get("href"):
-                log.info("Git LFS has no object for %s (HTTP %s)", path, answer.status_code)
+                log.info("Git LFS has no object for %s (HTTP %s)", path, status)
                 return None
-            data = client.send(httpx.Request("GET", download["href"], headers=dict(download.get("header") or {})))
+            data = lfs.run_action(self.http.client, download, "GET")
         except (httpx.HTTPError, ValueError) as error:
             log.info("Git LFS object of %s could not be read: %s", path, type(error).__name__)
             return None

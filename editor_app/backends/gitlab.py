@@ -48,7 +48,7 @@ from urllib.parse import quote
 
 import httpx
 
-from editor_app.backends import workflow
+from editor_app.backends import lfs, workflow
 from editor_app.backends.base import (
     NEW_FILE,
     STATUS_DRAFT,
@@ -455,7 +455,7 @@ class GitLabBackend(Backend):
         is read once more with `lfs=true` for its content; its id stays the pointer's, as listings show it."""
         ref = branch or self.default_branch()
         data, blob = self._raw(path, ref)
-        if workflow.is_lfs_pointer(data):
+        if lfs.is_pointer(data):
             response = self._request("GET", f"{self.project}repository/files/{_q(path)}/raw",
                                      params={"ref": ref, "lfs": "true"}, what=f"read {path} from Git LFS")
             data = response.content

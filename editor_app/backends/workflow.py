@@ -8,7 +8,6 @@ expected-id checks, moves, three-way publish), so that all adapters behave alike
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -107,44 +106,6 @@ def find_conflicting_branch(branch: str, existing: Iterable[str]) -> str | None:
 def git_blob_id(data: bytes) -> str:
     """The git blob SHA-1 of `data`, as every git host reports it."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1\n"
-LFS_POINTER_MAX = 1024  # git-lfs pointers are tiny; a big file that starts alike is content
-
-
-def is_lfs_pointer(data: bytes) -> bool:
-    """True when `data` is a Git LFS pointer file (the repository holds it; the content lives in LFS)."""
-    return len(data) <= LFS_POINTER_MAX and data.startswith(LFS_POINTER_PREFIX) and b"\noid sha256:" in data
-
-
-def lfs_pointer(data: bytes) -> tuple[str, bytes]:
-    """The Git LFS object id (sha256) of `data` and the pointer file that stands for it in the repository."""
-    oid = hashlib.sha256(data).hexdigest()
-    return oid, b"version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n" % (oid.encode(), len(data))
-
-
-def lfs_patterns(gitattributes: str) -> list[str]:
-    """The patterns `.gitattributes` sends through Git LFS (`filter=lfs`)."""
-    found = []
-    for line in gitattributes.splitlines():
-        parts = line.split()
-        if len(parts) > 1 and not parts[0].startswith("#") and "filter=lfs" in parts[1:]:
-            found.append(parts[0])
-    return found
-
-
-def matches_lfs(path: str, patterns: Sequence[str]) -> bool:
-    """True when `path` falls under one of the `.gitattributes` patterns (a pattern without a slash matches the
-    file name anywhere, as git's do)."""
-    name = path.rsplit("/", 1)[-1]
-    for pattern in patterns:
-        if "/" not in pattern.strip("/"):
-            if fnmatch.fnmatchcase(name, pattern.strip("/")):
-                return True
-        elif fnmatch.fnmatchcase(path, pattern.lstrip("/").replace("**/", "*")):
-            return True
-    return False
 
 
 def check_repo_path(path: str) -> str:

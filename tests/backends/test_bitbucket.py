@@ -537,7 +537,8 @@ def lfs_site() -> tuple[FakeBitbucket, BitbucketBackend, list[httpx.Request]]:
 
 
 def test_media_that_gitattributes_sends_through_lfs_are_uploaded_there_and_committed_as_pointers() -> None:
-    from editor_app.backends.workflow import git_blob_id, lfs_pointer
+    from editor_app.backends.workflow import git_blob_id
+    from tests.fakes.git_store import lfs_pointer
 
     fake, backend, sent = lfs_site()
     oid, pointer = lfs_pointer(PIXEL_PNG)
@@ -558,7 +559,8 @@ def test_media_that_gitattributes_sends_through_lfs_are_uploaded_there_and_commi
 
 
 def test_an_lfs_file_reads_as_its_content_and_lists_with_its_pointers_id() -> None:
-    from editor_app.backends.workflow import git_blob_id, lfs_pointer
+    from editor_app.backends.workflow import git_blob_id
+    from tests.fakes.git_store import lfs_pointer
 
     fake, backend, _sent = lfs_site()
     backend.commit([FileChange("static/img/new.png", PIXEL_PNG, expected_id=NEW_FILE)], "Upload")
