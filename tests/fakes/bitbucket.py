@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, unquote
 import httpx
 
 from tests.fakes.faults import Faults, RequestLog, timed
-from tests.fakes.git_store import MODE_FILE, MODE_TREE, Commit, GitStore, Signature, StoreError
+from tests.fakes.git_store import MODE_FILE, MODE_TREE, Commit, GitStore, Signature, StoreError, lfs_oid
 
 WEB = "https://bitbucket.org"
 EXPIRED_TOKEN_MESSAGE = "Access token expired. Use your refresh token to obtain a new access token."
@@ -456,8 +456,7 @@ class FakeBitbucket:
         if data.startswith(LFS_POINTER):
             # Bitbucket sends reads of a Git LFS file to the media store that holds its content (this fake
             # serves that store itself when it holds the object, so loopback tests stay on 127.0.0.1).
-            oid = re.search(rb"oid sha256:([0-9a-f]{64})", data)
-            found = oid.group(1).decode() if oid else entry.sha
+            found = lfs_oid(data) or entry.sha
             media = f"{request.url.scheme}://{request.url.netloc.decode()}" if found in self.lfs_objects else MEDIA
             headers["Location"] = f"{media}/file/{self._media_id(found)}/binary?dl=1&name={path.rsplit('/', 1)[-1]}"
             return 302, b""

@@ -8,6 +8,7 @@ repository): their ids are still exact, only reading the missing object fails.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -418,3 +419,11 @@ def lfs_pointer(data: bytes) -> tuple[str, bytes]:
     """The Git LFS object id (sha256) of `data` and the pointer file a repository holds in its place."""
     oid = hashlib.sha256(data).hexdigest()
     return oid, f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {len(data)}\n".encode()
+
+
+def lfs_oid(data: bytes) -> str | None:
+    """The object id a Git LFS pointer file names, None when `data` is not a pointer."""
+    if not data.startswith(b"version https://git-lfs.github.com/spec/v1\n"):
+        return None
+    found = re.search(rb"^oid sha256:([0-9a-f]{64})$", data, re.MULTILINE)
+    return found.group(1).decode() if found else None

@@ -35,7 +35,7 @@ from urllib.parse import parse_qs, unquote
 import httpx
 
 from tests.fakes.faults import Faults, RequestLog, timed
-from tests.fakes.git_store import MODE_FILE, MODE_TREE, Commit, GitStore, Signature, StoreError
+from tests.fakes.git_store import MODE_FILE, MODE_TREE, Commit, GitStore, Signature, StoreError, lfs_oid
 
 WEB = "https://gitea.example"
 INVALID_TOKEN_MESSAGE = "user does not exist [uid: 0, name: ]"
@@ -459,9 +459,9 @@ class FakeGitea:
     def get_media(self, path: str, query: dict[str, str], headers: dict[str, str], **kw: Any) -> tuple[int, Any]:
         """A file, or the Git LFS object its pointer names."""
         status, data = self.get_raw(path, query, headers, **kw)
-        oid = re.search(rb"^oid sha256:([0-9a-f]{64})$", data, re.MULTILINE)
-        if data.startswith(b"version https://git-lfs.github.com/spec/v1") and oid:
-            content = self.lfs_objects.get(oid.group(1).decode())
+        oid = lfs_oid(data)
+        if oid is not None:
+            content = self.lfs_objects.get(oid)
             if content is None:
                 raise ApiError(404, "The target couldn't be found.")
             return 200, content

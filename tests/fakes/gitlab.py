@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, unquote
 import httpx
 
 from tests.fakes.faults import Faults, RequestLog, timed
-from tests.fakes.git_store import MODE_FILE, Commit, GitStore, Signature, StoreError
+from tests.fakes.git_store import MODE_FILE, Commit, GitStore, Signature, StoreError, lfs_oid
 
 WEB = "https://gitlab.com"
 EXPIRED_TOKEN_BODY = {"error": "invalid_token",
@@ -47,9 +47,6 @@ class ApiError(Exception):
         self.status = status
         self.body = body if body is not None else {"message": message}
         self.headers = headers or {}
-
-
-LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 
 
 def iso(timestamp: float) -> str:
@@ -497,10 +494,10 @@ class FakeGitLab:
         commit, blob, data, last = self._file_at(path, ref)
         headers.update(self._file_headers(path, ref, commit, blob, data, last))
         headers["Content-Type"] = "text/plain; charset=utf-8"
-        oid = re.search(rb"^oid sha256:([0-9a-f]{64})$", data, re.MULTILINE)
-        if query.get("lfs") == "true" and data.startswith(LFS_POINTER) and oid:
+        oid = lfs_oid(data)
+        if query.get("lfs") == "true" and oid is not None:
             # `lfs=true`: the LFS object's bytes instead of the pointer (GitLab sends them as a download).
-            content = self.lfs_objects.get(oid.group(1).decode())
+            content = self.lfs_objects.get(oid)
             if content is None:
                 raise ApiError(404, "404 LFS Object Not Found")
             headers["Content-Type"] = "application/octet-stream"
