@@ -16,7 +16,7 @@ from editor_app.ui.login_dialog import LoginDialog
 from editor_app.ui.start_dialog import SiteChoice
 from tests.fakes.git_gateway_factories import EMAIL, PASSWORD, make_fake_gateway
 from tests.fakes.server import serve
-from tests.ui.test_login_wiring import login, when_dialog_shows  # noqa: F401 - the fixture is used
+from tests.ui.test_login_wiring import login, when_dialog_shows, write_site_config  # noqa: F401 - the fixture is used
 
 POST = "content/posts/hello.md"
 POST_TEXT = b"---\ntitle: Hello\n---\nFirst post.\n"
@@ -31,24 +31,7 @@ def site():
 
 
 def write_config(folder: Path, site_url: str) -> Path:
-    config = folder / "config.yml"
-    config.write_text(
-        "backend:\n"
-        "  name: git-gateway\n"
-        "  branch: main\n"
-        f"site_url: {site_url}\n"
-        "media_folder: static/images\n"
-        "collections:\n"
-        "  - name: posts\n"
-        "    label: Posts\n"
-        "    folder: content/posts\n"
-        "    create: true\n"
-        "    fields:\n"
-        "      - {name: title, label: Title, widget: string}\n"
-        "      - {name: body, label: Body, widget: markdown}\n",
-        encoding="utf-8",
-    )
-    return config
+    return write_site_config(folder, "backend:\n  name: git-gateway\n  branch: main\n", site_url)
 
 
 def test_a_git_gateway_site_opens_after_the_site_account_login_and_saves_as_that_user(site, login, tmp_path, app_home):  # noqa: F811

@@ -45,14 +45,16 @@ def github():
 
 
 def write_config(folder: Path, api_root: str, extra: str = "") -> Path:
+    backend = f"backend:\n  name: github\n  repo: octo/site\n  branch: main\n  api_root: {api_root}\n"
+    return write_site_config(folder, backend, SITE_URL, extra)
+
+
+def write_site_config(folder: Path, backend: str, site_url: str, extra: str = "") -> Path:
+    """config.yml with `backend` (its YAML), `site_url` and one posts collection."""
     config = folder / "config.yml"
     config.write_text(
-        "backend:\n"
-        "  name: github\n"
-        "  repo: octo/site\n"
-        "  branch: main\n"
-        f"  api_root: {api_root}\n"
-        f"site_url: {SITE_URL}\n"
+        f"{backend}"
+        f"site_url: {site_url}\n"
         "media_folder: static/images\n"
         f"{extra}"
         "collections:\n"

@@ -46,7 +46,8 @@ def test_searching_the_sandbox_posts_uses_the_workspace_index(window, qtbot):
     assert 0 < shown < total
 
 
-def test_opening_editing_and_saving_a_sandbox_post(window, qtbot):
+def revise_first_post(window, qtbot) -> str:
+    """Open the first post, add " (revised)" to its title and save it; its key."""
     window.collection_tree.select_collection("posts")
     key = window.entry_list.model.key_at(0)
     with qtbot.waitSignal(window.entry_opened, timeout=10000):
@@ -54,6 +55,11 @@ def test_opening_editing_and_saving_a_sandbox_post(window, qtbot):
     qtbot.keyClicks(window.editor.title, " (revised)")
     with qtbot.waitSignal(window.entry_saved, timeout=10000):
         window.save_entry()
+    return key
+
+
+def test_opening_editing_and_saving_a_sandbox_post(window, qtbot):
+    revise_first_post(window, qtbot)
     reopened = window.workspace.open_entry("posts", window.current_entry.path)
     assert reopened.data["title"].endswith(" (revised)")
     # The sandbox publishes through the editorial workflow: the save is an unpublished draft.
@@ -147,13 +153,7 @@ def test_uploading_media_to_the_sandbox_lists_it_in_the_library(window, qtbot, t
 
 
 def test_entries_with_unpublished_changes_show_their_workflow_status_in_the_list(window, qtbot):
-    window.collection_tree.select_collection("posts")
-    key = window.entry_list.model.key_at(0)
-    with qtbot.waitSignal(window.entry_opened, timeout=10000):
-        window.open_entry("posts", key)
-    qtbot.keyClicks(window.editor.title, " (revised)")
-    with qtbot.waitSignal(window.entry_saved, timeout=10000):
-        window.save_entry()
+    key = revise_first_post(window, qtbot)
     with qtbot.waitSignal(window.workflow_loaded, timeout=10000):
         window.refresh_workflow()
     model = window.entry_list.model
@@ -161,13 +161,7 @@ def test_entries_with_unpublished_changes_show_their_workflow_status_in_the_list
 
 
 def test_a_saved_draft_shows_its_status_in_the_list_at_once(window, qtbot):
-    window.collection_tree.select_collection("posts")
-    key = window.entry_list.model.key_at(0)
-    with qtbot.waitSignal(window.entry_opened, timeout=10000):
-        window.open_entry("posts", key)
-    qtbot.keyClicks(window.editor.title, " (revised)")
-    with qtbot.waitSignal(window.entry_saved, timeout=10000):
-        window.save_entry()
+    key = revise_first_post(window, qtbot)
     model = window.entry_list.model
     assert model.index(model.row_of(key), model.columnCount() - 1).data() == "Draft"
 
