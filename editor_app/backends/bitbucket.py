@@ -558,14 +558,14 @@ class BitbucketBackend(Backend):
     def _through_lfs(self, head: str, changes: Sequence[FileChange], done: dict[str, bytes]) -> Sequence[FileChange]:
         """`changes` with the content of files `.gitattributes` sends through Git LFS uploaded and replaced by
         their pointers (Git Gateway's Bitbucket proxy forwards no LFS: there the files go in as they are)."""
-        if self.src_only or not any(c.data is not None and _looks_binary(c.data) for c in changes):
+        if self.src_only or all(c.data is None or workflow.as_text(c.data) is not None for c in changes):
             return changes  # entries (text) never go through LFS: a save of them costs no .gitattributes read
         patterns = self._lfs_patterns(head)
         if not patterns:
             return changes
         out = []
         for change in changes:
-            if (change.data is None or not _looks_binary(change.data) or lfs.is_pointer(change.data)
+            if (change.data is None or workflow.as_text(change.data) is not None or lfs.is_pointer(change.data)
                     or not lfs.is_tracked(change.path, patterns)):
                 out.append(change)
                 continue
@@ -1046,14 +1046,3 @@ def _form(
 def _quoted(value: str) -> str:
     """A form-data name or filename: quotes and line breaks escaped as browsers do (WHATWG)."""
     return value.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
-
-
-def _looks_binary(data: bytes) -> bool:
-    """Media, not text: a NUL byte, or bytes that are not UTF-8."""
-    if b"\0" in data[:8192]:
-        return True
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return False

@@ -578,7 +578,7 @@ class GitHubBackend(Backend):
             sha = written[change.path]
             entry: dict[str, Any] = {"path": change.path, "mode": "100644", "type": "blob"}
             data = new_blobs.get(sha)
-            text = _as_text(data) if data is not None else None
+            text = workflow.as_text(data) if data is not None else None
             if text is not None:
                 entry["content"] = text  # one request less per text file
             elif data is not None and before.get(change.path) != sha:
@@ -978,13 +978,3 @@ def _decode_content(blob: Mapping[str, Any]) -> bytes:
     if blob.get("encoding") == "base64":
         return base64.b64decode(content)
     return str(content).encode("utf-8")
-
-
-def _as_text(data: bytes) -> str | None:
-    """`data` as a str GitHub stores back byte for byte (UTF-8 without NUL), else None."""
-    if b"\0" in data:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None

@@ -407,7 +407,7 @@ class ProxyBackend(Backend):
         # Text files written here join the head's fingerprint (media stay out: every head() would read
         # their bytes again); a deleted path costs nothing to ask after.
         with self._lock:
-            self._paths.update(path for path, data in writes.items() if _is_text(data))
+            self._paths.update(path for path, data in writes.items() if workflow.as_text(data) is not None)
             self._paths.update(deletions)
 
     @staticmethod
@@ -587,10 +587,10 @@ class ProxyBackend(Backend):
                 keep = [d["path"] for d in raw.get("diffs", [])
                         if d.get("binary") and d.get("status") != "deleted" and d["path"] not in writes]
                 writes.update(self._read_many(keep, branch))
-            data_file = next((p for p in sorted(writes) if _is_text(writes[p]) and p in written), None)
+            data_file = next((p for p in sorted(writes) if workflow.as_text(writes[p]) is not None and p in written), None)
             if data_file is None and raw is not None:
                 texts = self._read_many([p for p in self._changed_paths(raw) if p not in writes], branch)
-                data_file = next((p for p in sorted(texts) if _is_text(texts[p])), None)
+                data_file = next((p for p in sorted(texts) if workflow.as_text(texts[p]) is not None), None)
                 if data_file is not None:
                     writes[data_file] = texts[data_file]
             if data_file is None:
@@ -657,17 +657,6 @@ class ProxyBackend(Backend):
     def close(self) -> None:
         """Release connections."""
         self._client.close()
-
-
-def _is_text(data: bytes) -> bool:
-    """True for bytes decap-server can take as an entry's `raw` text (UTF-8 without NUL)."""
-    if b"\0" in data:
-        return False
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def local_server_url(local_backend: bool | dict[str, Any] | None) -> str | None:

@@ -108,6 +108,16 @@ def git_blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
+def as_text(data: bytes) -> str | None:
+    """`data` as text a host stores back byte for byte (UTF-8 without NUL), else None (media, binaries)."""
+    if b"\0" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def check_repo_path(path: str) -> str:
     """Return `path` when it is a clean relative repository path, else raise ContentError."""
     parts = path.split("/")
