@@ -190,6 +190,7 @@ class GitGatewayBackend(Backend):
         client: httpx.Client,
         jwt: _Jwt,
         *,
+        host: str | None = None,
         transport: httpx.BaseTransport | None = None,
         on_wait: OnWait | None = None,
         policy: RetryPolicy | None = None,
@@ -202,7 +203,8 @@ class GitGatewayBackend(Backend):
         self._jwt = jwt
         self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock, host_label="Git Gateway")
         self.claims = jwt_claims(jwt.credentials.token) or {}
-        self.host = self._host_behind(settings)
+        self.roles: tuple[str, ...] = ()
+        self.host = host or self._host_behind()  # a gateway URL ending in the host's name fixes it
         if self.host not in self.hosts:
             raise EditorError(f"Git Gateway serves {HOST_LABELS.get(self.host, self.host)}, which this version cannot open")
         self.host_label = f"Git Gateway ({HOST_LABELS[self.host]})"
@@ -237,11 +239,11 @@ class GitGatewayBackend(Backend):
         **kwargs: Any,
     ) -> GitGatewayBackend:
         """An adapter for the Identity `credentials` (a GoTrue JWT); `refresh=` renews it when it lapses."""
-        base, _ = split_host(gateway_root(settings))
+        base, fixed = split_host(gateway_root(settings))
         jwt = _Jwt(credentials, refresh, clock)
         client = make_client(base + "/", transport=transport, auth=_GatewayAuth(jwt, base))
         try:
-            backend = cls(settings, client, jwt, transport=transport, clock=clock, **kwargs)
+            backend = cls(settings, client, jwt, host=fixed, transport=transport, clock=clock, **kwargs)
             backend.check_roles()
             if backend.host == "github":
                 backend._learn_github_repository()
@@ -252,11 +254,8 @@ class GitGatewayBackend(Backend):
 
     # --- the gateway itself ---------------------------------------------------------------------
 
-    def _host_behind(self, settings: BackendSettings) -> str:
-        _, fixed = split_host(gateway_root(settings))
-        if fixed:
-            self.roles: tuple[str, ...] = ()
-            return fixed
+    def _host_behind(self) -> str:
+        """`GET {gateway}/settings`: the host enabled behind the gateway (and the roles it allows)."""
         response = self._gateway_call("GET", "settings", what="read the Git Gateway settings")
         try:
             data = response.json()
