@@ -830,6 +830,7 @@ class MainWindow(QMainWindow):
     def show_media_library(self) -> MediaLibraryDialog:
         """Open the media library; an inserted file goes into the editor when it can take one."""
         dialog = MediaLibraryDialog(self.workspace, self.runner, self.prompts, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # each opening is a new dialog; none piles up
         insert = getattr(self.editor, "insert_media", None)
         if insert is not None:
             # Entries store the public path (public_folder), not the repository path.
