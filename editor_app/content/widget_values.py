@@ -34,6 +34,11 @@ def is_empty(value: Any) -> bool:
     return False
 
 
+def _naming(label: str, message: str) -> str:
+    """A config's own message for a field, prefixed with the field's label unless it already names it."""
+    return message if label.casefold() in message.casefold() else f"{label}: {message}"
+
+
 def _count_word(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
@@ -53,7 +58,7 @@ def validate_field(fld: Field, value: Any, present: bool = True) -> list[str]:
         regex, message = fld.pattern
         try:
             if re.search(regex, str(value)) is None:
-                messages.append(message or f"{label} does not match the pattern {regex}.")
+                messages.append(_naming(label, message) if message else f"{label} does not match the pattern {regex}.")
         except re.error as exc:
             messages.append(f"{label}: the config's pattern {regex!r} is not a valid regular expression ({exc}).")
     if fld.widget == "number":

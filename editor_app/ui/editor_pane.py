@@ -117,7 +117,6 @@ class EditorPane(QWidget):
         # a list, not one long label: a big entry can have dozens of problems and the form must stay usable
         self.problem_list = QListWidget()
         self.problem_list.setAccessibleName("Problems that block saving (activate one to go to its field)")
-        self.problem_list.setMaximumHeight(110)
         self.problem_list.setStyleSheet(f"QListWidget {{ color: {ERROR_COLOR}; }}")
         self.problem_list.itemActivated.connect(self._on_problem_list_activated)
         self.problem_list.hide()
@@ -395,6 +394,10 @@ class EditorPane(QWidget):
             item = QListWidgetItem(message + (f"  ({path})" if "." in path or "[" in path else ""))
             item.setData(Qt.ItemDataRole.UserRole, path)
             self.problem_list.addItem(item)
+        # As tall as its lines (up to five, then it scrolls): no empty box under one problem.
+        shown = min(count, 5)
+        height = sum(self.problem_list.sizeHintForRow(row) for row in range(shown))
+        self.problem_list.setFixedHeight(height + 2 * self.problem_list.frameWidth() + 2)
         self.problems.show()
         self.problem_list.show()
 
@@ -530,6 +533,8 @@ class EditorPane(QWidget):
     # --- misc ---
 
     def _on_form_changed(self) -> None:
+        if not self.problem_list.isHidden():
+            self.validate()  # the list shown must follow the fixes as they are made, not wait for Save
         emit(self.changed)
 
     def _update_controls(self) -> None:

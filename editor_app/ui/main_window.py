@@ -49,6 +49,7 @@ GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
 SPLITTER_KEY = "main_window/splitter"
 JOURNAL_DELAY_MS = 400
+INVALID_ENTRY_NOTICE = "invalid-entry"  # the one "Not saved: fields need attention" notification
 
 
 class MainWindow(QMainWindow):
@@ -458,6 +459,7 @@ class MainWindow(QMainWindow):
         self._show_entry(entry, dirty=restored)
 
     def _show_entry(self, entry: Any, *, dirty: bool = False) -> None:
+        self.notifications.dismiss_key(INVALID_ENTRY_NOTICE)  # it spoke of the entry shown before
         self.current_entry = entry
         self.editor.set_entry(entry)
         self.editor_stack.setCurrentWidget(self.editor_page)
@@ -522,10 +524,13 @@ class MainWindow(QMainWindow):
         validate = getattr(self.editor, "validate", None)
         problems = validate() if validate is not None else []
         if problems:
+            count = len(problems)
             self.notifications.notify(
-                f"Not saved: {len(problems)} field(s) need attention (listed above the form).", "warning"
+                f"Not saved: {count} field{'s' if count != 1 else ''} need{'s' if count == 1 else ''} attention "
+                "(listed above the form).", "warning", key=INVALID_ENTRY_NOTICE,
             )
             return
+        self.notifications.dismiss_key(INVALID_ENTRY_NOTICE)
         entry = self.editor.entry()
         self._journal_timer.stop()
         self.workspace.journal_draft(entry)
@@ -671,6 +676,7 @@ class MainWindow(QMainWindow):
             return
         self.workspace.discard_draft(entry)
         self._set_dirty(False)
+        self.notifications.dismiss_key(INVALID_ENTRY_NOTICE)
         self.current_entry = None
         if getattr(entry, "is_new", False):
             self.close_entry()
@@ -683,6 +689,7 @@ class MainWindow(QMainWindow):
             return
         self.current_entry = None
         self._set_dirty(False)
+        self.notifications.dismiss_key(INVALID_ENTRY_NOTICE)
         self.editor_stack.setCurrentWidget(self.empty_label)
         self._update_actions()
 

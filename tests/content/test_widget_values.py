@@ -32,9 +32,11 @@ def test_optional_and_boolean_fields_may_be_empty():
     assert wv.validate_field(flag, False, True) == []
 
 
-def test_pattern_message_comes_from_the_config():
+def test_pattern_message_comes_from_the_config_and_names_its_field():
     slug, = fields_of("- {name: slug, pattern: ['^[a-z-]+$', 'Only lowercase letters and dashes']}")
-    assert wv.validate_field(slug, "Bad Slug", True) == ["Only lowercase letters and dashes"]
+    assert wv.validate_field(slug, "Bad Slug", True) == ["slug: Only lowercase letters and dashes"]
+    named, = fields_of("- {name: slug, label: Slug, pattern: ['^[a-z-]+$', 'Slug: lowercase only']}")
+    assert wv.validate_field(named, "Bad Slug", True) == ["Slug: lowercase only"]  # named once, not twice
     assert wv.validate_field(slug, "good-slug", True) == []
 
 

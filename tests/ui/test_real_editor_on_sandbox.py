@@ -1,5 +1,8 @@
-"""The relation picker in the real editor on the sandbox: a post's author comes from a files collection's list
-(`authors.*.id`, shown by `authors.*.name`). Driven by clicks and keys; the saved commit is checked."""
+"""The real editor pane in the main window on the sandbox, driven by clicks and keys; saved commits are checked.
+
+The relation picker: a post's author comes from a files collection's list (`authors.*.id`, shown by
+`authors.*.name`). Validation: what blocks a save is listed, follows the fixes, and is said once.
+"""
 
 from __future__ import annotations
 
@@ -110,6 +113,7 @@ def test_a_new_post_with_its_required_author_picked_by_keys_saves(window, qtbot)
     editor = author_editor(window)
     editor.search.setFocus()
     QTest.keyClicks(editor.search, "amara")
+    qtbot.waitUntil(lambda: shown(editor) == ["Amara Okafor"], timeout=10000)  # once the authors have loaded
     QTest.keyClick(editor.search, Qt.Key.Key_Return)
     category = form.editor("category").combo
     category.setFocus()
@@ -122,3 +126,39 @@ def test_a_new_post_with_its_required_author_picked_by_keys_saves(window, qtbot)
     saved = window.workspace.open_entry("posts", window.current_entry.path)
     assert saved.data["author"] == "amara" and saved.data["title"] == "Frost fair"
     assert saved.data["date"]  # a new entry's datetime starts at the current time, as in Decap
+
+
+def new_post(window: MainWindow, qtbot) -> None:
+    window.collection_tree.select_collection("posts")
+    press_ctrl(window, window.entry_list.table, Qt.Key.Key_N)
+    qtbot.waitUntil(lambda: window.current_entry is not None and window.current_entry.is_new, timeout=5000)
+
+
+def validation_notices(window: MainWindow) -> list[str]:
+    return [n.message for n in window.notifications.notifications if n.message.startswith("Not saved")]
+
+
+def test_what_blocks_a_save_is_listed_once_and_follows_the_fixes(window, qtbot):
+    new_post(window, qtbot)
+    title = window.editor.form.editor("title").line
+    press_ctrl(window, title, Qt.Key.Key_S)
+    press_ctrl(window, title, Qt.Key.Key_S)
+    assert validation_notices(window) == ["Not saved: 4 fields need attention (listed above the form)."]
+    assert window.editor.problem_messages() == ["Title is required.", "Author is required.",
+                                                "Category is required.", "Body is required."]
+    assert window.editor.form.row("title").error.isVisibleTo(window)
+    QTest.keyClicks(title, "Frost fair")
+    assert window.editor.problem_messages() == ["Author is required.", "Category is required.", "Body is required."]
+    assert not window.editor.form.row("title").error.isVisibleTo(window)
+    list_height = window.editor.problem_list.height()
+    assert list_height <= 3 * window.editor.problem_list.sizeHintForRow(0) + 12  # no empty space under the lines
+
+
+def test_the_not_saved_notice_goes_with_the_entry_it_spoke_of(window, qtbot):
+    new_post(window, qtbot)
+    press_ctrl(window, window.editor.form.editor("title").line, Qt.Key.Key_S)
+    assert len(validation_notices(window)) == 1
+    window.prompts.answers["unsaved"] = "discard"  # the unsaved-changes guard: Discard
+    open_first_post(window, qtbot)
+    assert validation_notices(window) == []
+    assert window.editor.problem_messages() == []
