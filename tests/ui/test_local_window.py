@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from editor_app.app import find_site_config, open_site
 from editor_app.errors import NotFoundError
@@ -102,3 +102,55 @@ def test_the_editorial_workflow_on_a_local_site_from_save_to_publish(site, qtbot
         board.publish_button.click()
     git(site, "checkout", "-q", "main")
     assert "mint family" in (site / key).read_text(encoding="utf-8")
+
+
+def open_window(site, qtbot, tmp_path, app_home, runner, prompts=None):
+    workspace = open_site(SiteChoice("local", str(site)), AppDirs.under(app_home))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(workspace, settings, runner, FakeEditor, prompts or ScriptedPrompts())
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.site_loaded, timeout=20000):
+        window.load_site()
+    window.collection_tree.select_collection("posts")
+    return window
+
+
+def test_a_stale_lock_blocking_a_save_is_explained_and_removed_from_the_dialog(site, qtbot, tmp_path, app_home, runner):
+    git(site, "config", "user.name", "Ada Gardener")
+    git(site, "config", "user.email", "ada@example.org")
+    window = open_window(site, qtbot, tmp_path, app_home, runner)
+    key = window.entry_list.model.key_at(0)
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        window.open_entry("posts", key)
+    qtbot.keyClicks(window.editor.title, " (after a crash)")
+    lock = site / ".git" / "index.lock"
+    lock.write_bytes(b"")  # what a git command killed while writing the index leaves behind
+
+    window.save_entry()
+    qtbot.waitUntil(lambda: window.lock_dialog is not None and window.lock_dialog.isVisible(), timeout=10000)
+    dialog = window.lock_dialog
+    assert "index.lock" in dialog.informativeText() and "no git process holds it" in dialog.informativeText()
+    assert git(site, "rev-list", "--count", "HEAD").strip() == "1"  # nothing was committed
+    assert dialog.remove_button is not None and dialog.remove_button.isVisible()
+    with qtbot.waitSignal(window.entry_saved, timeout=10000):
+        qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    assert not lock.exists()
+    assert git(site, "rev-list", "--count", "HEAD").strip() == "2"
+    assert "(after a crash)" in (site / key).read_text(encoding="utf-8")
+    assert git(site, "status", "--porcelain") == ""
+
+
+def test_an_entry_linked_outside_the_repository_is_listed_as_skipped(site, qtbot, tmp_path, app_home, runner):
+    outside = tmp_path / "private.md"
+    outside.write_text("---\ntitle: Private notes\n---\nnot for the site\n", encoding="utf-8")
+    (site / "content" / "posts" / "notes-link.md").symlink_to(outside)
+    window = open_window(site, qtbot, tmp_path, app_home, runner)
+    model = window.entry_list.model
+    row = model.entry("content/posts/notes-link.md")
+    assert row is not None and row.status == "skipped"
+    index = model.index(model.row_of("content/posts/notes-link.md"), model.columnCount() - 1)
+    assert model.data(index) == "⚠ Skipped"
+    assert "outside the repository" in model.data(index, Qt.ItemDataRole.ToolTipRole)
+    assert "Private notes" not in " ".join(row.cells)  # its content was never read
+    assert window.collection_tree.item_for("posts").text(0) == "Posts  (9)"  # 8 entries + the skipped one
