@@ -210,11 +210,13 @@ class LocalBackend(Backend):
         self._real_root = os.path.realpath(self.root)
         self.git_dir = Path(self._git("rev-parse", "--absolute-git-dir").strip())
         self.common_dir = (self.root / self._git("rev-parse", "--git-common-dir").strip()).resolve()
+        # Why a save interrupted earlier could not be finished on opening (the next save tries again and says why).
+        self.recovery_problem: str | None = None
         with self._lock:
             try:
                 self._recover_interrupted_save()
-            except LockedError:
-                pass  # a lock blocks the recovery now; the next save explains it and recovers once it is gone
+            except (EditorError, OSError) as error:
+                self.recovery_problem = str(error)
 
     # --- git plumbing ----------------------------------------------------------------------------
 
@@ -617,8 +619,12 @@ class LocalBackend(Backend):
                 stored[path] = None
         tree = self._write_tree(head, stored, env)
         if tree == self._git("rev-parse", f"{head}^{{tree}}").strip():
-            # Nothing differs from the branch (e.g. the working tree held changes that are committed): no commit.
-            return CommitResult(commit=head, branch=name, ids={p: current.get(p) or ids[p] for p in ids})
+            # Nothing differs from the branch: no (empty) commit. The working tree may still hold other text
+            # (an outside edit the user reverted in the app): it gets the branch's content.
+            if live:
+                self._land(name, head, head, stored, live)
+                return CommitResult(commit=head, branch=name, ids={p: self._worktree_id(p) or ids[p] for p in ids})
+            return CommitResult(commit=head, branch=name, ids={p: stored[p][1] for p in ids if stored[p]})  # type: ignore[index]
         new_head = self._commit_tree(tree, [head], message, env)
         self._reached("commit-written")
         self._land(name, head, new_head, stored, live)
@@ -731,6 +737,10 @@ class LocalBackend(Backend):
         record = {"branch": branch, "old": old, "new": new, "entries": saved}
         self._write_file_atomically(self.git_dir / SAVE_RECORD, json.dumps(record, indent=1).encode())
         self._reached("record-written")
+        self._complete_landing(branch, old, new, entries)
+
+    def _complete_landing(self, branch: str, old: str, new: str, entries: Mapping[str, tuple[str, str] | None]) -> None:
+        """Finish a landing whose record is written; on a failure before the branch moved, abandon it."""
         try:
             self._finish_landing(branch, old, new, entries)
         except (EditorError, OSError):
@@ -814,8 +824,15 @@ class LocalBackend(Backend):
             return None
         except (OSError, ValueError):
             record = None
-        if not isinstance(record, dict) or not {"branch", "old", "new", "entries"} <= record.keys():
-            # Damaged (a kill while the record itself was written leaves none: it is renamed into place).
+        usable = isinstance(record, dict) and {"branch", "old", "new", "entries"} <= record.keys()
+        if usable and isinstance(record["entries"], dict):
+            try:
+                for path in record["entries"]:
+                    check_repo_path(str(path))
+            except ContentError:
+                usable = False
+        if not usable or not isinstance(record, dict):
+            # Damaged or foreign (a kill while the record itself is written leaves none: it is renamed into place).
             self._forget_save_record()
             return None
         return record
@@ -855,7 +872,7 @@ class LocalBackend(Backend):
             if here not in (before[path][1] if path in before else None, entry[1] if entry else None):
                 self._abandon_landing(old, entries, new)
                 return
-        self._finish_landing(branch, old, new, entries)
+        self._complete_landing(branch, old, new, entries)
 
     def _abandon_landing(self, old: str, entries: Mapping[str, tuple[str, str] | None], new: str) -> None:
         """Stop a landing: its index entries go back to the branch's; written files keep the user's text."""
@@ -886,7 +903,10 @@ class LocalBackend(Backend):
         except FileNotFoundError:
             age = 0.0
         holders = lock_holders(lock, self.root)
-        what = "the index (the staging area)" if lock.name == "index.lock" else f"the branch {lock.name[:-5]}"
+        if lock.name == "index.lock":
+            what = "the index (the staging area)"
+        else:
+            what = f"the branch {lock.relative_to(self.common_dir / 'refs' / 'heads').as_posix()[: -len('.lock')]}"
         if holders is None:
             stale = age > STALE_LOCK_AGE_SECONDS
             how = (
@@ -916,8 +936,9 @@ class LocalBackend(Backend):
         """Remove a lock file of this repository that no process holds; LockedError when one does now."""
         lock = Path(lock)
         with self._lock:
+            heads = str(self.common_dir / "refs" / "heads")
             known = lock.name == "index.lock" and lock.parent == self.git_dir
-            known = known or (lock.suffix == ".lock" and _inside(str(lock.parent), str(self.common_dir / "refs")))
+            known = known or (lock.suffix == ".lock" and _inside(str(lock.parent), heads))
             if not known:
                 raise EditorError(f"{lock}: not a lock file of the repository {self.root}")
             if not lock.exists():

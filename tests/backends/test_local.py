@@ -423,3 +423,14 @@ def test_links_on_a_branch_that_is_not_checked_out_are_skipped_and_not_replaced(
     with pytest.raises(ContentError, match="is a symbolic link"):
         backend.commit([FileChange("content/posts/leak.md", b"mine\n")], "Save", branch="main")
     assert backend.head("main") == head
+
+
+def test_saving_the_committed_text_over_an_outside_edit_makes_no_empty_commit_but_writes_it(site: Path) -> None:
+    backend = local(site)
+    (site / POST).write_bytes(b"edited in another editor\n")
+    data, seen = backend.read_file(POST)
+    head = backend.head()
+    result = backend.commit([FileChange(POST, FIXTURE_FILES[POST], expected_id=seen)], "Save")
+    assert result.commit == head == backend.head()
+    assert (site / POST).read_bytes() == FIXTURE_FILES[POST]
+    assert status(site) == ""

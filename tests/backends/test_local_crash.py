@@ -295,3 +295,27 @@ def test_a_failure_before_the_branch_moved_leaves_it_and_keeps_the_text(
     local(site).commit(the_changes(), "Save")
     assert len(commits_since(site, start)) == 1
     assert_working_copy_is_head(site)
+
+
+def test_a_damaged_save_record_is_dropped_and_saving_works(tmp_path: Path) -> None:
+    site = make_git_site(tmp_path / "site", FIXTURE_FILES)
+    (site / ".git" / SAVE_RECORD).write_text('{"branch": "main", "old": ', "utf-8")
+    backend = local(site)
+    assert not (site / ".git" / SAVE_RECORD).exists()
+    backend.commit(the_changes(), "Save")
+    assert_working_copy_is_head(site)
+
+
+def test_a_save_record_that_cannot_be_finished_does_not_block_opening_or_saving(tmp_path: Path) -> None:
+    site = make_git_site(tmp_path / "site", FIXTURE_FILES)
+    start = git(site, "rev-parse", "main").strip()
+    missing = "1" * 40  # a commit (and blobs) that are not in the repository
+    record = {"branch": "main", "old": start, "new": missing, "entries": {POST: ["100644", missing]}}
+    (site / ".git" / SAVE_RECORD).write_text(json.dumps(record), "utf-8")
+    backend = local(site)
+    assert backend.recovery_problem is not None and "cat-file" in backend.recovery_problem
+    assert not (site / ".git" / SAVE_RECORD).exists()
+    assert (site / POST).read_bytes() == FIXTURE_FILES[POST]
+    backend.commit(the_changes(), "Save")
+    assert len(commits_since(site, start)) == 1
+    assert_working_copy_is_head(site)
