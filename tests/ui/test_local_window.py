@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from editor_app.app import SiteLogin, find_site_config, open_site
+from editor_app.app import SiteLogin, find_site_config, make_site_login, open_site
 from editor_app.errors import AuthError, NotFoundError
 from editor_app.paths import AppDirs, resources_dir
-from editor_app.ui.identity_dialog import IdentityDialog, ask_commit_author
+from editor_app.ui.identity_dialog import IdentityDialog
 from editor_app.ui.main_window import MainWindow
 from editor_app.ui.start_dialog import SiteChoice
 from tests.ui.fakes import FakeEditor, ScriptedPrompts
@@ -186,10 +186,15 @@ def test_a_local_site_without_a_git_identity_asks_once_and_keeps_it(site, qtbot,
         qtbot.keyClicks(dialog.email_edit, "ada@example.org")
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
-    login = SiteLogin(None, None, None, ask_identity=ask_commit_author)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    login = make_site_login(runner, settings)  # the app's own wiring, with the real dialog
     QTimer.singleShot(0, answer_the_dialog)
-    workspace = open_site(SiteChoice("local", str(site)), AppDirs.under(app_home), login)
+    try:
+        workspace = open_site(SiteChoice("local", str(site)), AppDirs.under(app_home), login)
+    finally:
+        login.service.close()
     assert asked and asked[0][1] == "gardener@example.org"  # offered the logged-in user's e-mail
+    assert asked[0][0]  # and name (the account's full name, else its login name)
     assert workspace.user.name == "Ada Gardener"
     assert git(site, "config", "--local", "user.email").strip() == "ada@example.org"
     workspace.backend.close()
@@ -199,7 +204,6 @@ def test_a_local_site_without_a_git_identity_asks_once_and_keeps_it(site, qtbot,
 
     again = open_site(SiteChoice("local", str(site)), AppDirs.under(app_home), SiteLogin(None, None, None,
                                                                                          ask_identity=fail_if_asked))
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(again, settings, runner, FakeEditor, ScriptedPrompts())
     qtbot.addWidget(window)
     window.show()
