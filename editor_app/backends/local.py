@@ -743,11 +743,14 @@ class LocalBackend(Backend):
         """Finish a landing whose record is written; on a failure before the branch moved, abandon it."""
         try:
             self._finish_landing(branch, old, new, entries)
-        except (EditorError, OSError):
-            if self._rev(f"refs/heads/{branch}") == new:
+        except (EditorError, OSError) as error:
+            if new != old and self._rev(f"refs/heads/{branch}") == new:
                 self._forget_save_record()
                 return  # the branch moved: the save is done, whatever failed after
-            self._abandon_landing(old, entries, new)
+            try:
+                self._abandon_landing(old, entries, new)
+            except (EditorError, OSError) as cleanup:
+                error.add_note(f"The save's record stays for the next open to finish it ({cleanup}).")
             raise
 
     def _finish_landing(self, branch: str, old: str, new: str, entries: Mapping[str, tuple[str, str] | None]) -> None:
