@@ -319,3 +319,49 @@ def test_a_save_record_that_cannot_be_finished_does_not_block_opening_or_saving(
     backend.commit(the_changes(), "Save")
     assert len(commits_since(site, start)) == 1
     assert_working_copy_is_head(site)
+
+
+GIT_KILLED_WRITING_THE_INDEX = r"""#!/bin/sh
+# Runs git, except that the save's update of the real index is killed, with the whole save, while git holds
+# index.lock: git waits for input that never comes, and once its lock exists everything in the group dies.
+if [ "$1 $2 $3" = "update-index -z --index-info" ] && [ -z "$GIT_INDEX_FILE" ]; then
+    sleep 600 | git "$@" &
+    while [ ! -e "$INDEX_LOCK" ]; do sleep 0.01; done
+    kill -9 0
+fi
+exec git "$@"
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell wrapper kills the process group")
+def test_a_git_killed_while_holding_the_index_lock_is_recovered_after_removing_it(tmp_path: Path) -> None:
+    site = make_git_site(tmp_path / "site", FIXTURE_FILES)
+    start = git(site, "rev-parse", "main").strip()
+    wrapper = tmp_path / "git-killed-in-update-index"
+    wrapper.write_text(GIT_KILLED_WRITING_THE_INDEX)
+    wrapper.chmod(0o755)
+    lock = site / ".git" / "index.lock"
+    child = CHILD.replace('LocalBackend(BackendSettings(name="local", local_path=site))',
+                          'LocalBackend(BackendSettings(name="local", local_path=site), git=os.environ["GIT_WRAPPER"])')
+    payload = [{"path": c.path, "data": None if c.data is None else c.data.decode("latin-1"), "delete": c.delete,
+                "expected_id": c.expected_id} for c in the_changes()]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GIT_WRAPPER": str(wrapper), "INDEX_LOCK": str(lock)}
+    result = subprocess.run([sys.executable, "-c", child, str(site), "no step", str(tmp_path / "log")],
+                            input=json.dumps(payload), capture_output=True, text=True, env=env, timeout=120,
+                            start_new_session=True, check=False)  # its own process group: only the save dies
+    assert result.returncode == -signal.SIGKILL, (result.stdout, result.stderr)
+    assert lock.exists()  # left by the killed git: a real stale lock
+    assert_files_whole(site)
+
+    backend = local(site)
+    assert backend.recovery_problem is not None and "index.lock" in backend.recovery_problem
+    with pytest.raises(LockedError) as caught:
+        backend.commit(the_changes(), "Save")
+    assert caught.value.stale and caught.value.holders == ()
+    assert git(site, "rev-parse", "main").strip() == start
+    assert caught.value.remove is not None
+    caught.value.remove()
+    backend.commit(the_changes(), "Save")  # finishes the killed save; the retry itself adds nothing
+    assert len(commits_since(site, start)) == 1
+    assert_working_copy_is_head(site)
+    assert_no_empty_commits(site, start)
