@@ -778,14 +778,23 @@ class LocalBackend(Backend):
         mode, blob = entry
         # The content as a checkout writes it: through git's smudge filters (line endings, LFS).
         data = self._run(["cat-file", "--filters", f"--path={path}", blob]).stdout
-        full.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            full.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise GitError(f"{path}: cannot create its folder in {self.root} ({error.strerror or error})") from error
         try:
             permissions = full.stat().st_mode & 0o777
         except FileNotFoundError:
             permissions = 0o644
         permissions = permissions | 0o111 if mode == EXECUTABLE_MODE else permissions & ~0o111
-        self._write_file_atomically(full, data, temp=full.parent / f".{full.name}.{tag}{TEMP_SUFFIX}",
-                                    permissions=permissions, step=f"temp-half-written:{path}")
+        try:
+            self._write_file_atomically(full, data, temp=full.parent / f".{full.name}.{tag}{TEMP_SUFFIX}",
+                                        permissions=permissions, step=f"temp-half-written:{path}")
+        except OSError as error:
+            raise GitError(
+                f"{path}: cannot write the file in {self.root} ({error.strerror or error}); the branch was not "
+                "moved. Check that the file is not locked by another program and the disk is not full"
+            ) from error
         self._reached(f"file-written:{path}")
 
     def _write_file_atomically(self, target: Path, data: bytes, *, temp: Path | None = None,

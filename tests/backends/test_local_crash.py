@@ -365,3 +365,26 @@ def test_a_git_killed_while_holding_the_index_lock_is_recovered_after_removing_i
     assert len(commits_since(site, start)) == 1
     assert_working_copy_is_head(site)
     assert_no_empty_commits(site, start)
+
+
+def test_a_file_that_cannot_be_written_fails_clearly_and_leaves_the_branch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_git_site(tmp_path / "site", FIXTURE_FILES)
+    start = git(site, "rev-parse", "main").strip()
+    real_replace = os.replace
+
+    def refuse_the_post(source: str | Path, target: str | Path) -> None:
+        if str(target).endswith("first.md"):  # as Windows does when another program has the file open
+            raise PermissionError(13, "Permission denied")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", refuse_the_post)
+    with pytest.raises(EditorError, match="first.md: cannot write the file .*Permission denied.*not moved"):
+        local(site).commit(the_changes(), "Save")
+    monkeypatch.undo()
+    assert git(site, "rev-parse", "main").strip() == start
+    assert (site / POST).read_bytes() == FIXTURE_FILES[POST]
+    assert not (site / ".git" / SAVE_RECORD).exists()
+    assert not list(site.rglob(f"*{TEMP_SUFFIX}"))
+    assert git(site, "diff", "--cached", "--name-only") == ""
