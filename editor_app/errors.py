@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -42,6 +43,30 @@ class ConflictError(EditorError):
         self.theirs = theirs
         self.theirs_id = theirs_id
         self.head = head
+
+
+class LockedError(EditorError):
+    """A lock file blocks writing to the repository: a git command is running, or one was killed and left it.
+
+    `lock` is the lock file's path and `holders` the processes found holding it. `stale` is True when no
+    process holds it, so removing it is safe; `remove()` (set only then) checks again and removes it.
+    Nothing was written when this is raised.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        lock: str,
+        holders: tuple[str, ...] = (),
+        stale: bool = False,
+        remove: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.lock = lock
+        self.holders = holders
+        self.stale = stale
+        self.remove = remove
 
 
 class RateLimitedError(EditorError):

@@ -32,11 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor_app.errors import AuthError, ConflictError, EditorError
+from editor_app.errors import AuthError, ConflictError, EditorError, LockedError
 from editor_app.ui.collection_tree import CollectionItem, CollectionTreeView
 from editor_app.ui.conflict_dialog import ConflictChoice, ConflictDialog
 from editor_app.ui.draft_dialog import DraftChoice
 from editor_app.ui.entry_list import EntryListView, EntryRow, ViewFilter, ViewGroup
+from editor_app.ui.lock_dialog import LockDialog
 from editor_app.backends.base import WORKFLOW_STATUSES
 from editor_app.ui.media_library import MediaLibraryDialog
 from editor_app.ui.notifications import NotificationArea, Prompts
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         self.expiry_banner: Any = None  # set by attach_login for sites behind a Git-host login
         self._relogin: Callable[[Callable[[bool], None]], None] | None = None
         self._paused_save: Any = None  # the entry whose save waits for a new login
+        self.lock_dialog: LockDialog | None = None  # open while a lock file blocks a save
         self._workflow_status: dict[str, str] = {}  # entry path -> unpublished status
         self._loaded: set[str] = set()
         self._loading: set[str] = set()
@@ -373,7 +375,9 @@ class MainWindow(QMainWindow):
             cells = (summary,) + tuple(_text(data.get(f)) for f in sortable)
             fields = {k: _text(v) for k, v in data.items() if not isinstance(v, (list, dict))}
             status = "unsaved" if self._is_current_dirty(entry.path) else self._draft_status(entry)
-            rows.append(EntryRow(entry.path, cells, fields, status))
+            if entry.skipped:  # the backend did not read it (e.g. a link leading outside the repository)
+                status = "skipped"
+            rows.append(EntryRow(entry.path, cells, fields, status, note=entry.skipped))
         return headers, rows
 
     def _draft_status(self, entry: Any) -> str:
@@ -569,7 +573,44 @@ class MainWindow(QMainWindow):
         if isinstance(failure.error, AuthError) and failure.error.expired and self._relogin is not None:
             self._pause_save_for_login(entry)
             return
+        if isinstance(failure.error, LockedError):
+            self.offer_lock_removal(entry, failure.error)
+            return
         self.notifications.notify_error(failure, f"Saving {entry.path} failed (your changes are kept as a draft)")
+
+    def offer_lock_removal(self, entry: Any, error: LockedError) -> LockDialog:
+        """Explain the lock that blocked saving `entry`; remove it (when stale) and save again if the user says so."""
+        self.status_label.setText(f"Saving {entry.path} is blocked by {error.lock}")
+        dialog = LockDialog(entry.path, error, self)
+        self.lock_dialog = dialog
+        dialog.finished.connect(lambda _result: self._on_lock_dialog_finished(dialog, entry, error))
+        dialog.open()
+        return dialog
+
+    def _on_lock_dialog_finished(self, dialog: LockDialog, entry: Any, error: LockedError) -> None:
+        self.lock_dialog = None
+        dialog.deleteLater()
+        if not dialog.remove_chosen or error.remove is None:
+            return
+        remove = error.remove
+        self._show_progress(0, 0, f"Removing {error.lock}…")
+        run_in_background(
+            self.runner, remove,
+            lambda _done: self._save_after_lock_removal(entry),
+            lambda failure: self._on_save_failed(entry, failure),
+        )
+
+    def _save_after_lock_removal(self, entry: Any) -> None:
+        self._hide_progress("")
+        if self.current_entry is not None and self.current_entry.path == entry.path:
+            self.save_entry()  # the editor still holds the edit (perhaps with more typed since)
+            return
+        self._show_progress(0, 0, f"Saving {entry.path}…")
+        run_in_background(
+            self.runner, lambda: self.workspace.save_entry(entry),
+            lambda saved: self._hide_progress(f"Saved {saved.path}"),
+            lambda failure: self._on_save_failed(entry, failure),
+        )
 
     # --- login expiry (sites behind a Git-host login) --------------------------------------------
 

@@ -21,6 +21,7 @@ class FakeEntry:
     path: str
     data: dict[str, Any] = field(default_factory=dict)
     is_new: bool = False
+    skipped: str = ""
 
 
 @dataclass
