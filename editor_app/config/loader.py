@@ -9,6 +9,7 @@ Unknown keys elsewhere are allowed, as Decap allows additional properties.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
 import yaml as pyyaml
@@ -99,6 +100,10 @@ MARKDOWN_BUTTONS = {
     "bold", "italic", "strikethrough", "code", "link", "heading-one", "heading-two", "heading-three",
     "heading-four", "heading-five", "heading-six", "quote", "bulleted-list", "numbered-list",
 }
+
+
+# `{{slug}}` (with or without a filter) in a slug template: the identifier field's value.
+_SLUG_VARIABLE = re.compile(r"{{\s*slug\s*(?:\|[^}]*)?}}")
 
 
 class _Checker:
@@ -555,10 +560,13 @@ def _build_collection(c: _Checker, node: Any, path: str, site: SiteConfig) -> Co
                     required=True, meta=True, options={"index_file": meta_path.get("index_file")},
                     line=_line_of(meta, "path"),
                 ))
-        if collection.identifier_field_name() is None and fields_node:
-            c.error(r.line("fields"), path,
-                    "collection must have a field name that is a valid entry identifier "
-                    "('title', 'path' or set 'identifier_field')")
+        if collection.create and fields_node and collection.identifier_field_name() is None \
+                and _SLUG_VARIABLE.search(collection.slug):
+            # Decap checks this only when a new entry is saved, so the config loads; new entries cannot be named.
+            where = "the default slug" if not r.has("slug") else f"the slug template '{collection.slug}'"
+            c.warn(r.line("slug") if r.has("slug") else r.line("fields"), path,
+                   f"{where} uses {{{{slug}}}}, but no field names entries: new entries cannot be saved until "
+                   "'identifier_field' names a field (or a 'title' field is added, or the slug uses other fields)")
     else:
         files_node = r.seq("files", required=True)
         seen: set[str] = set()

@@ -374,13 +374,41 @@ def test_folder_and_files_together_and_identifier_are_checked():
         media_folder: m
         collections:
           - {name: a, label: A, folder: a, files: [], fields: [{name: title, label: T}]}
-          - {name: b, label: B, folder: b, fields: [{name: heading, label: H}]}
           - {name: c, label: C, folder: c, extension: adoc, fields: [{name: title, label: T}]}
     """)
     text = "\n".join(found)
     assert "collections[0]: needs exactly one of 'folder' (with 'fields') or 'files'" in text
-    assert "collections[1]: collection must have a field name that is a valid entry identifier" in text
-    assert "collections[2].extension: 'adoc' needs a 'format'" in text
+    assert "collections[1].extension: 'adoc' needs a 'format'" in text
+
+
+def test_a_collection_without_an_identifier_loads_as_decap_loads_it():
+    site = config("""
+        backend: {name: test-repo}
+        media_folder: m
+        collections:
+          - {name: people, label: People, folder: people, create: true, slug: "{{name}}",
+             fields: [{name: name, label: Name}]}
+          - {name: ids, label: Ids, folder: ids, create: true, slug: "{{id}}-{{from}}",
+             fields: [{name: id, label: Id}, {name: from, label: From}]}
+          - {name: notes, label: Notes, folder: notes, fields: [{name: heading, label: H}]}
+          - name: posts
+            label: Posts
+            folder: posts
+            create: true
+            fields: [{name: heading, label: H}]
+          - name: events
+            label: Events
+            folder: events
+            create: true
+            slug: "{{year}}-{{slug}}"
+            fields: [{name: heading, label: H}]
+    """)
+    assert [c.name for c in site.collections] == ["people", "ids", "notes", "posts", "events"]
+    # A warning only where the slug needs the identifier ({{slug}} or the default slug) and entries can be created.
+    warned = [(w.path, w.line) for w in site.warnings]
+    assert warned == [("collections[3]", 13), ("collections[4]", 18)]
+    assert "the default slug uses {{slug}}" in site.warnings[0].message
+    assert "the slug template '{{year}}-{{slug}}' uses {{slug}}" in site.warnings[1].message
 
 
 def test_sortable_fields_and_sortableFields_together_is_an_error():
