@@ -59,6 +59,16 @@ def test_missing_file_exits_2(tmp_path):
     assert code == 2 and "cannot read" in err
 
 
+def test_a_missing_or_unreadable_config_is_one_line_without_a_traceback(tmp_path):
+    missing = tmp_path / "nope.yml"
+    result = subprocess.run([sys.executable, "-m", "editor_app", "check-config", str(missing)],
+                            capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == f"editor-app: cannot read config.yml at {missing}: no such file\n"
+    code, _, err = run([str(tmp_path)])
+    assert code == 2 and err == f"editor-app: cannot read config.yml at {tmp_path}: it is a folder, not a file\n"
+
+
 def test_check_config_through_the_module_entry_point(tmp_path):
     good = shared_path("fixtures", "decap-dev-test", "backends", "github", "config.yml")
     result = subprocess.run([sys.executable, "-m", "editor_app", "check-config", str(good)],
