@@ -32,7 +32,7 @@ from editor_app.config.site_config import (
     ViewFilter,
     ViewGroup,
 )
-from editor_app.config.yaml12 import FastLoader, round_trip_yaml
+from editor_app.config.yaml12 import AliasBombError, FastLoader, check_alias_expansion, round_trip_yaml
 from editor_app.errors import ConfigError, Problem
 
 # Decap's normalizeConfig renames these widget options (with a deprecation warning).
@@ -236,6 +236,11 @@ def parse_config_text(text: str, file_name: str = "config.yml") -> SiteConfig:
     checker = _Checker(file_name)
     yaml = round_trip_yaml()
     yaml.allow_duplicate_keys = True  # each duplicate is reported below, with the rest of the problems
+    try:
+        check_alias_expansion(text)
+    except AliasBombError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+        raise ConfigError([Problem(file_name, line, str(exc.problem))]) from None
     try:
         root = yaml.load(text)
     except MarkedYAMLError as exc:

@@ -4,11 +4,14 @@
   timestamps are NOT resolved, so dates stay strings and are written back exactly.
 - `load_fast(text)`: PyYAML's C loader with a YAML 1.2 core resolver (`yes`/`on` stay strings,
   `0777` is decimal, no timestamps) for reading thousands of entries quickly.
+- `check_alias_expansion(text)`: refuses a document whose aliases expand to more than `MAX_ALIAS_NODES`
+  values (a "billion laughs" file of 400 bytes is 10^9 values once walked); both loaders run it first.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import yaml as pyyaml
@@ -150,6 +153,65 @@ else:  # pragma: no cover - PyYAML without libyaml
             _FastResolver.__init__(self)
 
 
+# The values aliases may add to a document (each alias counts the values of what it repeats). Real configs
+# repeat a few field lists (hundreds of values); the yaml package Decap uses caps aliases in the same spirit.
+MAX_ALIAS_NODES = 100_000
+
+
+class AliasBombError(pyyaml.MarkedYAMLError):
+    """A document whose aliases expand to more values than `MAX_ALIAS_NODES`; `problem_mark` is the alias."""
+
+
+def _expansion_check(events: Iterable[Any], limit: int) -> None:
+    sizes: dict[str, int] = {}
+    stack: list[list[Any]] = []  # [anchor, values so far] per open collection
+    added = 0
+    for event in events:
+        kind = type(event).__name__
+        if kind in ("MappingStartEvent", "SequenceStartEvent"):
+            stack.append([event.anchor, 1])
+            continue
+        if kind in ("MappingEndEvent", "SequenceEndEvent"):
+            anchor, size = stack.pop()
+        elif kind == "ScalarEvent":
+            anchor, size = event.anchor, 1
+        elif kind == "AliasEvent":
+            anchor, size = None, sizes.get(event.anchor, 1)
+            added += size
+            if added > limit:
+                raise AliasBombError(
+                    None, None,
+                    f"the aliases (*{event.anchor} and others) repeat more than {limit:,} values; a document "
+                    "this size cannot need that many (a \"billion laughs\" file?), so it is not read",
+                    event.start_mark,
+                )
+        else:
+            continue
+        if anchor is not None:
+            sizes[anchor] = size
+        if stack:
+            stack[-1][1] += size
+
+
+def check_alias_expansion(text: str, limit: int = MAX_ALIAS_NODES) -> None:
+    """Raise `AliasBombError` (with the line of the alias) when the aliases of `text` expand too far."""
+    if "*" not in text:
+        return  # no alias at all: the common case costs one scan
+    try:
+        _expansion_check(pyyaml.parse(text, Loader=FastLoader), limit)  # noqa: S506 - events only
+    except AliasBombError:
+        raise
+    except pyyaml.YAMLError:
+        # libyaml refuses what ruamel (the reference for configs) may accept: count with ruamel's parser.
+        from ruamel.yaml.error import YAMLError as RuamelError
+
+        try:
+            _expansion_check(YAML(typ="rt").parse(text), limit)
+        except RuamelError:
+            return  # not YAML at all: the loader reports the syntax error itself
+
+
 def load_fast(text: str) -> Any:
-    """Parse YAML text into plain dict/list/str/int/float/bool/None values, quickly."""
+    """Parse YAML text into plain dict/list/str/int/float/bool/None values, quickly (aliases bounded)."""
+    check_alias_expansion(text)
     return pyyaml.load(text, Loader=FastLoader)  # noqa: S506 - FastLoader is a safe loader

@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from editor_app.config.site_config import Field
+from editor_app.config.yaml12 import AliasBombError, check_alias_expansion
 from editor_app.content import moment_format
 
 # --- emptiness and validation ----------------------------------------------------------------------
@@ -496,7 +497,10 @@ def yaml_to_value(text: str) -> Any:
     if not text.strip():
         return None
     try:
+        check_alias_expansion(text)
         return _yaml().load(text)
+    except AliasBombError as exc:
+        raise ValueError(f"invalid YAML (line {exc.problem_mark.line + 1}: {exc.problem})") from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
