@@ -32,7 +32,8 @@ from editor_app.config.site_config import (
     ViewFilter,
     ViewGroup,
 )
-from editor_app.config.yaml12 import AliasBombError, FastLoader, check_alias_expansion, round_trip_yaml
+from editor_app.config.yaml12 import AliasBombError, check_alias_expansion, round_trip_yaml
+from editor_app.config.yaml_errors import duplicate_key_problems, syntax_problem, template_problem
 from editor_app.errors import ConfigError, Problem
 
 # Decap's normalizeConfig renames these widget options (with a deprecation warning).
@@ -239,55 +240,24 @@ def parse_config_text(text: str, file_name: str = "config.yml") -> SiteConfig:
     try:
         check_alias_expansion(text)
     except AliasBombError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
-        raise ConfigError([Problem(file_name, line, str(exc.problem))]) from None
+        raise ConfigError([syntax_problem(text, file_name, exc)]) from None
     try:
         root = yaml.load(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        what = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        raise ConfigError([Problem(file_name, line, f"invalid YAML: {what}")]) from exc
+        template = template_problem(text, file_name)
+        raise ConfigError([template or syntax_problem(text, file_name, exc)]) from None
     except YAMLError as exc:
-        raise ConfigError([Problem(file_name, None, f"invalid YAML: {exc}")]) from exc
+        raise ConfigError([Problem(file_name, None, f"invalid YAML: {exc}")]) from None
     if not isinstance(root, dict):
-        raise ConfigError([Problem(file_name, 1, "the config must be a mapping of options")])
-    for line, key in _duplicate_keys(text):
-        checker.error(line, "", f"duplicate key '{key}'")
+        template = template_problem(text, file_name)
+        raise ConfigError([template or Problem(file_name, 1, "the config must be a mapping of options")])
+    checker.problems.extend(duplicate_key_problems(text, file_name))
     config = _build_site(checker, root)
     if checker.problems:
-        raise ConfigError(checker.problems)
+        template = template_problem(text, file_name)
+        raise ConfigError([template] if template is not None else checker.problems)
     config.warnings = checker.warnings
     return config
-
-
-def _duplicate_keys(text: str) -> list[tuple[int, str]]:
-    """(line, key) of every key repeated in the same mapping (merge keys `<<` aside)."""
-    found: list[tuple[int, str]] = []
-    seen_nodes: set[int] = set()
-
-    def walk(node: Any) -> None:
-        if id(node) in seen_nodes:  # aliases share nodes
-            return
-        seen_nodes.add(id(node))
-        if isinstance(node, pyyaml.MappingNode):
-            keys: set[Any] = set()
-            for key_node, value_node in node.value:
-                if isinstance(key_node, pyyaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
-                    if key_node.value in keys:
-                        found.append((key_node.start_mark.line + 1, str(key_node.value)))
-                    keys.add(key_node.value)
-                walk(value_node)
-        elif isinstance(node, pyyaml.SequenceNode):
-            for item in node.value:
-                walk(item)
-
-    try:
-        root = pyyaml.compose(text, Loader=FastLoader)  # noqa: S506 - composing only, nothing is constructed
-    except pyyaml.YAMLError:
-        return found  # ruamel (the reference parser here) accepted the text; libyaml's stricter rules do not apply
-    walk(root)
-    return found
 
 
 def _build_site(c: _Checker, root: Any) -> SiteConfig:

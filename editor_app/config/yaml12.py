@@ -128,7 +128,7 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 if _CParser is not None:
 
-    class FastLoader(_CParser, _FastConstructor, _FastResolver):  # type: ignore[misc,valid-type]
+    class FastLoader(_CParser, _FastConstructor, _FastResolver):
         """libyaml parser + YAML 1.2 core schema."""
 
         def __init__(self, stream: Any) -> None:
@@ -152,6 +152,9 @@ else:  # pragma: no cover - PyYAML without libyaml
             _FastConstructor.__init__(self)
             _FastResolver.__init__(self)
 
+
+# PyYAML's stubs list only its own loader classes; FastLoader is one of them plus the YAML 1.2 schema.
+_LOADER: Any = FastLoader
 
 # The values aliases may add to a document (each alias counts the values of what it repeats). Real configs
 # repeat a few field lists (hundreds of values); the yaml package Decap uses caps aliases in the same spirit.
@@ -198,7 +201,7 @@ def check_alias_expansion(text: str, limit: int = MAX_ALIAS_NODES) -> None:
     if "*" not in text:
         return  # no alias at all: the common case costs one scan
     try:
-        _expansion_check(pyyaml.parse(text, Loader=FastLoader), limit)  # noqa: S506 - events only
+        _expansion_check(pyyaml.parse(text, Loader=_LOADER), limit)
     except AliasBombError:
         raise
     except pyyaml.YAMLError:
@@ -214,4 +217,9 @@ def check_alias_expansion(text: str, limit: int = MAX_ALIAS_NODES) -> None:
 def load_fast(text: str) -> Any:
     """Parse YAML text into plain dict/list/str/int/float/bool/None values, quickly (aliases bounded)."""
     check_alias_expansion(text)
-    return pyyaml.load(text, Loader=FastLoader)  # noqa: S506 - FastLoader is a safe loader
+    return pyyaml.load(text, Loader=_LOADER)  # noqa: S506 - FastLoader is a safe loader
+
+
+def compose_fast(text: str) -> Any:
+    """The node graph of YAML text (libyaml), nothing constructed: for finding where things are."""
+    return pyyaml.compose(text, Loader=_LOADER)

@@ -438,8 +438,10 @@ def test_duplicate_keys_are_errors_with_their_lines_reported_with_the_other_prob
             folder: a
             fields: [{name: title, label: T, widget: nope-widget, required: maybe}]
     """)
-    assert "config.yml:3: duplicate key 'media_folder'" in found
-    assert "config.yml:7: duplicate key 'label'" in found
+    heads = [p.splitlines()[0] for p in found]
+    assert "config.yml:3:1: media_folder: duplicate key: also set on line 2; YAML keeps only one of them, " \
+           "so remove or rename one" in heads
+    assert any(h.startswith("config.yml:7:5: collections[0].label: duplicate key: also set on line 6") for h in heads)
     assert "config.yml:9: collections[0].fields[0].required: must be true or false, not string" in found
 
 

@@ -45,7 +45,8 @@ def test_a_config_bomb_is_a_config_error_with_file_and_line():
         parse_site_config(text, "site/config.yml")
     assert time.perf_counter() - started < 2
     problem, = info.value.problems
-    assert str(problem).startswith("site/config.yml:9: the aliases (*e and others) repeat more than 100,000 values")
+    assert str(problem).startswith(
+        "site/config.yml:9:8: invalid YAML: the aliases (*e and others) repeat more than 100,000 values")
 
 
 def test_front_matter_bomb_is_a_content_error_with_path_and_line():
