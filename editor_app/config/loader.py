@@ -9,6 +9,7 @@ Unknown keys elsewhere are allowed, as Decap allows additional properties.
 from __future__ import annotations
 
 import difflib
+import posixpath
 import re
 from typing import Any
 
@@ -105,6 +106,33 @@ MARKDOWN_BUTTONS = {
 
 # `{{slug}}` (with or without a filter) in a slug template: the identifier field's value.
 _SLUG_VARIABLE = re.compile(r"{{\s*slug\s*(?:\|[^}]*)?}}")
+
+
+# A path on the editor's computer, not in the repository. A bare leading "/" is Decap's "from the repository
+# root" (it trims it), so only what cannot be a repository folder is refused: drive letters, home folders, the
+# system's own top-level folders.
+_MACHINE_PATH = re.compile(
+    r"^(?:[A-Za-z]:[\\/]|~|\\\\|file:|/(?:home|Users|tmp|var|opt|mnt|srv|root|private|Volumes|usr|etc)(?:/|$))")
+_FOLDER_TEMPLATE = re.compile(r"{{\s*([^}|]+?)\s*(?:\|[^}]*)?}}")
+
+
+def _repository_path_problem(value: str, base: str = "", site_media: str = "") -> str | None:
+    """Why `value` (relative to the repository folder `base`, or to the root with a leading "/") can never be a
+    repository path, or None. Templates count as one folder (`{{dirname}}` as none)."""
+    if _MACHINE_PATH.match(value.strip()):
+        return (f"'{value}' is a path on this computer, not in the repository: write it from the repository's root "
+                "(e.g. 'content/posts')")
+
+    def stand_in(match: re.Match[str]) -> str:
+        key = match.group(1)
+        return "/" + site_media.strip("/") if key == "media_folder" else "" if key == "dirname" else "x"
+
+    resolved = _FOLDER_TEMPLATE.sub(stand_in, value.strip())
+    joined = resolved.lstrip("/") if resolved.startswith("/") else posixpath.join(base, resolved)
+    normal = posixpath.normpath(joined) if joined else "."
+    if normal == ".." or normal.startswith("../"):
+        return f"'{value}' leaves the repository ('..' climbs above its root); every path must stay inside it"
+    return None
 
 
 class _Checker:
@@ -268,6 +296,8 @@ def _build_site(c: _Checker, root: Any) -> SiteConfig:
     if not top.has("media_folder") and media_library is None:
         c.error(top.line(), "(top level)", "missing required option 'media_folder' (or 'media_library')")
     media_folder = (top.str("media_folder", "") or "").strip()
+    if media_folder and (why := _repository_path_problem(media_folder)):
+        c.error(top.line("media_folder"), "media_folder", why)
     public_folder = top.str("public_folder")
     if public_folder is None:
         public_folder = "/" + media_folder.lstrip("/") if media_folder else ""
@@ -496,6 +526,11 @@ def _build_collection(c: _Checker, node: Any, path: str, site: SiteConfig) -> Co
         editor=editor,
         line=r.line(),
     )
+    if isinstance(folder, str) and (why := _repository_path_problem(folder)):
+        c.error(r.line("folder"), f"{path}.folder", why)
+    if collection.media_folder and (why := _repository_path_problem(collection.media_folder, collection.folder or "",
+                                                                     site.media_folder)):
+        c.error(r.line("media_folder"), f"{path}.media_folder", why)
     if collection.public_folder is None and collection.media_folder is not None:
         collection.public_folder = collection.media_folder
     if collection.path and collection.media_folder is None:
@@ -569,6 +604,12 @@ def _build_collection(c: _Checker, node: Any, path: str, site: SiteConfig) -> Co
                 editor=dict(editor),
                 line=fr.line(),
             )
+            raw_file = fr.raw("file")
+            if isinstance(raw_file, str) and (why := _repository_path_problem(raw_file)):
+                c.error(fr.line("file"), f"{fpath}.file", why)
+            elif cfile.media_folder and (why := _repository_path_problem(
+                    cfile.media_folder, posixpath.dirname(cfile.file), site.media_folder)):
+                c.error(fr.line("media_folder"), f"{fpath}.media_folder", why)
             if cfile.name in seen:
                 c.error(fr.line("name"), f"{fpath}.name", f"duplicate file name '{cfile.name}'")
             seen.add(cfile.name)
@@ -787,6 +828,8 @@ def _build_field(c: _Checker, node: Any, path: str, default_widget: str = "strin
         line=r.line(),
         raw=_plain(node),
     )
+    if fld.media_folder and _MACHINE_PATH.match(fld.media_folder.strip()):
+        c.error(r.line("media_folder"), f"{path}.media_folder", str(_repository_path_problem(fld.media_folder)))
     if builtin:
         _check_widget_options(c, r, fld, path)
     if "fields" in node:
