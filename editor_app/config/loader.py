@@ -33,6 +33,13 @@ from editor_app.config.site_config import (
     ViewFilter,
     ViewGroup,
 )
+from editor_app.config.dialects import (
+    DECAP_DIALECT,
+    field_option_dialects,
+    field_option_warning,
+    top_level_warning,
+    widget_dialects,
+)
 from editor_app.config.yaml12 import AliasBombError, check_alias_expansion, round_trip_yaml
 from editor_app.config.yaml_errors import duplicate_key_problems, syntax_problem, template_problem
 from editor_app.errors import ConfigError, Problem
@@ -344,6 +351,7 @@ def _build_site(c: _Checker, root: Any) -> SiteConfig:
         source_file=c.file,
         raw=_plain(root),
     )
+    _check_top_level_options(c, root)
     collections = top.seq("collections", required=True)
     if collections is not None and not collections:
         c.error(top.line("collections"), "collections", "must have at least one collection")
@@ -360,7 +368,90 @@ def _build_site(c: _Checker, root: Any) -> SiteConfig:
             c.error(_line_of(node, "name"), f"{path}.name", f"duplicate collection name '{collection.name}'")
         seen[collection.name] = index
         config.collections.append(collection)
+    _check_relations(c, config)
+    _check_path_templates(c, config)
     return config
+
+
+def _widget_origin(widget: str) -> str:
+    dialects = widget_dialects(widget)
+    return f" (a {' and '.join(dialects)} widget)" if dialects else ""
+
+
+def _holds_anchor(node: Any, depth: int = 0) -> bool:
+    """Whether a value defines a YAML anchor (a top-level key used only to hold `&name` for later `*name`)."""
+    anchor = getattr(node, "anchor", None)
+    if anchor is not None and getattr(anchor, "value", None):
+        return True
+    if depth < 3 and isinstance(node, dict):
+        return any(_holds_anchor(v, depth + 1) for v in node.values())
+    if depth < 3 and isinstance(node, list):
+        return any(_holds_anchor(v, depth + 1) for v in node)
+    return False
+
+
+def _check_top_level_options(c: _Checker, root: Any) -> None:
+    """Warn about top-level keys Decap does not read, naming the dialect that has them."""
+    for key, value in root.items():
+        name = str(key)
+        if name in DECAP_DIALECT.top_level or _holds_anchor(value):
+            continue
+        if isinstance(value, dict) and value and all(str(k) in DECAP_DIALECT.top_level for k in value):
+            continue  # a CMS_ENV section (e.g. `production:`): Decap puts its keys on top when that env is chosen
+        c.warn(_line_of(root, key), name, top_level_warning(name))
+
+
+def _walk_fields(fields: list[Field], path: str) -> list[tuple[Field, str]]:
+    """Every field under `fields` (nested objects, lists and types too) with its option path."""
+    found: list[tuple[Field, str]] = []
+    for index, fld in enumerate(fields):
+        here = f"{path}[{index}]"
+        found.append((fld, here))
+        found += _walk_fields(fld.fields, f"{here}.fields")
+        found += _walk_fields(fld.types, f"{here}.types")
+        if fld.field is not None:
+            found += _walk_fields([fld.field], f"{here}.field")
+    return found
+
+
+def _check_relations(c: _Checker, config: SiteConfig) -> None:
+    """A relation field whose `collection` does not exist can never offer a value: warn with its line."""
+    names = {collection.name for collection in config.collections}
+    for index, collection in enumerate(config.collections):
+        groups = [(collection.fields, f"collections[{index}].fields")]
+        groups += [(f.fields, f"collections[{index}].files[{i}].fields") for i, f in enumerate(collection.files)]
+        for fields, base in groups:
+            for fld, path in _walk_fields(fields, base):
+                target = fld.options.get("collection") if fld.widget == "relation" else None
+                if isinstance(target, str) and target not in names:
+                    known = ", ".join(sorted(names))
+                    c.warn(fld.line, f"{path}.collection",
+                           f"relation to collection '{target}', which does not exist (collections: {known})")
+
+
+def _check_path_templates(c: _Checker, config: SiteConfig) -> None:
+    """A `path` folder made only of optional (or unknown) fields comes out empty when they are: warn."""
+    for index, collection in enumerate(config.collections):
+        if not collection.path or not collection.create:
+            continue
+        for segment in collection.path.split("/"):
+            keys = [m.group(1) for m in _FOLDER_TEMPLATE.finditer(segment)]
+            if not keys or _FOLDER_TEMPLATE.sub("", segment).strip():
+                continue  # fixed text in the segment: it is never empty
+            optional = []
+            for key in keys:
+                name = key[len("fields."):] if key.startswith("fields.") else key
+                if name in ("slug", "year", "month", "day", "hour", "minute", "second", "dirname", "filename"):
+                    break
+                fld = collection.field_named(name.split(".", 1)[0])
+                if fld is not None and fld.required and not name.count("."):
+                    break
+                optional.append(name)
+            else:
+                names = " and ".join(f"'{n}'" for n in optional)
+                c.warn(collection.line, f"collections[{index}].path",
+                       f"the folder '{segment}' of path '{collection.path}' is empty when {names} is not filled in; "
+                       "such an entry cannot be saved (make the field required or add fixed text)")
 
 
 def _build_backend(c: _Checker, top: _Reader) -> BackendConfig:
@@ -771,7 +862,7 @@ def _build_field(c: _Checker, node: Any, path: str, default_widget: str = "strin
     builtin = widget in BUILTIN_WIDGETS
     if not builtin:
         c.warn(r.line("widget"), f"{path}.widget",
-               f"widget '{widget}' is not built in; '{name}' is edited as raw YAML")
+               f"widget '{widget}' is not built in{_widget_origin(widget)}; '{name}' is edited as raw YAML")
     label = r.str("label", name) or name
     pattern = None
     pattern_node = node.get("pattern")
@@ -861,9 +952,11 @@ def _check_widget_options(c: _Checker, r: _Reader, fld: Field, path: str) -> Non
             continue
         original = next((k for k, v in CAMEL_CASE_OPTIONS.items() if v == key and k in r.node), key)
         close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.8)
-        if close and key not in known:
+        if close and key not in known and not field_option_dialects(widget, original):
             c.error(r.line(original), f"{path}", f"unknown {widget} widget option '{original}' "
                                                  f"(did you mean '{close[0]}'?)")
+        else:
+            c.warn(r.line(original), f"{path}.{original}", field_option_warning(widget, original))
     opts = fld.options
 
     def line(key: str) -> int | None:
