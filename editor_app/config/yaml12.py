@@ -81,7 +81,7 @@ _FastResolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:
 class _FastConstructor(pyyaml.constructor.SafeConstructor):
     """SafeConstructor with YAML 1.2 ints (0o/0x, plain decimals) and timestamps as text."""
 
-    def construct_yaml_int(self, node: Any) -> int:  # type: ignore[override]
+    def construct_yaml_int(self, node: Any) -> int:
         value = self.construct_scalar(node)
         text = str(value)
         if text.startswith("0o"):
@@ -90,7 +90,7 @@ class _FastConstructor(pyyaml.constructor.SafeConstructor):
             return int(text[2:], 16)
         return int(text)
 
-    def construct_yaml_float(self, node: Any) -> float:  # type: ignore[override]
+    def construct_yaml_float(self, node: Any) -> float:
         text = str(self.construct_scalar(node)).lower()
         if text.endswith("inf"):
             return float("-inf") if text.startswith("-") else float("inf")
@@ -98,7 +98,7 @@ class _FastConstructor(pyyaml.constructor.SafeConstructor):
             return float("nan")
         return float(text)
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         """Refuse duplicate keys, as the yaml npm package (and ruamel) do."""
         pairs = node.value if isinstance(node, pyyaml.MappingNode) else ()
         keys = [k.value for k, _ in pairs]
@@ -116,17 +116,21 @@ class _FastConstructor(pyyaml.constructor.SafeConstructor):
         return super().construct_mapping(node, deep=deep)
 
 
-_FastConstructor.add_constructor("tag:yaml.org,2002:int", _FastConstructor.construct_yaml_int)
-_FastConstructor.add_constructor("tag:yaml.org,2002:float", _FastConstructor.construct_yaml_float)
-_FastConstructor.add_constructor(_TIMESTAMP, pyyaml.constructor.SafeConstructor.construct_scalar)
+# PyYAML's stubs type add_constructor for its own constructor classes only.
+_CONSTRUCTOR: Any = _FastConstructor
+_CONSTRUCTOR.add_constructor("tag:yaml.org,2002:int", _FastConstructor.construct_yaml_int)
+_CONSTRUCTOR.add_constructor("tag:yaml.org,2002:float", _FastConstructor.construct_yaml_float)
+_CONSTRUCTOR.add_constructor(_TIMESTAMP, pyyaml.constructor.SafeConstructor.construct_scalar)
 
 try:
-    from yaml.cyaml import CParser as _CParser
+    from yaml._yaml import CParser as _CParser
+
+    _HAS_LIBYAML = True
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _CParser = None
+    _HAS_LIBYAML = False
 
 
-if _CParser is not None:
+if _HAS_LIBYAML:
 
     class FastLoader(_CParser, _FastConstructor, _FastResolver):
         """libyaml parser + YAML 1.2 core schema."""

@@ -216,8 +216,14 @@ _FORMATTERS: dict[str, Callable[[datetime], str]] = {
     "X": lambda dt: str(int(_epoch(dt) // 1)),
     "x": lambda dt: str(int(round(_epoch(dt) * 1000))),
 }
+
+
+def _fraction_of(digits: int) -> Callable[[datetime], str]:
+    return lambda dt: _fraction(dt, digits)
+
+
 for _n in range(1, 10):
-    _FORMATTERS["S" * _n] = lambda dt, n=_n: _fraction(dt, n)
+    _FORMATTERS["S" * _n] = _fraction_of(_n)
 
 TOKENS: frozenset[str] = frozenset(_FORMATTERS)
 # Tokens that say something about the date, and about the time of day (X and x say both).

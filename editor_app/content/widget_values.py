@@ -500,7 +500,8 @@ def yaml_to_value(text: str) -> Any:
         check_alias_expansion(text)
         return _yaml().load(text)
     except AliasBombError as exc:
-        raise ValueError(f"invalid YAML (line {exc.problem_mark.line + 1}: {exc.problem})") from None
+        where = f"line {exc.problem_mark.line + 1}: " if exc.problem_mark is not None else ""
+        raise ValueError(f"invalid YAML ({where}{exc.problem})") from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
