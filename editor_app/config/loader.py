@@ -151,24 +151,41 @@ class _Checker:
         self.warnings: list[Problem] = []
 
     def error(self, line: int | None, path: str, message: str) -> None:
-        self.problems.append(Problem(self.file, line, message, path))
+        self.problems.append(Problem(self.file, line, message, path, column=_column(line)))
 
     def warn(self, line: int | None, path: str, message: str) -> None:
-        self.warnings.append(Problem(self.file, line, message, path, severity="warning"))
+        self.warnings.append(Problem(self.file, line, message, path, severity="warning", column=_column(line)))
+
+
+class _Line(int):
+    """A 1-based line number that also carries the 1-based column of the option it points at."""
+
+    column: int | None
+
+    def __new__(cls, line: int, column: int | None = None) -> _Line:
+        made = super().__new__(cls, line)
+        made.column = column
+        return made
+
+
+def _column(line: int | None) -> int | None:
+    return line.column if isinstance(line, _Line) else None
 
 
 def _line_of(node: Any, key: Any = None) -> int | None:
-    """1-based line of `node` (or of `key` inside a mapping)."""
+    """1-based line (with its column) of `node`, or of `key` inside a mapping or sequence."""
     try:
         if key is not None and isinstance(node, CommentedMap) and key in node:
-            return int(node.lc.key(key)[0]) + 1
-        if key is not None and isinstance(node, CommentedSeq) and isinstance(key, int):
-            return int(node.lc.item(key)[0]) + 1
-        if hasattr(node, "lc"):
-            return int(node.lc.line) + 1
+            line, column = node.lc.key(key)
+        elif key is not None and isinstance(node, CommentedSeq) and isinstance(key, int):
+            line, column = node.lc.item(key)
+        elif hasattr(node, "lc"):
+            line, column = node.lc.line, node.lc.col
+        else:
+            return None
+        return _Line(int(line) + 1, int(column) + 1 if column is not None else None)
     except (KeyError, IndexError, TypeError, AttributeError):
         return None
-    return None
 
 
 def _plain(value: Any) -> Any:

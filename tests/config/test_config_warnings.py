@@ -27,7 +27,7 @@ def test_a_relation_to_a_collection_that_does_not_exist_is_a_warning_with_its_li
         "          - {name: editor, label: E, widget: relation, collection: people, value_field: title,"
         " search_fields: [title]}\n"
     ))
-    assert found == ["config.yml:18: collections[1].fields[2].fields[0].collection: relation to collection "
+    assert found == ["config.yml:18:13: collections[1].fields[2].fields[0].collection: relation to collection "
                      "'people', which does not exist (collections: authors, posts)"]
 
 
@@ -41,9 +41,9 @@ def test_top_level_options_name_the_dialect_that_has_them():
         "collections:\n  - {name: posts, label: P, folder: posts, fields: [{name: title, label: T}, *seo]}\n"
     ))
     assert found == [
-        "config.yml:3: app_title: 'app_title' is a Sveltia CMS option; Decap CMS and this app ignore it",
-        "config.yml:4: theme: 'theme' is a Static CMS option; Decap CMS and this app ignore it",
-        "config.yml:5: medai_folder: 'medai_folder' is not an option of Decap CMS, Static CMS or Sveltia CMS; "
+        "config.yml:3:1: app_title: 'app_title' is a Sveltia CMS option; Decap CMS and this app ignore it",
+        "config.yml:4:1: theme: 'theme' is a Static CMS option; Decap CMS and this app ignore it",
+        "config.yml:5:1: medai_folder: 'medai_folder' is not an option of Decap CMS, Static CMS or Sveltia CMS; "
         "it is ignored",
     ]
 
@@ -57,13 +57,13 @@ def test_field_options_name_the_dialect_that_has_them():
         "      - {name: id, label: Id, widget: uuid}\n"
     ))
     assert found == [
-        "config.yml:8: collections[0].fields[0].maxlength: 'maxlength' is a Sveltia CMS option of the string "
+        "config.yml:8:33: collections[0].fields[0].maxlength: 'maxlength' is a Sveltia CMS option of the string "
         "widget; Decap CMS and this app ignore it",
-        "config.yml:9: collections[0].fields[1].prefix: 'prefix' is a Static CMS option of the number widget; "
+        "config.yml:9:45: collections[0].fields[1].prefix: 'prefix' is a Static CMS option of the number widget; "
         "Decap CMS and this app ignore it",
-        "config.yml:10: collections[0].fields[2].flavour: 'flavour' is not an option of the string widget in "
+        "config.yml:10:45: collections[0].fields[2].flavour: 'flavour' is not an option of the string widget in "
         "Decap CMS, Static CMS or Sveltia CMS; it is ignored",
-        "config.yml:11: collections[0].fields[3].widget: widget 'uuid' is not built in (a Static CMS and "
+        "config.yml:11:31: collections[0].fields[3].widget: widget 'uuid' is not built in (a Static CMS and "
         "Sveltia CMS widget); 'id' is edited as raw YAML",
     ]
 
@@ -91,7 +91,7 @@ def test_a_path_folder_made_only_of_optional_fields_is_a_warning():
         "    fields: [{name: title, label: T}]\n"
     ))
     assert found == [
-        "config.yml:4: collections[0].path: the folder '{{section}}' of path '{{section}}/{{slug}}' is empty when "
+        "config.yml:4:5: collections[0].path: the folder '{{section}}' of path '{{section}}/{{slug}}' is empty when "
         "'section' is not filled in; such an entry cannot be saved (make the field required or add fixed text)"]
 
 
@@ -101,4 +101,4 @@ def test_check_config_prints_warnings_and_exits_0(tmp_path):
                     "fields: [{name: title, label: T}]}\n", encoding="utf-8")
     out = io.StringIO()
     assert check_config([str(path)], out=out, err=io.StringIO()) == 0
-    assert f"  {path}:3: app_title: 'app_title' is a Sveltia CMS option" in out.getvalue()
+    assert f"  {path}:3:1: app_title: 'app_title' is a Sveltia CMS option" in out.getvalue()

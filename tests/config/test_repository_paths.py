@@ -35,7 +35,7 @@ POSTS = "  - {name: posts, label: Posts, folder: %s, fields: [{name: title, labe
 def test_a_collection_folder_outside_the_repository_is_refused_with_its_line(folder, why):
     found = load(collection=POSTS % f'"{folder}"')
     assert len(found) == 1, found
-    assert found[0].startswith("config.yml:4: collections[0].folder: '") and why in found[0]
+    assert found[0].startswith("config.yml:4:33: collections[0].folder: '") and why in found[0]
 
 
 @pytest.mark.parametrize("folder", ["content/posts", "/content/posts", "content/../content/posts", "_posts/"])
@@ -45,7 +45,7 @@ def test_folders_decap_accepts_still_load(folder):
 
 def test_media_folders_and_files_outside_the_repository_are_refused():
     assert load(media="../shared/img", collection=POSTS % "posts") == [
-        "config.yml:2: media_folder: '../shared/img' leaves the repository ('..' climbs above its root); "
+        "config.yml:2:1: media_folder: '../shared/img' leaves the repository ('..' climbs above its root); "
         "every path must stay inside it"]
     found = load(collection=(
         "  - name: posts\n    label: Posts\n    folder: content/posts\n    media_folder: ../../../img\n"
@@ -58,10 +58,10 @@ def test_media_folders_and_files_outside_the_repository_are_refused():
         " media_folder: 'D:/pictures'}]}\n"
     ))
     assert [f.split(": '")[0] for f in found] == [
-        "config.yml:7: collections[0].media_folder",
-        "config.yml:12: collections[1].files[0].file",
-        "config.yml:13: collections[1].files[1].media_folder",
-        "config.yml:14: collections[1].files[2].fields[0].media_folder",
+        "config.yml:7:5: collections[0].media_folder",
+        "config.yml:12:35: collections[1].files[0].file",
+        "config.yml:13:56: collections[1].files[1].media_folder",
+        "config.yml:14:97: collections[1].files[2].fields[0].media_folder",
     ]
 
 
@@ -81,4 +81,4 @@ def test_check_config_refuses_a_folder_outside_with_exit_2(tmp_path):
     path.write_text(HEAD.replace("{media}", "img") + POSTS % "../outside", encoding="utf-8")
     err = io.StringIO()
     assert check_config([str(path)], out=io.StringIO(), err=err) == 2
-    assert f"{path}:4: collections[0].folder: '../outside' leaves the repository" in err.getvalue()
+    assert f"{path}:4:33: collections[0].folder: '../outside' leaves the repository" in err.getvalue()
