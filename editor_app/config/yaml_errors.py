@@ -20,6 +20,7 @@ from editor_app.errors import Problem
 # Liquid/Jekyll tags, and their variables (`{{ site.x }}`): never Decap's own `{{slug}}`-style templates.
 _TEMPLATE_TAG = re.compile(r"{%-?\s*\w[^%]*%}|{{-?\s*(?:site|page|jekyll)\.[\w.]+[^}]*}}|{{-?\s*\.Site\b[^}]*}}")
 _APOSTROPHE_IN_QUOTES = re.compile(r"(?::|^\s*-)\s+'[^']*'[^\s,\]}#]")
+_QUOTED_WITH_APOSTROPHE = re.compile(r"(?P<key>[\w-]+):\s+'(?P<value>[^'\n]*'[^'\n]*)'(?=\s*(?:[,}\]#]|$))")
 _COLON_IN_VALUE = re.compile(r"^\s*(?:-\s+)?[^\s:#'\"{\[][^:#]*:\s+(?P<value>[^'\"\s{\[|>&*!#][^#]*?:(?:\s|$))")
 _FLOW_COLON = re.compile(r"[{,]\s*[^\s:{},'\"]+:\s+[^,{}'\"]*?:\s")
 
@@ -61,10 +62,14 @@ def _hint(text: str, line: int, column: int, problem: str, context: str, context
         return "a tab stands where YAML expects a space: replace it with a space"
     key, value = _key_and_value(source)
     if _APOSTROPHE_IN_QUOTES.search(source):
-        inner = value[1:-1] if value.endswith("'") else value[1:]
+        quoted = _QUOTED_WITH_APOSTROPHE.search(source)
+        if quoted is None:
+            return ("a value in single quotes contains an apostrophe, which ends the quote: put the value in "
+                    "double quotes or write the apostrophe twice ('')")
+        name, inner = quoted.group("key"), quoted.group("value")
         doubled = inner.replace("'", "''")
         return (f"the value in single quotes contains an apostrophe, which ends the quote: put it in double "
-                f"quotes ({key}: \"{inner}\") or write the apostrophe twice ({key}: '{doubled}')")
+                f"quotes ({name}: \"{inner}\") or write the apostrophe twice ({name}: '{doubled}')")
     if "mapping values are not allowed" in problem and _COLON_IN_VALUE.search(source):
         return f"a value that contains ': ' must be quoted: {key}: \"{value}\""
     if "got ':'" in problem and _FLOW_COLON.search(source):
