@@ -165,6 +165,10 @@ _LOADER: Any = FastLoader
 MAX_ALIAS_NODES = 100_000
 
 
+# Every alias follows a line start, a space, a flow indicator or ':'; a '*' elsewhere ("a*b", "**") is text.
+_MAYBE_ALIAS = re.compile(r"(?:^|[\s\[{,:])\*", re.MULTILINE)
+
+
 class AliasBombError(pyyaml.MarkedYAMLError):
     """A document whose aliases expand to more values than `MAX_ALIAS_NODES`; `problem_mark` is the alias."""
 
@@ -202,7 +206,7 @@ def _expansion_check(events: Iterable[Any], limit: int) -> None:
 
 def check_alias_expansion(text: str, limit: int = MAX_ALIAS_NODES) -> None:
     """Raise `AliasBombError` (with the line of the alias) when the aliases of `text` expand too far."""
-    if "*" not in text:
+    if "*" not in text or _MAYBE_ALIAS.search(text) is None:
         return  # no alias at all: the common case costs one scan
     try:
         _expansion_check(pyyaml.parse(text, Loader=_LOADER), limit)
