@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from io import StringIO
 from typing import Any
@@ -349,6 +351,82 @@ def render_template(template: str, data: dict[str, Any]) -> str:
         return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
     return re.sub(r"\{\{\s*([^}|]+?)\s*(?:\|[^}]*)?\}\}", fill, template)
+
+
+def expand_path(data: Any, path: str) -> list[str]:
+    """Decap's `expandPath`: a dotted path with `*` steps, one concrete path per list item it crosses.
+
+    `authors.*.id` over `{"authors": [{...}, {...}]}` is `["authors.0.id", "authors.1.id"]`; a path without
+    `*` is itself; a `*` that meets no list expands to nothing.
+    """
+    found: list[tuple[Any, list[str]]] = [(data, [])]
+    for part in path.split("."):
+        following: list[tuple[Any, list[str]]] = []
+        for node, steps in found:
+            if part == "*":
+                if isinstance(node, list):
+                    following.extend((item, [*steps, str(i)]) for i, item in enumerate(node))
+            else:
+                following.append((lookup(node, part) if node is not None else None, [*steps, part]))
+        found = following
+    return [".".join(steps) for _node, steps in found]
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def _relation_field_text(entry: dict[str, Any], key: str, position: int) -> str:
+    """A display or search field of one relation option (the `position`-th item where `key` has `*`)."""
+    if "{{" in key:
+        return render_template(key, entry)
+    paths = expand_path(entry, key)
+    if not paths:
+        return ""
+    return _as_text(lookup(entry, paths[position] if position < len(paths) else paths[0]))
+
+
+@dataclass(frozen=True)
+class RelationOption:
+    """One choice of a relation field: the value it stores, the label it shows, the texts a search reads."""
+
+    value: Any
+    label: str
+    search_texts: tuple[str, ...]
+
+    def matches(self, query: str) -> bool:
+        """Whether every word of `query` occurs in the search texts (case and accents ignored)."""
+        haystack = fold_text(" ".join(self.search_texts))
+        return all(word in haystack for word in fold_text(query).split())
+
+
+def fold_text(text: str) -> str:
+    """Lower case without accents, for searching: "María" and "maria" match."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def relation_options(entry: dict[str, Any], value_field: str, display_fields: list[str] | None,
+                     search_fields: list[str] | None) -> list[RelationOption]:
+    """The choices one found entry offers, as Decap's relation widget builds them.
+
+    A `value_field` with `*` (a files collection's list, `authors.*.id`) offers one choice per list item,
+    labelled and searched by the same item of the display and search fields; otherwise the entry is one
+    choice. Choices without a value are left out.
+    """
+    value_paths = [value_field] if "{{" in value_field else expand_path(entry, value_field)
+    options = []
+    for position, path in enumerate(value_paths):
+        value = render_template(path, entry) if "{{" in path else lookup(entry, path)
+        if is_empty(value):
+            continue
+        label = " ".join(filter(None, (_relation_field_text(entry, key, position)
+                                       for key in display_fields or [value_field])))
+        texts = tuple(_relation_field_text(entry, key, position) for key in search_fields or [value_field])
+        options.append(RelationOption(value, label or _as_text(value), texts))
+    return options
 
 
 def relation_value(entry: dict[str, Any], value_field: str) -> Any:

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 from editor_app.config.site_config import Field
 from editor_app.ui.signals import emit
 from editor_app.ui.widgets.entry_form import ERROR_COLOR, EntryForm, MarkdownFieldEditor
-from editor_app.ui.widgets.field_widgets import FormContext, Runner
+from editor_app.ui.widgets.field_widgets import FormContext, RelationEditor, Runner
 from editor_app.ui.widgets.markdown_preview import MarkdownPreview
 from editor_app.ui.widgets.workspace_sources import WorkspaceSources
 
@@ -235,8 +236,14 @@ class EditorPane(QWidget):
             if name in self._relation_loads or ws.entries(name):
                 continue
             self._relation_loads.add(name)
-            runner.run(lambda n=name: ws.load_collection(n), None,
+            runner.run(lambda n=name: ws.load_collection(n), lambda _result: self._on_relation_target_loaded(),
                        lambda _failure, n=name: self._relation_loads.discard(n))
+
+    def _on_relation_target_loaded(self) -> None:
+        """Chosen relations that showed their stored value now show their display fields."""
+        if shiboken6.isValid(self):
+            for editor in self.findChildren(RelationEditor):
+                editor.refresh_labels()
 
     def entry(self) -> Any:
         """The shown workspace entry with the form's data."""

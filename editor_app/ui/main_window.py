@@ -390,11 +390,15 @@ class MainWindow(QMainWindow):
         self.current_collection = name
         collection = self.collection(name)
         if getattr(collection, "files", None):
-            self.entry_list.show_entries(["File"], [EntryRow(f.name, (f.label,)) for f in collection.files])
-            self.entry_list.set_search_function(None)
+            self._show_files_of(collection)
         elif name in self._loaded:
             self._show_entries(name)
         self._update_actions()
+
+    def _show_files_of(self, collection: Any) -> None:
+        """A files collection's list: one row per file, by label."""
+        self.entry_list.show_entries(["File"], [EntryRow(f.name, (f.label,)) for f in collection.files])
+        self.entry_list.set_search_function(None)
 
     def _on_collection_tree_folder_selected(self, name: str, folder: str) -> None:
         self.current_collection = name
@@ -406,7 +410,12 @@ class MainWindow(QMainWindow):
             )
 
     def _on_collection_tree_file_selected(self, name: str, file_name: str) -> None:
-        self.current_collection = name
+        # The list shows this collection's files, so that its rows open files of this collection.
+        if self.current_collection != name or self.entry_list.model.row_of(file_name) < 0:
+            self.current_collection = name
+            self._show_files_of(self.collection(name))
+            self._update_actions()
+        self.entry_list.select_key(file_name)
         self.open_entry(name, file_name)
 
     def _on_entry_list_entry_activated(self, key: str) -> None:
@@ -830,6 +839,7 @@ class MainWindow(QMainWindow):
     def show_media_library(self) -> MediaLibraryDialog:
         """Open the media library; an inserted file goes into the editor when it can take one."""
         dialog = MediaLibraryDialog(self.workspace, self.runner, self.prompts, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # each opening is a new dialog; none piles up
         insert = getattr(self.editor, "insert_media", None)
         if insert is not None:
             # Entries store the public path (public_folder), not the repository path.
@@ -913,7 +923,7 @@ class MainWindow(QMainWindow):
     def _on_task_failed(self, failure: TaskFailure, context: str, collection: str | None = None) -> None:
         if collection is not None:
             self._loading.discard(collection)
-        self._hide_progress("")
+        self._hide_progress(context)  # the status bar must not go on saying "Opening …"
         if isinstance(failure.error, AuthError) and failure.error.expired and self.expiry_banner is not None:
             # Not an error to read in a popup: the way on is the banner's Log in again.
             self.expiry_banner.show_message(f"{context}: your login has expired. Log in again to continue.", expired=True)

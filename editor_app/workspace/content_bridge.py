@@ -149,18 +149,29 @@ def preview_url(site: SiteConfig, collection: Collection, data: dict[str, Any], 
 
 def commit_message(site: SiteConfig, action: str, collection: Collection, slug: str, path: str, user: Any) -> str:
     """A commit message from `backend.commit_messages` (Decap's defaults)."""
-    return commit_messages.commit_message(
+    message = commit_messages.commit_message(
         action, site.backend.commit_messages, collection=collection.label_singular or collection.label,
         slug=slug, path=path, author_login=getattr(user, "login", "") or "", author_name=getattr(user, "name", "") or "",
     )
+    return _with_signoff(site, message, user)
 
 
 def media_commit_message(site: SiteConfig, action: str, path: str, user: Any) -> str:
     """The commit message of a media upload or deletion."""
-    return commit_messages.commit_message(
+    message = commit_messages.commit_message(
         action, site.backend.commit_messages, path=path,
         author_login=getattr(user, "login", "") or "", author_name=getattr(user, "name", "") or "",
     )
+    return _with_signoff(site, message, user)
+
+
+def _with_signoff(site: SiteConfig, message: str, user: Any) -> str:
+    """The message with Decap's Signed-off-by trailer for the logged-in user when `signoff_commits` is set."""
+    if not site.backend.signoff_commits:
+        return message
+    login = getattr(user, "login", "") or ""
+    name = getattr(user, "name", "") or login
+    return commit_messages.signed_off(message, name, getattr(user, "email", "") or "")
 
 
 def _depends_on_entry(collection: Collection, template: str) -> bool:

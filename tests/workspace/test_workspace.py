@@ -223,6 +223,23 @@ def test_the_commit_message_comes_from_the_templates(env: Env) -> None:
     assert messages == ["Update Plant \u201cbasil\u201d"]
 
 
+def test_signoff_commits_adds_the_logged_in_users_signed_off_by_trailer(env: Env) -> None:
+    import dataclasses
+
+    site = dataclasses.replace(env.site, backend=dataclasses.replace(env.site.backend, signoff_commits=True))
+    ws = env.workspace(site=site)
+    user = env.backend.current_user()
+    messages: list[str] = []
+    original = env.backend.commit
+    env.backend.commit = lambda changes, message, **kw: messages.append(message) or original(changes, message, **kw)  # type: ignore[method-assign]
+    entry = ws.open_entry("plants", "content/plants/basil.yml")
+    ws.save_entry(entry.with_data(dict(entry.data, family="Mint family")))
+    ws.upload_media(None, [("leaf.svg", b"<svg/>")])
+    trailer = f"\n\nSigned-off-by: {user.name or user.login} <{user.email}>\n"
+    assert messages == ["Update Plant \u201cbasil\u201d" + trailer,
+                        "Upload \u201cstatic/images/uploads/leaf.svg\u201d" + trailer]
+
+
 def test_a_new_entry_gets_defaults_a_slug_from_the_template_and_never_overwrites(env: Env) -> None:
     ws = env.workspace()
     ws.load_collection("plants")
