@@ -27,6 +27,13 @@ def main(argv: list[str]) -> int:
     if args.version:
         print(f"editor-app {__version__}")
         return 0
+    if args.config:
+        from editor_app.config.check import unreadable_config
+
+        problem = unreadable_config(args.config)
+        if problem is not None:  # one line, before any window: nothing to choose from
+            print(problem, file=sys.stderr)
+            return 2
     prepare_environment(os.environ, sys.platform, _effective_uid(), self_test=args.self_test)
     if args.self_test:
         return run_self_test()

@@ -90,11 +90,15 @@ class Problem:
     message: str
     path: str = ""  # the option's path, e.g. "collections[2].fields[3]"
     severity: str = "error"  # "error" or "warning"
+    column: int | None = None  # 1-based, when known (YAML syntax errors)
+    excerpt: str = ""  # lines shown under the message: the source line, a caret under the column, a hint
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        if self.line is not None and self.column is not None:
+            where += f":{self.column}"
         what = f"{self.path}: {self.message}" if self.path else self.message
-        return f"{where}: {what}"
+        return f"{where}: {what}" + (f"\n{self.excerpt}" if self.excerpt else "")
 
 
 class ConfigError(EditorError):

@@ -1021,23 +1021,12 @@ class Workspace:
     # --- media -----------------------------------------------------------------------------------
 
     def media_folders(self) -> list[str]:
-        """The site's media folder, then the collections' own media folders (repository paths)."""
-        folders = [self.site.media_folder.strip("/")] if self.site.media_folder else []
-        for collection in self.site.collections:
-            folder = (collection.media_folder or "").strip("/")
-            if folder and "{{" not in folder and not folder.startswith("."):
-                if folder not in folders:
-                    folders.append(folder)
-        return folders
+        """The site's media folder, then the collections' own media folders (repository paths, resolved once)."""
+        return [folder for folder, _ in content.media_folders(self.site)]
 
     def public_path(self, repo_path: str) -> str:
-        """What an entry stores for the media file at `repo_path` (public_folder + name)."""
-        folder = self.site.media_folder.strip("/")
-        name = posixpath.basename(repo_path)
-        if folder and repo_path.startswith(folder + "/"):
-            public = self.site.public_folder if self.site.public_folder else "/" + folder
-            return public.rstrip("/") + "/" + repo_path[len(folder) + 1 :]
-        return "/" + name if not posixpath.dirname(repo_path) else repo_path
+        """What an entry stores for the media file at `repo_path` (its media folder's public_folder + name)."""
+        return content.public_path(self.site, repo_path)
 
     def list_media(self, folder: str | None = None) -> list[MediaItem]:
         """Media files under `folder` (default: the site's media folder)."""
