@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from editor_app.app import HostSession
+from editor_app.ui.host_session import HostSession
 from editor_app.auth.service import LoginService
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.token_store import TokenStore

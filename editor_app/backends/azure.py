@@ -65,12 +65,21 @@ from editor_app.backends.base import (
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.http import OnWait, Requester, RetryPolicy, error_message, make_client
+from editor_app.backends.base import OnWait, Refresh
+from editor_app.backends.http import (
+    Requester,
+    RetryPolicy,
+    error_message,
+    make_client,
+    paginate,
+    require_credentials,
+    site_api_root,
+)
+from editor_app.hosts import api_root_for
 from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NetworkError, NotFoundError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_ROOT = "https://dev.azure.com"
 DEFAULT_API_VERSION = "6.1-preview"
 ZERO_ID = "0" * 40
 BLOBS_PER_ZIP = 1000
@@ -78,7 +87,6 @@ BLOBS_PER_ZIP = 1000
 # taken AT that commit, so it stays exact, only at most this old.
 HEAD_REUSE_SECONDS = 2.0
 PR_PAGE = 100
-MAX_PAGES = 1000
 COMMIT_ATTEMPTS = 4
 MERGE_POLLS = 10  # Decap polls a queued completion 10 times, 500 ms apart
 MERGE_POLL_SECONDS = 0.5
@@ -118,7 +126,7 @@ class AzureBackend(Backend):
             raise EditorError(f"backend.repo must be 'org/project/repo' for Azure DevOps, got {settings.repo!r}")
         self.org, self.project, self.repo_name = parts
         self.repo = "/".join(parts)
-        self.api_root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/")
+        self.api_root = api_root_for(self.name, settings.api_root, settings.base_url)
         self.api_version = str(settings.options.get("api_version") or DEFAULT_API_VERSION)
         # Preview resources (connectionData, the blobs zip, PR labels) refuse a released api-version such as
         # 7.1: they are always asked with its preview flavour.
@@ -138,14 +146,19 @@ class AzureBackend(Backend):
     def connect(
         cls,
         settings: BackendSettings,
-        credentials: Credentials,
+        credentials: Credentials | None = None,
+        *,
         transport: httpx.BaseTransport | None = None,
-        **kwargs: Any,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+        **options: Any,
     ) -> AzureBackend:
-        """An adapter with its own client sending `credentials` as a Bearer token."""
-        root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/") + "/"
+        """An adapter with its own client sending `credentials` as a Bearer token (implicit-grant tokens cannot
+        be renewed: `refresh` is not used). `options`: `__init__`'s keyword options (retry policy, clocks)."""
+        root = site_api_root(cls.name, settings)
+        credentials = require_credentials(credentials, cls.name)
         client = make_client(root, token=credentials.token, auth_scheme="Bearer", transport=transport)
-        return cls(settings, client, credentials=credentials, **kwargs)
+        return cls(settings, client, credentials=credentials, on_wait=on_wait, **options)
 
     def close(self) -> None:
         """Release connections."""
@@ -475,13 +488,13 @@ class AzureBackend(Backend):
                   "searchCriteria.includeLinks": "false", "$top": str(PR_PAGE)}
         if source:
             params["searchCriteria.sourceRefName"] = f"refs/heads/{source}"
-        for page in range(MAX_PAGES):
-            body = self._json("GET", f"{self.base}pullrequests", params={**params, "$skip": str(page * PR_PAGE)},
-                              what="list unpublished entries") or {}
-            values = body.get("value") or []
-            yield from values
-            if len(values) < PR_PAGE:
-                return
+
+        def send(url: str, query: Mapping[str, Any] | None) -> httpx.Response:
+            return self._request("GET", url, params=query, what="list unpublished entries")
+
+        for response in paginate(send, f"{self.base}pullrequests", {**params, "$skip": "0"}, _next_pr_page,
+                                 what="list unpublished entries"):
+            yield from (response.json() or {}).get("value") or []
 
     def _find_pr(self, branch: str) -> dict[str, Any] | None:
         wanted = f"refs/heads/{branch}"
@@ -739,3 +752,11 @@ class _LazyBlobs(Mapping[str, bytes]):
 
     def __len__(self) -> int:
         return len(self._cache)
+
+
+def _next_pr_page(response: httpx.Response) -> tuple[str, Mapping[str, Any] | None] | None:
+    """`$skip` past a full page of pull requests; none after a short one."""
+    if len((response.json() or {}).get("value") or []) < PR_PAGE:
+        return None
+    skip = int(response.request.url.params.get("$skip") or "0")
+    return str(response.request.url.copy_set_param("$skip", str(skip + PR_PAGE))), None

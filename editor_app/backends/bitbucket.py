@@ -37,7 +37,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import secrets
 import threading
 import time
@@ -68,12 +67,22 @@ from editor_app.backends.base import (
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.http import OnWait, Requester, RetryPolicy, make_client
+from editor_app.backends.base import OnWait, Refresh
+from editor_app.backends.http import (
+    RefreshingAuth,
+    Requester,
+    RetryPolicy,
+    authorization_of,
+    make_client,
+    require_credentials,
+    site_api_root,
+)
+from editor_app.hosts import api_root_for
+from editor_app.paths import write_atomically
 from editor_app.errors import AuthError, ConflictError, EditorError, NetworkError, NotFoundError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_ROOT = "https://api.bitbucket.org/2.0"
 PAGELEN = 100  # the largest page `src` and most lists give
 PR_PAGELEN = 50  # Bitbucket caps pull request pages at 50
 ALL_DEPTHS = 100  # `max_depth` for "any depth"
@@ -83,8 +92,6 @@ KNOWN_COMMITS = 64  # commits whose path -> blob id maps are kept
 CONTENT_CACHE_BYTES = 64 * 1024 * 1024
 MERGE_POLL_SECONDS = 1.0
 MERGE_POLL_TRIES = 30
-
-Refresh = Callable[[Credentials], Credentials]
 
 
 def _path(part: str) -> str:
@@ -107,8 +114,6 @@ class BitbucketBackend(Backend):
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
-        credentials: Credentials | None = None,
-        refresh: Refresh | None = None,
         author: str | None = None,
         state_dir: Path | None = None,
         src_only: bool = False,
@@ -127,17 +132,13 @@ class BitbucketBackend(Backend):
         self.repo = settings.repo.strip("/")
         if self.repo and self.repo.count("/") != 1:
             raise EditorError(f"backend.repo must be 'workspace/repository', got {settings.repo!r}")
-        self.api_root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/")
+        self.api_root = api_root_for(self.name, settings.api_root, settings.base_url)
         self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock, host_label="Bitbucket")
         self.base = f"repositories/{self.repo}/" if self.repo else ""
         self._sleep = sleep
         self._clock = clock
         self._branch = settings.branch
         self._lock = threading.RLock()
-        self._auth_lock = threading.Lock()
-        self._credentials = credentials
-        self._refresh = refresh
-        self._token_generation = 0
         self._known = _Known()
         self._lfs_rules: dict[str, list[str]] = {}  # head commit -> `.gitattributes` patterns sent through LFS
         self._contents = _Contents(CONTENT_CACHE_BYTES)
@@ -154,14 +155,22 @@ class BitbucketBackend(Backend):
     def connect(
         cls,
         settings: BackendSettings,
-        credentials: Credentials,
+        credentials: Credentials | None = None,
+        *,
         transport: httpx.BaseTransport | None = None,
-        **kwargs: Any,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+        **options: Any,
     ) -> BitbucketBackend:
-        """An adapter with its own client for `credentials`; `refresh=` renews a token on 401 when it can."""
-        root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/") + "/"
-        client = make_client(root, token=credentials.token, auth_scheme="Bearer", transport=transport)
-        return cls(settings, client, credentials=credentials, **kwargs)
+        """An adapter with its own client for `credentials`; `refresh` renews a token on a 401 when it can.
+
+        A token known to have lapsed (implicit grant: one hour) is renewed before it is sent, or refused without
+        spending a request of the hourly budget on a certain 401. `options`: `__init__`'s keyword options."""
+        root = site_api_root(cls.name, settings)
+        clock = options.get("clock", time.time)
+        auth = RefreshingAuth(require_credentials(credentials, cls.name), origins=[root], refresh=refresh,
+                              renew_within=0.0, expired_message=_expired_message, clock=clock)
+        return cls(settings, make_client(root, transport=transport, auth=auth), on_wait=on_wait, **options)
 
     def close(self) -> None:
         """Release connections."""
@@ -175,45 +184,14 @@ class BitbucketBackend(Backend):
     @property
     def credentials(self) -> Credentials | None:
         """The credentials in use (renewed ones after a refresh), for the app to store."""
-        return self._credentials
+        auth = self.http.client.auth
+        return auth.credentials if isinstance(auth, RefreshingAuth) else None
 
     # --- requests --------------------------------------------------------------------------------
 
-    def _request(self, method: str, url: str, *, allow: Sequence[int] = (), what: str = "", **kwargs: Any) -> httpx.Response:
-        """`Requester.request`, plus one token refresh and retry on a 401 when a refresh is possible."""
-        generation = self._token_generation
-        self._check_expiry(generation)
-        response = self.http.request(method, url, allow=(*allow, 401), what=what, **kwargs)
-        if response.status_code != 401 or 401 in allow:
-            return response
-        if self._renew(generation):
-            response = self.http.request(method, url, allow=(*allow, 401), what=what, **kwargs)
-            if response.status_code != 401:
-                return response
-        raise self.http.error_for(response, what or f"{method} {url}")
-
-    def _check_expiry(self, generation: int) -> None:
-        """A token known to have expired (implicit grant: one hour) is renewed, or refused without spending a
-        request of the hourly budget on a certain 401."""
-        credentials = self._credentials
-        if credentials is None or credentials.expires_at is None or self._clock() < credentials.expires_at:
-            return
-        if not self._renew(generation):
-            when = time.strftime("%H:%M", time.localtime(credentials.expires_at))
-            raise AuthError(f"The Bitbucket login expired at {when}. Log in again to continue.", expired=True)
-
-    def _renew(self, generation: int) -> bool:
-        with self._auth_lock:
-            if generation != self._token_generation:
-                return True  # another thread refreshed it meanwhile
-            credentials = self._credentials
-            if self._refresh is None or credentials is None or not credentials.refresh_token:
-                return False  # implicit grant: the login flow has to run again
-            renewed = self._refresh(credentials)
-            self._credentials = renewed
-            self.http.client.headers["Authorization"] = f"Bearer {renewed.token}"
-            self._token_generation += 1
-            return True
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """`Requester.request` (the client's RefreshingAuth renews or refuses a lapsed token)."""
+        return self.http.request(method, url, **kwargs)
 
     def _json(self, method: str, url: str, **kwargs: Any) -> Any:
         response = self._request(method, url, **kwargs)
@@ -224,20 +202,12 @@ class BitbucketBackend(Backend):
         except ValueError:
             raise NetworkError(f"Bitbucket answered {kwargs.get('what') or url} with a body that is not JSON") from None
 
-    def _pages(self, url: str, params: Mapping[str, str] | None, *, what: str, missing_ok: bool = False,
-               max_pages: int = 1000) -> Iterator[list[dict[str, Any]]]:
+    def _pages(self, url: str, params: Mapping[str, str] | None, *, what: str,
+               missing_ok: bool = False) -> Iterator[list[dict[str, Any]]]:
         """The `values` of every page of a Bitbucket list, following each page's `next` URL."""
-        next_url: str | None = url
-        query: Mapping[str, str] | None = params
-        for _ in range(max_pages):
-            if next_url is None:
-                return
-            response = self._request("GET", next_url, params=query, allow=(404,) if missing_ok else (), what=what)
-            if response.status_code == 404:
-                return
-            page = response.json()
-            yield list(page.get("values") or [])
-            next_url, query = page.get("next"), None  # `next` carries its whole query
+        for response in self.http.responses(url, params=params, next_page=_next_page, missing_ok=missing_ok,
+                                            what=what):
+            yield list(response.json().get("values") or [])
 
     # --- who am I --------------------------------------------------------------------------------
 
@@ -340,9 +310,7 @@ class BitbucketBackend(Backend):
             text = json.dumps({"listings": listings, "ids": ids}, separators=(",", ":"))
             try:
                 self._state_file.parent.mkdir(parents=True, exist_ok=True)
-                partial = self._state_file.with_suffix(".part")
-                partial.write_text(text, encoding="utf-8")
-                os.replace(partial, self._state_file)
+                write_atomically(self._state_file, text.encode("utf-8"), durable=False)
             except OSError as exc:  # a cache: the app works without it
                 log.info("Bitbucket: could not keep the listing state (%s)", exc)
 
@@ -579,7 +547,7 @@ class BitbucketBackend(Backend):
         oid, pointer = lfs.pointer_for(data)
         root = str(self.settings.options.get("large_media_url") or f"https://bitbucket.org/{self.repo}/info/lfs")
         client = self.http.client
-        token = client.headers.get("Authorization", "")
+        token = authorization_of(client)
         try:
             status, actions = lfs.batch_actions(client, root, "upload", oid, len(data), token)
             if status != 200:
@@ -1046,3 +1014,14 @@ def _form(
 def _quoted(value: str) -> str:
     """A form-data name or filename: quotes and line breaks escaped as browsers do (WHATWG)."""
     return value.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
+
+
+def _next_page(response: httpx.Response) -> tuple[str, Mapping[str, Any] | None] | None:
+    """A Bitbucket page names the next one in its body (`next`, with its whole query)."""
+    following = response.json().get("next")
+    return (str(following), None) if following else None
+
+
+def _expired_message(expires_at: float) -> str:
+    when = time.strftime("%H:%M", time.localtime(expires_at))
+    return f"The Bitbucket login expired at {when}. Log in again to continue."

@@ -62,12 +62,22 @@ from editor_app.backends.base import (
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.http import OnWait, Requester, RetryPolicy, make_client
+from editor_app.backends.base import OnWait, Refresh
+from editor_app.backends.http import (
+    Requester,
+    RetryPolicy,
+    authorization_of,
+    make_client,
+    require_credentials,
+    site_api_root,
+)
+from editor_app.hosts import HOSTS, api_root_for
 from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NetworkError, NotFoundError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_ROOT = "https://api.github.com"
+# What GitHub's REST API is asked for (the proxy of aws-cognito-github-proxy takes the same).
+API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 GRAPHQL_BATCH = 250  # blobs per GraphQL query (GitHub allows far more nodes; responses stay < a few MB)
 REST_CONCURRENCY = 8
 GRAPHQL_CONCURRENCY = 4
@@ -119,7 +129,7 @@ class GitHubBackend(Backend):
         self._clock = clock
         if "/" not in settings.repo and not scoped:
             raise ContentError(f"backend.repo must be 'owner/name', got {settings.repo!r}")
-        self.api_root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/")
+        self.api_root = api_root_for(self.name, settings.api_root, settings.base_url)
         self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock, host_label="GitHub")
         self.origin = settings.repo  # where the site lives and entries are read
         self.repo = settings.repo  # where this user writes (their fork under open authoring)
@@ -145,17 +155,21 @@ class GitHubBackend(Backend):
     def connect(
         cls,
         settings: BackendSettings,
-        credentials: Credentials,
+        credentials: Credentials | None = None,
+        *,
         transport: httpx.BaseTransport | None = None,
-        **kwargs: Any,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+        **options: Any,
     ) -> GitHubBackend:
-        """An adapter with its own client for `credentials` (open authoring sets up the fork here)."""
-        root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/") + "/"
+        """An adapter with its own client for `credentials` (open authoring sets up the fork here). GitHub's
+        OAuth and personal tokens do not expire: `refresh` is not used. `options`: `__init__`'s keyword options."""
+        root = site_api_root(cls.name, settings)
         client = make_client(
-            root, token=credentials.token, auth_scheme="token", transport=transport,
-            headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
+            root, token=require_credentials(credentials, cls.name).token, auth_scheme="token", transport=transport,
+            headers=API_HEADERS,
         )
-        backend = cls(settings, client, **kwargs)
+        backend = cls(settings, client, on_wait=on_wait, **options)
         if settings.open_authoring:
             backend.use_fork()
         return backend
@@ -365,8 +379,8 @@ class GitHubBackend(Backend):
 
     def _lfs_root(self, repo: str) -> str:
         """The repository's Git LFS endpoint: `<web host>/<owner>/<name>.git/info/lfs`."""
-        if self.api_root == DEFAULT_API_ROOT:
-            web = "https://github.com"
+        if self.api_root == HOSTS["github"].api_root:
+            web = HOSTS["github"].web_root
         elif self.api_root.endswith("/api/v3"):
             web = self.api_root[: -len("/api/v3")]  # GitHub Enterprise Server
         else:
@@ -380,7 +394,7 @@ class GitHubBackend(Backend):
         sends it), and the download goes only with the headers the batch answer names.
         """
         oid, size = lfs.parse_pointer(pointer)
-        token = self.http.client.headers.get("Authorization", "").partition(" ")[2]
+        token = authorization_of(self.http.client).partition(" ")[2]
         credentials = base64.b64encode(f"x-access-token:{token}".encode()).decode()
         try:
             status, actions = lfs.batch_actions(self.http.client, self._lfs_root(repo), "download", oid, size,

@@ -65,12 +65,22 @@ from editor_app.backends.base import (
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.http import OnWait, Requester, RetryPolicy, error_message, make_client
+from editor_app.backends.base import OnWait, Refresh
+from editor_app.backends.http import (
+    RefreshingAuth,
+    Requester,
+    RetryPolicy,
+    error_message,
+    make_client,
+    next_link,
+    require_credentials,
+    site_api_root,
+)
+from editor_app.hosts import api_root_for
 from editor_app.errors import AuthError, ConflictError, EditorError, NetworkError, NotFoundError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_ROOT = "https://gitlab.com/api/v4"
 GRAPHQL_BATCH = 100  # paths per GraphQL `blobs` query (GitLab caps the paths of one query at 100)
 PER_PAGE = 100  # GitLab's largest page
 REST_CONCURRENCY = 8
@@ -98,8 +108,6 @@ BINARY_SUFFIXES = (
     ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".ico", ".bmp", ".tif", ".tiff", ".pdf", ".zip", ".gz",
     ".mp3", ".mp4", ".mov", ".webm", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".psd",
 )
-
-Refresh = Callable[[Credentials], Credentials]
 
 
 def graphql_url(api_root: str) -> str:
@@ -130,8 +138,6 @@ class GitLabBackend(Backend):
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
-        credentials: Credentials | None = None,
-        refresh: Refresh | None = None,
         author: str | None = None,
     ) -> None:
         """`author` ("Name <email>") signs commits made with someone else's token (Git Gateway's)."""
@@ -140,31 +146,35 @@ class GitLabBackend(Backend):
         self.repo = settings.repo.strip("/")
         if self.repo and "/" not in self.repo:
             raise EditorError(f"backend.repo must be 'group/project' (subgroups allowed), got {settings.repo!r}")
-        self.api_root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/")
+        self.api_root = api_root_for(self.name, settings.api_root, settings.base_url)
         self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock, host_label="GitLab")
         self.project = f"projects/{_q(self.repo)}/" if self.repo else ""
         self._graphql = str(settings.options.get("graphql_api_root") or graphql_url(self.api_root))
+        if isinstance(client.auth, RefreshingAuth):
+            client.auth.add_origin(self._graphql)  # a GraphQL root of its own gets the token too
         self._graphql_ok = bool(self.repo)
         self._sleep = sleep
         self._branch = settings.branch
         self._lock = threading.RLock()
-        self._auth_lock = threading.Lock()
-        self._credentials = credentials
-        self._refresh = refresh
-        self._token_generation = 0
 
     @classmethod
     def connect(
         cls,
         settings: BackendSettings,
-        credentials: Credentials,
+        credentials: Credentials | None = None,
+        *,
         transport: httpx.BaseTransport | None = None,
-        **kwargs: Any,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+        **options: Any,
     ) -> GitLabBackend:
-        """An adapter with its own client for `credentials`; `refresh=` renews a PKCE token on `invalid_token`."""
-        root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/") + "/"
-        client = make_client(root, token=credentials.token, auth_scheme="Bearer", transport=transport)
-        return cls(settings, client, credentials=credentials, **kwargs)
+        """An adapter with its own client for `credentials`; `refresh` renews a PKCE token on `invalid_token`.
+
+        `options`: `__init__`'s keyword options (retry policy, sleep and clock for tests, author)."""
+        root = site_api_root(cls.name, settings)
+        auth = RefreshingAuth(require_credentials(credentials, cls.name), origins=[root], refresh=refresh,
+                              renews_on=_invalid_token)
+        return cls(settings, make_client(root, transport=transport, auth=auth), on_wait=on_wait, **options)
 
     def close(self) -> None:
         """Release connections."""
@@ -178,35 +188,14 @@ class GitLabBackend(Backend):
     @property
     def credentials(self) -> Credentials | None:
         """The credentials in use (renewed ones after a refresh), for the app to store."""
-        return self._credentials
+        auth = self.http.client.auth
+        return auth.credentials if isinstance(auth, RefreshingAuth) else None
 
     # --- requests --------------------------------------------------------------------------------
 
-    def _request(self, method: str, url: str, *, allow: Sequence[int] = (), what: str = "", **kwargs: Any) -> httpx.Response:
-        """`Requester.request`, plus one token refresh and retry on GitLab's `401 invalid_token`."""
-        generation = self._token_generation
-        response = self.http.request(method, url, allow=(*allow, 401), what=what, **kwargs)
-        if response.status_code != 401 or 401 in allow:
-            return response
-        if _invalid_token(response) and self._renew(generation):
-            response = self.http.request(method, url, allow=(*allow, 401), what=what, **kwargs)
-            if response.status_code != 401:
-                return response
-        raise self.http.error_for(response, what or f"{method} {url}")
-
-    def _renew(self, generation: int) -> bool:
-        """Refresh the token once for all threads that saw it expire; False when it cannot be refreshed."""
-        with self._auth_lock:
-            if generation != self._token_generation:
-                return True  # another thread refreshed it meanwhile
-            credentials = self._credentials
-            if self._refresh is None or credentials is None or not credentials.refresh_token:
-                return False
-            renewed = self._refresh(credentials)
-            self._credentials = renewed
-            self.http.client.headers["Authorization"] = f"Bearer {renewed.token}"
-            self._token_generation += 1
-            return True
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """`Requester.request` (the client's RefreshingAuth renews a token GitLab calls `invalid_token`)."""
+        return self.http.request(method, url, **kwargs)
 
     def _json(self, method: str, url: str, **kwargs: Any) -> Any:
         response = self._request(method, url, **kwargs)
@@ -217,23 +206,10 @@ class GitLabBackend(Backend):
         except ValueError:
             raise NetworkError(f"GitLab answered {kwargs.get('what') or url} with a body that is not JSON") from None
 
-    def _pages(self, url: str, params: Mapping[str, str], *, what: str, max_pages: int = 1000) -> Iterator[Any]:
-        """Every page of a GitLab list, following `X-Next-Page` (else `Link: rel="next"`)."""
-        query = dict(params)
-        next_url = url
-        for _ in range(max_pages):
-            response = self._request("GET", next_url, params=query, allow=(404,), what=what)
-            if response.status_code == 404:
-                return
+    def _pages(self, url: str, params: Mapping[str, str], *, what: str) -> Iterator[Any]:
+        """Every page of a GitLab list, following `X-Next-Page` (else `Link: rel="next"`); a 404 lists nothing."""
+        for response in self.http.responses(url, params=params, next_page=_next_page, missing_ok=True, what=what):
             yield response.json()
-            following = response.headers.get("X-Next-Page", "").strip()
-            if following:
-                query["page"] = following
-                continue
-            link = response.links.get("next")
-            if not link or not link.get("url"):
-                return
-            next_url, query = link["url"], {}
 
     def _graphql_data(
         self, query: str, variables: Mapping[str, Any], *, what: str, may_shrink: bool = False
@@ -850,6 +826,14 @@ def _blob_nodes(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     project = data.get("project") or {}
     blobs = ((project.get("repository") or {}).get("blobs")) or {}
     return [n for n in blobs.get("nodes") or [] if isinstance(n, dict)]
+
+
+def _next_page(response: httpx.Response) -> tuple[str, Mapping[str, Any] | None] | None:
+    """GitLab's next page: `X-Next-Page` (the same query with another `page`), else `Link: rel="next"`."""
+    following = response.headers.get("X-Next-Page", "").strip()
+    if following:
+        return str(response.request.url.copy_set_param("page", following)), None
+    return next_link(response)
 
 
 def _invalid_token(response: httpx.Response) -> bool:

@@ -46,10 +46,13 @@ from editor_app.backends.base import (
     Backend,
     BackendSettings,
     CommitResult,
+    Credentials,
     Diff,
     FileChange,
     FileMeta,
     Listing,
+    OnWait,
+    Refresh,
     RepoFile,
     UnpublishedEntry,
     User,
@@ -115,8 +118,16 @@ class ProxyBackend(Backend):
         self._bases: dict[str, dict[str, str | None]] = {}  # content key -> site ids of its files at its last save
 
     @classmethod
-    def connect(cls, settings: BackendSettings, transport: httpx.BaseTransport | None = None) -> ProxyBackend:
-        """An adapter with its own client (proxy servers need no login)."""
+    def connect(
+        cls,
+        settings: BackendSettings,
+        credentials: Credentials | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+    ) -> ProxyBackend:
+        """An adapter with its own client (proxy servers need no login: credentials are not used)."""
         proxy_url(settings.proxy_url)  # refused before a client is made
         client = httpx.Client(transport=transport, timeout=httpx.Timeout(30.0, connect=5.0))
         return cls(settings, client)

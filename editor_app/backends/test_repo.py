@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from editor_app.backends import workflow
 from editor_app.backends.base import (
@@ -35,17 +33,23 @@ from editor_app.backends.base import (
     Backend,
     BackendSettings,
     CommitResult,
+    Credentials,
     Diff,
     FileChange,
     FileMeta,
     Listing,
+    OnWait,
+    Refresh,
     RepoFile,
     UnpublishedEntry,
     User,
 )
 from editor_app.backends.workflow import apply_changes, filter_listing, git_blob_id, three_way_merge
 from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
-from editor_app.paths import AppDirs, resources_dir
+from editor_app.paths import AppDirs, resources_dir, write_atomically
+
+if TYPE_CHECKING:
+    import httpx
 
 STATE_FORMAT = 1
 STATE_FILE = "state.json"
@@ -154,6 +158,19 @@ class TestRepoBackend(Backend):
         else:
             self._seed()
             self._save()
+
+    @classmethod
+    def connect(
+        cls,
+        settings: BackendSettings,
+        credentials: Credentials | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+    ) -> TestRepoBackend:
+        """The bundled sample site in memory (nothing kept between runs; `for_app` keeps edits on disk)."""
+        return cls(settings)
 
     @classmethod
     def for_app(cls, settings: BackendSettings, dirs: AppDirs, *, seed_dir: Path | None = None) -> TestRepoBackend:
@@ -426,7 +443,7 @@ class TestRepoBackend(Backend):
         for blob, data in self._blobs.items():
             target = blobs_dir / blob[:2] / blob[2:]
             if not target.exists():
-                _write_atomically(target, data)
+                write_atomically(target, data)
         document = {
             "format": STATE_FORMAT,
             "branches": {n: {"head": b.head, "files": b.files} for n, b in sorted(self._state.branches.items())},
@@ -443,7 +460,7 @@ class TestRepoBackend(Backend):
                 for k, e in sorted(self._state.entries.items())
             },
         }
-        _write_atomically(self.state_dir / STATE_FILE, json.dumps(document, indent=1).encode("utf-8"))
+        write_atomically(self.state_dir / STATE_FILE, json.dumps(document, indent=1).encode("utf-8"))
 
     def _load(self) -> None:
         assert self.state_dir is not None
@@ -511,17 +528,3 @@ class TestRepoBackend(Backend):
 def sample_site_dir() -> Path:
     """The bundled sample site (`resources/sandbox/`)."""
     return resources_dir() / "sandbox"
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

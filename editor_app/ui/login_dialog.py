@@ -28,6 +28,7 @@ from editor_app.auth.popup_protocol import origin_of
 from editor_app.auth.service import LoginService
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.tokens import Session, Token
+from editor_app.hosts import DEVICE, HOST_NAMES, TOKEN, host_spec
 from editor_app.ui.auth_browser import AuthBrowser, BrowserLogin
 from editor_app.ui.signals import emit
 from editor_app.ui.tasks import TaskFailure, TaskRunner
@@ -35,7 +36,6 @@ from editor_app.ui.tasks import TaskFailure, TaskRunner
 RECENT_KEY = "login/recent_sites"
 LAST_USER_KEY = "login/last_user"
 MAX_RECENT = 10
-HOST_NAMES = {"github": "GitHub", "gitlab": "GitLab", "bitbucket": "Bitbucket", "gitea": "Gitea", "git-gateway": "Git Gateway"}
 GATEWAY_PROVIDERS = ("github", "gitlab", "bitbucket", "google")
 
 
@@ -158,7 +158,7 @@ class LoginDialog(QDialog):
 
         self.device_button = QPushButton("Log in with a code (GitHub device login)")
         self.device_button.clicked.connect(self.start_device_login)
-        self.device_button.setVisible(target.backend == "github" and bool(target.device_client_id))
+        self.device_button.setVisible(DEVICE in host_spec(target.backend).login_methods and bool(target.device_client_id))
         self.device_label = QLabel()
         self.device_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.device_label.setOpenExternalLinks(False)  # the page opens in the embedded browser
@@ -185,7 +185,7 @@ class LoginDialog(QDialog):
         token_layout = QVBoxLayout(self.token_box)
         token_layout.addLayout(token_row)
         token_layout.addWidget(self.token_help)
-        self.token_box.setVisible(target.backend in ("github", "gitlab", "bitbucket", "gitea"))
+        self.token_box.setVisible(TOKEN in host_spec(target.backend).login_methods)
 
         self.sandbox_button = QPushButton("Try the sandbox (sample site, nothing is sent anywhere)")
         self.sandbox_button.clicked.connect(self._on_sandbox)

@@ -22,16 +22,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from editor_app.hosts import HOST_NAMES
 from editor_app.ui.signals import emit
 
 RECENT_KEY = "start/recent_sites"
 MAX_RECENT = 10
 KINDS = ("sandbox", "local", "config")
-HOST_NAMES = {
-    "github": "GitHub", "gitlab": "GitLab", "bitbucket": "Bitbucket", "gitea": "Gitea", "git-gateway": "Git Gateway",
-    "azure": "Azure DevOps", "aws-cognito-github-proxy": "GitHub via AWS Cognito", "proxy": "local server",
-    "test-repo": "sandbox", "local": "Git folder",
-}
 CONFIG_FILTER = "Decap CMS config (*.yml *.yaml);;All files (*)"
 
 

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from PySide6.QtCore import QSettings
 
-from editor_app.app import find_site_config, open_site
+from editor_app.ui.site_login import find_site_config, open_site
 from editor_app.errors import NotFoundError
 from editor_app.paths import AppDirs, resources_dir
 from editor_app.ui.main_window import MainWindow

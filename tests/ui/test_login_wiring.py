@@ -15,7 +15,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWebEngineCore import QWebEngineProfile
 from PySide6.QtWidgets import QApplication
 
-from editor_app.app import OpenCancelled, SiteLogin, attach_host_login, open_site
+from editor_app.ui.site_login import OpenCancelled, SiteLogin, attach_host_login, open_site
 from editor_app.auth.service import LoginService
 from editor_app.auth.token_store import SERVICE, TokenStore
 from editor_app.auth.tokens import Token
