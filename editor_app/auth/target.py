@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from editor_app.hosts import (
     NETLIFY_BASE_URL,
+    InsecureUrlError,
     NONE,
     api_root_for,
     host_spec,
@@ -153,6 +155,26 @@ class LoginTarget:
         """The host's REST API root (the same rule the adapters use: `hosts.api_root_for`); https or loopback."""
         root = api_root_for(self.backend, self.api_root, self.base_url)
         return require_secure_url(root, "backend.api_root") if root else root
+
+    def browser_hosts(self) -> tuple[str, ...]:
+        """The hosts the embedded browser may show for this login from the start: the auth server (popup
+        `base_url`, OAuth authorize endpoint), the Identity service, and the Git host's web address."""
+        candidates: list[str] = []
+        method = self.method
+        addresses: list[Callable[[], str]] = [lambda: web_root_for(self.backend, self.api)]
+        if method == "popup":
+            addresses.append(lambda: self.popup_base_url)
+        if method in ("implicit", "pkce"):
+            addresses.append(lambda: self.oauth_endpoints()[0])
+        if self.backend == "git-gateway":
+            addresses.append(lambda: self.identity)
+        for address in addresses:
+            try:
+                candidates.append(address())
+            except (ValueError, InsecureUrlError):
+                continue  # not part of this login (no such setting), or refused when the login starts
+        hosts = dict.fromkeys(_host_of(url).lower() for url in candidates)
+        return tuple(host for host in hosts if host)
 
     def check_addresses(self) -> None:
         """Refuse (InsecureUrlError) a config whose API root or gateway is plain http off this computer, before
