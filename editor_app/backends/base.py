@@ -84,6 +84,7 @@ class User:
     email: str = ""
     avatar_url: str = ""
     can_write: bool = True
+    scopes: tuple[str, ...] = ()  # what the token may do, when the host says (GitHub, GitLab)
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,11 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def current_user(self) -> User:
         """Validate the login and push permission; AuthError when invalid or read-only."""
+
+    def check_token(self) -> User:
+        """Validate a token the user just pasted: `current_user()`, plus what only a new token needs checking
+        (its scopes where the host tells them). AuthError saying exactly what is missing."""
+        return self.current_user()
 
     @abc.abstractmethod
     def default_branch(self) -> str:

@@ -34,6 +34,7 @@ Decisions:
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -168,7 +169,13 @@ class BitbucketBackend(Backend):
         spending a request of the hourly budget on a certain 401. `options`: `__init__`'s keyword options."""
         root = site_api_root(cls.name, settings)
         clock = options.get("clock", time.time)
-        auth = RefreshingAuth(require_credentials(credentials, cls.name), origins=[root], refresh=refresh,
+        credentials = require_credentials(credentials, cls.name)
+        scheme = "Bearer"
+        if ":" in credentials.token and not credentials.refresh_token:
+            # An app password, pasted as `username:app-password`: HTTP basic auth, as Bitbucket wants it.
+            scheme = "Basic"
+            credentials = replace(credentials, token=base64.b64encode(credentials.token.encode()).decode("ascii"))
+        auth = RefreshingAuth(credentials, origins=[root], scheme=scheme, refresh=refresh,
                               renew_within=0.0, expired_message=_expired_message, clock=clock)
         return cls(settings, make_client(root, transport=transport, auth=auth), on_wait=on_wait, **options)
 
@@ -218,6 +225,19 @@ class BitbucketBackend(Backend):
         login = data.get("username") or data.get("nickname") or data.get("account_id") or ""
         avatar = ((data.get("links") or {}).get("avatar") or {}).get("href") or ""
         return User(login=login, name=data.get("display_name") or login, avatar_url=avatar, can_write=True)
+
+    def check_token(self) -> User:
+        """`current_user()`, and write permission on the repository (`user/permissions/repositories`)."""
+        user = self.current_user()
+        if self.repo:
+            query = {"q": f'repository.full_name="{self.repo}"'}
+            values = (self._json("GET", "user/permissions/repositories", params=query,
+                                 what="read your permission on the repository") or {}).get("values") or []
+            permission = values[0].get("permission") if values else None
+            if permission not in ("write", "admin"):
+                raise AuthError(f"{user.login} has no write permission on the Bitbucket repository {self.repo} "
+                                f"({permission or 'no access'})")
+        return user
 
     def _repository(self) -> dict[str, Any]:
         # Without `repo` the client points at one repository already (Git Gateway's /.netlify/git/bitbucket).

@@ -187,8 +187,17 @@ class GitHubBackend(Backend):
 
     def current_user(self) -> User:
         """GET /user and the repository's `permissions.push`; AuthError when the user cannot write."""
-        data = self.http.json("GET", "user", what="read the logged-in user")
+        answer = self.http.request("GET", "user", what="read the logged-in user")
+        data = answer.json()
         self._login = data.get("login") or ""
+        # Classic tokens list their scopes; fine-grained ones have no header (their permission shows on the repo).
+        header = answer.headers.get("X-OAuth-Scopes")
+        scopes = tuple(s.strip() for s in (header or "").split(",") if s.strip())
+        if header is not None and not {"repo", "public_repo"} & set(scopes):
+            raise AuthError(
+                f"the GitHub token of {self._login} lacks the scope 'repo' (or 'public_repo' for public repositories); "
+                f"it has: {', '.join(scopes) or 'no scopes'}"
+            )
         repo = self.http.json("GET", self._repo_path(self.repo), what=f"open the repository {self.repo}")
         can_write = bool((repo.get("permissions") or {}).get("push"))
         if not can_write:
@@ -199,6 +208,7 @@ class GitHubBackend(Backend):
             email=data.get("email") or "",
             avatar_url=data.get("avatar_url") or "",
             can_write=True,
+            scopes=scopes,
         )
 
     def _user_login(self) -> str:

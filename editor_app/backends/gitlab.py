@@ -43,6 +43,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -252,6 +253,20 @@ class GitLabBackend(Backend):
             login=login, name=data.get("name") or login, email=data.get("email") or data.get("public_email") or "",
             avatar_url=data.get("avatar_url") or "", can_write=True,
         )
+
+    def check_token(self) -> User:
+        """A personal access token's own record first (revoked, scopes: `api` is needed to commit), then
+        `current_user()`. OAuth tokens have no such record; their scope was asked for at login."""
+        response = self._request("GET", "personal_access_tokens/self", allow=(403, 404), what="check the token")
+        scopes: tuple[str, ...] = ()
+        if response.status_code == 200:
+            record = response.json() or {}
+            scopes = tuple(str(s) for s in record.get("scopes") or ())
+            if record.get("revoked") or record.get("active") is False:
+                raise AuthError("the GitLab token is revoked or expired")
+            if "api" not in scopes:
+                raise AuthError(f"the GitLab token lacks the scope 'api'; it has: {', '.join(scopes) or 'no scopes'}")
+        return replace(self.current_user(), scopes=scopes)
 
     def _project(self) -> dict[str, Any]:
         return self._json("GET", self.project.rstrip("/"), what=f"open the project {self.repo}")

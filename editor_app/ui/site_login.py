@@ -276,9 +276,10 @@ def make_site_login(runner, settings, *, parent=None, store=None, transport=None
 
     from editor_app.auth.service import LoginService
     from editor_app.auth.token_store import TokenStore
+    from editor_app.backends.token_check import check_personal_token
     from editor_app.ui.login_dialog import LoginDialog, LoginMemory
 
-    service = LoginService(store or TokenStore())
+    service = LoginService(store or TokenStore(), check_token=check_personal_token)
     memory = LoginMemory(settings)
 
     def make_dialog(target, relogin, dialog_parent):  # noqa: ANN001, ANN202
