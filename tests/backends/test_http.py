@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from editor_app.backends.http import USER_AGENT, Requester, RetryPolicy, make_client, rate_limit_resume_at, safe_url
-from editor_app.errors import AuthError, ConflictError, NetworkError, NotFoundError, RateLimitedError
+from editor_app.backends.base import Credentials
+from editor_app.backends.http import (
+    USER_AGENT,
+    RefreshingAuth,
+    Requester,
+    RetryPolicy,
+    make_client,
+    paginate,
+    rate_limit_resume_at,
+    safe_url,
+)
+from editor_app.errors import AuthError, ConflictError, EditorError, NetworkError, NotFoundError, RateLimitedError
 
 TOKEN = "ghp_SeCrEtToKeN0123456789abcdefABCDEF"
 T0 = 1_800_000_000.0
@@ -247,3 +260,107 @@ def test_the_token_appears_in_no_error_and_no_log_record(answer: httpx.Response 
 
 def test_urls_in_messages_lose_query_and_user_info() -> None:
     assert safe_url("https://user:pw@127.0.0.1:9/api/x?access_token=abc#frag") == "https://127.0.0.1:9/api/x"
+
+
+# --- paging ----------------------------------------------------------------------------------------------
+def test_a_list_longer_than_the_page_bound_raises_instead_of_stopping_silently() -> None:
+    def endless(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "1"))
+        return httpx.Response(200, headers={"Link": f'<http://127.0.0.1:9/api/items?page={page + 1}>; rel="next"'},
+                              json=[page])
+
+    pages: list[object] = []
+    with pytest.raises(EditorError, match="beyond 40 pages"):
+        for page in requester(endless, FakeClock()).pages("/items", what="list items", limit=40):
+            pages.append(page)
+    assert pages == [[n] for n in range(1, 41)]  # everything read is handed over before the error
+
+
+def test_the_default_bound_is_far_above_thirty_pages() -> None:
+    def fifty(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "1"))
+        headers = {"Link": f'<http://127.0.0.1:9/api/items?page={page + 1}>; rel="next"'} if page < 50 else {}
+        return httpx.Response(200, headers=headers, json=[page])
+
+    assert len(list(requester(fifty, FakeClock()).pages("/items"))) == 50
+
+
+def test_paginate_follows_what_next_page_names_and_stops_on_a_missing_list() -> None:
+    sent: list[tuple[str, object]] = []
+
+    def send(url: str, query: object) -> httpx.Response | None:
+        sent.append((url, query))
+        if url == "missing":
+            return None
+        return httpx.Response(200, json={"next": "b" if url == "a" else None},
+                              request=httpx.Request("GET", f"http://127.0.0.1:9/{url}"))
+
+    def following(response: httpx.Response) -> tuple[str, None] | None:
+        name = response.json()["next"]
+        return (name, None) if name else None
+
+    assert [r.json() for r in paginate(send, "a", {"q": 1}, following, what="x")] == [{"next": "b"}, {"next": None}]
+    assert sent == [("a", {"q": 1}), ("b", None)]
+    assert list(paginate(send, "missing", None, following, what="x")) == []
+
+
+# --- RefreshingAuth -----------------------------------------------------------------------------------------
+def test_concurrent_refusals_renew_the_token_once_and_never_touch_the_clients_headers() -> None:
+    refreshes: list[str] = []
+    gate = threading.Barrier(8)
+
+    def refresh(stale: Credentials) -> Credentials:
+        refreshes.append(stale.refresh_token or "")
+        time.sleep(0.05)  # a slow token endpoint: other threads pile up on the lock meanwhile
+        return Credentials("new-token", refresh_token="r2")
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.headers["Authorization"] != "Bearer new-token":
+            return httpx.Response(401, json={"message": "expired"})
+        return httpx.Response(200, json={"ok": True})
+
+    auth = RefreshingAuth(Credentials("old-token", refresh_token="r1"), origins=["http://127.0.0.1:9/api/"],
+                          refresh=refresh)
+    client = make_client("http://127.0.0.1:9/api/", transport=httpx.MockTransport(handle), auth=auth)
+
+    def call() -> int:
+        gate.wait()
+        return client.get("user").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda _: call(), range(8)))
+    assert statuses == [200] * 8
+    assert refreshes == ["r1"]  # a refresh token may work only once: one renewal for all threads
+    assert auth.credentials.token == "new-token" and "Authorization" not in client.headers
+
+
+def test_the_token_goes_only_to_the_apis_origin_and_never_over_a_requests_own_authorization() -> None:
+    handler, seen = scripted(httpx.Response(200, json={}))
+    auth = RefreshingAuth(Credentials(TOKEN), origins=["http://127.0.0.1:9/api/"])
+    client = make_client("http://127.0.0.1:9/api/", transport=httpx.MockTransport(handler), auth=auth)
+    client.get("user")
+    client.get("http://127.0.0.2:9/storage/object")
+    client.get("user", headers={"Authorization": "Basic bGZzOmtleQ=="})
+    assert [r.headers.get("Authorization") for r in seen] == [f"Bearer {TOKEN}", None, "Basic bGZzOmtleQ=="]
+
+
+def test_a_lapsed_token_that_cannot_be_renewed_is_refused_without_a_request() -> None:
+    handler, seen = scripted(httpx.Response(200, json={}))
+    now = [T0]
+    auth = RefreshingAuth(Credentials(TOKEN, expires_at=T0 + 10), renew_within=0.0, clock=lambda: now[0],
+                          expired_message=lambda at: "the login expired; log in again")
+    client = make_client("http://127.0.0.1:9/api/", transport=httpx.MockTransport(handler), auth=auth)
+    client.get("user")
+    now[0] = T0 + 11
+    with pytest.raises(AuthError, match="the login expired") as caught:
+        client.get("user")
+    assert caught.value.expired and len(seen) == 1
+
+
+def test_a_refused_renewed_token_goes_back_to_the_caller_as_an_expired_login() -> None:
+    handler, seen = scripted(httpx.Response(401, json={"message": "Bad credentials"}))
+    auth = RefreshingAuth(Credentials(TOKEN, refresh_token="r1"), refresh=lambda c: Credentials("t2", refresh_token="r2"))
+    client = make_client("http://127.0.0.1:9/api/", transport=httpx.MockTransport(handler), auth=auth)
+    with pytest.raises(AuthError) as caught:
+        Requester(client).request("GET", "user")
+    assert caught.value.expired and len(seen) == 2 and TOKEN not in str(caught.value)
