@@ -11,8 +11,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "editor-app"
 APP_AUTHOR = "editor-app"
 
@@ -42,6 +40,10 @@ class AppDirs:
         override = os.environ.get(HOME_OVERRIDE_VARIABLE)
         if override:
             return cls.under(Path(override))
+        # Imported here: the file helpers below must import with the standard library alone (the journal's
+        # crash test runs its writer without site-packages).
+        import platformdirs
+
         return cls(
             data=Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR)),
             cache=Path(platformdirs.user_cache_dir(APP_NAME, APP_AUTHOR)),
@@ -96,12 +98,34 @@ def sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+# Decap's `sanitize-filename` rules: characters no file system takes, control characters, names made of
+# dots, Windows' reserved device names and its trailing dots and spaces.
+_FILENAME_ILLEGAL = re.compile(r'[/?<>\\:*|"]')
+_FILENAME_CONTROL = re.compile(r"[\x00-\x1f\x80-\x9f]")
+_RESERVED = re.compile(r"^\.+$")
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
+_WINDOWS_TRAILING = re.compile(r"[. ]+$")
 _UNSAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
 
 
+def sanitize_file_name(text: str, replacement: str) -> str:
+    """`text` as a name every file system takes (Decap's `sanitize-filename`): what no system allows becomes
+    `replacement`, and the name is cut to 255 bytes of UTF-8."""
+    text = _FILENAME_ILLEGAL.sub(replacement, text)
+    text = _FILENAME_CONTROL.sub(replacement, text)
+    text = _RESERVED.sub(replacement, text)
+    text = _WINDOWS_RESERVED.sub(replacement, text)
+    text = _WINDOWS_TRAILING.sub(replacement, text)
+    encoded = text.encode("utf-8")
+    if len(encoded) > 255:
+        text = encoded[:255].decode("utf-8", errors="ignore")
+    return text
+
+
 def clean_file_name(name: str) -> str:
-    """A safe file name from what a user or a host gave: the last path part, runs of anything but letters,
-    digits, `.`, `_` and `-` made one `-`, no leading or trailing dots or dashes; "file" when nothing is left."""
+    """A safe file name from what a user or a host gave (an uploaded file's name): the last path part, runs of
+    anything but letters, digits, `.`, `_` and `-` made one `-`, then `sanitize_file_name`'s rules, no leading
+    or trailing dots or dashes; "file" when nothing is left."""
     base = posixpath.basename(name.replace("\\", "/")).strip()
-    cleaned = _UNSAFE_NAME.sub("-", base).strip("-.")
+    cleaned = sanitize_file_name(_UNSAFE_NAME.sub("-", base), "-").strip("-.")
     return cleaned or "file"
