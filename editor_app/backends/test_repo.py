@@ -53,6 +53,9 @@ if TYPE_CHECKING:
 
 STATE_FORMAT = 1
 STATE_FILE = "state.json"
+# The sample site's commits carry one fixed time, so the sample always has the same head: a reset gives
+# back exactly the site the sandbox started with (a reset in another second used to make another head).
+SEED_TIME = 1_704_067_200  # 2024-01-01T00:00:00Z
 DEFAULT_BRANCH = "main"
 SANDBOX_USER = User(login="sandbox", name="Sandbox Editor", email="sandbox@example.org")
 IGNORED_SEED_NAMES = {".DS_Store", "Thumbs.db"}
@@ -250,13 +253,15 @@ class TestRepoBackend(Backend):
 
     def _commit(self, name: str, changes: Sequence[FileChange], message: str) -> CommitResult:
         state = self._branch(name)
-        files, new_blobs, ids = apply_changes(state.files, changes, self._blobs, where=f"branch '{name}'", head=state.head)
+        files, new_blobs, ids = apply_changes(state.files, changes, self._blobs, where=f"branch '{name}'",
+                                              head=state.head)
         self._blobs.update(new_blobs)
         self._advance(name, files, message, [state.head])
         return CommitResult(commit=self._state.branches[name].head, branch=name, ids=ids)
 
-    def _advance(self, name: str, files: dict[str, str], message: str, parents: list[str]) -> str:
-        when = int(self._clock())
+    def _advance(self, name: str, files: dict[str, str], message: str, parents: list[str], *,
+                 when: int | None = None) -> str:
+        when = int(self._clock()) if when is None else when
         head = git_commit_id(git_tree_id(files), [p for p in parents if p], self._user, when, message)
         self._state.branches[name] = _Branch(head=head, files=files)
         return head
@@ -406,7 +411,7 @@ class TestRepoBackend(Backend):
             if path.is_file() and path.name not in IGNORED_SEED_NAMES:
                 files[path.relative_to(repo).as_posix()] = self._store(path.read_bytes())
         site = self.default_branch()
-        self._advance(site, files, "Sample site", [])
+        self._advance(site, files, "Sample site", [], when=SEED_TIME)
         index = self.seed_dir / "unpublished" / "entries.json"
         if not index.exists():
             return
@@ -420,7 +425,7 @@ class TestRepoBackend(Backend):
             branch_files = dict(files)
             for path in seed["files"]:
                 branch_files[path] = self._store((self.seed_dir / "unpublished" / "files" / path).read_bytes())
-            self._advance(branch, branch_files, seed["title"], [self._state.branches[site].head])
+            self._advance(branch, branch_files, seed["title"], [self._state.branches[site].head], when=SEED_TIME)
             self._state.entries[workflow.content_key(collection, slug)] = _Entry(
                 collection=collection,
                 slug=slug,
