@@ -102,7 +102,8 @@ HOSTS: dict[str, HostSpec] = {
     "bitbucket": HostSpec(
         "bitbucket", "Bitbucket", api_root="https://api.bitbucket.org/2.0", web_root="https://bitbucket.org",
         login_methods=(POPUP, TOKEN), config_auth_types=_CHANGEABLE, popup_scope="repo",
-        oauth=OAuthSpec("https://bitbucket.org", "site/oauth2/authorize", "site/oauth2/access_token", "repository:write"),
+        oauth=OAuthSpec("https://bitbucket.org", "site/oauth2/authorize", "site/oauth2/access_token",
+                        "repository:write"),
         token_page="https://bitbucket.org/account/settings/app-passwords/new",
         token_scopes="repository:write, pullrequest:write",
     ),

@@ -54,7 +54,9 @@ class LoginTarget:
         if self.redirect_uri:
             return self.redirect_uri
         if not self.site_url:
-            raise ValueError(f"backend {self.backend!r}: site_url or a redirect URI is required for {self.method} login")
+            raise ValueError(
+                f"backend {self.backend!r}: site_url or a redirect URI is required for {self.method} login"
+            )
         return f"{self.site_url.rstrip('/')}/admin/"
 
     @property
@@ -108,8 +110,10 @@ class LoginTarget:
         base = (self.base_url or base).rstrip("/")
         if not base:
             raise ValueError(f"backend {self.backend!r}: base_url is required for {self.method} login")
-        auth = require_secure_url(f"{base}/{(self.auth_endpoint or auth_ep).lstrip('/')}", "the login's authorize endpoint")
-        token = require_secure_url(f"{base}/{(self.auth_token_endpoint or token_ep).lstrip('/')}", "the login's token endpoint")
+        auth = require_secure_url(f"{base}/{(self.auth_endpoint or auth_ep).lstrip('/')}",
+                                  "the login's authorize endpoint")
+        token = require_secure_url(f"{base}/{(self.auth_token_endpoint or token_ep).lstrip('/')}",
+                                   "the login's token endpoint")
         return auth, token, self.scope or (oauth.scope if oauth is not None else "")
 
     def azure_endpoints(self) -> tuple[str, str, str]:

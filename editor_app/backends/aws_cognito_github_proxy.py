@@ -96,7 +96,8 @@ class AwsCognitoGitHubProxyBackend(GitHubBackend):
         return f"{(self.settings.base_url or '').rstrip('/')}/{USER_INFO_PATH}"
 
     def current_user(self) -> User:
-        """The Cognito user (`GET {base_url}/oauth2/userInfo`); a 401 that no renewal cures ends the login (Decap logs out)."""
+        """The Cognito user (`GET {base_url}/oauth2/userInfo`); a 401 that no renewal cures ends the login
+        (Decap logs out)."""
         data = self.http.json("GET", self.user_info_url(), what="read the logged-in user from Cognito") or {}
         login = str(data.get("username") or data.get("email") or data.get("sub") or "")
         if not login:

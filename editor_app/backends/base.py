@@ -311,3 +311,4 @@ class Backend(abc.ABC):
 
     def close(self) -> None:
         """Release connections."""
+        return None  # adapters without connections (sandbox, working copy) have nothing to release

@@ -55,6 +55,7 @@ from editor_app.backends import lfs, workflow
 from editor_app.backends.base import (
     NEW_FILE,
     STATUS_DRAFT,
+    WORKFLOW_STATUSES,
     Backend,
     BackendSettings,
     CommitResult,
@@ -245,7 +246,7 @@ class BitbucketBackend(Backend):
         response = self._request("GET", self.base.rstrip("/"), allow=(404,), what=f"open {where}")
         if response.status_code == 404:
             raise AuthError(f"Bitbucket: {where} not found, or your account cannot access it")
-        repository = response.json()
+        repository: dict[str, Any] = response.json()
         if self._branch is None:
             self._branch = ((repository.get("mainbranch") or {}).get("name")) or "master"
         return repository
@@ -266,12 +267,12 @@ class BitbucketBackend(Backend):
                                      allow=(404,), what=f"read branch {branch}")
             if response.status_code == 404:
                 raise NotFoundError(f"branch {branch} not found in {self.repo or 'the repository'}")
-            return response.json()["commit"]["hash"]
+            return str(response.json()["commit"]["hash"])
         response = self._request("GET", f"{self.base}refs/branches/{_path(branch)}", allow=(404,),
                                  what=f"read branch {branch}")
         if response.status_code == 404:
             raise NotFoundError(f"branch {branch} not found in {self.repo or 'the repository'}")
-        return response.json()["target"]["hash"]
+        return str(response.json()["target"]["hash"])
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -469,8 +470,8 @@ class BitbucketBackend(Backend):
         """Author and date of the last commit touching `path` on the branch (one request, only when asked)."""
         if self.src_only:
             return None
-        page = self._json("GET", f"{self.base}commits", params={"path": path, "include": branch or self.default_branch(),
-                                                                  "pagelen": "1"},
+        query = {"path": path, "include": branch or self.default_branch(), "pagelen": "1"}
+        page = self._json("GET", f"{self.base}commits", params=query,
                           what=f"read the history of {path}")
         values = (page or {}).get("values") or []
         if not values:
@@ -576,15 +577,21 @@ class BitbucketBackend(Backend):
             if upload:
                 sent = lfs.run_action(client, upload, "PUT", content=data)
                 if sent.status_code >= 300:
-                    raise NetworkError(f"uploading {path} to Git LFS failed (HTTP {sent.status_code}); nothing was committed")
+                    raise NetworkError(
+                        f"uploading {path} to Git LFS failed (HTTP {sent.status_code}); nothing was committed"
+                    )
             if upload and verify:
                 claim = json.dumps({"oid": oid, "size": len(data)}).encode()
                 checked = lfs.run_action(client, verify, "POST", content=claim, headers={
                     "Accept": lfs.MEDIA_TYPE, "Content-Type": lfs.MEDIA_TYPE, "Authorization": token})
                 if checked.status_code >= 300:
-                    raise NetworkError(f"Git LFS did not confirm {path} (HTTP {checked.status_code}); nothing was committed")
+                    raise NetworkError(
+                        f"Git LFS did not confirm {path} (HTTP {checked.status_code}); nothing was committed"
+                    )
         except httpx.HTTPError as error:
-            raise NetworkError(f"uploading {path} to Git LFS failed ({type(error).__name__}); nothing was committed") from None
+            raise NetworkError(
+                f"uploading {path} to Git LFS failed ({type(error).__name__}); nothing was committed"
+            ) from None
         except ValueError:
             raise NetworkError(f"Git LFS answered the upload of {path} with a body that is not JSON") from None
         return pointer
@@ -656,7 +663,7 @@ class BitbucketBackend(Backend):
         if not workflow.is_cms_label(text, prefix):
             return None
         status = workflow.label_to_status(text, prefix)
-        return status if status in workflow.WORKFLOW_STATUSES else None
+        return status if status in WORKFLOW_STATUSES else None
 
     def _require_pr(self, collection: str, slug: str) -> tuple[str, dict[str, Any], str]:
         branch = workflow.branch_name(collection, slug)
@@ -767,7 +774,7 @@ class BitbucketBackend(Backend):
             what=f"open a pull request for {branch}",
         )
         self._comment(pr["id"], status)
-        return pr
+        return dict(pr)
 
     def _comment(self, pr_id: int, status: str) -> None:
         self._request("POST", f"{self.base}pullrequests/{pr_id}/comments",
@@ -792,7 +799,8 @@ class BitbucketBackend(Backend):
             strategy = "squash" if self.settings.squash_merges else "merge_commit"
             response = self._request(
                 "POST", f"{self.base}pullrequests/{pr['id']}/merge",
-                json={"message": workflow.MERGE_COMMIT_MESSAGE, "close_source_branch": True, "merge_strategy": strategy},
+                json={"message": workflow.MERGE_COMMIT_MESSAGE, "close_source_branch": True,
+                      "merge_strategy": strategy},
                 allow=(400, 409, 555), what=f"merge pull request #{pr['id']}",
             )
             if response.status_code == 202:
@@ -852,8 +860,10 @@ class BitbucketBackend(Backend):
         self._require_workflow()
         with self._lock:
             branch, pr, _status = self._require_pr(collection, slug)
-            self._request("POST", f"{self.base}pullrequests/{pr['id']}/decline", what=f"decline pull request #{pr['id']}")
-            self._request("DELETE", f"{self.base}refs/branches/{_path(branch)}", allow=(404,), what=f"delete branch {branch}")
+            self._request("POST", f"{self.base}pullrequests/{pr['id']}/decline",
+                          what=f"decline pull request #{pr['id']}")
+            self._request("DELETE", f"{self.base}refs/branches/{_path(branch)}", allow=(404,),
+                          what=f"delete branch {branch}")
 
     def deploy_preview(self, collection: str, slug: str) -> DeployPreview | None:
         """The PR's build status keyed `preview_context`, else the first whose key mentions deploy."""
@@ -927,7 +937,7 @@ class _Known:
             before = dict(self._ids.get(parent, {}))
             gone = {c.path for c in changes if c.delete} | {c.previous_path for c in changes if c.previous_path}
             for path in gone:
-                before.pop(path, None)  # type: ignore[arg-type]
+                before.pop(path, None)
             touched = {c.path for c in changes if not c.delete}
             before.update({p: files[p] for p in touched if p in files})
             absent = set(self._absent.get(parent, set())) | {p for p in gone if p and p not in touched}

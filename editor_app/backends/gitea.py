@@ -13,10 +13,10 @@ Decisions:
   1000 entries a page (Gitea's largest) following `truncated`. Entries carry git blob ids and sizes.
 - Gitea 1.22 has no batched read. Many files of a small repository (as the repository reports its
   `size`: at most 64 KiB per wanted file and 50 MiB in all) come from ONE archive of the branch
-  (`/archive/<branch>.tar.gz`, a `git archive`); a file is taken from it only when its bytes hash to the blob id it was listed with, so
-  a branch that moved meanwhile costs nothing but the reads by id that follow. Other files are read by
-  blob id (`/git/blobs/{sha}`, base64) 8 at a time. One file by path is one raw read (`/raw/{path}?ref=`)
-  whose blob id is computed from its bytes.
+  (`/archive/<branch>.tar.gz`, a `git archive`); a file is taken from it only when its bytes hash to the
+  blob id it was listed with, so a branch that moved meanwhile costs nothing but the reads by id that
+  follow. Other files are read by blob id (`/git/blobs/{sha}`, base64) 8 at a time. One file by path is
+  one raw read (`/raw/{path}?ref=`) whose blob id is computed from its bytes.
 - A save is ONE `POST /contents` whose operations say create, update (with the file's current `sha`) or
   delete (with `sha`). Gitea checks every `sha` and refuses creating an existing file (HTTP 422), so
   when each change names the blob it started from the save is a single request. Changes that do not
@@ -171,7 +171,8 @@ class GiteaBackend(Backend):
 
         `options`: `__init__`'s keyword options (retry policy, sleep and clock for tests)."""
         root = site_api_root(cls.name, settings)
-        auth = RefreshingAuth(require_credentials(credentials, cls.name), origins=[root], scheme="token", refresh=refresh)
+        auth = RefreshingAuth(require_credentials(credentials, cls.name), origins=[root], scheme="token",
+                              refresh=refresh)
         return cls(settings, make_client(root, transport=transport, auth=auth), on_wait=on_wait, **options)
 
     def close(self) -> None:
@@ -242,7 +243,7 @@ class GiteaBackend(Backend):
                                  what=f"read branch {branch}")
         if response.status_code == 404:
             raise NotFoundError(f"branch {branch} not found in {self.repo}")
-        return response.json()["commit"]["id"]
+        return str(response.json()["commit"]["id"])
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -666,12 +667,12 @@ class GiteaBackend(Backend):
         return self._labels[name]
 
     def _create_pr(self, branch: str, title: str, status: str) -> dict[str, Any]:
-        return self._json(
+        return dict(self._json(
             "POST", f"{self.base}pulls",
             json={"base": self.default_branch(), "head": branch, "title": title, "body": workflow.DEFAULT_PR_BODY,
                   "labels": [self._label_id(status)]},
             what=f"open a pull request for {branch}",
-        )
+        ))
 
     def set_status(self, collection: str, slug: str, status: str) -> None:
         """Replace the PR's CMS label, keeping its other labels."""

@@ -38,7 +38,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 from urllib.parse import quote
 
@@ -233,7 +233,7 @@ class GitHubBackend(Backend):
         )
         if response.status_code == 404:
             raise NotFoundError(f"branch {branch} not found in {repo}")
-        return response.json()["object"]["sha"]
+        return str(response.json()["object"]["sha"])
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -530,7 +530,7 @@ class GitHubBackend(Backend):
         answer = response.json() if response.status_code == 200 else {}
         made = ((answer.get("data") or {}).get("createCommitOnBranch") or {}).get("commit") or {}
         if made.get("oid"):
-            return made["oid"]
+            return str(made["oid"])
         kinds = {e.get("type") for e in answer.get("errors") or []}
         if "STALE_DATA" in kinds:
             return None
@@ -618,18 +618,18 @@ class GitHubBackend(Backend):
             "POST", self._repo_path(repo, "git/trees"), json={"base_tree": base, "tree": tree},
             retry_unsafe=True, what="write the tree",
         )["sha"]
-        return self.http.json(
+        return str(self.http.json(
             "POST", self._repo_path(repo, "git/commits"),
             json={"message": message, "tree": new_tree, "parents": [base], **self._author_field()},
             what="write the commit",
-        )["sha"]
+        )["sha"])
 
     def _author_field(self) -> dict[str, Any]:
         """`{"author": {name, email, date}}` when commits are signed for someone else (Decap's git-gateway does)."""
         name, address = email.utils.parseaddr(self.author or "")
         if not address:
             return {}
-        when = datetime.fromtimestamp(self._clock(), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        when = datetime.fromtimestamp(self._clock(), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return {"author": {"name": name or address, "email": address, "date": when}}
 
     # --- editorial workflow ----------------------------------------------------------------------
@@ -666,7 +666,7 @@ class GitHubBackend(Backend):
         )
         for pr in pulls or []:
             if (pr.get("head") or {}).get("ref") == branch:
-                return pr
+                return dict(pr)
         return None
 
     def _status_of(self, pr: dict[str, Any] | None) -> str | None:
@@ -718,7 +718,8 @@ class GitHubBackend(Backend):
                 pr = self._find_pr(branch, state="all")
                 if pr is not None and pr.get("merged_at"):
                     continue
-                found.append(self._entry(*key, branch, ref["object"]["sha"], pr if pr and pr.get("state") == "open" else None))
+                open_pr = pr if pr and pr.get("state") == "open" else None
+                found.append(self._entry(*key, branch, ref["object"]["sha"], open_pr))
             return found
         for page in self.http.pages(
             self._repo_path(self.origin, "pulls"),
@@ -798,24 +799,26 @@ class GitHubBackend(Backend):
         """Decap's message when a prefix of the entry branch exists as a branch (git forbids both)."""
         for candidate in workflow.conflicting_branches(branch):
             found = self.http.request(
-                "GET", self._repo_path(self.repo, "git/ref/heads", candidate), allow=(404,), what=f"read branch {candidate}"
+                "GET", self._repo_path(self.repo, "git/ref/heads", candidate), allow=(404,),
+                what=f"read branch {candidate}",
             )
             if found.status_code == 200 and found.json().get("ref") == f"refs/heads/{candidate}":
                 return ConflictError(workflow.conflicting_branch_message(branch, candidate), head=base)
         return ConflictError(f"{branch}: {self.http.error_for(response, f'create branch {branch}')}", head=base)
 
     def _create_pr(self, branch: str, title: str) -> dict[str, Any]:
-        return self.http.json(
+        return dict(self.http.json(
             "POST", self._repo_path(self.origin, "pulls"),
             json={"title": title, "body": workflow.DEFAULT_PR_BODY, "head": f"{self._head_owner()}:{branch}",
                   "base": self.default_branch()},
             what=f"open a pull request for {branch}",
-        )
+        ))
 
     def _set_labels(self, pr: dict[str, Any], status: str) -> None:
         prefix = self.settings.label_prefix
         keep = [
-            name for name in ((lab.get("name") if isinstance(lab, dict) else str(lab)) for lab in pr.get("labels") or [])
+            name
+            for name in ((lab.get("name") if isinstance(lab, dict) else str(lab)) for lab in pr.get("labels") or [])
             if name and not workflow.is_cms_label(name, prefix)
         ]
         self.http.request(
@@ -914,7 +917,8 @@ class GitHubBackend(Backend):
                 try:
                     self._head(self.repo, branch)
                 except NotFoundError:
-                    raise NotFoundError(f"{workflow.content_key(collection, slug)}: not under editorial workflow") from None
+                    key = workflow.content_key(collection, slug)
+                    raise NotFoundError(f"{key}: not under editorial workflow") from None
                 pr = self._find_pr(branch)
             else:
                 branch, pr = self._require_pr(collection, slug)
@@ -965,7 +969,8 @@ class GitHubBackend(Backend):
         else:
             self.http.request("POST", self._repo_path(self.origin, "forks"), json={}, what=f"fork {self.origin}")
             for _ in range(FORK_POLL_TRIES):
-                if self.http.request("GET", self._repo_path(fork), allow=(404,), what=f"wait for {fork}").status_code == 200:
+                answer = self.http.request("GET", self._repo_path(fork), allow=(404,), what=f"wait for {fork}")
+                if answer.status_code == 200:
                     break
                 self._sleep(FORK_POLL_SECONDS)
             else:

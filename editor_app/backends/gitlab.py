@@ -269,7 +269,8 @@ class GitLabBackend(Backend):
         return replace(self.current_user(), scopes=scopes)
 
     def _project(self) -> dict[str, Any]:
-        return self._json("GET", self.project.rstrip("/"), what=f"open the project {self.repo}")
+        project: dict[str, Any] = self._json("GET", self.project.rstrip("/"), what=f"open the project {self.repo}")
+        return project
 
     def _can_write(self, project: Mapping[str, Any]) -> bool:
         """Decap's `hasWriteAccess`: Developer on the project or its group, Maintainer through a shared group,
@@ -304,7 +305,7 @@ class GitLabBackend(Backend):
         )
         if response.status_code == 404:
             raise NotFoundError(f"branch {branch} not found in {self.repo or 'the project'}")
-        return response.json()["commit"]["id"]
+        return str(response.json()["commit"]["id"])
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -365,7 +366,8 @@ class GitLabBackend(Backend):
 
     def _head_sizes(self, paths: Sequence[str], ref: str) -> dict[str, int]:
         def one(path: str) -> tuple[str, int | None]:
-            size = (self._file_headers(path, ref) or {}).get("X-Gitlab-Size", "")
+            headers = self._file_headers(path, ref)
+            size = headers.get("X-Gitlab-Size", "") if headers is not None else ""
             return path, int(size) if size.isdigit() else None
 
         with ThreadPoolExecutor(max_workers=REST_CONCURRENCY) as pool:
@@ -554,7 +556,7 @@ class GitLabBackend(Backend):
         )
         for mr in found or []:
             if mr.get("source_branch") == branch:
-                return mr
+                return dict(mr)
         return None
 
     def _status_of(self, mr: Mapping[str, Any]) -> str | None:
@@ -666,14 +668,14 @@ class GitLabBackend(Backend):
 
     def _create_mr(self, branch: str, title: str, status: str) -> dict[str, Any]:
         # Query parameters, exactly as Decap sends them.
-        return self._json(
+        return dict(self._json(
             "POST", f"{self.project}merge_requests",
             params={"source_branch": branch, "target_branch": self.default_branch(), "title": title,
                     "description": workflow.DEFAULT_PR_BODY,
                     "labels": workflow.status_to_label(status, self.settings.label_prefix),
                     "remove_source_branch": "true", "squash": _flag(self.settings.squash_merges)},
             what=f"open a merge request for {branch}",
-        )
+        ))
 
     def _rebase(self, mr: Mapping[str, Any]) -> None:
         """Rebase the MR onto the site branch and wait for GitLab; a rebase it cannot do is left for publish."""
@@ -735,7 +737,8 @@ class GitLabBackend(Backend):
             if theirs_id and theirs_id != diff.id:
                 return ConflictError(
                     f"{diff.path}: changed on {site} and in the unpublished entry; cannot publish",
-                    path=diff.path, theirs=_LazyBlobs(self, {theirs_id: (diff.path, site)}).get(theirs_id), theirs_id=theirs_id, head=head,
+                    path=diff.path, theirs=_LazyBlobs(self, {theirs_id: (diff.path, site)}).get(theirs_id),
+                    theirs_id=theirs_id, head=head,
                 )
         return ConflictError(
             f"{entry.content_key}: GitLab cannot merge it into {site} ({self.http.error_for(response, 'merge')})",

@@ -239,7 +239,7 @@ def authorization_of(client: httpx.Client) -> str:
     auth = client.auth
     if isinstance(auth, RefreshingAuth):
         return auth.header()
-    return client.headers.get("Authorization", "")
+    return str(client.headers.get("Authorization", ""))
 
 
 PageSender = Callable[[str, "Mapping[str, Any] | None"], "httpx.Response | None"]
@@ -294,7 +294,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, jitter: float) -> float:
         """Seconds to wait after failed try number `attempt` (1-based); `jitter` in [0, 1) spreads clients."""
-        ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+        ceiling = min(self.backoff_max, self.backoff_base * (2.0 ** (attempt - 1)))
         return ceiling * (0.5 + jitter / 2)
 
 
@@ -321,7 +321,7 @@ def error_message(response: httpx.Response) -> str:
         if isinstance(errors, list) and errors:
             first = errors[0]
             if isinstance(first, dict) and isinstance(first.get("message"), str):
-                return first["message"]
+                return str(first["message"])
     return ""
 
 
@@ -566,7 +566,9 @@ class Requester:
             if reset is not None and reset > now:
                 self._pause(reset, "request quota used up")
 
-    def _backoff(self, failures: int, method: str, url: str, cause: str, response: httpx.Response | None = None) -> None:
+    def _backoff(
+        self, failures: int, method: str, url: str, cause: str, response: httpx.Response | None = None
+    ) -> None:
         delay = self.policy.backoff(failures, self._jitter())
         if response is not None:
             hinted = _retry_after(response.headers.get("Retry-After"), 0.0)

@@ -16,7 +16,6 @@ Navigation policy:
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -272,8 +271,8 @@ class AuthBrowser(QWidget):
     def post_to_page(self, message: str, origin: str) -> None:
         """Deliver `message` to the page as a `message` event from its opener (the CMS window's answer)."""
         script = (
-            "window.dispatchEvent(new MessageEvent('message', {data: %s, origin: %s}));"
-            % (json.dumps(message), json.dumps(origin))
+            f"window.dispatchEvent(new MessageEvent('message', {{data: {json.dumps(message)}, "
+            f"origin: {json.dumps(origin)}}}));"
         )
         self.page.runJavaScript(script, QWebEngineScript.ScriptWorldId.MainWorld)
 
@@ -312,7 +311,8 @@ class BrowserLogin(QObject):
     succeeded = Signal(object)
     failed = Signal(str, bool)
 
-    def __init__(self, browser: AuthBrowser, flow: Flow, *, run_background: Runner | None = None, site_origin: str = "") -> None:
+    def __init__(self, browser: AuthBrowser, flow: Flow, *, run_background: Runner | None = None,
+                 site_origin: str = "") -> None:
         super().__init__(browser)
         self.browser = browser
         self.flow = flow
@@ -379,7 +379,8 @@ class BrowserLogin(QObject):
     def _on_blocked(self, url: str) -> None:
         scheme = urlsplit(url).scheme
         host = urlsplit(url).hostname or ""
-        self._fail(f"the login page tried to open a {scheme}: address ({host or url[:40]}), which the app does not allow")
+        self._fail(f"the login page tried to open a {scheme}: address ({host or url[:40]}), "
+                   "which the app does not allow")
 
     def _on_message(self, data: object, origin: str) -> None:
         assert isinstance(self.flow, PopupLogin)

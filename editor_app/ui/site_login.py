@@ -89,7 +89,7 @@ def open_site(choice, dirs, login: SiteLogin | None = None):  # noqa: ANN001, AN
         site = load_site_config(find_site_config(folder))
         # The working copy is the repository, whatever host the config names.
         settings = replace(backend_settings_from_config(site, local_path=str(folder)), name="local")
-        return _workspace(BACKENDS["local"](settings), site, dirs)
+        return _workspace(BACKENDS["local"].connect(settings), site, dirs)
     config = Path(choice.path)
     site = load_site_config(config)
     name = site.backend.name
@@ -99,20 +99,22 @@ def open_site(choice, dirs, login: SiteLogin | None = None):  # noqa: ANN001, AN
     if name == "local":
         raise EditorError(f"{config}: backend 'local' needs a working copy; open the site's folder instead")
     server = local_server_url(site.local_backend) if login is not None else None
-    if server is not None:
+    if server is not None and login is not None:
         info = _blocking(login, "Looking for a local Decap server…",
                          lambda: probe_local_server(server, transport=login.probe_transport))
         if info is not None and login.ask_local_server(server, info):
             proxy = replace(settings, name="proxy", proxy_url=server)
-            return _blocking(login, f"Opening {site.backend.repo or config.name} through the local server…",
-                             lambda: _workspace(ProxyBackend.connect(proxy, transport=login.probe_transport), site, dirs))
+            return _blocking(
+                login, f"Opening {site.backend.repo or config.name} through the local server…",
+                lambda: _workspace(ProxyBackend.connect(proxy, transport=login.probe_transport), site, dirs),
+            )
     if name == "proxy":
         return _workspace(ProxyBackend.connect(settings), site, dirs)
     if name not in BACKENDS:
         known = ", ".join(sorted(n for n in BACKENDS if n in LOGIN_HOSTS))
         raise EditorError(
-            f"{config}: backend '{name}' is not supported by this version of editor-app (Git hosts it can open: {known}); "
-            "open the site's working copy as a local folder instead"
+            f"{config}: backend '{name}' is not supported by this version of editor-app "
+            f"(Git hosts it can open: {known}); open the site's working copy as a local folder instead"
         )
     if login is None:
         raise AuthError(
@@ -132,9 +134,9 @@ def _open_host_site(choice, config, site, settings, backend_class, dirs, login):
     target = target_from_config(site, site=site.site_url or site.display_url or str(config.resolve()))
     target.check_addresses()  # plain http to a remote host is refused before anyone types a password
     for _attempt in range(2):
-        made = []
+        made: list = []
 
-        def make_dialog():  # noqa: ANN202 - LoginDialog
+        def make_dialog(made: list = made):  # noqa: ANN202 - LoginDialog
             made.append(login.make_dialog(target, False, None))
             return made[-1]
 
@@ -149,7 +151,8 @@ def _open_host_site(choice, config, site, settings, backend_class, dirs, login):
         host = HostSession(target, settings, backend_class, value, login.service,
                            transport=login.transport, on_wait=login.on_wait)
         try:
-            workspace = _blocking(login, f"Opening {target.repo or target.site}…", lambda: _workspace(host.connect(), site, dirs))
+            workspace = _blocking(login, f"Opening {target.repo or target.site}…",
+                                  lambda host=host: _workspace(host.connect(), site, dirs))
         except AuthError as error:
             if not error.expired:
                 raise
@@ -184,8 +187,15 @@ def run_with_progress(runner, parent=None):  # noqa: ANN001, ANN201 - TaskRunner
         dialog.setMinimumDuration(400)  # a quick open shows nothing
         loop = QEventLoop()
         outcome: dict = {}
-        run_in_background(runner, work, lambda result: (outcome.update(result=result), loop.quit()),
-                          lambda failure: (outcome.update(failure=failure), loop.quit()))
+        def done(result: object) -> None:
+            outcome["result"] = result
+            loop.quit()
+
+        def failed(failure: object) -> None:
+            outcome["failure"] = failure
+            loop.quit()
+
+        run_in_background(runner, work, done, failed)
         if not outcome:
             loop.exec()
         dialog.reset()
@@ -287,7 +297,8 @@ def make_site_login(runner, settings, *, parent=None, store=None, transport=None
 
     def ask_local_server(url: str, info: dict) -> bool:
         box = QMessageBox(QMessageBox.Icon.Question, "Local server found",
-                          f"A local Decap server answers at {url} for {info.get('repo') or 'this site'}.", parent=parent)
+                          f"A local Decap server answers at {url} for {info.get('repo') or 'this site'}.",
+                          parent=parent)
         box.setInformativeText("Edit the files on this computer through it, or log in to the site's Git host?")
         use = box.addButton("Use the local server", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Log in to the Git host", QMessageBox.ButtonRole.RejectRole)

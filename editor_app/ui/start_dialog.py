@@ -50,7 +50,8 @@ class SiteChoice:
             return "Sandbox (sample site)"
         if self.backend and self.repo:
             return f"{self.repo} ({HOST_NAMES.get(self.backend, self.backend)}) — {self.path}"
-        return f"{_site_name(Path(self.path)) if self.kind == 'config' else Path(self.path).name or self.path} — {self.path}"
+        name = _site_name(Path(self.path)) if self.kind == "config" else Path(self.path).name or self.path
+        return f"{name} — {self.path}"
 
     @property
     def place(self) -> tuple[str, str]:
@@ -73,7 +74,8 @@ class SiteChoice:
                 return None
             if not isinstance(data, dict) or data.get("kind") not in KINDS:
                 return None
-            return cls(str(data["kind"]), str(data.get("path") or ""), str(data.get("backend") or ""), str(data.get("repo") or ""))
+            return cls(str(data["kind"]), str(data.get("path") or ""), str(data.get("backend") or ""),
+                       str(data.get("repo") or ""))
         kind, _, path = text.partition(":")
         if kind not in KINDS:
             return None

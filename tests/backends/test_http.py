@@ -68,7 +68,8 @@ def requester(handler: Handler, clock: FakeClock, **kwargs: object) -> Requester
 def test_client_sends_user_agent_and_token_with_the_chosen_scheme() -> None:
     handler, seen = scripted(httpx.Response(200, json={}))
     for scheme in ("token", "Bearer"):
-        client = make_client("http://127.0.0.1:9/api/", token=TOKEN, auth_scheme=scheme, transport=httpx.MockTransport(handler))
+        client = make_client("http://127.0.0.1:9/api/", token=TOKEN, auth_scheme=scheme,
+                             transport=httpx.MockTransport(handler))
         client.get("user")
         assert seen[-1].headers["Authorization"] == f"{scheme} {TOKEN}"
         assert seen[-1].headers["User-Agent"] == USER_AGENT
@@ -165,7 +166,8 @@ def test_secondary_rate_limit_without_headers_waits_a_minute() -> None:
     waits: list[tuple[float, str]] = []
     limited = httpx.Response(403, json={"message": "You have exceeded a secondary rate limit. Please wait."})
     handler, _seen = scripted(limited, httpx.Response(200, json={}))
-    requester(handler, clock, on_wait=lambda at, why: waits.append((at, why))).request("POST", "/graphql", json={}, retry_unsafe=True)
+    waiting = requester(handler, clock, on_wait=lambda at, why: waits.append((at, why)))
+    waiting.request("POST", "/graphql", json={}, retry_unsafe=True)
     assert waits == [(T0 + 60, "secondary rate limit")]
 
 
@@ -202,7 +204,8 @@ def test_plain_forbidden_is_not_a_rate_limit() -> None:
 
 @pytest.mark.parametrize(
     ("status", "error", "expired"),
-    [(401, AuthError, True), (403, AuthError, False), (404, NotFoundError, None), (409, ConflictError, None), (422, ConflictError, None)],
+    [(401, AuthError, True), (403, AuthError, False), (404, NotFoundError, None), (409, ConflictError, None),
+     (422, ConflictError, None)],
 )
 def test_failures_become_app_errors(status: int, error: type[Exception], expired: bool | None) -> None:
     handler, _seen = scripted(httpx.Response(status, json={"message": "nope"}))
@@ -239,7 +242,9 @@ def test_pages_follow_next_links() -> None:
     ],
     ids=["expired", "forbidden", "server-error", "rate-limited", "connect-error", "timeout"],
 )
-def test_the_token_appears_in_no_error_and_no_log_record(answer: httpx.Response | Exception, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_token_appears_in_no_error_and_no_log_record(
+    answer: httpx.Response | Exception, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     handler, seen = scripted(answer)
     with pytest.raises(Exception) as caught:  # noqa: PT011 - every failure kind is checked the same way
@@ -359,7 +364,8 @@ def test_a_lapsed_token_that_cannot_be_renewed_is_refused_without_a_request() ->
 
 def test_a_refused_renewed_token_goes_back_to_the_caller_as_an_expired_login() -> None:
     handler, seen = scripted(httpx.Response(401, json={"message": "Bad credentials"}))
-    auth = RefreshingAuth(Credentials(TOKEN, refresh_token="r1"), refresh=lambda c: Credentials("t2", refresh_token="r2"))
+    auth = RefreshingAuth(Credentials(TOKEN, refresh_token="r1"),
+                          refresh=lambda c: Credentials("t2", refresh_token="r2"))
     client = make_client("http://127.0.0.1:9/api/", transport=httpx.MockTransport(handler), auth=auth)
     with pytest.raises(AuthError) as caught:
         Requester(client).request("GET", "user")

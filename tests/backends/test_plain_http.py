@@ -47,7 +47,8 @@ def test_cognitos_domain_must_be_https_too() -> None:
     settings = BackendSettings(name="aws-cognito-github-proxy", repo="owner/site", api_root="https://proxy.example.org",
                                base_url="http://auth.example.org")
     with pytest.raises(InsecureUrlError, match="Cognito domain"):
-        BACKENDS["aws-cognito-github-proxy"].connect(settings, Credentials("t"), transport=httpx.MockTransport(never_called))
+        BACKENDS["aws-cognito-github-proxy"].connect(settings, Credentials("t"),
+                                                     transport=httpx.MockTransport(never_called))
 
 
 @pytest.mark.parametrize(
