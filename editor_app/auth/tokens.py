@@ -6,7 +6,8 @@ import base64
 import json
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 Clock = Callable[[], float]
 

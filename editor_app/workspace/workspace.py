@@ -15,7 +15,6 @@ import copy
 import datetime as _dt
 import itertools
 import posixpath
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -37,6 +36,7 @@ from editor_app.backends.base import (
 )
 from editor_app.config.site_config import Collection, CollectionFile, SiteConfig
 from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
+from editor_app.paths import clean_file_name
 from editor_app.workspace import content_bridge as content
 from editor_app.workspace import i18n as i18n_mod
 from editor_app.workspace import views
@@ -1049,7 +1049,7 @@ class Workspace:
         existing = {f.path for f in self.backend.list_files(target, depth=1, branch=self.branch or None).files}
         changes, items = [], []
         for name, data in files:
-            path = _free_name(target, _clean_file_name(name), existing)
+            path = _free_name(target, clean_file_name(name), existing)
             existing.add(path)
             changes.append(FileChange(path=path, data=bytes(data), expected_id=NEW_FILE))
         if not changes:
@@ -1221,15 +1221,6 @@ def _decode(data: bytes, path: str) -> str:
         return data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ContentError(f"not UTF-8 text (byte {error.start})", path=path) from None
-
-
-_UNSAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
-
-
-def _clean_file_name(name: str) -> str:
-    base = posixpath.basename(name.replace("\\", "/")).strip()
-    cleaned = _UNSAFE_NAME.sub("-", base).strip("-.")
-    return cleaned or "file"
 
 
 def _free_name(folder: str, name: str, existing: set[str]) -> str:

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from editor_app.auth.oauth import ImplicitFlow
-from editor_app.auth.target import AZURE_DEVOPS_RESOURCE, LoginTarget, target_from_config
+from editor_app.auth.target import LoginTarget, target_from_config
+from editor_app.hosts import AZURE_DEVOPS_RESOURCE
 
 AZURE_CONFIG = {
     "backend": {"name": "azure", "repo": "garden/Website/site", "tenant_id": "contoso-tenant", "app_id": "azure-app"},

@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from editor_app.backends.azure import DEFAULT_API_ROOT, DEFAULT_API_VERSION, ZERO_ID, AzureBackend
+from editor_app.hosts import HOSTS
+from editor_app.backends.azure import DEFAULT_API_VERSION, ZERO_ID, AzureBackend
 from editor_app.backends.base import (
     NEW_FILE,
     STATUS_PENDING_PUBLISH,
@@ -99,7 +100,7 @@ def test_api_version_comes_from_the_config() -> None:
 
 def test_the_default_api_root_is_dev_azure_com_with_a_bearer_token() -> None:
     backend = AzureBackend.connect(settings(), Credentials("secret-token"))
-    assert DEFAULT_API_ROOT == "https://dev.azure.com"
+    assert HOSTS["azure"].api_root == "https://dev.azure.com"
     assert str(backend.http.client.base_url) == "https://dev.azure.com/"
     assert backend.http.client.headers["Authorization"] == "Bearer secret-token"
     assert backend.base == f"{ORG}/{PROJECT}/_apis/git/repositories/{REPO}/"

@@ -82,7 +82,8 @@ def measure_startup() -> dict[str, float]:
 
 def _startup_child() -> None:
     started = time.perf_counter()
-    from editor_app.app import _make_application, make_settings, open_site
+    from editor_app.app import _make_application, make_settings
+    from editor_app.ui.site_login import open_site
     from editor_app.paths import AppDirs
     from editor_app.ui.main_window import MainWindow
     from editor_app.ui.start_dialog import SiteChoice

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import re
 import secrets
@@ -352,6 +353,15 @@ class FakeAuthServer:
         """A page that navigates to `?to=` (window.open when `?window=1`): for URL-policy tests."""
         call = "window.open(%s, '_blank')" if request.query.get("window") else "location.href = %s"
         return self._html("<p>moving on</p><script>" + call % json.dumps(request.query.get("to", "")) + "</script>")
+
+    def _route_get_links(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
+        """A page with one link to `?to=` (for the embedded browser's host policy)."""
+        target = html.escape(request.query.get("to", ""), quote=True)
+        return self._html(f'<p>Read the <a id="out" href="{target}">terms</a>.</p>')
+
+    def _route_get_bounce(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
+        """A server redirect to `?to=` (an OAuth provider handing the browser to its identity provider)."""
+        return self._redirect(request.query.get("to", "/"))
 
     def _route_get_image_page(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
         """A page with an image on plain http elsewhere (blocked as a sub-resource)."""

@@ -23,7 +23,8 @@ from PySide6.QtGui import QTextCharFormat
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
-from editor_app.app import _make_application, open_site
+from editor_app.app import _make_application
+from editor_app.ui.site_login import open_site
 from editor_app.paths import AppDirs
 from editor_app.ui.main_window import MainWindow
 from editor_app.ui.media_library import MediaLibraryDialog

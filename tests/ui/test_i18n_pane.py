@@ -83,7 +83,7 @@ def test_side_by_side_shows_the_default_language_next_to_the_translation(qtbot, 
 
 
 def test_a_site_without_translations_has_no_side_by_side_button(qtbot, runner, app_home) -> None:
-    from editor_app.app import open_site
+    from editor_app.ui.site_login import open_site
     from editor_app.paths import AppDirs
     from editor_app.ui.start_dialog import SiteChoice
 

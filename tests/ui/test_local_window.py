@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from editor_app.app import SiteLogin, find_site_config, make_site_login, open_site
 from editor_app.errors import AuthError, NotFoundError
+from editor_app.ui.site_login import SiteLogin, find_site_config, make_site_login, open_site
 from editor_app.paths import AppDirs, resources_dir
 from editor_app.ui.identity_dialog import IdentityDialog
 from editor_app.ui.main_window import MainWindow

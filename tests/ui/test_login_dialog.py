@@ -14,6 +14,7 @@ from editor_app.auth.service import LoginService
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.token_store import SERVICE, TokenStore
 from editor_app.auth.tokens import Token
+from editor_app.backends.token_check import check_personal_token
 from editor_app.ui.auth_browser import AuthBrowser
 from editor_app.ui.login_dialog import LoginDialog, LoginMemory
 from tests.fakes.auth_servers import FakeAuthServer
@@ -36,7 +37,7 @@ def make_dialog(qtbot, runner, memory, server):
     made = []
 
     def make(target: LoginTarget, *, store: TokenStore | None = None, **kw) -> LoginDialog:
-        service = LoginService(store or TokenStore(), github_web_url=server.base_url)
+        service = LoginService(store or TokenStore(), github_web_url=server.base_url, check_token=check_personal_token)
         profile = QWebEngineProfile()
         dialog = LoginDialog(target, service, runner, memory, browser=AuthBrowser(profile), **kw)
         qtbot.addWidget(dialog)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from editor_app.app import open_site
+from editor_app.ui.site_login import open_site
 from editor_app.auth.tokens import Token
 from editor_app.backends.git_gateway import GitGatewayBackend
 from editor_app.paths import AppDirs
@@ -110,7 +110,7 @@ def test_a_gateway_login_about_to_lapse_is_renewed_in_the_open_window_without_a_
 
     from PySide6.QtCore import QSettings
 
-    from editor_app.app import attach_host_login
+    from editor_app.ui.site_login import attach_host_login
     from editor_app.ui.main_window import MainWindow
     from tests.ui.fakes import FakeEditor, ScriptedPrompts
 

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from editor_app.app import make_site_login, open_site
+from editor_app.ui.site_login import make_site_login, open_site
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.tokens import Token
 from editor_app.paths import AppDirs

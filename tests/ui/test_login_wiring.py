@@ -15,8 +15,9 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWebEngineCore import QWebEngineProfile
 from PySide6.QtWidgets import QApplication
 
-from editor_app.app import OpenCancelled, SiteLogin, attach_host_login, open_site
+from editor_app.ui.site_login import OpenCancelled, SiteLogin, attach_host_login, open_site
 from editor_app.auth.service import LoginService
+from editor_app.backends.token_check import check_personal_token
 from editor_app.auth.token_store import SERVICE, TokenStore
 from editor_app.auth.tokens import Token
 from editor_app.backends.github import GitHubBackend
@@ -95,7 +96,7 @@ class Dialogs:
 
 @pytest.fixture
 def login(qtbot, runner, tmp_path):
-    service = LoginService(TokenStore())
+    service = LoginService(TokenStore(), check_token=check_personal_token)
     dialogs = Dialogs(service, runner, LoginMemory(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)), qtbot)
     asked: list[tuple[str, dict]] = []
     site_login = SiteLogin(service, dialogs, lambda url, info: asked.append((url, info)) or False)

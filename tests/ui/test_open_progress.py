@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from editor_app.app import open_site, run_with_progress
+from editor_app.ui.site_login import open_site, run_with_progress
 from editor_app.auth.tokens import Token
 from editor_app.backends.github import GitHubBackend
 from editor_app.errors import NetworkError

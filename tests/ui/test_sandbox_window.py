@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
-from editor_app.app import open_site
+from editor_app.ui.site_login import open_site
 from editor_app.backends.base import STATUS_DRAFT
 from editor_app.paths import AppDirs
 from editor_app.ui.main_window import MainWindow

@@ -8,7 +8,8 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QSettings
 
-from editor_app.app import SiteWindows, open_site
+from editor_app.app import SiteWindows
+from editor_app.ui.site_login import open_site
 from editor_app.paths import AppDirs
 from editor_app.ui.main_window import MainWindow
 from editor_app.ui.start_dialog import SiteChoice

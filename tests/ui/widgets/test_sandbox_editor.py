@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from editor_app.app import open_site
+from editor_app.ui.site_login import open_site
 from editor_app.paths import AppDirs
 from editor_app.ui.editor_pane import EditorPane
 from editor_app.ui.start_dialog import SiteChoice
