@@ -84,12 +84,11 @@ def prepare_environment(
             environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
-def _make_application(argv0: str = "editor-app"):  # noqa: ANN202 - Qt types are imported lazily
-    from PySide6.QtCore import QCoreApplication, Qt
-    from PySide6.QtWidgets import QApplication
-
+def _make_application(argv0: str = "editor-app"):
     # QtWebEngine must be imported, and contexts shared, before the QApplication exists.
     import PySide6.QtWebEngineWidgets  # noqa: F401
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtWidgets import QApplication
 
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication([argv0])
@@ -100,7 +99,7 @@ def _make_application(argv0: str = "editor-app"):  # noqa: ANN202 - Qt types are
     return app
 
 
-def make_settings(dirs):  # noqa: ANN001, ANN201 - AppDirs -> QSettings
+def make_settings(dirs):
     """The app's QSettings, stored as an ini file in the user's config dir."""
     from PySide6.QtCore import QSettings
 
@@ -138,7 +137,7 @@ class OpenCancelled(Exception):
 class HostSession:
     """A Git-host site's login while the site is open: the session, adapters built from it, and re-login."""
 
-    def __init__(self, target, settings, backend_class, session, service, *, transport=None, on_wait=None) -> None:  # noqa: ANN001
+    def __init__(self, target, settings, backend_class, session, service, *, transport=None, on_wait=None) -> None:
         self.on_renewed = None  # told the new Session after a silent refresh (from the adapter's thread)
         self.target = target
         self.settings = settings
@@ -149,7 +148,7 @@ class HostSession:
         self.on_wait = on_wait
         self._refresh_lock = threading.Lock()
 
-    def credentials(self):  # noqa: ANN201 - backends.base.Credentials
+    def credentials(self):
         """The session's token as the adapters take it."""
         from editor_app.backends.base import Credentials
 
@@ -159,7 +158,7 @@ class HostSession:
             token_type=token.token_type,
         )
 
-    def connect(self):  # noqa: ANN201 - Backend
+    def connect(self):
         """A new adapter logged in with the current session (renewing tokens through the LoginService)."""
         import inspect
 
@@ -178,19 +177,23 @@ class HostSession:
         if self.on_wait is not None:
             self.on_wait(resume_at, reason)
 
-    def refresh_now(self):  # noqa: ANN201 - Session
+    def refresh_now(self):
         """Renew the login with its refresh token now (worker thread); the adapters pick the new token up."""
         self._refresh(None)
         return self.session
 
-    def _refresh(self, stale):  # noqa: ANN001, ANN202 - Credentials -> Credentials, called by adapters on a 401
+    def _refresh(self, stale):
         from editor_app.errors import AuthError
 
         # One renewal at a time: refresh tokens are often single-use (GoTrue's are), so a second thread that
         # saw the old token gets the renewed one instead of spending the old refresh token again.
         with self._refresh_lock:
             current = self.session.token
-            if stale is not None and current.access_token != stale.token and not current.expires_within(60.0, self.service.clock()):
+            if (
+                stale is not None
+                and current.access_token != stale.token
+                and not current.expires_within(60.0, self.service.clock())
+            ):
                 return self.credentials()  # renewed meanwhile (the window renews refreshable logins before they lapse)
             try:
                 self.session = self.service.refresh(self.target, self.session)
@@ -198,13 +201,15 @@ class HostSession:
                 if getattr(error, "expired", False):
                     raise
                 # A refused refresh (revoked grant, provider error) means the same to the user: log in again.
-                raise AuthError(f"{self.target.backend}: renewing the login failed ({error}); log in again", expired=True) from error
+                raise AuthError(
+                    f"{self.target.backend}: renewing the login failed ({error}); log in again", expired=True
+                ) from error
             session = self.session
         if self.on_renewed is not None:
             self.on_renewed(session)
         return self.credentials()
 
-    def renew(self, session, workspace) -> None:  # noqa: ANN001
+    def renew(self, session, workspace) -> None:
         """After a re-login: keep the token, and give the open workspace an adapter that uses it."""
         self.service.remember(self.target, session)
         self.session = session
@@ -223,8 +228,8 @@ class SiteLogin:
     or raises its error; without it the work runs right here.
     """
 
-    def __init__(self, service, make_dialog, ask_local_server, *, transport=None, probe_transport=None, on_wait=None,  # noqa: ANN001
-                 run_blocking=None) -> None:  # noqa: ANN001
+    def __init__(self, service, make_dialog, ask_local_server, *, transport=None, probe_transport=None, on_wait=None,
+                 run_blocking=None) -> None:
         self.run_blocking = run_blocking
         self.service = service
         self.make_dialog = make_dialog
@@ -240,7 +245,7 @@ class SiteLogin:
 GIT_HOST_BACKENDS = ("github", "gitlab", "bitbucket", "gitea", "azure", "git-gateway", "aws-cognito-github-proxy")
 
 
-def open_site(choice, dirs, login: SiteLogin | None = None):  # noqa: ANN001, ANN201 - SiteChoice, AppDirs -> Workspace
+def open_site(choice, dirs, login: SiteLogin | None = None):
     """Build the workspace for a chosen site: its config, the backend from the registry, cache and journal.
 
     A config that names a Git host needs `login` (stored token, else the login dialog); without it the
@@ -280,14 +285,18 @@ def open_site(choice, dirs, login: SiteLogin | None = None):  # noqa: ANN001, AN
                          lambda: probe_local_server(server, transport=login.probe_transport))
         if info is not None and login.ask_local_server(server, info):
             proxy = replace(settings, name="proxy", proxy_url=server)
-            return _blocking(login, f"Opening {site.backend.repo or config.name} through the local server…",
-                             lambda: _workspace(ProxyBackend.connect(proxy, transport=login.probe_transport), site, dirs))
+            return _blocking(
+                login,
+                f"Opening {site.backend.repo or config.name} through the local server…",
+                lambda: _workspace(ProxyBackend.connect(proxy, transport=login.probe_transport), site, dirs),
+            )
     if name == "proxy":
         return _workspace(ProxyBackend.connect(settings), site, dirs)
     if name not in BACKENDS:
         known = ", ".join(sorted(n for n in BACKENDS if n in GIT_HOST_BACKENDS))
         raise EditorError(
-            f"{config}: backend '{name}' is not supported by this version of editor-app (Git hosts it can open: {known}); "
+            f"{config}: backend '{name}' is not supported by this version of editor-app "
+            f"(Git hosts it can open: {known}); "
             "open the site's working copy as a local folder instead"
         )
     if login is None:
@@ -298,7 +307,7 @@ def open_site(choice, dirs, login: SiteLogin | None = None):  # noqa: ANN001, AN
     return _open_host_site(choice, config, site, settings, BACKENDS[name], dirs, login)
 
 
-def _open_host_site(choice, config, site, settings, backend_class, dirs, login):  # noqa: ANN001, ANN202
+def _open_host_site(choice, config, site, settings, backend_class, dirs, login):
     """Log in (stored token first, then the dialog) and open the site; a stored token the host refuses is forgotten."""
     from editor_app.auth.target import target_from_config
     from editor_app.errors import AuthError
@@ -309,7 +318,7 @@ def _open_host_site(choice, config, site, settings, backend_class, dirs, login):
     for _attempt in range(2):
         made = []
 
-        def make_dialog():  # noqa: ANN202 - LoginDialog
+        def make_dialog(made=made):
             made.append(login.make_dialog(target, False, None))
             return made[-1]
 
@@ -324,7 +333,11 @@ def _open_host_site(choice, config, site, settings, backend_class, dirs, login):
         host = HostSession(target, settings, backend_class, value, login.service,
                            transport=login.transport, on_wait=login.on_wait)
         try:
-            workspace = _blocking(login, f"Opening {target.repo or target.site}…", lambda: _workspace(host.connect(), site, dirs))
+            workspace = _blocking(
+                login,
+                f"Opening {target.repo or target.site}…",
+                lambda host=host: _workspace(host.connect(), site, dirs),
+            )
         except AuthError as error:
             if not error.expired:
                 raise
@@ -337,16 +350,16 @@ def _open_host_site(choice, config, site, settings, backend_class, dirs, login):
     raise AuthError(f"{config}: {target.backend} refused the new login too")
 
 
-def _blocking(login, label: str, work):  # noqa: ANN001, ANN202
+def _blocking(login, label: str, work):
     """`work()` through the login's `run_blocking` (off the GUI thread, with a progress dialog), else here."""
     run = getattr(login, "run_blocking", None) if login is not None else None
     return run(label, work) if run is not None else work()
 
 
-def run_with_progress(runner, parent=None):  # noqa: ANN001, ANN201 - TaskRunner -> run_blocking
+def run_with_progress(runner, parent=None):
     """A `run_blocking` for SiteLogin: the work runs on `runner`'s pool while a busy dialog keeps the GUI alive."""
 
-    def run(label: str, work):  # noqa: ANN001, ANN202
+    def run(label: str, work):
         from PySide6.QtCore import QEventLoop, Qt
         from PySide6.QtWidgets import QProgressDialog
 
@@ -372,7 +385,7 @@ def run_with_progress(runner, parent=None):  # noqa: ANN001, ANN201 - TaskRunner
     return run
 
 
-def _workspace(backend, site, dirs):  # noqa: ANN001, ANN202
+def _workspace(backend, site, dirs):
     from editor_app.workspace.cache import ContentCache
     from editor_app.workspace.journal import DraftsJournal
     from editor_app.workspace.workspace import Workspace
@@ -386,7 +399,7 @@ def _workspace(backend, site, dirs):  # noqa: ANN001, ANN202
     return workspace
 
 
-def attach_host_login(window, host: HostSession, make_dialog):  # noqa: ANN001, ANN201 - MainWindow -> ExpiryBanner
+def attach_host_login(window, host: HostSession, make_dialog):
     """Expiry warnings and re-login for the main window of a Git-host site; returns the banner.
 
     Warns 10 and 2 minutes before the token expires; Log in again opens the login dialog in front of the
@@ -400,7 +413,7 @@ def attach_host_login(window, host: HostSession, make_dialog):  # noqa: ANN001, 
     # The banner is the window's warning; a notification with the same words under it would only repeat it.
     banner = ExpiryBanner(ExpiryWatcher(clock=host.service.clock))
 
-    def relogin(done) -> None:  # noqa: ANN001
+    def relogin(done) -> None:
         dialog = make_dialog(host.target, True, window)
 
         def finished(_result: int) -> None:
@@ -415,7 +428,7 @@ def attach_host_login(window, host: HostSession, make_dialog):  # noqa: ANN001, 
         dialog.finished.connect(finished)
         dialog.open()
 
-    def renew_quietly(done) -> None:  # noqa: ANN001 - a refreshable login is renewed, not warned about
+    def renew_quietly(done) -> None:
         from editor_app.ui.tasks import run_in_background
 
         run_in_background(window.runner, lambda: host.refresh_now(), lambda _session: done(True),
@@ -437,7 +450,7 @@ def attach_host_login(window, host: HostSession, make_dialog):  # noqa: ANN001, 
     return banner
 
 
-def _WaitRelay(parent):  # noqa: ANN001, ANN202, N802 - a QObject whose signal carries a host's wait to the GUI thread
+def _WaitRelay(parent):
     from PySide6.QtCore import QObject, Signal
 
     class WaitRelay(QObject):
@@ -446,7 +459,7 @@ def _WaitRelay(parent):  # noqa: ANN001, ANN202, N802 - a QObject whose signal c
     return WaitRelay(parent)
 
 
-def make_site_login(runner, settings, *, parent=None, store=None, transport=None):  # noqa: ANN001, ANN201 - SiteLogin
+def make_site_login(runner, settings, *, parent=None, store=None, transport=None):
     """The app's SiteLogin: tokens in the OS keyring, the login dialog, and a question for a local decap-server."""
     from PySide6.QtWidgets import QMessageBox
 
@@ -457,12 +470,16 @@ def make_site_login(runner, settings, *, parent=None, store=None, transport=None
     service = LoginService(store or TokenStore())
     memory = LoginMemory(settings)
 
-    def make_dialog(target, relogin, dialog_parent):  # noqa: ANN001, ANN202
+    def make_dialog(target, relogin, dialog_parent):
         return LoginDialog(target, service, runner, memory, relogin=relogin, parent=dialog_parent or parent)
 
     def ask_local_server(url: str, info: dict) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Question, "Local server found",
-                          f"A local Decap server answers at {url} for {info.get('repo') or 'this site'}.", parent=parent)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Local server found",
+            f"A local Decap server answers at {url} for {info.get('repo') or 'this site'}.",
+            parent=parent,
+        )
         box.setInformativeText("Edit the files on this computer through it, or log in to the site's Git host?")
         use = box.addButton("Use the local server", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Log in to the Git host", QMessageBox.ButtonRole.RejectRole)
@@ -481,7 +498,7 @@ class SiteWindows:
     `report_failure` is open_until_chosen's.
     """
 
-    def __init__(self, make_window, login: SiteLogin, dirs, recent, pick_another, report_failure, runner) -> None:  # noqa: ANN001
+    def __init__(self, make_window, login: SiteLogin, dirs, recent, pick_another, report_failure, runner) -> None:
         self.make_window = make_window
         self.login = login
         self.dirs = dirs
@@ -491,7 +508,7 @@ class SiteWindows:
         self.runner = runner
         self.window = None
 
-    def show(self, workspace):  # noqa: ANN001, ANN201 - Workspace -> MainWindow
+    def show(self, workspace):
         """A window for `workspace`, in place of the current one (whose tasks end and backend closes first)."""
         window = self.make_window(workspace)
         if self.login.host is not None:
@@ -565,7 +582,7 @@ def run_gui(args: argparse.Namespace) -> int:
     return code
 
 
-def open_until_chosen(choice, dirs, login: SiteLogin, pick_another, report_failure):  # noqa: ANN001, ANN201
+def open_until_chosen(choice, dirs, login: SiteLogin, pick_another, report_failure):
     """Open `choice`; when that fails (reported through `report_failure(choice, message, details)`, which
     says whether to go on) or its login is cancelled, open what `pick_another()` returns. None when the
     user gives up."""
@@ -587,7 +604,7 @@ def open_until_chosen(choice, dirs, login: SiteLogin, pick_another, report_failu
     return None
 
 
-def _report_open_failure(choice, message: str, details: str) -> bool:  # noqa: ANN001 - SiteChoice
+def _report_open_failure(choice, message: str, details: str) -> bool:
     """Tell the user why a site did not open; True when they want to choose another one."""
     from PySide6.QtWidgets import QMessageBox
 
@@ -617,7 +634,7 @@ def run_self_test() -> int:
                 os.environ[HOME_OVERRIDE_VARIABLE] = previous
 
 
-def _run_self_test_in(dirs) -> int:  # noqa: ANN001
+def _run_self_test_in(dirs) -> int:
     from editor_app.ui.main_window import MainWindow
     from editor_app.ui.self_test import SelfTest, check_embedded_browser
     from editor_app.ui.start_dialog import SiteChoice

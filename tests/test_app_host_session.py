@@ -26,12 +26,12 @@ def server():
 class RenewingAdapter:
     """Records what the app gives an adapter that accepts `refresh=` (as GitLab, Gitea and Bitbucket do)."""
 
-    def __init__(self, settings, client, *, refresh=None, on_wait=None) -> None:  # noqa: ANN001
+    def __init__(self, settings, client, *, refresh=None, on_wait=None) -> None:
         self.settings, self.client, self.refresh, self.on_wait = settings, client, refresh, on_wait
         self.closed = False
 
     @classmethod
-    def connect(cls, settings, credentials, transport=None, **kwargs):  # noqa: ANN001, ANN206
+    def connect(cls, settings, credentials, transport=None, **kwargs):
         adapter = cls(settings, None, **kwargs)
         adapter.credentials = credentials
         return adapter

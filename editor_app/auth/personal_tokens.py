@@ -87,7 +87,11 @@ def validate_personal_token(target: LoginTarget, secret: str, client: httpx.Clie
         else:
             auth, headers = None, {"Authorization": f"Bearer {secret}"}
         try:
-            response = client.get(f"{api}/user", headers=headers, auth=auth) if auth else _get(client, f"{api}/user", headers, "Bitbucket user")
+            response = (
+                client.get(f"{api}/user", headers=headers, auth=auth)
+                if auth
+                else _get(client, f"{api}/user", headers, "Bitbucket user")
+            )
         except httpx.HTTPError as exc:
             raise NetworkError(f"could not reach {api}/user: {type(exc).__name__}") from None
         if response.status_code == 401:
@@ -105,7 +109,10 @@ def validate_personal_token(target: LoginTarget, secret: str, client: httpx.Clie
             values = _json(perms).get("values") or []
             permission = values[0].get("permission") if values else None
             if permission not in ("write", "admin"):
-                raise AuthError(f"{login} has no write permission on the Bitbucket repository {target.repo} ({permission or 'no access'})")
+                raise AuthError(
+                    f"{login} has no write permission on the Bitbucket repository {target.repo} "
+                    f"({permission or 'no access'})"
+                )
         return TokenCheck(login, scopes)
     if backend == "gitea":
         headers = {"Authorization": f"token {secret}"}
@@ -120,7 +127,9 @@ def _check_repo_push(client: httpx.Client, url: str, headers: dict[str, str], ta
         return
     response = _get(client, url, headers, "repository")
     if response.status_code == 404:
-        raise AuthError(f"{login} cannot see the repository {target.repo} with this token (private repository or wrong name?)")
+        raise AuthError(
+            f"{login} cannot see the repository {target.repo} with this token (private repository or wrong name?)"
+        )
     permissions = _json(response).get("permissions") or {}
     if not (permissions.get("push") or permissions.get("admin")):
         raise AuthError(f"{login} has no push permission on {target.repo}")

@@ -65,7 +65,8 @@ class PopupLogin:
             return None  # other messages (from any page on the way) are not part of the protocol
         if origin.rstrip("/") != self.expected_origin:
             raise LoginError(
-                f"a login message came from {origin}, not from the auth server {self.expected_origin}; the login was stopped"
+                f"a login message came from {origin}, not from the auth server {self.expected_origin}; "
+                "the login was stopped"
             )
         if message == f"authorizing:{self.provider}":
             return message
@@ -89,7 +90,9 @@ class PopupLogin:
             try:
                 parsed = json.loads(detail)
                 if isinstance(parsed, dict):
-                    detail = str(parsed.get("message") or parsed.get("error_description") or parsed.get("error") or parsed)
+                    detail = str(
+                        parsed.get("message") or parsed.get("error_description") or parsed.get("error") or parsed
+                    )
             except ValueError:
                 pass
             raise LoginError(f"the auth server {self.expected_origin} refused the {self.provider} login: {detail}")
@@ -97,7 +100,10 @@ class PopupLogin:
 
 
 def refresh_popup_token(target: LoginTarget, token: Token, client: httpx.Client, *, clock: Clock = time.time) -> Token:
-    """Renew a popup-protocol token (Bitbucket): POST `{base_url}/{auth_endpoint}/refresh?provider&site_id&refresh_token`."""
+    """Renew a popup-protocol token (Bitbucket).
+
+    POST `{base_url}/{auth_endpoint}/refresh?provider&site_id&refresh_token`.
+    """
     if not token.refresh_token:
         raise AuthError(f"{target.backend}: this login cannot be renewed; log in again", expired=True)
     endpoint = (target.auth_endpoint or "auth").strip("/")

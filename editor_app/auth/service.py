@@ -62,7 +62,13 @@ class LoginService:
 
     def device_flow(self, target: LoginTarget) -> DeviceFlow:
         """GitHub's device flow with the client id from settings or config."""
-        return DeviceFlow(target.device_client_id, self.client, scope=target.popup_scope, web_url=self.github_web_url, clock=self.clock)
+        return DeviceFlow(
+            target.device_client_id,
+            self.client,
+            scope=target.popup_scope,
+            web_url=self.github_web_url,
+            clock=self.clock,
+        )
 
     # -- blocking steps (run them off the GUI thread) ----------------------------------------------
     def password_login(self, target: LoginTarget, email: str, password: str) -> Session:
@@ -84,11 +90,19 @@ class LoginService:
             # An OIDC provider's token (Decap's git-gateway PKCE page): no GoTrue user; the email is a claim.
             claims = jwt_claims(token.access_token) or {}
             settings = gotrue.settings(token)
-            return Session(site=target.site, backend=target.backend, token=token, user=str(claims.get("email") or ""), host=settings.host)
+            return Session(
+                site=target.site,
+                backend=target.backend,
+                token=token,
+                user=str(claims.get("email") or ""),
+                host=settings.host,
+            )
         info = gotrue.user(token)
         settings = gotrue.settings(token)
         gotrue.check_roles(info, settings)
-        return Session(site=target.site, backend=target.backend, token=token, user=str(info.get("email") or ""), host=settings.host)
+        return Session(
+            site=target.site, backend=target.backend, token=token, user=str(info.get("email") or ""), host=settings.host
+        )
 
     def refresh(self, target: LoginTarget, session: Session) -> Session:
         """Renew a session with its refresh token (GoTrue or OAuth); raises AuthError(expired) when impossible."""

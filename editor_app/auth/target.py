@@ -78,7 +78,9 @@ class LoginTarget:
         if self.redirect_uri:
             return self.redirect_uri
         if not self.site_url:
-            raise ValueError(f"backend {self.backend!r}: site_url or a redirect URI is required for {self.method} login")
+            raise ValueError(
+                f"backend {self.backend!r}: site_url or a redirect URI is required for {self.method} login"
+            )
         return f"{self.site_url.rstrip('/')}/admin/"
 
     @property

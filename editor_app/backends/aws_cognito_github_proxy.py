@@ -128,7 +128,10 @@ class AwsCognitoGitHubProxyBackend(GitHubBackend):
         """An adapter whose client sends the Cognito token as a Bearer token to the proxy."""
         _require_proxy_settings(settings)
         client = make_client(
-            (settings.api_root or "").rstrip("/") + "/", token=credentials.token, auth_scheme="Bearer", transport=transport,
+            (settings.api_root or "").rstrip("/") + "/",
+            token=credentials.token,
+            auth_scheme="Bearer",
+            transport=transport,
             headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
         )
         backend = cls(settings, client, credentials=credentials, **kwargs)
@@ -141,7 +144,10 @@ class AwsCognitoGitHubProxyBackend(GitHubBackend):
         return f"{(self.settings.base_url or '').rstrip('/')}/{USER_INFO_PATH}"
 
     def current_user(self) -> User:
-        """The Cognito user (`GET {base_url}/oauth2/userInfo`); a 401 that no renewal cures ends the login (Decap logs out)."""
+        """The Cognito user (`GET {base_url}/oauth2/userInfo`).
+
+        A 401 that no renewal cures ends the login (Decap logs out).
+        """
         data = self.http.json("GET", self.user_info_url(), what="read the logged-in user from Cognito") or {}
         login = str(data.get("username") or data.get("email") or data.get("sub") or "")
         if not login:

@@ -6,9 +6,9 @@ Decisions:
   `6.1-preview`) and `Authorization: Bearer <token>` (the implicit-grant Microsoft Entra token).
 - The branch head is `GET refs?filter=heads/<branch>`; the filter is a prefix match, so only the ref
   whose name is exactly `refs/heads/<branch>` counts.
-- A listing is three requests: the head (reused when read in the last 2 s), the folder's item at that commit (`items?path=`, which gives
-  the folder's tree id, or 404 for a missing folder) and that tree (`trees/{id}?recursive=true`), whose
-  entries carry git blob ids and sizes (the items list carries no sizes).
+- A listing is three requests: the head (reused when read in the last 2 s), the folder's item at that
+  commit (`items?path=`, which gives the folder's tree id, or 404 for a missing folder) and that tree
+  (`trees/{id}?recursive=true`), whose entries carry git blob ids and sizes (the items list carries no sizes).
 - Many files are read in ONE `POST blobs` (a zip of the blobs named by id) per 1000 files; one file by
   path is one `items?path=&$format=octetStream` read whose blob id is computed from its bytes.
 - A save is ONE `POST pushes` with `refUpdates[].oldObjectId` = the head the changes were checked against:
@@ -158,7 +158,9 @@ class AzureBackend(Backend):
 
     # --- requests --------------------------------------------------------------------------------
 
-    def _request(self, method: str, url: str, *, params: Mapping[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+    def _request(
+        self, method: str, url: str, *, params: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
         if self._expires_at is not None and self._clock() >= self._expires_at:
             ended = time.strftime("%H:%M", time.localtime(self._expires_at))
             raise AuthError(f"The Azure DevOps login expired at {ended} (Microsoft's implicit-grant tokens last about "
@@ -173,7 +175,9 @@ class AzureBackend(Backend):
         try:
             return response.json()
         except ValueError:
-            raise NetworkError(f"Azure DevOps answered {kwargs.get('what') or url} with a body that is not JSON") from None
+            raise NetworkError(
+                f"Azure DevOps answered {kwargs.get('what') or url} with a body that is not JSON"
+            ) from None
 
     # --- who am I --------------------------------------------------------------------------------
 
@@ -294,9 +298,16 @@ class AzureBackend(Backend):
         """Blob id -> bytes for `ids` from one zip (entries named by blob id); unknown ids left out."""
         if not ids:
             return {}
-        response = self._request("POST", f"{self.base}blobs", params={"filename": "blobs.zip", **self._preview}, json=list(ids),
-                                 headers={"Accept": "application/zip"}, retry_unsafe=True, allow=(404,),
-                                 what=f"read {len(ids)} files")
+        response = self._request(
+            "POST",
+            f"{self.base}blobs",
+            params={"filename": "blobs.zip", **self._preview},
+            json=list(ids),
+            headers={"Accept": "application/zip"},
+            retry_unsafe=True,
+            allow=(404,),
+            what=f"read {len(ids)} files",
+        )
         if response.status_code == 404:
             # A blob the repository lacks fails the whole zip: read the rest one by one.
             return {oid: data for oid in ids if (data := self._blob(oid)) is not None}
@@ -604,9 +615,13 @@ class AzureBackend(Backend):
             prefix = self.settings.label_prefix
             for label in pr.get("labels") or []:
                 if workflow.is_cms_label(label.get("name", ""), prefix):
-                    self._request("DELETE", f"{self.base}pullrequests/{number}/labels/{_q(label.get('id') or label['name'])}",
-                                  params=self._preview,
-                                  allow=(404,), what=f"remove label {label['name']} of pull request {number}")
+                    self._request(
+                        "DELETE",
+                        f"{self.base}pullrequests/{number}/labels/{_q(label.get('id') or label['name'])}",
+                        params=self._preview,
+                        allow=(404,),
+                        what=f"remove label {label['name']} of pull request {number}",
+                    )
             self._request("POST", f"{self.base}pullrequests/{number}/labels", params=self._preview,
                           json={"name": workflow.status_to_label(status, prefix)},
                           what=f"set the status of pull request {number}")
@@ -634,7 +649,9 @@ class AzureBackend(Backend):
                 conflict = self._file_conflict(entry)
                 if conflict is not None:
                     raise conflict
-                reason = error_message(response) if not response.is_success else f"merge status {done.get('mergeStatus')}"
+                reason = (
+                    error_message(response) if not response.is_success else f"merge status {done.get('mergeStatus')}"
+                )
                 raise ConflictError(f"{entry.content_key}: Azure DevOps cannot complete the pull request into "
                                     f"{self.default_branch()} ({reason})")
             self._heads.pop(self.default_branch(), None)  # the merge moved the site branch
@@ -710,7 +727,10 @@ class AzureBackend(Backend):
         statuses = (self._json("GET", f"{self.base}commits/{sha}/statuses", params={"latestOnly": "true"},
                                what=f"read the statuses of {sha}") or {}).get("value") or []
         wanted = self.settings.preview_context
-        name = lambda s: str((s.get("context") or {}).get("name") or "")  # noqa: E731 - local accessor
+
+        def name(status: dict[str, Any]) -> str:
+            return str((status.get("context") or {}).get("name") or "")
+
         chosen = next((s for s in statuses if wanted and name(s) == wanted), None)
         if chosen is None and not wanted:
             chosen = next((s for s in statuses if "deploy" in name(s).lower()), None)

@@ -275,4 +275,5 @@ class Backend(abc.ABC):
         return None
 
     def close(self) -> None:
-        """Release connections."""
+        """Release connections; adapters that hold none keep this default."""
+        return None

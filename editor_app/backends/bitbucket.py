@@ -179,7 +179,9 @@ class BitbucketBackend(Backend):
 
     # --- requests --------------------------------------------------------------------------------
 
-    def _request(self, method: str, url: str, *, allow: Sequence[int] = (), what: str = "", **kwargs: Any) -> httpx.Response:
+    def _request(
+        self, method: str, url: str, *, allow: Sequence[int] = (), what: str = "", **kwargs: Any
+    ) -> httpx.Response:
         """`Requester.request`, plus one token refresh and retry on a 401 when a refresh is possible."""
         generation = self._token_generation
         self._check_expiry(generation)
@@ -481,9 +483,12 @@ class BitbucketBackend(Backend):
         """Author and date of the last commit touching `path` on the branch (one request, only when asked)."""
         if self.src_only:
             return None
-        page = self._json("GET", f"{self.base}commits", params={"path": path, "include": branch or self.default_branch(),
-                                                                  "pagelen": "1"},
-                          what=f"read the history of {path}")
+        page = self._json(
+            "GET",
+            f"{self.base}commits",
+            params={"path": path, "include": branch or self.default_branch(), "pagelen": "1"},
+            what=f"read the history of {path}",
+        )
         values = (page or {}).get("values") or []
         if not values:
             return None
@@ -588,15 +593,21 @@ class BitbucketBackend(Backend):
             if upload:
                 sent = lfs.run_action(client, upload, "PUT", content=data)
                 if sent.status_code >= 300:
-                    raise NetworkError(f"uploading {path} to Git LFS failed (HTTP {sent.status_code}); nothing was committed")
+                    raise NetworkError(
+                        f"uploading {path} to Git LFS failed (HTTP {sent.status_code}); nothing was committed"
+                    )
             if upload and verify:
                 claim = json.dumps({"oid": oid, "size": len(data)}).encode()
                 checked = lfs.run_action(client, verify, "POST", content=claim, headers={
                     "Accept": lfs.MEDIA_TYPE, "Content-Type": lfs.MEDIA_TYPE, "Authorization": token})
                 if checked.status_code >= 300:
-                    raise NetworkError(f"Git LFS did not confirm {path} (HTTP {checked.status_code}); nothing was committed")
+                    raise NetworkError(
+                        f"Git LFS did not confirm {path} (HTTP {checked.status_code}); nothing was committed"
+                    )
         except httpx.HTTPError as error:
-            raise NetworkError(f"uploading {path} to Git LFS failed ({type(error).__name__}); nothing was committed") from None
+            raise NetworkError(
+                f"uploading {path} to Git LFS failed ({type(error).__name__}); nothing was committed"
+            ) from None
         except ValueError:
             raise NetworkError(f"Git LFS answered the upload of {path} with a body that is not JSON") from None
         return pointer
@@ -803,9 +814,15 @@ class BitbucketBackend(Backend):
             self._check_mergeable(entry)
             strategy = "squash" if self.settings.squash_merges else "merge_commit"
             response = self._request(
-                "POST", f"{self.base}pullrequests/{pr['id']}/merge",
-                json={"message": workflow.MERGE_COMMIT_MESSAGE, "close_source_branch": True, "merge_strategy": strategy},
-                allow=(400, 409, 555), what=f"merge pull request #{pr['id']}",
+                "POST",
+                f"{self.base}pullrequests/{pr['id']}/merge",
+                json={
+                    "message": workflow.MERGE_COMMIT_MESSAGE,
+                    "close_source_branch": True,
+                    "merge_strategy": strategy,
+                },
+                allow=(400, 409, 555),
+                what=f"merge pull request #{pr['id']}",
             )
             if response.status_code == 202:
                 self._wait_for_merge(response, pr["id"])
@@ -864,8 +881,12 @@ class BitbucketBackend(Backend):
         self._require_workflow()
         with self._lock:
             branch, pr, _status = self._require_pr(collection, slug)
-            self._request("POST", f"{self.base}pullrequests/{pr['id']}/decline", what=f"decline pull request #{pr['id']}")
-            self._request("DELETE", f"{self.base}refs/branches/{_path(branch)}", allow=(404,), what=f"delete branch {branch}")
+            self._request(
+                "POST", f"{self.base}pullrequests/{pr['id']}/decline", what=f"decline pull request #{pr['id']}"
+            )
+            self._request(
+                "DELETE", f"{self.base}refs/branches/{_path(branch)}", allow=(404,), what=f"delete branch {branch}"
+            )
 
     def deploy_preview(self, collection: str, slug: str) -> DeployPreview | None:
         """The PR's build status keyed `preview_context`, else the first whose key mentions deploy."""

@@ -148,7 +148,11 @@ class _GatewayAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Send with the current JWT; on a 401 renew it once and send again."""
         self._keep_on_gateway(request)
-        if (request.url.scheme, request.url.host, request.url.port) != (self._base.scheme, self._base.host, self._base.port):
+        if (request.url.scheme, request.url.host, request.url.port) != (
+            self._base.scheme,
+            self._base.host,
+            self._base.port,
+        ):
             yield request  # not the gateway (a media host): it gets no token
             return
         token, generation = self._jwt.current()
@@ -201,12 +205,16 @@ class GitGatewayBackend(Backend):
         self.settings = settings
         self.base = str(client.base_url).rstrip("/")
         self._jwt = jwt
-        self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock, host_label="Git Gateway")
+        self.http = Requester(
+            client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock, host_label="Git Gateway"
+        )
         self.claims = jwt_claims(jwt.credentials.token) or {}
         self.roles: tuple[str, ...] = ()
         self.host = host or self._host_behind()  # a gateway URL ending in the host's name fixes it
         if self.host not in self.hosts:
-            raise EditorError(f"Git Gateway serves {HOST_LABELS.get(self.host, self.host)}, which this version cannot open")
+            raise EditorError(
+                f"Git Gateway serves {HOST_LABELS.get(self.host, self.host)}, which this version cannot open"
+            )
         self.host_label = f"Git Gateway ({HOST_LABELS[self.host]})"
         inner_settings = replace(settings, name=self.host, repo="", api_root=f"{self.base}/{self.host}",
                                  branch=settings.branch or "master", use_graphql=False, open_authoring=False)
@@ -335,7 +343,10 @@ class GitGatewayBackend(Backend):
     # --- the Backend interface, through the host's adapter ---------------------------------------
 
     def current_user(self) -> User:
-        """The Identity user (JWT claims); the site branch must be readable through the gateway (Decap's write check)."""
+        """The Identity user (JWT claims).
+
+        The site branch must be readable through the gateway (Decap's write check).
+        """
         with self._translated():
             self.inner.head()
         email = str(self.claims.get("email") or "")
@@ -377,7 +388,12 @@ class GitGatewayBackend(Backend):
             return self.inner.file_meta(path, branch=branch)
 
     def commit(
-        self, changes: Sequence[FileChange], message: str, *, branch: str | None = None, expected_head: str | None = None
+        self,
+        changes: Sequence[FileChange],
+        message: str,
+        *,
+        branch: str | None = None,
+        expected_head: str | None = None,
     ) -> CommitResult:
         """One commit, signed by the Identity user."""
         with self._translated():

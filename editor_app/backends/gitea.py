@@ -13,10 +13,10 @@ Decisions:
   1000 entries a page (Gitea's largest) following `truncated`. Entries carry git blob ids and sizes.
 - Gitea 1.22 has no batched read. Many files of a small repository (as the repository reports its
   `size`: at most 64 KiB per wanted file and 50 MiB in all) come from ONE archive of the branch
-  (`/archive/<branch>.tar.gz`, a `git archive`); a file is taken from it only when its bytes hash to the blob id it was listed with, so
-  a branch that moved meanwhile costs nothing but the reads by id that follow. Other files are read by
-  blob id (`/git/blobs/{sha}`, base64) 8 at a time. One file by path is one raw read (`/raw/{path}?ref=`)
-  whose blob id is computed from its bytes.
+  (`/archive/<branch>.tar.gz`, a `git archive`); a file is taken from it only when its bytes hash to the
+  blob id it was listed with, so a branch that moved meanwhile costs nothing but the reads by id that
+  follow. Other files are read by blob id (`/git/blobs/{sha}`, base64) 8 at a time. One file by path is
+  one raw read (`/raw/{path}?ref=`) whose blob id is computed from its bytes.
 - A save is ONE `POST /contents` whose operations say create, update (with the file's current `sha`) or
   delete (with `sha`). Gitea checks every `sha` and refuses creating an existing file (HTTP 422), so
   when each change names the blob it started from the save is a single request. Changes that do not
@@ -183,7 +183,9 @@ class GiteaBackend(Backend):
 
     # --- requests --------------------------------------------------------------------------------
 
-    def _request(self, method: str, url: str, *, allow: Sequence[int] = (), what: str = "", **kwargs: Any) -> httpx.Response:
+    def _request(
+        self, method: str, url: str, *, allow: Sequence[int] = (), what: str = "", **kwargs: Any
+    ) -> httpx.Response:
         """`Requester.request`, plus one token refresh and retry on a 401."""
         generation = self._token_generation
         response = self.http.request(method, url, allow=(*allow, 401), what=what, **kwargs)

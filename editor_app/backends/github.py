@@ -38,7 +38,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -605,7 +605,7 @@ class GitHubBackend(Backend):
         name, address = email.utils.parseaddr(self.author or "")
         if not address:
             return {}
-        when = datetime.fromtimestamp(self._clock(), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        when = datetime.fromtimestamp(self._clock(), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return {"author": {"name": name or address, "email": address, "date": when}}
 
     # --- editorial workflow ----------------------------------------------------------------------
@@ -694,7 +694,9 @@ class GitHubBackend(Backend):
                 pr = self._find_pr(branch, state="all")
                 if pr is not None and pr.get("merged_at"):
                     continue
-                found.append(self._entry(*key, branch, ref["object"]["sha"], pr if pr and pr.get("state") == "open" else None))
+                found.append(
+                    self._entry(*key, branch, ref["object"]["sha"], pr if pr and pr.get("state") == "open" else None)
+                )
             return found
         for page in self.http.pages(
             self._repo_path(self.origin, "pulls"),
@@ -774,7 +776,10 @@ class GitHubBackend(Backend):
         """Decap's message when a prefix of the entry branch exists as a branch (git forbids both)."""
         for candidate in workflow.conflicting_branches(branch):
             found = self.http.request(
-                "GET", self._repo_path(self.repo, "git/ref/heads", candidate), allow=(404,), what=f"read branch {candidate}"
+                "GET",
+                self._repo_path(self.repo, "git/ref/heads", candidate),
+                allow=(404,),
+                what=f"read branch {candidate}",
             )
             if found.status_code == 200 and found.json().get("ref") == f"refs/heads/{candidate}":
                 return ConflictError(workflow.conflicting_branch_message(branch, candidate), head=base)
@@ -791,7 +796,8 @@ class GitHubBackend(Backend):
     def _set_labels(self, pr: dict[str, Any], status: str) -> None:
         prefix = self.settings.label_prefix
         keep = [
-            name for name in ((lab.get("name") if isinstance(lab, dict) else str(lab)) for lab in pr.get("labels") or [])
+            name
+            for name in ((lab.get("name") if isinstance(lab, dict) else str(lab)) for lab in pr.get("labels") or [])
             if name and not workflow.is_cms_label(name, prefix)
         ]
         self.http.request(
@@ -890,7 +896,9 @@ class GitHubBackend(Backend):
                 try:
                     self._head(self.repo, branch)
                 except NotFoundError:
-                    raise NotFoundError(f"{workflow.content_key(collection, slug)}: not under editorial workflow") from None
+                    raise NotFoundError(
+                        f"{workflow.content_key(collection, slug)}: not under editorial workflow"
+                    ) from None
                 pr = self._find_pr(branch)
             else:
                 branch, pr = self._require_pr(collection, slug)
@@ -941,7 +949,10 @@ class GitHubBackend(Backend):
         else:
             self.http.request("POST", self._repo_path(self.origin, "forks"), json={}, what=f"fork {self.origin}")
             for _ in range(FORK_POLL_TRIES):
-                if self.http.request("GET", self._repo_path(fork), allow=(404,), what=f"wait for {fork}").status_code == 200:
+                if (
+                    self.http.request("GET", self._repo_path(fork), allow=(404,), what=f"wait for {fork}").status_code
+                    == 200
+                ):
                     break
                 self._sleep(FORK_POLL_SECONDS)
             else:

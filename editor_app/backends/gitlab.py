@@ -182,7 +182,9 @@ class GitLabBackend(Backend):
 
     # --- requests --------------------------------------------------------------------------------
 
-    def _request(self, method: str, url: str, *, allow: Sequence[int] = (), what: str = "", **kwargs: Any) -> httpx.Response:
+    def _request(
+        self, method: str, url: str, *, allow: Sequence[int] = (), what: str = "", **kwargs: Any
+    ) -> httpx.Response:
         """`Requester.request`, plus one token refresh and retry on GitLab's `401 invalid_token`."""
         generation = self._token_generation
         response = self.http.request(method, url, allow=(*allow, 401), what=what, **kwargs)
@@ -744,7 +746,10 @@ class GitLabBackend(Backend):
             if theirs_id and theirs_id != diff.id:
                 return ConflictError(
                     f"{diff.path}: changed on {site} and in the unpublished entry; cannot publish",
-                    path=diff.path, theirs=_LazyBlobs(self, {theirs_id: (diff.path, site)}).get(theirs_id), theirs_id=theirs_id, head=head,
+                    path=diff.path,
+                    theirs=_LazyBlobs(self, {theirs_id: (diff.path, site)}).get(theirs_id),
+                    theirs_id=theirs_id,
+                    head=head,
                 )
         return ConflictError(
             f"{entry.content_key}: GitLab cannot merge it into {site} ({self.http.error_for(response, 'merge')})",

@@ -275,7 +275,9 @@ class Requester:
                 f"{self.host_label} answered {method} {safe_url(response.request.url)} with a body that is not JSON"
             ) from None
 
-    def pages(self, url: str, *, params: Mapping[str, Any] | None = None, max_pages: int = 30, what: str = "") -> Iterator[Any]:
+    def pages(
+        self, url: str, *, params: Mapping[str, Any] | None = None, max_pages: int = 30, what: str = ""
+    ) -> Iterator[Any]:
         """GET `url` and follow `Link: <...>; rel="next"` (at most `max_pages`), yielding each page's JSON."""
         next_url: str | None = url
         next_params = params
@@ -355,7 +357,9 @@ class Requester:
             if reset is not None and reset > now:
                 self._pause(reset, "request quota used up")
 
-    def _backoff(self, failures: int, method: str, url: str, cause: str, response: httpx.Response | None = None) -> None:
+    def _backoff(
+        self, failures: int, method: str, url: str, cause: str, response: httpx.Response | None = None
+    ) -> None:
         delay = self.policy.backoff(failures, self._jitter())
         if response is not None:
             hinted = _retry_after(response.headers.get("Retry-After"), 0.0)

@@ -150,9 +150,14 @@ class LocalBackend(Backend):
         except FileNotFoundError as exc:
             raise GitError(f"the `{self._git_exe}` program is not installed or not on PATH") from exc
         except subprocess.TimeoutExpired as exc:
-            raise GitError(f"git {' '.join(args[:2])} did not finish within {GIT_TIMEOUT_SECONDS} s in {cwd or self.root}") from exc
+            raise GitError(
+                f"git {' '.join(args[:2])} did not finish within {GIT_TIMEOUT_SECONDS} s in {cwd or self.root}"
+            ) from exc
         if check and result.returncode != 0:
-            raise GitError(f"git {' '.join(args[:2])} failed in {cwd or self.root}: {result.stderr.decode(errors='replace').strip()}")
+            raise GitError(
+                f"git {' '.join(args[:2])} failed in {cwd or self.root}: "
+                f"{result.stderr.decode(errors='replace').strip()}"
+            )
         return result
 
     def _git(self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None) -> str:
@@ -261,7 +266,9 @@ class LocalBackend(Backend):
         self._run(["update-index", "-z", "--index-info"], input=info.encode())
         written = [path for path, entry in sorted(entries.items()) if entry is not None]
         if written:
-            self._run(["checkout-index", "-f", "-q", "-z", "--stdin"], input="".join(p + "\0" for p in written).encode())
+            self._run(
+                ["checkout-index", "-f", "-q", "-z", "--stdin"], input="".join(p + "\0" for p in written).encode()
+            )
         for path, entry in sorted(entries.items()):
             if entry is None:
                 full = self._worktree_path(path)
@@ -582,7 +589,9 @@ class LocalBackend(Backend):
         with self._lock:
             created = not self._branch_exists(branch)
             if created:
-                blocking = workflow.find_conflicting_branch(branch, self._git("branch", "--format=%(refname:short)").split())
+                blocking = workflow.find_conflicting_branch(
+                    branch, self._git("branch", "--format=%(refname:short)").split()
+                )
                 if blocking:
                     raise ConflictError(workflow.conflicting_branch_message(branch, blocking))
                 self._run(["update-ref", f"refs/heads/{branch}", self.head(), ZERO_ID])
@@ -623,7 +632,9 @@ class LocalBackend(Backend):
                     head=site_head,
                 )
             if merged.returncode != 0:
-                raise GitError(f"git merge-tree failed in {self.root}: {merged.stderr.decode(errors='replace').strip()}")
+                raise GitError(
+                    f"git merge-tree failed in {self.root}: {merged.stderr.decode(errors='replace').strip()}"
+                )
             tree = merged.stdout.decode().split("\n", 1)[0].strip()
             env = self._commit_env()
             if self.settings.squash_merges:

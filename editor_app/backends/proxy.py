@@ -216,8 +216,9 @@ class ProxyBackend(Backend):
             paths = sorted(self._paths)
         seen: dict[str, str] = {}
         for folder, extension, depth in scopes:
-            for entry in self._call("entriesByFolder", {"folder": folder or ".", "extension": extension, "depth": depth},
-                                    branch=branch):
+            for entry in self._call(
+                "entriesByFolder", {"folder": folder or ".", "extension": extension, "depth": depth}, branch=branch
+            ):
                 if entry["file"]["id"] is not None and not _hidden(entry["file"]["path"]):
                     seen[entry["file"]["path"]] = entry["file"]["id"]
         # Always asked, even for no path: in MODE=git the server checks that the branch exists.
@@ -587,7 +588,9 @@ class ProxyBackend(Backend):
                 keep = [d["path"] for d in raw.get("diffs", [])
                         if d.get("binary") and d.get("status") != "deleted" and d["path"] not in writes]
                 writes.update(self._read_many(keep, branch))
-            data_file = next((p for p in sorted(writes) if workflow.as_text(writes[p]) is not None and p in written), None)
+            data_file = next(
+                (p for p in sorted(writes) if workflow.as_text(writes[p]) is not None and p in written), None
+            )
             if data_file is None and raw is not None:
                 texts = self._read_many([p for p in self._changed_paths(raw) if p not in writes], branch)
                 data_file = next((p for p in sorted(texts) if workflow.as_text(texts[p]) is not None), None)

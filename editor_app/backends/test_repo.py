@@ -233,7 +233,9 @@ class TestRepoBackend(Backend):
 
     def _commit(self, name: str, changes: Sequence[FileChange], message: str) -> CommitResult:
         state = self._branch(name)
-        files, new_blobs, ids = apply_changes(state.files, changes, self._blobs, where=f"branch '{name}'", head=state.head)
+        files, new_blobs, ids = apply_changes(
+            state.files, changes, self._blobs, where=f"branch '{name}'", head=state.head
+        )
         self._blobs.update(new_blobs)
         self._advance(name, files, message, [state.head])
         return CommitResult(commit=self._state.branches[name].head, branch=name, ids=ids)

@@ -273,7 +273,7 @@ def _duplicate_keys(text: str) -> list[tuple[int, str]]:
                 walk(item)
 
     try:
-        root = pyyaml.compose(text, Loader=FastLoader)  # noqa: S506 - composing only, nothing is constructed
+        root = pyyaml.compose(text, Loader=FastLoader)
     except pyyaml.YAMLError:
         return found  # ruamel (the reference parser here) accepted the text; libyaml's stricter rules do not apply
     walk(root)
@@ -694,7 +694,9 @@ def _build_view_filters(c: _Checker, r: _Reader, path: str) -> list[ViewFilter]:
             c.error(ir.line(), ipath, "missing required option 'pattern'")
         pattern = item.get("pattern")
         if not isinstance(pattern, (str, bool)) and pattern is not None:
-            c.error(ir.line("pattern"), f"{ipath}.pattern", f"must be a string or true/false, not {_type_name(pattern)}")
+            c.error(
+                ir.line("pattern"), f"{ipath}.pattern", f"must be a string or true/false, not {_type_name(pattern)}"
+            )
             pattern = str(pattern)
         result.append(ViewFilter(label=label or "", field=fld or "", pattern=_plain(pattern) if pattern is not None
                                  else "", id=f"{fld}__{pattern}"))

@@ -152,4 +152,4 @@ else:  # pragma: no cover - PyYAML without libyaml
 
 def load_fast(text: str) -> Any:
     """Parse YAML text into plain dict/list/str/int/float/bool/None values, quickly."""
-    return pyyaml.load(text, Loader=FastLoader)  # noqa: S506 - FastLoader is a safe loader
+    return pyyaml.load(text, Loader=FastLoader)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from io import StringIO
 from typing import Any
 
@@ -248,9 +248,9 @@ def parse_datetime(text: str, fmt: str | None = None) -> datetime:
         raise ValueError(f"'{text}' does not match the format {fmt}")
     g = {k: v for k, v in match.groupdict().items() if v is not None}
     if "X" in g:
-        return datetime.fromtimestamp(int(g["X"]), timezone.utc)
+        return datetime.fromtimestamp(int(g["X"]), UTC)
     if "x" in g:
-        return datetime.fromtimestamp(int(g["x"]) / 1000, timezone.utc)
+        return datetime.fromtimestamp(int(g["x"]) / 1000, UTC)
     year = int(g["YYYY"]) if "YYYY" in g else 2000 + int(g["YY"]) if "YY" in g else 1970
     month = 1
     if "MMMM" in g or "MMM" in g:
@@ -276,7 +276,7 @@ def parse_datetime(text: str, fmt: str | None = None) -> datetime:
     offset = g.get("Z") or g.get("ZZ")
     if offset:
         if offset == "Z":
-            tz = timezone.utc
+            tz = UTC
         else:
             sign = -1 if offset[0] == "-" else 1
             digits = offset[1:].replace(":", "")
@@ -392,7 +392,7 @@ def read_stored_datetime(value: Any, fmt: str) -> datetime:
     if isinstance(value, time):
         return datetime.combine(date(1970, 1, 1), value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, timezone.utc)
+        return datetime.fromtimestamp(value, UTC)
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a date")
     try:
@@ -408,14 +408,14 @@ def write_datetime(dt: datetime, fmt: str, like: Any = None) -> Any:
     if isinstance(like, date):
         return dt.date()
     if is_utc_format(fmt):
-        dt = dt.astimezone(timezone.utc) if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
+        dt = dt.astimezone(UTC) if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
     return format_datetime(dt, fmt)
 
 
 def now_default(fld: Field, now: datetime) -> str:
     """Decap's `default: '{{now}}'`: the current time in the field's storage format."""
     fmt = storage_format(fld)
-    return format_datetime(now.astimezone(timezone.utc) if is_utc_format(fmt) else now, fmt)
+    return format_datetime(now.astimezone(UTC) if is_utc_format(fmt) else now, fmt)
 
 
 # --- relation --------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QFile, QIODevice, QObject, QTimer, QUrl, Signal, Slot
@@ -84,7 +85,7 @@ class _Interceptor(QWebEngineUrlRequestInterceptor):
         super().__init__(browser)
         self._browser = browser
 
-    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 (Qt override)
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
         url = info.requestUrl().toString()
         main_frame = info.resourceType() == QWebEngineUrlRequestInfo.ResourceType.ResourceTypeMainFrame
         if main_frame and self._browser._should_intercept(url):
@@ -105,7 +106,7 @@ class _Page(QWebEnginePage):
         super().__init__(profile, browser)
         self._browser = browser
 
-    def acceptNavigationRequest(self, url: QUrl, navigation_type: Any, is_main_frame: bool) -> bool:  # noqa: N802
+    def acceptNavigationRequest(self, url: QUrl, navigation_type: Any, is_main_frame: bool) -> bool:
         text = url.toString()
         if is_main_frame and self._browser._should_intercept(text):
             self._browser._intercepted(text)
@@ -115,11 +116,11 @@ class _Page(QWebEnginePage):
             return False
         return True
 
-    def createWindow(self, window_type: Any) -> QWebEnginePage | None:  # noqa: N802
+    def createWindow(self, window_type: Any) -> QWebEnginePage | None:
         # No windows outside the dialog: target=_blank / window.open navigate this same page.
         return self
 
-    def javaScriptConsoleMessage(self, level: Any, message: str, line: int, source: str) -> None:  # noqa: N802
+    def javaScriptConsoleMessage(self, level: Any, message: str, line: int, source: str) -> None:
         pass  # provider pages' console output may contain codes or tokens: never log it
 
 
@@ -238,10 +239,8 @@ class AuthBrowser(QWidget):
 
     def post_to_page(self, message: str, origin: str) -> None:
         """Deliver `message` to the page as a `message` event from its opener (the CMS window's answer)."""
-        script = (
-            "window.dispatchEvent(new MessageEvent('message', {data: %s, origin: %s}));"
-            % (json.dumps(message), json.dumps(origin))
-        )
+        data, sender = json.dumps(message), json.dumps(origin)
+        script = f"window.dispatchEvent(new MessageEvent('message', {{data: {data}, origin: {sender}}}));"
         self.page.runJavaScript(script, QWebEngineScript.ScriptWorldId.MainWorld)
 
     def stop(self) -> None:
@@ -275,7 +274,9 @@ class BrowserLogin(QObject):
     succeeded = Signal(object)
     failed = Signal(str, bool)
 
-    def __init__(self, browser: AuthBrowser, flow: Flow, *, run_background: Runner | None = None, site_origin: str = "") -> None:
+    def __init__(
+        self, browser: AuthBrowser, flow: Flow, *, run_background: Runner | None = None, site_origin: str = ""
+    ) -> None:
         super().__init__(browser)
         self.browser = browser
         self.flow = flow
@@ -341,7 +342,9 @@ class BrowserLogin(QObject):
     def _on_blocked(self, url: str) -> None:
         scheme = urlsplit(url).scheme
         host = urlsplit(url).hostname or ""
-        self._fail(f"the login page tried to open a {scheme}: address ({host or url[:40]}), which the app does not allow")
+        self._fail(
+            f"the login page tried to open a {scheme}: address ({host or url[:40]}), which the app does not allow"
+        )
 
     def _on_message(self, data: object, origin: str) -> None:
         assert isinstance(self.flow, PopupLogin)
@@ -370,7 +373,7 @@ class BrowserLogin(QObject):
             return
         try:
             token = finish()
-        except Exception as exc:  # noqa: BLE001 - every failure of the exchange is shown to the user
+        except Exception as exc:
             failed(exc)
             return
         self._succeed(token)

@@ -5,7 +5,7 @@ login on the GUI thread and continue the same commit."""
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
@@ -29,7 +29,9 @@ class ExpiryBanner(QFrame):
     relogin_requested = Signal()
     _token_renewed = Signal(object)
 
-    def __init__(self, watcher: ExpiryWatcher, notifications: NotificationArea | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, watcher: ExpiryWatcher, notifications: NotificationArea | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.watcher = watcher
         self.notifications = notifications
@@ -207,5 +209,7 @@ class GuiRelogin(QObject):
             done.wait()
         session = result[0]
         if session is None:
-            raise LoginError("the login was not renewed; the save is paused and your changes are kept as a draft", cancelled=True)
+            raise LoginError(
+                "the login was not renewed; the save is paused and your changes are kept as a draft", cancelled=True
+            )
         return session

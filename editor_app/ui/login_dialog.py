@@ -4,7 +4,8 @@ local folder. Remembers recent sites and the last user; Sign out forgets the tok
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -35,7 +36,13 @@ from editor_app.ui.tasks import TaskFailure, TaskRunner
 RECENT_KEY = "login/recent_sites"
 LAST_USER_KEY = "login/last_user"
 MAX_RECENT = 10
-HOST_NAMES = {"github": "GitHub", "gitlab": "GitLab", "bitbucket": "Bitbucket", "gitea": "Gitea", "git-gateway": "Git Gateway"}
+HOST_NAMES = {
+    "github": "GitHub",
+    "gitlab": "GitLab",
+    "bitbucket": "Bitbucket",
+    "gitea": "Gitea",
+    "git-gateway": "Git Gateway",
+}
 GATEWAY_PROVIDERS = ("github", "gitlab", "bitbucket", "google")
 
 
@@ -103,7 +110,9 @@ class LoginDialog(QDialog):
         self.service = service
         self.runner = runner
         self.memory = memory
-        self.choose_folder = choose_folder or (lambda parent: QFileDialog.getExistingDirectory(parent, "Open a local site folder"))
+        self.choose_folder = choose_folder or (
+            lambda parent: QFileDialog.getExistingDirectory(parent, "Open a local site folder")
+        )
         self.session: Session | None = None
         self._browser_login: BrowserLogin | None = None
         self._device_cancelled = False
@@ -272,7 +281,13 @@ class LoginDialog(QDialog):
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
-        for widget in (self.login_button, self.password_button, self.token_button, self.device_button, *self.provider_buttons.values()):
+        for widget in (
+            self.login_button,
+            self.password_button,
+            self.token_button,
+            self.device_button,
+            *self.provider_buttons.values(),
+        ):
             widget.setEnabled(not busy)
 
     def _show_browser(self, shown: bool) -> None:
@@ -388,7 +403,9 @@ class LoginDialog(QDialog):
         self.device_label.setVisible(False)
         error = failure.error if isinstance(failure, TaskFailure) else failure
         cancelled = isinstance(error, LoginError) and error.cancelled
-        self._set_status("Login cancelled." if cancelled else f"Login failed: {_failure_text(failure)}", error=not cancelled)
+        self._set_status(
+            "Login cancelled." if cancelled else f"Login failed: {_failure_text(failure)}", error=not cancelled
+        )
 
     def _on_session(self, session: Session) -> None:
         self._set_busy(False)
@@ -424,13 +441,13 @@ class LoginDialog(QDialog):
             emit(self.local_folder_requested, path)
             self.accept()
 
-    def done(self, result: int) -> None:  # noqa: D102 (Qt override)
+    def done(self, result: int) -> None:
         self._device_cancelled = True
         if self._browser_login is not None:
             self._browser_login.cancel()
         super().done(result)
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event: Any) -> None:
         # Closing the window during a login is a cancelled login, not an error.
         self._device_cancelled = True
         if self._browser_login is not None:
@@ -446,7 +463,9 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def ask_with_dialog(make_dialog: Callable[[Session], LoginDialog]) -> Callable[[Session, Callable[[Session | None], None]], None]:
+def ask_with_dialog(
+    make_dialog: Callable[[Session], LoginDialog],
+) -> Callable[[Session, Callable[[Session | None], None]], None]:
     """An `ask` for GuiRelogin: open a (window-modal, non-blocking) re-login dialog for the stale session
     and answer with the new session, or None when the dialog closed without a login."""
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime
 import re
 import time
-from urllib.parse import urlsplit
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
@@ -22,28 +22,28 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QHBoxLayout,
-    QPushButton,
     QLabel,
     QMainWindow,
     QProgressBar,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from editor_app.backends.base import WORKFLOW_STATUSES
 from editor_app.errors import AuthError, ConflictError, EditorError
 from editor_app.ui.collection_tree import CollectionItem, CollectionTreeView
 from editor_app.ui.conflict_dialog import ConflictChoice, ConflictDialog
 from editor_app.ui.draft_dialog import DraftChoice
 from editor_app.ui.entry_list import EntryListView, EntryRow, ViewFilter, ViewGroup
-from editor_app.backends.base import WORKFLOW_STATUSES
 from editor_app.ui.media_library import MediaLibraryDialog
 from editor_app.ui.notifications import NotificationArea, Prompts
-from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
-from editor_app.ui.workflow_board import STATUS_TITLES, WorkflowBoard, WorkflowCard
 from editor_app.ui.signals import emit
 from editor_app.ui.start_dialog import HOST_NAMES
+from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
+from editor_app.ui.workflow_board import STATUS_TITLES, WorkflowBoard, WorkflowCard
 
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
@@ -884,7 +884,7 @@ class MainWindow(QMainWindow):
         self._hide_progress("The sample site is back")
         self.load_site()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self.confirm_leave(then=self.close):
             event.ignore()
             return
@@ -916,7 +916,9 @@ class MainWindow(QMainWindow):
         self._hide_progress("")
         if isinstance(failure.error, AuthError) and failure.error.expired and self.expiry_banner is not None:
             # Not an error to read in a popup: the way on is the banner's Log in again.
-            self.expiry_banner.show_message(f"{context}: your login has expired. Log in again to continue.", expired=True)
+            self.expiry_banner.show_message(
+                f"{context}: your login has expired. Log in again to continue.", expired=True
+            )
             return
         self.notifications.notify_error(failure, context)
 

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from editor_app.ui.notifications import NotificationArea, Prompts
-from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
 from editor_app.ui.signals import emit
+from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
 
 THUMBNAIL = QSize(96, 96)
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -234,11 +234,11 @@ class MediaLibraryDialog(QDialog):
         names, _filter = QFileDialog.getOpenFileNames(self, "Upload media")
         self.upload_files([Path(name) for name in names])
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+    def dropEvent(self, event: QDropEvent) -> None:
         paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
         files = [path for path in paths if path.is_file()]
         if files:

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from editor_app.errors import EditorError
-from editor_app.ui.tasks import TaskFailure
 from editor_app.ui.signals import emit
+from editor_app.ui.tasks import TaskFailure
 
 LEVELS = ("info", "warning", "error")
 

@@ -5,8 +5,8 @@ recent Git-host sites remember their backend and repository so the list says whe
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
 from editor_app.ui.signals import emit
 
 RECENT_KEY = "start/recent_sites"
@@ -54,7 +55,8 @@ class SiteChoice:
             return "Sandbox (sample site)"
         if self.backend and self.repo:
             return f"{self.repo} ({HOST_NAMES.get(self.backend, self.backend)}) — {self.path}"
-        return f"{_site_name(Path(self.path)) if self.kind == 'config' else Path(self.path).name or self.path} — {self.path}"
+        name = _site_name(Path(self.path)) if self.kind == "config" else Path(self.path).name or self.path
+        return f"{name} — {self.path}"
 
     @property
     def place(self) -> tuple[str, str]:
@@ -77,7 +79,12 @@ class SiteChoice:
                 return None
             if not isinstance(data, dict) or data.get("kind") not in KINDS:
                 return None
-            return cls(str(data["kind"]), str(data.get("path") or ""), str(data.get("backend") or ""), str(data.get("repo") or ""))
+            return cls(
+                str(data["kind"]),
+                str(data.get("path") or ""),
+                str(data.get("backend") or ""),
+                str(data.get("repo") or ""),
+            )
         kind, _, path = text.partition(":")
         if kind not in KINDS:
             return None

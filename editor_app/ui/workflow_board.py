@@ -65,7 +65,7 @@ class _StatusColumn(QListWidget):
         self.setWordWrap(True)
         self.setSpacing(3)
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+    def dropEvent(self, event: QDropEvent) -> None:
         source = event.source()
         if not isinstance(source, _StatusColumn) or source is self:
             event.ignore()

@@ -139,7 +139,11 @@ class ContentCache:
             "files": [[f.path, f.id, f.size] for f in listing.files],
         }
         payload = json.dumps(body, separators=(",", ":"))
-        stored = {"format": CACHE_FORMAT, "sha256": hashlib.sha256(payload.encode("utf-8")).hexdigest(), "payload": payload}
+        stored = {
+            "format": CACHE_FORMAT,
+            "sha256": hashlib.sha256(payload.encode("utf-8")).hexdigest(),
+            "payload": payload,
+        }
         _write_atomically(self.listing_dir / key.file_name(), json.dumps(stored).encode("utf-8"))
 
 

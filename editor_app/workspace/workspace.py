@@ -306,7 +306,9 @@ class Workspace:
         if collection.is_files:
             files = self._files_collection_listing(collection, head)
         else:
-            listing = self._listing(collection.folder or "", collection.entry_extension, _listing_depth(collection), head)
+            listing = self._listing(
+                collection.folder or "", collection.entry_extension, _listing_depth(collection), head
+            )
             files = [(f, None) for f in listing.files]
         contents = self._contents([f for f, _ in files], progress, f"Loading {collection.label}")
         translations = _translations_by_entry(collection, [f for f, config in files if config is None])
@@ -690,7 +692,7 @@ class Workspace:
         return paths
 
     def _now(self) -> _dt.datetime:
-        return _dt.datetime.fromtimestamp(self.clock(), tz=_dt.timezone.utc)
+        return _dt.datetime.fromtimestamp(self.clock(), tz=_dt.UTC)
 
     # --- saving ----------------------------------------------------------------------------------
 

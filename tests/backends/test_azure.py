@@ -148,7 +148,11 @@ def test_a_listing_is_the_head_the_folder_item_and_its_tree(site: Site) -> None:
     site.fake.log.clear()
     site.backend._heads.clear()
     listing = site.backend.list_files("content/posts", extension="md")
-    assert site.requests() == ["GET /refs", "GET /items", "GET /trees/" + site.fake.log.entries[2].path.rsplit("/", 1)[1]]
+    assert site.requests() == [
+        "GET /refs",
+        "GET /items",
+        "GET /trees/" + site.fake.log.entries[2].path.rsplit("/", 1)[1],
+    ]
     assert {f.path: f.size for f in listing.files}["content/posts/first.md"] == len(FIXTURE_FILES[FIRST])
 
 

@@ -55,7 +55,9 @@ def requester(handler: Handler, clock: FakeClock, **kwargs: object) -> Requester
 def test_client_sends_user_agent_and_token_with_the_chosen_scheme() -> None:
     handler, seen = scripted(httpx.Response(200, json={}))
     for scheme in ("token", "Bearer"):
-        client = make_client("http://127.0.0.1:9/api/", token=TOKEN, auth_scheme=scheme, transport=httpx.MockTransport(handler))
+        client = make_client(
+            "http://127.0.0.1:9/api/", token=TOKEN, auth_scheme=scheme, transport=httpx.MockTransport(handler)
+        )
         client.get("user")
         assert seen[-1].headers["Authorization"] == f"{scheme} {TOKEN}"
         assert seen[-1].headers["User-Agent"] == USER_AGENT
@@ -152,7 +154,9 @@ def test_secondary_rate_limit_without_headers_waits_a_minute() -> None:
     waits: list[tuple[float, str]] = []
     limited = httpx.Response(403, json={"message": "You have exceeded a secondary rate limit. Please wait."})
     handler, _seen = scripted(limited, httpx.Response(200, json={}))
-    requester(handler, clock, on_wait=lambda at, why: waits.append((at, why))).request("POST", "/graphql", json={}, retry_unsafe=True)
+    requester(handler, clock, on_wait=lambda at, why: waits.append((at, why))).request(
+        "POST", "/graphql", json={}, retry_unsafe=True
+    )
     assert waits == [(T0 + 60, "secondary rate limit")]
 
 
@@ -189,7 +193,13 @@ def test_plain_forbidden_is_not_a_rate_limit() -> None:
 
 @pytest.mark.parametrize(
     ("status", "error", "expired"),
-    [(401, AuthError, True), (403, AuthError, False), (404, NotFoundError, None), (409, ConflictError, None), (422, ConflictError, None)],
+    [
+        (401, AuthError, True),
+        (403, AuthError, False),
+        (404, NotFoundError, None),
+        (409, ConflictError, None),
+        (422, ConflictError, None),
+    ],
 )
 def test_failures_become_app_errors(status: int, error: type[Exception], expired: bool | None) -> None:
     handler, _seen = scripted(httpx.Response(status, json={"message": "nope"}))
@@ -226,10 +236,12 @@ def test_pages_follow_next_links() -> None:
     ],
     ids=["expired", "forbidden", "server-error", "rate-limited", "connect-error", "timeout"],
 )
-def test_the_token_appears_in_no_error_and_no_log_record(answer: httpx.Response | Exception, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_token_appears_in_no_error_and_no_log_record(
+    answer: httpx.Response | Exception, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     handler, seen = scripted(answer)
-    with pytest.raises(Exception) as caught:  # noqa: PT011 - every failure kind is checked the same way
+    with pytest.raises(Exception) as caught:
         requester(handler, FakeClock()).request("GET", "/user")
     assert seen and seen[0].headers["Authorization"] == f"token {TOKEN}"  # the token was really sent
     error = caught.value

@@ -251,7 +251,10 @@ def test_publish_merges_updates_the_working_tree_and_deletes_the_branch(site: Pa
     backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"spring\n")], "Create")
     entry_head = backend.head("cms/posts/spring")
     result = backend.publish("posts", "spring")
-    assert git(site, "log", "-1", "--format=%P|%s").strip() == f"{git(site, 'rev-parse', 'HEAD~1').strip()} {entry_head}|{MERGE_COMMIT_MESSAGE}"
+    assert (
+        git(site, "log", "-1", "--format=%P|%s").strip()
+        == f"{git(site, 'rev-parse', 'HEAD~1').strip()} {entry_head}|{MERGE_COMMIT_MESSAGE}"
+    )
     assert result.commit == git(site, "rev-parse", "HEAD").strip()
     assert (site / "content/posts/spring.md").read_bytes() == b"spring\n"
     assert status(site) == ""
@@ -262,9 +265,14 @@ def test_publish_merges_updates_the_working_tree_and_deletes_the_branch(site: Pa
 
 def test_squash_merges_publish_one_plain_commit(site: Path) -> None:
     backend = local(site, squash_merges=True)
-    backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"spring\n")], "Create Post “spring”")
+    backend.save_unpublished(
+        "posts", "spring", [FileChange("content/posts/spring.md", b"spring\n")], "Create Post “spring”"
+    )
     backend.publish("posts", "spring")
-    assert git(site, "log", "-1", "--format=%P|%s").strip() == f"{git(site, 'rev-parse', 'HEAD~1').strip()}|Create Post “spring”"
+    assert (
+        git(site, "log", "-1", "--format=%P|%s").strip()
+        == f"{git(site, 'rev-parse', 'HEAD~1').strip()}|Create Post “spring”"
+    )
 
 
 def test_publish_refuses_over_outside_edits_of_the_published_files(site: Path) -> None:

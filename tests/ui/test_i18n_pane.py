@@ -51,7 +51,7 @@ def test_typing_a_german_title_changes_one_line_of_the_german_text(qtbot, runner
     before = FILES[structure][site.path("hello", "de")].splitlines()
     after = site.read(site.path("hello", "de")).decode("utf-8").splitlines()
     assert len(before) == len(after)
-    assert [b for a, b in zip(before, after) if a != b] == [("  " if structure == "single_file" else "")
+    assert [b for a, b in zip(before, after, strict=True) if a != b] == [("  " if structure == "single_file" else "")
                                                            + "title: Hallo Welt!"]
 
 

@@ -73,7 +73,8 @@ def test_the_editorial_workflow_on_a_local_site_from_save_to_publish(site, qtbot
     git(site, "commit", "-q", "-am", "Editorial workflow")
     workspace = open_site(SiteChoice("local", str(site)), AppDirs.under(app_home))
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    family_editor = lambda ws, parent: FakeEditor(ws, parent, field="family")  # noqa: E731
+    def family_editor(ws, parent):
+        return FakeEditor(ws, parent, field="family")
     window = MainWindow(workspace, settings, runner, family_editor, ScriptedPrompts(confirm=True))
     qtbot.addWidget(window)
     window.show()

@@ -58,10 +58,15 @@ def test_a_site_is_listed_once_whether_or_not_its_host_is_known_yet(settings):
 def test_recent_sites_written_by_an_earlier_version_still_load(settings):
     settings.setValue(RECENT_KEY, ["config:/sites/old/config.yml", "local:/sites/garden", "ftp:/nope", "{not json"])
 
-    assert RecentSites(settings).load() == [SiteChoice("config", "/sites/old/config.yml"), SiteChoice("local", "/sites/garden")]
+    assert RecentSites(settings).load() == [
+        SiteChoice("config", "/sites/old/config.yml"),
+        SiteChoice("local", "/sites/garden"),
+    ]
 
 
-def test_reopening_a_recent_git_host_site_uses_the_stored_token_without_asking(qtbot, settings, github, tmp_path, app_home, runner):  # noqa: F811
+def test_reopening_a_recent_git_host_site_uses_the_stored_token_without_asking(
+    qtbot, settings, github, tmp_path, app_home, runner  # noqa: F811 - the fixture imported above
+):
     config = write_config(tmp_path, github.url)
     recent = RecentSites(settings)
     recent.remember(SiteChoice("config", str(config), "github", "octo/site"))
@@ -118,5 +123,8 @@ def test_the_local_server_question_offers_the_server_or_the_login(qtbot, setting
 
 
 def test_a_config_not_opened_yet_is_named_after_its_sites_folder():
-    assert SiteChoice("config", "/sites/blog/static/admin/config.yml").label == "blog — /sites/blog/static/admin/config.yml"
+    assert (
+        SiteChoice("config", "/sites/blog/static/admin/config.yml").label
+        == "blog — /sites/blog/static/admin/config.yml"
+    )
     assert SiteChoice("config", "/sites/docs/config.yml").label == "docs — /sites/docs/config.yml"

@@ -31,7 +31,7 @@ def test_the_works_error_is_raised_where_the_open_was_asked_for(qtbot, runner):
         run("Opening…", fail)
 
 
-def test_a_git_host_site_opens_through_the_progress_runner(github, login, tmp_path, app_home, runner):  # noqa: F811
+def test_a_git_host_site_opens_through_the_progress_runner(github, login, tmp_path, app_home, runner):  # noqa: F811 - the fixture imported above
     config = write_config(tmp_path, github.url)
     login.service.store.save(SITE_URL, "github", Token(access_token="good-token", method="pat"))
     threads = []

@@ -8,9 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-
 from PySide6.QtCore import QMimeData, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QImage, QKeyEvent, QKeySequence, QSyntaxHighlighter, QTextCharFormat, QTextCursor
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import QPlainTextEdit, QToolBar, QVBoxLayout, QWidget
 
 from editor_app.ui.signals import emit
@@ -25,7 +34,9 @@ class MarkdownHighlighter(QSyntaxHighlighter):
     def __init__(self, document: Any) -> None:
         super().__init__(document)
 
-        def fmt(color: str | None = None, bold: bool = False, italic: bool = False, mono: bool = False) -> QTextCharFormat:
+        def fmt(
+            color: str | None = None, bold: bool = False, italic: bool = False, mono: bool = False
+        ) -> QTextCharFormat:
             f = QTextCharFormat()
             if color:
                 f.setForeground(QColor(color))
@@ -48,7 +59,7 @@ class MarkdownHighlighter(QSyntaxHighlighter):
         ]
         self.fence_format = fmt("#c0582b", mono=True)
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+    def highlightBlock(self, text: str) -> None:
         in_fence = self.previousBlockState() == 1
         if text.startswith("```") or text.startswith("~~~"):
             self.setFormat(0, len(text), self.fence_format)
@@ -73,7 +84,7 @@ class MarkdownTextEdit(QPlainTextEdit):
         super().__init__()
         self._owner = owner
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         # Formatting shortcuts also work where the window's shortcut map does not see the key
         # (e.g. an inactive window or a key sent straight to the text).
         pressed = QKeySequence(event.keyCombination())
@@ -83,10 +94,10 @@ class MarkdownTextEdit(QPlainTextEdit):
                 return
         super().keyPressEvent(event)
 
-    def canInsertFromMimeData(self, source: QMimeData) -> bool:  # noqa: N802 - Qt override
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
         return source.hasImage() or super().canInsertFromMimeData(source)
 
-    def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 - Qt override
+    def insertFromMimeData(self, source: QMimeData) -> None:
         if self._owner.insert_images_from(source):
             return
         super().insertFromMimeData(source)
@@ -148,7 +159,7 @@ class MarkdownEditor(QWidget):
         layout.addWidget(self.edit)
         self.edit.setMinimumHeight(130)
 
-    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: Any, event: Any) -> bool:
         if watched is self.edit and event.type() == event.Type.FocusIn:
             emit(self.focused)
         return super().eventFilter(watched, event)

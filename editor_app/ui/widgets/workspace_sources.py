@@ -52,7 +52,7 @@ class WorkspaceSources:
         return item.public_path
 
     def thumbnail(self, public_path: str) -> bytes | None:
-        """The bytes of a media file in the media folders (listed once on first need), or None for other paths and URLs."""
+        """The bytes of a media file in the media folders (listed once on first need); None for other paths, URLs."""
         repo_path = self._public_to_repo.get(public_path)
         if repo_path is None and not self._listed and "://" not in public_path:
             self.list_media()  # an entry opened before the media library was listed: learn the paths once

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 from ruamel.yaml import YAML
-from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource, FakeRelationSource, fields_of
-from tests.ui.widgets.test_entry_form import KITCHEN_SINK_ENTRY, kitchen_sink_fields
 
 from editor_app.config.site_config import parse_site_config
 from editor_app.ui.editor_pane import EditorPane
 from editor_app.ui.theme import dark_palette
 from editor_app.ui.widgets.field_widgets import FormContext
+from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource, FakeRelationSource, fields_of
+from tests.ui.widgets.test_entry_form import KITCHEN_SINK_ENTRY, kitchen_sink_fields
 
 POST_FIELDS = """
 - {name: title, label: Title}
@@ -293,6 +293,8 @@ def test_relation_target_collections_are_indexed_in_the_background(qtbot, runner
     qtbot.waitUntil(lambda: workspace.loaded == ["authors"], timeout=5000)
     author = pane.form.editor("author")
     qtbot.keyClicks(author.search, "an")
-    assert author.results.count() == 1 and author.results.item(0).text() == "ann"  # display_fields default to value_field
+    assert (
+        author.results.count() == 1 and author.results.item(0).text() == "ann"
+    )  # display_fields default to value_field
     pane.set_entry(FakeEntry("posts", "hello", "content/posts/hello.md", {"title": "Hello"}))
     assert workspace.loaded == ["authors"]  # indexed once
