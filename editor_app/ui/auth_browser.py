@@ -29,6 +29,7 @@ from editor_app.auth.oauth import ImplicitFlow, LoginError, PkceFlow, same_endpo
 from editor_app.auth.popup_protocol import PopupLogin, origin_of
 from editor_app.auth.tokens import Token
 from editor_app.ui.signals import emit
+from editor_app.ui.tasks import TaskFailure
 
 # Stands in for the CMS window: window.opener.postMessage(...) reaches the app through QWebChannel.
 # Messages queue until the channel is connected (pages post as soon as they load).
@@ -261,7 +262,7 @@ class AuthBrowser(QWidget):
 
 
 Flow = PopupLogin | ImplicitFlow | PkceFlow | ExternalLogin
-Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[Any], None]], None]
+Runner = Callable[[Callable[[], Token], Callable[[Token], None], Callable[[TaskFailure], None]], None]
 
 
 class BrowserLogin(QObject):
@@ -365,15 +366,15 @@ class BrowserLogin(QObject):
         def finish() -> Token:
             return flow.complete(url)
 
-        def failed(error: Any) -> None:
-            self._fail(str(getattr(error, "error", error)))
+        def failed(failure: TaskFailure) -> None:
+            self._fail(str(failure.error))
 
         if isinstance(flow, PkceFlow) and self.run_background is not None:
             self.run_background(finish, self._succeed, failed)
             return
         try:
             token = finish()
-        except Exception as exc:
-            failed(exc)
+        except Exception as exc:  # every failure of the exchange is shown to the user
+            self._fail(str(exc))
             return
         self._succeed(token)

@@ -160,6 +160,20 @@ class MediaItem:
     id: str
 
 
+@dataclass(frozen=True)
+class SiteLocation:
+    """Where the open site lives and who edits it, as the window's status bar names them.
+
+    `backend` is the adapter's registry name, `host_label` the adapter's own name for its host when it has one
+    (Git Gateway says which host it fronts), `place` the repository or working copy, `user` the login.
+    """
+
+    backend: str
+    host_label: str | None = None
+    place: str = ""
+    user: str = ""
+
+
 def backend_settings_from_config(site: SiteConfig, *, local_path: str | None = None) -> BackendSettings:
     """The backend's settings from the config's `backend:` section (backends never import config)."""
     b = site.backend
@@ -260,6 +274,18 @@ class Workspace:
             self.branch = self.backend.default_branch()
         self.head(refresh=True)
         return user
+
+    @property
+    def location(self) -> SiteLocation:
+        """Where the site lives and who edits it (the user once `open` has checked the login)."""
+        settings = self.backend.settings
+        user = self.user.login or self.user.name if self.user is not None else ""
+        return SiteLocation(
+            backend=self.backend.name,
+            host_label=self.backend.host_label,
+            place=settings.repo or settings.local_path or "",
+            user=user,
+        )
 
     @property
     def can_reset(self) -> bool:
@@ -932,8 +958,6 @@ class Workspace:
         with self._lock:
             self._draft_paths = None
         return draft
-
-    record_draft = journal_draft
 
     def draft_for(self, entry: OpenEntry) -> PendingDraft | None:
         """The journaled draft of `entry`, if one differs from it, as an entry to restore."""

@@ -10,7 +10,7 @@ from PySide6.QtGui import QKeySequence
 
 from editor_app.ui.conflict_dialog import ConflictChoice
 from editor_app.ui.main_window import MainWindow
-from tests.ui.fakes import FakeDraft, FakeEditor, FakeEntry, FakeWorkspace, ScriptedPrompts
+from tests.ui.fakes import FakeEditor, FakeWorkspace, ScriptedPrompts, fake_entry, pending_draft
 
 
 @pytest.fixture
@@ -136,7 +136,7 @@ def test_closing_with_unsaved_changes_asks_first(make_window, qtbot):
 def test_a_journaled_draft_is_offered_and_restored(make_window, qtbot):
     workspace = FakeWorkspace()
     path = "content/posts/post-1.md"
-    workspace.drafts[path] = FakeDraft(FakeEntry("posts", path, {"title": "Typed before the crash"}))
+    workspace.drafts[path] = pending_draft(fake_entry("posts", path, {"title": "Typed before the crash"}))
     prompts = ScriptedPrompts(draft="restore")
     window = make_window(workspace, prompts)
     open_entry(qtbot, window, "posts", path)
@@ -148,7 +148,7 @@ def test_a_journaled_draft_is_offered_and_restored(make_window, qtbot):
 def test_a_discarded_draft_is_removed_from_the_journal(make_window, qtbot):
     workspace = FakeWorkspace()
     path = "content/posts/post-1.md"
-    workspace.drafts[path] = FakeDraft(FakeEntry("posts", path, {"title": "Old idea"}))
+    workspace.drafts[path] = pending_draft(fake_entry("posts", path, {"title": "Old idea"}))
     window = make_window(workspace, ScriptedPrompts(draft="discard"))
     open_entry(qtbot, window, "posts", path)
     assert window.editor.title.text() == "Post 1"

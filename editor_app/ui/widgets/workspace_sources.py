@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from editor_app.content import widget_values as wv
+from editor_app.ui.contracts import SiteContent
 
 
 class WorkspaceSources:
@@ -14,7 +15,7 @@ class WorkspaceSources:
     Media calls reach the Git host: the form runs them on its runner, never on the GUI thread.
     """
 
-    def __init__(self, workspace: Any) -> None:
+    def __init__(self, workspace: SiteContent) -> None:
         self.workspace = workspace
         self._public_to_repo: dict[str, str] = {}
         self._listed = False
@@ -26,7 +27,7 @@ class WorkspaceSources:
         needle = query.strip().lower()
         found = []
         for entry in self.workspace.entries(collection):
-            if file is not None and getattr(entry, "file", None) not in (None, file):
+            if file is not None and entry.file not in (None, file):
                 continue
             data = {**entry.data, "slug": entry.slug}
             if needle and not any(needle in _text(wv.lookup(data, name)).lower() for name in search_fields):
