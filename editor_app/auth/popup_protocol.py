@@ -6,6 +6,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -36,7 +37,7 @@ class PopupLogin:
     target: LoginTarget
     clock: Clock = time.time
     token: Token | None = None
-    raw: dict | None = None  # the success JSON minus the tokens (provider, login, ...)
+    raw: dict[str, Any] | None = None  # the success JSON minus the tokens (provider, login, ...)
 
     @property
     def provider(self) -> str:

@@ -65,7 +65,7 @@ from editor_app.backends.base import (
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.http import OnWait, Requester, RetryPolicy, error_message, make_client
+from editor_app.backends.http import OnWait, Requester, RetryPolicy, error_message, json_object, make_client
 from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NetworkError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -220,8 +220,9 @@ class AzureBackend(Backend):
                           what=f"read branch {branch}") or {}
         for ref in body.get("value") or []:
             if ref.get("name") == wanted:
-                self._heads[branch] = (ref["objectId"], self._clock())
-                return ref["objectId"]
+                head = str(ref["objectId"])
+                self._heads[branch] = (head, self._clock())
+                return head
         self._heads.pop(branch, None)
         raise NotFoundError(f"branch {branch} not found in {self.repo}")
 
@@ -600,11 +601,12 @@ class AzureBackend(Backend):
             return result
 
     def _create_pr(self, branch: str, title: str, status: str) -> dict[str, Any]:
-        return self._json("POST", f"{self.base}pullrequests", params={"supportsIterations": "false"}, json={
+        created = self._json("POST", f"{self.base}pullrequests", params={"supportsIterations": "false"}, json={
             "sourceRefName": f"refs/heads/{branch}", "targetRefName": f"refs/heads/{self.default_branch()}",
             "title": title, "description": workflow.DEFAULT_PR_BODY,
             "labels": [{"name": workflow.status_to_label(status, self.settings.label_prefix)}],
         }, what=f"open a pull request for {branch}")
+        return json_object(created, f"open a pull request for {branch}")
 
     def set_status(self, collection: str, slug: str, status: str) -> None:
         """Remove the PR's CMS labels and add the new status label (other labels stay)."""

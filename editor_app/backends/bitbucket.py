@@ -55,6 +55,7 @@ from editor_app.backends import lfs, workflow
 from editor_app.backends.base import (
     NEW_FILE,
     STATUS_DRAFT,
+    WORKFLOW_STATUSES,
     Backend,
     BackendSettings,
     CommitResult,
@@ -68,7 +69,7 @@ from editor_app.backends.base import (
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.http import OnWait, Requester, RetryPolicy, make_client
+from editor_app.backends.http import OnWait, Requester, RetryPolicy, json_object, make_client
 from editor_app.errors import AuthError, ConflictError, EditorError, NetworkError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -257,7 +258,7 @@ class BitbucketBackend(Backend):
         response = self._request("GET", self.base.rstrip("/"), allow=(404,), what=f"open {where}")
         if response.status_code == 404:
             raise AuthError(f"Bitbucket: {where} not found, or your account cannot access it")
-        repository = response.json()
+        repository = json_object(response.json(), f"open {where}")
         if self._branch is None:
             self._branch = ((repository.get("mainbranch") or {}).get("name")) or "master"
         return repository
@@ -278,12 +279,12 @@ class BitbucketBackend(Backend):
                                      allow=(404,), what=f"read branch {branch}")
             if response.status_code == 404:
                 raise NotFoundError(f"branch {branch} not found in {self.repo or 'the repository'}")
-            return response.json()["commit"]["hash"]
+            return str(response.json()["commit"]["hash"])
         response = self._request("GET", f"{self.base}refs/branches/{_path(branch)}", allow=(404,),
                                  what=f"read branch {branch}")
         if response.status_code == 404:
             raise NotFoundError(f"branch {branch} not found in {self.repo or 'the repository'}")
-        return response.json()["target"]["hash"]
+        return str(response.json()["target"]["hash"])
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -679,7 +680,7 @@ class BitbucketBackend(Backend):
         if not workflow.is_cms_label(text, prefix):
             return None
         status = workflow.label_to_status(text, prefix)
-        return status if status in workflow.WORKFLOW_STATUSES else None
+        return status if status in WORKFLOW_STATUSES else None
 
     def _require_pr(self, collection: str, slug: str) -> tuple[str, dict[str, Any], str]:
         branch = workflow.branch_name(collection, slug)
@@ -782,13 +783,13 @@ class BitbucketBackend(Backend):
             return result
 
     def _open_pr(self, branch: str, title: str, status: str) -> dict[str, Any]:
-        pr = self._json(
+        pr = json_object(self._json(
             "POST", f"{self.base}pullrequests",
             json={"title": title, "source": {"branch": {"name": branch}},
                   "destination": {"branch": {"name": self.default_branch()}},
                   "description": workflow.DEFAULT_PR_BODY, "close_source_branch": True},
             what=f"open a pull request for {branch}",
-        )
+        ), f"open a pull request for {branch}")
         self._comment(pr["id"], status)
         return pr
 
@@ -960,7 +961,7 @@ class _Known:
             before = dict(self._ids.get(parent, {}))
             gone = {c.path for c in changes if c.delete} | {c.previous_path for c in changes if c.previous_path}
             for path in gone:
-                before.pop(path, None)  # type: ignore[arg-type]
+                before.pop(path, None)
             touched = {c.path for c in changes if not c.delete}
             before.update({p: files[p] for p in touched if p in files})
             absent = set(self._absent.get(parent, set())) | {p for p in gone if p and p not in touched}

@@ -74,7 +74,7 @@ from editor_app.backends.base import (
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.http import OnWait, Requester, RetryPolicy, error_message, make_client
+from editor_app.backends.http import OnWait, Requester, RetryPolicy, error_message, json_object, make_client
 from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NetworkError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -265,7 +265,7 @@ class GiteaBackend(Backend):
                                  what=f"read branch {branch}")
         if response.status_code == 404:
             raise NotFoundError(f"branch {branch} not found in {self.repo}")
-        return response.json()["commit"]["id"]
+        return str(response.json()["commit"]["id"])
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -689,12 +689,13 @@ class GiteaBackend(Backend):
         return self._labels[name]
 
     def _create_pr(self, branch: str, title: str, status: str) -> dict[str, Any]:
-        return self._json(
+        created = self._json(
             "POST", f"{self.base}pulls",
             json={"base": self.default_branch(), "head": branch, "title": title, "body": workflow.DEFAULT_PR_BODY,
                   "labels": [self._label_id(status)]},
             what=f"open a pull request for {branch}",
         )
+        return json_object(created, f"open a pull request for {branch}")
 
     def set_status(self, collection: str, slug: str, status: str) -> None:
         """Replace the PR's CMS label, keeping its other labels."""

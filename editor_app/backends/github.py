@@ -62,7 +62,7 @@ from editor_app.backends.base import (
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.http import OnWait, Requester, RetryPolicy, make_client
+from editor_app.backends.http import OnWait, Requester, RetryPolicy, json_object, make_client
 from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NetworkError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,7 @@ class GitHubBackend(Backend):
         )
         if response.status_code == 404:
             raise NotFoundError(f"branch {branch} not found in {repo}")
-        return response.json()["object"]["sha"]
+        return str(response.json()["object"]["sha"])
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -506,7 +506,7 @@ class GitHubBackend(Backend):
         answer = response.json() if response.status_code == 200 else {}
         made = ((answer.get("data") or {}).get("createCommitOnBranch") or {}).get("commit") or {}
         if made.get("oid"):
-            return made["oid"]
+            return str(made["oid"])
         kinds = {e.get("type") for e in answer.get("errors") or []}
         if "STALE_DATA" in kinds:
             return None
@@ -594,11 +594,11 @@ class GitHubBackend(Backend):
             "POST", self._repo_path(repo, "git/trees"), json={"base_tree": base, "tree": tree},
             retry_unsafe=True, what="write the tree",
         )["sha"]
-        return self.http.json(
+        return str(self.http.json(
             "POST", self._repo_path(repo, "git/commits"),
             json={"message": message, "tree": new_tree, "parents": [base], **self._author_field()},
             what="write the commit",
-        )["sha"]
+        )["sha"])
 
     def _author_field(self) -> dict[str, Any]:
         """`{"author": {name, email, date}}` when commits are signed for someone else (Decap's git-gateway does)."""
@@ -641,7 +641,7 @@ class GitHubBackend(Backend):
             what=f"find the pull request of {branch}",
         )
         for pr in pulls or []:
-            if (pr.get("head") or {}).get("ref") == branch:
+            if isinstance(pr, dict) and (pr.get("head") or {}).get("ref") == branch:
                 return pr
         return None
 
@@ -786,12 +786,13 @@ class GitHubBackend(Backend):
         return ConflictError(f"{branch}: {self.http.error_for(response, f'create branch {branch}')}", head=base)
 
     def _create_pr(self, branch: str, title: str) -> dict[str, Any]:
-        return self.http.json(
+        created = self.http.json(
             "POST", self._repo_path(self.origin, "pulls"),
             json={"title": title, "body": workflow.DEFAULT_PR_BODY, "head": f"{self._head_owner()}:{branch}",
                   "base": self.default_branch()},
             what=f"open a pull request for {branch}",
         )
+        return json_object(created, f"open a pull request for {branch}")
 
     def _set_labels(self, pr: dict[str, Any], status: str) -> None:
         prefix = self.settings.label_prefix

@@ -65,7 +65,7 @@ from editor_app.backends.base import (
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.http import OnWait, Requester, RetryPolicy, error_message, make_client
+from editor_app.backends.http import OnWait, Requester, RetryPolicy, error_message, json_object, make_client
 from editor_app.errors import AuthError, ConflictError, EditorError, NetworkError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -280,7 +280,8 @@ class GitLabBackend(Backend):
         )
 
     def _project(self) -> dict[str, Any]:
-        return self._json("GET", self.project.rstrip("/"), what=f"open the project {self.repo}")
+        return json_object(self._json("GET", self.project.rstrip("/"), what=f"open the project {self.repo}"),
+                           f"open the project {self.repo}")
 
     def _can_write(self, project: Mapping[str, Any]) -> bool:
         """Decap's `hasWriteAccess`: Developer on the project or its group, Maintainer through a shared group,
@@ -315,7 +316,7 @@ class GitLabBackend(Backend):
         )
         if response.status_code == 404:
             raise NotFoundError(f"branch {branch} not found in {self.repo or 'the project'}")
-        return response.json()["commit"]["id"]
+        return str(response.json()["commit"]["id"])
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -376,7 +377,8 @@ class GitLabBackend(Backend):
 
     def _head_sizes(self, paths: Sequence[str], ref: str) -> dict[str, int]:
         def one(path: str) -> tuple[str, int | None]:
-            size = (self._file_headers(path, ref) or {}).get("X-Gitlab-Size", "")
+            headers = self._file_headers(path, ref)
+            size = headers.get("X-Gitlab-Size", "") if headers is not None else ""
             return path, int(size) if size.isdigit() else None
 
         with ThreadPoolExecutor(max_workers=REST_CONCURRENCY) as pool:
@@ -564,7 +566,7 @@ class GitLabBackend(Backend):
             what=f"find the merge request of {branch}",
         )
         for mr in found or []:
-            if mr.get("source_branch") == branch:
+            if isinstance(mr, dict) and mr.get("source_branch") == branch:
                 return mr
         return None
 
@@ -677,7 +679,7 @@ class GitLabBackend(Backend):
 
     def _create_mr(self, branch: str, title: str, status: str) -> dict[str, Any]:
         # Query parameters, exactly as Decap sends them.
-        return self._json(
+        created = self._json(
             "POST", f"{self.project}merge_requests",
             params={"source_branch": branch, "target_branch": self.default_branch(), "title": title,
                     "description": workflow.DEFAULT_PR_BODY,
@@ -685,6 +687,7 @@ class GitLabBackend(Backend):
                     "remove_source_branch": "true", "squash": _flag(self.settings.squash_merges)},
             what=f"open a merge request for {branch}",
         )
+        return json_object(created, f"open a merge request for {branch}")
 
     def _rebase(self, mr: Mapping[str, Any]) -> None:
         """Rebase the MR onto the site branch and wait for GitLab; a rebase it cannot do is left for publish."""

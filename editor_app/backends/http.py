@@ -94,7 +94,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, jitter: float) -> float:
         """Seconds to wait after failed try number `attempt` (1-based); `jitter` in [0, 1) spreads clients."""
-        ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+        ceiling = min(self.backoff_max, self.backoff_base * (2.0 ** (attempt - 1)))
         return ceiling * (0.5 + jitter / 2)
 
 
@@ -120,8 +120,9 @@ def error_message(response: httpx.Response) -> str:
         errors = body.get("errors")
         if isinstance(errors, list) and errors:
             first = errors[0]
-            if isinstance(first, dict) and isinstance(first.get("message"), str):
-                return first["message"]
+            message = first.get("message") if isinstance(first, dict) else None
+            if isinstance(message, str):
+                return message
     return ""
 
 
@@ -396,3 +397,10 @@ class Requester:
             secret = authorization.partition(" ")[2] or authorization
             text = text.replace(secret, "***")
         return text
+
+
+def json_object(value: Any, what: str) -> dict[str, Any]:
+    """A decoded JSON body that must be an object; NetworkError naming `what` when the host sent anything else."""
+    if not isinstance(value, dict):
+        raise NetworkError(f"{what}: the host answered with JSON that is not an object ({type(value).__name__})")
+    return value

@@ -54,6 +54,7 @@ from editor_app.backends.base import (
     UnpublishedEntry,
     User,
 )
+from editor_app.backends.http import json_object
 from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NetworkError, NotFoundError
 
 DEFAULT_PROXY_URL = "http://localhost:8081/api/v1"
@@ -466,12 +467,13 @@ class ProxyBackend(Backend):
     def _raw_entry(self, collection: str, slug: str) -> dict[str, Any]:
         """decap-server's unpublishedEntry; NotFoundError naming the entry when it has no branch."""
         try:
-            return self._call(
+            answer = self._call(
                 "unpublishedEntry",
                 {"collection": collection, "slug": slug, "cmsLabelPrefix": self.settings.label_prefix},
             )
         except NotFoundError:
             raise NotFoundError(f"{workflow.content_key(collection, slug)}: not under editorial workflow") from None
+        return json_object(answer, f"read the unpublished entry {workflow.content_key(collection, slug)}")
 
     @staticmethod
     def _changed_paths(raw: dict[str, Any]) -> list[str]:

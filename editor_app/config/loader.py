@@ -8,6 +8,7 @@ Unknown keys elsewhere are allowed, as Decap allows additional properties.
 
 from __future__ import annotations
 
+import builtins
 import difflib
 from typing import Any
 
@@ -120,11 +121,11 @@ def _line_of(node: Any, key: Any = None) -> int | None:
     """1-based line of `node` (or of `key` inside a mapping)."""
     try:
         if key is not None and isinstance(node, CommentedMap) and key in node:
-            return node.lc.key(key)[0] + 1
+            return int(node.lc.key(key)[0]) + 1
         if key is not None and isinstance(node, CommentedSeq) and isinstance(key, int):
-            return node.lc.item(key)[0] + 1
+            return int(node.lc.item(key)[0]) + 1
         if hasattr(node, "lc"):
-            return node.lc.line + 1
+            return int(node.lc.line) + 1
     except (KeyError, IndexError, TypeError, AttributeError):
         return None
     return None
@@ -202,19 +203,19 @@ class _Reader:
         value = self._typed(key, (str,), "a string", default, required)
         return str(value) if isinstance(value, str) else value
 
-    def bool(self, key: str, default: bool = False) -> bool:
+    def bool(self, key: builtins.str, default: builtins.bool = False) -> builtins.bool:
         return bool(self._typed(key, (bool,), "true or false", default, False))
 
-    def number(self, key: str, default: Any = None) -> Any:
+    def number(self, key: builtins.str, default: Any = None) -> Any:
         return self._typed(key, (int, float), "a number", default, False)
 
-    def mapping(self, key: str, *, required: bool = False) -> Any:
+    def mapping(self, key: builtins.str, *, required: builtins.bool = False) -> Any:
         return self._typed(key, (dict,), "a mapping", None, required)
 
-    def seq(self, key: str, *, required: bool = False) -> Any:
+    def seq(self, key: builtins.str, *, required: builtins.bool = False) -> Any:
         return self._typed(key, (list,), "a list", None, required)
 
-    def enum(self, key: str, allowed: set[str] | list[str], default: Any = None) -> Any:
+    def enum(self, key: builtins.str, allowed: set[builtins.str] | list[builtins.str], default: Any = None) -> Any:
         value = self.str(key, default)
         if key in self.node and isinstance(value, str) and value not in allowed:
             choices = ", ".join(sorted(a or "''" for a in allowed))

@@ -78,7 +78,7 @@ _FastResolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:
 class _FastConstructor(pyyaml.constructor.SafeConstructor):
     """SafeConstructor with YAML 1.2 ints (0o/0x, plain decimals) and timestamps as text."""
 
-    def construct_yaml_int(self, node: Any) -> int:  # type: ignore[override]
+    def construct_yaml_int(self, node: Any) -> int:
         value = self.construct_scalar(node)
         text = str(value)
         if text.startswith("0o"):
@@ -87,7 +87,7 @@ class _FastConstructor(pyyaml.constructor.SafeConstructor):
             return int(text[2:], 16)
         return int(text)
 
-    def construct_yaml_float(self, node: Any) -> float:  # type: ignore[override]
+    def construct_yaml_float(self, node: Any) -> float:
         text = str(self.construct_scalar(node)).lower()
         if text.endswith("inf"):
             return float("-inf") if text.startswith("-") else float("inf")
@@ -95,7 +95,7 @@ class _FastConstructor(pyyaml.constructor.SafeConstructor):
             return float("nan")
         return float(text)
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         """Refuse duplicate keys, as the yaml npm package (and ruamel) do."""
         pairs = node.value if isinstance(node, pyyaml.MappingNode) else ()
         keys = [k.value for k, _ in pairs]
@@ -113,41 +113,31 @@ class _FastConstructor(pyyaml.constructor.SafeConstructor):
         return super().construct_mapping(node, deep=deep)
 
 
-_FastConstructor.add_constructor("tag:yaml.org,2002:int", _FastConstructor.construct_yaml_int)
-_FastConstructor.add_constructor("tag:yaml.org,2002:float", _FastConstructor.construct_yaml_float)
-_FastConstructor.add_constructor(_TIMESTAMP, pyyaml.constructor.SafeConstructor.construct_scalar)
-
 try:
-    from yaml.cyaml import CParser as _CParser
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _CParser = None
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml: the pure-Python parser
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 
-if _CParser is not None:
+class FastLoader(_FastConstructor, _FastResolver, _SafeLoader):
+    """libyaml's parser (when PyYAML has it) + YAML 1.2 core schema: the mixins come first in the MRO."""
 
-    class FastLoader(_CParser, _FastConstructor, _FastResolver):  # type: ignore[misc,valid-type]
-        """libyaml parser + YAML 1.2 core schema."""
 
-        def __init__(self, stream: Any) -> None:
-            _CParser.__init__(self, stream)
-            _FastConstructor.__init__(self)
-            _FastResolver.__init__(self)
+def _construct_int(loader: FastLoader, node: pyyaml.Node) -> int:
+    return loader.construct_yaml_int(node)
 
-else:  # pragma: no cover - PyYAML without libyaml
 
-    class FastLoader(  # type: ignore[no-redef]
-        pyyaml.reader.Reader, pyyaml.scanner.Scanner, pyyaml.parser.Parser, pyyaml.composer.Composer,
-        _FastConstructor, _FastResolver,
-    ):
-        """Pure-Python parser + YAML 1.2 core schema."""
+def _construct_float(loader: FastLoader, node: pyyaml.Node) -> float:
+    return loader.construct_yaml_float(node)
 
-        def __init__(self, stream: Any) -> None:
-            pyyaml.reader.Reader.__init__(self, stream)
-            pyyaml.scanner.Scanner.__init__(self)
-            pyyaml.parser.Parser.__init__(self)
-            pyyaml.composer.Composer.__init__(self)
-            _FastConstructor.__init__(self)
-            _FastResolver.__init__(self)
+
+def _construct_timestamp_as_text(loader: FastLoader, node: pyyaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
+FastLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+FastLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+FastLoader.add_constructor(_TIMESTAMP, _construct_timestamp_as_text)
 
 
 def load_fast(text: str) -> Any:

@@ -70,12 +70,16 @@ def _valid_iri_char(ch: str) -> bool:
     return any(lo <= code <= hi for lo, hi in _UCSCHAR_RANGES)
 
 
+# Letters without a decomposition that Decap's diacritics map still folds.
+_FOLDS: dict[str, str | int | None] = {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
+                                       "ł": "l", "Ł": "L", "œ": "oe", "Œ": "OE", "þ": "th"}
+_FOLD_TABLE = str.maketrans(_FOLDS)
+
+
 def _remove_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    # Letters without a decomposition that Decap's diacritics map still folds.
-    return stripped.translate(str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "đ": "d",
-                                             "Đ": "D", "ł": "l", "Ł": "L", "œ": "oe", "Œ": "OE", "þ": "th"}))
+    return stripped.translate(_FOLD_TABLE)
 
 
 def _sanitize_filename(text: str, replacement: str) -> str:

@@ -504,7 +504,8 @@ class Workspace:
             blob_id = cached_id
         raw = _decode(data_bytes, path)
         parsed, error = content.parse_roundtrip(raw, collection, file_config, path)
-        data, locale_data = copy.deepcopy(parsed.data), {}
+        data = copy.deepcopy(parsed.data)
+        locale_data: dict[str, dict[str, Any]] = {}
         i18n = i18n_mod.entry_i18n(collection, file_config)
         if i18n is not None and i18n.structure == "single_file" and error is None:
             data, locale_data = i18n_mod.split_single_file(data, i18n)
@@ -768,7 +769,8 @@ class Workspace:
         blob_id = result.ids.get(path, "") if wrote_default else entry.base_id
         self._forget_draft(entry)
         parsed, parse_error = content.parse_roundtrip(text, collection, file_config, path)
-        data, locale_data = copy.deepcopy(parsed.data), {}
+        data = copy.deepcopy(parsed.data)
+        locale_data: dict[str, dict[str, Any]] = {}
         i18n = i18n_mod.entry_i18n(collection, file_config)
         if i18n is not None and i18n.structure == "single_file" and parse_error is None:
             data, locale_data = i18n_mod.split_single_file(data, i18n)
