@@ -8,10 +8,16 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from editor_app import __version__
+
+if TYPE_CHECKING:  # the GUI's modules are imported when the GUI starts (commands without it stay light)
+    from editor_app.auth.tokens import Session
+    from editor_app.ui.main_window import MainWindow
+    from editor_app.workspace.workspace import Workspace
 
 
 def main(argv: list[str]) -> int:
@@ -95,7 +101,7 @@ def _make_application(argv0: str = "editor-app"):
     app.setApplicationName("editor-app")
     app.setOrganizationName("editor-app")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("editor-app")
+    QApplication.setDesktopFileName("editor-app")
     return app
 
 
@@ -138,7 +144,8 @@ class HostSession:
     """A Git-host site's login while the site is open: the session, adapters built from it, and re-login."""
 
     def __init__(self, target, settings, backend_class, session, service, *, transport=None, on_wait=None) -> None:
-        self.on_renewed = None  # told the new Session after a silent refresh (from the adapter's thread)
+        # told the new Session after a silent refresh (from the adapter's thread)
+        self.on_renewed: Callable[[Session], None] | None = None
         self.target = target
         self.settings = settings
         self.backend_class = backend_class
@@ -254,6 +261,7 @@ def open_site(choice, dirs, login: SiteLogin | None = None):
     from dataclasses import replace
 
     from editor_app.backends import BACKENDS
+    from editor_app.backends.local import LocalBackend
     from editor_app.backends.proxy import ProxyBackend, local_server_url, probe_local_server
     from editor_app.backends.test_repo import TestRepoBackend, sample_site_dir
     from editor_app.config.site_config import load_site_config
@@ -270,7 +278,7 @@ def open_site(choice, dirs, login: SiteLogin | None = None):
         site = load_site_config(find_site_config(folder))
         # The working copy is the repository, whatever host the config names.
         settings = replace(backend_settings_from_config(site, local_path=str(folder)), name="local")
-        return _workspace(BACKENDS["local"](settings), site, dirs)
+        return _workspace(LocalBackend(settings), site, dirs)
     config = Path(choice.path)
     site = load_site_config(config)
     name = site.backend.name
@@ -279,8 +287,8 @@ def open_site(choice, dirs, login: SiteLogin | None = None):
         return _workspace(TestRepoBackend.for_app(settings, dirs), site, dirs)
     if name == "local":
         raise EditorError(f"{config}: backend 'local' needs a working copy; open the site's folder instead")
-    server = local_server_url(site.local_backend) if login is not None else None
-    if server is not None:
+    server = local_server_url(site.local_backend)
+    if login is not None and server is not None:
         info = _blocking(login, "Looking for a local Decap server…",
                          lambda: probe_local_server(server, transport=login.probe_transport))
         if info is not None and login.ask_local_server(server, info):
@@ -371,9 +379,14 @@ def run_with_progress(runner, parent=None):
         dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         dialog.setMinimumDuration(400)  # a quick open shows nothing
         loop = QEventLoop()
-        outcome: dict = {}
-        run_in_background(runner, work, lambda result: (outcome.update(result=result), loop.quit()),
-                          lambda failure: (outcome.update(failure=failure), loop.quit()))
+        outcome: dict[str, Any] = {}
+
+        def finished(**result: Any) -> None:
+            outcome.update(result)
+            loop.quit()
+
+        run_in_background(runner, work, lambda result: finished(result=result),
+                          lambda failure: finished(failure=failure))
         if not outcome:
             loop.exec()
         dialog.reset()
@@ -506,7 +519,8 @@ class SiteWindows:
         self.pick_another = pick_another
         self.report_failure = report_failure
         self.runner = runner
-        self.window = None
+        self.window: MainWindow | None = None
+        self.workspace: Workspace | None = None  # the window's; its backend closes with the window
 
     def show(self, workspace):
         """A window for `workspace`, in place of the current one (whose tasks end and backend closes first)."""
@@ -515,12 +529,14 @@ class SiteWindows:
             attach_host_login(window, self.login.host, self.login.make_dialog)
         window.open_another_requested.connect(self.open_another)
         previous, self.window = self.window, window
+        previous_workspace, self.workspace = self.workspace, workspace
         window.show()
         if previous is not None:
             self.runner.wait()
             previous.discard_and_close()  # its open entry was saved or discarded when the user asked
-            previous.workspace.backend.close()
             previous.deleteLater()
+        if previous_workspace is not None:
+            previous_workspace.backend.close()
         window.load_site()
         return window
 
@@ -577,7 +593,8 @@ def run_gui(args: argparse.Namespace) -> int:
     windows.show(workspace)
     code = app.exec()
     runner.wait()
-    windows.window.workspace.backend.close()
+    if windows.workspace is not None:
+        windows.workspace.backend.close()
     login.service.close()
     return code
 
@@ -644,31 +661,28 @@ def _run_self_test_in(dirs) -> int:
     app = _make_application()
     apply_theme(app)
     test = SelfTest(app)
-    state: dict[str, object] = {}
+    windows: list[MainWindow] = []
 
     def open_main_window() -> str:
         workspace = open_site(SiteChoice("sandbox"), dirs)
         window = MainWindow(workspace, make_settings(dirs), TaskRunner())
-        state["window"] = window
+        windows.append(window)
         window.show()
         window.load_site()
         window.wait_until_loaded()
         return f"{window.collection_tree.topLevelItemCount()} collections"
 
     def open_entry() -> str:
-        window = state["window"]
-        return window.open_first_entry_for_self_test()
+        return windows[0].open_first_entry_for_self_test()
 
     def render_preview() -> str:
-        window = state["window"]
-        return window.render_preview_for_self_test()
+        return windows[0].render_preview_for_self_test()
 
     ok = test.step("open the main window on the sandbox", open_main_window)
     ok = ok and test.step("open an entry", open_entry)
     ok = ok and test.step("render the entry's preview", render_preview)
     ok = ok and test.step("load a local page in the embedded browser", lambda: check_embedded_browser(app))
-    window = state.get("window")
-    if window is not None:
+    for window in windows:
         window.discard_and_close()
     code = test.exit_code()
     print("self-test: passed" if code == 0 else "self-test: FAILED", flush=True)

@@ -107,8 +107,10 @@ class _Page(QWebEnginePage):
         super().__init__(profile, browser)
         self._browser = browser
 
-    def acceptNavigationRequest(self, url: QUrl, navigation_type: Any, is_main_frame: bool) -> bool:
-        text = url.toString()
+    def acceptNavigationRequest(
+        self, url: QUrl | str, navigation_type: QWebEnginePage.NavigationType, is_main_frame: bool
+    ) -> bool:
+        text = url.toString() if isinstance(url, QUrl) else url
         if is_main_frame and self._browser._should_intercept(text):
             self._browser._intercepted(text)
             return False  # the redirect page is never loaded
@@ -117,7 +119,7 @@ class _Page(QWebEnginePage):
             return False
         return True
 
-    def createWindow(self, window_type: Any) -> QWebEnginePage | None:
+    def createWindow(self, window_type: QWebEnginePage.WebWindowType) -> QWebEnginePage:
         # No windows outside the dialog: target=_blank / window.open navigate this same page.
         return self
 
@@ -226,7 +228,7 @@ class AuthBrowser(QWidget):
                 scripts.insert(script)
                 self._opener_scripts.append(script)
         else:
-            self.page.setWebChannel(None)
+            self.page.setWebChannel(None)  # type: ignore[arg-type]  # Qt takes nullptr; the stubs omit None
 
     def open(self, url: str, *, intercept: Callable[[str], bool] | None = None, opener: bool = False) -> None:
         """Load `url`; navigations for which `intercept(url)` is true are reported and never loaded."""
@@ -256,8 +258,8 @@ class AuthBrowser(QWidget):
             return
         self._disposed = True
         self.stop()
-        self.profile.setUrlRequestInterceptor(None)
-        self.view.setPage(None)  # type: ignore[arg-type]
+        self.profile.setUrlRequestInterceptor(None)  # type: ignore[arg-type]  # Qt takes nullptr; the stubs omit None
+        self.view.setPage(None)  # type: ignore[arg-type]  # Qt takes nullptr; the stubs omit None
         self.page.deleteLater()
 
 

@@ -52,7 +52,8 @@ class ExpiryBanner(QFrame):
         self.relogin_button.setAccessibleName("Log in again")
         self.relogin_button.setToolTip("Log in again in the embedded browser; open edits stay open")
         self.relogin_button.clicked.connect(self._request_relogin)
-        close = QToolButton(text="✕")
+        close = QToolButton()
+        close.setText("✕")
         close.setAccessibleName("Dismiss expiry warning")
         close.clicked.connect(self.hide)
         row = QHBoxLayout(self)
@@ -132,12 +133,7 @@ class ExpiryBanner(QFrame):
             return
         self._drop_notification()
         item = self.notifications.notify(warning.text, "error" if warning.expired else "warning")
-        button = QPushButton("Log in again", item)
-        button.setAccessibleName("Log in again")
-        button.clicked.connect(self._request_relogin)
-        row = item.layout().itemAt(0).layout()  # the notification's message row
-        row.insertWidget(1, button)
-        item.relogin_button = button  # type: ignore[attr-defined]
+        item.add_button("Log in again").clicked.connect(self._request_relogin)
         self.notification = item
 
     def _drop_notification(self) -> None:
@@ -202,7 +198,7 @@ class GuiRelogin(QObject):
         self._pending.add(answer)
         if on_gui:
             self._on_asked(stale, answer)
-            if not done.is_set():
+            if not done.is_set() and loop is not None:
                 loop.exec()
         else:
             emit(self._asked, stale, answer)  # queued to the GUI thread

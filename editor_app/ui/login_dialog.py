@@ -55,9 +55,8 @@ class LoginMemory:
     def recent_sites(self) -> list[str]:
         """Sites logged in to, newest first."""
         value = self.settings.value(RECENT_KEY, [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or []) if v]
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []  # one comes as str
+        return [str(v) for v in items if v]
 
     def remember(self, site: str, user: str) -> None:
         """Put `site` first in the recent list and remember its user."""
@@ -313,7 +312,7 @@ class LoginDialog(QDialog):
                 widget.setVisible(False)
             layout = self.gateway_box.layout()
             for field in (self.email_edit, self.password_edit, self.password_button):
-                label = layout.labelForField(field)
+                label = layout.labelForField(field) if isinstance(layout, QFormLayout) else None
                 if label is not None:
                     label.setVisible(False)
 

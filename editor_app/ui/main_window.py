@@ -1,7 +1,7 @@
 """MainWindow: collection tree | entry list | editor, with the actions, menus and status bar around them.
 
 The window talks to the workspace only through the runner (never on the GUI thread for I/O), and only through
-what `contracts.WorkspaceView` declares. The editor widget comes from `editor_factory(workspace, parent)`, an
+what `contracts.WorkspaceView` declares. The editor widget comes from `editor_factory(workspace, parent)`, a
 `contracts.EntryEditor`.
 """
 

@@ -108,9 +108,8 @@ class RecentSites:
     def load(self) -> list[SiteChoice]:
         """The remembered sites."""
         raw = self._settings.value(RECENT_KEY, [])
-        if isinstance(raw, str):
-            raw = [raw]
-        choices = [SiteChoice.decode(str(item)) for item in raw or []]
+        items = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []  # one item comes back as str
+        choices = [SiteChoice.decode(str(item)) for item in items]
         return [choice for choice in choices if choice is not None]
 
     def remember(self, choice: SiteChoice) -> None:

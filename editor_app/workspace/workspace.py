@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from editor_app.backends.base import (
     NEW_FILE,
@@ -46,6 +46,13 @@ Progress = Callable[..., None]  # progress(done, total[, text])
 
 READ_BATCH = 100  # blobs per read_files call: big enough to use the host's batching, small enough to report progress
 HEAD_TTL = 5.0  # seconds a fetched head is trusted when several collections load one after the other
+
+
+@runtime_checkable
+class _Resettable(Protocol):
+    """A backend whose content can be put back as it first was (the sandbox's)."""
+
+    def reset(self) -> None: ...
 
 
 class RawTextError(ContentError, ValueError):
@@ -290,13 +297,14 @@ class Workspace:
     @property
     def can_reset(self) -> bool:
         """True for the sandbox, whose sample site can be put back."""
-        return self.backend.name == "test-repo" and callable(getattr(self.backend, "reset", None))
+        return self.backend.name == "test-repo" and isinstance(self.backend, _Resettable)
 
     def reset_site(self) -> None:
         """Put the sandbox's sample site back (every edit and unpublished entry there is dropped)."""
-        if not self.can_reset:
+        backend = self.backend
+        if backend.name != "test-repo" or not isinstance(backend, _Resettable):
             raise EditorError(f"{self.site.source_file}: only the sandbox can be reset")
-        self.backend.reset()  # type: ignore[attr-defined]
+        backend.reset()
         with self._lock:
             self._index.clear()
             self._head, self._head_at = None, float("-inf")
@@ -307,9 +315,9 @@ class Workspace:
         with self._lock:
             if not self.branch:
                 self.branch = self.backend.default_branch()
-            fresh = self._head is not None and self.clock() - self._head_at < self.head_ttl
-            if fresh and not refresh:
-                return self._head  # type: ignore[return-value]
+            known = self._head
+            if known is not None and self.clock() - self._head_at < self.head_ttl and not refresh:
+                return known
         head = self.backend.head(self.branch)
         with self._lock:
             self._head, self._head_at = head, self.clock()

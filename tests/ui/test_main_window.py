@@ -299,3 +299,19 @@ def test_taking_theirs_in_a_conflict_shows_their_version(make_window, qtbot):
 def test_the_window_fits_a_small_screen(make_window):
     window = make_window()
     assert window.minimumSizeHint().width() <= 800
+
+
+def test_a_file_inserted_from_the_media_library_goes_into_the_editor_by_its_public_path(make_window, qtbot):
+    workspace = FakeWorkspace()
+    workspace.media["static/images/uploads/compost.png"] = b"not really a png"
+    window = make_window(workspace)
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    dialog = window.show_media_library()
+    qtbot.waitUntil(lambda: dialog.paths() == ["static/images/uploads/compost.png"], timeout=5000)
+    dialog.select("static/images/uploads/compost.png")
+    dialog.insert_button.click()
+    assert window.editor.inserted == ["/images/uploads/compost.png"]
+
+
+def test_the_status_bar_says_who_edits_which_repository(make_window):
+    assert make_window().account_label.text() == "ed · GitHub riverside/garden"

@@ -588,10 +588,9 @@ class MediaEditor(FieldEditor):
         self.remove_button = QPushButton("Remove")
         self.remove_button.setAccessibleName(f"{self._label()}: remove")
         self.remove_button.clicked.connect(self._on_remove_clicked)
-        layout = _vbox(self)
-        layout.addLayout(_row(self.thumbnail, self.path, self.choose_button, self.remove_button,
-                              stretch_first=False))
-        layout.itemAt(0).layout().setStretch(1, 1)
+        row = _row(self.thumbnail, self.path, self.choose_button, self.remove_button, stretch_first=False)
+        row.setStretch(1, 1)
+        _vbox(self).addLayout(row)
         self._paths: list[str] = []
 
     def _show(self, value: Any) -> None:
@@ -815,7 +814,9 @@ class CodeEditor(FieldEditor):
     def __init__(self, fld: Field, context: FormContext, parent: QWidget | None = None) -> None:
         super().__init__(fld, context, parent)
         opts = fld.options
-        keys = opts.get("keys") if isinstance(opts.get("keys"), dict) else {}
+        keys = opts.get("keys")
+        if not isinstance(keys, dict):
+            keys = {}
         self.code_key = str(keys.get("code", "code"))
         self.lang_key = str(keys.get("lang", "lang"))
         self.code_only = bool(opts.get("output_code_only"))

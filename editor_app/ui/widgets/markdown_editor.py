@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import tempfile
 from pathlib import Path
@@ -252,7 +253,8 @@ class MarkdownEditor(QWidget):
 
     def insert_images_from(self, source: QMimeData) -> bool:
         """Upload images in pasted/dropped data and link them; False when there is no image to take."""
-        if self.media_source is None:
+        media = self.media_source
+        if media is None:
             return False
         files = [Path(url.toLocalFile()) for url in source.urls() if url.isLocalFile()]
         images = [f for f in files if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file()]
@@ -262,19 +264,18 @@ class MarkdownEditor(QWidget):
                 directory = Path(self._uploads.name)
                 index = len(list(directory.iterdir())) + 1
                 target = directory / f"pasted-image-{index}.png"
-                image.save(str(target), "PNG")
+                image.save(str(target))  # the format follows the .png suffix
                 images = [target]
         if not images:
             return False
-        source = self.media_source
         for path in images:
             # a placeholder marks the spot while the upload runs; typing carries on meanwhile
             self._upload_count += 1
             placeholder = f"![Uploading {path.name}…#{self._upload_count}]()"
             self.edit.textCursor().insertText(placeholder)
-            self.context.run(lambda p=path: source.upload(str(p)),
-                             lambda public, p=path, ph=placeholder: self._on_uploaded(ph, f"![{p.stem}]({public})"),
-                             lambda failure, p=path, ph=placeholder: self._on_upload_failed(ph, p.name, failure))
+            self.context.run(functools.partial(media.upload, str(path)),
+                             functools.partial(self._on_uploaded, placeholder, path.stem),
+                             functools.partial(self._on_upload_failed, placeholder, path.name))
         return True
 
     def _replace_placeholder(self, placeholder: str, text: str) -> None:
@@ -284,8 +285,8 @@ class MarkdownEditor(QWidget):
         if not found.isNull():
             found.insertText(text)
 
-    def _on_uploaded(self, placeholder: str, link: str) -> None:
-        self._replace_placeholder(placeholder, link)
+    def _on_uploaded(self, placeholder: str, stem: str, public_path: str) -> None:
+        self._replace_placeholder(placeholder, f"![{stem}]({public_path})")
 
     def _on_upload_failed(self, placeholder: str, name: str, failure: Any) -> None:
         self._replace_placeholder(placeholder, "")
