@@ -33,6 +33,13 @@ def main(argv: list[str]) -> int:
     if args.version:
         print(f"editor-app {__version__}")
         return 0
+    if args.config:
+        from editor_app.config.check import unreadable_config
+
+        problem = unreadable_config(args.config)
+        if problem is not None:  # one line, before any window: nothing to choose from
+            print(problem, file=sys.stderr)
+            return 2
     prepare_environment(os.environ, sys.platform, _effective_uid(), self_test=args.self_test)
     if args.self_test:
         return run_self_test()
@@ -232,12 +239,14 @@ class SiteLogin:
     HostSession of a Git-host site (None otherwise) and `opened` the choice that was really opened (the
     login dialog may switch to the sandbox or a local folder). `run_blocking(label, work)` runs network work
     (connecting, the login check, the first head) where it does not freeze the GUI and returns its result
-    or raises its error; without it the work runs right here.
+    or raises its error; without it the work runs right here. `ask_identity(folder, name, email)` asks for
+    the commit author of a local site that has none ((name, email), or None when cancelled).
     """
 
     def __init__(self, service, make_dialog, ask_local_server, *, transport=None, probe_transport=None, on_wait=None,
-                 run_blocking=None) -> None:
+                 run_blocking=None, ask_identity=None) -> None:
         self.run_blocking = run_blocking
+        self.ask_identity = ask_identity
         self.service = service
         self.make_dialog = make_dialog
         self.ask_local_server = ask_local_server
@@ -278,7 +287,10 @@ def open_site(choice, dirs, login: SiteLogin | None = None):
         site = load_site_config(find_site_config(folder))
         # The working copy is the repository, whatever host the config names.
         settings = replace(backend_settings_from_config(site, local_path=str(folder)), name="local")
-        return _workspace(LocalBackend(settings), site, dirs)
+        backend = LocalBackend(settings)
+        if login is not None and login.ask_identity is not None:
+            _ensure_commit_author(backend, login.ask_identity)
+        return _workspace(backend, site, dirs)
     config = Path(choice.path)
     site = load_site_config(config)
     name = site.backend.name
@@ -398,6 +410,21 @@ def run_with_progress(runner, parent=None):
     return run
 
 
+def _ensure_commit_author(backend, ask_identity) -> None:
+    """A local site whose git has no user.name/user.email: ask once (prefilled with the logged-in user's name and
+    e-mail) and keep the answer in the repository's own git config. Cancelling leaves the error as it was."""
+    from editor_app.backends.local import NoAuthorError, logged_in_identity
+
+    try:
+        backend.current_user()
+    except NoAuthorError:
+        answer = ask_identity(str(backend.root), *logged_in_identity())
+        if answer is None:
+            backend.close()
+            raise
+        backend.set_author(*answer)
+
+
 def _workspace(backend, site, dirs):
     from editor_app.workspace.cache import ContentCache
     from editor_app.workspace.journal import DraftsJournal
@@ -500,8 +527,13 @@ def make_site_login(runner, settings, *, parent=None, store=None, transport=None
         box.exec()
         return box.clickedButton() is use
 
+    def ask_identity(folder: str, name: str, email: str):
+        from editor_app.ui.identity_dialog import ask_commit_author
+
+        return ask_commit_author(folder, name, email, parent)
+
     return SiteLogin(service, make_dialog, ask_local_server, transport=transport,
-                     run_blocking=run_with_progress(runner, parent))
+                     run_blocking=run_with_progress(runner, parent), ask_identity=ask_identity)
 
 
 class SiteWindows:

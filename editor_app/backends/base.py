@@ -86,11 +86,23 @@ class RepoFile:
 
 
 @dataclass(frozen=True)
+class SkippedFile:
+    """A file or folder a listing leaves out on purpose, and why (e.g. a link leading out of the repository)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Listing:
-    """The files under a folder on a branch, and the branch head they were listed at."""
+    """The files under a folder on a branch, and the branch head they were listed at.
+
+    `skipped` names what was left out on purpose (the list shows it, with the reason, instead of hiding it).
+    """
 
     head: str
     files: tuple[RepoFile, ...]
+    skipped: tuple[SkippedFile, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -6,4 +6,5 @@
 - `templates`: `{{...}}` templates with Decap's filters; entry summaries.
 - `media_paths`: media and public folders of an entry or field.
 - `commit_messages`: commit messages from `backend.commit_messages`.
+- `moment_format`: moment.js date formats (every display token), written and read back.
 """

@@ -49,13 +49,14 @@ def _evaluate(
         keep = {current, values.get("dirname")}
         identifier_name = collection.identifier_field_name()
 
-        def clean(value: Any, keep: set[Any] = keep) -> str:
+        def process(value: Any, keep: set[Any] = keep) -> str:
+            # The folders substituted as they are; field values cleaned like slug segments.
             return str(value) if value in keep else process_segment(value, site.slug)
 
         current = compile_template(
             template, values, date=entry_date(data),
             identifier=data.get(identifier_name, "") if identifier_name else "",
-            processor=clean,
+            processor=process,
         )
     return current
 

@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -32,7 +33,7 @@ from editor_app.config.site_config import Field
 from editor_app.ui.contracts import EntryEditor, WorkspaceView
 from editor_app.ui.signals import emit
 from editor_app.ui.widgets.entry_form import ERROR_COLOR, Collapsible, EntryForm, MarkdownFieldEditor
-from editor_app.ui.widgets.field_widgets import FormContext, Runner
+from editor_app.ui.widgets.field_widgets import FormContext, RelationEditor, Runner
 from editor_app.ui.widgets.markdown_preview import MarkdownPreview
 from editor_app.ui.widgets.workspace_sources import WorkspaceSources
 from editor_app.workspace.workspace import OpenEntry
@@ -116,7 +117,6 @@ class EditorPane(EntryEditor):
         # a list, not one long label: a big entry can have dozens of problems and the form must stay usable
         self.problem_list = QListWidget()
         self.problem_list.setAccessibleName("Problems that block saving (activate one to go to its field)")
-        self.problem_list.setMaximumHeight(110)
         self.problem_list.setStyleSheet(f"QListWidget {{ color: {ERROR_COLOR}; }}")
         self.problem_list.itemActivated.connect(self._on_problem_list_activated)
         self.problem_list.hide()
@@ -238,8 +238,15 @@ class EditorPane(EntryEditor):
             if name in self._relation_loads or workspace.entries(name):
                 continue
             self._relation_loads.add(name)
-            runner.run(functools.partial(workspace.load_collection, name), None,
+            runner.run(functools.partial(workspace.load_collection, name),
+                       lambda _result: self._on_relation_target_loaded(),
                        functools.partial(self._on_relation_load_failed, name))
+
+    def _on_relation_target_loaded(self) -> None:
+        """Chosen relations that showed their stored value now show their display fields."""
+        if shiboken6.isValid(self):
+            for editor in self.findChildren(RelationEditor):
+                editor.refresh_labels()
 
     def _on_relation_load_failed(self, name: str, _failure: object) -> None:
         self._relation_loads.discard(name)  # asked again the next time an entry needs it
@@ -388,6 +395,10 @@ class EditorPane(EntryEditor):
             item = QListWidgetItem(message + (f"  ({path})" if "." in path or "[" in path else ""))
             item.setData(Qt.ItemDataRole.UserRole, path)
             self.problem_list.addItem(item)
+        # As tall as its lines (up to five, then it scrolls): no empty box under one problem.
+        shown = min(count, 5)
+        height = sum(self.problem_list.sizeHintForRow(row) for row in range(shown))
+        self.problem_list.setFixedHeight(height + 2 * self.problem_list.frameWidth() + 2)
         self.problems.show()
         self.problem_list.show()
 
@@ -526,6 +537,8 @@ class EditorPane(EntryEditor):
     # --- misc ---
 
     def _on_form_changed(self) -> None:
+        if not self.problem_list.isHidden():
+            self.validate()  # the list shown must follow the fixes as they are made, not wait for Save
         emit(self.changed)
 
     def _update_controls(self) -> None:

@@ -30,7 +30,7 @@ from editor_app.ui.signals import emit
 # "unsaved": edited in this window; "journal": a draft kept from an earlier session that was never saved;
 # the others are editorial workflow statuses of entries with unpublished changes.
 STATUS_LABELS = {"": "", "unsaved": "● Unsaved", "journal": "✎ Unsaved draft", "draft": "Draft",
-                 "pending_review": "In review", "pending_publish": "Ready"}
+                 "pending_review": "In review", "pending_publish": "Ready", "skipped": "⚠ Skipped"}
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 _NUMBER = re.compile(r"(\d+)")
 
@@ -48,6 +48,7 @@ class EntryRow:
     cells: tuple[str, ...]
     fields: dict[str, str] = field(default_factory=dict)
     status: str = ""
+    note: str = ""  # why the row is as it is (a skipped entry's reason), shown in its tooltip
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,7 @@ class EntryListModel(QAbstractTableModel):
                 return row.cells[column] if column < len(row.cells) else ""
             return STATUS_LABELS.get(row.status, row.status)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row.key
+            return f"{row.key}\n{row.note}" if row.note else row.key
         if role == Qt.ItemDataRole.FontRole and row.status == "unsaved":
             return self._bold
         if role == Qt.ItemDataRole.AccessibleTextRole and column == 0:

@@ -32,13 +32,14 @@ from PySide6.QtWidgets import (
 
 from editor_app.backends.base import WORKFLOW_STATUSES
 from editor_app.config.site_config import Collection
-from editor_app.errors import AuthError, ConflictError, EditorError
+from editor_app.errors import AuthError, ConflictError, EditorError, LockedError
 from editor_app.ui.collection_tree import CollectionItem, CollectionTreeView
 from editor_app.ui.conflict_dialog import ConflictChoice, ConflictDialog
 from editor_app.ui.contracts import EditorFactory, EntryEditor, UserPrompts, WorkspaceView
 from editor_app.ui.draft_dialog import DraftChoice
 from editor_app.ui.entry_list import EntryListView, EntryRow, ViewFilter, ViewGroup
 from editor_app.ui.expiry_banner import ExpiryBanner
+from editor_app.ui.lock_dialog import LockDialog
 from editor_app.ui.media_library import MediaLibraryDialog
 from editor_app.ui.notifications import NotificationArea, Prompts
 from editor_app.ui.signals import emit
@@ -51,6 +52,7 @@ GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
 SPLITTER_KEY = "main_window/splitter"
 JOURNAL_DELAY_MS = 400
+INVALID_ENTRY_NOTICE = "invalid-entry"  # the one "Not saved: fields need attention" notification
 
 T = TypeVar("T")
 
@@ -86,6 +88,7 @@ class MainWindow(QMainWindow):
         self.expiry_banner: ExpiryBanner | None = None  # set by attach_login for sites behind a Git-host login
         self._relogin: Callable[[Callable[[bool], None]], None] | None = None
         self._paused_save: OpenEntry | None = None  # the entry whose save waits for a new login
+        self.lock_dialog: LockDialog | None = None  # open while a lock file blocks a save
         self._workflow_status: dict[str, str] = {}  # entry path -> unpublished status
         self._loaded: set[str] = set()
         self._loading: set[str] = set()
@@ -361,7 +364,9 @@ class MainWindow(QMainWindow):
             cells = (summary,) + tuple(_text(data.get(f)) for f in sortable)
             fields = {k: _text(v) for k, v in data.items() if not isinstance(v, (list, dict))}
             status = "unsaved" if self._is_current_dirty(entry.path) else self._draft_status(entry.path)
-            rows.append(EntryRow(entry.path, cells, fields, status))
+            if entry.skipped:  # the backend did not read it (e.g. a link leading outside the repository)
+                status = "skipped"
+            rows.append(EntryRow(entry.path, cells, fields, status, note=entry.skipped))
         return headers, rows
 
     def _draft_status(self, path: str) -> str:
@@ -378,11 +383,15 @@ class MainWindow(QMainWindow):
         self.current_collection = name
         collection = self.collection(name)
         if collection.files:
-            self.entry_list.show_entries(["File"], [EntryRow(f.name, (f.label,)) for f in collection.files])
-            self.entry_list.set_search_function(None)
+            self._show_files_of(collection)
         elif name in self._loaded:
             self._show_entries(name)
         self._update_actions()
+
+    def _show_files_of(self, collection: Collection) -> None:
+        """A files collection's list: one row per file, by label."""
+        self.entry_list.show_entries(["File"], [EntryRow(f.name, (f.label,)) for f in collection.files])
+        self.entry_list.set_search_function(None)
 
     def _on_collection_tree_folder_selected(self, name: str, folder: str) -> None:
         self.current_collection = name
@@ -394,7 +403,12 @@ class MainWindow(QMainWindow):
             )
 
     def _on_collection_tree_file_selected(self, name: str, file_name: str) -> None:
-        self.current_collection = name
+        # The list shows this collection's files, so that its rows open files of this collection.
+        if self.current_collection != name or self.entry_list.model.row_of(file_name) < 0:
+            self.current_collection = name
+            self._show_files_of(self.collection(name))
+            self._update_actions()
+        self.entry_list.select_key(file_name)
         self.open_entry(name, file_name)
 
     def _on_entry_list_entry_activated(self, key: str) -> None:
@@ -437,6 +451,7 @@ class MainWindow(QMainWindow):
         self._show_entry(entry, dirty=restored)
 
     def _show_entry(self, entry: OpenEntry, *, dirty: bool = False) -> None:
+        self.notifications.dismiss_key(INVALID_ENTRY_NOTICE)  # it spoke of the entry shown before
         self.current_entry = entry
         self.editor.set_entry(entry)
         self.editor_stack.setCurrentWidget(self.editor_page)
@@ -499,10 +514,13 @@ class MainWindow(QMainWindow):
             return
         problems = self.editor.validate()
         if problems:
+            count = len(problems)
             self.notifications.notify(
-                f"Not saved: {len(problems)} field(s) need attention (listed above the form).", "warning"
+                f"Not saved: {count} field{'s' if count != 1 else ''} need{'s' if count == 1 else ''} attention "
+                "(listed above the form).", "warning", key=INVALID_ENTRY_NOTICE,
             )
             return
+        self.notifications.dismiss_key(INVALID_ENTRY_NOTICE)
         entry = self.editor.entry()
         self._journal_timer.stop()
         self.workspace.journal_draft(entry)
@@ -542,7 +560,44 @@ class MainWindow(QMainWindow):
         if expired and self._relogin is not None and banner is not None:
             self._pause_save_for_login(entry, banner)
             return
+        if isinstance(failure.error, LockedError):
+            self.offer_lock_removal(entry, failure.error)
+            return
         self.notifications.notify_error(failure, f"Saving {entry.path} failed (your changes are kept as a draft)")
+
+    def offer_lock_removal(self, entry: OpenEntry, error: LockedError) -> LockDialog:
+        """Explain the lock that blocked saving `entry`; remove it (when stale) and save again if the user says so."""
+        self.status_label.setText(f"Saving {entry.path} is blocked by {error.lock}")
+        dialog = LockDialog(entry.path, error, self)
+        self.lock_dialog = dialog
+        dialog.finished.connect(lambda _result: self._on_lock_dialog_finished(dialog, entry, error))
+        dialog.open()
+        return dialog
+
+    def _on_lock_dialog_finished(self, dialog: LockDialog, entry: OpenEntry, error: LockedError) -> None:
+        self.lock_dialog = None
+        dialog.deleteLater()
+        if not dialog.remove_chosen or error.remove is None:
+            return
+        remove = error.remove
+        self._show_progress(0, 0, f"Removing {error.lock}…")
+        run_in_background(
+            self.runner, remove,
+            lambda _done: self._save_after_lock_removal(entry),
+            lambda failure: self._on_save_failed(entry, failure),
+        )
+
+    def _save_after_lock_removal(self, entry: OpenEntry) -> None:
+        self._hide_progress("")
+        if self.current_entry is not None and self.current_entry.path == entry.path:
+            self.save_entry()  # the editor still holds the edit (perhaps with more typed since)
+            return
+        self._show_progress(0, 0, f"Saving {entry.path}…")
+        run_in_background(
+            self.runner, lambda: self.workspace.save_entry(entry),
+            lambda saved: self._hide_progress(f"Saved {saved.path}"),
+            lambda failure: self._on_save_failed(entry, failure),
+        )
 
     # --- login expiry (sites behind a Git-host login) --------------------------------------------
 
@@ -649,6 +704,7 @@ class MainWindow(QMainWindow):
             return
         self.workspace.discard_draft(entry)
         self._set_dirty(False)
+        self.notifications.dismiss_key(INVALID_ENTRY_NOTICE)
         self.current_entry = None
         if entry.is_new:
             self.close_entry()
@@ -661,6 +717,7 @@ class MainWindow(QMainWindow):
             return
         self.current_entry = None
         self._set_dirty(False)
+        self.notifications.dismiss_key(INVALID_ENTRY_NOTICE)
         self.editor_stack.setCurrentWidget(self.empty_label)
         self._update_actions()
 
@@ -815,6 +872,7 @@ class MainWindow(QMainWindow):
     def show_media_library(self) -> MediaLibraryDialog:
         """Open the media library; an inserted file goes into the editor when it can take one."""
         dialog = MediaLibraryDialog(self.workspace, self.runner, self.prompts, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # each opening is a new dialog; none piles up
         # Entries store the public path (public_folder), not the repository path.
         dialog.inserted.connect(lambda path: self.editor.insert_media(self.workspace.public_path(path)))
         dialog.open()
@@ -895,7 +953,7 @@ class MainWindow(QMainWindow):
     def _on_task_failed(self, failure: TaskFailure, context: str, collection: str | None = None) -> None:
         if collection is not None:
             self._loading.discard(collection)
-        self._hide_progress("")
+        self._hide_progress(context)  # the status bar must not go on saying "Opening …"
         if isinstance(failure.error, AuthError) and failure.error.expired and self.expiry_banner is not None:
             # Not an error to read in a popup: the way on is the banner's Log in again.
             self.expiry_banner.show_message(

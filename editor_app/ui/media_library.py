@@ -156,8 +156,8 @@ class MediaLibraryDialog(QDialog):
         )
 
     def _show_files(self, folder: str, files: list[MediaItem]) -> None:
-        if folder != self.folder:
-            return
+        if not shiboken6.isValid(self) or folder != self.folder:
+            return  # closed (and deleted) while listing, or another folder was chosen meanwhile
         self.list.clear()
         self._items.clear()
         file_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
@@ -282,7 +282,8 @@ class MediaLibraryDialog(QDialog):
         emit(self.deleted, path)
 
     def _on_failed(self, failure: TaskFailure, context: str) -> None:
-        self.notifications.notify_error(failure, context)
+        if shiboken6.isValid(self):  # a failure that arrives after the dialog closed has no one to tell
+            self.notifications.notify_error(failure, context)
 
     def _update_buttons(self) -> None:
         selected = self.selected_path() is not None

@@ -29,6 +29,7 @@ class Notification(QFrame):
 
     def __init__(self, message: str, level: str = "info", details: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.key: str | None = None  # set by NotificationArea.notify: a keyed message is shown once at a time
         if level not in LEVELS:
             raise ValueError(f"unknown notification level {level!r}; expected one of {LEVELS}")
         self.level = level
@@ -125,9 +126,15 @@ class NotificationArea(QWidget):
         """The notifications currently shown, oldest first."""
         return list(self._items)
 
-    def notify(self, message: str, level: str = "info", details: str = "") -> Notification:
-        """Show a message; returns the notification (tests, or to dismiss it early)."""
+    def notify(self, message: str, level: str = "info", details: str = "", *, key: str | None = None) -> Notification:
+        """Show a message; returns the notification (tests, or to dismiss it early).
+
+        A message with a `key` replaces the one shown with the same key instead of stacking under it.
+        """
+        if key is not None:
+            self.dismiss_key(key)
         item = Notification(message, level, details, self)
+        item.key = key
         item.closed.connect(lambda: self._forget(item))
         self._items.append(item)
         self._layout.addWidget(item)
@@ -144,6 +151,13 @@ class NotificationArea(QWidget):
         if context:
             message = f"{context}: {message}"
         return self.notify(message, "error", details)
+
+    def dismiss_key(self, key: str) -> None:
+        """Remove the notification shown with this key, if any."""
+        for item in [i for i in self._items if i.key == key]:
+            self._items.remove(item)
+            item.dismiss()
+        self.setVisible(bool(self._items))
 
     def _forget(self, item: Notification) -> None:
         if item in self._items:

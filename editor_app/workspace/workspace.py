@@ -31,6 +31,7 @@ from editor_app.backends.base import (
     FileChange,
     Listing,
     RepoFile,
+    SkippedFile,
     UnpublishedEntry,
     User,
 )
@@ -65,6 +66,7 @@ class IndexedEntry:
 
     `file` is the file's name in a files collection (None in folder collections); `parse_error` says why
     `data` is empty when the file could not be parsed. `search_text` is every value, lowercased.
+    `skipped` says why the backend did not read the file (e.g. a link leading outside the repository).
     """
 
     collection: str
@@ -76,6 +78,7 @@ class IndexedEntry:
     file: str | None = None
     search_text: str = field(default="", repr=False, compare=False)
     translations: tuple[tuple[str, str, str], ...] = ()  # (locale, path, blob id) of the other locales' files
+    skipped: str = ""
 
     @property
     def key(self) -> str:
@@ -114,6 +117,7 @@ class OpenEntry:
     # file of its own, those files as read (the base each locale's save starts from)
     locale_data: dict[str, dict[str, Any]] = field(default_factory=dict)
     locale_files: tuple[i18n_mod.LocaleFile, ...] = field(default=(), compare=False, repr=False)
+    skipped: str = ""  # never set on an open entry (a skipped file cannot be opened); lists read it like IndexedEntry's
 
     @property
     def key(self) -> str:
@@ -337,6 +341,7 @@ class Workspace:
         """
         collection = self.collection(name)
         head = self.head()
+        skipped: tuple[SkippedFile, ...] = ()
         if collection.is_files:
             files = self._files_collection_listing(collection, head)
         else:
@@ -344,6 +349,7 @@ class Workspace:
                 collection.folder or "", collection.entry_extension, _listing_depth(collection), head
             )
             files = [(f, None) for f in listing.files]
+            skipped = listing.skipped
         contents = self._contents([f for f, _ in files], progress, f"Loading {collection.label}")
         translations = _translations_by_entry(collection, [f for f, config in files if config is None])
         entries: dict[str, IndexedEntry] = {}
@@ -376,6 +382,12 @@ class Workspace:
                 translations=siblings,
             )
             entries[entry.path] = entry
+        for left_out in skipped:  # listed with the reason, so the user sees why the entry is not there
+            slug = posixpath.splitext(posixpath.basename(left_out.path))[0]
+            entries[left_out.path] = IndexedEntry(
+                collection=name, slug=slug, path=left_out.path, id="", data={}, parse_error=left_out.reason,
+                search_text=views.search_text_of({}, slug, left_out.path), skipped=left_out.reason,
+            )
         with self._lock:
             self._index[name] = entries
         return list(entries.values())
@@ -1045,23 +1057,12 @@ class Workspace:
     # --- media -----------------------------------------------------------------------------------
 
     def media_folders(self) -> list[str]:
-        """The site's media folder, then the collections' own media folders (repository paths)."""
-        folders = [self.site.media_folder.strip("/")] if self.site.media_folder else []
-        for collection in self.site.collections:
-            folder = (collection.media_folder or "").strip("/")
-            if folder and "{{" not in folder and not folder.startswith("."):
-                if folder not in folders:
-                    folders.append(folder)
-        return folders
+        """The site's media folder, then the collections' own media folders (repository paths, resolved once)."""
+        return [folder for folder, _ in content.media_folders(self.site)]
 
     def public_path(self, repo_path: str) -> str:
-        """What an entry stores for the media file at `repo_path` (public_folder + name)."""
-        folder = self.site.media_folder.strip("/")
-        name = posixpath.basename(repo_path)
-        if folder and repo_path.startswith(folder + "/"):
-            public = self.site.public_folder if self.site.public_folder else "/" + folder
-            return public.rstrip("/") + "/" + repo_path[len(folder) + 1 :]
-        return "/" + name if not posixpath.dirname(repo_path) else repo_path
+        """What an entry stores for the media file at `repo_path` (its media folder's public_folder + name)."""
+        return content.public_path(self.site, repo_path)
 
     def list_media(self, folder: str | None = None) -> list[MediaItem]:
         """Media files under `folder` (default: the site's media folder)."""

@@ -48,7 +48,7 @@ def make_windows(qtbot, tmp_path, app_home, runner, picks, prompts=None):
         made.append(window)  # not given to qtbot: a replaced window is deleted by SiteWindows itself
         return window
 
-    login = SimpleNamespace(host=None, opened=None)  # sandbox and local sites need no login
+    login = SimpleNamespace(host=None, opened=None, ask_identity=None)  # sandbox and local sites need no login
     recent = Recent()
     windows = SiteWindows(make_window, login, AppDirs.under(app_home), recent, lambda: picks.pop(0) if picks else None,
                           lambda *_: False, runner)

@@ -223,6 +223,23 @@ def test_the_commit_message_comes_from_the_templates(env: Env) -> None:
     assert messages == ["Update Plant \u201cbasil\u201d"]
 
 
+def test_signoff_commits_adds_the_logged_in_users_signed_off_by_trailer(env: Env) -> None:
+    import dataclasses
+
+    site = dataclasses.replace(env.site, backend=dataclasses.replace(env.site.backend, signoff_commits=True))
+    ws = env.workspace(site=site)
+    user = env.backend.current_user()
+    messages: list[str] = []
+    original = env.backend.commit
+    env.backend.commit = lambda changes, message, **kw: messages.append(message) or original(changes, message, **kw)  # type: ignore[method-assign]
+    entry = ws.open_entry("plants", "content/plants/basil.yml")
+    ws.save_entry(entry.with_data(dict(entry.data, family="Mint family")))
+    ws.upload_media(None, [("leaf.svg", b"<svg/>")])
+    trailer = f"\n\nSigned-off-by: {user.name or user.login} <{user.email}>\n"
+    assert messages == ["Update Plant \u201cbasil\u201d" + trailer,
+                        "Upload \u201cstatic/images/uploads/leaf.svg\u201d" + trailer]
+
+
 def test_a_new_entry_gets_defaults_a_slug_from_the_template_and_never_overwrites(env: Env) -> None:
     ws = env.workspace()
     ws.load_collection("plants")
@@ -512,3 +529,39 @@ def test_force_base_keeps_mine_over_exactly_the_version_named(env: Env) -> None:
         ws.save_entry(mine, force_base=entry.base_id)  # naming the old version is not enough
     ws.save_entry(mine, force_base=caught.value.theirs_id)
     assert b"family: Mine" in env.backend.read_file(path)[0]
+
+
+def test_a_billion_laughs_entry_is_listed_with_its_error_and_the_rest_of_the_collection_loads(env: Env) -> None:
+    from tests.content.test_alias_bombs import LAUGHS
+
+    someone_else_writes(env, f"{POSTS}/boom.md", ("---\ntitle: Boom\n" + LAUGHS + "---\nbody\n").encode())
+    ws = env.workspace()
+    started = time.perf_counter()
+    entries = ws.load_collection("posts")
+    assert time.perf_counter() - started < 5
+    assert len(entries) == 9
+    boom = ws.indexed("posts", f"{POSTS}/boom.md")
+    assert boom is not None and boom.data == {}
+    assert boom.parse_error and f"{POSTS}/boom.md:8: invalid YAML: the aliases" in boom.parse_error
+    assert ws.search("posts", "laughs") == [] and ws.search("posts", "lol") == []
+    assert ws.indexed("posts", f"{POSTS}/2026-07-14-tomato-diary.md").data["title"] == "A tomato diary"
+
+
+def test_a_collection_named_by_its_slug_template_fields_saves_and_names_the_field_to_fill(env: Env) -> None:
+    import dataclasses
+
+    from editor_app.content.slugs import EmptyFileNameError
+
+    plants = env.site.collection_named("plants")
+    renamed = dataclasses.replace(plants, identifier_field=None, slug="{{family}}-{{fields.name}}",
+                                  fields=[f for f in plants.fields if f.name != "title"])
+    site = dataclasses.replace(env.site, collections=[renamed if c is plants else c for c in env.site.collections])
+    assert renamed.identifier_field_name() is None  # no title, no identifier_field: Decap still creates entries
+    ws = env.workspace(site=site)
+    ws.load_collection("plants")
+    saved = ws.save_entry(ws.new_entry("plants", {"name": "Borage", "family": "Boraginaceae"}))
+    assert saved.path == "content/plants/boraginaceae-borage.yml"
+    with pytest.raises(EmptyFileNameError) as caught:
+        ws.save_entry(ws.new_entry("plants", {"name": " ", "family": ""}))
+    assert caught.value.fields == ["family", "name"]
+    assert str(caught.value) == "the entry's file name would be empty: fill in 'family' (Family) and 'name' (Name)"

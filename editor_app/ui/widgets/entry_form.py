@@ -180,6 +180,9 @@ class FieldsPanel(QWidget):
                 editor.load(mapping[fld.name], True)
             elif is_new and fld.has_default:
                 editor.load(self._default_of(fld), True)
+            elif is_new and fld.widget in ("datetime", "date"):
+                # Decap's datetime widget starts a new entry at the current time unless `default: ''`.
+                editor.load(wv.now_default(fld, self.context.now()), True)
             elif is_new and isinstance(editor, (ObjectEditor, ListEditor)):
                 editor.load_new()
             else:

@@ -30,8 +30,11 @@ class WorkspaceSources:
             if file is not None and entry.file not in (None, file):
                 continue
             data = {**entry.data, "slug": entry.slug}
-            if needle and not any(needle in _text(wv.lookup(data, name)).lower() for name in search_fields):
-                continue
+            if needle:  # every word in some search field (of any list item): a superset of the field's choices
+                haystack = wv.fold_text(" ".join(_text(wv.lookup(data, path)) for name in search_fields
+                                                 for path in wv.expand_path(data, name)))
+                if not all(word in haystack for word in wv.fold_text(needle).split()):
+                    continue
             found.append(data)
         return found
 

@@ -200,11 +200,11 @@ def test_validation_messages_show_next_to_the_fields(qtbot):
     problems = form.validate()
     assert problems == [
         ("title", "Title is required."),
-        ("slug", "Use lowercase letters and dashes"),
+        ("slug", "Slug: Use lowercase letters and dashes"),
         ("rating", "Rating must be at most 5."),
         ("tags", "Tags is required."),
     ]
-    assert form.row("slug").error.text() == "Use lowercase letters and dashes"
+    assert form.row("slug").error.text() == "Slug: Use lowercase letters and dashes"
     assert not form.row("slug").error.isHidden()
     qtbot.keyClicks(form.editor("title").line, "Fixed")
     form.editor("slug").line.setText("ok-now")

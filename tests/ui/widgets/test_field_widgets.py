@@ -132,7 +132,8 @@ def test_relation_multiple_searches_and_stores_the_value_field(qtbot):
   value_field: '{{slug}}'
 """, {"related": ["first-post"]}, relation_source=source)
     editor = form.editor("related")
-    assert editor.chosen.item(0).text() == "First post 2024-01-01  (first-post)"
+    assert editor.chosen.item(0).text() == "First post 2024-01-01"
+    assert editor.chosen.item(0).toolTip() == "Stored as: first-post"
     qtbot.keyClicks(editor.search, "third")
     assert source.queries[-1] == ("posts", "third", ("title",), None)
     assert [editor.results.item(i).text() for i in range(editor.results.count())] == ["Third thing 2024-03-01"]
