@@ -11,7 +11,7 @@ import hashlib
 import posixpath
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
@@ -329,24 +329,32 @@ class FakeEditor(EntryEditor):
         return f"<h1>{self.title.text()}</h1>"
 
 
+class Answers(TypedDict):
+    """The scripted answers: to confirmations, to the unsaved-changes guard, to a journaled draft."""
+
+    confirm: bool
+    unsaved: str
+    draft: str
+
+
 class ScriptedPrompts:
-    """Answers the window's questions from a script and records what was asked."""
+    """Answers the window's questions from a script (`answers`, changeable mid-test) and records what was asked."""
 
     def __init__(self, confirm: bool = True, unsaved: str = "cancel", draft: str = "restore") -> None:
-        self.confirm_answer, self.unsaved_answer, self.draft_answer = confirm, unsaved, draft
+        self.answers: Answers = {"confirm": confirm, "unsaved": unsaved, "draft": draft}
         self.asked: list[tuple[str, str]] = []
 
     def confirm(self, title: str, text: str) -> bool:
         self.asked.append(("confirm", text))
-        return self.confirm_answer
+        return self.answers["confirm"]
 
     def save_discard_cancel(self, path: str) -> str:
         self.asked.append(("unsaved", path))
-        return self.unsaved_answer
+        return self.answers["unsaved"]
 
     def restore_draft(self, path: str, saved: str, draft: str, when: str) -> str:
         self.asked.append(("draft", path))
-        return self.draft_answer
+        return self.answers["draft"]
 
 
 if TYPE_CHECKING:  # mypy holds the fakes to the contracts the real classes keep
