@@ -784,8 +784,9 @@ class RelationEditor(FieldEditor):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Up and Down in the search box move through the matches, Escape closes them."""
-        if watched is self.search and event.type() == QEvent.Type.KeyPress and not self.results.isHidden():
-            key = event.key()  # type: ignore[attr-defined]
+        if watched is self.search and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
+                and not self.results.isHidden():
+            key = event.key()
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
                 step = 1 if key == Qt.Key.Key_Down else -1
                 row = max(0, min(self.results.count() - 1, self.results.currentRow() + step))
