@@ -14,6 +14,7 @@ Decisions:
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -230,32 +231,32 @@ class UserPrompts(Protocol):
 class EntryEditor(QWidget):
     """The editor the main window shows: one open entry, edited; the window wires its signals.
 
-    A base class rather than a protocol because the window lays the editor out as a widget. Every method
-    must be implemented by the editor (`EditorPane`, the tests' `FakeEditor`).
+    A base class rather than a protocol because the window lays the editor out as a widget. Its methods are
+    abstract: mypy refuses to build an editor (`EditorPane`, the tests' `FakeEditor`) that lacks one.
     """
 
     changed = Signal()  # the user edited something
     save_requested = Signal()  # the user asked to save (and the entry is valid)
 
+    @abc.abstractmethod
     def set_entry(self, entry: OpenEntry) -> None:
         """Show `entry`."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def entry(self) -> OpenEntry:
         """The shown entry with the edits made so far."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def validate(self) -> list[tuple[str, str]]:
         """(field path, message) of every problem that blocks saving; shown next to the fields."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def insert_media(self, public_path: str) -> None:
         """Put a media file into the field being edited."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def render_preview(self) -> str:
         """Render the preview now and return its HTML."""
-        raise NotImplementedError
 
 
 EditorFactory = Callable[[WorkspaceView, QWidget], EntryEditor]

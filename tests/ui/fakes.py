@@ -361,5 +361,6 @@ if TYPE_CHECKING:  # mypy holds the fakes to the contracts the real classes keep
     from editor_app.ui.contracts import EditorFactory, UserPrompts
 
     _workspace: WorkspaceView = FakeWorkspace()
-    _editor: EditorFactory = FakeEditor
+    _editor_factory: EditorFactory = FakeEditor
+    _editor: EntryEditor = FakeEditor(_workspace)  # concrete: every abstract method is there
     _prompts: UserPrompts = ScriptedPrompts()
