@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 from editor_app import __version__
 
 if TYPE_CHECKING:
+    from editor_app.ui.main_window import MainWindow
     from editor_app.ui.site_login import SiteLogin
+    from editor_app.workspace.workspace import Workspace
 
 
 def main(argv: list[str]) -> int:
@@ -93,23 +95,22 @@ def prepare_environment(
             environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
-def _make_application(argv0: str = "editor-app"):  # noqa: ANN202 - Qt types are imported lazily
-    from PySide6.QtCore import QCoreApplication, Qt
-    from PySide6.QtWidgets import QApplication
-
+def _make_application(argv0: str = "editor-app"):
     # QtWebEngine must be imported, and contexts shared, before the QApplication exists.
     import PySide6.QtWebEngineWidgets  # noqa: F401
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtWidgets import QApplication
 
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication([argv0])
     app.setApplicationName("editor-app")
     app.setOrganizationName("editor-app")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("editor-app")
+    QApplication.setDesktopFileName("editor-app")
     return app
 
 
-def make_settings(dirs):  # noqa: ANN001, ANN201 - AppDirs -> QSettings
+def make_settings(dirs):
     """The app's QSettings, stored as an ini file in the user's config dir."""
     from PySide6.QtCore import QSettings
 
@@ -124,7 +125,7 @@ class SiteWindows:
     `report_failure` is open_until_chosen's.
     """
 
-    def __init__(self, make_window, login: SiteLogin, dirs, recent, pick_another, report_failure, runner) -> None:  # noqa: ANN001
+    def __init__(self, make_window, login: SiteLogin, dirs, recent, pick_another, report_failure, runner) -> None:
         self.make_window = make_window
         self.login = login
         self.dirs = dirs
@@ -132,9 +133,10 @@ class SiteWindows:
         self.pick_another = pick_another
         self.report_failure = report_failure
         self.runner = runner
-        self.window = None
+        self.window: MainWindow | None = None
+        self.workspace: Workspace | None = None  # the window's; its backend closes with the window
 
-    def show(self, workspace):  # noqa: ANN001, ANN201 - Workspace -> MainWindow
+    def show(self, workspace):
         """A window for `workspace`, in place of the current one (whose tasks end and backend closes first)."""
         from editor_app.ui.site_login import attach_host_login
 
@@ -143,12 +145,14 @@ class SiteWindows:
             attach_host_login(window, self.login.host, self.login.make_dialog)
         window.open_another_requested.connect(self.open_another)
         previous, self.window = self.window, window
+        previous_workspace, self.workspace = self.workspace, workspace
         window.show()
         if previous is not None:
             self.runner.wait()
             previous.discard_and_close()  # its open entry was saved or discarded when the user asked
-            previous.workspace.backend.close()
             previous.deleteLater()
+        if previous_workspace is not None:
+            previous_workspace.backend.close()
         window.load_site()
         return window
 
@@ -168,8 +172,8 @@ def run_gui(args: argparse.Namespace) -> int:
     """Show the start dialog (or open the site given on the command line) and run the event loop."""
     from editor_app.paths import AppDirs
     from editor_app.ui.main_window import MainWindow
-    from editor_app.ui.start_dialog import RecentSites, SiteChoice, StartDialog
     from editor_app.ui.site_login import make_site_login
+    from editor_app.ui.start_dialog import RecentSites, SiteChoice, StartDialog
     from editor_app.ui.tasks import TaskRunner
     from editor_app.ui.theme import apply_theme
 
@@ -206,12 +210,13 @@ def run_gui(args: argparse.Namespace) -> int:
     windows.show(workspace)
     code = app.exec()
     runner.wait()
-    windows.window.workspace.backend.close()
+    if windows.workspace is not None:
+        windows.workspace.backend.close()
     login.service.close()
     return code
 
 
-def open_until_chosen(choice, dirs, login: SiteLogin, pick_another, report_failure):  # noqa: ANN001, ANN201
+def open_until_chosen(choice, dirs, login: SiteLogin, pick_another, report_failure):
     """Open `choice`; when that fails (reported through `report_failure(choice, message, details)`, which
     says whether to go on) or its login is cancelled, open what `pick_another()` returns. None when the
     user gives up."""
@@ -234,7 +239,7 @@ def open_until_chosen(choice, dirs, login: SiteLogin, pick_another, report_failu
     return None
 
 
-def _report_open_failure(choice, message: str, details: str) -> bool:  # noqa: ANN001 - SiteChoice
+def _report_open_failure(choice, message: str, details: str) -> bool:
     """Tell the user why a site did not open; True when they want to choose another one."""
     from PySide6.QtWidgets import QMessageBox
 
@@ -264,7 +269,7 @@ def run_self_test() -> int:
                 os.environ[HOME_OVERRIDE_VARIABLE] = previous
 
 
-def _run_self_test_in(dirs) -> int:  # noqa: ANN001
+def _run_self_test_in(dirs) -> int:
     from editor_app.ui.main_window import MainWindow
     from editor_app.ui.self_test import SelfTest, check_embedded_browser
     from editor_app.ui.site_login import open_site
@@ -275,31 +280,28 @@ def _run_self_test_in(dirs) -> int:  # noqa: ANN001
     app = _make_application()
     apply_theme(app)
     test = SelfTest(app)
-    state: dict[str, object] = {}
+    windows: list[MainWindow] = []
 
     def open_main_window() -> str:
         workspace = open_site(SiteChoice("sandbox"), dirs)
         window = MainWindow(workspace, make_settings(dirs), TaskRunner())
-        state["window"] = window
+        windows.append(window)
         window.show()
         window.load_site()
         window.wait_until_loaded()
         return f"{window.collection_tree.topLevelItemCount()} collections"
 
     def open_entry() -> str:
-        window = state["window"]
-        return window.open_first_entry_for_self_test()
+        return windows[0].open_first_entry_for_self_test()
 
     def render_preview() -> str:
-        window = state["window"]
-        return window.render_preview_for_self_test()
+        return windows[0].render_preview_for_self_test()
 
     ok = test.step("open the main window on the sandbox", open_main_window)
     ok = ok and test.step("open an entry", open_entry)
     ok = ok and test.step("render the entry's preview", render_preview)
     ok = ok and test.step("load a local page in the embedded browser", lambda: check_embedded_browser(app))
-    window = state.get("window")
-    if window is not None:
+    for window in windows:
         window.discard_and_close()
     code = test.exit_code()
     print("self-test: passed" if code == 0 else "self-test: FAILED", flush=True)

@@ -6,13 +6,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from editor_app.ui.host_session import HostSession
 from editor_app.auth.service import LoginService
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.token_store import TokenStore
 from editor_app.auth.tokens import Session, Token
 from editor_app.backends.base import BackendSettings, Credentials
 from editor_app.backends.github import GitHubBackend
+from editor_app.ui.host_session import HostSession
 from tests.fakes.auth_servers import FakeAuthServer
 
 
@@ -26,12 +26,12 @@ def server():
 class RenewingAdapter:
     """Records what the app gives an adapter through `Backend.connect` (credentials, refresh, on_wait)."""
 
-    def __init__(self, settings, client, *, refresh=None, on_wait=None) -> None:  # noqa: ANN001
+    def __init__(self, settings, client, *, refresh=None, on_wait=None) -> None:
         self.settings, self.client, self.refresh, self.on_wait = settings, client, refresh, on_wait
         self.closed = False
 
     @classmethod
-    def connect(cls, settings, credentials, transport=None, **kwargs):  # noqa: ANN001, ANN206
+    def connect(cls, settings, credentials, transport=None, **kwargs):
         adapter = cls(settings, None, **kwargs)
         adapter.credentials = credentials
         return adapter

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 from editor_app.hosts import (
     NETLIFY_BASE_URL,
-    InsecureUrlError,
     NONE,
+    InsecureUrlError,
     api_root_for,
     host_spec,
     require_secure_url,

@@ -200,6 +200,8 @@ class Backend(abc.ABC):
     listings_follow_head: ClassVar[bool] = True
     # Files per read_files call that make good use of the host's batching (callers may split bigger lists).
     read_batch_hint: ClassVar[int] = 100
+    # The adapter's own name for its host when the host's display name is not enough ("Git Gateway (GitHub)").
+    host_label: str | None = None
 
     settings: BackendSettings
 

@@ -65,23 +65,25 @@ from editor_app.backends.base import (
     FileChange,
     FileMeta,
     Listing,
+    OnWait,
+    Refresh,
     RepoFile,
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.base import OnWait, Refresh
 from editor_app.backends.http import (
     RefreshingAuth,
     Requester,
     RetryPolicy,
     authorization_of,
+    json_object,
     make_client,
     require_credentials,
     site_api_root,
 )
+from editor_app.errors import AuthError, ConflictError, EditorError, NetworkError, NotFoundError
 from editor_app.hosts import api_root_for
 from editor_app.paths import write_atomically
-from editor_app.errors import AuthError, ConflictError, EditorError, NetworkError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -766,13 +768,13 @@ class BitbucketBackend(Backend):
             return result
 
     def _open_pr(self, branch: str, title: str, status: str) -> dict[str, Any]:
-        pr = self._json(
+        pr = json_object(self._json(
             "POST", f"{self.base}pullrequests",
             json={"title": title, "source": {"branch": {"name": branch}},
                   "destination": {"branch": {"name": self.default_branch()}},
                   "description": workflow.DEFAULT_PR_BODY, "close_source_branch": True},
             what=f"open a pull request for {branch}",
-        )
+        ), f"open a pull request for {branch}")
         self._comment(pr["id"], status)
         return dict(pr)
 

@@ -51,11 +51,12 @@ from editor_app.backends.base import (
     FileChange,
     FileMeta,
     Listing,
+    OnWait,
+    Refresh,
     RepoFile,
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.base import OnWait, Refresh
 from editor_app.backends.http import (
     RefreshingAuth,
     Requester,
@@ -64,8 +65,8 @@ from editor_app.backends.http import (
     require_credentials,
     safe_url,
 )
-from editor_app.hosts import HOST_NAMES, require_secure_url
 from editor_app.errors import AuthError, ContentError, EditorError, NotFoundError
+from editor_app.hosts import HOST_NAMES, require_secure_url
 
 HOSTS = ("github", "gitlab", "bitbucket")
 GATEWAY_PATH = "/.netlify/git"

@@ -38,7 +38,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -58,11 +58,12 @@ from editor_app.backends.base import (
     FileChange,
     FileMeta,
     Listing,
+    OnWait,
+    Refresh,
     RepoFile,
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.base import OnWait, Refresh
 from editor_app.backends.http import (
     Requester,
     RetryPolicy,
@@ -71,8 +72,8 @@ from editor_app.backends.http import (
     require_credentials,
     site_api_root,
 )
-from editor_app.hosts import HOSTS, api_root_for
 from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NetworkError, NotFoundError
+from editor_app.hosts import HOSTS, api_root_for
 
 log = logging.getLogger(__name__)
 

@@ -62,11 +62,12 @@ from editor_app.backends.base import (
     FileChange,
     FileMeta,
     Listing,
+    OnWait,
+    Refresh,
     RepoFile,
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.base import OnWait, Refresh
 from editor_app.backends.http import (
     RefreshingAuth,
     Requester,
@@ -77,8 +78,8 @@ from editor_app.backends.http import (
     require_credentials,
     site_api_root,
 )
-from editor_app.hosts import api_root_for
 from editor_app.errors import AuthError, ConflictError, EditorError, NetworkError, NotFoundError
+from editor_app.hosts import api_root_for
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,6 @@ from editor_app.errors import (
     NotFoundError,
     RateLimitedError,
 )
-
 from editor_app.hosts import api_root_for, display_name, require_secure_url
 
 log = logging.getLogger(__name__)
@@ -605,3 +604,10 @@ class Requester:
             secret = authorization.partition(" ")[2] or authorization
             text = text.replace(secret, "***")
         return text
+
+
+def json_object(value: Any, what: str) -> dict[str, Any]:
+    """A decoded JSON body that must be an object; NetworkError naming `what` when the host sent anything else."""
+    if not isinstance(value, dict):
+        raise NetworkError(f"{what}: the host answered with JSON that is not an object ({type(value).__name__})")
+    return value

@@ -8,8 +8,8 @@ layer) receives it as `LoginService(check_token=check_personal_token)` from the 
 from __future__ import annotations
 
 from editor_app.auth.personal_tokens import TokenCheck
-from editor_app.backends import BACKENDS
 from editor_app.auth.target import LoginTarget
+from editor_app.backends import BACKENDS
 from editor_app.backends.base import BackendSettings, Credentials, Transport
 from editor_app.errors import AuthError
 from editor_app.hosts import TOKEN, display_name, host_spec

@@ -41,6 +41,7 @@ from editor_app.auth.tokens import Token
 from editor_app.errors import EditorError
 from editor_app.hosts import is_loopback_host
 from editor_app.ui.signals import emit
+from editor_app.ui.tasks import TaskFailure
 
 # Stands in for the CMS window: window.opener.postMessage(...) reaches the app through QWebChannel.
 # Messages queue until the channel is connected (pages post as soon as they load).
@@ -87,7 +88,7 @@ class _Interceptor(QWebEngineUrlRequestInterceptor):
         super().__init__(browser)
         self._browser = browser
 
-    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 (Qt override)
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
         url = info.requestUrl().toString()
         main_frame = info.resourceType() == QWebEngineUrlRequestInfo.ResourceType.ResourceTypeMainFrame
         if main_frame and self._browser._should_intercept(url):
@@ -108,8 +109,10 @@ class _Page(QWebEnginePage):
         super().__init__(profile, browser)
         self._browser = browser
 
-    def acceptNavigationRequest(self, url: QUrl, navigation_type: Any, is_main_frame: bool) -> bool:  # noqa: N802
-        text = url.toString()
+    def acceptNavigationRequest(
+        self, url: QUrl | str, navigation_type: QWebEnginePage.NavigationType, is_main_frame: bool
+    ) -> bool:
+        text = url.toString() if isinstance(url, QUrl) else url
         if is_main_frame and self._browser._should_intercept(text):
             self._browser._intercepted(text)
             return False  # the redirect page is never loaded
@@ -120,11 +123,11 @@ class _Page(QWebEnginePage):
             return self._browser._host_allowed(text, navigation_type)
         return True
 
-    def createWindow(self, window_type: Any) -> QWebEnginePage | None:  # noqa: N802
+    def createWindow(self, window_type: QWebEnginePage.WebWindowType) -> QWebEnginePage:
         # No windows outside the dialog: target=_blank / window.open navigate this same page.
         return self
 
-    def javaScriptConsoleMessage(self, level: Any, message: str, line: int, source: str) -> None:  # noqa: N802
+    def javaScriptConsoleMessage(self, level: Any, message: str, line: int, source: str) -> None:
         pass  # provider pages' console output may contain codes or tokens: never log it
 
 
@@ -252,7 +255,7 @@ class AuthBrowser(QWidget):
                 scripts.insert(script)
                 self._opener_scripts.append(script)
         else:
-            self.page.setWebChannel(None)
+            self.page.setWebChannel(None)  # type: ignore[arg-type]  # Qt takes nullptr; the stubs omit None
 
     def open(self, url: str, *, intercept: Callable[[str], bool] | None = None, opener: bool = False,
              hosts: Iterable[str] = ()) -> None:
@@ -288,8 +291,8 @@ class AuthBrowser(QWidget):
             return
         self._disposed = True
         self.stop()
-        self.profile.setUrlRequestInterceptor(None)
-        self.view.setPage(None)  # type: ignore[arg-type]
+        self.profile.setUrlRequestInterceptor(None)  # type: ignore[arg-type]  # Qt takes nullptr; the stubs omit None
+        self.view.setPage(None)  # type: ignore[arg-type]  # Qt takes nullptr; the stubs omit None
         self.page.deleteLater()
 
 
@@ -298,7 +301,7 @@ def _open_in_system_browser(url: str) -> bool:
 
 
 Flow = PopupLogin | ImplicitFlow | PkceFlow | ExternalLogin
-Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[Any], None]], None]
+Runner = Callable[[Callable[[], Token], Callable[[Token], None], Callable[[TaskFailure], None]], None]
 
 
 class BrowserLogin(QObject):
@@ -401,15 +404,15 @@ class BrowserLogin(QObject):
         def finish() -> Token:
             return flow.complete(url)
 
-        def failed(error: Any) -> None:
-            self._fail(str(getattr(error, "error", error)))
+        def failed(failure: TaskFailure) -> None:
+            self._fail(str(failure.error))
 
         if isinstance(flow, PkceFlow) and self.run_background is not None:
             self.run_background(finish, self._succeed, failed)
             return
         try:
             token = finish()
-        except Exception as exc:  # noqa: BLE001 - every failure of the exchange is shown to the user
-            failed(exc)
+        except Exception as exc:  # every failure of the exchange is shown to the user
+            self._fail(str(exc))
             return
         self._succeed(token)

@@ -4,8 +4,8 @@ local folder. Remembers recent sites and the last user; Sign out forgets the tok
 
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -49,9 +49,8 @@ class LoginMemory:
     def recent_sites(self) -> list[str]:
         """Sites logged in to, newest first."""
         value = self.settings.value(RECENT_KEY, [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or []) if v]
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []  # one comes as str
+        return [str(v) for v in items if v]
 
     def remember(self, site: str, user: str) -> None:
         """Put `site` first in the recent list and remember its user."""
@@ -303,7 +302,7 @@ class LoginDialog(QDialog):
                 widget.setVisible(False)
             layout = self.gateway_box.layout()
             for field in (self.email_edit, self.password_edit, self.password_button):
-                label = layout.labelForField(field)
+                label = layout.labelForField(field) if isinstance(layout, QFormLayout) else None
                 if label is not None:
                     label.setVisible(False)
 
@@ -430,13 +429,13 @@ class LoginDialog(QDialog):
             emit(self.local_folder_requested, path)
             self.accept()
 
-    def done(self, result: int) -> None:  # noqa: D102 (Qt override)
+    def done(self, result: int) -> None:
         self._device_cancelled = True
         if self._browser_login is not None:
             self._browser_login.cancel()
         super().done(result)
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event: Any) -> None:
         # Closing the window during a login is a cancelled login, not an error.
         self._device_cancelled = True
         if self._browser_login is not None:

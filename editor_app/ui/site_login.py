@@ -52,8 +52,8 @@ class SiteLogin:
     the commit author of a local site that has none ((name, email), or None when cancelled).
     """
 
-    def __init__(self, service, make_dialog, ask_local_server, *, transport=None, probe_transport=None, on_wait=None,  # noqa: ANN001
-                 run_blocking=None, ask_identity=None) -> None:  # noqa: ANN001
+    def __init__(self, service, make_dialog, ask_local_server, *, transport=None, probe_transport=None, on_wait=None,
+                 run_blocking=None, ask_identity=None) -> None:
         self.run_blocking = run_blocking
         self.ask_identity = ask_identity
         self.service = service
@@ -66,7 +66,7 @@ class SiteLogin:
         self.opened = None
 
 
-def open_site(choice, dirs, login: SiteLogin | None = None):  # noqa: ANN001, ANN201 - SiteChoice, AppDirs -> Workspace
+def open_site(choice, dirs, login: SiteLogin | None = None):
     """Build the workspace for a chosen site: its config, the backend from the registry, cache and journal.
 
     A config that names a Git host needs `login` (stored token, else the login dialog); without it the
@@ -129,7 +129,7 @@ def open_site(choice, dirs, login: SiteLogin | None = None):  # noqa: ANN001, AN
     return _open_host_site(choice, config, site, settings, BACKENDS[name], dirs, login)
 
 
-def _open_host_site(choice, config, site, settings, backend_class, dirs, login):  # noqa: ANN001, ANN202
+def _open_host_site(choice, config, site, settings, backend_class, dirs, login):
     """Log in (stored token first, then the dialog) and open the site; a stored token the host refuses is forgotten."""
     from editor_app.auth.target import target_from_config
     from editor_app.errors import AuthError
@@ -141,7 +141,7 @@ def _open_host_site(choice, config, site, settings, backend_class, dirs, login):
     for _attempt in range(2):
         made: list = []
 
-        def make_dialog(made: list = made):  # noqa: ANN202 - LoginDialog
+        def make_dialog(made: list = made):
             made.append(login.make_dialog(target, False, None))
             return made[-1]
 
@@ -170,16 +170,16 @@ def _open_host_site(choice, config, site, settings, backend_class, dirs, login):
     raise AuthError(f"{config}: {target.backend} refused the new login too")
 
 
-def _blocking(login, label: str, work):  # noqa: ANN001, ANN202
+def _blocking(login, label: str, work):
     """`work()` through the login's `run_blocking` (off the GUI thread, with a progress dialog), else here."""
     run = getattr(login, "run_blocking", None) if login is not None else None
     return run(label, work) if run is not None else work()
 
 
-def run_with_progress(runner, parent=None):  # noqa: ANN001, ANN201 - TaskRunner -> run_blocking
+def run_with_progress(runner, parent=None):
     """A `run_blocking` for SiteLogin: the work runs on `runner`'s pool while a busy dialog keeps the GUI alive."""
 
-    def run(label: str, work):  # noqa: ANN001, ANN202
+    def run(label: str, work):
         from PySide6.QtCore import QEventLoop, Qt
         from PySide6.QtWidgets import QProgressDialog
 
@@ -212,7 +212,7 @@ def run_with_progress(runner, parent=None):  # noqa: ANN001, ANN201 - TaskRunner
     return run
 
 
-def _ensure_commit_author(backend, ask_identity) -> None:  # noqa: ANN001 - LocalBackend, SiteLogin.ask_identity
+def _ensure_commit_author(backend, ask_identity) -> None:
     """A local site whose git has no user.name/user.email: ask once (prefilled with the logged-in user's name and
     e-mail) and keep the answer in the repository's own git config. Cancelling leaves the error as it was."""
     from editor_app.backends.local import NoAuthorError, logged_in_identity
@@ -227,7 +227,7 @@ def _ensure_commit_author(backend, ask_identity) -> None:  # noqa: ANN001 - Loca
         backend.set_author(*answer)
 
 
-def _workspace(backend, site, dirs):  # noqa: ANN001, ANN202
+def _workspace(backend, site, dirs):
     from editor_app.workspace.cache import ContentCache
     from editor_app.workspace.journal import DraftsJournal
     from editor_app.workspace.workspace import Workspace
@@ -241,7 +241,7 @@ def _workspace(backend, site, dirs):  # noqa: ANN001, ANN202
     return workspace
 
 
-def attach_host_login(window, host: HostSession, make_dialog):  # noqa: ANN001, ANN201 - MainWindow -> ExpiryBanner
+def attach_host_login(window, host: HostSession, make_dialog):
     """Expiry warnings and re-login for the main window of a Git-host site; returns the banner.
 
     Warns 10 and 2 minutes before the token expires; Log in again opens the login dialog in front of the
@@ -254,7 +254,7 @@ def attach_host_login(window, host: HostSession, make_dialog):  # noqa: ANN001, 
     # The banner is the window's warning; a notification with the same words under it would only repeat it.
     banner = ExpiryBanner(ExpiryWatcher(clock=host.service.clock))
 
-    def relogin(done) -> None:  # noqa: ANN001
+    def relogin(done) -> None:
         dialog = make_dialog(host.target, True, window)
 
         def finished(_result: int) -> None:
@@ -269,7 +269,7 @@ def attach_host_login(window, host: HostSession, make_dialog):  # noqa: ANN001, 
         dialog.finished.connect(finished)
         dialog.open()
 
-    def renew_quietly(done) -> None:  # noqa: ANN001 - a refreshable login is renewed, not warned about
+    def renew_quietly(done) -> None:
         from editor_app.ui.tasks import run_in_background
 
         run_in_background(window.runner, lambda: host.refresh_now(), lambda _session: done(True),
@@ -291,7 +291,7 @@ def attach_host_login(window, host: HostSession, make_dialog):  # noqa: ANN001, 
     return banner
 
 
-def _WaitRelay(parent):  # noqa: ANN001, ANN202, N802 - a QObject whose signal carries a host's wait to the GUI thread
+def _WaitRelay(parent):
     from PySide6.QtCore import QObject, Signal
 
     class WaitRelay(QObject):
@@ -300,7 +300,7 @@ def _WaitRelay(parent):  # noqa: ANN001, ANN202, N802 - a QObject whose signal c
     return WaitRelay(parent)
 
 
-def make_site_login(runner, settings, *, parent=None, store=None, transport=None):  # noqa: ANN001, ANN201 - SiteLogin
+def make_site_login(runner, settings, *, parent=None, store=None, transport=None):
     """The app's SiteLogin: tokens in the OS keyring, the login dialog, and a question for a local decap-server."""
     from PySide6.QtWidgets import QMessageBox
 
@@ -312,7 +312,7 @@ def make_site_login(runner, settings, *, parent=None, store=None, transport=None
     service = LoginService(store or TokenStore(), check_token=check_personal_token)
     memory = LoginMemory(settings)
 
-    def make_dialog(target, relogin, dialog_parent):  # noqa: ANN001, ANN202
+    def make_dialog(target, relogin, dialog_parent):
         return LoginDialog(target, service, runner, memory, relogin=relogin, parent=dialog_parent or parent)
 
     def ask_local_server(url: str, info: dict) -> bool:
@@ -326,7 +326,7 @@ def make_site_login(runner, settings, *, parent=None, store=None, transport=None
         box.exec()
         return box.clickedButton() is use
 
-    def ask_identity(folder: str, name: str, email: str):  # noqa: ANN202 - (name, email) | None
+    def ask_identity(folder: str, name: str, email: str):
         from editor_app.ui.identity_dialog import ask_commit_author
 
         return ask_commit_author(folder, name, email, parent)

@@ -5,8 +5,8 @@ recent Git-host sites remember their backend and repository so the list says whe
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
 from editor_app.hosts import HOST_NAMES
 from editor_app.ui.signals import emit
 
@@ -99,9 +100,8 @@ class RecentSites:
     def load(self) -> list[SiteChoice]:
         """The remembered sites."""
         raw = self._settings.value(RECENT_KEY, [])
-        if isinstance(raw, str):
-            raw = [raw]
-        choices = [SiteChoice.decode(str(item)) for item in raw or []]
+        items = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []  # one item comes back as str
+        choices = [SiteChoice.decode(str(item)) for item in items]
         return [choice for choice in choices if choice is not None]
 
     def remember(self, choice: SiteChoice) -> None:

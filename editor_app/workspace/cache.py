@@ -138,7 +138,8 @@ class ContentCache:
             "files": [[f.path, f.id, f.size] for f in listing.files],
         }
         payload = json.dumps(body, separators=(",", ":"))
-        stored = {"format": CACHE_FORMAT, "sha256": hashlib.sha256(payload.encode("utf-8")).hexdigest(), "payload": payload}
+        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        stored = {"format": CACHE_FORMAT, "sha256": digest, "payload": payload}
         write_atomically(self.listing_dir / key.file_name(), json.dumps(stored).encode("utf-8"), durable=False)
 
 

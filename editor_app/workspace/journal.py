@@ -61,7 +61,7 @@ class Draft:
     @property
     def when(self) -> _dt.datetime:
         """`saved_at` as an aware UTC datetime."""
-        return _dt.datetime.fromtimestamp(self.saved_at, tz=_dt.timezone.utc)
+        return _dt.datetime.fromtimestamp(self.saved_at, tz=_dt.UTC)
 
 
 class DraftsJournal:

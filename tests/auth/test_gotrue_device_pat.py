@@ -11,8 +11,8 @@ from editor_app.auth.device_flow import DeviceFlow
 from editor_app.auth.gotrue import ExternalLogin, GoTrue
 from editor_app.auth.oauth import LoginError
 from editor_app.auth.personal_tokens import personal_token
-from editor_app.backends.token_check import check_personal_token
 from editor_app.auth.target import LoginTarget
+from editor_app.backends.token_check import check_personal_token
 from editor_app.errors import AuthError
 
 

@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 
-from editor_app.hosts import HOSTS
 from editor_app.backends.azure import DEFAULT_API_VERSION, ZERO_ID, AzureBackend
 from editor_app.backends.base import (
     NEW_FILE,
@@ -24,6 +23,7 @@ from editor_app.backends.base import (
 )
 from editor_app.backends.http import RetryPolicy
 from editor_app.errors import AuthError, ConflictError, EditorError, NotFoundError
+from editor_app.hosts import HOSTS
 from tests.backends.conftest import FIXTURE_FILES
 from tests.fakes.azure import FakeAzure
 from tests.fakes.azure_factories import AZURE_TOKEN, ORG, PROJECT, REPO, make_fake_azure, settings
@@ -149,7 +149,11 @@ def test_a_listing_is_the_head_the_folder_item_and_its_tree(site: Site) -> None:
     site.fake.log.clear()
     site.backend._heads.clear()
     listing = site.backend.list_files("content/posts", extension="md")
-    assert site.requests() == ["GET /refs", "GET /items", "GET /trees/" + site.fake.log.entries[2].path.rsplit("/", 1)[1]]
+    assert site.requests() == [
+        "GET /refs",
+        "GET /items",
+        "GET /trees/" + site.fake.log.entries[2].path.rsplit("/", 1)[1],
+    ]
     assert {f.path: f.size for f in listing.files}["content/posts/first.md"] == len(FIXTURE_FILES[FIRST])
 
 

@@ -19,9 +19,9 @@ from editor_app.backends.base import (
     Credentials,
     FileChange,
 )
-from editor_app.hosts import HOSTS
 from editor_app.backends.gitea import GiteaBackend, WorkflowUnavailableError, parse_version
 from editor_app.errors import AuthError, ConflictError, EditorError
+from editor_app.hosts import HOSTS
 from tests.backends.conftest import FIXTURE_FILES
 from tests.fakes.gitea import FakeGitea
 from tests.fakes.gitea_factories import GITEA_TOKEN, OWNER, REPO, make_fake_gitea, settings

@@ -247,7 +247,7 @@ def test_the_token_appears_in_no_error_and_no_log_record(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     handler, seen = scripted(answer)
-    with pytest.raises(Exception) as caught:  # noqa: PT011 - every failure kind is checked the same way
+    with pytest.raises(Exception) as caught:
         requester(handler, FakeClock()).request("GET", "/user")
     assert seen and seen[0].headers["Authorization"] == f"token {TOKEN}"  # the token was really sent
     error = caught.value

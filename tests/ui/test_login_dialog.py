@@ -69,11 +69,15 @@ def test_dialog_shows_the_site_backend_repository_and_where_to_create_a_token(ma
     assert "blog.example.org" in dialog.site_label.text()
     assert dialog.backend_label.text() == "GitHub — repository octo/site"
     assert dialog.login_button.text() == "Log in with GitHub" and not dialog.login_button.isHidden()
-    assert "github.com/settings/tokens/new" in dialog.token_help.text() and "<code>repo</code>" in dialog.token_help.text()
+    assert (
+        "github.com/settings/tokens/new" in dialog.token_help.text() and "<code>repo</code>" in dialog.token_help.text()
+    )
     assert dialog.gateway_box.isHidden() and dialog.device_button.isHidden()
 
 
-def test_popup_login_in_the_dialog_stores_the_token_and_remembers_the_site(qtbot, make_dialog, server, memory_keyring, memory):
+def test_popup_login_in_the_dialog_stores_the_token_and_remembers_the_site(
+    qtbot, make_dialog, server, memory_keyring, memory
+):
     dialog = make_dialog(github_target(server))
     with qtbot.waitSignal(dialog.login_succeeded, timeout=15000) as signal:
         dialog.login_button.click()
@@ -251,7 +255,9 @@ def test_save_paused_by_an_expired_login_finishes_after_relogin_in_the_dialog(qt
     relogin = GuiRelogin(ask)
     waiting: list[bool] = []
     relogin.waiting_changed.connect(waiting.append)
-    guard = SessionGuard(Session(site="https://blog.example.org", backend="github", token=Token(access_token="expired")), relogin=relogin)
+    guard = SessionGuard(
+        Session(site="https://blog.example.org", backend="github", token=Token(access_token="expired")), relogin=relogin
+    )
     results: list = []
     runner.run(lambda: guard.run(lambda s: host.commit(s, "Update “Hello”")), results.append, results.append)
 
@@ -280,7 +286,9 @@ def test_a_relogin_the_user_closes_leaves_the_save_paused_as_a_draft(qtbot, make
         dialogs.append(dialog)
         dialog.show()
 
-    guard = SessionGuard(Session(site="s", backend="github", token=Token(access_token="expired")), relogin=GuiRelogin(ask))
+    guard = SessionGuard(
+        Session(site="s", backend="github", token=Token(access_token="expired")), relogin=GuiRelogin(ask)
+    )
     failures: list = []
     runner.run(lambda: guard.run(lambda s: host.commit(s, "m")), None, failures.append)
     qtbot.waitUntil(lambda: bool(dialogs) and dialogs[0].isVisible(), timeout=10000)
@@ -355,7 +363,10 @@ def test_ensure_login_uses_a_valid_stored_login_without_a_dialog(make_dialog, se
     try:
         kind, session = ensure_login(target, service, lambda: pytest.fail("no dialog needed"))
         assert kind == "session" and session.token.access_token == "kept"
-        assert ensure_login(LoginTarget(backend="test-repo"), service, lambda: pytest.fail("no dialog")) == ("session", None)
+        assert ensure_login(LoginTarget(backend="test-repo"), service, lambda: pytest.fail("no dialog")) == (
+            "session",
+            None,
+        )
     finally:
         service.close()
 

@@ -8,10 +8,12 @@ an untouched field round-trips exactly (types, date formats, values that are not
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
+import shiboken6
 from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QRegularExpression, Qt, QTime, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QPixmap, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import (
@@ -33,8 +35,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-import shiboken6
 
 from editor_app.config.site_config import Field
 from editor_app.content import widget_values as wv
@@ -78,7 +78,7 @@ class FormContext:
 
     relation_source: RelationSource | None = None
     media_source: MediaSource | None = None
-    now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     runner: Runner | None = None
 
     def run(self, work: Callable[[], Any], on_success: Callable[[Any], None],
@@ -235,7 +235,7 @@ class _NumberLine(QLineEdit):
 
     stepped = Signal(int)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
             emit(self.stepped, 1 if event.key() == Qt.Key.Key_Up else -1)
             return
@@ -370,7 +370,7 @@ class DateTimeEditor(FieldEditor):
 
     def _set_picker(self, dt: datetime) -> None:
         if dt.tzinfo is not None:
-            dt = dt.astimezone(timezone.utc) if self._utc else dt.astimezone()
+            dt = dt.astimezone(UTC) if self._utc else dt.astimezone()
         self.picker.setDateTime(QDateTime(QDate(dt.year, dt.month, dt.day),
                                           QTime(dt.hour, dt.minute, dt.second, dt.microsecond // 1000)))
 
@@ -381,7 +381,7 @@ class DateTimeEditor(FieldEditor):
         if self.kind == "date":
             return dt.replace(hour=0, minute=0, second=0, microsecond=0)
         if "Z" in self._format.replace("[Z]", "") or wv.is_utc_format(self._format):
-            return dt.replace(tzinfo=timezone.utc) if self._utc else dt.astimezone()
+            return dt.replace(tzinfo=UTC) if self._utc else dt.astimezone()
         return dt
 
     def _read(self) -> Any:
@@ -588,10 +588,9 @@ class MediaEditor(FieldEditor):
         self.remove_button = QPushButton("Remove")
         self.remove_button.setAccessibleName(f"{self._label()}: remove")
         self.remove_button.clicked.connect(self._on_remove_clicked)
-        layout = _vbox(self)
-        layout.addLayout(_row(self.thumbnail, self.path, self.choose_button, self.remove_button,
-                              stretch_first=False))
-        layout.itemAt(0).layout().setStretch(1, 1)
+        row = _row(self.thumbnail, self.path, self.choose_button, self.remove_button, stretch_first=False)
+        row.setStretch(1, 1)
+        _vbox(self).addLayout(row)
         self._paths: list[str] = []
 
     def _show(self, value: Any) -> None:
@@ -783,10 +782,11 @@ class RelationEditor(FieldEditor):
         self.results.hide()
         self.no_match.hide()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Up and Down in the search box move through the matches, Escape closes them."""
-        if watched is self.search and event.type() == QEvent.Type.KeyPress and not self.results.isHidden():
-            key = event.key()  # type: ignore[attr-defined]
+        if watched is self.search and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
+                and not self.results.isHidden():
+            key = event.key()
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
                 step = 1 if key == Qt.Key.Key_Down else -1
                 row = max(0, min(self.results.count() - 1, self.results.currentRow() + step))
@@ -851,7 +851,7 @@ class CodeHighlighter(QSyntaxHighlighter):
         self.rules.append((QRegularExpression(r"\"[^\"]*\"|'[^']*'|`[^`]*`"), fmt("#3a9a3a")))
         self.rules.append((QRegularExpression(r"(#|//|--).*$"), fmt("#8a8a8a")))
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+    def highlightBlock(self, text: str) -> None:
         for regex, fmt in self.rules:
             matches = regex.globalMatch(text)
             while matches.hasNext():
@@ -870,7 +870,9 @@ class CodeEditor(FieldEditor):
     def __init__(self, fld: Field, context: FormContext, parent: QWidget | None = None) -> None:
         super().__init__(fld, context, parent)
         opts = fld.options
-        keys = opts.get("keys") if isinstance(opts.get("keys"), dict) else {}
+        keys = opts.get("keys")
+        if not isinstance(keys, dict):
+            keys = {}
         self.code_key = str(keys.get("code", "code"))
         self.lang_key = str(keys.get("lang", "lang"))
         self.code_only = bool(opts.get("output_code_only"))
