@@ -703,6 +703,9 @@ class GiteaBackend(Backend):
                 )
                 if response.is_success:
                     break
+                if response.status_code == 405 and "not allowed to merge" in error_message(response).lower():
+                    raise AuthError(f"Gitea refused to merge pull request #{number} into {self.default_branch()} of "
+                                    f"{self.repo}: your account may not merge it. Ask someone who may to publish it.")
                 conflict = self._file_conflict(entry, pr.get("merge_base") or "")
                 if conflict is not None:
                     raise conflict

@@ -715,13 +715,22 @@ class GitLabBackend(Backend):
             branch, mr = self._require_mr(collection, slug)
             entry = self._entry(collection, slug, branch, mr)
             squash = self.settings.squash_merges
-            response = self._request(
-                "PUT", f"{self.project}merge_requests/{mr['iid']}/merge",
-                params={"merge_commit_message": workflow.MERGE_COMMIT_MESSAGE,
-                        "squash_commit_message": workflow.MERGE_COMMIT_MESSAGE, "squash": _flag(squash),
-                        "should_remove_source_branch": "true", "sha": entry.head},
-                allow=(405, 406, 409, 422), what=f"merge merge request !{mr['iid']}",
-            )
+            merge = {"merge_commit_message": workflow.MERGE_COMMIT_MESSAGE,
+                     "squash_commit_message": workflow.MERGE_COMMIT_MESSAGE, "squash": _flag(squash),
+                     "should_remove_source_branch": "true", "sha": entry.head}
+            url, what = f"{self.project}merge_requests/{mr['iid']}/merge", f"merge merge request !{mr['iid']}"
+            response = self._request("PUT", url, params=merge, allow=(401, 405, 406, 409, 422), what=what)
+            if response.status_code == 401 and not _invalid_token(response):
+                # GitLab answers a user who may not merge into the target branch (`can_be_merged_by?`) with a
+                # plain 401: a refusal, not an expired login, when the token still reads the user.
+                self._request("GET", "user", what="check your login")
+                raise AuthError(
+                    f"GitLab refused to merge !{mr['iid']} into {self.default_branch()} of {self.repo}: your role "
+                    "may not merge into that protected branch. Ask a Maintainer to publish it, or allow "
+                    "Developers to merge into it (Settings > Repository > Protected branches)."
+                )
+            if response.status_code == 401:  # an expired token: refreshed and retried as for any request
+                response = self._request("PUT", url, params=merge, allow=(405, 406, 409, 422), what=what)
             if not response.is_success:
                 raise self._publish_conflict(entry, response)
             merged = response.json()

@@ -227,6 +227,18 @@ def test_a_save_is_one_push_of_add_edit_delete_guarded_by_the_old_object_id(site
     assert changes["/data/settings.yml"] == {"changeType": "delete", "item": {"path": "/data/settings.yml"}}
 
 
+def test_a_reader_without_contribute_permission_is_refused_at_the_push_as_azure_does(site: Site) -> None:
+    # Azure DevOps answers a push by someone without the Git "Contribute" permission with 403 TF401027
+    # (GitNeedsPermissionException); connectionData and the repository still answer them, so the app gets here.
+    user = site.backend.current_user()
+    site.fake.readers.add(user.email)
+    head = site.backend.head()
+    with pytest.raises(AuthError, match="TF401027: You need the Git 'GenericContribute' permission"):
+        site.backend.commit([FileChange(FIRST, b"edited\n", expected_id=blob_id(FIXTURE_FILES[FIRST]))], "Edit",
+                            expected_head=head)
+    assert site.backend.head() == head
+
+
 def test_without_a_known_head_the_touched_folders_are_checked_first(site: Site) -> None:
     site.fake.log.clear()
     site.backend.commit([FileChange(FIRST, b"edited\n", expected_id=blob_id(FIXTURE_FILES[FIRST]))], "Edit")

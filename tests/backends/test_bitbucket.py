@@ -331,6 +331,16 @@ def test_a_repository_the_account_cannot_see_is_an_auth_error() -> None:
         backend.current_user()
 
 
+def test_an_account_with_read_access_only_is_refused_at_save_as_bitbucket_does(site: Site) -> None:
+    # The repository answers a reader too (Decap's write check passes); POST /src is where Bitbucket refuses:
+    # 403 "If the authenticated user does not have write or admin access" (bitbucket-cloud.swagger.v3.json).
+    site.fake.readers.add("ada")
+    head = site.backend.head()
+    with pytest.raises(AuthError, match=r"HTTP 403: Access denied. You must have write or admin access"):
+        site.backend.commit([FileChange("content/posts/first.md", b"edited\n")], "Edit", expected_head=head)
+    assert site.backend.head() == head and site.fake.log.matching("POST", r"/src$")[-1].status == 403
+
+
 def test_an_expired_token_with_a_refresh_token_is_renewed_once_and_the_request_repeated() -> None:
     fake = make_fake_bitbucket({"a.md": b"a\n"})
     fake.tokens["renewed-token"] = "ada"

@@ -367,6 +367,34 @@ def test_a_pull_request_gitea_is_still_checking_is_merged_once_it_is_ready() -> 
     assert backend.read_file(FIRST)[0] == b"x\n"
 
 
+def test_the_fake_refuses_workflow_writes_to_a_user_without_write_access_as_gitea_does() -> None:
+    # api.go: branch deletion and label creation sit behind reqRepoWriter (403); ReplaceIssueLabels answers a bare
+    # 403; MergePullRequest answers 405 "User not allowed to merge PR" (pull_service.ErrUserNotAllowedToMerge)
+    site = open_site()
+    site.backend.save_unpublished("posts", "first", [FileChange(FIRST, b"x\n")], "Update")
+    number = next(iter(site.fake.pulls))
+    site.fake.can_push = False
+    api = httpx.Client(transport=httpx.MockTransport(site.fake), base_url="https://gitea.com/api/v1/repos/garden/site",
+                       headers={"Authorization": f"token {GITEA_TOKEN}"})
+    refused = "user should have a permission to write to a repo"
+    assert api.delete("/branches/cms/posts/first").json()["message"] == refused
+    assert api.post("/labels", json={"name": "x", "color": "#00aabb"}).json()["message"] == refused
+    labels = api.put(f"/issues/{number}/labels", json={"labels": []})
+    assert (labels.status_code, labels.content) == (403, b"")
+    merge = api.post(f"/pulls/{number}/merge", json={"Do": "merge"})
+    assert (merge.status_code, merge.json()["message"]) == (405, "User not allowed to merge PR")
+    assert "heads/cms/posts/first" in site.fake.store.refs
+
+
+def test_a_user_who_may_not_merge_is_told_so_at_once_not_retried_as_a_pull_request_still_checking() -> None:
+    site = open_site()
+    site.backend.save_unpublished("posts", "first", [FileChange(FIRST, b"x\n")], "Update")
+    site.fake.can_push = False  # write access taken away after the login check
+    with pytest.raises(AuthError, match=r"refused to merge pull request #\d+ into main .* may not merge it"):
+        site.backend.publish("posts", "first")
+    assert site.fake.log.count("POST", r"/merge$") == 1
+
+
 def test_a_pull_request_that_never_becomes_mergeable_is_reported_not_retried_forever() -> None:
     fake = make_fake_gitea(FIXTURE_FILES)
     backend = GiteaBackend.connect(settings(), Credentials(GITEA_TOKEN), transport=httpx.MockTransport(fake),

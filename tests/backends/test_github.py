@@ -395,6 +395,39 @@ def test_open_authoring_works_in_a_fork_with_decaps_branch_names(fake: FakeGitHu
         adapter.publish("posts", "spring")
 
 
+def test_open_authoring_takes_githubs_403_on_the_permission_check_as_no_push_access(fake: FakeGitHub) -> None:
+    # GitHub refuses the collaborator-permission check to callers without push access, even about themselves
+    fake.tokens["contrib-token"] = "c"
+    fake.repos["o/r"].permissions["push"] = False
+    adapter = GitHubBackend.connect(BackendSettings(name="github", repo="o/r", branch="main", open_authoring=True),
+                                    Credentials("contrib-token"), transport=httpx.MockTransport(fake))
+    [check] = fake.log.matching("GET", r"/collaborators/c/permission$")
+    assert check.status == 403
+    assert adapter.repo == "c/r" and fake.log.count("POST", r"/repos/o/r/forks$") == 1
+
+
+@pytest.mark.parametrize("role", ["write", "maintain", "admin"])
+def test_open_authoring_lets_a_collaborator_with_push_access_work_upstream(fake: FakeGitHub, role: str) -> None:
+    fake.tokens["editor-token"] = "ed"
+    fake.user("ed")
+    fake.repos["o/r"].permissions["push"] = False
+    fake.repos["o/r"].collaborators["ed"] = role
+    adapter = GitHubBackend.connect(BackendSettings(name="github", repo="o/r", branch="main", open_authoring=True),
+                                    Credentials("editor-token"), transport=httpx.MockTransport(fake))
+    assert adapter.repo == "o/r"
+    assert fake.log.count("POST", r"/forks$") == 0
+
+
+def test_open_authoring_forks_when_the_permission_check_answers_read(fake: FakeGitHub) -> None:
+    # The other answer the adapter must read right: 200 with a role below write (what the fake used to give)
+    fake.tokens["contrib-token"] = "c"
+    fake.repos["o/r"].permissions["push"] = False
+    fake.faults.error(200, {"permission": "read", "role_name": "read"}, path=r"/collaborators/c/permission$")
+    adapter = GitHubBackend.connect(BackendSettings(name="github", repo="o/r", branch="main", open_authoring=True),
+                                    Credentials("contrib-token"), transport=httpx.MockTransport(fake))
+    assert adapter.repo == "c/r"
+
+
 def test_open_authoring_syncs_an_existing_fork(fake: FakeGitHub, clock: FakeClock) -> None:
     fake.tokens["contrib-token"] = "c"
     fake.repos["o/r"].permissions["push"] = False

@@ -373,6 +373,21 @@ def test_publish_merges_with_squash_when_configured_and_removes_the_branch(fake:
     assert result.ids == {"content/posts/spring.md": blob_id(b"s")}
 
 
+def test_a_developer_who_may_not_merge_into_the_site_branch_is_told_so_not_to_log_in_again(
+        fake: FakeGitLab, backend: GitLabBackend) -> None:
+    # Decap's hasWriteAccess lets a project Developer edit; GitLab's protected default branch (Maintainers
+    # merge, the default) then refuses the merge with a plain 401, which is not an expired login.
+    fake.access_level = 30
+    assert backend.current_user().can_write
+    backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"s")], "Create")
+    with pytest.raises(AuthError, match=r"refused to merge !1 into main .* may not merge into that protected branch"):
+        backend.publish("posts", "spring")
+    assert fake.merge_requests[1].state == "opened" and "heads/cms/posts/spring" in fake.store.refs
+    with pytest.raises(AuthError, match="You are not allowed to push into this branch"):
+        backend.commit([FileChange("content/posts/new.md", b"n\n", expected_id=NEW_FILE)], "New",
+                       expected_head=backend.head())
+
+
 def test_publish_refuses_when_the_branch_moved_since_it_was_read(fake: FakeGitLab, backend: GitLabBackend) -> None:
     backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"s")], "Create")
 

@@ -39,6 +39,7 @@ def no_global_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     """Only the repository's own config counts: the machine's ~/.gitconfig must not leak in."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)  # tests/conftest.py's test identity
     monkeypatch.delenv("GIT_AUTHOR_NAME", raising=False)
     monkeypatch.delenv("GIT_AUTHOR_EMAIL", raising=False)
     monkeypatch.delenv("GIT_COMMITTER_NAME", raising=False)

@@ -122,6 +122,10 @@ def serve_fake_github(conn: Connection, entries: int, latency_ms: float) -> None
 def github_host(entries: int, latency_ms: float) -> Iterator[HostUnderTest]:
     """GitHubBackend against FakeGitHub served on 127.0.0.1 by another process, `latency_ms` added per request."""
     from editor_app.backends.github import GitHubBackend
+    from tests.fakes.github_graphql import SCHEMA_PARTS
+    from tests.shared_material import shared_file
+
+    shared_file(*SCHEMA_PARTS)  # asked here: the child's own "missing" cannot reach the test (skip, or fail under CI)
 
     def connect(url: str) -> Any:
         settings = BackendSettings(name="github", repo="o/site", branch="main", api_root=url)

@@ -18,14 +18,44 @@ HERE = Path(__file__).resolve().parent
 ENTRY = HERE / "node_modules" / "decap-server" / "dist" / "index.js"
 
 
-def require_decap_server() -> Path:
-    """The server's entry script; fails under CI (never skips) when npm did not install it."""
+NPM_TIMEOUT = 240  # seconds for the one `npm ci` of a test run
+
+_install_problem: list[str] = []  # why installing failed once this run (not retried for every test)
+
+
+def install_decap_server() -> str | None:
+    """Install decap-server (package-lock.json's version) into tests/decap_server with `npm ci` when it is not
+    there yet; None when it is ready, else why not (no node or npm on PATH, npm failed)."""
     if ENTRY.exists() and shutil.which("node"):
+        return None
+    if _install_problem:
+        return _install_problem[0]
+    missing = [tool for tool in ("node", "npm") if not shutil.which(tool)]
+    if missing:
+        return (f"decap-server tests need Node.js: {' and '.join(missing)} not found on PATH "
+                "(Debian: apt-get install nodejs npm)")
+    command = ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+    try:
+        result = subprocess.run(command, cwd=HERE, capture_output=True, text=True, timeout=NPM_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        _install_problem.append(f"`{' '.join(command)}` in {HERE} took over {NPM_TIMEOUT} s")
+        return _install_problem[0]
+    if result.returncode != 0 or not ENTRY.exists():
+        output = (result.stderr or result.stdout).strip()[-1500:]
+        _install_problem.append(f"`{' '.join(command)}` in {HERE} failed (exit {result.returncode}): {output}")
+        return _install_problem[0]
+    return None
+
+
+def require_decap_server() -> Path:
+    """The server's entry script, installed by npm on first use; skips with the reason when that cannot
+    happen (no node/npm, no registry), fails instead under CI."""
+    problem = install_decap_server()
+    if problem is None:
         return ENTRY
-    message = "decap-server is not installed: run `npm install` in tests/decap_server (.ci/run does)"
     if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+        pytest.fail(problem)
+    pytest.skip(problem)
 
 
 def free_port() -> int:

@@ -109,6 +109,7 @@ class FakeAzure:
         self.statuses: dict[str, list[dict[str, Any]]] = {}
         self.api_versions: list[str] = []
         self.queued_polls = 0  # reads of a PR answering `mergeStatus: queued` after a completion request
+        self.readers: set[str] = set()  # users (by e-mail) with read access only: no Git "Contribute" permission
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = []
         self._register_routes()
 
@@ -451,6 +452,9 @@ class FakeAzure:
 
     # ---- handlers: pushes --------------------------------------------------------------------
     def create_push(self, email: str, body: Any, **_: Any) -> tuple[int, Any]:
+        if email in self.readers:
+            raise ApiError(403, "TF401027: You need the Git 'GenericContribute' permission to perform this action. "
+                                f"Details: identity '{email}', scope 'repository'.", "GitNeedsPermissionException")
         if not isinstance(body, dict) or len(body.get("refUpdates") or []) != 1 or not body.get("commits"):
             raise ApiError(400, "A push needs one refUpdate and at least one commit.")
         update = body["refUpdates"][0]

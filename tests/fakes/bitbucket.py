@@ -110,6 +110,7 @@ class FakeBitbucket:
         self.clock = clock
         self.tokens = tokens if tokens is not None else {"token": self.workspace}
         self.expired: set[str] = set()
+        self.readers: set[str] = set()  # nicknames with read access only (a public repository, or a "Read" grant)
         self.accounts: dict[str, Account] = {}
         self.faults = faults or Faults(clock=clock)
         self.log = RequestLog()
@@ -468,6 +469,8 @@ class FakeBitbucket:
         return 200, data
 
     def post_src(self, nickname: str, request: httpx.Request, headers: dict[str, str], **_: Any) -> tuple[int, Any]:
+        if nickname in self.readers:  # the description: 403 "If the authenticated user does not have write or admin
+            raise ApiError(403, "Access denied. You must have write or admin access.")  # access"
         fields, uploads = _form_fields(request)
         branch = _last(fields.get("branch")) or self.default_branch
         parents = [p for value in fields.get("parents", []) for p in value.split(",") if p.strip()]

@@ -426,6 +426,7 @@ class FakeGitea:
         return 200, self._branch_json(branch)
 
     def delete_branch(self, branch: str, **_: Any) -> tuple[int, Any]:
+        self._require_writer()
         if branch == self.default_branch:
             raise ApiError(403, "can not delete default branch")
         if f"heads/{branch}" not in self.store.refs:
@@ -669,6 +670,11 @@ class FakeGitea:
                            "html": f"{WEB}/{full}/src/commit/{commit}/{path}"}}
 
     # ---- handlers: pull requests and labels ------------------------------------------------
+    def _require_writer(self) -> None:
+        """routers/api/v1/api.go `reqRepoWriter`: branch deletion and label creation need write access."""
+        if not self.can_push:
+            raise ApiError(403, "user should have a permission to write to a repo")
+
     def _require_pulls(self) -> None:
         if not self.has_pull_requests:
             raise ApiError(404, "The target couldn't be found.")
@@ -788,6 +794,8 @@ class FakeGitea:
             raise ApiError(422, f"[Do]: merge style {style!r} is not allowed here")
         if pr.merged or pr.state != "open":
             raise ApiError(405, "The PR is already merged or closed")
+        if not self.can_push:  # pull_service.CheckPullMergeable: ErrUserNotAllowedToMerge
+            raise ApiError(405, "User not allowed to merge PR")
         if body.get("head_commit_id") and body["head_commit_id"] != pr.head_sha:
             raise ApiError(409, "head out of date")
         if self.checking > 0:
@@ -817,6 +825,8 @@ class FakeGitea:
 
     def replace_labels(self, number: str, body: Any, **_: Any) -> tuple[int, Any]:
         pr = self._pull(number)
+        if not self.can_push:  # ReplaceIssueLabels: !CanWriteIssuesOrPulls -> ctx.Status(403), no body
+            return 403, None
         wanted = (body.get("labels") or []) if isinstance(body, dict) else []
         ids = []
         for item in wanted:
@@ -837,6 +847,7 @@ class FakeGitea:
         return 200, self._paginate(request, query, [self.label_json(i) for i in sorted(self.labels)], headers)
 
     def create_label(self, body: Any, **_: Any) -> tuple[int, Any]:
+        self._require_writer()
         body = body if isinstance(body, dict) else {}
         name, color = body.get("name"), str(body.get("color") or "")
         if not name or not re.fullmatch(r"#?[0-9a-fA-F]{6}", color):

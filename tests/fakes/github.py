@@ -742,8 +742,12 @@ class FakeGitHub:
             return 200, [self.ref_json(repo, r) for r in below]
         raise ApiError(404, "Not Found")
 
-    def get_collaborator_permission(self, owner: str, name: str, user: str, **_: Any) -> tuple[int, Any]:
+    def get_collaborator_permission(self, owner: str, name: str, user: str, login: str, **_: Any) -> tuple[int, Any]:
         repo = self.repo(owner, name)
+        # GitHub answers only callers with push access, even about themselves: an open-authoring contributor
+        # asking for their own permission gets this 403 (seen in real traffic), never 200 "read".
+        if not self.can_push(repo, login):
+            raise ApiError(403, "Must have push access to view collaborator permission.")
         if user not in self.users and user not in self.tokens.values():
             raise ApiError(404, f"{user} is not a user")
         role = self.role(repo, user)

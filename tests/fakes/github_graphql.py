@@ -27,11 +27,12 @@ from graphql import (
 
 from tests.fakes.git_store import MODE_FILE, MODE_TREE, StoreError
 from tests.fakes.github import ApiError, PullRequest, Repo, iso, node_id
+from tests.shared_material import shared_file
 
 if TYPE_CHECKING:
     from tests.fakes.github import FakeGitHub
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "github" / "github-schema.graphql"
+SCHEMA_PARTS = ("specs", "github", "github-schema.graphql")  # under ../shared
 
 
 class TypedError(GraphQLError):
@@ -42,9 +43,18 @@ class TypedError(GraphQLError):
         self.kind = kind
 
 
+def github_schema(path: Path | None = None) -> GraphQLSchema:
+    """GitHub's public schema (../shared/specs/github/github-schema.graphql), built once per process.
+
+    Without ../shared this raises SharedMaterialMissing (from any thread), which the test suite reports as
+    one clear skip, or a failure under CI (tests/shared_material.py).
+    """
+    return _build_schema(path or shared_file(*SCHEMA_PARTS))
+
+
 @functools.cache
-def github_schema(path: Path = SCHEMA_PATH) -> GraphQLSchema:
-    """GitHub's public schema, built once per process.
+def _build_schema(path: Path) -> GraphQLSchema:
+    """GitHub's schema from `path`.
 
     The published SDL repeats some fields and deprecates interface fields only on some
     implementations; graphql-core rejects both and neither matters for validating queries,

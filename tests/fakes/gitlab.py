@@ -505,12 +505,30 @@ class FakeGitLab:
             "web_url": f"{WEB}/{self.project_path}/-/tree/{branch}",
         }
 
+    # ---- what the user may do (GitLab enforces it on every write, not only in `permissions`) ---------------
+    def level(self) -> int:
+        """The user's best role: their own membership or a group the project is shared with."""
+        return max([self.access_level or 0, *self.shared_group_levels])
+
+    def may_push_to(self, branch: str) -> bool:
+        """GitLab's `can_push_to_branch?`: Maintainers anywhere, Developers outside the protected default branch
+        unless it lets developers push, Reporters and Guests nowhere."""
+        level = self.level()
+        return level >= 40 or (level >= 30 and (branch != self.default_branch or self.developers_can_push))
+
+    def may_merge_into(self, branch: str) -> bool:
+        """GitLab's `can_be_merged_by?`: the same rule with the branch's "allowed to merge" setting."""
+        level = self.level()
+        return level >= 40 or (level >= 30 and (branch != self.default_branch or self.developers_can_merge))
+
     def get_branch(self, branch: str, **_: Any) -> tuple[int, Any]:
         if f"heads/{branch}" not in self.store.refs:
             raise ApiError(404, "404 Branch Not Found")
         return 200, self.branch_json(branch)
 
     def delete_branch(self, branch: str, **_: Any) -> tuple[int, Any]:
+        if self.level() < 30:  # authorize! :push_code
+            raise ApiError(403, "403 Forbidden")
         if f"heads/{branch}" not in self.store.refs:
             raise ApiError(404, "404 Branch Not Found")
         if branch == self.default_branch:
@@ -635,6 +653,8 @@ class FakeGitLab:
         if not branch or not message or not isinstance(actions, list) or not actions:
             raise ApiError(400, {"error": "branch, commit_message, actions are missing"},
                            body={"error": "branch, commit_message, actions are missing"})
+        if not self.may_push_to(branch):  # lib/api/commits.rb: authorize_push_to_branch!
+            raise ApiError(403, "403 Forbidden - You are not allowed to push into this branch")
         start = query.get("start_branch") or query.get("start_sha")
         exists = f"heads/{branch}" in self.store.refs
         if exists and start and start != branch:
@@ -760,6 +780,8 @@ class FakeGitLab:
         if not source or not target or not title:
             raise ApiError(400, {"error": "source_branch, target_branch, title are missing"},
                            body={"error": "source_branch, target_branch, title are missing"})
+        if self.level() < 30:  # authorize! :create_merge_request_from / _in: Developer and up
+            raise ApiError(403, "403 Forbidden")
         for branch in (source, target):
             if f"heads/{branch}" not in self.store.refs:
                 raise ApiError(404, "404 Branch Not Found")
@@ -846,6 +868,8 @@ class FakeGitLab:
     def merge_merge_request(self, iid: str, username: str, query: dict[str, Any], **_: Any) -> tuple[int, Any]:
         self._sync_merge_requests()
         mr = self._mr(iid)
+        if not self.may_merge_into(mr.target_branch):  # unauthorized! unless can_be_merged_by?(current_user)
+            raise ApiError(401, "401 Unauthorized")
         if mr.state != "opened":
             raise ApiError(405, "405 Method Not Allowed")
         if query.get("sha") and query["sha"] != mr.sha:

@@ -340,7 +340,10 @@ def test_open_authoring_permission_check_and_fork_branch_listing(fake: FakeGitHu
     fake.tokens["contrib-token"] = "contrib"
     contrib = client(fake, headers={"Authorization": "token contrib-token"})
     fake.repos["owner/repo"].permissions["push"] = False
-    assert contrib.get("/repos/owner/repo/collaborators/contrib/permission").json()["permission"] == "read"
+    refused = contrib.get("/repos/owner/repo/collaborators/contrib/permission")  # GitHub: push access needed
+    assert (refused.status_code, refused.json()["message"]) == (
+        403, "Must have push access to view collaborator permission.")
+    assert api.get("/repos/owner/repo/collaborators/contrib/permission").json()["permission"] == "read"
     assert contrib.get("/repos/owner/repo").json()["permissions"]["push"] is False
     assert contrib.post("/repos/owner/repo/git/blobs", json={"content": "x"}).status_code == 403
     assert api.get("/repos/owner/repo/collaborators/nobody/permission").status_code == 404

@@ -147,6 +147,32 @@ def test_merge_is_guarded_by_the_head_sha_and_removes_the_source_branch(fake: Fa
     assert call(fake, "PUT", f"{P}/merge_requests/{iid}/merge").status_code == 405
 
 
+def test_writes_are_refused_to_roles_that_may_not_make_them_as_gitlab_does(fake: FakeGitLab) -> None:
+    """GitLab checks the role on every write (lib/api/commits.rb `authorize_push_to_branch!`, merge_requests.rb
+    `unauthorized! unless can_be_merged_by?`), not only in the project's `permissions`: the fake must too."""
+    add = {"action": "create", "file_path": "n.md", "content": "n"}
+    refused = "403 Forbidden - You are not allowed to push into this branch"
+    fake.access_level = 20  # Reporter
+    assert (commit(fake, add, branch="cms/p/n", start_branch="main").json()["message"]) == refused
+    assert call(fake, "POST", f"{P}/merge_requests?source_branch=main&target_branch=main&title=N").status_code == 403
+    fake.access_level = 30  # Developer: not onto the protected default branch, but elsewhere
+    main = commit(fake, add)
+    assert (main.status_code, main.json()["message"]) == (403, refused)
+    made = commit(fake, add, branch="cms/p/n", start_branch="main").json()
+    iid = call(fake, "POST", f"{P}/merge_requests?source_branch=cms/p/n&target_branch=main&title=N").json()["iid"]
+    merge = call(fake, "PUT", f"{P}/merge_requests/{iid}/merge?sha={made['id']}")
+    assert (merge.status_code, merge.json()) == (401, {"message": "401 Unauthorized"})  # GitLab's own status
+    fake.access_level = 20
+    assert call(fake, "DELETE", f"{P}/repository/branches/cms%2Fp%2Fn").status_code == 403
+    fake.access_level = 30
+    fake.developers_can_push = fake.developers_can_merge = True
+    assert commit(fake, {"action": "create", "file_path": "m.md", "content": "m"}).status_code == 201
+    assert call(fake, "PUT", f"{P}/merge_requests/{iid}/merge?sha={made['id']}").json()["state"] == "merged"
+    fake.access_level, fake.shared_group_levels = None, [40]  # a Maintainer through a shared group
+    fake.developers_can_push = False
+    assert commit(fake, {"action": "create", "file_path": "o.md", "content": "o"}).status_code == 201
+
+
 def test_a_rebase_onto_a_conflicting_target_reports_merge_error(fake: FakeGitLab) -> None:
     commit(fake, {"action": "update", "file_path": "a.md", "content": "entry"}, branch="cms/p/a", start_branch="main")
     iid = call(fake, "POST", f"{P}/merge_requests?source_branch=cms/p/a&target_branch=main&title=A").json()["iid"]
