@@ -215,12 +215,12 @@ class WorkspaceView(SiteContent, Protocol):
 class UserPrompts(Protocol):
     """The questions the window and the media library ask (notifications.Prompts; scripted in tests)."""
 
-    def confirm(self, title: str, text: str) -> bool:
-        """Yes or no."""
+    def confirm(self, title: str, text: str, action: str = "OK", *, destructive: bool = False) -> bool:
+        """True when the user chose `action` (the button that names it), False for Cancel."""
         ...
 
-    def save_discard_cancel(self, path: str) -> str:
-        """"save", "discard" or "cancel" for the unsaved changes of `path`."""
+    def save_discard_cancel(self, name: str) -> str:
+        """"save", "discard" or "cancel" for the unsaved changes of the entry called `name`."""
         ...
 
     def restore_draft(self, path: str, saved: str, draft: str, when: str) -> str:

@@ -52,7 +52,9 @@ GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
 SPLITTER_KEY = "main_window/splitter"
 JOURNAL_DELAY_MS = 400
-INVALID_ENTRY_NOTICE = "invalid-entry"  # the one "Not saved: fields need attention" notification
+INVALID_ENTRY_NOTICE = "invalid-entry"
+PUBLISHED_NOTE = "Published — saving creates a draft for review."
+NEW_ENTRY_NOTE = "New — saving creates a draft for review."  # the one "Not saved: fields need attention" notification
 
 T = TypeVar("T")
 
@@ -541,6 +543,7 @@ class MainWindow(QMainWindow):
             self._workflow_status[entry.path] = entry.status  # the list shows the draft now, not at the next refresh
         headers, rows = self._rows_for(self.collection(entry.collection), [entry])
         self.entry_list.model.update_row(rows[0])
+        self.entry_list.select_key(entry.path)  # a new entry or a copy: its own row, not the one it came from
         self._show_entry_workflow(entry)
         self._hide_progress(f"Saved {entry.path}")
         emit(self.entry_saved, entry.path)
@@ -668,24 +671,54 @@ class MainWindow(QMainWindow):
                 self._show_entry(theirs)
 
     def delete_entry(self) -> None:
-        """Delete the open entry after confirming."""
+        """Delete the open entry after confirming; the question and the action fit what the entry is.
+
+        An entry that exists only as unpublished changes has those changes deleted; a published entry is
+        removed from the site by a commit. (A new entry has nothing to delete: Discard changes drops it.)
+        """
         entry = self.current_entry
-        if entry is None:
+        if entry is None or entry.is_new:
             return
-        if not self.prompts.confirm("Delete entry", f"Delete {entry.path}? This makes a commit that removes it."):
+        name = self.entry_title(entry)
+        if entry.status and not self._is_published(entry):
+            self._on_workflow_delete_requested(entry.collection, entry.slug)
+            return
+        text = f"Delete “{name}”? This makes a commit that removes it from the site."
+        if entry.status:
+            text += " Its unpublished changes stay on the workflow board."
+        if not self.prompts.confirm("Delete entry", text, "Delete", destructive=True):
             return
         run_in_background(
             self.runner,
             lambda: self.workspace.delete_entry(entry),
             lambda _result: self._on_entry_deleted(entry),
-            lambda failure: self._on_task_failed(failure, f"Deleting {entry.path} failed"),
+            lambda failure: self._on_task_failed(failure, f"Deleting “{name}” failed"),
         )
+
+    def entry_title(self, entry: OpenEntry) -> str:
+        """How dialogs name an entry: its title (the collection's summary), not its file path."""
+        title = self.workspace.summary(entry).strip() if entry.data else ""
+        if title and title != entry.path:
+            return title
+        if entry.is_new:
+            return f"New {self._collection_singular(entry.collection)}"
+        return entry.slug or entry.path
+
+    def _collection_singular(self, name: str) -> str:
+        collection = self.collection(name)
+        return (collection.label_singular or collection.label or name).lower()
+
+    def _is_published(self, entry: OpenEntry) -> bool:
+        """Whether the entry's file is on the site's branch (as far as the loaded list knows)."""
+        if entry.collection not in self._loaded:
+            return True  # not known here: the workspace refuses with a clear message if it is not
+        return any(e.path == entry.path for e in self.workspace.entries(entry.collection))
 
     def _on_entry_deleted(self, entry: OpenEntry) -> None:
         self.entry_list.model.remove_row(entry.path)
         self._set_dirty(False)
         self.close_entry()
-        self.status_label.setText(f"Deleted {entry.path}")
+        self.status_label.setText(f"Deleted “{self.entry_title(entry)}”")
 
     def duplicate_entry(self) -> None:
         """Open a copy of the open entry as a new, unsaved entry."""
@@ -700,7 +733,8 @@ class MainWindow(QMainWindow):
         entry = self.current_entry
         if entry is None or not self._dirty:
             return
-        if not self.prompts.confirm("Discard changes", f"Discard your unsaved changes to {entry.path}?"):
+        if not self.prompts.confirm("Discard changes", f"Discard your unsaved changes to “{self.entry_title(entry)}”?",
+                                    "Discard changes", destructive=True):
             return
         self.workspace.discard_draft(entry)
         self._set_dirty(False)
@@ -811,29 +845,50 @@ class MainWindow(QMainWindow):
         emit(self.workflow_changed)
 
     def _on_workflow_publish_requested(self, collection: str, slug: str) -> None:
-        if not self.prompts.confirm("Publish", f"Publish {slug}? Its changes go live on the site's branch."):
+        name = self._workflow_title(collection, slug)
+        if not self.prompts.confirm("Publish", f"Publish “{name}”? Its changes go live on the site.", "Publish"):
             return
         self._run_workflow(
             lambda: self.workspace.publish(collection, slug),
             lambda _r: self._after_unpublished_removed(collection, slug, "Published"),
-            f"Publishing {slug}",
+            f"Publishing “{name}”",
         )
 
     def _on_workflow_delete_requested(self, collection: str, slug: str) -> None:
-        text = f"Delete the unpublished changes of {slug}? The published version, if any, stays."
-        if not self.prompts.confirm("Delete unpublished changes", text):
+        name = self._workflow_title(collection, slug)
+        entry = self.current_entry if self._is_open(collection, slug) else None
+        if entry is not None and not self._is_published(entry):
+            text = f"Delete “{name}”? It was never published, so deleting its unpublished changes deletes it."
+        else:
+            text = f"Delete the unpublished changes of “{name}”? The published version stays as it is."
+        if not self.prompts.confirm("Delete unpublished changes", text, "Delete changes", destructive=True):
             return
         self._run_workflow(
             lambda: self.workspace.delete_unpublished(collection, slug),
-            lambda _r: self._after_unpublished_removed(collection, slug, "Deleted changes"),
-            f"Deleting the changes of {slug}",
+            lambda _r: self._after_unpublished_removed(collection, slug, "Deleted the changes of"),
+            f"Deleting the changes of “{name}”",
         )
 
+    def _workflow_title(self, collection: str, slug: str) -> str:
+        """An unpublished entry's title: the open entry's, else its card's, else its slug."""
+        if self.current_entry is not None and self._is_open(collection, slug):
+            return self.entry_title(self.current_entry)
+        card = self.workflow_board.card(f"{collection}/{slug}")
+        return card.title if card is not None and card.title else slug
+
     def _after_unpublished_removed(self, collection: str, slug: str, what: str) -> None:
+        name = self._workflow_title(collection, slug)
         self.workflow_board.remove_entry(f"{collection}/{slug}")
-        if self._is_open(collection, slug):
-            self.workflow_bar.show_status(None)
-        self.status_label.setText(f"{what}: {slug}")
+        entry = self.current_entry
+        if entry is not None and self._is_open(collection, slug):
+            self._workflow_status.pop(entry.path, None)
+            self._set_dirty(False)
+            if self._is_published(entry):
+                self.current_entry = None
+                self.open_entry(collection, entry.path)  # the published version, as it now is
+            else:
+                self.close_entry()  # it existed only as unpublished changes: there is nothing left to show
+        self.status_label.setText(f"{what} “{name}”")
         emit(self.workflow_changed)
         if collection in self._loaded:
             self._loaded.discard(collection)
@@ -852,7 +907,7 @@ class MainWindow(QMainWindow):
         if not self.uses_workflow:
             self.workflow_bar.setVisible(False)
             return
-        self.workflow_bar.show_status(entry.status)
+        self.workflow_bar.show_status(entry.status, is_new=entry.is_new)
 
     def _on_workflow_bar_status_chosen(self, position: int) -> None:
         entry = self.current_entry
@@ -888,7 +943,7 @@ class MainWindow(QMainWindow):
         """
         if not self._dirty or self.current_entry is None:
             return True
-        answer = self.prompts.save_discard_cancel(self.current_entry.path)
+        answer = self.prompts.save_discard_cancel(self.entry_title(self.current_entry))
         if answer == "save":
             self._after_save = then
             self.save_entry()
@@ -911,7 +966,7 @@ class MainWindow(QMainWindow):
         if not self.prompts.confirm(
             "Reset the sample site",
             "Put the sample site back as it was at the first start? Every edit and unpublished entry made in the "
-            "sandbox is lost.",
+            "sandbox is lost.", "Reset", destructive=True,
         ):
             return
         self.close_entry()
@@ -1019,7 +1074,7 @@ class _EntryWorkflowBar(QWidget):
             self.status_box.addItem(STATUS_TITLES[status])
         self.publish_button = QPushButton("Publish")
         self.delete_button = QPushButton("Delete unpublished changes")
-        self.published_label = QLabel("Published — saving creates a draft for review.")
+        self.published_label = QLabel(PUBLISHED_NOTE)
         self.status_title = QLabel("&Status:")
         self.status_title.setBuddy(self.status_box)
         layout = QHBoxLayout(self)
@@ -1031,12 +1086,13 @@ class _EntryWorkflowBar(QWidget):
         layout.addWidget(self.delete_button)
         layout.addWidget(self.publish_button)
 
-    def show_status(self, status: str | None) -> None:
-        """Show an unpublished entry's status, or that the entry has no unpublished changes."""
+    def show_status(self, status: str | None, *, is_new: bool = False) -> None:
+        """Show an unpublished entry's status, or that the entry is published (or new) with none."""
         self.setVisible(True)
         unpublished = status in WORKFLOW_STATUSES
         for widget in (self.status_title, self.status_box, self.publish_button, self.delete_button):
             widget.setVisible(unpublished)
+        self.published_label.setText(NEW_ENTRY_NOTE if is_new else PUBLISHED_NOTE)
         self.published_label.setVisible(not unpublished)
         if unpublished:
             self.status_box.setCurrentIndex(WORKFLOW_STATUSES.index(status))

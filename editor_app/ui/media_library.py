@@ -266,7 +266,7 @@ class MediaLibraryDialog(QDialog):
             listed = "\n".join(f"• {usage}" for usage in usages[:10])
             more = f"\n…and {len(usages) - 10} more" if len(usages) > 10 else ""
             text = f"{path} is still used by:\n{listed}{more}\n\nDelete it anyway? Those pages will show a broken link."
-        if not self.prompts.confirm("Delete media", text):
+        if not self.prompts.confirm("Delete media", text, "Delete", destructive=True):
             return
         run_in_background(
             self.runner,

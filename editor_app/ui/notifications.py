@@ -171,24 +171,38 @@ class Prompts:
     def __init__(self, parent: QWidget | None = None) -> None:
         self._parent = parent
 
-    def confirm(self, title: str, text: str) -> bool:
-        """A yes/no question; True for yes."""
+    def confirm(self, title: str, text: str, action: str = "OK", *, destructive: bool = False) -> bool:
+        """A question answered by a button that names the action (`action`) or Cancel; True for the action.
+
+        A destructive question has Cancel as its default button, so Enter never deletes anything.
+        """
         from PySide6.QtWidgets import QMessageBox
 
-        return QMessageBox.question(self._parent, title, text) == QMessageBox.StandardButton.Yes
+        box = QMessageBox(QMessageBox.Icon.Warning if destructive else QMessageBox.Icon.Question, title, text,
+                          parent=self._parent)
+        go = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole if destructive
+                           else QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel if destructive else go)
+        box.setEscapeButton(cancel)
+        box.exec()
+        return box.clickedButton() is go
 
-    def save_discard_cancel(self, path: str) -> str:
-        """Unsaved changes to `path`: "save", "discard" or "cancel"."""
+    def save_discard_cancel(self, name: str) -> str:
+        """Unsaved changes to the entry called `name`: "save", "discard" or "cancel"."""
         from PySide6.QtWidgets import QMessageBox
 
-        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes", f"{path} has unsaved changes.",
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes", f"“{name}” has unsaved changes.",
                           parent=self._parent)
         box.setInformativeText("Save them before leaving? Discarded changes are gone for good.")
-        buttons = QMessageBox.StandardButton
-        box.setStandardButtons(buttons.Save | buttons.Discard | buttons.Cancel)
-        box.setDefaultButton(buttons.Save)
-        answer = box.exec()
-        return {buttons.Save: "save", buttons.Discard: "discard"}.get(buttons(answer), "cancel")
+        save = box.addButton("Save", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Discard changes", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(save)
+        box.setEscapeButton(cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return "save" if clicked is save else "discard" if clicked is discard else "cancel"
 
     def restore_draft(self, path: str, saved: str, draft: str, when: str) -> str:
         """A journaled draft exists: "restore", "discard" or "later" (the DraftDialog)."""

@@ -343,13 +343,15 @@ class ScriptedPrompts:
     def __init__(self, confirm: bool = True, unsaved: str = "cancel", draft: str = "restore") -> None:
         self.answers: Answers = {"confirm": confirm, "unsaved": unsaved, "draft": draft}
         self.asked: list[tuple[str, str]] = []
+        self.actions: list[tuple[str, bool]] = []  # each question's action button, and whether it destroys
 
-    def confirm(self, title: str, text: str) -> bool:
+    def confirm(self, title: str, text: str, action: str = "OK", *, destructive: bool = False) -> bool:
         self.asked.append(("confirm", text))
+        self.actions.append((action, destructive))
         return self.answers["confirm"]
 
-    def save_discard_cancel(self, path: str) -> str:
-        self.asked.append(("unsaved", path))
+    def save_discard_cancel(self, name: str) -> str:
+        self.asked.append(("unsaved", name))
         return self.answers["unsaved"]
 
     def restore_draft(self, path: str, saved: str, draft: str, when: str) -> str:

@@ -165,6 +165,7 @@ def test_a_local_site_without_a_git_identity_asks_once_and_keeps_it(site, qtbot,
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))  # no ~/.gitconfig: no global identity
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)  # tests/conftest.py's test identity
     monkeypatch.setenv("EMAIL", "gardener@example.org")
     for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
         monkeypatch.delenv(name, raising=False)
@@ -224,6 +225,7 @@ def test_a_local_site_without_a_git_identity_asks_once_and_keeps_it(site, qtbot,
 def test_cancelling_the_identity_question_keeps_the_explanation(site, app_home, tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)  # tests/conftest.py's test identity
     for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
         monkeypatch.delenv(name, raising=False)
     login = SiteLogin(None, None, None, ask_identity=lambda folder, name, email: None)

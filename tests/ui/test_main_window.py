@@ -109,7 +109,7 @@ def test_unsaved_guard_cancel_keeps_the_entry_open(make_window, qtbot):
     open_entry(qtbot, window, "posts", "content/posts/post-1.md")
     qtbot.keyClicks(window.editor.title, "!")
     window.open_entry("posts", "content/posts/post-2.md")
-    assert prompts.asked == [("unsaved", "content/posts/post-1.md")]
+    assert prompts.asked == [("unsaved", "Post 1!")]
     assert window.current_entry.path == "content/posts/post-1.md"
     assert window.is_dirty
 
@@ -130,7 +130,7 @@ def test_closing_with_unsaved_changes_asks_first(make_window, qtbot):
     qtbot.keyClicks(window.editor.title, "!")
     window.close()
     assert window.isVisible()
-    assert prompts.asked[-1] == ("unsaved", "content/posts/post-1.md")
+    assert prompts.asked[-1] == ("unsaved", "Post 1!")
 
 
 def test_a_journaled_draft_is_offered_and_restored(make_window, qtbot):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QToolBar
 
 from editor_app.paths import AppDirs
 from editor_app.ui.main_window import MainWindow
@@ -162,3 +163,62 @@ def test_the_not_saved_notice_goes_with_the_entry_it_spoke_of(window, qtbot):
     open_first_post(window, qtbot)
     assert validation_notices(window) == []
     assert window.editor.problem_messages() == []
+
+
+def click_tool(window: MainWindow, action) -> None:
+    """Click an action's button in the window's toolbar."""
+    toolbar = window.findChild(QToolBar, "entry-toolbar")
+    QTest.mouseClick(toolbar.widgetForAction(action), Qt.MouseButton.LeftButton)
+
+
+def open_card(window: MainWindow, qtbot, key: str) -> None:
+    """Open an unpublished entry from the workflow board by double-clicking its card."""
+    with qtbot.waitSignal(window.workflow_loaded, timeout=10000):
+        press_ctrl(window, window, Qt.Key.Key_2)
+    board = window.workflow_board
+    column = next(c for c in board.columns.values() if c.index_of(key).isValid())
+    centre = column.visualRect(column.index_of(key)).center()
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        QTest.mouseClick(column.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+        QTest.mouseDClick(column.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+
+
+def test_deleting_a_never_published_draft_deletes_its_changes_and_closes_it(window, qtbot):
+    open_card(window, qtbot, "plants/garlic")
+    assert window.workflow_bar.status_box.isVisibleTo(window)
+    with qtbot.waitSignal(window.workflow_changed, timeout=10000):
+        click_tool(window, window.delete_action)
+    question = window.prompts.asked[-1][1]
+    assert question.startswith("Delete “Garlic") and "never published" in question
+    assert window.prompts.actions[-1] == ("Delete changes", True)  # names its verb; Cancel is the default
+    qtbot.waitUntil(lambda: window.current_entry is None, timeout=10000)
+    assert window.editor_stack.currentWidget() is window.empty_label  # not shown as "Published"
+    assert "plants/garlic" not in window.workflow_board.keys_in("draft")
+
+
+def test_a_new_entry_is_labelled_new_and_discarding_it_names_it(window, qtbot):
+    new_post(window, qtbot)
+    assert window.workflow_bar.published_label.text().startswith("New — ")
+    assert not window.delete_action.isEnabled()  # nothing saved, nothing to delete
+    QTest.keyClicks(window.editor.form.editor("title").line, "Frost fair")
+    click_tool(window, window.discard_action)
+    assert window.prompts.asked[-1][1].startswith("Discard your unsaved changes to “Frost fair — ")  # its summary
+    assert window.prompts.actions[-1] == ("Discard changes", True)
+    assert window.current_entry is None
+
+
+def test_a_saved_copy_is_the_row_highlighted_in_the_list(window, qtbot):
+    open_first_post(window, qtbot)
+    original = window.current_entry.path
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        press_ctrl(window, window.entry_list.table, Qt.Key.Key_D)
+    assert window.current_entry.is_new
+    assert window.workflow_bar.published_label.text().startswith("New — ")
+    title = window.editor.form.editor("title").line
+    title.selectAll()
+    QTest.keyClicks(title, "A copied post")
+    with qtbot.waitSignal(window.entry_saved, timeout=10000):
+        press_ctrl(window, title, Qt.Key.Key_S)
+    selected = window.entry_list.table.selectionModel().selectedRows()
+    assert [window.entry_list.model.key_at(index.row()) for index in selected] == [window.current_entry.path]
+    assert window.current_entry.path != original

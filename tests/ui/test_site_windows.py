@@ -95,7 +95,7 @@ def test_unsaved_changes_are_asked_about_before_another_site_is_chosen(qtbot, tm
 
     first.open_another_action.trigger()
 
-    assert ("unsaved", first.current_entry.path) in prompts.asked
+    assert ("unsaved", first.entry_title(first.current_entry)) in prompts.asked
     assert windows.window is first and len(made) == 1
 
 
