@@ -10,12 +10,13 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -28,10 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from editor_app.config.site_config import Field
+from editor_app.content.spelling import SITE_WORDS_KEY, parse_word_list
+from editor_app.content.text_search import count_words, reading_minutes
 from editor_app.ui.signals import emit
 from editor_app.ui.widgets.entry_form import ERROR_COLOR, EntryForm, MarkdownFieldEditor
-from editor_app.ui.widgets.field_widgets import FormContext, Runner
+from editor_app.ui.widgets.field_widgets import FieldEditor, FormContext, Runner
+from editor_app.ui.widgets.find_replace import FindReplaceBar
 from editor_app.ui.widgets.markdown_preview import MarkdownPreview
+from editor_app.ui.widgets.spell_highlighter import CHECKED_WIDGETS, SpellChecking, user_spell_checking
 from editor_app.ui.widgets.workspace_sources import WorkspaceSources
 
 ToRaw = Callable[[dict[str, Any]], str]
@@ -45,10 +50,12 @@ class EditorPane(QWidget):
     save_requested = Signal()
     validation_failed = Signal(list)
     locale_changed = Signal(str)
+    notice = Signal(str, str)  # message, level: for the window's notification area
 
     def __init__(self, workspace: Any = None, parent: QWidget | None = None, *,
                  context: FormContext | None = None, to_raw: ToRaw | None = None,
-                 from_raw: FromRaw | None = None, runner: Runner | None = None) -> None:
+                 from_raw: FromRaw | None = None, runner: Runner | None = None,
+                 spelling: SpellChecking | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
         if context is None:
@@ -70,6 +77,23 @@ class EditorPane(QWidget):
         self._raw_dirty = False
         self._relation_loads: set[str] = set()
         self.form = EntryForm([], self.context)
+        self.spelling = spelling if spelling is not None else user_spell_checking(parent=self)
+        self.spelling.dictionary_missing.connect(lambda _locale, message: emit(self.notice, message, "info"))
+        self._load_site_words()
+        self.find_bar = FindReplaceBar(self._find_target)
+        self.find_bar.setAccessibleName("Find and replace")
+        self.replace_action = QAction("&Replace…", self)
+        self.replace_action.setShortcut(QKeySequence("Ctrl+H"))
+        self.replace_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.replace_action.triggered.connect(lambda: self.show_find(replace=True))
+        self.addAction(self.replace_action)
+        self._last_text_control: QPlainTextEdit | QLineEdit | None = None
+        self.word_count_label = QLabel()
+        self.word_count_label.setAccessibleName("Word count and reading time")
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(300)
+        self._count_timer.timeout.connect(self.update_word_count)
 
         self.locale_label = QLabel("&Language:")
         self.locale_box = QComboBox()
@@ -165,6 +189,7 @@ class EditorPane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(bar)
+        layout.addWidget(self.find_bar)
         layout.addWidget(self.problems)
         layout.addWidget(self.problem_list)
         layout.addWidget(self.stack, 1)
@@ -200,6 +225,8 @@ class EditorPane(QWidget):
             self.raw_button.setChecked(False)
         self._choose_preview_editor()
         self._update_controls()
+        self._check_spelling()
+        self.update_word_count()
         if same_form:
             # the same entry again (after a save): stay where the user was reading
             self.scroll.verticalScrollBar().setValue(scroll)
@@ -339,6 +366,8 @@ class EditorPane(QWidget):
         self._loading = False
         self._choose_preview_editor()
         self._update_reference()
+        self._check_spelling()
+        self.update_word_count()
         emit(self.locale_changed, locale)
 
     def _update_reference(self) -> None:
@@ -354,6 +383,7 @@ class EditorPane(QWidget):
             for row in self.reference_form.panel.rows:
                 row.shared_note.hide()  # every field is locked here: no note needed under each
             self.reference_title.setText(f"{self._default_locale} (default language, read-only)")
+            self.spelling.attach_form(self.reference_form, self._default_locale)
         self.reference_box.setVisible(shown)
 
     # --- validation and saving ---
@@ -512,6 +542,7 @@ class EditorPane(QWidget):
         self._raw_dirty = False
         self._show_problems([])
         self._choose_preview_editor()
+        self._check_spelling()
         return True
 
     def _on_raw_edit_changed(self) -> None:
@@ -523,7 +554,64 @@ class EditorPane(QWidget):
     # --- misc ---
 
     def _on_form_changed(self) -> None:
+        self._count_timer.start()
         emit(self.changed)
+
+    # --- writing tools ---
+
+    def spelling_locale(self) -> str:
+        """The language the form's text is checked in: the locale edited, else the site's `locale`."""
+        site = getattr(self.workspace, "site", None)
+        return self._current_locale or str(getattr(site, "locale", "") or "en")
+
+    def _check_spelling(self) -> None:
+        self.spelling.attach_form(self.form, self.spelling_locale())
+
+    def _load_site_words(self) -> None:
+        """Read the site's shared word list (config key `spelling_words`) in the background."""
+        site = getattr(self.workspace, "site", None)
+        path = (getattr(site, "raw", None) or {}).get(SITE_WORDS_KEY)
+        if not isinstance(path, str) or not path.strip() or not hasattr(self.workspace, "read_media"):
+            return
+        ws, spelling = self.workspace, self.spelling
+        self.context.run(lambda: ws.read_media(path.strip().lstrip("/")),
+                         lambda data: spelling.set_site_words(parse_word_list(bytes(data).decode("utf-8", "replace"))),
+                         lambda failure: emit(self.notice, f"The site's word list {path} could not be read: {failure}",
+                                              "warning"))
+
+    def _text_controls(self) -> list[QPlainTextEdit | QLineEdit]:
+        controls = []
+        for editor in self.form.findChildren(FieldEditor):
+            target = editor.focus_target()
+            if editor.field.widget in CHECKED_WIDGETS and isinstance(target, (QPlainTextEdit, QLineEdit)):
+                controls.append(target)
+        return controls
+
+    def _find_target(self) -> QPlainTextEdit | QLineEdit | None:
+        """The field the user is in (or was last in), else the previewed markdown field."""
+        focus = self.focusWidget()
+        controls = self._text_controls()
+        if focus in controls:
+            self._last_text_control = focus  # type: ignore[assignment]
+            return focus  # type: ignore[return-value]
+        if self._last_text_control is not None and self._last_text_control in controls:
+            return self._last_text_control
+        if self._preview_editor is not None:
+            return self._preview_editor.editor.edit
+        return controls[0] if controls else None
+
+    def show_find(self, replace: bool = False) -> None:
+        """Open the find (or find and replace) bar for the current field or the body."""
+        self.find_bar.open(replace)
+
+    def update_word_count(self) -> None:
+        """Word count and reading time of the entry's text fields, in the status label."""
+        words = 0
+        for control in self._text_controls():
+            text = control.text() if isinstance(control, QLineEdit) else control.toPlainText()
+            words += count_words(text)
+        minutes = reading_minutes(words)
+        self.word_count_label.setText(f"{words:,} word{'s' if words != 1 else ''} · {minutes} min read")
 
     def _update_controls(self) -> None:
         multi = len(self._locales) > 1

@@ -139,6 +139,11 @@ class MainWindow(QMainWindow):
         self.account_label.setAccessibleName("Site and account")
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.progress_bar)
+        word_count = getattr(self.editor, "word_count_label", None)  # writing tools of the editor pane
+        if isinstance(word_count, QWidget):
+            self.statusBar().addPermanentWidget(word_count)
+        if hasattr(self.editor, "notice"):
+            self.editor.notice.connect(self.notifications.notify)
         self.statusBar().addPermanentWidget(self.account_label)
 
         self._journal_timer = QTimer(self, singleShot=True, interval=JOURNAL_DELAY_MS)
@@ -694,7 +699,12 @@ class MainWindow(QMainWindow):
             self._load_collection(self.current_collection)
 
     def focus_search(self) -> None:
-        """Put the cursor in the search box."""
+        """Ctrl+F: find in the editor when the focus is in it, else put the cursor in the entries' search box."""
+        focus = QApplication.focusWidget()
+        show_find = getattr(self.editor, "show_find", None)
+        if show_find is not None and focus is not None and self.editor.isAncestorOf(focus):
+            show_find()
+            return
         self.entry_list.search_box.setFocus()
         self.entry_list.search_box.selectAll()
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QToolBar, QVBoxLayout, QWidget
 
 from editor_app.ui.signals import emit
 from editor_app.ui.widgets.field_widgets import FormContext, MediaSource
+from editor_app.ui.widgets.spell_highlighter import BlockMarker
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".avif"}
 
@@ -47,6 +48,7 @@ class MarkdownHighlighter(QSyntaxHighlighter):
             (QRegularExpression(r"^\s*([-*+]|\d+\.)\s"), fmt("#c07020", bold=True)),
         ]
         self.fence_format = fmt("#c0582b", mono=True)
+        self.spelling = BlockMarker(markdown=True)  # SpellChecking gives it a checker
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
         in_fence = self.previousBlockState() == 1
@@ -64,6 +66,7 @@ class MarkdownHighlighter(QSyntaxHighlighter):
             while matches.hasNext():
                 match = matches.next()
                 self.setFormat(match.capturedStart(), match.capturedLength(), f)
+        self.spelling.mark(self, text, self.previousBlockState())
 
 
 class MarkdownTextEdit(QPlainTextEdit):

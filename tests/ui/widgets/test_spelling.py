@@ -1,0 +1,170 @@
+"""Spell checking in the form: underlines as the user types, per locale, and the suggestions menu."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QContextMenuEvent, QTextCursor
+from PySide6.QtWidgets import QApplication
+from tests.ui.widgets.fakes import fields_of
+
+from editor_app.content.spelling import DictionaryCatalog, WordList
+from editor_app.ui.editor_pane import EditorPane
+from editor_app.ui.widgets.spell_highlighter import SpellChecking
+
+DICTIONARIES = Path(__file__).resolve().parent.parent.parent / "content" / "dictionaries"
+FIELDS = """
+- {name: title, label: Title}
+- {name: summary, label: Summary, widget: text}
+- {name: body, label: Body, widget: markdown}
+- {name: code, label: Code, widget: code, required: false}
+"""
+
+
+def make_pane(qtbot, tmp_path: Path, **kwargs) -> EditorPane:
+    catalog = DictionaryCatalog([DICTIONARIES], WordList(tmp_path / "spelling" / "words.txt"))
+    pane = EditorPane(spelling=SpellChecking(catalog), **kwargs)
+    qtbot.addWidget(pane)
+    return pane
+
+
+def point_of(edit, text: str):
+    """Viewport position of the middle of the first occurrence of `text` in a plain-text edit."""
+    cursor = edit.document().find(text)
+    cursor.setPosition(cursor.selectionStart() + 1)
+    return edit.cursorRect(cursor).center()
+
+
+def test_misspelt_words_are_underlined_as_the_user_types_but_not_code_or_urls(qtbot, tmp_path):
+    pane = make_pane(qtbot, tmp_path)
+    pane.load(fields_of(FIELDS), {"title": "hello wrold", "summary": "the quick fox", "body": "the dog",
+                                  "code": "badd code"})
+    spelling = pane.spelling
+    body = pane.form.editor("body").editor.edit
+    summary = pane.form.editor("summary").edit
+    title = pane.form.editor("title").line
+    assert spelling.misspelt_words(title) == ["wrold"]
+    assert spelling.misspelt_words(summary) == []
+    body.moveCursor(QTextCursor.MoveOperation.End)
+    qtbot.keyClicks(body, " jumpd over `codde` https://exampel.org {{< figgure >}}")
+    assert spelling.misspelt_words(body) == ["jumpd"]
+    summary.moveCursor(QTextCursor.MoveOperation.End)
+    qtbot.keyClicks(summary, " brwn")
+    assert spelling.misspelt_words(summary) == ["brwn"]
+    title.end(False)
+    qtbot.keyClicks(title, " dogz")
+    assert spelling.misspelt_words(title) == ["wrold", "dogz"]
+    code = pane.form.editor("code").edit
+    assert code not in [e for e, _m in spelling._markers]
+
+
+def test_the_context_menu_offers_suggestions_and_replaces_in_one_undo_step(qtbot, tmp_path):
+    pane = make_pane(qtbot, tmp_path)
+    pane.load(fields_of(FIELDS), {"title": "t", "summary": "", "body": "hello wrold and the dog"})
+    pane.show()
+    body = pane.form.editor("body").editor.edit
+    with qtbot.waitSignal(pane.spelling.menu_shown) as shown:
+        body.customContextMenuRequested.emit(point_of(body, "wrold"))
+    menu = shown.args[0]
+    texts = [a.text() for a in menu.actions()]
+    assert texts[:3] == ["world", "Add “wrold” to dictionary", "Ignore"]
+    assert "&Copy" in "".join(texts) or any("Copy" in t for t in texts)  # the standard entries stay below
+    menu.actions()[0].trigger()
+    assert body.toPlainText() == "hello world and the dog"
+    assert pane.spelling.misspelt_words(body) == []
+    assert pane.value()["body"] == "hello world and the dog"
+    body.undo()
+    assert body.toPlainText() == "hello wrold and the dog"
+
+
+def test_add_to_dictionary_saves_the_word_and_clears_the_underline_everywhere(qtbot, tmp_path):
+    pane = make_pane(qtbot, tmp_path)
+    pane.load(fields_of(FIELDS), {"title": "Sveltia rocks", "summary": "", "body": "Sveltia and Decap"})
+    pane.show()
+    body = pane.form.editor("body").editor.edit
+    title = pane.form.editor("title").line
+    assert pane.spelling.misspelt_words(body) == ["Sveltia", "Decap"]
+    menu = pane.spelling.show_menu(body, point_of(body, "Sveltia"))
+    next(a for a in menu.actions() if a.text().startswith("Add")).trigger()
+    assert pane.spelling.misspelt_words(body) == ["Decap"]
+    assert pane.spelling.misspelt_words(title) == ["rocks"]
+    assert (tmp_path / "spelling" / "words.txt").read_text(encoding="utf-8") == "Sveltia\n"
+    menu = pane.spelling.show_menu(body, point_of(body, "Decap"))
+    next(a for a in menu.actions() if a.text() == "Ignore").trigger()
+    assert pane.spelling.misspelt_words(body) == []
+    assert "Decap" not in (tmp_path / "spelling" / "words.txt").read_text(encoding="utf-8")
+
+
+def test_the_line_edit_menu_replaces_the_word_and_touches_the_field(qtbot, tmp_path):
+    pane = make_pane(qtbot, tmp_path)
+    pane.load(fields_of(FIELDS), {"title": "hello wrold", "summary": "", "body": ""})
+    pane.show()
+    title = pane.form.editor("title").line
+    x = title.fontMetrics().horizontalAdvance("hello wr") + 4
+    with qtbot.waitSignal(pane.spelling.menu_shown) as shown:
+        title.customContextMenuRequested.emit(QPoint(x, title.height() // 2))
+    shown.args[0].actions()[0].trigger()
+    assert title.text() == "hello world"
+    assert pane.value()["title"] == "hello world"
+    assert pane.spelling.misspelt_words(title) == []
+
+
+def test_a_word_right_in_the_dictionary_gets_the_standard_menu_only(qtbot, tmp_path):
+    pane = make_pane(qtbot, tmp_path)
+    pane.load(fields_of(FIELDS), {"title": "t", "summary": "", "body": "hello world"})
+    pane.show()
+    body = pane.form.editor("body").editor.edit
+    menu = pane.spelling.build_menu(body, point_of(body, "world"))
+    assert not any(a.text().startswith("Add") for a in menu.actions())
+
+
+def test_a_context_menu_event_on_the_text_opens_the_spelling_menu(qtbot, tmp_path):
+    pane = make_pane(qtbot, tmp_path)
+    pane.load(fields_of(FIELDS), {"title": "t", "summary": "", "body": "wrold"})
+    pane.show()
+    body = pane.form.editor("body").editor.edit
+    body.setFocus()
+    body.moveCursor(QTextCursor.MoveOperation.Start)
+    pos = body.cursorRect().center()
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, body.viewport().mapToGlobal(pos))
+    with qtbot.waitSignal(pane.spelling.menu_shown, timeout=2000) as shown:
+        QApplication.sendEvent(body.viewport(), event)
+    assert shown.args[0].actions()[0].text() == "world"
+    shown.args[0].close()
+
+
+def test_each_locale_of_a_translated_entry_is_checked_in_its_language_side_by_side(qtbot, runner, tmp_path):
+    from tests.workspace.i18n_sites import make_site
+
+    site = make_site(tmp_path, "multiple_files")
+    ws = site.workspace()
+    pane = make_pane(qtbot, tmp_path, workspace=ws, runner=runner)
+    notices = []
+    pane.notice.connect(lambda message, level: notices.append((message, level)))
+    pane.show()
+    pane.set_entry(ws.open_entry("posts", site.path("hello", "en")))
+    spelling = pane.spelling
+    title, body = pane.form.editor("title").line, pane.form.editor("body").editor.edit
+    assert spelling.checker_of(body).dictionary == "en_US"
+    assert spelling.misspelt_words(body) == ["from", "garden"]  # the test dictionary is tiny
+    pane.side_button.setChecked(True)
+    pane.locale_box.setCurrentText("fr")
+    assert spelling.checker_of(title).dictionary == "fr_FR"
+    assert spelling.misspelt_words(title) == ["monde"]
+    assert spelling.misspelt_words(body) == ["du", "jardin"]
+    reference_body = pane.reference_form.editor("body").editor.edit
+    assert spelling.checker_of(reference_body).dictionary == "en_US"
+    assert spelling.misspelt_words(reference_body) == ["from", "garden"]
+    body.moveCursor(QTextCursor.MoveOperation.End)
+    qtbot.keyClicks(body, " Le chat noir et ")
+    body.insertPlainText("l’été")  # QTest types ASCII only
+    qtbot.keyClicks(body, " avec un homme")
+    assert spelling.misspelt_words(body) == ["du", "jardin"]
+    assert notices == []
+    pane.locale_box.setCurrentText("de")  # no German dictionary: said once, nothing underlined, no crash
+    assert spelling.checker_of(body) is None and spelling.misspelt_words(body) == []
+    assert len(notices) == 1 and "“de”" in notices[0][0]
+    pane.locale_box.setCurrentText("en")
+    pane.locale_box.setCurrentText("de")
+    assert len(notices) == 1
