@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QPoint, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -181,14 +181,16 @@ class SpellChecking(QObject):
         highlighter = edit.document().findChild(QSyntaxHighlighter)
         if highlighter is None:
             return
-        if word is None:
-            highlighter.rehighlight()
-            return
-        block = edit.document().begin()
-        while block.isValid():
-            if word in block.text():
-                highlighter.rehighlightBlock(block)
-            block = block.next()
+        # re-highlighting makes the document report a change: not an edit, so the field must not hear it
+        with QSignalBlocker(edit):
+            if word is None:
+                highlighter.rehighlight()
+                return
+            block = edit.document().begin()
+            while block.isValid():
+                if word in block.text():
+                    highlighter.rehighlightBlock(block)
+                block = block.next()
 
     def checker_of(self, edit: QWidget) -> SpellChecker | None:
         """The checker an attached control uses."""

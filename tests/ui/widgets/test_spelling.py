@@ -168,3 +168,18 @@ def test_each_locale_of_a_translated_entry_is_checked_in_its_language_side_by_si
     pane.locale_box.setCurrentText("en")
     pane.locale_box.setCurrentText("de")
     assert len(notices) == 1
+
+
+def test_checking_and_rechecking_is_not_an_edit(qtbot, tmp_path):
+    pane = make_pane(qtbot, tmp_path)
+    pane.load(fields_of(FIELDS), {"title": "hello wrold", "summary": "the wrold", "body": "the wrold"})
+    pane.show()
+    changes = []
+    pane.changed.connect(lambda: changes.append(1))
+    body = pane.form.editor("body").editor.edit
+    french = pane.spelling.checker_for("fr")
+    for edit in (body, pane.form.editor("summary").edit, pane.form.editor("title").line):
+        pane.spelling.attach(edit, french)
+    pane.spelling.ignore_word("wrold")
+    assert changes == []
+    assert not any(pane.form.editor(name).is_touched() for name in ("title", "summary", "body"))
