@@ -49,6 +49,8 @@ _SKIP_SPANS = re.compile(
     r"|\b(?:https?|ftp|mailto):\S+|\bwww\.\S+"  # URLs
     r"|[\w.+\-]+@[\w\-]+\.[\w.\-]+"  # e-mail addresses
 )
+_MAYBE_SKIPPED = re.compile(r"[`{<\]:@]|www\.")  # cheap pre-test: most lines have nothing to skip
+_DIGIT = re.compile(r"[\d_]")
 _FRONT_MATTER_KEY = re.compile(r"^\s*-?\s*[\w\-\"']+\s*:")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 
@@ -94,17 +96,22 @@ def words_in(text: str, *, markdown: bool = True, state: int = STATE_TEXT,
 
 
 def _tokens(text: str, offset: int) -> list[Token]:
-    masked = _SKIP_SPANS.sub(lambda m: " " * len(m.group(0)), text)
+    masked = _SKIP_SPANS.sub(_blank, text) if _MAYBE_SKIPPED.search(text) else text
     found = []
     for match in _WORD.finditer(masked, offset):
         raw = match.group(0)
         word = raw.strip("'’-")
-        if len(word) < 2 or any(c.isdigit() or c == "_" for c in word):
+        if len(word) < 2 or _DIGIT.search(word):
             continue
-        if any(c.isupper() for c in word[1:]):
+        rest = word[1:]
+        if rest != rest.lower():
             continue  # acronyms and camelCase names are not prose
-        found.append(Token(match.start() + raw.index(word), word))
+        found.append(Token(match.start() + (raw.index(word) if word is not raw else 0), word))
     return found
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
 
 
 def all_words(text: str, *, markdown: bool = True) -> Iterator[Token]:

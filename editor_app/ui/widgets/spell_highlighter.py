@@ -8,15 +8,17 @@ Only the blocks Qt re-highlights are checked (a keystroke: its paragraph), each 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, QPoint, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QPoint, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
     QInputMethodEvent,
     QSyntaxHighlighter,
+    QTextBlock,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
@@ -50,17 +52,38 @@ def misspelt_format(base: QTextCharFormat | None = None) -> QTextCharFormat:
 
 
 class BlockMarker:
-    """Underlines a block's misspelt words for a highlighter; shared by the markdown and text highlighters."""
+    """Underlines a block's misspelt words for a highlighter; shared by the markdown and text highlighters.
+
+    Typing re-highlights one block: it is checked at once. Loading a long text highlights every block in one
+    go: after `BUDGET_S` of checking in one turn of the event loop, further blocks are left for later turns
+    (a few ms each), so opening a 20,000-word entry does not freeze the window.
+    """
+
+    BUDGET_S = 0.008
 
     def __init__(self, markdown: bool) -> None:
         self.markdown = markdown
         self.checker: SpellChecker | None = None
+        self.widget: QWidget | None = None  # the edit, whose signals are held while deferred blocks are redone
+        self._highlighter: QSyntaxHighlighter | None = None
+        self._pending: list[QTextBlock] = []
+        self._spent = 0.0
+        self._turn_scheduled = False
+        self._catching_up = False
 
     def mark(self, highlighter: QSyntaxHighlighter, text: str, previous_state: int) -> None:
         """Underline the misspelt words of `text`, keeping the formats the highlighter already set."""
         checker = self.checker
         if checker is None or not text:
             return
+        self._highlighter = highlighter
+        if not self._turn_scheduled:
+            self._turn_scheduled = True
+            QTimer.singleShot(0, self._next_turn)
+        if self._spent > self.BUDGET_S and not self._catching_up:
+            self._pending.append(highlighter.currentBlock())
+            return
+        started = time.perf_counter()
         state = STATE_FENCE if previous_state == STATE_FENCE else STATE_TEXT
         tokens, _state = words_in(text, markdown=self.markdown, state=state)
         for token in tokens:
@@ -74,6 +97,50 @@ class BlockMarker:
                         end += 1
                     highlighter.setFormat(start, end - start, misspelt_format(base))
                     start = end
+        self._spent += time.perf_counter() - started
+
+    def pending(self) -> int:
+        """Blocks waiting to be checked."""
+        return len(self._pending)
+
+    def _next_turn(self) -> None:
+        self._turn_scheduled = False
+        self._spent = 0.0
+        highlighter = self._highlighter
+        if not self._pending or highlighter is None or not shiboken6.isValid(highlighter):
+            self._pending.clear()
+            return
+        pending, self._pending = self._pending, []
+        started = time.perf_counter()
+        self._catching_up = True
+        try:
+            with _held(self.widget):
+                while pending:  # at least one block a turn, however small the budget
+                    block = pending.pop(0)
+                    if block.isValid():
+                        highlighter.rehighlightBlock(block)
+                    if time.perf_counter() - started >= self.BUDGET_S:
+                        break
+        finally:
+            self._catching_up = False
+        self._pending = pending + self._pending
+        if self._pending and not self._turn_scheduled:
+            self._turn_scheduled = True
+            QTimer.singleShot(0, self._next_turn)
+
+
+class _held:
+    """Holds a widget's signals (re-highlighting is not an edit); nothing when there is no widget."""
+
+    def __init__(self, widget: QWidget | None) -> None:
+        self._blocker = QSignalBlocker(widget) if widget is not None and shiboken6.isValid(widget) else None
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._blocker is not None:
+            self._blocker.unblock()
 
 
 class SpellHighlighter(QSyntaxHighlighter):
@@ -159,6 +226,8 @@ class SpellChecking(QObject):
             self._markers.append((edit, marker))
             edit.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             edit.customContextMenuRequested.connect(lambda pos, e=edit: self.show_menu(e, pos))
+        if not isinstance(marker, _LineMarker):
+            marker.widget = edit
         if marker.checker is checker:
             return
         marker.checker = checker

@@ -183,3 +183,18 @@ def test_checking_and_rechecking_is_not_an_edit(qtbot, tmp_path):
     pane.spelling.ignore_word("wrold")
     assert changes == []
     assert not any(pane.form.editor(name).is_touched() for name in ("title", "summary", "body"))
+
+
+def test_a_long_text_is_checked_in_slices_after_it_is_shown(qtbot, tmp_path, monkeypatch):
+    from editor_app.ui.widgets.spell_highlighter import BlockMarker
+
+    monkeypatch.setattr(BlockMarker, "BUDGET_S", 0.0)  # every block after the first waits for a later turn
+    pane = make_pane(qtbot, tmp_path)
+    body_text = "\n\n".join(f"the wrold {i}" for i in range(50))
+    pane.load(fields_of(FIELDS), {"title": "t", "summary": "", "body": body_text})
+    body = pane.form.editor("body").editor.edit
+    marker = pane.form.editor("body").editor.highlighter.spelling
+    assert marker.pending() > 0 and len(pane.spelling.misspelt_words(body)) < 50
+    qtbot.waitUntil(lambda: marker.pending() == 0, timeout=5000)
+    assert pane.spelling.misspelt_words(body) == ["wrold"] * 50
+    assert not pane.form.editor("body").is_touched()
