@@ -237,12 +237,17 @@ class EditorPane(QWidget):
         self.form = EntryForm(self._fields, self.context)
         self.form.changed.connect(self._on_form_changed)
         self.form.markdown_focused.connect(self._on_form_markdown_focused)
+        for markdown in self.form.markdown_editors():
+            markdown.editor.upload_notice.connect(lambda message: emit(self.notice, message, "info"))
+            markdown.editor.upload_failed.connect(lambda message: emit(self.notice, message, "error"))
         self.scroll.setWidget(self.form)  # the scroll area deletes the old form
         del old
 
     def set_entry(self, entry: Any) -> None:
         """Show a workspace entry (`.data`, `.collection`, `.path`), fields from the workspace's site config."""
         self._entry = entry
+        if isinstance(self.context.media_source, WorkspaceSources):
+            self.context.media_source.entry = entry  # pasted and dropped files go to its media folder
         fields = self._fields_for(entry)
         entry_locales = getattr(self.workspace, "entry_locales", None)
         found = entry_locales(entry) if entry_locales is not None else None
