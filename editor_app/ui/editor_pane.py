@@ -94,6 +94,7 @@ class EditorPane(QWidget):
         self._count_timer.setSingleShot(True)
         self._count_timer.setInterval(300)
         self._count_timer.timeout.connect(self.update_word_count)
+        self._count_timer.timeout.connect(self._check_spelling)  # list items added since get checked too
 
         self.locale_label = QLabel("&Language:")
         self.locale_box = QComboBox()

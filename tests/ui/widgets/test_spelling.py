@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent, QTextCursor
 from PySide6.QtWidgets import QApplication
 from tests.ui.widgets.fakes import fields_of
@@ -198,3 +198,53 @@ def test_a_long_text_is_checked_in_slices_after_it_is_shown(qtbot, tmp_path, mon
     qtbot.waitUntil(lambda: marker.pending() == 0, timeout=5000)
     assert pane.spelling.misspelt_words(body) == ["wrold"] * 50
     assert not pane.form.editor("body").is_touched()
+
+
+def test_a_list_item_added_after_loading_is_checked_too(qtbot, tmp_path):
+    pane = make_pane(qtbot, tmp_path)
+    fields = fields_of("- {name: notes, label: Notes, widget: list, fields: [{name: note, label: Note}]}")
+    pane.load(fields, {"notes": [{"note": "the wrold"}]})
+    pane.show()
+    notes = pane.form.editor("notes")
+    before = len(pane._text_controls())
+    qtbot.mouseClick(notes.add_button, Qt.MouseButton.LeftButton)
+    controls = pane._text_controls()
+    assert len(controls) == before + 1
+    new_line = controls[-1]
+    qtbot.keyClicks(new_line, "a brwn fox")
+    qtbot.waitUntil(lambda: pane.spelling.misspelt_words(new_line) == ["brwn"], timeout=3000)
+
+
+def test_the_sites_shared_word_list_is_read_from_the_path_the_config_names(qtbot, runner, tmp_path):
+    import dataclasses
+
+    from tests.workspace.helpers import make_env
+
+    env = make_env(tmp_path)
+    setup = env.workspace()
+    setup.upload_media(".cms", [("words.txt", b"# names we use\nRiverside\nLettucefest\n")])
+    site = dataclasses.replace(env.site, raw={**env.site.raw, "spelling_words": ".cms/words.txt"})
+    ws = env.workspace(site=site)
+    pane = make_pane(qtbot, tmp_path, workspace=ws, runner=runner)
+    pane.load(fields_of(FIELDS), {"title": "Riverside Lettucefest wrold", "summary": "", "body": "Riverside"})
+    title = pane.form.editor("title").line
+    qtbot.waitUntil(lambda: pane.spelling.misspelt_words(title) == ["wrold"], timeout=5000)
+    assert pane.spelling.misspelt_words(pane.form.editor("body").editor.edit) == []
+
+
+def test_a_missing_site_word_list_is_a_warning_not_a_crash(qtbot, runner, tmp_path):
+    import dataclasses
+
+    from tests.workspace.helpers import make_env
+
+    env = make_env(tmp_path)
+    site = dataclasses.replace(env.site, raw={**env.site.raw, "spelling_words": "nowhere/words.txt"})
+    catalog = DictionaryCatalog([DICTIONARIES])
+    spelling = SpellChecking(catalog)
+    notices = []
+    # the notice is emitted from the background read: collect it from the pane's signal
+    pane = EditorPane(env.workspace(site=site), runner=runner, spelling=spelling)
+    qtbot.addWidget(pane)
+    pane.notice.connect(lambda message, level: notices.append((message, level)))
+    qtbot.waitUntil(lambda: bool(notices), timeout=5000)
+    assert notices[0][1] == "warning" and "nowhere/words.txt" in notices[0][0]
