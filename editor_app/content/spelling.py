@@ -27,7 +27,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -247,10 +247,13 @@ def default_dictionary_folders(data_dir: Path | None, resources: Path | None) ->
 class DictionaryCatalog:
     """Finds a Hunspell dictionary for a locale in a list of folders and builds its checker once."""
 
-    def __init__(self, folders: list[Path], words: WordList | None = None) -> None:
+    def __init__(self, folders: list[Path], words: WordList | None = None,
+                 engine: Callable[[Path, str], Speller] | None = None) -> None:
         self.folders = folders
         self.words = words
+        self._engine: Callable[[Path, str], Speller] = engine or HunspellSpeller
         self._checkers: dict[str, SpellChecker | None] = {}
+        self.problems: dict[str, str] = {}  # locale -> why its dictionary could not be loaded
         self._site_words: list[str] = []
         self._lock = threading.Lock()
 
@@ -291,10 +294,15 @@ class DictionaryCatalog:
             checker = None
             if found is not None:
                 name, folder = found
-                checker = SpellChecker(key, name, HunspellSpeller(folder, name))
-                checker.accept(self._site_words)
-                if self.words is not None:
-                    checker.accept(self.words.words())
+                try:
+                    speller = self._engine(folder, name)
+                except (ImportError, OSError) as exc:  # no engine, or files that cannot be read
+                    self.problems[key] = f"the dictionary {folder / name}.dic could not be loaded: {exc}"
+                else:
+                    checker = SpellChecker(key, name, speller)
+                    checker.accept(self._site_words)
+                    if self.words is not None:
+                        checker.accept(self.words.words())
             self._checkers[key] = checker
             return checker
 

@@ -8,6 +8,7 @@ import pytest
 
 from editor_app.content.spelling import (
     DictionaryCatalog,
+    Speller,
     WordList,
     all_words,
     format_word_list,
@@ -102,3 +103,12 @@ def test_word_list_format_round_trips() -> None:
     text = format_word_list(["b", "A", "a", "b"])
     assert text == "A\na\nb\n"
     assert parse_word_list("# comment\n\nA\n a \n") == ["A", "a"]
+
+
+def test_a_dictionary_that_cannot_be_loaded_is_reported_not_raised() -> None:
+    def broken_engine(folder: Path, name: str) -> Speller:
+        raise OSError(f"File '{folder / name}.aff' not found or accessible")
+
+    catalog = DictionaryCatalog([DICTIONARIES], engine=broken_engine)
+    assert catalog.checker("fr") is None
+    assert "could not be loaded" in catalog.problems["fr"] and "fr_FR.dic" in catalog.problems["fr"]

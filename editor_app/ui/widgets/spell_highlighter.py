@@ -33,6 +33,7 @@ from editor_app.content.spelling import (
     Token,
     WordList,
     default_dictionary_folders,
+    normalise_locale,
     words_in,
 )
 from editor_app.content.text_search import python_index, utf16_offset
@@ -201,6 +202,10 @@ class SpellChecking(QObject):
         checker = self.catalog.checker(locale)
         if checker is None and locale not in self._reported:
             self._reported.add(locale)
+            problem = self.catalog.problems.get(normalise_locale(locale))
+            if problem:
+                self.dictionary_missing.emit(locale, f"Spelling in “{locale}” is not checked: {problem}.")
+                return None
             folder = self.catalog.folders[0] if self.catalog.folders else None
             where = f" Put Hunspell's {locale}.aff and {locale}.dic in {folder} to check it." if folder else ""
             self.dictionary_missing.emit(locale,

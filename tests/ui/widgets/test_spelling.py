@@ -248,3 +248,17 @@ def test_a_missing_site_word_list_is_a_warning_not_a_crash(qtbot, runner, tmp_pa
     pane.notice.connect(lambda message, level: notices.append((message, level)))
     qtbot.waitUntil(lambda: bool(notices), timeout=5000)
     assert notices[0][1] == "warning" and "nowhere/words.txt" in notices[0][0]
+
+
+def test_a_dictionary_that_fails_to_load_is_said_once_and_nothing_breaks(qtbot, tmp_path):
+    def broken_engine(folder, name):
+        raise OSError("cannot read")
+
+    pane = EditorPane(spelling=SpellChecking(DictionaryCatalog([DICTIONARIES], engine=broken_engine)))
+    qtbot.addWidget(pane)
+    notices = []
+    pane.notice.connect(lambda message, level: notices.append(message))
+    pane.load(fields_of(FIELDS), {"title": "wrold", "summary": "", "body": "wrold"})
+    pane.load(fields_of(FIELDS), {"title": "wrold", "summary": "", "body": "wrold"})
+    assert len(notices) == 1 and "not checked" in notices[0] and "cannot read" in notices[0]
+    assert pane.spelling.misspelt_words(pane.form.editor("body").editor.edit) == []
