@@ -56,8 +56,9 @@ class BlockMarker:
     """Underlines a block's misspelt words for a highlighter; shared by the markdown and text highlighters.
 
     Typing re-highlights one block: it is checked at once. Loading a long text highlights every block in one
-    go: after `BUDGET_S` of checking in one turn of the event loop, further blocks are left for later turns
-    (a few ms each), so opening a 20,000-word entry does not freeze the window.
+    go: after `BUDGET_S` of checking in one turn of the event loop, further blocks (but never the one with
+    the text cursor) are left for later turns (a few ms each), so opening a 20,000-word entry does not
+    freeze the window.
     """
 
     BUDGET_S = 0.008
@@ -81,7 +82,7 @@ class BlockMarker:
         if not self._turn_scheduled:
             self._turn_scheduled = True
             QTimer.singleShot(0, self._next_turn)
-        if self._spent > self.BUDGET_S and not self._catching_up:
+        if self._spent > self.BUDGET_S and not self._catching_up and not self._at_cursor(highlighter):
             self._pending.append(highlighter.currentBlock())
             return
         started = time.perf_counter()
@@ -99,6 +100,13 @@ class BlockMarker:
                     highlighter.setFormat(start, end - start, misspelt_format(base))
                     start = end
         self._spent += time.perf_counter() - started
+
+    def _at_cursor(self, highlighter: QSyntaxHighlighter) -> bool:
+        """Whether the block is where the user types: that one is always checked at once."""
+        edit = self.widget
+        if not isinstance(edit, QPlainTextEdit) or not shiboken6.isValid(edit):
+            return False
+        return edit.textCursor().blockNumber() == highlighter.currentBlock().blockNumber()
 
     def pending(self) -> int:
         """Blocks waiting to be checked."""
@@ -383,9 +391,11 @@ class SpellChecking(QObject):
         found = []
         block = edit.document().begin()
         while block.isValid():
+            text = block.text()
             for fmt_range in block.layout().formats():
                 if fmt_range.format.underlineStyle() == QTextCharFormat.UnderlineStyle.SpellCheckUnderline:
-                    found.append(block.text()[fmt_range.start:fmt_range.start + fmt_range.length])
+                    start = python_index(text, fmt_range.start)
+                    found.append(text[start:python_index(text, fmt_range.start + fmt_range.length)])
             block = block.next()
         return found
 

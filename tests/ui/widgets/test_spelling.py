@@ -262,3 +262,31 @@ def test_a_dictionary_that_fails_to_load_is_said_once_and_nothing_breaks(qtbot, 
     pane.load(fields_of(FIELDS), {"title": "wrold", "summary": "", "body": "wrold"})
     assert len(notices) == 1 and "not checked" in notices[0] and "cannot read" in notices[0]
     assert pane.spelling.misspelt_words(pane.form.editor("body").editor.edit) == []
+
+
+def test_underlines_and_suggestions_land_on_the_word_after_emoji(qtbot, tmp_path):
+    pane = make_pane(qtbot, tmp_path)
+    pane.load(fields_of(FIELDS), {"title": "😀😀 wrold", "summary": "", "body": "🌱🌱 the wrold 🌱"})
+    pane.show()
+    body = pane.form.editor("body").editor.edit
+    block = body.document().firstBlock()
+    ranges = [(r.start, r.length) for r in block.layout().formats()
+              if r.format.underlineStyle() == r.format.UnderlineStyle.SpellCheckUnderline]
+    assert ranges == [(9, 5)]  # UTF-16: two emoji are four units
+    menu = pane.spelling.show_menu(body, point_of(body, "wrold"))
+    menu.actions()[0].trigger()
+    assert body.toPlainText() == "🌱🌱 the world 🌱"
+    title = pane.form.editor("title").line
+    assert pane.spelling.misspelt_words(title) == ["wrold"]
+
+
+def test_the_block_being_typed_in_is_checked_at_once_even_when_checking_is_behind(qtbot, tmp_path, monkeypatch):
+    from editor_app.ui.widgets.spell_highlighter import BlockMarker
+
+    monkeypatch.setattr(BlockMarker, "BUDGET_S", 0.0)
+    pane = make_pane(qtbot, tmp_path)
+    pane.load(fields_of(FIELDS), {"title": "t", "summary": "", "body": "the dog\n\nthe fox"})
+    body = pane.form.editor("body").editor.edit
+    body.moveCursor(QTextCursor.MoveOperation.End)
+    qtbot.keyClicks(body, " jumpd")  # no turn of the event loop in between: the budget is long spent
+    assert "jumpd" in pane.spelling.misspelt_words(body)
