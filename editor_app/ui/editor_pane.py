@@ -517,6 +517,7 @@ class EditorPane(QWidget):
                 self.switch_locale(self._default_locale)  # the source is the default locale's file
             self._loading = True
             self.raw_edit.setPlainText(to_raw(self.value()))
+            self.spelling.attach_source(self.raw_edit, self.spelling_locale())
             self._loading = False
             self._raw_dirty = False
             self.stack.setCurrentWidget(self.raw_edit)

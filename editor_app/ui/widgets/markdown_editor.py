@@ -75,7 +75,7 @@ class MarkdownHighlighter(QSyntaxHighlighter):
             while matches.hasNext():
                 match = matches.next()
                 self.setFormat(match.capturedStart(), match.capturedLength(), f)
-        self.spelling.mark(self, text, self.previousBlockState())
+        self.spelling.mark(self, text, self.previousBlockState())  # fences keep this highlighter's own state
 
 
 class MarkdownTextEdit(QPlainTextEdit):

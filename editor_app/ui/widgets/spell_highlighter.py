@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QLineEdit, QMenu, QPlainTextEdit, QWidget
 
 from editor_app.content.spelling import (
     STATE_FENCE,
+    STATE_FRONT_MATTER,
     STATE_TEXT,
     DictionaryCatalog,
     SpellChecker,
@@ -63,8 +64,9 @@ class BlockMarker:
 
     BUDGET_S = 0.008
 
-    def __init__(self, markdown: bool) -> None:
+    def __init__(self, markdown: bool, front_matter: bool = False) -> None:
         self.markdown = markdown
+        self.front_matter = front_matter  # a whole file: front matter at the top, its keys not checked
         self.checker: SpellChecker | None = None
         self.widget: QWidget | None = None  # the edit, whose signals are held while deferred blocks are redone
         self._highlighter: QSyntaxHighlighter | None = None
@@ -73,21 +75,23 @@ class BlockMarker:
         self._turn_scheduled = False
         self._catching_up = False
 
-    def mark(self, highlighter: QSyntaxHighlighter, text: str, previous_state: int) -> None:
-        """Underline the misspelt words of `text`, keeping the formats the highlighter already set."""
+    def mark(self, highlighter: QSyntaxHighlighter, text: str, previous_state: int) -> int:
+        """Underline the misspelt words of `text`, keeping the formats the highlighter already set; the
+        block state for the next block (fenced code, front matter)."""
+        state = previous_state if previous_state in (STATE_FENCE, STATE_FRONT_MATTER) else STATE_TEXT
+        first = self.front_matter and highlighter.currentBlock().blockNumber() == 0
+        tokens, next_state = words_in(text, markdown=self.markdown, state=state, first_block=first)
         checker = self.checker
-        if checker is None or not text:
-            return
+        if checker is None or not tokens:
+            return next_state
         self._highlighter = highlighter
         if not self._turn_scheduled:
             self._turn_scheduled = True
             QTimer.singleShot(0, self._next_turn)
         if self._spent > self.BUDGET_S and not self._catching_up and not self._at_cursor(highlighter):
             self._pending.append(highlighter.currentBlock())
-            return
+            return next_state
         started = time.perf_counter()
-        state = STATE_FENCE if previous_state == STATE_FENCE else STATE_TEXT
-        tokens, _state = words_in(text, markdown=self.markdown, state=state)
         for token in tokens:
             if not checker.is_correct(token.word):
                 # keep bold/italic/link colours: underline each run with its own format
@@ -100,6 +104,7 @@ class BlockMarker:
                     highlighter.setFormat(start, end - start, misspelt_format(base))
                     start = end
         self._spent += time.perf_counter() - started
+        return next_state
 
     def _at_cursor(self, highlighter: QSyntaxHighlighter) -> bool:
         """Whether the block is where the user types: that one is always checked at once."""
@@ -161,6 +166,17 @@ class SpellHighlighter(QSyntaxHighlighter):
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
         self.spelling.mark(self, text, STATE_TEXT)
+
+
+class SourceSpellHighlighter(QSyntaxHighlighter):
+    """The highlighter of a whole file's source: front matter values and the markdown body, not the keys."""
+
+    def __init__(self, document: QTextDocument) -> None:
+        super().__init__(document)
+        self.spelling = BlockMarker(markdown=True, front_matter=True)
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+        self.setCurrentBlockState(self.spelling.mark(self, text, self.previousBlockState()))
 
 
 class _LineMarker:
@@ -230,6 +246,12 @@ class SpellChecking(QObject):
             if isinstance(target, (QPlainTextEdit, QLineEdit)):
                 self.attach(target, checker)
 
+    def attach_source(self, edit: QPlainTextEdit, locale: str) -> None:
+        """Check a whole file's source (front matter and body) in `locale`."""
+        if edit.document().findChild(SourceSpellHighlighter) is None:
+            SourceSpellHighlighter(edit.document())
+        self.attach(edit, self.checker_for(locale) if self.enabled else None)
+
     def attach(self, edit: QPlainTextEdit | QLineEdit, checker: SpellChecker | None) -> None:
         """Check one text control with `checker` (None: stop checking it)."""
         self._markers = [(e, m) for e, m in self._markers if shiboken6.isValid(e)]
@@ -291,10 +313,11 @@ class SpellChecking(QObject):
         index = python_index(block.text(), cursor.position() - block.position())
         previous = block.previous()
         state = previous.userState() if previous.isValid() else STATE_TEXT
-        highlighter = edit.document().findChild(QSyntaxHighlighter)
-        markdown = bool(getattr(getattr(highlighter, "spelling", None), "markdown", False))
-        tokens, _ = words_in(block.text(), markdown=markdown,
-                             state=STATE_FENCE if state == STATE_FENCE else STATE_TEXT)
+        marker = getattr(edit.document().findChild(QSyntaxHighlighter), "spelling", None)
+        markdown = isinstance(marker, BlockMarker) and marker.markdown
+        first = isinstance(marker, BlockMarker) and marker.front_matter and block.blockNumber() == 0
+        tokens, _ = words_in(block.text(), markdown=markdown, first_block=first,
+                             state=state if state in (STATE_FENCE, STATE_FRONT_MATTER) else STATE_TEXT)
         return next(((block.position(), t) for t in tokens if t.start <= index <= t.end), None)
 
     def build_menu(self, edit: QPlainTextEdit | QLineEdit, pos: QPoint) -> QMenu:

@@ -290,3 +290,18 @@ def test_the_block_being_typed_in_is_checked_at_once_even_when_checking_is_behin
     body.moveCursor(QTextCursor.MoveOperation.End)
     qtbot.keyClicks(body, " jumpd")  # no turn of the event loop in between: the budget is long spent
     assert "jumpd" in pane.spelling.misspelt_words(body)
+
+
+def test_the_source_view_checks_front_matter_values_and_the_body_but_not_the_keys(qtbot, tmp_path):
+    from tests.ui.widgets.test_editor_pane import from_raw, to_raw
+
+    pane = make_pane(qtbot, tmp_path, to_raw=to_raw, from_raw=from_raw)
+    pane.load(fields_of(FIELDS), {"title": "the wrold", "summary": "hello", "body": "a brwn dog\n```\nbadd\n```"})
+    pane.show()
+    qtbot.mouseClick(pane.raw_button, Qt.MouseButton.LeftButton)
+    raw = pane.raw_edit
+    assert raw.toPlainText().startswith("---\ntitle: the wrold\nsummary: hello\n")
+    assert pane.spelling.misspelt_words(raw) == ["wrold", "brwn"]  # not "summary", "title", nor the code
+    menu = pane.spelling.show_menu(raw, point_of(raw, "wrold"))
+    menu.actions()[0].trigger()
+    assert "title: the world" in raw.toPlainText()
