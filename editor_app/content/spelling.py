@@ -18,7 +18,8 @@ on Linux, the system's `/usr/share/hunspell`. A locale maps with fallbacks: `fr-
 
 Words the user adds go to one per-user list (`spelling/words.txt` in the app's data folder). A site may
 also keep a shared list committed with its content: the top-level config key `spelling_words` names its
-repository path (e.g. `spelling_words: .cms/spelling-words.txt`), one word per line.
+repository path (e.g. `spelling_words: .cms/spelling-words.txt`), one word per line; the context menu's
+"Add to the site's word list" commits to it (`Workspace.add_site_word`).
 """
 
 from __future__ import annotations

@@ -581,6 +581,10 @@ class EditorPane(QWidget):
         if not isinstance(path, str) or not path.strip() or not hasattr(self.workspace, "read_media"):
             return
         ws, spelling = self.workspace, self.spelling
+        if hasattr(ws, "add_site_word"):
+            spelling.save_site_word = lambda word: self.context.run(
+                lambda: ws.add_site_word(path, word), spelling.set_site_words,
+                lambda failure: emit(self.notice, f"“{word}” could not be added to {path}: {failure}", "error"))
         self.context.run(lambda: ws.read_media(path.strip().lstrip("/")),
                          lambda data: spelling.set_site_words(parse_word_list(bytes(data).decode("utf-8", "replace"))),
                          lambda failure: emit(self.notice, f"The site's word list {path} could not be read: {failure}",

@@ -35,6 +35,7 @@ from editor_app.backends.base import (
     User,
 )
 from editor_app.config.site_config import Collection, CollectionFile, SiteConfig
+from editor_app.content.spelling import parse_word_list
 from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
 from editor_app.workspace import content_bridge as content
 from editor_app.workspace import i18n as i18n_mod
@@ -1062,6 +1063,24 @@ class Workspace:
             self.cache.put_blob(blob_id, change.data or b"")
             items.append(MediaItem(change.path, self.public_path(change.path), len(change.data or b""), blob_id))
         return items
+
+    def add_site_word(self, path: str, word: str) -> list[str]:
+        """Add `word` to the site's shared word list at `path` (config `spelling_words`) in one commit,
+        creating the file when missing; the words as saved. Someone else's change meanwhile is a conflict."""
+        path = path.strip().lstrip("/")
+        try:
+            data, blob_id = self.backend.read_file(path, branch=self.branch or None)
+        except NotFoundError:
+            data, blob_id = b"", NEW_FILE
+        text = data.decode("utf-8")
+        words = parse_word_list(text)
+        if word in words:
+            return words
+        text += ("" if not text or text.endswith("\n") else "\n") + word + "\n"
+        change = FileChange(path=path, data=text.encode("utf-8"), expected_id=blob_id)
+        result = self.backend.commit([change], f"Add “{word}” to the site's word list", branch=self.branch or None)
+        self._moved_to(result.commit)
+        return parse_word_list(text)
 
     def delete_media(self, path: str) -> CommitResult:
         """Delete one media file in one commit."""

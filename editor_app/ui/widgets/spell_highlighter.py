@@ -9,6 +9,7 @@ Only the blocks Qt re-highlights are checked (a keystroke: its paragraph), each 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import shiboken6
@@ -218,6 +219,8 @@ class SpellChecking(QObject):
         self._reported: set[str] = set()
         self._markers: list[tuple[QWidget, Any]] = []  # (edit, BlockMarker/_LineMarker)
         self.menu: QMenu | None = None
+        # set when the site keeps a shared word list (config `spelling_words`): commits a word to it
+        self.save_site_word: Callable[[str], None] | None = None
 
     # --- attaching ---
 
@@ -350,7 +353,14 @@ class SpellChecking(QObject):
         ignore = QAction("Ignore", menu)
         ignore.setToolTip("Accept this word until the app closes")
         ignore.triggered.connect(lambda: self.ignore_word(token.word))
-        items += [add, ignore]
+        items.append(add)
+        if self.save_site_word is not None:
+            save = self.save_site_word
+            shared = QAction("Add to the site's word list", menu)
+            shared.setToolTip("Commit the word to the list every editor of this site shares")
+            shared.triggered.connect(lambda: save(token.word))
+            items.append(shared)
+        items.append(ignore)
         menu.insertActions(first, items)  # type: ignore[arg-type]  # None appends
         menu.insertSeparator(first)  # type: ignore[arg-type]
         return menu

@@ -305,3 +305,25 @@ def test_the_source_view_checks_front_matter_values_and_the_body_but_not_the_key
     menu = pane.spelling.show_menu(raw, point_of(raw, "wrold"))
     menu.actions()[0].trigger()
     assert "title: the world" in raw.toPlainText()
+
+
+def test_add_to_the_sites_word_list_commits_the_word_for_every_editor(qtbot, runner, tmp_path):
+    import dataclasses
+
+    from tests.workspace.helpers import make_env
+
+    env = make_env(tmp_path)
+    env.workspace().upload_media(".cms", [("words.txt", b"# names we use\nRiverside\n")])
+    site = dataclasses.replace(env.site, raw={**env.site.raw, "spelling_words": ".cms/words.txt"})
+    ws = env.workspace(site=site)
+    pane = make_pane(qtbot, tmp_path, workspace=ws, runner=runner)
+    pane.load(fields_of(FIELDS), {"title": "t", "summary": "", "body": "Riverside Lettucefest"})
+    pane.show()
+    body = pane.form.editor("body").editor.edit
+    qtbot.waitUntil(lambda: pane.spelling.misspelt_words(body) == ["Lettucefest"], timeout=5000)
+    menu = pane.spelling.show_menu(body, point_of(body, "Lettucefest"))
+    next(a for a in menu.actions() if a.text() == "Add to the site's word list").trigger()
+    qtbot.waitUntil(lambda: pane.spelling.misspelt_words(body) == [], timeout=5000)
+    saved, _blob = env.backend.read_file(".cms/words.txt")
+    assert saved == b"# names we use\nRiverside\nLettucefest\n"
+    assert not (tmp_path / "spelling" / "words.txt").exists()  # not the user's own list
