@@ -4,8 +4,8 @@ the site's image optimisation, and the markdown that links them.
 The folder is Decap's for the entry (`media_folder` of the site, the collection, or the file, templates
 resolved against the entry), so per-collection media folders work. A name is the entry's slug (pasted
 images) or the slug and the file's own name (dropped files); a name already taken gets `-1`, `-2`…
-(the workspace never overwrites a file). Images are optimised as `media_libraries.default.config.
-transformations` asks (`editor_app.content.image_optimizer`), GPS data removed by default.
+(the workspace never overwrites a file). The workspace optimises images as `media_libraries.default.
+config.transformations` asks (`editor_app.content.image_optimizer`), GPS data removed by default.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from editor_app.content.image_optimizer import ImageTransformations, optimize_image, transformations_from_config
 from editor_app.content.media_paths import media_folder_for, public_folder_for, public_path
 from editor_app.content.slugs import process_segment
 
@@ -48,14 +47,6 @@ class EntryMediaUploader:
 
     def __init__(self, workspace: Any) -> None:
         self.workspace = workspace
-        self._transformations: ImageTransformations | None = None
-
-    def transformations(self) -> ImageTransformations:
-        """The site's image transformations (read once; a bad option raises ContentError naming it)."""
-        if self._transformations is None:
-            site = self.workspace.site
-            self._transformations = transformations_from_config(site.raw or {}, site.source_file)
-        return self._transformations
 
     def folders(self, entry: Any) -> tuple[str, str]:
         """(repository media folder, public folder) for `entry`'s media."""
@@ -80,17 +71,12 @@ class EntryMediaUploader:
         return name + extension.lower()
 
     def upload(self, entry: Any, files: Sequence[tuple[str, bytes]], *, pasted: bool = False) -> list[UploadedMedia]:
-        """Optimise and upload `files` (name, bytes) in one commit; what to link for each, in order."""
+        """Upload `files` (name, bytes) in one commit, optimised by the workspace; what to link for each."""
         folder, public_folder = self.folders(entry)
-        transformations = self.transformations()
-        prepared = []
-        for original, data in files:
-            optimized = optimize_image(self.name_for(entry, original, pasted), bytes(data), transformations)
-            prepared.append(optimized)
-        items = self.workspace.upload_media(folder, [(p.name, p.data) for p in prepared])
+        named = [(self.name_for(entry, original, pasted), bytes(data)) for original, data in files]
         uploaded = []
-        for optimized, item in zip(prepared, items, strict=True):
+        for item in self.workspace.upload_media(folder, named):
             name = posixpath.basename(item.path)
-            uploaded.append(UploadedMedia(item.path, public_path(public_folder, name), name, optimized.notices,
-                                          optimized.bytes_saved))
+            uploaded.append(UploadedMedia(item.path, public_path(public_folder, name), name, item.notices,
+                                          item.bytes_saved))
         return uploaded

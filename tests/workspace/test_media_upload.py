@@ -111,3 +111,10 @@ def test_a_new_entry_without_a_slug_yet_gets_a_name_from_its_path(tmp_path: Path
     entry = dataclasses.replace(ws.new_entry("posts"), slug="")
     name = EntryMediaUploader(ws).name_for(entry, "Photo 1.JPG", pasted=False)
     assert name.endswith("-photo-1.jpg") and not name.startswith("-")
+
+
+def test_every_upload_through_the_workspace_is_optimised_media_library_included(github_workspace) -> None:
+    ws = github_workspace
+    items = ws.upload_media(None, [("big.png", png(640, 320))])
+    assert items[0].path == "static/media/big.webp" and items[0].bytes_saved > 0 and items[0].notices
+    assert Image.open(io.BytesIO(ws.read_media(items[0].path))).size == (64, 32)
