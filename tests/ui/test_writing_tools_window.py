@@ -72,3 +72,23 @@ def test_the_status_bar_shows_the_entry_word_count_and_reading_time(window, qtbo
     body.setFocus()
     qtbot.keyClicks(body, "one two three ")
     qtbot.waitUntil(lambda: label.text().startswith(f"{before + 3:,} words"), timeout=3000)
+
+
+def test_a_language_without_dictionary_is_named_once_in_the_notification_area(qtbot, tmp_path, app_home, runner):
+    workspace = open_site(SiteChoice("sandbox"), AppDirs.under(app_home))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+    def editor(ws, parent):
+        return EditorPane(ws, parent, spelling=SpellChecking(DictionaryCatalog([tmp_path / "no-dictionaries"])))
+
+    window = MainWindow(workspace, settings, runner, editor, ScriptedPrompts(confirm=True))
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.site_loaded, timeout=20000):
+        window.load_site()
+    window.collection_tree.select_collection("posts")
+    for row in (0, 1):
+        with qtbot.waitSignal(window.entry_opened, timeout=10000):
+            window.open_entry("posts", window.entry_list.model.key_at(row))
+    messages = [n.message for n in window.notifications.notifications]
+    assert len([m for m in messages if "No spelling dictionary for “en”" in m]) == 1
