@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -44,6 +45,30 @@ class ConflictError(EditorError):
         self.head = head
 
 
+class LockedError(EditorError):
+    """A lock file blocks writing to the repository: a git command is running, or one was killed and left it.
+
+    `lock` is the lock file's path and `holders` the processes found holding it. `stale` is True when no
+    process holds it, so removing it is safe; `remove()` (set only then) checks again and removes it.
+    Nothing was written when this is raised.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        lock: str,
+        holders: tuple[str, ...] = (),
+        stale: bool = False,
+        remove: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.lock = lock
+        self.holders = holders
+        self.stale = stale
+        self.remove = remove
+
+
 class RateLimitedError(EditorError):
     """The host refuses more requests until `resume_at` (seconds since the epoch)."""
 
@@ -65,11 +90,15 @@ class Problem:
     message: str
     path: str = ""  # the option's path, e.g. "collections[2].fields[3]"
     severity: str = "error"  # "error" or "warning"
+    column: int | None = None  # 1-based, when known (YAML syntax errors)
+    excerpt: str = ""  # lines shown under the message: the source line, a caret under the column, a hint
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        if self.line is not None and self.column is not None:
+            where += f":{self.column}"
         what = f"{self.path}: {self.message}" if self.path else self.message
-        return f"{where}: {what}"
+        return f"{where}: {what}" + (f"\n{self.excerpt}" if self.excerpt else "")
 
 
 class ConfigError(EditorError):

@@ -23,6 +23,16 @@ def test_version_prints_the_version_without_starting_qt():
     assert result.stdout.strip() == f"editor-app {__version__}"
 
 
+def test_a_missing_config_is_one_line_and_a_non_zero_exit_without_starting_qt(tmp_path):
+    missing = tmp_path / "nowhere" / "config.yml"
+    result = run_app("--config", str(missing))
+    assert result.returncode == 2
+    assert result.stderr == f"editor-app: cannot read config.yml at {missing}: no such file\n"
+    result = run_app("--config", str(tmp_path))  # a folder is not a config file
+    assert result.returncode == 2
+    assert result.stderr == f"editor-app: cannot read config.yml at {tmp_path}: it is a folder, not a file\n"
+
+
 def test_site_options_exclude_each_other():
     with pytest.raises(SystemExit):
         parse_arguments(["--sandbox", "--local", "/tmp/site"])

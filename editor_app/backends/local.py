@@ -3,9 +3,19 @@
 - The checked-out branch is read from the working tree (ids = git blob SHA-1 of the working-tree
   bytes); other branches are read from git's objects.
 - Every commit is ONE git commit built with plumbing (`hash-object -w`, a temporary index via
-  `GIT_INDEX_FILE`, `write-tree`, `commit-tree`, `update-ref` with the old value as a guard), so no
-  branch is ever checked out; when the committed branch is the checked-out one, the touched files are
-  then written to the working tree and the index, and nothing else in the working tree is disturbed.
+  `GIT_INDEX_FILE`, `write-tree`, `commit-tree`), so no branch is ever checked out. The branch moves
+  LAST (`update-ref` with the old value as a guard). On the checked-out branch a save then goes:
+  commit object -> a save record in the git folder -> each touched working-tree file written atomically
+  (temp file in its folder + `os.replace`) -> the index -> `update-ref` -> record removed. Nothing else in
+  the working tree is disturbed. A save killed at any point leaves either the branch untouched or the
+  record, which the next open (or save) uses to finish the save when the files are still as the save left
+  them (else to leave the user's text in the working tree and unstage it). A save whose content is
+  already on the branch reports success without a commit, so a retry never makes an empty commit.
+- Lock files (`.git/index.lock`, `refs/heads/<branch>.lock`) block a save with LockedError naming the
+  process that holds them, or saying none does (a killed git left it) so it may be removed.
+- Symbolic links: a link (to a file or a folder) that leads outside the repository is never read: the
+  listing reports it as skipped. Links inside the repository are followed for reading. Nothing is ever
+  written through a link (the link would become a regular file or folder): such saves are refused.
 - A commit refuses to overwrite uncommitted changes made outside the app to a file it touches, unless
   the edit was made from exactly that working-tree content.
 - Editorial workflow as decap-server's git mode keeps it: branches `cms/<collection>/<slug>`, the
@@ -15,13 +25,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from editor_app.backends import workflow
 from editor_app.backends.base import (
@@ -30,16 +44,23 @@ from editor_app.backends.base import (
     Backend,
     BackendSettings,
     CommitResult,
+    Credentials,
     Diff,
     FileChange,
     FileMeta,
     Listing,
+    OnWait,
+    Refresh,
     RepoFile,
+    SkippedFile,
     UnpublishedEntry,
     User,
 )
 from editor_app.backends.workflow import apply_changes, check_repo_path, filter_listing, git_blob_id
-from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NotFoundError
+from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, LockedError, NotFoundError
+
+if TYPE_CHECKING:
+    import httpx
 
 # Where sites keep Decap's config, most common first (relative to the site folder).
 CONFIG_LOCATIONS = tuple(
@@ -66,6 +87,15 @@ MAX_PATHS_ON_COMMAND_LINE = 200
 # "racily clean" problem), so its id is not cached.
 RACY_WINDOW_NS = 2_000_000_000
 REGULAR_FILE_MODE = "100644"
+EXECUTABLE_MODE = "100755"
+LINK_MODE = "120000"
+# The record of a save in progress on the checked-out branch, in the (per-worktree) git folder.
+SAVE_RECORD = "editor-app-save.json"
+# Working-tree files are first written to `.<name>.<commit id prefix>` + this, next to the file.
+TEMP_SUFFIX = ".editor-app-tmp"
+# Where no process list can be read (not Linux), a lock file older than this is taken as left by a killed git.
+STALE_LOCK_AGE_SECONDS = 600
+OUTSIDE_LINK = "a symbolic link that leads outside the repository; the app does not read or write through it"
 
 
 def find_site_config(folder: Path, explicit: str | Path | None = None) -> Path:
@@ -91,6 +121,71 @@ def find_site_config(folder: Path, explicit: str | Path | None = None) -> Path:
 
 class GitError(EditorError):
     """A git command failed in an unexpected way."""
+
+
+class NoAuthorError(AuthError):
+    """Neither the settings nor git's config give a commit author (user.name and user.email)."""
+
+
+def logged_in_identity() -> tuple[str, str]:
+    """The name and e-mail of the user logged in to this computer, as far as the system knows them ("" when not)."""
+    name = ""
+    try:
+        import pwd
+
+        account = pwd.getpwuid(os.getuid())
+        name = account.pw_gecos.split(",", 1)[0].strip() or account.pw_name
+    except (ImportError, KeyError, AttributeError):
+        name = os.environ.get("USERNAME") or os.environ.get("USER") or ""
+    return name, os.environ.get("EMAIL", "").strip()
+
+
+def lock_holders(lock: Path, repository: Path) -> list[str] | None:
+    """The processes that hold `lock`: those with it open, and git processes working in `repository`.
+
+    None when this system offers no process list to look at (only Linux's /proc is read).
+    """
+    proc = Path("/proc")
+    if not (proc / "self" / "fd").is_dir():
+        return None
+    target = os.path.realpath(lock)
+    inside = os.path.realpath(repository)
+    holders = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            command = (entry / "comm").read_text().strip()
+        except OSError:
+            continue  # gone meanwhile
+        holds = False
+        try:
+            holds = any(os.readlink(fd) == target for fd in (entry / "fd").iterdir())
+        except OSError:
+            pass  # another user's process, or gone: its open files cannot be read
+        if not holds and command.startswith("git"):
+            try:
+                cwd = os.readlink(entry / "cwd")
+            except OSError:
+                cwd = ""
+            holds = cwd == inside or cwd.startswith(inside + os.sep)
+        if holds:
+            holders.append(f"{command} (process {entry.name})")
+    return holders
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _fsync_folder(folder: Path) -> None:
+    if sys.platform == "win32":
+        return  # folders cannot be opened for fsync there; the rename is durable enough
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class LocalBackend(Backend):
@@ -119,8 +214,31 @@ class LocalBackend(Backend):
         if result.returncode != 0:
             raise NotFoundError(f"{self.folder}: not a git working copy (run `git init` there first)")
         self.root = Path(result.stdout.decode().strip())
+        self._real_root = os.path.realpath(self.root)
+        self.git_dir = Path(self._git("rev-parse", "--absolute-git-dir").strip())
+        self.common_dir = (self.root / self._git("rev-parse", "--git-common-dir").strip()).resolve()
+        # Why a save interrupted earlier could not be finished on opening (the next save tries again and says why).
+        self.recovery_problem: str | None = None
+        with self._lock:
+            try:
+                self._recover_interrupted_save()
+            except (EditorError, OSError) as error:
+                self.recovery_problem = str(error)
 
     # --- git plumbing ----------------------------------------------------------------------------
+
+    @classmethod
+    def connect(
+        cls,
+        settings: BackendSettings,
+        credentials: Credentials | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+    ) -> LocalBackend:
+        """The working copy at `settings.local_path` (on this computer: no login, no network)."""
+        return cls(settings)
 
     def _run(
         self,
@@ -150,9 +268,11 @@ class LocalBackend(Backend):
         except FileNotFoundError as exc:
             raise GitError(f"the `{self._git_exe}` program is not installed or not on PATH") from exc
         except subprocess.TimeoutExpired as exc:
-            raise GitError(f"git {' '.join(args[:2])} did not finish within {GIT_TIMEOUT_SECONDS} s in {cwd or self.root}") from exc
+            where = f"git {' '.join(args[:2])} did not finish within {GIT_TIMEOUT_SECONDS} s in {cwd or self.root}"
+            raise GitError(where) from exc
         if check and result.returncode != 0:
-            raise GitError(f"git {' '.join(args[:2])} failed in {cwd or self.root}: {result.stderr.decode(errors='replace').strip()}")
+            why = result.stderr.decode(errors="replace").strip()
+            raise GitError(f"git {' '.join(args[:2])} failed in {cwd or self.root}: {why}")
         return result
 
     def _git(self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None) -> str:
@@ -213,6 +333,42 @@ class LocalBackend(Backend):
     def _worktree_path(self, path: str) -> Path:
         return self.root / check_repo_path(path)
 
+    def _links_in(self, path: str) -> list[str]:
+        """The symbolic links among `path` and its folders in the working tree (repository paths)."""
+        parts = check_repo_path(path).split("/")
+        return [
+            "/".join(parts[: i + 1]) for i in range(len(parts)) if (self.root.joinpath(*parts[: i + 1])).is_symlink()
+        ]
+
+    def _leads_outside(self, path: str) -> bool:
+        """True when `path` in the working tree goes through a symbolic link to somewhere outside the repository."""
+        return bool(self._links_in(path)) and not _inside(os.path.realpath(self.root / path), self._real_root)
+
+    def _refuse_links(self, paths: Sequence[str], head: str, live: bool) -> None:
+        """ContentError when saving `paths` would write through a symbolic link (or replace one)."""
+        prefixes = {path: ["/".join(path.split("/")[: i + 1]) for i in range(path.count("/") + 1)] for path in paths}
+        wanted = sorted({p for ps in prefixes.values() for p in ps})
+        # Without -r, ls-tree shows a named non-folder entry itself (and at most one level under a named folder).
+        committed_links = set()
+        for start in range(0, len(wanted), MAX_PATHS_ON_COMMAND_LINE):
+            chunk = wanted[start : start + MAX_PATHS_ON_COMMAND_LINE]
+            for record in self._git("ls-tree", "-z", "--full-tree", head, "--", *chunk).split("\0"):
+                if record:
+                    meta, name = record.split("\t", 1)
+                    if meta.split()[0] == LINK_MODE:
+                        committed_links.add(name)
+        for path in paths:
+            links = self._links_in(path) if live else []
+            links += [p for p in prefixes[path] if p in committed_links]
+            if links:
+                link = sorted(set(links), key=len)[0]
+                what = "is a symbolic link" if link == path else f"is inside {link}, which is a symbolic link"
+                raise ContentError(
+                    f"{what} in {self.root}: the app does not save through links (the link would be replaced "
+                    "by a regular file or folder); edit the file the link points to instead",
+                    path=path,
+                )
+
     def _worktree_id(self, path: str) -> str | None:
         """The blob id of the working-tree file (cached by mtime and size), None when absent."""
         full = self._worktree_path(path)
@@ -235,8 +391,8 @@ class LocalBackend(Backend):
         args = ["ls-files", "-z", "-c", "-o", "--exclude-standard", "--full-name"]
         if folder.strip("/"):
             args += ["--", folder.strip("/") + "/"]
-        paths = dict.fromkeys(p for p in self._git(*args).split("\0") if p)
-        return [p for p in paths if (self.root / p).is_file()]
+        paths = dict.fromkeys(p for p in self._git(*args).split("\0") if p and not p.endswith(TEMP_SUFFIX))
+        return list(paths)
 
     def _dirty_paths(self, paths: Iterable[str]) -> set[str]:
         """Which of `paths` differ between HEAD, the index and the working tree (git's own view)."""
@@ -245,32 +401,6 @@ class LocalBackend(Backend):
             return set()
         out = self._git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", *wanted)
         return {record[3:] for record in out.split("\0") if record}
-
-    def _check_out_paths(self, entries: Mapping[str, tuple[str, str] | None]) -> None:
-        """Make the index and working tree of the checked-out branch match a new commit for these paths.
-
-        `entries` maps a path to (mode, blob id) in the new commit, or None when it was deleted. Files are
-        written by `git checkout-index`, so git's filters (line endings, LFS) apply as on a checkout.
-        """
-        if not entries:
-            return
-        info = "".join(
-            f"{entry[0]} {entry[1]}\t{path}\0" if entry else f"0 {ZERO_ID}\t{path}\0"
-            for path, entry in sorted(entries.items())
-        )
-        self._run(["update-index", "-z", "--index-info"], input=info.encode())
-        written = [path for path, entry in sorted(entries.items()) if entry is not None]
-        if written:
-            self._run(["checkout-index", "-f", "-q", "-z", "--stdin"], input="".join(p + "\0" for p in written).encode())
-        for path, entry in sorted(entries.items()):
-            if entry is None:
-                full = self._worktree_path(path)
-                full.unlink(missing_ok=True)
-                parent = full.parent
-                while parent != self.root and parent.is_dir() and not any(parent.iterdir()):
-                    parent.rmdir()
-                    parent = parent.parent
-        self._run(["update-index", "-q", "--refresh"], check=False)
 
     # --- who am I, what is there -----------------------------------------------------------------
 
@@ -282,7 +412,7 @@ class LocalBackend(Backend):
         if not email:
             email = self._run(["config", "user.email"], check=False).stdout.decode().strip()
         if not name or not email:
-            raise AuthError(
+            raise NoAuthorError(
                 f"no commit author for {self.root}: set git's user.name and user.email "
                 "(`git config user.name \"Your Name\"`, `git config user.email you@example.org`) "
                 "or give an author name and email in the app's settings"
@@ -297,6 +427,16 @@ class LocalBackend(Backend):
             "GIT_COMMITTER_NAME": name,
             "GIT_COMMITTER_EMAIL": email,
         }
+
+    def set_author(self, name: str, email: str) -> None:
+        """Store the commit author in this repository's own git config (`git config --local user.*`)."""
+        name, email = name.strip(), email.strip()
+        if not name or any(c in name for c in "<>\n"):
+            raise ContentError("a commit author needs a name (without <, > or line breaks)", path=str(self.root))
+        if "@" not in email or any(c in email for c in "<> \n"):
+            raise ContentError(f"{email!r} is not an e-mail address", path=str(self.root))
+        self._git("config", "--local", "user.name", name)
+        self._git("config", "--local", "user.email", email)
 
     def current_user(self) -> User:
         """The commit author (options, else git config); AuthError when none is set."""
@@ -325,49 +465,85 @@ class LocalBackend(Backend):
     def list_files(
         self, folder: str, *, extension: str | None = None, depth: int | None = None, branch: str | None = None
     ) -> Listing:
-        """Files under `folder`: from the working tree for the checked-out branch, else from git."""
+        """Files under `folder`: from the working tree for the checked-out branch, else from git.
+
+        Symbolic links that lead outside the repository (files, or the folder itself) are not read: they
+        are reported in `Listing.skipped`. On other branches every link is skipped (git stores only its target).
+        """
         with self._lock:
             name = branch or self.default_branch()
             head = self.head(name)
             if name == self._checked_out():
-                paths = filter_listing(dict.fromkeys(self._worktree_files(folder), ""), folder, extension, depth)
-                files = []
-                for path in paths:
-                    blob = self._worktree_id(path)
-                    if blob is not None:
-                        files.append(RepoFile(path=path, id=blob, size=(self.root / path).stat().st_size))
-                return Listing(head=head, files=tuple(files))
+                return self._list_worktree(head, folder, extension, depth)
             args = ["ls-tree", "-r", "-z", "--long", "--full-tree", head]
             if folder.strip("/"):
                 args += ["--", folder.strip("/") + "/"]
             entries: dict[str, tuple[str, int]] = {}
+            links = []
             for record in self._git(*args).split("\0"):
                 if record:
                     meta, path = record.split("\t", 1)
-                    _mode, kind, blob, size = meta.split()
-                    if kind == "blob":
+                    mode, kind, blob, size = meta.split()
+                    if kind == "blob" and mode == LINK_MODE:
+                        links.append(path)
+                    elif kind == "blob":
                         entries[path] = (blob, int(size))
             paths = filter_listing(dict.fromkeys(entries, ""), folder, extension, depth)
-            return Listing(head=head, files=tuple(RepoFile(p, entries[p][0], entries[p][1]) for p in paths))
+            skipped = tuple(
+                SkippedFile(p, "a symbolic link; links are not followed on a branch that is not checked out")
+                for p in filter_listing(dict.fromkeys(links, ""), folder, extension, depth)
+            )
+            files = tuple(RepoFile(p, entries[p][0], entries[p][1]) for p in paths)
+            return Listing(head=head, files=files, skipped=skipped)
+
+    def _list_worktree(self, head: str, folder: str, extension: str | None, depth: int | None) -> Listing:
+        folder = folder.strip("/")
+        if folder and self._links_in(folder):
+            real = os.path.realpath(self.root / folder)
+            if not _inside(real, self._real_root) or not os.path.isdir(real):
+                reason = f"the folder {folder} is {OUTSIDE_LINK}" if os.path.isdir(real) else (
+                    f"the folder {folder} is a symbolic link to no folder")
+                return Listing(head=head, files=(), skipped=(SkippedFile(folder, reason),))
+            # A link to a folder inside the repository: list that folder, under the link's name.
+            target = os.path.relpath(real, self._real_root).replace(os.sep, "/")
+            found = [folder + p[len(target) :] for p in self._worktree_files(target) if p.startswith(target + "/")]
+        else:
+            found = self._worktree_files(folder)
+        files = []
+        skipped = []
+        for path in filter_listing(dict.fromkeys(found, ""), folder, extension, depth):
+            full = self.root / path
+            if self._leads_outside(path):
+                skipped.append(SkippedFile(path, OUTSIDE_LINK))
+                continue
+            if not full.is_file():
+                continue  # a folder (or a dangling link): not an entry
+            blob = self._worktree_id(path)
+            if blob is not None:
+                files.append(RepoFile(path=path, id=blob, size=full.stat().st_size))
+        return Listing(head=head, files=tuple(files), skipped=tuple(skipped))
 
     def read_files(self, files: Sequence[RepoFile], *, branch: str | None = None) -> dict[str, bytes]:
-        """Contents of the files that exist on `branch`; missing ones are left out."""
+        """Contents of the files that exist on `branch`; missing ones (and links leading outside) are left out."""
         with self._lock:
             name = branch or self.default_branch()
             if name == self._checked_out():
                 found = {}
                 for file in files:
                     full = self._worktree_path(file.path)
-                    if full.is_file():
+                    if full.is_file() and not self._leads_outside(file.path):
                         found[file.path] = full.read_bytes()
                 return found
             entries = self._tree_entries(self.head(name), [f.path for f in files])
+            entries = {path: entry for path, entry in entries.items() if entry[0] != LINK_MODE}
             blobs = self._cat_blobs(blob for _, blob in entries.values())
             return {path: blobs[blob] for path, (_, blob) in entries.items() if blob in blobs}
 
     def read_file(self, path: str, *, branch: str | None = None) -> tuple[bytes, str]:
-        """One file's content and blob id."""
+        """One file's content and blob id; ContentError for a link that leads outside the repository."""
         name = branch or self.default_branch()
+        if name == self._checked_out() and self._leads_outside(path):
+            raise ContentError(f"{OUTSIDE_LINK} ({self.root})", path=path)
         found = self.read_files([RepoFile(path=path, id="")], branch=name)
         if path not in found:
             raise NotFoundError(f"{path}: no such file on branch '{name}' in {self.root}")
@@ -407,9 +583,12 @@ class LocalBackend(Backend):
 
     def _commit(self, name: str, changes: Sequence[FileChange], message: str) -> CommitResult:
         env = self._commit_env()
-        head = self.head(name)
         live = name == self._checked_out()
+        if live:
+            self._recover_interrupted_save()
+        head = self.head(name)
         paths = self._relevant_paths(changes)
+        self._refuse_links(paths, head, live)
         in_head = self._tree_entries(head, paths)
         current: dict[str, str] = {}
         contents: dict[str, bytes] = {}
@@ -419,14 +598,34 @@ class LocalBackend(Backend):
                 if full.is_file():
                     contents[path] = full.read_bytes()
                     current[path] = git_blob_id(contents[path])
-            self._refuse_outside_edits(changes, self._dirty_paths(paths), current, contents, head)
         else:
             current = {path: blob for path, (_, blob) in in_head.items()}
             blobs = self._cat_blobs(current.values())
             contents = {path: blobs[blob] for path, blob in current.items()}
+        if self._already_saved(changes, in_head, contents, live):
+            # A retry of a save that landed (or a save of what is there): success, and no empty commit.
+            ids = {c.path: current.get(c.path) or git_blob_id(c.data or b"") for c in changes if not c.delete}
+            return CommitResult(commit=head, branch=name, ids=ids)
+        # A file whose working-tree content is already what this save writes holds the user's own text
+        # (an earlier attempt got that far): committing it is no conflict.
+        ours = set()
+        if live:
+            for c in changes:
+                if c.previous_path is None and (
+                    (c.data is not None and current.get(c.path) == git_blob_id(c.data))
+                    or (c.delete and c.path not in current and c.path in in_head)
+                ):
+                    ours.add(c.path)
+            # Already gone from the working tree: the commit deletes it all the same (it is in `in_head`).
+            changes = [c for c in changes if not (c.delete and c.path in ours)]
+            changes = [c if c.path not in ours else dataclasses.replace(c, expected_id=None) for c in changes]
+            self._refuse_outside_edits(changes, self._dirty_paths(paths) - ours, current, contents, head)
         where = f"branch '{name}' in {self.root}"
         blobs_by_id = {current[p]: contents[p] for p in current}
-        after, new_blobs, ids = apply_changes(current, changes, blobs_by_id, where=where, head=head)
+        if changes:
+            after, new_blobs, ids = apply_changes(current, changes, blobs_by_id, where=where, head=head)
+        else:
+            after, new_blobs, ids = dict(current), {}, {}
         # Store the blobs through git's clean filters (line endings, LFS), as `git add` would.
         stored: dict[str, tuple[str, str] | None] = {}
         for path in paths:
@@ -438,13 +637,50 @@ class LocalBackend(Backend):
                 stored[path] = (mode if mode.startswith("100") else REGULAR_FILE_MODE, stored_id)
             elif path in in_head or path in current:
                 stored[path] = None
-        new_head = self._write_commit(head, stored, message, env, [head])
-        self._update_ref(name, new_head, head)
+        tree = self._write_tree(head, stored, env)
+        if tree == self._git("rev-parse", f"{head}^{{tree}}").strip():
+            # Nothing differs from the branch: no (empty) commit. The working tree may still hold other text
+            # (an outside edit the user reverted in the app): it gets the branch's content.
+            if live:
+                self._land(name, head, head, stored, live)
+                return CommitResult(commit=head, branch=name, ids={p: self._worktree_id(p) or ids[p] for p in ids})
+            return CommitResult(commit=head, branch=name, ids={p: stored[p][1] for p in ids if stored[p]})  # type: ignore[index]
+        new_head = self._commit_tree(tree, [head], message, env)
+        self._reached("commit-written")
+        self._land(name, head, new_head, stored, live)
         if not live:
             return CommitResult(commit=new_head, branch=name, ids={p: stored[p][1] for p in ids if stored[p]})  # type: ignore[index]
-        self._check_out_paths(stored)
         # Report the working tree's ids: they are what listings and reads of this branch show.
         return CommitResult(commit=new_head, branch=name, ids={p: self._worktree_id(p) or ids[p] for p in ids})
+
+    def _clean_id(self, path: str, data: bytes) -> str:
+        """The blob id git stores for `data` at `path` (after its clean filters), without storing it."""
+        return self._git("hash-object", f"--path={path}", "--stdin", input=data).strip()
+
+    def _already_saved(
+        self,
+        changes: Sequence[FileChange],
+        in_head: Mapping[str, tuple[str, str]],
+        worktree: Mapping[str, bytes],
+        live: bool,
+    ) -> bool:
+        """True when the branch (and, when checked out, the working tree) already holds every change."""
+        for change in changes:
+            if change.previous_path is not None and change.previous_path != change.path:
+                if change.previous_path in in_head or (live and change.previous_path in worktree):
+                    return False
+            if change.delete:
+                if change.path in in_head or (live and change.path in worktree):
+                    return False
+                continue
+            if change.data is None or change.path not in in_head:
+                return False  # a move that keeps the content: what it was cannot be told from here
+            stored = self._clean_id(change.path, change.data)
+            if in_head[change.path][1] != stored:
+                return False
+            if live and (change.path not in worktree or self._clean_id(change.path, worktree[change.path]) != stored):
+                return False
+        return True
 
     def _refuse_outside_edits(
         self,
@@ -471,15 +707,8 @@ class LocalBackend(Backend):
                     head=head,
                 )
 
-    def _write_commit(
-        self,
-        base: str,
-        entries: Mapping[str, tuple[str, str] | None],
-        message: str,
-        env: Mapping[str, str],
-        parents: Sequence[str],
-    ) -> str:
-        """A commit of `base`'s tree with `entries` (path -> (mode, stored blob id), None = deleted)."""
+    def _write_tree(self, base: str, entries: Mapping[str, tuple[str, str] | None], env: Mapping[str, str]) -> str:
+        """The tree of `base` with `entries` (path -> (mode, stored blob id), None = deleted), via a temporary index."""
         with tempfile.TemporaryDirectory(prefix="editor-app-index-") as temp:
             index_env = {**env, "GIT_INDEX_FILE": str(Path(temp) / "index")}
             self._git("read-tree", base, env=index_env)
@@ -489,8 +718,7 @@ class LocalBackend(Backend):
             )
             if info:
                 self._run(["update-index", "-z", "--index-info"], input=info.encode(), env=index_env)
-            tree = self._git("write-tree", env=index_env).strip()
-        return self._commit_tree(tree, parents, message, env)
+            return self._git("write-tree", env=index_env).strip()
 
     def _commit_tree(self, tree: str, parents: Sequence[str], message: str, env: Mapping[str, str]) -> str:
         args = ["commit-tree", tree]
@@ -501,10 +729,256 @@ class LocalBackend(Backend):
     def _update_ref(self, branch: str, new: str, old: str) -> None:
         result = self._run(["update-ref", f"refs/heads/{branch}", new, old], check=False)
         if result.returncode != 0:
+            now = self._rev(f"refs/heads/{branch}")
+            if now == new:
+                return  # it did move (the failure came after): the commit is there
+            self._check_locks(branch, index=False)
             raise ConflictError(
-                f"branch '{branch}' in {self.root} moved while saving; nothing was written. Reload and try again",
-                head=self._rev(f"refs/heads/{branch}"),
+                f"branch '{branch}' in {self.root} moved while saving; nothing was committed. Reload and try again",
+                head=now,
             )
+
+    def _reached(self, step: str) -> None:
+        """A step of the save protocol is done. Does nothing; the crash tests replace it to kill the process there."""
+
+    # --- landing a commit: the working tree and index first, the branch last ------------------------
+
+    def _land(self, branch: str, old: str, new: str, entries: Mapping[str, tuple[str, str] | None], live: bool) -> None:
+        """Move `branch` from `old` to `new`; when it is checked out, first make the working tree and index match.
+
+        `entries` are the paths the commit changed: path -> (mode, blob id) in `new`, None when deleted.
+        """
+        if not live:
+            self._check_locks(branch, index=False)
+            self._update_ref(branch, new, old)
+            return
+        self._check_locks(branch, index=True)
+        saved = {path: list(entry) if entry else None for path, entry in entries.items()}
+        record = {"branch": branch, "old": old, "new": new, "entries": saved}
+        self._write_file_atomically(self.git_dir / SAVE_RECORD, json.dumps(record, indent=1).encode())
+        self._reached("record-written")
+        self._complete_landing(branch, old, new, entries)
+
+    def _complete_landing(self, branch: str, old: str, new: str, entries: Mapping[str, tuple[str, str] | None]) -> None:
+        """Finish a landing whose record is written; on a failure before the branch moved, abandon it."""
+        try:
+            self._finish_landing(branch, old, new, entries)
+        except (EditorError, OSError) as error:
+            if new != old and self._rev(f"refs/heads/{branch}") == new:
+                self._forget_save_record()
+                return  # the branch moved: the save is done, whatever failed after
+            try:
+                self._abandon_landing(old, entries, new)
+            except (EditorError, OSError) as cleanup:
+                error.add_note(f"The save's record stays for the next open to finish it ({cleanup}).")
+            raise
+
+    def _finish_landing(self, branch: str, old: str, new: str, entries: Mapping[str, tuple[str, str] | None]) -> None:
+        tag = new[:12]
+        for path, entry in sorted(entries.items()):
+            self._write_worktree_entry(path, entry, tag)
+        self._reached("worktree-written")
+        self._stage(entries)
+        self._reached("index-written")
+        self._update_ref(branch, new, old)
+        self._reached("branch-moved")
+        self._forget_save_record()
+
+    def _write_worktree_entry(self, path: str, entry: tuple[str, str] | None, tag: str) -> None:
+        """Make the working-tree file match `entry` (None: remove it); never leaves a partly written file."""
+        full = self._worktree_path(path)
+        if entry is None:
+            full.unlink(missing_ok=True)
+            parent = full.parent
+            while parent != self.root and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+            self._reached(f"file-written:{path}")
+            return
+        mode, blob = entry
+        # The content as a checkout writes it: through git's smudge filters (line endings, LFS).
+        data = self._run(["cat-file", "--filters", f"--path={path}", blob]).stdout
+        try:
+            full.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise GitError(f"{path}: cannot create its folder in {self.root} ({error.strerror or error})") from error
+        try:
+            permissions = full.stat().st_mode & 0o777
+        except FileNotFoundError:
+            permissions = 0o644
+        permissions = permissions | 0o111 if mode == EXECUTABLE_MODE else permissions & ~0o111
+        try:
+            self._write_file_atomically(full, data, temp=full.parent / f".{full.name}.{tag}{TEMP_SUFFIX}",
+                                        permissions=permissions, step=f"temp-half-written:{path}")
+        except OSError as error:
+            raise GitError(
+                f"{path}: cannot write the file in {self.root} ({error.strerror or error}); the branch was not "
+                "moved. Check that the file is not locked by another program and the disk is not full"
+            ) from error
+        self._reached(f"file-written:{path}")
+
+    def _write_file_atomically(self, target: Path, data: bytes, *, temp: Path | None = None,
+                               permissions: int = 0o644, step: str = "") -> None:
+        """Write `data` to a temporary file beside `target`, flush it to disk, then rename it over `target`."""
+        temp = temp or target.with_name(f".{target.name}{TEMP_SUFFIX}")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), permissions)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                half = len(data) // 2
+                out.write(data[:half])
+                out.flush()
+                if step:
+                    self._reached(step)
+                out.write(data[half:])
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temp, permissions)
+            os.replace(temp, target)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        _fsync_folder(target.parent)
+
+    def _stage(self, entries: Mapping[str, tuple[str, str] | None]) -> None:
+        """Set the index entries of these paths (path -> (mode, blob id), None = removed); refresh stat data."""
+        info = "".join(
+            f"{entry[0]} {entry[1]}\t{path}\0" if entry else f"0 {ZERO_ID}\t{path}\0"
+            for path, entry in sorted(entries.items())
+        )
+        if info:
+            self._run(["update-index", "-z", "--index-info"], input=info.encode())
+        self._run(["update-index", "-q", "--refresh"], check=False)
+
+    def _read_save_record(self) -> dict[str, object] | None:
+        try:
+            record = json.loads((self.git_dir / SAVE_RECORD).read_text("utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            record = None
+        usable = isinstance(record, dict) and {"branch", "old", "new", "entries"} <= record.keys()
+        if usable and isinstance(record["entries"], dict):
+            try:
+                for path in record["entries"]:
+                    check_repo_path(str(path))
+            except ContentError:
+                usable = False
+        if not usable or not isinstance(record, dict):
+            # Damaged or foreign (a kill while the record itself is written leaves none: it is renamed into place).
+            self._forget_save_record()
+            return None
+        return record
+
+    def _forget_save_record(self) -> None:
+        (self.git_dir / SAVE_RECORD).unlink(missing_ok=True)
+
+    def _recover_interrupted_save(self) -> None:
+        """Finish (or undo the index part of) a save on the checked-out branch that was killed before it ended.
+
+        The save is finished when the branch is still where the save started and every touched file holds
+        either its old or its new content; otherwise the files are left as they are (the user's text stays
+        in them) and the index entries go back to the branch's.
+        """
+        record = self._read_save_record()
+        if record is None:
+            return
+        branch, old, new = str(record["branch"]), str(record["old"]), str(record["new"])
+        raw = record["entries"]
+        entries: dict[str, tuple[str, str] | None] = {}
+        if isinstance(raw, dict):
+            for path, entry in raw.items():
+                usable = isinstance(entry, list) and len(entry) == 2
+                entries[str(path)] = (str(entry[0]), str(entry[1])) if usable else None
+        for path in entries:
+            full = self._worktree_path(path)
+            (full.parent / f".{full.name}.{new[:12]}{TEMP_SUFFIX}").unlink(missing_ok=True)
+        now = self._rev(f"refs/heads/{branch}")
+        if now != old or branch != self._checked_out():
+            self._forget_save_record()  # done (now == new), or the branch moved on or is no longer checked out
+            return
+        self._check_locks(branch, index=True)
+        before = self._tree_entries(old, entries)
+        for path, entry in entries.items():
+            full = self._worktree_path(path)
+            here = self._clean_id(path, full.read_bytes()) if full.is_file() and not full.is_symlink() else None
+            if here not in (before[path][1] if path in before else None, entry[1] if entry else None):
+                self._abandon_landing(old, entries, new)
+                return
+        self._complete_landing(branch, old, new, entries)
+
+    def _abandon_landing(self, old: str, entries: Mapping[str, tuple[str, str] | None], new: str) -> None:
+        """Stop a landing: its index entries go back to the branch's; written files keep the user's text."""
+        before = self._tree_entries(old, entries)
+        self._stage({path: before.get(path) for path in entries})
+        for path in entries:
+            full = self._worktree_path(path)
+            (full.parent / f".{full.name}.{new[:12]}{TEMP_SUFFIX}").unlink(missing_ok=True)
+        self._forget_save_record()
+
+    # --- lock files --------------------------------------------------------------------------------
+
+    def _lock_files(self, branch: str, *, index: bool) -> list[Path]:
+        locks = [self.common_dir / "refs" / "heads" / f"{branch}.lock"]
+        if index:
+            locks.append(self.git_dir / "index.lock")
+        return locks
+
+    def _check_locks(self, branch: str, *, index: bool) -> None:
+        """LockedError when a lock file would make git refuse the save; nothing is written before this passes."""
+        for lock in self._lock_files(branch, index=index):
+            if lock.exists():
+                raise self._locked_error(lock)
+
+    def _locked_error(self, lock: Path) -> LockedError:
+        try:
+            age = max(0.0, time.time() - lock.stat().st_mtime)
+        except FileNotFoundError:
+            age = 0.0
+        holders = lock_holders(lock, self.root)
+        if lock.name == "index.lock":
+            what = "the index (the staging area)"
+        else:
+            what = f"the branch {lock.relative_to(self.common_dir / 'refs' / 'heads').as_posix()[: -len('.lock')]}"
+        if holders is None:
+            stale = age > STALE_LOCK_AGE_SECONDS
+            how = (
+                f"the app cannot see which programs hold it on this system; it is {age / 60:.0f} minutes old, "
+                + ("so it was most likely left by a git command that was killed or crashed" if stale
+                   else "so a git command may still be running")
+            )
+        elif holders:
+            stale = False
+            how = f"it is held by {', '.join(holders)}"
+        else:
+            stale = True
+            how = "no git process holds it: a git command (or a save) was killed or crashed while writing"
+        advice = (
+            "Remove the lock file (the app can do it for you), then save again; your changes are kept."
+            if stale else "Wait until that git command has finished, then save again; your changes are kept."
+        )
+        return LockedError(
+            f"cannot save: {lock} exists. Git creates this lock while it writes {what}; {how}. {advice}",
+            lock=str(lock),
+            holders=tuple(holders or ()),
+            stale=stale,
+            remove=(lambda: self.remove_stale_lock(lock)) if stale else None,
+        )
+
+    def remove_stale_lock(self, lock: str | Path) -> None:
+        """Remove a lock file of this repository that no process holds; LockedError when one does now."""
+        lock = Path(lock)
+        with self._lock:
+            heads = str(self.common_dir / "refs" / "heads")
+            known = lock.name == "index.lock" and lock.parent == self.git_dir
+            known = known or (lock.suffix == ".lock" and _inside(str(lock.parent), heads))
+            if not known:
+                raise EditorError(f"{lock}: not a lock file of the repository {self.root}")
+            if not lock.exists():
+                return
+            error = self._locked_error(lock)
+            if not error.stale:
+                raise error
+            lock.unlink(missing_ok=True)
 
     # --- editorial workflow ----------------------------------------------------------------------
 
@@ -582,7 +1056,8 @@ class LocalBackend(Backend):
         with self._lock:
             created = not self._branch_exists(branch)
             if created:
-                blocking = workflow.find_conflicting_branch(branch, self._git("branch", "--format=%(refname:short)").split())
+                names = self._git("branch", "--format=%(refname:short)").split()
+                blocking = workflow.find_conflicting_branch(branch, names)
                 if blocking:
                     raise ConflictError(workflow.conflicting_branch_message(branch, blocking))
                 self._run(["update-ref", f"refs/heads/{branch}", self.head(), ZERO_ID])
@@ -611,6 +1086,8 @@ class LocalBackend(Backend):
         with self._lock:
             branch = self._entry_branch(collection, slug)
             site = self.default_branch()
+            if site == self._checked_out():
+                self._recover_interrupted_save()
             site_head = self.head(site)
             entry_head = self.head(branch)
             merged = self._run(["merge-tree", "--write-tree", "--no-messages", site_head, entry_head], check=False)
@@ -623,7 +1100,8 @@ class LocalBackend(Backend):
                     head=site_head,
                 )
             if merged.returncode != 0:
-                raise GitError(f"git merge-tree failed in {self.root}: {merged.stderr.decode(errors='replace').strip()}")
+                why = merged.stderr.decode(errors="replace").strip()
+                raise GitError(f"git merge-tree failed in {self.root}: {why}")
             tree = merged.stdout.decode().split("\n", 1)[0].strip()
             env = self._commit_env()
             if self.settings.squash_merges:
@@ -645,10 +1123,8 @@ class LocalBackend(Backend):
                         theirs_id=None if theirs is None else git_blob_id(theirs),
                         head=site_head,
                     )
-            self._update_ref(site, new_head, site_head)
             entries = self._tree_entries(new_head, changed)
-            if live:
-                self._check_out_paths({p: entries.get(p) for p in changed})
+            self._land(site, site_head, new_head, {p: entries.get(p) for p in changed}, live)
             self._run(["branch", "-D", branch])
             ids = {p: (self._worktree_id(p) or blob) if live else blob for p, (_, blob) in entries.items()}
             return CommitResult(commit=new_head, branch=site, ids=ids)

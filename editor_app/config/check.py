@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from editor_app.config.site_config import Collection, SiteConfig, load_site_config
@@ -11,6 +13,32 @@ from editor_app.errors import ConfigError
 
 EXIT_OK = 0
 EXIT_INVALID = 2
+
+
+# OS reasons in the words of the one-line error (others use the OS's own text).
+_REASONS = {
+    errno.ENOENT: "no such file",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EISDIR: "it is a folder, not a file",
+    errno.ENOTDIR: "a part of the path is not a folder",
+}
+
+
+def cannot_read_message(path: str | Path, error: OSError) -> str:
+    """The one-line error for a config that cannot be read: `editor-app: cannot read config.yml at PATH: why`."""
+    reason = _REASONS.get(error.errno or 0) or (error.strerror or str(error)).lower()
+    return f"editor-app: cannot read config.yml at {path}: {reason}"
+
+
+def unreadable_config(path: str | Path) -> str | None:
+    """The one-line error when the config file at `path` cannot be read, else None."""
+    try:
+        with open(path, "rb") as stream:
+            stream.read(1)
+    except OSError as error:
+        return cannot_read_message(path, error)
+    return None
 
 
 def describe_collection(collection: Collection) -> str:
@@ -52,7 +80,7 @@ def main(argv: list[str], *, out: TextIO | None = None, err: TextIO | None = Non
     try:
         config = load_site_config(args.path)
     except OSError as exc:
-        print(f"{args.path}: cannot read: {exc.strerror or exc}", file=err)
+        print(cannot_read_message(args.path, exc), file=err)
         return EXIT_INVALID
     except UnicodeDecodeError as exc:
         print(f"{args.path}: not UTF-8 text: {exc.reason}", file=err)

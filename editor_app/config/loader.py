@@ -8,13 +8,22 @@ Unknown keys elsewhere are allowed, as Decap allows additional properties.
 
 from __future__ import annotations
 
+import builtins
 import difflib
+import posixpath
+import re
 from typing import Any
 
-import yaml as pyyaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from editor_app.config.dialects import (
+    DECAP_DIALECT,
+    field_option_dialects,
+    field_option_warning,
+    top_level_warning,
+    widget_dialects,
+)
 from editor_app.config.site_config import (
     BUILTIN_WIDGETS,
     DEFAULT_COMMIT_MESSAGES,
@@ -31,7 +40,8 @@ from editor_app.config.site_config import (
     ViewFilter,
     ViewGroup,
 )
-from editor_app.config.yaml12 import FastLoader, round_trip_yaml
+from editor_app.config.yaml12 import AliasBombError, check_alias_expansion, round_trip_yaml
+from editor_app.config.yaml_errors import duplicate_key_problems, syntax_problem, template_problem
 from editor_app.errors import ConfigError, Problem
 
 # Decap's normalizeConfig renames these widget options (with a deprecation warning).
@@ -101,6 +111,37 @@ MARKDOWN_BUTTONS = {
 }
 
 
+# `{{slug}}` (with or without a filter) in a slug template: the identifier field's value.
+_SLUG_VARIABLE = re.compile(r"{{\s*slug\s*(?:\|[^}]*)?}}")
+
+
+# A path on the editor's computer, not in the repository. A bare leading "/" is Decap's "from the repository
+# root" (it trims it), so only what cannot be a repository folder is refused: drive letters, home folders, the
+# system's own top-level folders.
+_MACHINE_PATH = re.compile(
+    r"^(?:[A-Za-z]:[\\/]|~|\\\\|file:|/(?:home|Users|tmp|var|opt|mnt|srv|root|private|Volumes|usr|etc)(?:/|$))")
+_FOLDER_TEMPLATE = re.compile(r"{{\s*([^}|]+?)\s*(?:\|[^}]*)?}}")
+
+
+def _repository_path_problem(value: str, base: str = "", site_media: str = "") -> str | None:
+    """Why `value` (relative to the repository folder `base`, or to the root with a leading "/") can never be a
+    repository path, or None. Templates count as one folder (`{{dirname}}` as none)."""
+    if _MACHINE_PATH.match(value.strip()):
+        return (f"'{value}' is a path on this computer, not in the repository: write it from the repository's root "
+                "(e.g. 'content/posts')")
+
+    def stand_in(match: re.Match[str]) -> str:
+        key = match.group(1)
+        return "/" + site_media.strip("/") if key == "media_folder" else "" if key == "dirname" else "x"
+
+    resolved = _FOLDER_TEMPLATE.sub(stand_in, value.strip())
+    joined = resolved.lstrip("/") if resolved.startswith("/") else posixpath.join(base, resolved)
+    normal = posixpath.normpath(joined) if joined else "."
+    if normal == ".." or normal.startswith("../"):
+        return f"'{value}' leaves the repository ('..' climbs above its root); every path must stay inside it"
+    return None
+
+
 class _Checker:
     """Collects problems while building the model."""
 
@@ -110,24 +151,41 @@ class _Checker:
         self.warnings: list[Problem] = []
 
     def error(self, line: int | None, path: str, message: str) -> None:
-        self.problems.append(Problem(self.file, line, message, path))
+        self.problems.append(Problem(self.file, line, message, path, column=_column(line)))
 
     def warn(self, line: int | None, path: str, message: str) -> None:
-        self.warnings.append(Problem(self.file, line, message, path, severity="warning"))
+        self.warnings.append(Problem(self.file, line, message, path, severity="warning", column=_column(line)))
+
+
+class _Line(int):
+    """A 1-based line number that also carries the 1-based column of the option it points at."""
+
+    column: int | None
+
+    def __new__(cls, line: int, column: int | None = None) -> _Line:
+        made = super().__new__(cls, line)
+        made.column = column
+        return made
+
+
+def _column(line: int | None) -> int | None:
+    return line.column if isinstance(line, _Line) else None
 
 
 def _line_of(node: Any, key: Any = None) -> int | None:
-    """1-based line of `node` (or of `key` inside a mapping)."""
+    """1-based line (with its column) of `node`, or of `key` inside a mapping or sequence."""
     try:
         if key is not None and isinstance(node, CommentedMap) and key in node:
-            return node.lc.key(key)[0] + 1
-        if key is not None and isinstance(node, CommentedSeq) and isinstance(key, int):
-            return node.lc.item(key)[0] + 1
-        if hasattr(node, "lc"):
-            return node.lc.line + 1
+            line, column = node.lc.key(key)
+        elif key is not None and isinstance(node, CommentedSeq) and isinstance(key, int):
+            line, column = node.lc.item(key)
+        elif hasattr(node, "lc"):
+            line, column = node.lc.line, node.lc.col
+        else:
+            return None
+        return _Line(int(line) + 1, int(column) + 1 if column is not None else None)
     except (KeyError, IndexError, TypeError, AttributeError):
         return None
-    return None
 
 
 def _plain(value: Any) -> Any:
@@ -202,19 +260,19 @@ class _Reader:
         value = self._typed(key, (str,), "a string", default, required)
         return str(value) if isinstance(value, str) else value
 
-    def bool(self, key: str, default: bool = False) -> bool:
+    def bool(self, key: builtins.str, default: builtins.bool = False) -> builtins.bool:
         return bool(self._typed(key, (bool,), "true or false", default, False))
 
-    def number(self, key: str, default: Any = None) -> Any:
+    def number(self, key: builtins.str, default: Any = None) -> Any:
         return self._typed(key, (int, float), "a number", default, False)
 
-    def mapping(self, key: str, *, required: bool = False) -> Any:
+    def mapping(self, key: builtins.str, *, required: builtins.bool = False) -> Any:
         return self._typed(key, (dict,), "a mapping", None, required)
 
-    def seq(self, key: str, *, required: bool = False) -> Any:
+    def seq(self, key: builtins.str, *, required: builtins.bool = False) -> Any:
         return self._typed(key, (list,), "a list", None, required)
 
-    def enum(self, key: str, allowed: set[str] | list[str], default: Any = None) -> Any:
+    def enum(self, key: builtins.str, allowed: set[builtins.str] | list[builtins.str], default: Any = None) -> Any:
         value = self.str(key, default)
         if key in self.node and isinstance(value, str) and value not in allowed:
             choices = ", ".join(sorted(a or "''" for a in allowed))
@@ -232,52 +290,26 @@ def parse_config_text(text: str, file_name: str = "config.yml") -> SiteConfig:
     yaml = round_trip_yaml()
     yaml.allow_duplicate_keys = True  # each duplicate is reported below, with the rest of the problems
     try:
+        check_alias_expansion(text)
+    except AliasBombError as exc:
+        raise ConfigError([syntax_problem(text, file_name, exc)]) from None
+    try:
         root = yaml.load(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        what = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        raise ConfigError([Problem(file_name, line, f"invalid YAML: {what}")]) from exc
+        template = template_problem(text, file_name)
+        raise ConfigError([template or syntax_problem(text, file_name, exc)]) from None
     except YAMLError as exc:
-        raise ConfigError([Problem(file_name, None, f"invalid YAML: {exc}")]) from exc
+        raise ConfigError([Problem(file_name, None, f"invalid YAML: {exc}")]) from None
     if not isinstance(root, dict):
-        raise ConfigError([Problem(file_name, 1, "the config must be a mapping of options")])
-    for line, key in _duplicate_keys(text):
-        checker.error(line, "", f"duplicate key '{key}'")
+        template = template_problem(text, file_name)
+        raise ConfigError([template or Problem(file_name, 1, "the config must be a mapping of options")])
+    checker.problems.extend(duplicate_key_problems(text, file_name))
     config = _build_site(checker, root)
     if checker.problems:
-        raise ConfigError(checker.problems)
+        template = template_problem(text, file_name)
+        raise ConfigError([template] if template is not None else checker.problems)
     config.warnings = checker.warnings
     return config
-
-
-def _duplicate_keys(text: str) -> list[tuple[int, str]]:
-    """(line, key) of every key repeated in the same mapping (merge keys `<<` aside)."""
-    found: list[tuple[int, str]] = []
-    seen_nodes: set[int] = set()
-
-    def walk(node: Any) -> None:
-        if id(node) in seen_nodes:  # aliases share nodes
-            return
-        seen_nodes.add(id(node))
-        if isinstance(node, pyyaml.MappingNode):
-            keys: set[Any] = set()
-            for key_node, value_node in node.value:
-                if isinstance(key_node, pyyaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
-                    if key_node.value in keys:
-                        found.append((key_node.start_mark.line + 1, str(key_node.value)))
-                    keys.add(key_node.value)
-                walk(value_node)
-        elif isinstance(node, pyyaml.SequenceNode):
-            for item in node.value:
-                walk(item)
-
-    try:
-        root = pyyaml.compose(text, Loader=FastLoader)  # noqa: S506 - composing only, nothing is constructed
-    except pyyaml.YAMLError:
-        return found  # ruamel (the reference parser here) accepted the text; libyaml's stricter rules do not apply
-    walk(root)
-    return found
 
 
 def _build_site(c: _Checker, root: Any) -> SiteConfig:
@@ -288,6 +320,8 @@ def _build_site(c: _Checker, root: Any) -> SiteConfig:
     if not top.has("media_folder") and media_library is None:
         c.error(top.line(), "(top level)", "missing required option 'media_folder' (or 'media_library')")
     media_folder = (top.str("media_folder", "") or "").strip()
+    if media_folder and (why := _repository_path_problem(media_folder)):
+        c.error(top.line("media_folder"), "media_folder", why)
     public_folder = top.str("public_folder")
     if public_folder is None:
         public_folder = "/" + media_folder.lstrip("/") if media_folder else ""
@@ -334,6 +368,7 @@ def _build_site(c: _Checker, root: Any) -> SiteConfig:
         source_file=c.file,
         raw=_plain(root),
     )
+    _check_top_level_options(c, root)
     collections = top.seq("collections", required=True)
     if collections is not None and not collections:
         c.error(top.line("collections"), "collections", "must have at least one collection")
@@ -350,7 +385,90 @@ def _build_site(c: _Checker, root: Any) -> SiteConfig:
             c.error(_line_of(node, "name"), f"{path}.name", f"duplicate collection name '{collection.name}'")
         seen[collection.name] = index
         config.collections.append(collection)
+    _check_relations(c, config)
+    _check_path_templates(c, config)
     return config
+
+
+def _widget_origin(widget: str) -> str:
+    dialects = widget_dialects(widget)
+    return f" (a {' and '.join(dialects)} widget)" if dialects else ""
+
+
+def _holds_anchor(node: Any, depth: int = 0) -> bool:
+    """Whether a value defines a YAML anchor (a top-level key used only to hold `&name` for later `*name`)."""
+    anchor = getattr(node, "anchor", None)
+    if anchor is not None and getattr(anchor, "value", None):
+        return True
+    if depth < 3 and isinstance(node, dict):
+        return any(_holds_anchor(v, depth + 1) for v in node.values())
+    if depth < 3 and isinstance(node, list):
+        return any(_holds_anchor(v, depth + 1) for v in node)
+    return False
+
+
+def _check_top_level_options(c: _Checker, root: Any) -> None:
+    """Warn about top-level keys Decap does not read, naming the dialect that has them."""
+    for key, value in root.items():
+        name = str(key)
+        if name in DECAP_DIALECT.top_level or _holds_anchor(value):
+            continue
+        if isinstance(value, dict) and value and all(str(k) in DECAP_DIALECT.top_level for k in value):
+            continue  # a CMS_ENV section (e.g. `production:`): Decap puts its keys on top when that env is chosen
+        c.warn(_line_of(root, key), name, top_level_warning(name))
+
+
+def _walk_fields(fields: list[Field], path: str) -> list[tuple[Field, str]]:
+    """Every field under `fields` (nested objects, lists and types too) with its option path."""
+    found: list[tuple[Field, str]] = []
+    for index, fld in enumerate(fields):
+        here = f"{path}[{index}]"
+        found.append((fld, here))
+        found += _walk_fields(fld.fields, f"{here}.fields")
+        found += _walk_fields(fld.types, f"{here}.types")
+        if fld.field is not None:
+            found += _walk_fields([fld.field], f"{here}.field")
+    return found
+
+
+def _check_relations(c: _Checker, config: SiteConfig) -> None:
+    """A relation field whose `collection` does not exist can never offer a value: warn with its line."""
+    names = {collection.name for collection in config.collections}
+    for index, collection in enumerate(config.collections):
+        groups = [(collection.fields, f"collections[{index}].fields")]
+        groups += [(f.fields, f"collections[{index}].files[{i}].fields") for i, f in enumerate(collection.files)]
+        for fields, base in groups:
+            for fld, path in _walk_fields(fields, base):
+                target = fld.options.get("collection") if fld.widget == "relation" else None
+                if isinstance(target, str) and target not in names:
+                    known = ", ".join(sorted(names))
+                    c.warn(fld.line, f"{path}.collection",
+                           f"relation to collection '{target}', which does not exist (collections: {known})")
+
+
+def _check_path_templates(c: _Checker, config: SiteConfig) -> None:
+    """A `path` folder made only of optional (or unknown) fields comes out empty when they are: warn."""
+    for index, collection in enumerate(config.collections):
+        if not collection.path or not collection.create:
+            continue
+        for segment in collection.path.split("/"):
+            keys = [m.group(1) for m in _FOLDER_TEMPLATE.finditer(segment)]
+            if not keys or _FOLDER_TEMPLATE.sub("", segment).strip():
+                continue  # fixed text in the segment: it is never empty
+            optional = []
+            for key in keys:
+                name = key[len("fields."):] if key.startswith("fields.") else key
+                if name in ("slug", "year", "month", "day", "hour", "minute", "second", "dirname", "filename"):
+                    break
+                fld = collection.field_named(name.split(".", 1)[0])
+                if fld is not None and fld.required and not name.count("."):
+                    break
+                optional.append(name)
+            else:
+                names = " and ".join(f"'{n}'" for n in optional)
+                c.warn(collection.line, f"collections[{index}].path",
+                       f"the folder '{segment}' of path '{collection.path}' is empty when {names} is not filled in; "
+                       "such an entry cannot be saved (make the field required or add fixed text)")
 
 
 def _build_backend(c: _Checker, top: _Reader) -> BackendConfig:
@@ -516,6 +634,11 @@ def _build_collection(c: _Checker, node: Any, path: str, site: SiteConfig) -> Co
         editor=editor,
         line=r.line(),
     )
+    if isinstance(folder, str) and (why := _repository_path_problem(folder)):
+        c.error(r.line("folder"), f"{path}.folder", why)
+    if collection.media_folder and (why := _repository_path_problem(collection.media_folder, collection.folder or "",
+                                                                     site.media_folder)):
+        c.error(r.line("media_folder"), f"{path}.media_folder", why)
     if collection.public_folder is None and collection.media_folder is not None:
         collection.public_folder = collection.media_folder
     if collection.path and collection.media_folder is None:
@@ -555,10 +678,13 @@ def _build_collection(c: _Checker, node: Any, path: str, site: SiteConfig) -> Co
                     required=True, meta=True, options={"index_file": meta_path.get("index_file")},
                     line=_line_of(meta, "path"),
                 ))
-        if collection.identifier_field_name() is None and fields_node:
-            c.error(r.line("fields"), path,
-                    "collection must have a field name that is a valid entry identifier "
-                    "('title', 'path' or set 'identifier_field')")
+        if collection.create and fields_node and collection.identifier_field_name() is None \
+                and _SLUG_VARIABLE.search(collection.slug):
+            # Decap checks this only when a new entry is saved, so the config loads; new entries cannot be named.
+            where = "the default slug" if not r.has("slug") else f"the slug template '{collection.slug}'"
+            c.warn(r.line("slug") if r.has("slug") else r.line("fields"), path,
+                   f"{where} uses {{{{slug}}}}, but no field names entries: new entries cannot be saved until "
+                   "'identifier_field' names a field (or a 'title' field is added, or the slug uses other fields)")
     else:
         files_node = r.seq("files", required=True)
         seen: set[str] = set()
@@ -586,6 +712,12 @@ def _build_collection(c: _Checker, node: Any, path: str, site: SiteConfig) -> Co
                 editor=dict(editor),
                 line=fr.line(),
             )
+            raw_file = fr.raw("file")
+            if isinstance(raw_file, str) and (why := _repository_path_problem(raw_file)):
+                c.error(fr.line("file"), f"{fpath}.file", why)
+            elif cfile.media_folder and (why := _repository_path_problem(
+                    cfile.media_folder, posixpath.dirname(cfile.file), site.media_folder)):
+                c.error(fr.line("media_folder"), f"{fpath}.media_folder", why)
             if cfile.name in seen:
                 c.error(fr.line("name"), f"{fpath}.name", f"duplicate file name '{cfile.name}'")
             seen.add(cfile.name)
@@ -694,7 +826,8 @@ def _build_view_filters(c: _Checker, r: _Reader, path: str) -> list[ViewFilter]:
             c.error(ir.line(), ipath, "missing required option 'pattern'")
         pattern = item.get("pattern")
         if not isinstance(pattern, (str, bool)) and pattern is not None:
-            c.error(ir.line("pattern"), f"{ipath}.pattern", f"must be a string or true/false, not {_type_name(pattern)}")
+            c.error(ir.line("pattern"), f"{ipath}.pattern",
+                    f"must be a string or true/false, not {_type_name(pattern)}")
             pattern = str(pattern)
         result.append(ViewFilter(label=label or "", field=fld or "", pattern=_plain(pattern) if pattern is not None
                                  else "", id=f"{fld}__{pattern}"))
@@ -747,7 +880,7 @@ def _build_field(c: _Checker, node: Any, path: str, default_widget: str = "strin
     builtin = widget in BUILTIN_WIDGETS
     if not builtin:
         c.warn(r.line("widget"), f"{path}.widget",
-               f"widget '{widget}' is not built in; '{name}' is edited as raw YAML")
+               f"widget '{widget}' is not built in{_widget_origin(widget)}; '{name}' is edited as raw YAML")
     label = r.str("label", name) or name
     pattern = None
     pattern_node = node.get("pattern")
@@ -804,6 +937,8 @@ def _build_field(c: _Checker, node: Any, path: str, default_widget: str = "strin
         line=r.line(),
         raw=_plain(node),
     )
+    if fld.media_folder and _MACHINE_PATH.match(fld.media_folder.strip()):
+        c.error(r.line("media_folder"), f"{path}.media_folder", str(_repository_path_problem(fld.media_folder)))
     if builtin:
         _check_widget_options(c, r, fld, path)
     if "fields" in node:
@@ -835,9 +970,11 @@ def _check_widget_options(c: _Checker, r: _Reader, fld: Field, path: str) -> Non
             continue
         original = next((k for k, v in CAMEL_CASE_OPTIONS.items() if v == key and k in r.node), key)
         close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.8)
-        if close and key not in known:
+        if close and key not in known and not field_option_dialects(widget, original):
             c.error(r.line(original), f"{path}", f"unknown {widget} widget option '{original}' "
                                                  f"(did you mean '{close[0]}'?)")
+        else:
+            c.warn(r.line(original), f"{path}.{original}", field_option_warning(widget, original))
     opts = fld.options
 
     def line(key: str) -> int | None:

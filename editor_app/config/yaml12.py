@@ -4,11 +4,14 @@
   timestamps are NOT resolved, so dates stay strings and are written back exactly.
 - `load_fast(text)`: PyYAML's C loader with a YAML 1.2 core resolver (`yes`/`on` stay strings,
   `0777` is decimal, no timestamps) for reading thousands of entries quickly.
+- `check_alias_expansion(text)`: refuses a document whose aliases expand to more than `MAX_ALIAS_NODES`
+  values (a "billion laughs" file of 400 bytes is 10^9 values once walked); both loaders run it first.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import yaml as pyyaml
@@ -78,7 +81,7 @@ _FastResolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:
 class _FastConstructor(pyyaml.constructor.SafeConstructor):
     """SafeConstructor with YAML 1.2 ints (0o/0x, plain decimals) and timestamps as text."""
 
-    def construct_yaml_int(self, node: Any) -> int:  # type: ignore[override]
+    def construct_yaml_int(self, node: Any) -> int:
         value = self.construct_scalar(node)
         text = str(value)
         if text.startswith("0o"):
@@ -87,7 +90,7 @@ class _FastConstructor(pyyaml.constructor.SafeConstructor):
             return int(text[2:], 16)
         return int(text)
 
-    def construct_yaml_float(self, node: Any) -> float:  # type: ignore[override]
+    def construct_yaml_float(self, node: Any) -> float:
         text = str(self.construct_scalar(node)).lower()
         if text.endswith("inf"):
             return float("-inf") if text.startswith("-") else float("inf")
@@ -95,7 +98,7 @@ class _FastConstructor(pyyaml.constructor.SafeConstructor):
             return float("nan")
         return float(text)
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         """Refuse duplicate keys, as the yaml npm package (and ruamel) do."""
         pairs = node.value if isinstance(node, pyyaml.MappingNode) else ()
         keys = [k.value for k, _ in pairs]
@@ -113,19 +116,23 @@ class _FastConstructor(pyyaml.constructor.SafeConstructor):
         return super().construct_mapping(node, deep=deep)
 
 
-_FastConstructor.add_constructor("tag:yaml.org,2002:int", _FastConstructor.construct_yaml_int)
-_FastConstructor.add_constructor("tag:yaml.org,2002:float", _FastConstructor.construct_yaml_float)
-_FastConstructor.add_constructor(_TIMESTAMP, pyyaml.constructor.SafeConstructor.construct_scalar)
+# PyYAML's stubs type add_constructor for its own constructor classes only.
+_CONSTRUCTOR: Any = _FastConstructor
+_CONSTRUCTOR.add_constructor("tag:yaml.org,2002:int", _FastConstructor.construct_yaml_int)
+_CONSTRUCTOR.add_constructor("tag:yaml.org,2002:float", _FastConstructor.construct_yaml_float)
+_CONSTRUCTOR.add_constructor(_TIMESTAMP, pyyaml.constructor.SafeConstructor.construct_scalar)
 
 try:
-    from yaml.cyaml import CParser as _CParser
+    from yaml._yaml import CParser as _CParser
+
+    _HAS_LIBYAML = True
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _CParser = None
+    _HAS_LIBYAML = False
 
 
-if _CParser is not None:
+if _HAS_LIBYAML:
 
-    class FastLoader(_CParser, _FastConstructor, _FastResolver):  # type: ignore[misc,valid-type]
+    class FastLoader(_CParser, _FastConstructor, _FastResolver):
         """libyaml parser + YAML 1.2 core schema."""
 
         def __init__(self, stream: Any) -> None:
@@ -150,6 +157,77 @@ else:  # pragma: no cover - PyYAML without libyaml
             _FastResolver.__init__(self)
 
 
+# PyYAML's stubs list only its own loader classes; FastLoader is one of them plus the YAML 1.2 schema.
+_LOADER: Any = FastLoader
+
+# The values aliases may add to a document (each alias counts the values of what it repeats). Real configs
+# repeat a few field lists (hundreds of values); the yaml package Decap uses caps aliases in the same spirit.
+MAX_ALIAS_NODES = 100_000
+
+
+# Every alias follows a line start, a space, a flow indicator or ':'; a '*' elsewhere ("a*b", "**") is text.
+_MAYBE_ALIAS = re.compile(r"(?:^|[\s\[{,:])\*", re.MULTILINE)
+
+
+class AliasBombError(pyyaml.MarkedYAMLError):
+    """A document whose aliases expand to more values than `MAX_ALIAS_NODES`; `problem_mark` is the alias."""
+
+
+def _expansion_check(events: Iterable[Any], limit: int) -> None:
+    sizes: dict[str, int] = {}
+    stack: list[list[Any]] = []  # [anchor, values so far] per open collection
+    added = 0
+    for event in events:
+        kind = type(event).__name__
+        if kind in ("MappingStartEvent", "SequenceStartEvent"):
+            stack.append([event.anchor, 1])
+            continue
+        if kind in ("MappingEndEvent", "SequenceEndEvent"):
+            anchor, size = stack.pop()
+        elif kind == "ScalarEvent":
+            anchor, size = event.anchor, 1
+        elif kind == "AliasEvent":
+            anchor, size = None, sizes.get(event.anchor, 1)
+            added += size
+            if added > limit:
+                raise AliasBombError(
+                    None, None,
+                    f"the aliases (*{event.anchor} and others) repeat more than {limit:,} values; a document "
+                    "this size cannot need that many (a \"billion laughs\" file?), so it is not read",
+                    event.start_mark,
+                )
+        else:
+            continue
+        if anchor is not None:
+            sizes[anchor] = size
+        if stack:
+            stack[-1][1] += size
+
+
+def check_alias_expansion(text: str, limit: int = MAX_ALIAS_NODES) -> None:
+    """Raise `AliasBombError` (with the line of the alias) when the aliases of `text` expand too far."""
+    if "*" not in text or _MAYBE_ALIAS.search(text) is None:
+        return  # no alias at all: the common case costs one scan
+    try:
+        _expansion_check(pyyaml.parse(text, Loader=_LOADER), limit)
+    except AliasBombError:
+        raise
+    except pyyaml.YAMLError:
+        # libyaml refuses what ruamel (the reference for configs) may accept: count with ruamel's parser.
+        from ruamel.yaml.error import YAMLError as RuamelError
+
+        try:
+            _expansion_check(YAML(typ="rt").parse(text), limit)
+        except RuamelError:
+            return  # not YAML at all: the loader reports the syntax error itself
+
+
 def load_fast(text: str) -> Any:
-    """Parse YAML text into plain dict/list/str/int/float/bool/None values, quickly."""
-    return pyyaml.load(text, Loader=FastLoader)  # noqa: S506 - FastLoader is a safe loader
+    """Parse YAML text into plain dict/list/str/int/float/bool/None values, quickly (aliases bounded)."""
+    check_alias_expansion(text)
+    return pyyaml.load(text, Loader=_LOADER)
+
+
+def compose_fast(text: str) -> Any:
+    """The node graph of YAML text (libyaml), nothing constructed: for finding where things are."""
+    return pyyaml.compose(text, Loader=_LOADER)

@@ -30,7 +30,7 @@ import yaml as pyyaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from editor_app.config.yaml12 import load_fast, round_trip_yaml
+from editor_app.config.yaml12 import AliasBombError, check_alias_expansion, load_fast, round_trip_yaml
 from editor_app.errors import ContentError
 
 BODY = "body"
@@ -358,7 +358,10 @@ _INDENT_CANDIDATES = ((2, 2, 0), (2, 4, 2), (4, 4, 2), (4, 2, 0), (4, 6, 4), (3,
 def _update_yaml(original: str, new: dict[str, Any], order: list[str], comments: dict[str, str]) -> str:
     y = round_trip_yaml()
     try:
+        check_alias_expansion(original)
         doc = y.load(original) if original.strip() else CommentedMap()
+    except AliasBombError as exc:
+        raise ContentError(f"invalid YAML: {exc.problem}") from None
     except YAMLError as exc:
         raise ContentError(f"invalid YAML: {exc}") from exc
     if doc is None:
@@ -393,7 +396,7 @@ def _same(a: Any, b: Any) -> bool:
         return type(a) is type(b) and a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return (isinstance(a, float) == isinstance(b, float)) and a == b
-    return _plain(a) == _plain(b)
+    return bool(_plain(a) == _plain(b))
 
 
 def _plain(value: Any) -> Any:

@@ -48,10 +48,15 @@ def _evaluate(
             values.update(file_template_fields(entry_path, collection.folder))
         keep = {current, values.get("dirname")}
         identifier_name = collection.identifier_field_name()
+
+        def process(value: Any, keep: set[Any] = keep) -> str:
+            # The folders substituted as they are; field values cleaned like slug segments.
+            return str(value) if value in keep else process_segment(value, site.slug)
+
         current = compile_template(
             template, values, date=entry_date(data),
             identifier=data.get(identifier_name, "") if identifier_name else "",
-            processor=lambda v, keep=keep: str(v) if v in keep else process_segment(v, site.slug),
+            processor=process,
         )
     return current
 

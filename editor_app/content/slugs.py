@@ -24,15 +24,18 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from editor_app.content.templates import compile_template, entry_date
+from editor_app.content.templates import (
+    DATE_KEYS,
+    FIELD_PREFIX,
+    compile_template,
+    entry_date,
+    lookup,
+    template_variables,
+)
 from editor_app.errors import ContentError
+from editor_app.paths import sanitize_file_name
 
 _ASCII_CHAR = re.compile(r"[A-Za-z0-9_\-.~]")
-_FILENAME_ILLEGAL = re.compile(r'[/?<>\\:*|"]')
-_FILENAME_CONTROL = re.compile(r"[\x00-\x1f\x80-\x9f]")
-_RESERVED = re.compile(r"^\.+$")
-_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
-_WINDOWS_TRAILING = re.compile(r"[. ]+$")
 # RFC 3987 ucschar ranges (Decap's validIRIChar), beyond the ASCII URI characters.
 _UCSCHAR_RANGES = (
     (0xA0, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFEF),
@@ -73,21 +76,12 @@ def _valid_iri_char(ch: str) -> bool:
 def _remove_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    # Letters without a decomposition that Decap's diacritics map still folds.
-    return stripped.translate(str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "đ": "d",
-                                             "Đ": "D", "ł": "l", "Ł": "L", "œ": "oe", "Œ": "OE", "þ": "th"}))
+    return stripped.translate(str.maketrans(_FOLDED))
 
 
-def _sanitize_filename(text: str, replacement: str) -> str:
-    text = _FILENAME_ILLEGAL.sub(replacement, text)
-    text = _FILENAME_CONTROL.sub(replacement, text)
-    text = _RESERVED.sub(replacement, text)
-    text = _WINDOWS_RESERVED.sub(replacement, text)
-    text = _WINDOWS_TRAILING.sub(replacement, text)
-    encoded = text.encode("utf-8")
-    if len(encoded) > 255:
-        text = encoded[:255].decode("utf-8", errors="ignore")
-    return text
+# Letters without a decomposition that Decap's diacritics map still folds.
+_FOLDED: dict[str, str | int | None] = {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "đ": "d",
+                                        "Đ": "D", "ł": "l", "Ł": "L", "œ": "oe", "Œ": "OE", "þ": "th"}
 
 
 def sanitize_slug(text: str, config: SlugSettings) -> str:
@@ -99,7 +93,7 @@ def sanitize_slug(text: str, config: SlugSettings) -> str:
         text = "".join(ch if _ASCII_CHAR.match(ch) else replacement for ch in text)
     else:
         text = "".join(ch if _valid_iri_char(ch) else replacement for ch in text)
-    text = _sanitize_filename(text, replacement)
+    text = sanitize_file_name(text, replacement)
     if replacement:
         escaped = re.escape(replacement)
         text = re.sub(f"(?:{escaped})+", replacement, text)
@@ -121,16 +115,89 @@ def process_segment(value: Any, config: SlugSettings) -> str:
     return sanitize_slug(prepare_slug(value), config)
 
 
-def _identifier(collection: CollectionLike, data: Mapping[str, Any]) -> Any:
+class EmptyFileNameError(ContentError):
+    """A new entry's file name (or a folder of its path) would come out empty; `fields` are the ones to fill in."""
+
+    def __init__(self, message: str, fields: list[str]) -> None:
+        super().__init__(message)
+        self.fields = list(fields)
+
+
+# A file name is at most 255 bytes on every common file system (ext4, APFS, NTFS counts UTF-16 units, fewer).
+MAX_FILE_NAME_BYTES = 255
+# Room kept free in a new slug for what may still be added to its file name: a counter (`-12`) that keeps
+# it unique and an i18n locale (`.pt-BR`, multiple_files).
+_SLUG_RESERVE_BYTES = 12
+
+
+def cut_to_bytes(text: str, limit: int, replacement: str = "") -> str:
+    """`text` cut to at most `limit` UTF-8 bytes on a character boundary, without a trailing `replacement`."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= limit:
+        return text
+    cut = encoded[: max(limit, 0)].decode("utf-8", errors="ignore")
+    while replacement and cut.endswith(replacement):
+        cut = cut[: -len(replacement)]
+    return cut
+
+
+def slug_byte_budget(collection: CollectionLike) -> int:
+    """The most bytes a new entry's slug may take so that its file name, extension included, fits 255 bytes."""
+    extension = f".{collection.entry_extension}".encode()
+    return MAX_FILE_NAME_BYTES - len(extension) - _SLUG_RESERVE_BYTES
+
+
+def _field_label(collection: CollectionLike, name: str) -> str:
+    """`'name'`, plus the label the form shows when it differs: `'title' (Title)`."""
+    head = name.split(".", 1)[0].split("[", 1)[0]
+    for fld in collection.fields:
+        if getattr(fld, "name", None) == head:
+            label = getattr(fld, "label", "") or head
+            return f"'{name}'" if label == name else f"'{name}' ({label})"
+    return f"'{name}'"
+
+
+def _fill_in(collection: CollectionLike, names: list[str], message: str) -> EmptyFileNameError:
+    """The error naming the fields to fill in; `{fields}` in `message` is where their names go."""
+    unique = list(dict.fromkeys(names))
+    listed = " and ".join(_field_label(collection, n) for n in unique)
+    return EmptyFileNameError(message.format(fields=listed), unique)
+
+
+def template_field_names(template: str, identifier_name: str | None) -> list[str]:
+    """The entry fields a slug or path template reads (`{{slug}}` is the identifier field), in order."""
+    names: list[str] = []
+    for key in template_variables(template):
+        if key in DATE_KEYS:
+            continue
+        if key == "slug":
+            if identifier_name:
+                names.append(identifier_name)
+            continue
+        names.append(key[len(FIELD_PREFIX):] if key.startswith(FIELD_PREFIX) else key)
+    return names
+
+
+def _identifier(collection: CollectionLike, data: Mapping[str, Any], template: str) -> Any:
+    """The identifier field's value, when the template uses `{{slug}}`; Decap never requires it otherwise."""
+    if "slug" not in template_variables(template):
+        return ""
     name = collection.identifier_field_name()
     if name is None:
-        raise ContentError("the collection has no field that names entries ('title', 'path' or identifier_field)")
+        raise EmptyFileNameError(
+            "the slug template uses {{slug}}, but the collection has no 'title' field: set 'identifier_field' "
+            "to the field that names entries, or change the slug template", [])
     lowered = {k.lower(): k for k in data}
     key = name if name in data else lowered.get(name.lower())
     value = data.get(key) if key is not None else None
     if value in (None, ""):
-        raise ContentError(f"the entry needs a value in '{name}' to make its file name")
+        raise _fill_in(collection, [name], "the entry needs a value in {fields} to make its file name")
     return value
+
+
+def _empty_values(template: str, data: Mapping[str, Any], names: list[str], config: SlugSettings) -> list[str]:
+    """The template's fields whose value comes out empty once cleaned."""
+    return [n for n in names if not process_segment(lookup(data, n), config)]
 
 
 def slug_for_entry(
@@ -140,13 +207,23 @@ def slug_for_entry(
     *,
     now: datetime | None = None,
 ) -> str:
-    """The slug of a new entry from the collection's `slug` template."""
-    identifier = _identifier(collection, data)
+    """The slug of a new entry from the collection's `slug` template, cut so its file name fits 255 bytes.
+
+    Only the fields the template uses are needed (`{{slug}}` needs the identifier field); when the slug
+    would still be empty an `EmptyFileNameError` names the fields to fill in.
+    """
+    template = collection.slug or "{{slug}}"
+    identifier = _identifier(collection, data, template)
     when = entry_date(data) or now or datetime.now(UTC)
-    slug = compile_template(collection.slug or "{{slug}}", data, date=when, identifier=identifier,
+    slug = compile_template(template, data, date=when, identifier=identifier,
                             processor=lambda v: process_segment(v, config))
-    if not slug.strip():
-        raise ContentError("the entry's file name would be empty")
+    slug = cut_to_bytes(slug, slug_byte_budget(collection), config.sanitize_replacement)
+    if not slug.strip(" " + config.sanitize_replacement):
+        names = template_field_names(template, collection.identifier_field_name())
+        empty = _empty_values(template, data, names, config) or names
+        if empty:
+            raise _fill_in(collection, empty, "the entry's file name would be empty: fill in {fields}")
+        raise EmptyFileNameError(f"the entry's file name would be empty (slug template '{template}')", [])
     return slug
 
 
@@ -158,7 +235,10 @@ def entry_path(
     *,
     now: datetime | None = None,
 ) -> str:
-    """The repository path of an entry of a folder collection (slug or `path` template, plus extension)."""
+    """The repository path of an entry of a folder collection (slug or `path` template, plus extension).
+
+    A `path` template whose fields are empty would give an empty folder name: the error names those fields.
+    """
     relative = slug
     if collection.path:
         when = entry_date(data) or now or datetime.now(UTC)
@@ -166,7 +246,17 @@ def entry_path(
             collection.path, data, date=when, identifier=slug,
             processor=lambda v: v if v == slug else process_segment(v, config),
         )
-    return join_inside(collection.folder or "", f"{relative}.{collection.entry_extension}")
+        if relative.startswith("/") or relative.endswith("/") or "//" in relative or not relative:
+            names = template_field_names(collection.path, None)
+            empty = _empty_values(collection.path, data, names, config)
+            if empty:
+                raise _fill_in(collection, empty, "the entry's path ('" + collection.path.replace("{", "{{")
+                               .replace("}", "}}") + "') would have an empty folder name: fill in {fields}")
+    segments = relative.split("/")
+    extension = f".{collection.entry_extension}"
+    segments = [cut_to_bytes(s, MAX_FILE_NAME_BYTES, config.sanitize_replacement) for s in segments[:-1]] + [
+        cut_to_bytes(segments[-1], MAX_FILE_NAME_BYTES - len(extension.encode()), config.sanitize_replacement)]
+    return join_inside(collection.folder or "", "/".join(segments) + extension)
 
 
 def unique_slug(slug: str, exists: Callable[[str], bool], replacement: str = "-") -> str:

@@ -17,18 +17,12 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from editor_app.content.moment_format import format_moment
+
 TEMPLATE_PATTERN = re.compile(r"{{([^}{|]+?)\s*(?:\|\s*([^}{]+?))?\s*}}")
 DATE_KEYS = ("year", "month", "day", "hour", "minute", "second")
 FIELD_PREFIX = "fields."
 DATE_FIELD_NAMES = ("date", "publishDate", "publish_date")
-
-_DAYJS_TOKENS = re.compile(
-    r"\[([^\]]*)\]|YYYY|YY|MMMM|MMM|MM|M|Do|DD|D|dddd|ddd|dd|d|HH|H|hh|h|mm|m|ss|s|SSS|A|a|ZZ|Z|X|x"
-)
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"]
-_DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
-
 
 def parse_date(value: Any) -> datetime | None:
     """A datetime from a date/datetime value or an ISO-like string; None when it is not a date."""
@@ -49,67 +43,9 @@ def parse_date(value: Any) -> datetime | None:
         return None
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def _offset(dt: datetime, colon: bool) -> str:
-    offset = dt.utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    sign = "-" if minutes < 0 else "+"
-    minutes = abs(minutes)
-    return f"{sign}{minutes // 60:02d}{':' if colon else ''}{minutes % 60:02d}"
-
-
-def _hour12(dt: datetime) -> int:
-    return dt.hour % 12 or 12
-
-
-def _weekday(dt: datetime) -> int:
-    return (dt.weekday() + 1) % 7  # dayjs: 0 = Sunday
-
-
-_DAYJS_VALUES: dict[str, Callable[[datetime], str]] = {
-    "YYYY": lambda dt: f"{dt.year:04d}",
-    "YY": lambda dt: f"{dt.year % 100:02d}",
-    "MMMM": lambda dt: _MONTHS[dt.month - 1],
-    "MMM": lambda dt: _MONTHS[dt.month - 1][:3],
-    "MM": lambda dt: f"{dt.month:02d}",
-    "M": lambda dt: str(dt.month),
-    "Do": lambda dt: _ordinal(dt.day),
-    "DD": lambda dt: f"{dt.day:02d}",
-    "D": lambda dt: str(dt.day),
-    "dddd": lambda dt: _DAYS[_weekday(dt)],
-    "ddd": lambda dt: _DAYS[_weekday(dt)][:3],
-    "dd": lambda dt: _DAYS[_weekday(dt)][:2],
-    "d": lambda dt: str(_weekday(dt)),
-    "HH": lambda dt: f"{dt.hour:02d}",
-    "H": lambda dt: str(dt.hour),
-    "hh": lambda dt: f"{_hour12(dt):02d}",
-    "h": lambda dt: str(_hour12(dt)),
-    "mm": lambda dt: f"{dt.minute:02d}",
-    "m": lambda dt: str(dt.minute),
-    "ss": lambda dt: f"{dt.second:02d}",
-    "s": lambda dt: str(dt.second),
-    "SSS": lambda dt: f"{dt.microsecond // 1000:03d}",
-    "A": lambda dt: "AM" if dt.hour < 12 else "PM",
-    "a": lambda dt: "am" if dt.hour < 12 else "pm",
-    "ZZ": lambda dt: _offset(dt, False),
-    "Z": lambda dt: _offset(dt, True),
-    "X": lambda dt: str(int(dt.timestamp())),
-    "x": lambda dt: str(int(dt.timestamp() * 1000)),
-}
-
-
 def format_dayjs(dt: datetime, fmt: str) -> str:
     """Format `dt` with dayjs/moment tokens (YYYY MM DD HH mm ss SSS MMM dddd A Z ..., [literal])."""
-
-    def token(match: re.Match[str]) -> str:
-        literal = match.group(1)
-        return literal if literal is not None else _DAYJS_VALUES[match.group(0)](dt)
-
-    return _DAYJS_TOKENS.sub(token, fmt)
+    return format_moment(dt, fmt)
 
 
 def _to_text(value: Any) -> str:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta, timezone
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from io import StringIO
 from typing import Any
 
@@ -17,6 +19,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from editor_app.config.site_config import Field
+from editor_app.config.yaml12 import AliasBombError, check_alias_expansion
+from editor_app.content import moment_format
 
 # --- emptiness and validation ----------------------------------------------------------------------
 
@@ -30,6 +34,11 @@ def is_empty(value: Any) -> bool:
     if isinstance(value, (list, tuple, dict)):
         return len(value) == 0
     return False
+
+
+def _naming(label: str, message: str) -> str:
+    """A config's own message for a field, prefixed with the field's label unless it already names it."""
+    return message if label.casefold() in message.casefold() else f"{label}: {message}"
 
 
 def _count_word(n: int, word: str) -> str:
@@ -51,7 +60,7 @@ def validate_field(fld: Field, value: Any, present: bool = True) -> list[str]:
         regex, message = fld.pattern
         try:
             if re.search(regex, str(value)) is None:
-                messages.append(message or f"{label} does not match the pattern {regex}.")
+                messages.append(_naming(label, message) if message else f"{label} does not match the pattern {regex}.")
         except re.error as exc:
             messages.append(f"{label}: the config's pattern {regex!r} is not a valid regular expression ({exc}).")
     if fld.widget == "number":
@@ -159,132 +168,29 @@ def select_options(fld: Field) -> list[tuple[str, Any]]:
 
 # --- date and time ---------------------------------------------------------------------------------
 
-_TOKEN_RE = re.compile(
-    r"\[[^\]]*\]|YYYY|YY|MMMM|MMM|MM|M|Do|DD|D|dddd|ddd|HH|H|hh|h|mm|m|ss|s|SSS|SS|S|A|a|ZZ|Z|X|x"
-)
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"]
-_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-DATE_TOKENS = {"YYYY", "YY", "MMMM", "MMM", "MM", "M", "Do", "DD", "D", "X", "x"}
-TIME_TOKENS = {"HH", "H", "hh", "h", "mm", "m", "ss", "s", "X", "x"}
+DATE_TOKENS = moment_format.DATE_TOKENS
+TIME_TOKENS = moment_format.TIME_TOKENS
 
 
 def _tokens(fmt: str) -> list[str]:
-    """Split a moment/dayjs format into tokens and literal text (literals keep their brackets stripped)."""
-    out: list[str] = []
-    pos = 0
-    for match in _TOKEN_RE.finditer(fmt):
-        if match.start() > pos:
-            out.append("\0" + fmt[pos:match.start()])
-        token = match.group(0)
-        out.append("\0" + token[1:-1] if token.startswith("[") else token)
-        pos = match.end()
-    if pos < len(fmt):
-        out.append("\0" + fmt[pos:])
-    return out
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def _offset(dt: datetime, sep: str) -> str:
-    delta = dt.utcoffset() or timedelta(0)
-    minutes = int(delta.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    minutes = abs(minutes)
-    return f"{sign}{minutes // 60:02d}{sep}{minutes % 60:02d}"
+    """A moment format's tokens, and its literal text marked with a leading NUL."""
+    return ["\0" + t.text if t.literal else t.text for t in moment_format.tokenize(fmt)]
 
 
 def format_datetime(dt: datetime, fmt: str) -> str:
-    """Render a datetime with a moment/dayjs format string (`YYYY-MM-DD HH:mm`, `[at] h A`, ...)."""
-    parts: list[str] = []
-    for token in _tokens(fmt):
-        if token.startswith("\0"):
-            parts.append(token[1:])
-            continue
-        hour12 = dt.hour % 12 or 12
-        parts.append({
-            "YYYY": f"{dt.year:04d}", "YY": f"{dt.year % 100:02d}",
-            "MMMM": _MONTHS[dt.month - 1], "MMM": _MONTHS[dt.month - 1][:3],
-            "MM": f"{dt.month:02d}", "M": str(dt.month),
-            "Do": _ordinal(dt.day), "DD": f"{dt.day:02d}", "D": str(dt.day),
-            "dddd": _DAYS[dt.weekday()], "ddd": _DAYS[dt.weekday()][:3],
-            "HH": f"{dt.hour:02d}", "H": str(dt.hour), "hh": f"{hour12:02d}", "h": str(hour12),
-            "mm": f"{dt.minute:02d}", "m": str(dt.minute), "ss": f"{dt.second:02d}", "s": str(dt.second),
-            "SSS": f"{dt.microsecond // 1000:03d}", "SS": f"{dt.microsecond // 10000:02d}",
-            "S": str(dt.microsecond // 100000),
-            "A": "AM" if dt.hour < 12 else "PM", "a": "am" if dt.hour < 12 else "pm",
-            "ZZ": _offset(dt, ""), "Z": _offset(dt, ":"),
-            "X": str(int(dt.timestamp())), "x": str(int(dt.timestamp() * 1000)),
-        }[token])
-    return "".join(parts)
-
-
-_PARSE_PATTERNS = {
-    "YYYY": r"(?P<YYYY>\d{4})", "YY": r"(?P<YY>\d{2})", "MMMM": r"(?P<MMMM>[A-Za-z]+)",
-    "MMM": r"(?P<MMM>[A-Za-z]{3})", "MM": r"(?P<MM>\d{2})", "M": r"(?P<M>\d{1,2})",
-    "Do": r"(?P<Do>\d{1,2})(?:st|nd|rd|th)", "DD": r"(?P<DD>\d{2})", "D": r"(?P<D>\d{1,2})",
-    "dddd": r"[A-Za-z]+", "ddd": r"[A-Za-z]{3}", "HH": r"(?P<HH>\d{2})", "H": r"(?P<H>\d{1,2})",
-    "hh": r"(?P<hh>\d{2})", "h": r"(?P<h>\d{1,2})", "mm": r"(?P<mm>\d{2})", "m": r"(?P<m>\d{1,2})",
-    "ss": r"(?P<ss>\d{2})", "s": r"(?P<s>\d{1,2})", "SSS": r"(?P<SSS>\d{3})", "SS": r"(?P<SS>\d{2})",
-    "S": r"(?P<S>\d)", "A": r"(?P<A>AM|PM|am|pm)", "a": r"(?P<a>am|pm|AM|PM)",
-    "ZZ": r"(?P<ZZ>Z|[+-]\d{4})", "Z": r"(?P<Z>Z|[+-]\d{2}:\d{2})", "X": r"(?P<X>\d+)", "x": r"(?P<x>\d+)",
-}
+    """Render a datetime with a moment format string (`YYYY-MM-DD HH:mm`, `[at] h A`, `LLL`, ...)."""
+    return moment_format.format_moment(dt, fmt)
 
 
 def parse_datetime(text: str, fmt: str | None = None) -> datetime:
-    """Read a stored date/time string, with a moment/dayjs format or (None) as ISO 8601."""
+    """Read a stored date/time string, with a moment format or (None) as ISO 8601; ValueError when it does not fit."""
     text = text.strip()
     if fmt is None:
         try:
             return datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
         except ValueError:
             raise ValueError(f"'{text}' is not an ISO 8601 date") from None
-    regex = "".join(re.escape(t[1:]) if t.startswith("\0") else _PARSE_PATTERNS[t] for t in _tokens(fmt))
-    match = re.fullmatch(regex, text)
-    if match is None:
-        raise ValueError(f"'{text}' does not match the format {fmt}")
-    g = {k: v for k, v in match.groupdict().items() if v is not None}
-    if "X" in g:
-        return datetime.fromtimestamp(int(g["X"]), timezone.utc)
-    if "x" in g:
-        return datetime.fromtimestamp(int(g["x"]) / 1000, timezone.utc)
-    year = int(g["YYYY"]) if "YYYY" in g else 2000 + int(g["YY"]) if "YY" in g else 1970
-    month = 1
-    if "MMMM" in g or "MMM" in g:
-        name = (g.get("MMMM") or g["MMM"])[:3].lower()
-        months = [m[:3].lower() for m in _MONTHS]
-        if name not in months:
-            raise ValueError(f"'{text}': unknown month '{name}'")
-        month = months.index(name) + 1
-    elif "MM" in g or "M" in g:
-        month = int(g.get("MM") or g["M"])
-    day = int(g.get("DD") or g.get("D") or g.get("Do") or 1)
-    hour = int(g.get("HH") or g.get("H") or g.get("hh") or g.get("h") or 0)
-    meridiem = (g.get("A") or g.get("a") or "").lower()
-    if meridiem == "pm" and hour < 12:
-        hour += 12
-    elif meridiem == "am" and hour == 12:
-        hour = 0
-    minute = int(g.get("mm") or g.get("m") or 0)
-    second = int(g.get("ss") or g.get("s") or 0)
-    fraction = g.get("SSS") or g.get("SS") or g.get("S") or "0"
-    micro = int(fraction.ljust(6, "0")[:6])
-    tz = None
-    offset = g.get("Z") or g.get("ZZ")
-    if offset:
-        if offset == "Z":
-            tz = timezone.utc
-        else:
-            sign = -1 if offset[0] == "-" else 1
-            digits = offset[1:].replace(":", "")
-            tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
-    try:
-        return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
-    except ValueError as exc:
-        raise ValueError(f"'{text}': {exc}") from None
+    return moment_format.parse_moment(text, fmt)
 
 
 # Shapes of stored strings seen in real sites, most specific first, for fields without `format`.
@@ -354,9 +260,12 @@ def is_utc_format(fmt: str) -> bool:
 
 def moment_to_qt(fmt: str) -> str:
     """A moment/dayjs display format as a QDateTimeEdit display format (unknown tokens dropped)."""
-    mapping = {"YYYY": "yyyy", "YY": "yy", "MMMM": "MMMM", "MMM": "MMM", "MM": "MM", "M": "M", "DD": "dd",
-               "D": "d", "Do": "d", "dddd": "dddd", "ddd": "ddd", "HH": "HH", "H": "H", "hh": "hh", "h": "h",
-               "mm": "mm", "m": "m", "ss": "ss", "s": "s", "SSS": "zzz", "A": "AP", "a": "ap"}
+    mapping = {"YYYY": "yyyy", "Y": "yyyy", "YYYYY": "yyyy", "YYYYYY": "yyyy", "yyyy": "yyyy", "y": "yyyy",
+               "YY": "yy", "yy": "yy", "MMMM": "MMMM", "MMM": "MMM", "MM": "MM", "M": "M", "Mo": "M", "DD": "dd",
+               "D": "d", "Do": "d", "dddd": "dddd", "ddd": "ddd", "dd": "ddd", "HH": "HH", "H": "H", "kk": "HH",
+               "k": "H", "hh": "hh", "h": "h", "mm": "mm", "m": "m", "ss": "ss", "s": "s", "SSS": "zzz",
+               "A": "AP", "a": "ap", "Hmm": "Hmm", "hmm": "hmm", "Hmmss": "Hmmss", "hmmss": "hmmss",
+               "Z": "t", "ZZ": "t", "z": "t", "zz": "t"}
     out: list[str] = []
     for token in _tokens(fmt):
         if token.startswith("\0"):
@@ -392,7 +301,7 @@ def read_stored_datetime(value: Any, fmt: str) -> datetime:
     if isinstance(value, time):
         return datetime.combine(date(1970, 1, 1), value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, timezone.utc)
+        return datetime.fromtimestamp(value, UTC)
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a date")
     try:
@@ -408,14 +317,14 @@ def write_datetime(dt: datetime, fmt: str, like: Any = None) -> Any:
     if isinstance(like, date):
         return dt.date()
     if is_utc_format(fmt):
-        dt = dt.astimezone(timezone.utc) if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
+        dt = dt.astimezone(UTC) if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
     return format_datetime(dt, fmt)
 
 
 def now_default(fld: Field, now: datetime) -> str:
     """Decap's `default: '{{now}}'`: the current time in the field's storage format."""
     fmt = storage_format(fld)
-    return format_datetime(now.astimezone(timezone.utc) if is_utc_format(fmt) else now, fmt)
+    return format_datetime(now.astimezone(UTC) if is_utc_format(fmt) else now, fmt)
 
 
 # --- relation --------------------------------------------------------------------------------------
@@ -447,6 +356,82 @@ def render_template(template: str, data: dict[str, Any]) -> str:
         return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
     return re.sub(r"\{\{\s*([^}|]+?)\s*(?:\|[^}]*)?\}\}", fill, template)
+
+
+def expand_path(data: Any, path: str) -> list[str]:
+    """Decap's `expandPath`: a dotted path with `*` steps, one concrete path per list item it crosses.
+
+    `authors.*.id` over `{"authors": [{...}, {...}]}` is `["authors.0.id", "authors.1.id"]`; a path without
+    `*` is itself; a `*` that meets no list expands to nothing.
+    """
+    found: list[tuple[Any, list[str]]] = [(data, [])]
+    for part in path.split("."):
+        following: list[tuple[Any, list[str]]] = []
+        for node, steps in found:
+            if part == "*":
+                if isinstance(node, list):
+                    following.extend((item, [*steps, str(i)]) for i, item in enumerate(node))
+            else:
+                following.append((lookup(node, part) if node is not None else None, [*steps, part]))
+        found = following
+    return [".".join(steps) for _node, steps in found]
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def _relation_field_text(entry: dict[str, Any], key: str, position: int) -> str:
+    """A display or search field of one relation option (the `position`-th item where `key` has `*`)."""
+    if "{{" in key:
+        return render_template(key, entry)
+    paths = expand_path(entry, key)
+    if not paths:
+        return ""
+    return _as_text(lookup(entry, paths[position] if position < len(paths) else paths[0]))
+
+
+@dataclass(frozen=True)
+class RelationOption:
+    """One choice of a relation field: the value it stores, the label it shows, the texts a search reads."""
+
+    value: Any
+    label: str
+    search_texts: tuple[str, ...]
+
+    def matches(self, query: str) -> bool:
+        """Whether every word of `query` occurs in the search texts (case and accents ignored)."""
+        haystack = fold_text(" ".join(self.search_texts))
+        return all(word in haystack for word in fold_text(query).split())
+
+
+def fold_text(text: str) -> str:
+    """Lower case without accents, for searching: "María" and "maria" match."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def relation_options(entry: dict[str, Any], value_field: str, display_fields: list[str] | None,
+                     search_fields: list[str] | None) -> list[RelationOption]:
+    """The choices one found entry offers, as Decap's relation widget builds them.
+
+    A `value_field` with `*` (a files collection's list, `authors.*.id`) offers one choice per list item,
+    labelled and searched by the same item of the display and search fields; otherwise the entry is one
+    choice. Choices without a value are left out.
+    """
+    value_paths = [value_field] if "{{" in value_field else expand_path(entry, value_field)
+    options = []
+    for position, path in enumerate(value_paths):
+        value = render_template(path, entry) if "{{" in path else lookup(entry, path)
+        if is_empty(value):
+            continue
+        label = " ".join(filter(None, (_relation_field_text(entry, key, position)
+                                       for key in display_fields or [value_field])))
+        texts = tuple(_relation_field_text(entry, key, position) for key in search_fields or [value_field])
+        options.append(RelationOption(value, label or _as_text(value), texts))
+    return options
 
 
 def relation_value(entry: dict[str, Any], value_field: str) -> Any:
@@ -595,7 +580,11 @@ def yaml_to_value(text: str) -> Any:
     if not text.strip():
         return None
     try:
+        check_alias_expansion(text)
         return _yaml().load(text)
+    except AliasBombError as exc:
+        where = f"line {exc.problem_mark.line + 1}: " if exc.problem_mark is not None else ""
+        raise ValueError(f"invalid YAML ({where}{exc.problem})") from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""

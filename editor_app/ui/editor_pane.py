@@ -1,15 +1,17 @@
 """EditorPane: an entry's form, its markdown preview, the raw-source view and the locale switcher.
 
-Collaborators come in: the workspace (for `set_entry`/`entry`), or explicitly the fields, a `FormContext`
-(relation and media sources) and `to_raw(data) -> str` / `from_raw(text) -> data` for the source view.
+Collaborators come in: the workspace (a `contracts.WorkspaceView`, for `set_entry`/`entry`), or explicitly the
+fields, a `FormContext` (relation and media sources) and `to_raw(data) -> str` / `from_raw(text) -> data` for the
+source view.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
@@ -31,28 +33,27 @@ from PySide6.QtWidgets import (
 from editor_app.config.site_config import Field
 from editor_app.content.spelling import SITE_WORDS_KEY, parse_word_list
 from editor_app.content.text_search import count_words, reading_minutes
+from editor_app.ui.contracts import EntryEditor, WorkspaceView
 from editor_app.ui.signals import emit
-from editor_app.ui.widgets.entry_form import ERROR_COLOR, EntryForm, MarkdownFieldEditor
-from editor_app.ui.widgets.field_widgets import FieldEditor, FormContext, Runner
+from editor_app.ui.widgets.entry_form import ERROR_COLOR, Collapsible, EntryForm, MarkdownFieldEditor
+from editor_app.ui.widgets.field_widgets import FieldEditor, FormContext, RelationEditor, Runner
 from editor_app.ui.widgets.find_replace import FindReplaceBar
 from editor_app.ui.widgets.markdown_preview import MarkdownPreview
 from editor_app.ui.widgets.spell_highlighter import CHECKED_WIDGETS, SpellChecking, user_spell_checking
 from editor_app.ui.widgets.workspace_sources import WorkspaceSources
+from editor_app.workspace.workspace import OpenEntry
 
 ToRaw = Callable[[dict[str, Any]], str]
 FromRaw = Callable[[str], dict[str, Any]]
 
 
-class EditorPane(QWidget):
+class EditorPane(EntryEditor):
     """Edits one entry; emits `changed` as the user edits and `save_requested` when a valid save is asked."""
 
-    changed = Signal()
-    save_requested = Signal()
     validation_failed = Signal(list)
     locale_changed = Signal(str)
-    notice = Signal(str, str)  # message, level: for the window's notification area
 
-    def __init__(self, workspace: Any = None, parent: QWidget | None = None, *,
+    def __init__(self, workspace: WorkspaceView | None = None, parent: QWidget | None = None, *,
                  context: FormContext | None = None, to_raw: ToRaw | None = None,
                  from_raw: FromRaw | None = None, runner: Runner | None = None,
                  spelling: SpellChecking | None = None) -> None:
@@ -60,13 +61,12 @@ class EditorPane(QWidget):
         self.workspace = workspace
         if context is None:
             sources = WorkspaceSources(workspace) if workspace is not None else None
-            # the main window passes itself as parent; its runner keeps media work off the GUI thread
-            context = FormContext(relation_source=sources, media_source=sources,
-                                  runner=runner or getattr(parent, "runner", None))
+            # the runner (the main window's) keeps media work off the GUI thread
+            context = FormContext(relation_source=sources, media_source=sources, runner=runner)
         self.context = context
         self._to_raw = to_raw
         self._from_raw = from_raw
-        self._entry: Any = None
+        self._entry: OpenEntry | None = None
         self._fields: list[Field] = []
         self._is_new = False
         self._locales: list[str] = []
@@ -141,14 +141,13 @@ class EditorPane(QWidget):
         # a list, not one long label: a big entry can have dozens of problems and the form must stay usable
         self.problem_list = QListWidget()
         self.problem_list.setAccessibleName("Problems that block saving (activate one to go to its field)")
-        self.problem_list.setMaximumHeight(110)
         self.problem_list.setStyleSheet(f"QListWidget {{ color: {ERROR_COLOR}; }}")
         self.problem_list.itemActivated.connect(self._on_problem_list_activated)
         self.problem_list.hide()
 
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self.form)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(self.form)
         self.preview = MarkdownPreview()
         self.preview_title = QLabel("Preview")
         self.preview_title.setForegroundRole(self.preview_title.foregroundRole().PlaceholderText)
@@ -174,7 +173,7 @@ class EditorPane(QWidget):
         self.reference_box.hide()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.reference_box)
-        self.splitter.addWidget(self.scroll)
+        self.splitter.addWidget(self.scroll_area)
         self.splitter.addWidget(self.preview_box)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
@@ -211,7 +210,7 @@ class EditorPane(QWidget):
         self._locale_data[self._default_locale] = dict(data or {})
         self._current_locale = self._default_locale
         same_form = fields is self.form.fields and self.form.fields
-        scroll = self.scroll.verticalScrollBar().value()
+        scroll = self.scroll_area.verticalScrollBar().value()
         if not same_form:
             self._build_form()
         self._loading = True
@@ -230,7 +229,7 @@ class EditorPane(QWidget):
         self.update_word_count()
         if same_form:
             # the same entry again (after a save): stay where the user was reading
-            self.scroll.verticalScrollBar().setValue(scroll)
+            self.scroll_area.verticalScrollBar().setValue(scroll)
 
     def _build_form(self) -> None:
         self.reference_form = None  # rebuilt for the new fields when side by side is next shown
@@ -241,65 +240,72 @@ class EditorPane(QWidget):
         for markdown in self.form.markdown_editors():
             markdown.editor.upload_notice.connect(lambda message: emit(self.notice, message, "info"))
             markdown.editor.upload_failed.connect(lambda message: emit(self.notice, message, "error"))
-        self.scroll.setWidget(self.form)  # the scroll area deletes the old form
+        self.scroll_area.setWidget(self.form)  # the scroll area deletes the old form
         del old
 
-    def set_entry(self, entry: Any) -> None:
-        """Show a workspace entry (`.data`, `.collection`, `.path`), fields from the workspace's site config."""
+    def set_entry(self, entry: OpenEntry) -> None:
+        """Show a workspace entry, with the fields its collection (or file) has in the workspace's site config."""
+        workspace = self._workspace()
         self._entry = entry
         if isinstance(self.context.media_source, WorkspaceSources):
             self.context.media_source.entry = entry  # pasted and dropped files go to its media folder
-        fields = self._fields_for(entry)
-        entry_locales = getattr(self.workspace, "entry_locales", None)
-        found = entry_locales(entry) if entry_locales is not None else None
+        fields = self._fields_for(workspace, entry)
+        found = workspace.entry_locales(entry)
         locales, default_locale = found if found is not None else (None, None)
-        self.load(fields, dict(getattr(entry, "data", {}) or {}),
-                  is_new=bool(getattr(entry, "is_new", False) or getattr(entry, "new", False)),
-                  locales=locales, default_locale=default_locale,
-                  locale_data=getattr(entry, "locale_data", None) if locales else None)
-        self._load_relation_targets(fields)
+        self.load(fields, dict(entry.data), is_new=entry.is_new, locales=locales, default_locale=default_locale,
+                  locale_data=entry.locale_data if locales else None)
+        self._load_relation_targets(workspace, fields)
 
-    def _load_relation_targets(self, fields: list[Field]) -> None:
+    def _workspace(self) -> WorkspaceView:
+        if self.workspace is None:
+            raise RuntimeError("this editor shows fields given to load(); it has no workspace to read entries from")
+        return self.workspace
+
+    def _load_relation_targets(self, workspace: WorkspaceView, fields: list[Field]) -> None:
         """Index the collections relation fields point at, in the background, so their search finds entries."""
-        ws, runner = self.workspace, self.context.runner
-        if runner is None or not hasattr(ws, "load_collection") or not hasattr(ws, "entries"):
+        runner = self.context.runner
+        if runner is None:
             return
         for name in sorted(_relation_collections(fields)):
-            if name in self._relation_loads or ws.entries(name):
+            if name in self._relation_loads or workspace.entries(name):
                 continue
             self._relation_loads.add(name)
-            runner.run(lambda n=name: ws.load_collection(n), None,
-                       lambda _failure, n=name: self._relation_loads.discard(n))
+            runner.run(functools.partial(workspace.load_collection, name),
+                       lambda _result: self._on_relation_target_loaded(),
+                       functools.partial(self._on_relation_load_failed, name))
 
-    def entry(self) -> Any:
+    def _on_relation_target_loaded(self) -> None:
+        """Chosen relations that showed their stored value now show their display fields."""
+        if shiboken6.isValid(self):
+            for editor in self.findChildren(RelationEditor):
+                editor.refresh_labels()
+
+    def _on_relation_load_failed(self, name: str, _failure: object) -> None:
+        self._relation_loads.discard(name)  # asked again the next time an entry needs it
+
+    def entry(self) -> OpenEntry:
         """The shown workspace entry with the form's data."""
         if self._entry is None:
             raise RuntimeError("no entry is open in the editor")
-        with_data = getattr(self._entry, "with_data", None)
         if self._locales:
             values = self.locale_values()
             data = values.pop(self._default_locale)
-            if with_data is not None:
-                return with_data(data, values)
-            return dataclasses.replace(self._entry, data=data, locale_data=values)
-        return with_data(self.value()) if with_data is not None else dataclasses.replace(self._entry, data=self.value())
+            return self._entry.with_data(data, values)
+        return self._entry.with_data(self.value())
 
     @property
     def current_locale(self) -> str:
         """The locale being edited ("" on a site without i18n)."""
         return self._current_locale
 
-    def _fields_for(self, entry: Any) -> list[Field]:
-        site = getattr(self.workspace, "site", None) or getattr(self.workspace, "config", None)
-        collections = getattr(site, "collections", None) or []
-        collection = next((c for c in collections if c.name == getattr(entry, "collection", None)), None)
+    @staticmethod
+    def _fields_for(workspace: WorkspaceView, entry: OpenEntry) -> list[Field]:
+        collection = workspace.site.collection_named(entry.collection)
         if collection is None:
             return []
         if collection.files:
-            wanted = getattr(entry, "file", None)
-            path = getattr(entry, "path", None)
             for item in collection.files:
-                if item.name == wanted or item.file == path:
+                if item.name == entry.file or item.file == entry.path:
                     return item.fields
             return []
         return collection.fields
@@ -424,6 +430,10 @@ class EditorPane(QWidget):
             item = QListWidgetItem(message + (f"  ({path})" if "." in path or "[" in path else ""))
             item.setData(Qt.ItemDataRole.UserRole, path)
             self.problem_list.addItem(item)
+        # As tall as its lines (up to five, then it scrolls): no empty box under one problem.
+        shown = min(count, 5)
+        height = sum(self.problem_list.sizeHintForRow(row) for row in range(shown))
+        self.problem_list.setFixedHeight(height + 2 * self.problem_list.frameWidth() + 2)
         self.problems.show()
         self.problem_list.show()
 
@@ -441,10 +451,10 @@ class EditorPane(QWidget):
         parent = row.parentWidget()
         while parent is not None and parent is not self.form:
             # unfold collapsed objects and list items on the way to the field
-            if hasattr(parent, "set_expanded"):
+            if isinstance(parent, Collapsible):
                 parent.set_expanded(True)
             parent = parent.parentWidget()
-        self.scroll.ensureWidgetVisible(row)
+        self.scroll_area.ensureWidgetVisible(row)
         row.editor.focus_target().setFocus()
 
     # --- preview ---
@@ -489,23 +499,26 @@ class EditorPane(QWidget):
     # --- raw source ---
 
     def _raw_converters(self) -> tuple[ToRaw | None, FromRaw | None]:
-        to_raw, from_raw = self._to_raw, self._from_raw
-        ws = self.workspace
-        if to_raw is None and self._entry is not None and hasattr(ws, "raw_text"):
-            def to_raw(data: dict[str, Any]) -> str:
-                if not self._locales:
-                    return ws.raw_text(dataclasses.replace(self._entry, data=data))
-                # the default locale's file, or the whole file when every locale lives in one (single_file)
-                others = {k: v for k, v in self.locale_values().items() if k != self._default_locale}
-                return ws.raw_text(dataclasses.replace(self._entry, data=data, locale_data=others))
-        if from_raw is None and self._entry is not None and hasattr(ws, "parse_raw_text"):
-            def from_raw(text: str) -> dict[str, Any]:
-                parsed = ws.parse_raw_text(self._entry, text)
-                for locale, data in (getattr(parsed, "locale_data", None) or {}).items():
-                    if locale in self._locales and locale != self._default_locale:
-                        self._locale_data[locale] = dict(data)  # a single_file source holds every locale
-                return parsed.data
-        return to_raw, from_raw
+        """The source view's converters: the ones given, else the workspace's for the open entry."""
+        workspace, entry = self.workspace, self._entry
+        if workspace is None or entry is None:
+            return self._to_raw, self._from_raw
+
+        def entry_to_raw(data: dict[str, Any]) -> str:
+            if not self._locales:
+                return workspace.raw_text(entry.with_data(data))
+            # the default locale's file, or the whole file when every locale lives in one (single_file)
+            others = {k: v for k, v in self.locale_values().items() if k != self._default_locale}
+            return workspace.raw_text(entry.with_data(data, others))
+
+        def entry_from_raw(text: str) -> dict[str, Any]:
+            parsed = workspace.parse_raw_text(entry, text)
+            for locale, data in parsed.locale_data.items():
+                if locale in self._locales and locale != self._default_locale:
+                    self._locale_data[locale] = dict(data)  # a single_file source holds every locale
+            return parsed.data
+
+        return self._to_raw or entry_to_raw, self._from_raw or entry_from_raw
 
     def _on_raw_button_toggled(self, raw: bool) -> None:
         to_raw, _from_raw = self._raw_converters()
@@ -562,29 +575,31 @@ class EditorPane(QWidget):
 
     def _on_form_changed(self) -> None:
         self._count_timer.start()
+        if not self.problem_list.isHidden():
+            self.validate()  # the list shown must follow the fixes as they are made, not wait for Save
         emit(self.changed)
 
     # --- writing tools ---
 
     def spelling_locale(self) -> str:
         """The language the form's text is checked in: the locale edited, else the site's `locale`."""
-        site = getattr(self.workspace, "site", None)
-        return self._current_locale or str(getattr(site, "locale", "") or "en")
+        site_locale = self.workspace.site.locale if self.workspace is not None else ""
+        return self._current_locale or site_locale or "en"
 
     def _check_spelling(self) -> None:
         self.spelling.attach_form(self.form, self.spelling_locale())
 
     def _load_site_words(self) -> None:
         """Read the site's shared word list (config key `spelling_words`) in the background."""
-        site = getattr(self.workspace, "site", None)
-        path = (getattr(site, "raw", None) or {}).get(SITE_WORDS_KEY)
-        if not isinstance(path, str) or not path.strip() or not hasattr(self.workspace, "read_media"):
-            return
         ws, spelling = self.workspace, self.spelling
-        if hasattr(ws, "add_site_word"):
-            spelling.save_site_word = lambda word: self.context.run(
-                lambda: ws.add_site_word(path, word), spelling.set_site_words,
-                lambda failure: emit(self.notice, f"“{word}” could not be added to {path}: {failure}", "error"))
+        if ws is None:
+            return
+        path = (ws.site.raw or {}).get(SITE_WORDS_KEY)
+        if not isinstance(path, str) or not path.strip():
+            return
+        spelling.save_site_word = lambda word: self.context.run(
+            lambda: ws.add_site_word(path, word), spelling.set_site_words,
+            lambda failure: emit(self.notice, f"“{word}” could not be added to {path}: {failure}", "error"))
         self.context.run(lambda: ws.read_media(path.strip().lstrip("/")),
                          lambda data: spelling.set_site_words(parse_word_list(bytes(data).decode("utf-8", "replace"))),
                          lambda failure: emit(self.notice, f"The site's word list {path} could not be read: {failure}",
@@ -602,18 +617,23 @@ class EditorPane(QWidget):
         """The field the user is in (or was last in), else the previewed markdown field."""
         focus = self.focusWidget()
         controls = self._text_controls()
-        if focus in controls:
-            self._last_text_control = focus  # type: ignore[assignment]
-            return focus  # type: ignore[return-value]
+        if isinstance(focus, (QPlainTextEdit, QLineEdit)) and focus in controls:
+            self._last_text_control = focus
+            return focus
         if self._last_text_control is not None and self._last_text_control in controls:
             return self._last_text_control
         if self._preview_editor is not None:
             return self._preview_editor.editor.edit
         return controls[0] if controls else None
 
-    def show_find(self, replace: bool = False) -> None:
+    def show_find(self, replace: bool = False) -> bool:
         """Open the find (or find and replace) bar for the current field or the body."""
         self.find_bar.open(replace)
+        return True
+
+    def status_widget(self) -> QWidget | None:
+        """The word count and reading time, for the window's status bar."""
+        return self.word_count_label
 
     def update_word_count(self) -> None:
         """Word count and reading time of the entry's text fields, in the status label."""

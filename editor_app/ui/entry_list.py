@@ -24,12 +24,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
 from editor_app.ui.signals import emit
 
 # "unsaved": edited in this window; "journal": a draft kept from an earlier session that was never saved;
 # the others are editorial workflow statuses of entries with unpublished changes.
 STATUS_LABELS = {"": "", "unsaved": "● Unsaved", "journal": "✎ Unsaved draft", "draft": "Draft",
-                 "pending_review": "In review", "pending_publish": "Ready"}
+                 "pending_review": "In review", "pending_publish": "Ready", "skipped": "⚠ Skipped"}
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 _NUMBER = re.compile(r"(\d+)")
 
@@ -47,6 +48,7 @@ class EntryRow:
     cells: tuple[str, ...]
     fields: dict[str, str] = field(default_factory=dict)
     status: str = ""
+    note: str = ""  # why the row is as it is (a skipped entry's reason), shown in its tooltip
 
 
 @dataclass(frozen=True)
@@ -225,10 +227,10 @@ class EntryListModel(QAbstractTableModel):
 
     # --- Qt model --------------------------------------------------------------------------------
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._visible)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._headers) + 1 + (1 if self._group else 0)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -253,7 +255,7 @@ class EntryListModel(QAbstractTableModel):
                 return row.cells[column] if column < len(row.cells) else ""
             return STATUS_LABELS.get(row.status, row.status)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row.key
+            return f"{row.key}\n{row.note}" if row.note else row.key
         if role == Qt.ItemDataRole.FontRole and row.status == "unsaved":
             return self._bold
         if role == Qt.ItemDataRole.AccessibleTextRole and column == 0:

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
+    QPushButton,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -15,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from editor_app.errors import EditorError
-from editor_app.ui.tasks import TaskFailure
 from editor_app.ui.signals import emit
+from editor_app.ui.tasks import TaskFailure
 
 LEVELS = ("info", "warning", "error")
 
@@ -28,6 +29,7 @@ class Notification(QFrame):
 
     def __init__(self, message: str, level: str = "info", details: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.key: str | None = None  # set by NotificationArea.notify: a keyed message is shown once at a time
         if level not in LEVELS:
             raise ValueError(f"unknown notification level {level!r}; expected one of {LEVELS}")
         self.level = level
@@ -39,11 +41,13 @@ class Notification(QFrame):
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.details_button = QToolButton(text="Details")
+        self.details_button = QToolButton()
+        self.details_button.setText("Details")
         self.details_button.setCheckable(True)
         self.details_button.setAccessibleName("Show details")
         self.details_button.setVisible(bool(details))
-        close_button = QToolButton(text="✕")
+        close_button = QToolButton()
+        close_button.setText("✕")
         close_button.setAccessibleName("Dismiss notification")
         close_button.setToolTip("Dismiss")
         close_button.clicked.connect(self.dismiss)
@@ -59,6 +63,8 @@ class Notification(QFrame):
         row.addWidget(self.message_label, 1)
         row.addWidget(self.details_button)
         row.addWidget(close_button)
+        self._row = row
+        self.buttons: list[QPushButton] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         layout.addLayout(row)
@@ -68,6 +74,14 @@ class Notification(QFrame):
     def message(self) -> str:
         """The text shown."""
         return self.message_label.text()
+
+    def add_button(self, text: str) -> QPushButton:
+        """A button next to the message (the way on, e.g. the expiry warning's "Log in again")."""
+        button = QPushButton(text, self)
+        button.setAccessibleName(text)
+        self._row.insertWidget(len(self.buttons) + 1, button)
+        self.buttons.append(button)
+        return button
 
     def dismiss(self) -> None:
         """Remove this notification."""
@@ -112,9 +126,15 @@ class NotificationArea(QWidget):
         """The notifications currently shown, oldest first."""
         return list(self._items)
 
-    def notify(self, message: str, level: str = "info", details: str = "") -> Notification:
-        """Show a message; returns the notification (tests, or to dismiss it early)."""
+    def notify(self, message: str, level: str = "info", details: str = "", *, key: str | None = None) -> Notification:
+        """Show a message; returns the notification (tests, or to dismiss it early).
+
+        A message with a `key` replaces the one shown with the same key instead of stacking under it.
+        """
+        if key is not None:
+            self.dismiss_key(key)
         item = Notification(message, level, details, self)
+        item.key = key
         item.closed.connect(lambda: self._forget(item))
         self._items.append(item)
         self._layout.addWidget(item)
@@ -131,6 +151,13 @@ class NotificationArea(QWidget):
         if context:
             message = f"{context}: {message}"
         return self.notify(message, "error", details)
+
+    def dismiss_key(self, key: str) -> None:
+        """Remove the notification shown with this key, if any."""
+        for item in [i for i in self._items if i.key == key]:
+            self._items.remove(item)
+            item.dismiss()
+        self.setVisible(bool(self._items))
 
     def _forget(self, item: Notification) -> None:
         if item in self._items:

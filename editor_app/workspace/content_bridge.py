@@ -11,7 +11,7 @@ import datetime as _dt
 from typing import Any
 
 from editor_app.config.site_config import Collection, CollectionFile, SiteConfig
-from editor_app.content import commit_messages, formats, slugs, templates
+from editor_app.content import commit_messages, formats, media_paths, slugs, templates
 from editor_app.errors import ContentError
 
 
@@ -150,8 +150,13 @@ def preview_url(site: SiteConfig, collection: Collection, data: dict[str, Any], 
 def commit_message(site: SiteConfig, action: str, collection: Collection, slug: str, path: str, user: Any) -> str:
     """A commit message from `backend.commit_messages` (Decap's defaults)."""
     message = commit_messages.commit_message(
-        action, site.backend.commit_messages, collection=collection.label_singular or collection.label,
-        slug=slug, path=path, author_login=getattr(user, "login", "") or "", author_name=getattr(user, "name", "") or "",
+        action,
+        site.backend.commit_messages,
+        collection=collection.label_singular or collection.label,
+        slug=slug,
+        path=path,
+        author_login=getattr(user, "login", "") or "",
+        author_name=getattr(user, "name", "") or "",
     )
     return _with_signoff(site, message, user)
 
@@ -172,3 +177,42 @@ def _with_signoff(site: SiteConfig, message: str, user: Any) -> str:
     login = getattr(user, "login", "") or ""
     name = getattr(user, "name", "") or login
     return commit_messages.signed_off(message, name, getattr(user, "email", "") or "")
+
+
+def _depends_on_entry(collection: Collection, template: str) -> bool:
+    """Whether a media folder template resolves differently per entry (entry fields, file name, own directory)."""
+    variables = set(templates.template_variables(template)) - {"media_folder", "public_folder"}
+    relative = not template.startswith("/") and not template.startswith("{{media_folder}}")
+    return bool(variables) or (relative and bool(collection.path or collection.nested))
+
+
+def media_folders(site: SiteConfig) -> list[tuple[str, str]]:
+    """(repository folder, public folder) of the site's media and of each collection or file whose media folder
+    is the same for all its entries, resolved as Decap does (templates, folders relative to the entries)."""
+    found: list[tuple[str, str]] = []
+    if site.media_folder.strip("/"):
+        found.append((site.media_folder.strip("/"), site.public_folder or "/" + site.media_folder.strip("/")))
+    for collection in site.collections:
+        owners: list[tuple[CollectionFile | None, str | None]] = [(None, collection.media_folder)]
+        owners += [(f, f.media_folder) for f in collection.files]
+        for file_config, template in owners:
+            if template is None or _depends_on_entry(collection, template):
+                continue
+            entry = file_config.file if file_config is not None else None
+            try:
+                folder = media_paths.media_folder_for(site, collection, entry_path=entry, file=file_config)
+                public = media_paths.public_folder_for(site, collection, entry_path=entry, file=file_config)
+            except ContentError:
+                continue  # a folder outside the repository: the config check reports it
+            if folder and folder not in {f for f, _ in found}:
+                found.append((folder, public))
+    return found
+
+
+def public_path(site: SiteConfig, repo_path: str) -> str:
+    """What an entry stores for the media file at `repo_path`: the public folder of the media folder it is in."""
+    folders = sorted(media_folders(site), key=lambda pair: len(pair[0]), reverse=True)
+    for folder, public in folders:
+        if repo_path.startswith(folder + "/"):
+            return media_paths.public_path(public, repo_path[len(folder) + 1:])
+    return "/" + repo_path if "/" not in repo_path else repo_path

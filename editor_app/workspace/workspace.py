@@ -15,12 +15,11 @@ import copy
 import datetime as _dt
 import itertools
 import posixpath
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from editor_app.backends.base import (
     NEW_FILE,
@@ -31,6 +30,7 @@ from editor_app.backends.base import (
     FileChange,
     Listing,
     RepoFile,
+    SkippedFile,
     UnpublishedEntry,
     User,
 )
@@ -38,6 +38,7 @@ from editor_app.config.site_config import Collection, CollectionFile, SiteConfig
 from editor_app.content.image_optimizer import ImageTransformations, optimize_image, transformations_from_config
 from editor_app.content.spelling import parse_word_list
 from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
+from editor_app.paths import clean_file_name
 from editor_app.workspace import content_bridge as content
 from editor_app.workspace import i18n as i18n_mod
 from editor_app.workspace import views
@@ -50,6 +51,13 @@ READ_BATCH = 100  # blobs per read_files call: big enough to use the host's batc
 HEAD_TTL = 5.0  # seconds a fetched head is trusted when several collections load one after the other
 
 
+@runtime_checkable
+class _Resettable(Protocol):
+    """A backend whose content can be put back as it first was (the sandbox's)."""
+
+    def reset(self) -> None: ...
+
+
 class RawTextError(ContentError, ValueError):
     """Text typed in the raw source editor does not parse (a ValueError too, for callers that expect one)."""
 
@@ -60,6 +68,7 @@ class IndexedEntry:
 
     `file` is the file's name in a files collection (None in folder collections); `parse_error` says why
     `data` is empty when the file could not be parsed. `search_text` is every value, lowercased.
+    `skipped` says why the backend did not read the file (e.g. a link leading outside the repository).
     """
 
     collection: str
@@ -71,6 +80,7 @@ class IndexedEntry:
     file: str | None = None
     search_text: str = field(default="", repr=False, compare=False)
     translations: tuple[tuple[str, str, str], ...] = ()  # (locale, path, blob id) of the other locales' files
+    skipped: str = ""
 
     @property
     def key(self) -> str:
@@ -109,6 +119,7 @@ class OpenEntry:
     # file of its own, those files as read (the base each locale's save starts from)
     locale_data: dict[str, dict[str, Any]] = field(default_factory=dict)
     locale_files: tuple[i18n_mod.LocaleFile, ...] = field(default=(), compare=False, repr=False)
+    skipped: str = ""  # never set on an open entry (a skipped file cannot be opened); lists read it like IndexedEntry's
 
     @property
     def key(self) -> str:
@@ -162,6 +173,20 @@ class MediaItem:
     id: str
     notices: tuple[str, ...] = ()  # what optimisation on upload did (bytes saved, GPS removed)
     bytes_saved: int = 0
+
+
+@dataclass(frozen=True)
+class SiteLocation:
+    """Where the open site lives and who edits it, as the window's status bar names them.
+
+    `backend` is the adapter's registry name, `host_label` the adapter's own name for its host when it has one
+    (Git Gateway says which host it fronts), `place` the repository or working copy, `user` the login.
+    """
+
+    backend: str
+    host_label: str | None = None
+    place: str = ""
+    user: str = ""
 
 
 def backend_settings_from_config(site: SiteConfig, *, local_path: str | None = None) -> BackendSettings:
@@ -267,15 +292,28 @@ class Workspace:
         return user
 
     @property
+    def location(self) -> SiteLocation:
+        """Where the site lives and who edits it (the user once `open` has checked the login)."""
+        settings = self.backend.settings
+        user = self.user.login or self.user.name if self.user is not None else ""
+        return SiteLocation(
+            backend=self.backend.name,
+            host_label=self.backend.host_label,
+            place=settings.repo or settings.local_path or "",
+            user=user,
+        )
+
+    @property
     def can_reset(self) -> bool:
         """True for the sandbox, whose sample site can be put back."""
-        return self.backend.name == "test-repo" and callable(getattr(self.backend, "reset", None))
+        return self.backend.name == "test-repo" and isinstance(self.backend, _Resettable)
 
     def reset_site(self) -> None:
         """Put the sandbox's sample site back (every edit and unpublished entry there is dropped)."""
-        if not self.can_reset:
+        backend = self.backend
+        if backend.name != "test-repo" or not isinstance(backend, _Resettable):
             raise EditorError(f"{self.site.source_file}: only the sandbox can be reset")
-        self.backend.reset()  # type: ignore[attr-defined]
+        backend.reset()
         with self._lock:
             self._index.clear()
             self._head, self._head_at = None, float("-inf")
@@ -286,9 +324,9 @@ class Workspace:
         with self._lock:
             if not self.branch:
                 self.branch = self.backend.default_branch()
-            fresh = self._head is not None and self.clock() - self._head_at < self.head_ttl
-            if fresh and not refresh:
-                return self._head  # type: ignore[return-value]
+            known = self._head
+            if known is not None and self.clock() - self._head_at < self.head_ttl and not refresh:
+                return known
         head = self.backend.head(self.branch)
         with self._lock:
             self._head, self._head_at = head, self.clock()
@@ -308,11 +346,15 @@ class Workspace:
         """
         collection = self.collection(name)
         head = self.head()
+        skipped: tuple[SkippedFile, ...] = ()
         if collection.is_files:
             files = self._files_collection_listing(collection, head)
         else:
-            listing = self._listing(collection.folder or "", collection.entry_extension, _listing_depth(collection), head)
+            listing = self._listing(
+                collection.folder or "", collection.entry_extension, _listing_depth(collection), head
+            )
             files = [(f, None) for f in listing.files]
+            skipped = listing.skipped
         contents = self._contents([f for f, _ in files], progress, f"Loading {collection.label}")
         translations = _translations_by_entry(collection, [f for f, config in files if config is None])
         entries: dict[str, IndexedEntry] = {}
@@ -345,6 +387,12 @@ class Workspace:
                 translations=siblings,
             )
             entries[entry.path] = entry
+        for left_out in skipped:  # listed with the reason, so the user sees why the entry is not there
+            slug = posixpath.splitext(posixpath.basename(left_out.path))[0]
+            entries[left_out.path] = IndexedEntry(
+                collection=name, slug=slug, path=left_out.path, id="", data={}, parse_error=left_out.reason,
+                search_text=views.search_text_of({}, slug, left_out.path), skipped=left_out.reason,
+            )
         with self._lock:
             self._index[name] = entries
         return list(entries.values())
@@ -481,7 +529,8 @@ class Workspace:
             blob_id = cached_id
         raw = _decode(data_bytes, path)
         parsed, error = content.parse_roundtrip(raw, collection, file_config, path)
-        data, locale_data = copy.deepcopy(parsed.data), {}
+        data = copy.deepcopy(parsed.data)
+        locale_data: dict[str, dict[str, Any]] = {}
         i18n = i18n_mod.entry_i18n(collection, file_config)
         if i18n is not None and i18n.structure == "single_file" and error is None:
             data, locale_data = i18n_mod.split_single_file(data, i18n)
@@ -695,7 +744,7 @@ class Workspace:
         return paths
 
     def _now(self) -> _dt.datetime:
-        return _dt.datetime.fromtimestamp(self.clock(), tz=_dt.timezone.utc)
+        return _dt.datetime.fromtimestamp(self.clock(), tz=_dt.UTC)
 
     # --- saving ----------------------------------------------------------------------------------
 
@@ -745,7 +794,8 @@ class Workspace:
         blob_id = result.ids.get(path, "") if wrote_default else entry.base_id
         self._forget_draft(entry)
         parsed, parse_error = content.parse_roundtrip(text, collection, file_config, path)
-        data, locale_data = copy.deepcopy(parsed.data), {}
+        data = copy.deepcopy(parsed.data)
+        locale_data: dict[str, dict[str, Any]] = {}
         i18n = i18n_mod.entry_i18n(collection, file_config)
         if i18n is not None and i18n.structure == "single_file" and parse_error is None:
             data, locale_data = i18n_mod.split_single_file(data, i18n)
@@ -936,8 +986,6 @@ class Workspace:
             self._draft_paths = None
         return draft
 
-    record_draft = journal_draft
-
     def draft_for(self, entry: OpenEntry) -> PendingDraft | None:
         """The journaled draft of `entry`, if one differs from it, as an entry to restore."""
         draft = self.journal.read(self._draft_key(entry))
@@ -1014,23 +1062,12 @@ class Workspace:
     # --- media -----------------------------------------------------------------------------------
 
     def media_folders(self) -> list[str]:
-        """The site's media folder, then the collections' own media folders (repository paths)."""
-        folders = [self.site.media_folder.strip("/")] if self.site.media_folder else []
-        for collection in self.site.collections:
-            folder = (collection.media_folder or "").strip("/")
-            if folder and "{{" not in folder and not folder.startswith("."):
-                if folder not in folders:
-                    folders.append(folder)
-        return folders
+        """The site's media folder, then the collections' own media folders (repository paths, resolved once)."""
+        return [folder for folder, _ in content.media_folders(self.site)]
 
     def public_path(self, repo_path: str) -> str:
-        """What an entry stores for the media file at `repo_path` (public_folder + name)."""
-        folder = self.site.media_folder.strip("/")
-        name = posixpath.basename(repo_path)
-        if folder and repo_path.startswith(folder + "/"):
-            public = self.site.public_folder if self.site.public_folder else "/" + folder
-            return public.rstrip("/") + "/" + repo_path[len(folder) + 1 :]
-        return "/" + name if not posixpath.dirname(repo_path) else repo_path
+        """What an entry stores for the media file at `repo_path` (its media folder's public_folder + name)."""
+        return content.public_path(self.site, repo_path)
 
     def list_media(self, folder: str | None = None) -> list[MediaItem]:
         """Media files under `folder` (default: the site's media folder)."""
@@ -1057,7 +1094,7 @@ class Workspace:
         existing = {f.path for f in self.backend.list_files(target, depth=1, branch=self.branch or None).files}
         changes, items = [], []
         for image in optimized:
-            path = _free_name(target, _clean_file_name(image.name), existing)
+            path = _free_name(target, clean_file_name(image.name), existing)
             existing.add(path)
             changes.append(FileChange(path=path, data=image.data, expected_id=NEW_FILE))
         if not changes:
@@ -1248,15 +1285,6 @@ def _decode(data: bytes, path: str) -> str:
         return data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ContentError(f"not UTF-8 text (byte {error.start})", path=path) from None
-
-
-_UNSAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
-
-
-def _clean_file_name(name: str) -> str:
-    base = posixpath.basename(name.replace("\\", "/")).strip()
-    cleaned = _UNSAFE_NAME.sub("-", base).strip("-.")
-    return cleaned or "file"
 
 
 def _free_name(folder: str, name: str, existing: set[str]) -> str:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from editor_app.backends import BACKENDS
-from editor_app.backends.base import NEW_FILE, STATUS_PENDING_REVIEW, BackendSettings, FileChange
+from editor_app.backends.base import NEW_FILE, STATUS_PENDING_REVIEW, BackendSettings, FileChange, RepoFile
 from editor_app.backends.local import CONFIG_LOCATIONS, LocalBackend, find_site_config
 from editor_app.backends.workflow import MERGE_COMMIT_MESSAGE, git_blob_id
-from editor_app.errors import AuthError, ConflictError, NotFoundError
+from editor_app.errors import AuthError, ConflictError, ContentError, NotFoundError
 from tests.backends.conftest import FIXTURE_FILES, git, make_git_site
 
 POST = "content/posts/first.md"
@@ -251,7 +251,8 @@ def test_publish_merges_updates_the_working_tree_and_deletes_the_branch(site: Pa
     backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"spring\n")], "Create")
     entry_head = backend.head("cms/posts/spring")
     result = backend.publish("posts", "spring")
-    assert git(site, "log", "-1", "--format=%P|%s").strip() == f"{git(site, 'rev-parse', 'HEAD~1').strip()} {entry_head}|{MERGE_COMMIT_MESSAGE}"
+    parent = git(site, "rev-parse", "HEAD~1").strip()
+    assert git(site, "log", "-1", "--format=%P|%s").strip() == f"{parent} {entry_head}|{MERGE_COMMIT_MESSAGE}"
     assert result.commit == git(site, "rev-parse", "HEAD").strip()
     assert (site / "content/posts/spring.md").read_bytes() == b"spring\n"
     assert status(site) == ""
@@ -262,9 +263,11 @@ def test_publish_merges_updates_the_working_tree_and_deletes_the_branch(site: Pa
 
 def test_squash_merges_publish_one_plain_commit(site: Path) -> None:
     backend = local(site, squash_merges=True)
-    backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"spring\n")], "Create Post “spring”")
+    spring = [FileChange("content/posts/spring.md", b"spring\n")]
+    backend.save_unpublished("posts", "spring", spring, "Create Post “spring”")
     backend.publish("posts", "spring")
-    assert git(site, "log", "-1", "--format=%P|%s").strip() == f"{git(site, 'rev-parse', 'HEAD~1').strip()}|Create Post “spring”"
+    parent = git(site, "rev-parse", "HEAD~1").strip()
+    assert git(site, "log", "-1", "--format=%P|%s").strip() == f"{parent}|Create Post “spring”"
 
 
 def test_publish_refuses_over_outside_edits_of_the_published_files(site: Path) -> None:
@@ -322,3 +325,112 @@ def test_a_refused_first_save_deletes_the_branch_it_created(site: Path) -> None:
     with pytest.raises(ConflictError):
         backend.save_unpublished("posts", "first", [FileChange(POST, b"x", expected_id=NEW_FILE)], "Create")
     assert git(site, "branch", "--list", "cms/*") == ""
+
+
+# --- symbolic links ------------------------------------------------------------------------------
+
+
+def linked_site(tmp_path: Path) -> tuple[Path, Path]:
+    """A site whose posts folder holds a link to a file outside the repository, and a link to a sibling post."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_bytes(b"---\ntitle: Not part of the site\n---\nprivate\n")
+    site = make_git_site(tmp_path / "site", FIXTURE_FILES)
+    (site / "content/posts/leak.md").symlink_to(outside / "secret.md")
+    (site / "content/posts/alias.md").symlink_to("first.md")
+    git(site, "add", "-A")
+    git(site, "commit", "-q", "-m", "Links")
+    return site, outside
+
+
+def test_a_link_leading_outside_the_repository_is_skipped_with_a_reason(tmp_path: Path) -> None:
+    site, _outside = linked_site(tmp_path)
+    listing = local(site).list_files("content/posts", extension="md", depth=1)
+    assert "content/posts/leak.md" not in {f.path for f in listing.files}
+    (skipped,) = listing.skipped
+    assert skipped.path == "content/posts/leak.md" and "outside the repository" in skipped.reason
+    with pytest.raises(ContentError, match="outside the repository"):
+        local(site).read_file("content/posts/leak.md")
+    assert local(site).read_files(listing.files + (RepoFile("content/posts/leak.md", ""),)).keys() == {
+        f.path for f in listing.files
+    }
+
+
+def test_a_link_inside_the_repository_is_read_but_never_written_through(tmp_path: Path) -> None:
+    site, _outside = linked_site(tmp_path)
+    backend = local(site)
+    listing = backend.list_files("content/posts", extension="md", depth=1)
+    assert "content/posts/alias.md" in {f.path for f in listing.files}
+    assert backend.read_file("content/posts/alias.md")[0] == FIXTURE_FILES[POST]
+    head = backend.head()
+    with pytest.raises(ContentError, match="is a symbolic link"):
+        backend.commit([FileChange("content/posts/alias.md", b"through the link\n")], "Save")
+    assert (site / "content/posts/alias.md").is_symlink()
+    assert (site / POST).read_bytes() == FIXTURE_FILES[POST]
+    assert backend.head() == head and status(site) == ""
+
+
+def test_saving_over_a_link_to_outside_never_replaces_the_link_nor_writes_outside(tmp_path: Path) -> None:
+    site, outside = linked_site(tmp_path)
+    backend = local(site)
+    head = backend.head()
+    with pytest.raises(ContentError, match="does not save through links"):
+        backend.commit([FileChange("content/posts/leak.md", b"---\ntitle: mine\n---\n")], "Save")
+    with pytest.raises(ContentError, match="symbolic link"):
+        backend.commit([FileChange("content/posts/leak.md", delete=True)], "Delete")
+    assert (site / "content/posts/leak.md").is_symlink()
+    assert (outside / "secret.md").read_bytes() == b"---\ntitle: Not part of the site\n---\nprivate\n"
+    assert backend.head() == head and status(site) == ""
+    assert git(site, "ls-tree", "HEAD", "content/posts/leak.md").split()[0] == "120000"
+
+
+def test_a_collection_folder_linked_outside_is_skipped_and_never_becomes_a_real_folder(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "hidden.md").write_bytes(b"outside\n")
+    site = make_git_site(tmp_path / "site", FIXTURE_FILES)
+    (site / "content/news").symlink_to(outside)
+    git(site, "add", "-A")
+    git(site, "commit", "-q", "-m", "Link a folder")
+    backend = local(site)
+    listing = backend.list_files("content/news", extension="md")
+    assert listing.files == ()
+    assert [s.path for s in listing.skipped] == ["content/news"]
+    assert "outside the repository" in listing.skipped[0].reason
+    head = backend.head()
+    with pytest.raises(ContentError, match="inside content/news, which is a symbolic link"):
+        backend.commit([FileChange("content/news/new.md", b"new\n", expected_id=NEW_FILE)], "Create")
+    assert (site / "content/news").is_symlink()
+    assert sorted(p.name for p in outside.iterdir()) == ["hidden.md"]
+    assert backend.head() == head and status(site) == ""
+
+
+def test_a_collection_folder_linked_inside_the_repository_is_listed_under_its_name(tmp_path: Path) -> None:
+    site = make_git_site(tmp_path / "site", FIXTURE_FILES)
+    (site / "content/news").symlink_to("posts")
+    listing = local(site).list_files("content/news", extension="md", depth=1)
+    assert {f.path for f in listing.files} == {"content/news/first.md", "content/news/second.md"}
+    assert local(site).read_file("content/news/first.md")[0] == FIXTURE_FILES[POST]
+
+
+def test_links_on_a_branch_that_is_not_checked_out_are_skipped_and_not_replaced(tmp_path: Path) -> None:
+    site, _outside = linked_site(tmp_path)
+    git(site, "checkout", "-q", "-b", "other")
+    backend = local(site, branch="main")
+    listing = backend.list_files("content/posts", extension="md", branch="main")
+    assert {s.path for s in listing.skipped} == {"content/posts/alias.md", "content/posts/leak.md"}
+    head = backend.head("main")
+    with pytest.raises(ContentError, match="is a symbolic link"):
+        backend.commit([FileChange("content/posts/leak.md", b"mine\n")], "Save", branch="main")
+    assert backend.head("main") == head
+
+
+def test_saving_the_committed_text_over_an_outside_edit_makes_no_empty_commit_but_writes_it(site: Path) -> None:
+    backend = local(site)
+    (site / POST).write_bytes(b"edited in another editor\n")
+    data, seen = backend.read_file(POST)
+    head = backend.head()
+    result = backend.commit([FileChange(POST, FIXTURE_FILES[POST], expected_id=seen)], "Save")
+    assert result.commit == head == backend.head()
+    assert (site / POST).read_bytes() == FIXTURE_FILES[POST]
+    assert status(site) == ""

@@ -211,11 +211,14 @@ def test_fields_cover_every_builtin_widget_and_nesting():
               - {name: text, label: Text, widget: text, default: x}
               - {name: n, label: N, widget: number, value_type: float, min: 0, max: 10, step: 0.5}
               - {name: b, label: B, widget: boolean, default: false}
-              - {name: dt, label: DT, widget: datetime, format: YYYY, date_format: DD.MM.YYYY, time_format: false, picker_utc: true}
+              - {name: dt, label: DT, widget: datetime, format: YYYY, date_format: DD.MM.YYYY,
+                 time_format: false, picker_utc: true}
               - {name: s, label: S, widget: select, options: [1, 2], multiple: true, min: 1, max: 2}
-              - {name: img, label: I, widget: image, allow_multiple: false, choose_url: true, media_folder: /x, public_folder: /y}
+              - {name: img, label: I, widget: image, allow_multiple: false, choose_url: true,
+                 media_folder: /x, public_folder: /y}
               - {name: f, label: F, widget: file, media_library: {config: {max_file_size: 1}}}
-              - {name: md, label: MD, widget: markdown, minimal: true, buttons: [bold, quote], editor_components: [image], modes: [raw]}
+              - {name: md, label: MD, widget: markdown, minimal: true, buttons: [bold, quote],
+                 editor_components: [image], modes: [raw]}
               - {name: rt, label: RT, widget: richtext}
               - name: l1
                 label: L1
@@ -237,9 +240,12 @@ def test_fields_cover_every_builtin_widget_and_nesting():
                 widget: list
                 typeKey: kind
                 types: [{name: t1, label: T1, widget: object, fields: [{name: x, label: X}]}]
-              - {name: r, label: R, widget: relation, collection: all, valueField: title, searchFields: [title], displayFields: [title], optionsLength: 5, file: f, multiple: true, filters: [{field: b, values: [true]}]}
+              - {name: r, label: R, widget: relation, collection: all, valueField: title, searchFields: [title],
+                 displayFields: [title], optionsLength: 5, file: f, multiple: true,
+                 filters: [{field: b, values: [true]}]}
               - {name: map, label: Map, widget: map, decimals: 5, type: Polygon}
-              - {name: code, label: Code, widget: code, default_language: python, allow_language_selection: true, keys: {code: c, lang: l}, output_code_only: false}
+              - {name: code, label: Code, widget: code, default_language: python, allow_language_selection: true,
+                 keys: {code: c, lang: l}, output_code_only: false}
               - {name: color, label: Color, widget: color, allowInput: true, enableAlpha: true}
               - {name: h, label: H, widget: hidden, default: x}
               - {name: c, label: C, comment: "a comment", i18n: duplicate, required: false}
@@ -337,13 +343,13 @@ def test_errors_name_file_line_and_option_path_and_all_are_reported():
               - {name: l, label: L, widget: list, colapsed: true}
     """)
     text = "\n".join(found)
-    assert "config.yml:3: backend.squash_merges: must be true or false, not string" in found
-    assert "config.yml:5: publish_mode: 'editorial' is not one of: '', editorial_workflow, simple" in found
-    assert "config.yml:12: collections[0].fields[1].value_type: 'decimal' is not one of: float, int" in found
-    assert "config.yml:13: collections[0].fields[2]: select widget needs 'options'" in found
-    assert "config.yml:14: collections[0].fields[3]: relation widget needs 'search_fields'" in text
+    assert "config.yml:3:3: backend.squash_merges: must be true or false, not string" in found
+    assert "config.yml:5:1: publish_mode: 'editorial' is not one of: '', editorial_workflow, simple" in found
+    assert "config.yml:12:45: collections[0].fields[1].value_type: 'decimal' is not one of: float, int" in found
+    assert "config.yml:13:9: collections[0].fields[2]: select widget needs 'options'" in found
+    assert "config.yml:14:9: collections[0].fields[3]: relation widget needs 'search_fields'" in text
     assert "unknown relation widget option 'search_field' (did you mean 'search_fields'?)" in text
-    assert "config.yml:15: collections[0].fields[4]: unknown list widget option 'colapsed'" in text
+    assert "config.yml:15:43: collections[0].fields[4]: unknown list widget option 'colapsed'" in text
     assert len(found) >= 7
 
 
@@ -360,7 +366,7 @@ def test_missing_required_options_and_wrong_types():
               - {name: f, label: F, file: a.yml, fields: {name: x}}
     """)
     text = "\n".join(found)
-    assert "config.yml:1: backend: missing required option 'name'" in found
+    assert "config.yml:1:10: backend: missing required option 'name'" in found
     assert "missing required option 'media_folder' (or 'media_library')" in text
     assert "collections[0]: missing required option 'label'" in text
     assert "collections[0].fields[0]: missing required option 'name'" in text
@@ -374,13 +380,41 @@ def test_folder_and_files_together_and_identifier_are_checked():
         media_folder: m
         collections:
           - {name: a, label: A, folder: a, files: [], fields: [{name: title, label: T}]}
-          - {name: b, label: B, folder: b, fields: [{name: heading, label: H}]}
           - {name: c, label: C, folder: c, extension: adoc, fields: [{name: title, label: T}]}
     """)
     text = "\n".join(found)
     assert "collections[0]: needs exactly one of 'folder' (with 'fields') or 'files'" in text
-    assert "collections[1]: collection must have a field name that is a valid entry identifier" in text
-    assert "collections[2].extension: 'adoc' needs a 'format'" in text
+    assert "collections[1].extension: 'adoc' needs a 'format'" in text
+
+
+def test_a_collection_without_an_identifier_loads_as_decap_loads_it():
+    site = config("""
+        backend: {name: test-repo}
+        media_folder: m
+        collections:
+          - {name: people, label: People, folder: people, create: true, slug: "{{name}}",
+             fields: [{name: name, label: Name}]}
+          - {name: ids, label: Ids, folder: ids, create: true, slug: "{{id}}-{{from}}",
+             fields: [{name: id, label: Id}, {name: from, label: From}]}
+          - {name: notes, label: Notes, folder: notes, fields: [{name: heading, label: H}]}
+          - name: posts
+            label: Posts
+            folder: posts
+            create: true
+            fields: [{name: heading, label: H}]
+          - name: events
+            label: Events
+            folder: events
+            create: true
+            slug: "{{year}}-{{slug}}"
+            fields: [{name: heading, label: H}]
+    """)
+    assert [c.name for c in site.collections] == ["people", "ids", "notes", "posts", "events"]
+    # A warning only where the slug needs the identifier ({{slug}} or the default slug) and entries can be created.
+    warned = [(w.path, w.line) for w in site.warnings]
+    assert warned == [("collections[3]", 13), ("collections[4]", 18)]
+    assert "the default slug uses {{slug}}" in site.warnings[0].message
+    assert "the slug template '{{year}}-{{slug}}' uses {{slug}}" in site.warnings[1].message
 
 
 def test_sortable_fields_and_sortableFields_together_is_an_error():
@@ -410,9 +444,11 @@ def test_duplicate_keys_are_errors_with_their_lines_reported_with_the_other_prob
             folder: a
             fields: [{name: title, label: T, widget: nope-widget, required: maybe}]
     """)
-    assert "config.yml:3: duplicate key 'media_folder'" in found
-    assert "config.yml:7: duplicate key 'label'" in found
-    assert "config.yml:9: collections[0].fields[0].required: must be true or false, not string" in found
+    heads = [p.splitlines()[0] for p in found]
+    assert "config.yml:3:1: media_folder: duplicate key: also set on line 2; YAML keeps only one of them, " \
+           "so remove or rename one" in heads
+    assert any(h.startswith("config.yml:7:5: collections[0].label: duplicate key: also set on line 6") for h in heads)
+    assert "config.yml:9:59: collections[0].fields[0].required: must be true or false, not string" in found
 
 
 def test_invalid_yaml_reports_the_line():
@@ -436,7 +472,8 @@ def test_custom_widget_is_a_warning_not_an_error():
     where = site.collections[0].fields[1]
     assert not where.is_builtin_widget and where.options == {"zoom": 3}
     assert [str(w) for w in site.warnings] == [
-        "config.yml:7: collections[0].fields[1].widget: widget 'my-map' is not built in; 'where' is edited as raw YAML"
+        "config.yml:7:63: collections[0].fields[1].widget: widget 'my-map' is not built in; "
+        "'where' is edited as raw YAML"
     ]
 
 
@@ -493,8 +530,8 @@ def test_frontmatter_delimiter_needs_a_frontmatter_format_and_filter_patterns_ar
             files: [{name: f, label: F, file: f.yml, fields: [{name: title, label: T}]}]
     """)
     text = "\n".join(found)
-    assert "config.yml:8: collections[0].frontmatter_delimiter: needs 'format' set to yaml-frontmatter" in text
-    assert "config.yml:9: collections[0].view_filters[0].pattern: must be a string or true/false, not number" in text
+    assert "config.yml:8:5: collections[0].frontmatter_delimiter: needs 'format' set to yaml-frontmatter" in text
+    assert "config.yml:9:41: collections[0].view_filters[0].pattern: must be a string or true/false, not number" in text
     assert "collections[1].i18n: a files collection only supports the 'single_file' i18n structure" in text
 
 
@@ -508,7 +545,8 @@ def test_misspelled_camel_case_option_is_an_error_and_list_types_default_to_obje
             folder: a
             fields:
               - {name: title, label: T}
-              - {name: r, label: R, widget: relation, collection: a, value_field: title, search_fields: [title], displayFeilds: [title]}
+              - {name: r, label: R, widget: relation, collection: a, value_field: title,
+                 search_fields: [title], displayFeilds: [title]}
     """)
     assert any("unknown relation widget option 'displayFeilds' (did you mean 'displayFields'?)" in p for p in found)
     site = config("""
@@ -520,7 +558,8 @@ def test_misspelled_camel_case_option_is_an_error_and_list_types_default_to_obje
             folder: a
             fields:
               - {name: title, label: T}
-              - {name: blocks, label: B, widget: list, types: [{name: hero, label: Hero, fields: [{name: h, label: H}]}]}
+              - {name: blocks, label: B, widget: list, types: [{name: hero, label: Hero,
+                 fields: [{name: h, label: H}]}]}
     """)
     hero = site.collections[0].fields[1].types[0]
     assert hero.widget == "object" and hero.fields[0].name == "h"
@@ -533,7 +572,7 @@ def test_a_git_gateway_config_without_the_sites_address_is_warned_about():
         collections: [{name: a, label: A, folder: a, fields: [{name: title, label: T}]}]
     """)
     assert [str(w) for w in bare.warnings] == [
-        "config.yml:1: backend.name: git-gateway needs the site's address to log in: set site_url "
+        "config.yml:1:11: backend.name: git-gateway needs the site's address to log in: set site_url "
         "(or backend.identity_url and backend.gateway_url)"
     ]
     with_site = config("""

@@ -75,7 +75,8 @@ def test_fields_prefix_and_bare_field_names_and_nested_paths():
           folder: docs
           identifier_field: heading
           slug: "{{fields.author}}-{{slug}}-{{meta.lang}}"
-          fields: [{name: heading, label: H}, {name: author, label: A}, {name: meta, label: M, widget: object, fields: [{name: lang, label: L}]}]
+          fields: [{name: heading, label: H}, {name: author, label: A},
+                   {name: meta, label: M, widget: object, fields: [{name: lang, label: L}]}]
     """)
     docs = s.collections[0]
     data = {"heading": "Getting Started", "author": "Ann Lee", "meta": {"lang": "EN"}}
@@ -118,7 +119,8 @@ def test_unique_slug_appends_counter_and_never_overwrites():
 
 def test_entry_slug_is_path_minus_folder_and_extension():
     s = site("""
-        - {name: posts, label: Posts, folder: content/posts, extension: markdown, format: frontmatter, fields: [{name: title, label: T}]}
+        - {name: posts, label: Posts, folder: content/posts, extension: markdown, format: frontmatter,
+           fields: [{name: title, label: T}]}
     """)
     posts = s.collections[0]
     assert slug_from_path(posts, "content/posts/2024-01-01-hi.markdown") == "2024-01-01-hi"
@@ -160,3 +162,81 @@ def test_i18n_paths_follow_decaps_structures():
     assert path_without_locale("multiple_folders", "content/posts/de/hello.md", "de") == "content/posts/hello.md"
     assert path_without_locale("multiple_files", "content/posts/hello.de.md", "de") == "content/posts/hello.md"
     assert path_without_locale("multiple_folders", "code/posts/de/hello.md", "de") == "code/posts/hello.md"
+
+
+def test_a_slug_made_of_other_fields_needs_no_identifier():
+    s = site("""
+        - {name: people, label: People, folder: people, create: true, slug: "{{name}}-{{fields.from}}",
+           fields: [{name: name, label: Name}, {name: from, label: From}]}
+    """)
+    people = s.collections[0]
+    assert people.identifier_field_name() is None
+    assert slug_for_entry(people, {"name": "Ada Lovelace", "from": "London"}, s.slug, now=NOW) == "ada-lovelace-london"
+    # One field left empty still gives a name, as in Decap (the separator stays): only an empty slug is refused.
+    assert slug_for_entry(people, {"name": "Ada"}, s.slug, now=NOW) == "ada-"
+
+
+def test_an_empty_slug_names_the_fields_to_fill_in():
+    from editor_app.content.slugs import EmptyFileNameError
+
+    s = site("""
+        - {name: people, label: People, folder: people, create: true, slug: "{{name}}",
+           fields: [{name: name, label: Full name}]}
+        - {name: posts, label: Posts, folder: posts, create: true, fields: [{name: heading, label: Heading}]}
+    """)
+    people, posts = s.collections
+    with pytest.raises(EmptyFileNameError) as info:
+        slug_for_entry(people, {"name": "  "}, s.slug, now=NOW)
+    assert info.value.fields == ["name"]
+    assert str(info.value) == "the entry's file name would be empty: fill in 'name' (Full name)"
+    # {{slug}} without any identifier field: say how to fix the config, not "path is absolute".
+    with pytest.raises(EmptyFileNameError, match="set 'identifier_field'"):
+        slug_for_entry(posts, {"heading": "Hello"}, s.slug, now=NOW)
+
+
+def test_a_path_template_with_an_empty_field_names_that_field():
+    from editor_app.content.slugs import EmptyFileNameError
+
+    s = site("""
+        - name: pages
+          label: Pages
+          folder: content
+          create: true
+          path: "{{section}}/{{slug}}"
+          fields: [{name: title, label: Title}, {name: section, label: Section}]
+    """)
+    pages = s.collections[0]
+    with pytest.raises(EmptyFileNameError) as info:
+        entry_path(pages, "hello", {"title": "Hello", "section": ""}, s.slug, now=NOW)
+    assert info.value.fields == ["section"]
+    assert "would have an empty folder name: fill in 'section' (Section)" in str(info.value)
+    assert "absolute" not in str(info.value)
+
+
+@pytest.mark.parametrize("char", ["a", "é", "日", "😀"])
+def test_a_very_long_title_gives_a_file_name_that_fits_255_bytes(tmp_path, char):
+    s = site("""
+        - {name: posts, label: Posts, folder: posts, create: true, fields: [{name: title, label: T}]}
+    """)
+    posts = s.collections[0]
+    title = char * 400
+    taken: set[str] = set()
+    for _ in range(3):  # the counter that keeps a name unique must fit too
+        slug, path = new_entry_location(posts, {"title": title}, s.slug, taken.__contains__, now=NOW)
+        taken.add(path)
+        name = path.rsplit("/", 1)[1]
+        assert name.endswith(".md") and len(name.encode("utf-8")) <= 255
+        assert slug.startswith(char * 10) and len(slug.encode()) >= 255 - 3 - 12 - 4  # cut, not emptied
+        (tmp_path / name).write_text("x", encoding="utf-8")  # the file system takes it: no OSError
+    assert len(taken) == 3
+
+
+def test_a_long_path_template_segment_is_cut_to_fit_too():
+    s = site("""
+        - {name: posts, label: Posts, folder: posts, create: true, path: "{{year}}-{{slug}}",
+           fields: [{name: title, label: T}]}
+    """)
+    posts = s.collections[0]
+    slug = slug_for_entry(posts, {"title": "ü" * 300}, s.slug, now=NOW)
+    path = entry_path(posts, slug, {"title": "ü" * 300}, s.slug, now=NOW)
+    assert path.startswith("posts/2024-üü") and len(path.rsplit("/", 1)[1].encode()) <= 255

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -32,9 +32,11 @@ def test_optional_and_boolean_fields_may_be_empty():
     assert wv.validate_field(flag, False, True) == []
 
 
-def test_pattern_message_comes_from_the_config():
+def test_pattern_message_comes_from_the_config_and_names_its_field():
     slug, = fields_of("- {name: slug, pattern: ['^[a-z-]+$', 'Only lowercase letters and dashes']}")
-    assert wv.validate_field(slug, "Bad Slug", True) == ["Only lowercase letters and dashes"]
+    assert wv.validate_field(slug, "Bad Slug", True) == ["slug: Only lowercase letters and dashes"]
+    named, = fields_of("- {name: slug, label: Slug, pattern: ['^[a-z-]+$', 'Slug: lowercase only']}")
+    assert wv.validate_field(named, "Bad Slug", True) == ["Slug: lowercase only"]  # named once, not twice
     assert wv.validate_field(slug, "good-slug", True) == []
 
 
@@ -88,7 +90,7 @@ def test_dates_keep_the_shape_they_were_stored_in():
     assert wv.storage_format(published, "2024-05-01") == "YYYY-MM-DD"
     assert wv.storage_format(published, "2024-05-01T10:30:00.000Z") == "YYYY-MM-DDTHH:mm:ss.SSS[Z]"
     assert wv.storage_format(published, None) == wv.DECAP_DEFAULT_FORMAT
-    picked = datetime(2024, 6, 2, 9, 5, 7, 123000, tzinfo=timezone.utc)
+    picked = datetime(2024, 6, 2, 9, 5, 7, 123000, tzinfo=UTC)
     assert wv.write_datetime(picked, "YYYY-MM-DD", "2024-05-01") == "2024-06-02"
     assert wv.write_datetime(picked, "YYYY-MM-DDTHH:mm:ss.SSS[Z]") == "2024-06-02T09:05:07.123Z"
     assert wv.write_datetime(datetime(2024, 6, 2), "YYYY-MM-DD", date(2024, 5, 1)) == date(2024, 6, 2)
@@ -167,3 +169,40 @@ def test_raw_yaml_round_trips_and_reports_the_line_of_an_error():
 def test_select_options_accept_values_and_label_value_pairs():
     sel, = fields_of("- {name: s, widget: select, options: [a, {label: Bee, value: b}, 3]}")
     assert wv.select_options(sel) == [("a", "a"), ("Bee", "b"), ("3", 3)]
+
+
+AUTHORS_FILE = {"slug": "authors", "authors": [{"id": "maria", "name": "María Delgado", "role": "Coordinator"},
+                                               {"id": "jonas", "name": "Jonas Berg", "role": "Seed keeper"},
+                                               {"id": "", "name": "Nobody yet"}]}
+
+
+def test_expand_path_gives_one_path_per_list_item_like_decap():
+    assert wv.expand_path(AUTHORS_FILE, "authors.*.id") == ["authors.0.id", "authors.1.id", "authors.2.id"]
+    assert wv.expand_path(AUTHORS_FILE, "slug") == ["slug"]
+    assert wv.expand_path({"authors": "not a list"}, "authors.*.id") == []
+    assert wv.expand_path({"a": [{"b": [1, 2]}, {"b": [3]}]}, "a.*.b.*") == ["a.0.b.0", "a.0.b.1", "a.1.b.0"]
+
+
+def test_a_files_collection_list_offers_one_choice_per_item_labelled_by_the_same_item():
+    options = wv.relation_options(AUTHORS_FILE, "authors.*.id", ["authors.*.name", "authors.*.role"],
+                                  ["authors.*.name"])
+    assert [(o.value, o.label) for o in options] == [("maria", "María Delgado Coordinator"),
+                                                    ("jonas", "Jonas Berg Seed keeper")]  # no empty value
+
+
+def test_relation_search_ignores_case_and_accents_and_matches_every_word():
+    options = wv.relation_options(AUTHORS_FILE, "authors.*.id", ["authors.*.name"], ["authors.*.name"])
+    assert [o.value for o in options if o.matches("mar")] == ["maria"]
+    assert [o.value for o in options if o.matches("Jo")] == ["jonas"]
+    assert [o.value for o in options if o.matches("delgado MARIA")] == ["maria"]
+    assert [o.value for o in options if o.matches("")] == ["maria", "jonas"]
+    assert not any(o.matches("zucchini") for o in options)
+
+
+def test_relation_choices_from_templates_and_nested_fields():
+    entry = {"slug": "basil", "name": "Basil", "family": {"latin": "Lamiaceae"}}
+    (option,) = wv.relation_options(entry, "{{slug}}", ["name", "family.latin"], ["name", "family.latin"])
+    assert (option.value, option.label) == ("basil", "Basil Lamiaceae")
+    assert option.matches("lamia")
+    (nested,) = wv.relation_options(entry, "family.latin", None, None)
+    assert (nested.value, nested.label) == ("Lamiaceae", "Lamiaceae")

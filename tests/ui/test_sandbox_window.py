@@ -6,12 +6,13 @@ The editor is the small test editor, so these tests pin the window's wiring to t
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
 
-from editor_app.app import open_site
 from editor_app.backends.base import STATUS_DRAFT
 from editor_app.paths import AppDirs
 from editor_app.ui.main_window import MainWindow
+from editor_app.ui.site_login import open_site
 from editor_app.ui.start_dialog import SiteChoice
 from tests.ui.fakes import FakeEditor, ScriptedPrompts
 
@@ -173,3 +174,28 @@ def test_a_new_post_shows_the_path_it_will_create_as_the_title_is_typed(window, 
     qtbot.keyClicks(window.editor.title, "Frost fair")
     qtbot.waitUntil(lambda: "frost-fair.md" in window.status_label.text(), timeout=5000)
     assert window.status_label.text().startswith("New entry — will be saved as content/posts/")
+
+
+def click_tree_item(window, item) -> None:
+    tree = window.collection_tree
+    tree.scrollToItem(item)
+    QTest.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     tree.visualItemRect(item).center())
+
+
+def test_choosing_a_settings_file_lists_that_collections_files_and_their_rows_open(window, qtbot):
+    click_tree_item(window, window.collection_tree.item_for("plants"))
+    qtbot.waitUntil(lambda: window.entry_list.model.rowCount() > 0, timeout=10000)
+    settings = window.collection_tree.item_for("settings")
+    authors = next(settings.child(i) for i in range(settings.childCount()) if settings.child(i).text(0) == "Authors")
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        click_tree_item(window, authors)
+    model = window.entry_list.model
+    assert [model.index(row, 0).data() for row in range(model.rowCount())] == ["General settings", "Authors"]
+    table = window.entry_list.table
+    general = table.visualRect(model.index(0, 0)).center()
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, general)
+    assert window.current_entry.collection == "settings"
+    status = window.status_label.text()
+    assert "failed" not in status and not status.startswith("Opening"), status

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from editor_app.app import open_site
 from editor_app.content.spelling import DictionaryCatalog
 from editor_app.paths import AppDirs
 from editor_app.ui.editor_pane import EditorPane
 from editor_app.ui.main_window import MainWindow
+from editor_app.ui.site_login import open_site
 from editor_app.ui.start_dialog import SiteChoice
 from editor_app.ui.widgets.spell_highlighter import SpellChecking
 from tests.ui.fakes import ScriptedPrompts

@@ -7,8 +7,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from editor_app.backends.local import LocalBackend
 from editor_app.backends.test_repo import sample_site_dir
+from editor_app.errors import ContentError
 from editor_app.workspace.cache import ContentCache
 from editor_app.workspace.journal import DraftsJournal
 from editor_app.workspace.workspace import Workspace, backend_settings_from_config
@@ -55,3 +58,21 @@ def test_a_local_site_loads_saves_and_sees_edits_made_outside(tmp_path: Path) ->
     assert entries["rhubarb"].data["family"] == "Edited outside"
     assert "chard" in entries
     assert backend.calls["read_files"] == 1  # only the two new blobs; the rest came from the cache by git id
+
+
+def test_an_entry_linked_outside_the_repository_is_indexed_as_skipped_and_cannot_be_opened(tmp_path: Path) -> None:
+    folder = working_copy(tmp_path)
+    secret = tmp_path / "secret.yml"
+    secret.write_text("name: Secret\nfamily: Private\n", "utf-8")
+    (folder / "content/plants/secret.yml").symlink_to(secret)
+    site = sandbox_site("simple")
+    settings = dataclasses.replace(backend_settings_from_config(site, local_path=str(folder)), name="local")
+    ws = Workspace(LocalBackend(settings), site, ContentCache(tmp_path / "cache"), DraftsJournal(tmp_path / "journal"))
+    ws.open()
+    entries = {e.path: e for e in ws.load_collection("plants")}
+    skipped = entries["content/plants/secret.yml"]
+    assert "outside the repository" in skipped.skipped and skipped.data == {}
+    assert all(not e.skipped for path, e in entries.items() if path != "content/plants/secret.yml")
+    assert "private" not in skipped.search_text
+    with pytest.raises(ContentError, match="outside the repository"):
+        ws.open_entry("plants", "content/plants/secret.yml")

@@ -206,7 +206,7 @@ def test_changing_one_field_changes_only_its_line_in_one_commit(env: Env) -> Non
     saved = ws.save_entry(entry.with_data(data))
     assert env.counting.calls["commit"] == 1
     written = env.backend.read_file(path)[0].decode("utf-8")
-    changed = [(a, b) for a, b in zip(original.splitlines(), written.splitlines()) if a != b]
+    changed = [(a, b) for a, b in zip(original.splitlines(), written.splitlines(), strict=True) if a != b]
     assert changed == [('title: "A tomato diary"', 'title: "A tomato diary, revised"')]
     assert len(original.splitlines()) == len(written.splitlines())
     assert saved.base_id == env.backend.read_file(path)[1]
@@ -529,3 +529,39 @@ def test_force_base_keeps_mine_over_exactly_the_version_named(env: Env) -> None:
         ws.save_entry(mine, force_base=entry.base_id)  # naming the old version is not enough
     ws.save_entry(mine, force_base=caught.value.theirs_id)
     assert b"family: Mine" in env.backend.read_file(path)[0]
+
+
+def test_a_billion_laughs_entry_is_listed_with_its_error_and_the_rest_of_the_collection_loads(env: Env) -> None:
+    from tests.content.test_alias_bombs import LAUGHS
+
+    someone_else_writes(env, f"{POSTS}/boom.md", ("---\ntitle: Boom\n" + LAUGHS + "---\nbody\n").encode())
+    ws = env.workspace()
+    started = time.perf_counter()
+    entries = ws.load_collection("posts")
+    assert time.perf_counter() - started < 5
+    assert len(entries) == 9
+    boom = ws.indexed("posts", f"{POSTS}/boom.md")
+    assert boom is not None and boom.data == {}
+    assert boom.parse_error and f"{POSTS}/boom.md:8: invalid YAML: the aliases" in boom.parse_error
+    assert ws.search("posts", "laughs") == [] and ws.search("posts", "lol") == []
+    assert ws.indexed("posts", f"{POSTS}/2026-07-14-tomato-diary.md").data["title"] == "A tomato diary"
+
+
+def test_a_collection_named_by_its_slug_template_fields_saves_and_names_the_field_to_fill(env: Env) -> None:
+    import dataclasses
+
+    from editor_app.content.slugs import EmptyFileNameError
+
+    plants = env.site.collection_named("plants")
+    renamed = dataclasses.replace(plants, identifier_field=None, slug="{{family}}-{{fields.name}}",
+                                  fields=[f for f in plants.fields if f.name != "title"])
+    site = dataclasses.replace(env.site, collections=[renamed if c is plants else c for c in env.site.collections])
+    assert renamed.identifier_field_name() is None  # no title, no identifier_field: Decap still creates entries
+    ws = env.workspace(site=site)
+    ws.load_collection("plants")
+    saved = ws.save_entry(ws.new_entry("plants", {"name": "Borage", "family": "Boraginaceae"}))
+    assert saved.path == "content/plants/boraginaceae-borage.yml"
+    with pytest.raises(EmptyFileNameError) as caught:
+        ws.save_entry(ws.new_entry("plants", {"name": " ", "family": ""}))
+    assert caught.value.fields == ["family", "name"]
+    assert str(caught.value) == "the entry's file name would be empty: fill in 'family' (Family) and 'name' (Name)"

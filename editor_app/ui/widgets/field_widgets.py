@@ -8,11 +8,13 @@ an untouched field round-trips exactly (types, date formats, values that are not
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
-from PySide6.QtCore import QDate, QDateTime, QRegularExpression, Qt, QTime, Signal
+import shiboken6
+from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QRegularExpression, Qt, QTime, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QPixmap, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,8 +35,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-import shiboken6
 
 from editor_app.config.site_config import Field
 from editor_app.content import widget_values as wv
@@ -78,7 +78,7 @@ class FormContext:
 
     relation_source: RelationSource | None = None
     media_source: MediaSource | None = None
-    now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     runner: Runner | None = None
 
     def run(self, work: Callable[[], Any], on_success: Callable[[Any], None],
@@ -235,7 +235,7 @@ class _NumberLine(QLineEdit):
 
     stepped = Signal(int)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
             emit(self.stepped, 1 if event.key() == Qt.Key.Key_Up else -1)
             return
@@ -370,7 +370,7 @@ class DateTimeEditor(FieldEditor):
 
     def _set_picker(self, dt: datetime) -> None:
         if dt.tzinfo is not None:
-            dt = dt.astimezone(timezone.utc) if self._utc else dt.astimezone()
+            dt = dt.astimezone(UTC) if self._utc else dt.astimezone()
         self.picker.setDateTime(QDateTime(QDate(dt.year, dt.month, dt.day),
                                           QTime(dt.hour, dt.minute, dt.second, dt.microsecond // 1000)))
 
@@ -381,7 +381,7 @@ class DateTimeEditor(FieldEditor):
         if self.kind == "date":
             return dt.replace(hour=0, minute=0, second=0, microsecond=0)
         if "Z" in self._format.replace("[Z]", "") or wv.is_utc_format(self._format):
-            return dt.replace(tzinfo=timezone.utc) if self._utc else dt.astimezone()
+            return dt.replace(tzinfo=UTC) if self._utc else dt.astimezone()
         return dt
 
     def _read(self) -> Any:
@@ -588,10 +588,9 @@ class MediaEditor(FieldEditor):
         self.remove_button = QPushButton("Remove")
         self.remove_button.setAccessibleName(f"{self._label()}: remove")
         self.remove_button.clicked.connect(self._on_remove_clicked)
-        layout = _vbox(self)
-        layout.addLayout(_row(self.thumbnail, self.path, self.choose_button, self.remove_button,
-                              stretch_first=False))
-        layout.itemAt(0).layout().setStretch(1, 1)
+        row = _row(self.thumbnail, self.path, self.choose_button, self.remove_button, stretch_first=False)
+        row.setStretch(1, 1)
+        _vbox(self).addLayout(row)
         self._paths: list[str] = []
 
     def _show(self, value: Any) -> None:
@@ -664,7 +663,11 @@ class MediaEditor(FieldEditor):
 
 
 class RelationEditor(FieldEditor):
-    """`relation`: search another collection; stores `value_field`, shows `display_fields`."""
+    """`relation`: search another collection; stores `value_field`, shows `display_fields`.
+
+    Choices are built as Decap builds them (content.widget_values.relation_options): `{{slug}}` and other
+    templates, nested paths, and `*` paths into a files collection's list, one choice per list item.
+    """
 
     def __init__(self, fld: Field, context: FormContext, parent: QWidget | None = None) -> None:
         super().__init__(fld, context, parent)
@@ -672,8 +675,8 @@ class RelationEditor(FieldEditor):
         self.multiple = bool(opts.get("multiple"))
         self.collection = str(opts.get("collection", ""))
         self.value_field = str(opts.get("value_field", "{{slug}}"))
-        self.search_fields = list(opts.get("search_fields") or [self.value_field])
-        self.display_fields = list(opts.get("display_fields") or [])
+        self.search_fields = [str(f) for f in opts.get("search_fields") or [self.value_field]]
+        self.display_fields = [str(f) for f in opts.get("display_fields") or []]
         self.limit = int(opts.get("options_length") or 20)
         self.search = QLineEdit()
         target = str(opts.get("file") or self.collection)  # a files collection's list: name the file
@@ -681,11 +684,16 @@ class RelationEditor(FieldEditor):
         self.search.setAccessibleName(f"{self._label()}: search {target}")
         self.search.textEdited.connect(self._on_search_edited)
         self.search.returnPressed.connect(self._on_search_return_pressed)
+        self.search.installEventFilter(self)
         self.results = QListWidget()
         self.results.setAccessibleName(f"{self._label()}: matching entries")
-        self.results.setMaximumHeight(110)
+        self.results.setMaximumHeight(130)
         self.results.itemActivated.connect(self._on_result_activated)
+        self.results.itemClicked.connect(self._on_result_activated)
         self.results.hide()
+        self.no_match = QLabel()
+        self.no_match.setObjectName("empty-state")
+        self.no_match.hide()
         self.chosen = QListWidget()
         self.chosen.setAccessibleName(f"{self._label()}: chosen")
         self.chosen.setMaximumHeight(26 if not self.multiple else 90)
@@ -698,33 +706,50 @@ class RelationEditor(FieldEditor):
         layout.addLayout(_row(self.chosen, self.remove_button))
         layout.addWidget(self.search)
         layout.addWidget(self.results)
-        self._display_cache: dict[Any, str] = {}
+        layout.addWidget(self.no_match)
+        self._labels: dict[str, str] = {}
 
-    def _find(self, query: str) -> list[dict]:
+    def options(self, query: str = "") -> list[wv.RelationOption]:
+        """The choices whose search fields match `query` (all for ''), each value once, in entry order."""
         source = self.context.relation_source
         if source is None:
             return []
-        return source.search(self.collection, query, self.search_fields, self.field.options.get("file"))
+        found: list[wv.RelationOption] = []
+        seen: set[str] = set()
+        for entry in source.search(self.collection, query, self.search_fields, self.field.options.get("file")):
+            for option in wv.relation_options(entry, self.value_field, self.display_fields, self.search_fields):
+                key = _value_key(option.value)
+                if key not in seen and option.matches(query):
+                    seen.add(key)
+                    found.append(option)
+        return found
 
-    def _display_of(self, value: Any) -> str:
-        key = json.dumps(value, sort_keys=True, default=str)
-        if key not in self._display_cache:
-            for entry in self._find(""):
-                if wv.relation_value(entry, self.value_field) == value:
-                    self._display_cache[key] = wv.relation_display(entry, self.display_fields, self.value_field)
-                    break
-            else:
-                return str(value)  # not cached: the target collection may still be loading
-        return self._display_cache[key]
+    def _label_of(self, value: Any) -> str:
+        key = _value_key(value)
+        if key not in self._labels:
+            for option in self.options():
+                self._labels.setdefault(_value_key(option.value), option.label)
+        return self._labels.get(key, str(value))  # not found: the target collection may still be loading
 
     def _add_chosen(self, value: Any) -> None:
-        display = self._display_of(value)
-        item = QListWidgetItem(display if display == str(value) else f"{display}  ({value})")
+        item = QListWidgetItem(self._label_of(value))
         item.setData(Qt.ItemDataRole.UserRole, value)
+        item.setToolTip(f"Stored as: {value}")
         self.chosen.addItem(item)
+
+    def refresh_labels(self) -> None:
+        """Show the chosen entries by their display fields, and search again (the target collection loaded)."""
+        self._labels.clear()
+        for row in range(self.chosen.count()):
+            item = self.chosen.item(row)
+            item.setText(self._label_of(item.data(Qt.ItemDataRole.UserRole)))
+        if self.search.text().strip():  # typed before the entries were there: search again
+            self._on_search_edited(self.search.text())
 
     def _show(self, value: Any) -> None:
         self.chosen.clear()
+        self._hide_results()
+        self.search.clear()
         values = value if isinstance(value, list) else ([] if value in (None, "") else [value])
         for v in values:
             self._add_chosen(v)
@@ -736,18 +761,44 @@ class RelationEditor(FieldEditor):
         return values[0] if values else ""
 
     def _on_search_edited(self, text: str) -> None:
+        query = text.strip()
+        if not query:
+            self._hide_results()
+            return
         self.results.clear()
-        for entry in self._find(text.strip())[: self.limit]:
-            value = wv.relation_value(entry, self.value_field)
-            item = QListWidgetItem(wv.relation_display(entry, self.display_fields, self.value_field))
-            item.setData(Qt.ItemDataRole.UserRole, value)
+        for option in self.options(query)[: self.limit]:
+            item = QListWidgetItem(option.label)
+            item.setData(Qt.ItemDataRole.UserRole, option.value)
+            item.setToolTip(f"Stored as: {option.value}")
             self.results.addItem(item)
         self.results.setVisible(self.results.count() > 0)
+        self.no_match.setText(f"No {self.field.label or self.field.name} matches “{query}”.")
+        self.no_match.setVisible(self.results.count() == 0)
         if self.results.count():
             self.results.setCurrentRow(0)
 
+    def _hide_results(self) -> None:
+        self.results.clear()
+        self.results.hide()
+        self.no_match.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Up and Down in the search box move through the matches, Escape closes them."""
+        if watched is self.search and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
+                and not self.results.isHidden():
+            key = event.key()
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+                step = 1 if key == Qt.Key.Key_Down else -1
+                row = max(0, min(self.results.count() - 1, self.results.currentRow() + step))
+                self.results.setCurrentRow(row)
+                return True
+            if key == Qt.Key.Key_Escape:
+                self._hide_results()
+                return True
+        return super().eventFilter(watched, event)
+
     def _on_search_return_pressed(self) -> None:
-        if self.results.currentItem() is not None:
+        if not self.results.isHidden() and self.results.currentItem() is not None:
             self._on_result_activated(self.results.currentItem())
 
     def _on_result_activated(self, item: QListWidgetItem) -> None:
@@ -761,7 +812,7 @@ class RelationEditor(FieldEditor):
             return
         self._add_chosen(value)
         self.search.clear()
-        self.results.hide()
+        self._hide_results()
         self._edited()
 
     def _on_remove_clicked(self) -> None:
@@ -772,6 +823,10 @@ class RelationEditor(FieldEditor):
 
     def focus_target(self) -> QWidget:
         return self.search
+
+
+def _value_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 class CodeHighlighter(QSyntaxHighlighter):
@@ -796,7 +851,7 @@ class CodeHighlighter(QSyntaxHighlighter):
         self.rules.append((QRegularExpression(r"\"[^\"]*\"|'[^']*'|`[^`]*`"), fmt("#3a9a3a")))
         self.rules.append((QRegularExpression(r"(#|//|--).*$"), fmt("#8a8a8a")))
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+    def highlightBlock(self, text: str) -> None:
         for regex, fmt in self.rules:
             matches = regex.globalMatch(text)
             while matches.hasNext():
@@ -815,7 +870,9 @@ class CodeEditor(FieldEditor):
     def __init__(self, fld: Field, context: FormContext, parent: QWidget | None = None) -> None:
         super().__init__(fld, context, parent)
         opts = fld.options
-        keys = opts.get("keys") if isinstance(opts.get("keys"), dict) else {}
+        keys = opts.get("keys")
+        if not isinstance(keys, dict):
+            keys = {}
         self.code_key = str(keys.get("code", "code"))
         self.lang_key = str(keys.get("lang", "lang"))
         self.code_only = bool(opts.get("output_code_only"))

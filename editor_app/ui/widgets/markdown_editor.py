@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import tempfile
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import shiboken6
-
 from PySide6.QtCore import QMimeData, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QImage, QKeyEvent, QKeySequence, QSyntaxHighlighter, QTextCharFormat, QTextCursor
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import QPlainTextEdit, QProgressBar, QToolBar, QVBoxLayout, QWidget
 
 from editor_app.ui.signals import emit
@@ -35,7 +45,9 @@ class MarkdownHighlighter(QSyntaxHighlighter):
     def __init__(self, document: Any) -> None:
         super().__init__(document)
 
-        def fmt(color: str | None = None, bold: bool = False, italic: bool = False, mono: bool = False) -> QTextCharFormat:
+        def fmt(
+            color: str | None = None, bold: bool = False, italic: bool = False, mono: bool = False
+        ) -> QTextCharFormat:
             f = QTextCharFormat()
             if color:
                 f.setForeground(QColor(color))
@@ -59,7 +71,7 @@ class MarkdownHighlighter(QSyntaxHighlighter):
         self.fence_format = fmt("#c0582b", mono=True)
         self.spelling = BlockMarker(markdown=True)  # SpellChecking gives it a checker
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+    def highlightBlock(self, text: str) -> None:
         in_fence = self.previousBlockState() == 1
         if text.startswith("```") or text.startswith("~~~"):
             self.setFormat(0, len(text), self.fence_format)
@@ -85,7 +97,7 @@ class MarkdownTextEdit(QPlainTextEdit):
         super().__init__()
         self._owner = owner
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         # Formatting shortcuts also work where the window's shortcut map does not see the key
         # (e.g. an inactive window or a key sent straight to the text).
         pressed = QKeySequence(event.keyCombination())
@@ -95,10 +107,10 @@ class MarkdownTextEdit(QPlainTextEdit):
                 return
         super().keyPressEvent(event)
 
-    def canInsertFromMimeData(self, source: QMimeData) -> bool:  # noqa: N802 - Qt override
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
         return source.hasImage() or source.hasUrls() or super().canInsertFromMimeData(source)
 
-    def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 - Qt override
+    def insertFromMimeData(self, source: QMimeData) -> None:
         if self._owner.insert_images_from(source):
             return
         super().insertFromMimeData(source)
@@ -169,7 +181,7 @@ class MarkdownEditor(QWidget):
         layout.addWidget(self.edit)
         self.edit.setMinimumHeight(130)
 
-    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: Any, event: Any) -> bool:
         if watched is self.edit and event.type() == event.Type.FocusIn:
             emit(self.focused)
         return super().eventFilter(watched, event)
@@ -274,7 +286,7 @@ class MarkdownEditor(QWidget):
                 directory = Path(self._uploads.name)
                 index = len(list(directory.iterdir())) + 1
                 target = directory / f"pasted-image-{index}.png"
-                image.save(str(target), "PNG")
+                image.save(str(target))  # the format follows the .png suffix
                 files, pasted = [target], True
         if not files:
             return False
@@ -301,8 +313,8 @@ class MarkdownEditor(QWidget):
                 return f"![{path.stem}]({public})", ()
             return f"[{Path(public).name}]({public})", ()
 
-        self.context.run(upload, lambda result, ph=placeholder: self._on_uploaded(ph, *result),
-                         lambda failure, ph=placeholder: self._on_upload_failed(ph, path.name, failure))
+        self.context.run(upload, functools.partial(self._on_uploaded, placeholder),
+                         functools.partial(self._on_upload_failed, placeholder, path.name))
 
     def _show_progress(self) -> None:
         if not shiboken6.isValid(self):
@@ -326,9 +338,10 @@ class MarkdownEditor(QWidget):
         if not found.isNull():
             found.insertText(text)
 
-    def _on_uploaded(self, placeholder: str, link: str, notices: tuple[str, ...] = ()) -> None:
+    def _on_uploaded(self, placeholder: str, result: tuple[str, tuple[str, ...]]) -> None:
         if not shiboken6.isValid(self):
             return
+        link, notices = result
         self._finish_upload()
         self._replace_placeholder(placeholder, link)
         for notice in notices:

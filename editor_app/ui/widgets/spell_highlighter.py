@@ -165,7 +165,7 @@ class SpellHighlighter(QSyntaxHighlighter):
         super().__init__(document)
         self.spelling = BlockMarker(markdown=False)
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+    def highlightBlock(self, text: str) -> None:
         self.spelling.mark(self, text, STATE_TEXT)
 
 
@@ -176,7 +176,7 @@ class SourceSpellHighlighter(QSyntaxHighlighter):
         super().__init__(document)
         self.spelling = BlockMarker(markdown=True, front_matter=True)
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+    def highlightBlock(self, text: str) -> None:
         self.setCurrentBlockState(self.spelling.mark(self, text, self.previousBlockState()))
 
 

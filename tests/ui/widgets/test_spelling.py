@@ -7,11 +7,11 @@ from pathlib import Path
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent, QTextCursor
 from PySide6.QtWidgets import QApplication
-from tests.ui.widgets.fakes import fields_of
 
 from editor_app.content.spelling import DictionaryCatalog, WordList
 from editor_app.ui.editor_pane import EditorPane
 from editor_app.ui.widgets.spell_highlighter import SpellChecking
+from tests.ui.widgets.fakes import fields_of
 
 DICTIONARIES = Path(__file__).resolve().parent.parent.parent / "content" / "dictionaries"
 FIELDS = """
