@@ -106,6 +106,12 @@ class EditorPane(EntryEditor):
         self.side_button.setAccessibleName("Show the default language next to the translation")
         self.side_button.setToolTip("While translating, show the default language's fields (read-only) on the left")
         self.side_button.toggled.connect(self._update_reference)
+        self.spelling_button = QPushButton("Spelling")
+        self.spelling_button.setCheckable(True)
+        self.spelling_button.setChecked(self.spelling.enabled)
+        self.spelling_button.setAccessibleName("Check spelling")
+        self.spelling_button.setToolTip("Underline misspelt words in each language's dictionary")
+        self.spelling_button.toggled.connect(self._on_spelling_button_toggled)
         self.preview_button = QPushButton("Preview")
         self.preview_button.setCheckable(True)
         self.preview_button.setChecked(True)
@@ -128,6 +134,7 @@ class EditorPane(EntryEditor):
         bar.addWidget(self.locale_box)
         bar.addWidget(self.side_button)
         bar.addStretch(1)
+        bar.addWidget(self.spelling_button)
         bar.addWidget(self.preview_button)
         bar.addWidget(self.raw_button)
         bar.addWidget(self.save_button)
@@ -588,6 +595,14 @@ class EditorPane(EntryEditor):
 
     def _check_spelling(self) -> None:
         self.spelling.attach_form(self.form, self.spelling_locale())
+
+    def _on_spelling_button_toggled(self, checked: bool) -> None:
+        self.spelling.enabled = checked
+        self._check_spelling()
+        if self.reference_form is not None and self.reference_box.isVisibleTo(self):
+            self.spelling.attach_form(self.reference_form, self._default_locale)
+        if self.raw_button.isChecked():
+            self.spelling.attach_source(self.raw_edit, self.spelling_locale())
 
     def _load_site_words(self) -> None:
         """Read the site's shared word list (config key `spelling_words`) in the background."""

@@ -184,7 +184,8 @@ class MainWindow(QMainWindow):
         self.close_action = action("&Close entry", "Ctrl+W", self.close_entry, "Close entry")
         self.quit_action = action("&Quit", "Ctrl+Q", self.close, "Quit editor-app")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.find_action = action("&Find entries", "Ctrl+F", self.focus_search, "Search entries")
+        self.find_action = action("&Find", "Ctrl+F", self.focus_search,
+                                  "Find in the entry being edited (Ctrl+H replaces); elsewhere, search the entries")
         self.delete_action = action("&Delete entry…", None, self.delete_entry, "Delete the open entry")
         self.duplicate_action = action("D&uplicate", "Ctrl+D", self.duplicate_entry, "Copy into a new entry")
         self.discard_action = action("Discard c&hanges", None, self.discard_changes, "Forget unsaved changes")

@@ -327,3 +327,18 @@ def test_add_to_the_sites_word_list_commits_the_word_for_every_editor(qtbot, run
     saved, _blob = env.backend.read_file(".cms/words.txt")
     assert saved == b"# names we use\nRiverside\nLettucefest\n"
     assert not (tmp_path / "spelling" / "words.txt").exists()  # not the user's own list
+
+
+def test_the_spelling_button_turns_checking_off_and_on_without_editing(qtbot, tmp_path):
+    pane = make_pane(qtbot, tmp_path)
+    pane.load(fields_of(FIELDS), {"title": "hello wrold", "summary": "brwn", "body": "the wrold"})
+    pane.show()
+    changes = []
+    pane.changed.connect(lambda: changes.append(1))
+    controls = [pane.form.editor("title").line, pane.form.editor("summary").edit, pane.form.editor("body").editor.edit]
+    assert [pane.spelling.misspelt_words(c) for c in controls] == [["wrold"], ["brwn"], ["wrold"]]
+    qtbot.mouseClick(pane.spelling_button, Qt.MouseButton.LeftButton)
+    assert [pane.spelling.misspelt_words(c) for c in controls] == [[], [], []]
+    qtbot.mouseClick(pane.spelling_button, Qt.MouseButton.LeftButton)
+    assert [pane.spelling.misspelt_words(c) for c in controls] == [["wrold"], ["brwn"], ["wrold"]]
+    assert changes == []
