@@ -147,6 +147,10 @@ class WorkspaceView(SiteContent, Protocol):
         """(locales, default locale) of a translated entry; None without translations."""
         ...
 
+    def add_site_word(self, path: str, word: str) -> list[str]:
+        """Commit `word` to the site's shared spelling list at `path`; the words as saved (I/O)."""
+        ...
+
     def raw_text(self, entry: OpenEntry) -> str:
         """The file text saving `entry` would write."""
         ...
@@ -237,6 +241,15 @@ class EntryEditor(QWidget):
 
     changed = Signal()  # the user edited something
     save_requested = Signal()  # the user asked to save (and the entry is valid)
+    notice = Signal(str, str)  # (message, level) for the window's notification area
+
+    def show_find(self, replace: bool = False) -> bool:
+        """Open find (or find and replace) in the editor; False when this editor has none."""
+        return False
+
+    def status_widget(self) -> QWidget | None:
+        """A widget for the window's status bar (the entry's word count), or None."""
+        return None
 
     @abc.abstractmethod
     def set_entry(self, entry: OpenEntry) -> None:

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -30,11 +31,15 @@ from PySide6.QtWidgets import (
 )
 
 from editor_app.config.site_config import Field
+from editor_app.content.spelling import SITE_WORDS_KEY, parse_word_list
+from editor_app.content.text_search import count_words, reading_minutes
 from editor_app.ui.contracts import EntryEditor, WorkspaceView
 from editor_app.ui.signals import emit
 from editor_app.ui.widgets.entry_form import ERROR_COLOR, Collapsible, EntryForm, MarkdownFieldEditor
-from editor_app.ui.widgets.field_widgets import FormContext, RelationEditor, Runner
+from editor_app.ui.widgets.field_widgets import FieldEditor, FormContext, RelationEditor, Runner
+from editor_app.ui.widgets.find_replace import FindReplaceBar
 from editor_app.ui.widgets.markdown_preview import MarkdownPreview
+from editor_app.ui.widgets.spell_highlighter import CHECKED_WIDGETS, SpellChecking, user_spell_checking
 from editor_app.ui.widgets.workspace_sources import WorkspaceSources
 from editor_app.workspace.workspace import OpenEntry
 
@@ -50,7 +55,8 @@ class EditorPane(EntryEditor):
 
     def __init__(self, workspace: WorkspaceView | None = None, parent: QWidget | None = None, *,
                  context: FormContext | None = None, to_raw: ToRaw | None = None,
-                 from_raw: FromRaw | None = None, runner: Runner | None = None) -> None:
+                 from_raw: FromRaw | None = None, runner: Runner | None = None,
+                 spelling: SpellChecking | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
         if context is None:
@@ -71,6 +77,24 @@ class EditorPane(EntryEditor):
         self._raw_dirty = False
         self._relation_loads: set[str] = set()
         self.form = EntryForm([], self.context)
+        self.spelling = spelling if spelling is not None else user_spell_checking(parent=self)
+        self.spelling.dictionary_missing.connect(lambda _locale, message: emit(self.notice, message, "info"))
+        self._load_site_words()
+        self.find_bar = FindReplaceBar(self._find_target)
+        self.find_bar.setAccessibleName("Find and replace")
+        self.replace_action = QAction("&Replace…", self)
+        self.replace_action.setShortcut(QKeySequence("Ctrl+H"))
+        self.replace_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.replace_action.triggered.connect(lambda: self.show_find(replace=True))
+        self.addAction(self.replace_action)
+        self._last_text_control: QPlainTextEdit | QLineEdit | None = None
+        self.word_count_label = QLabel()
+        self.word_count_label.setAccessibleName("Word count and reading time")
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(300)
+        self._count_timer.timeout.connect(self.update_word_count)
+        self._count_timer.timeout.connect(self._check_spelling)  # list items added since get checked too
 
         self.locale_label = QLabel("&Language:")
         self.locale_box = QComboBox()
@@ -82,6 +106,12 @@ class EditorPane(EntryEditor):
         self.side_button.setAccessibleName("Show the default language next to the translation")
         self.side_button.setToolTip("While translating, show the default language's fields (read-only) on the left")
         self.side_button.toggled.connect(self._update_reference)
+        self.spelling_button = QPushButton("Spelling")
+        self.spelling_button.setCheckable(True)
+        self.spelling_button.setChecked(self.spelling.enabled)
+        self.spelling_button.setAccessibleName("Check spelling")
+        self.spelling_button.setToolTip("Underline misspelt words in each language's dictionary")
+        self.spelling_button.toggled.connect(self._on_spelling_button_toggled)
         self.preview_button = QPushButton("Preview")
         self.preview_button.setCheckable(True)
         self.preview_button.setChecked(True)
@@ -104,6 +134,7 @@ class EditorPane(EntryEditor):
         bar.addWidget(self.locale_box)
         bar.addWidget(self.side_button)
         bar.addStretch(1)
+        bar.addWidget(self.spelling_button)
         bar.addWidget(self.preview_button)
         bar.addWidget(self.raw_button)
         bar.addWidget(self.save_button)
@@ -165,6 +196,7 @@ class EditorPane(EntryEditor):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(bar)
+        layout.addWidget(self.find_bar)
         layout.addWidget(self.problems)
         layout.addWidget(self.problem_list)
         layout.addWidget(self.stack, 1)
@@ -200,6 +232,8 @@ class EditorPane(EntryEditor):
             self.raw_button.setChecked(False)
         self._choose_preview_editor()
         self._update_controls()
+        self._check_spelling()
+        self.update_word_count()
         if same_form:
             # the same entry again (after a save): stay where the user was reading
             self.scroll_area.verticalScrollBar().setValue(scroll)
@@ -210,6 +244,9 @@ class EditorPane(EntryEditor):
         self.form = EntryForm(self._fields, self.context)
         self.form.changed.connect(self._on_form_changed)
         self.form.markdown_focused.connect(self._on_form_markdown_focused)
+        for markdown in self.form.markdown_editors():
+            markdown.editor.upload_notice.connect(lambda message: emit(self.notice, message, "info"))
+            markdown.editor.upload_failed.connect(lambda message: emit(self.notice, message, "error"))
         self.scroll_area.setWidget(self.form)  # the scroll area deletes the old form
         del old
 
@@ -217,6 +254,8 @@ class EditorPane(EntryEditor):
         """Show a workspace entry, with the fields its collection (or file) has in the workspace's site config."""
         workspace = self._workspace()
         self._entry = entry
+        if isinstance(self.context.media_source, WorkspaceSources):
+            self.context.media_source.entry = entry  # pasted and dropped files go to its media folder
         fields = self._fields_for(workspace, entry)
         found = workspace.entry_locales(entry)
         locales, default_locale = found if found is not None else (None, None)
@@ -346,6 +385,8 @@ class EditorPane(EntryEditor):
         self._loading = False
         self._choose_preview_editor()
         self._update_reference()
+        self._check_spelling()
+        self.update_word_count()
         emit(self.locale_changed, locale)
 
     def _update_reference(self) -> None:
@@ -361,6 +402,7 @@ class EditorPane(EntryEditor):
             for row in self.reference_form.panel.rows:
                 row.shared_note.hide()  # every field is locked here: no note needed under each
             self.reference_title.setText(f"{self._default_locale} (default language, read-only)")
+            self.spelling.attach_form(self.reference_form, self._default_locale)
         self.reference_box.setVisible(shown)
 
     # --- validation and saving ---
@@ -495,6 +537,7 @@ class EditorPane(EntryEditor):
                 self.switch_locale(self._default_locale)  # the source is the default locale's file
             self._loading = True
             self.raw_edit.setPlainText(to_raw(self.value()))
+            self.spelling.attach_source(self.raw_edit, self.spelling_locale())
             self._loading = False
             self._raw_dirty = False
             self.stack.setCurrentWidget(self.raw_edit)
@@ -526,6 +569,7 @@ class EditorPane(EntryEditor):
         self._raw_dirty = False
         self._show_problems([])
         self._choose_preview_editor()
+        self._check_spelling()
         return True
 
     def _on_raw_edit_changed(self) -> None:
@@ -537,9 +581,83 @@ class EditorPane(EntryEditor):
     # --- misc ---
 
     def _on_form_changed(self) -> None:
+        self._count_timer.start()
         if not self.problem_list.isHidden():
             self.validate()  # the list shown must follow the fixes as they are made, not wait for Save
         emit(self.changed)
+
+    # --- writing tools ---
+
+    def spelling_locale(self) -> str:
+        """The language the form's text is checked in: the locale edited, else the site's `locale`."""
+        site_locale = self.workspace.site.locale if self.workspace is not None else ""
+        return self._current_locale or site_locale or "en"
+
+    def _check_spelling(self) -> None:
+        self.spelling.attach_form(self.form, self.spelling_locale())
+
+    def _on_spelling_button_toggled(self, checked: bool) -> None:
+        self.spelling.enabled = checked
+        self._check_spelling()
+        if self.reference_form is not None and self.reference_box.isVisibleTo(self):
+            self.spelling.attach_form(self.reference_form, self._default_locale)
+        if self.raw_button.isChecked():
+            self.spelling.attach_source(self.raw_edit, self.spelling_locale())
+
+    def _load_site_words(self) -> None:
+        """Read the site's shared word list (config key `spelling_words`) in the background."""
+        ws, spelling = self.workspace, self.spelling
+        if ws is None:
+            return
+        path = (ws.site.raw or {}).get(SITE_WORDS_KEY)
+        if not isinstance(path, str) or not path.strip():
+            return
+        spelling.save_site_word = lambda word: self.context.run(
+            lambda: ws.add_site_word(path, word), spelling.set_site_words,
+            lambda failure: emit(self.notice, f"“{word}” could not be added to {path}: {failure}", "error"))
+        self.context.run(lambda: ws.read_media(path.strip().lstrip("/")),
+                         lambda data: spelling.set_site_words(parse_word_list(bytes(data).decode("utf-8", "replace"))),
+                         lambda failure: emit(self.notice, f"The site's word list {path} could not be read: {failure}",
+                                              "warning"))
+
+    def _text_controls(self) -> list[QPlainTextEdit | QLineEdit]:
+        controls = []
+        for editor in self.form.findChildren(FieldEditor):
+            target = editor.focus_target()
+            if editor.field.widget in CHECKED_WIDGETS and isinstance(target, (QPlainTextEdit, QLineEdit)):
+                controls.append(target)
+        return controls
+
+    def _find_target(self) -> QPlainTextEdit | QLineEdit | None:
+        """The field the user is in (or was last in), else the previewed markdown field."""
+        focus = self.focusWidget()
+        controls = self._text_controls()
+        if isinstance(focus, (QPlainTextEdit, QLineEdit)) and focus in controls:
+            self._last_text_control = focus
+            return focus
+        if self._last_text_control is not None and self._last_text_control in controls:
+            return self._last_text_control
+        if self._preview_editor is not None:
+            return self._preview_editor.editor.edit
+        return controls[0] if controls else None
+
+    def show_find(self, replace: bool = False) -> bool:
+        """Open the find (or find and replace) bar for the current field or the body."""
+        self.find_bar.open(replace)
+        return True
+
+    def status_widget(self) -> QWidget | None:
+        """The word count and reading time, for the window's status bar."""
+        return self.word_count_label
+
+    def update_word_count(self) -> None:
+        """Word count and reading time of the entry's text fields, in the status label."""
+        words = 0
+        for control in self._text_controls():
+            text = control.text() if isinstance(control, QLineEdit) else control.toPlainText()
+            words += count_words(text)
+        minutes = reading_minutes(words)
+        self.word_count_label.setText(f"{words:,} word{'s' if words != 1 else ''} · {minutes} min read")
 
     def _update_controls(self) -> None:
         multi = len(self._locales) > 1

@@ -149,6 +149,10 @@ class MainWindow(QMainWindow):
         self.account_label.setAccessibleName("Site and account")
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.progress_bar)
+        status = self.editor.status_widget()  # the entry's word count and reading time
+        if status is not None:
+            self.statusBar().addPermanentWidget(status)
+        self.editor.notice.connect(self.notifications.notify)
         self.statusBar().addPermanentWidget(self.account_label)
 
         self._journal_timer = QTimer(self, singleShot=True, interval=JOURNAL_DELAY_MS)
@@ -182,7 +186,8 @@ class MainWindow(QMainWindow):
         self.close_action = action("&Close entry", "Ctrl+W", self.close_entry, "Close entry")
         self.quit_action = action("&Quit", "Ctrl+Q", self.close, "Quit editor-app")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.find_action = action("&Find entries", "Ctrl+F", self.focus_search, "Search entries")
+        self.find_action = action("&Find", "Ctrl+F", self.focus_search,
+                                  "Find in the entry being edited (Ctrl+H replaces); elsewhere, search the entries")
         self.delete_action = action("&Delete entry…", None, self.delete_entry, "Delete the open entry")
         self.duplicate_action = action("D&uplicate", "Ctrl+D", self.duplicate_entry, "Copy into a new entry")
         self.discard_action = action("Discard c&hanges", None, self.discard_changes, "Forget unsaved changes")
@@ -772,7 +777,10 @@ class MainWindow(QMainWindow):
             self._load_collection(self.current_collection)
 
     def focus_search(self) -> None:
-        """Put the cursor in the search box."""
+        """Ctrl+F: find in the editor when the focus is in it, else put the cursor in the entries' search box."""
+        focus = QApplication.focusWidget()
+        if focus is not None and self.editor.isAncestorOf(focus) and self.editor.show_find():
+            return
         self.entry_list.search_box.setFocus()
         self.entry_list.search_box.selectAll()
 

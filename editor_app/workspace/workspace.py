@@ -35,6 +35,8 @@ from editor_app.backends.base import (
     User,
 )
 from editor_app.config.site_config import Collection, CollectionFile, SiteConfig
+from editor_app.content.image_optimizer import ImageTransformations, optimize_image, transformations_from_config
+from editor_app.content.spelling import parse_word_list
 from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
 from editor_app.paths import clean_file_name
 from editor_app.workspace import content_bridge as content
@@ -169,6 +171,8 @@ class MediaItem:
     public_path: str
     size: int | None
     id: str
+    notices: tuple[str, ...] = ()  # what optimisation on upload did (bytes saved, GPS removed)
+    bytes_saved: int = 0
 
 
 @dataclass(frozen=True)
@@ -253,6 +257,7 @@ class Workspace:
         self._index: dict[str, dict[str, IndexedEntry]] = {}  # collection -> path -> entry
         self._new_numbers = itertools.count(1)
         self._draft_paths: set[str] | None = None  # paths with a journaled draft; None: read the journal again
+        self._transformations: ImageTransformations | None = None  # read from the site on the first upload
 
     # --- site ------------------------------------------------------------------------------------
 
@@ -1079,26 +1084,49 @@ class Workspace:
     def upload_media(self, folder: str | None, files: Sequence[tuple[str, bytes]]) -> list[MediaItem]:
         """Upload binary files into `folder` (default: the media folder) in one commit; returns them.
 
-        A name already taken gets a `-1`, `-2`… suffix: nothing existing is overwritten.
+        A name already taken gets a `-1`, `-2`… suffix: nothing existing is overwritten. Images are
+        optimised as the site's `media_libraries.default.config.transformations` ask, GPS data removed.
         """
         target = (folder if folder is not None else self.site.media_folder).strip("/")
+        if self._transformations is None:
+            self._transformations = transformations_from_config(self.site.raw or {}, self.site.source_file)
+        optimized = [optimize_image(name, bytes(data), self._transformations) for name, data in files]
         existing = {f.path for f in self.backend.list_files(target, depth=1, branch=self.branch or None).files}
         changes, items = [], []
-        for name, data in files:
-            path = _free_name(target, clean_file_name(name), existing)
+        for image in optimized:
+            path = _free_name(target, clean_file_name(image.name), existing)
             existing.add(path)
-            changes.append(FileChange(path=path, data=bytes(data), expected_id=NEW_FILE))
+            changes.append(FileChange(path=path, data=image.data, expected_id=NEW_FILE))
         if not changes:
             return []
         paths = ", ".join(c.path for c in changes)
         message = content.media_commit_message(self.site, "uploadMedia", paths, self.user)
         result = self.backend.commit(changes, message, branch=self.branch or None)
         self._moved_to(result.commit)
-        for change in changes:
+        for change, image in zip(changes, optimized, strict=True):
             blob_id = result.ids.get(change.path, "")
             self.cache.put_blob(blob_id, change.data or b"")
-            items.append(MediaItem(change.path, self.public_path(change.path), len(change.data or b""), blob_id))
+            items.append(MediaItem(change.path, self.public_path(change.path), len(change.data or b""), blob_id,
+                                   image.notices, image.bytes_saved))
         return items
+
+    def add_site_word(self, path: str, word: str) -> list[str]:
+        """Add `word` to the site's shared word list at `path` (config `spelling_words`) in one commit,
+        creating the file when missing; the words as saved. Someone else's change meanwhile is a conflict."""
+        path = path.strip().lstrip("/")
+        try:
+            data, blob_id = self.backend.read_file(path, branch=self.branch or None)
+        except NotFoundError:
+            data, blob_id = b"", NEW_FILE
+        text = data.decode("utf-8")
+        words = parse_word_list(text)
+        if word in words:
+            return words
+        text += ("" if not text or text.endswith("\n") else "\n") + word + "\n"
+        change = FileChange(path=path, data=text.encode("utf-8"), expected_id=blob_id)
+        result = self.backend.commit([change], f"Add “{word}” to the site's word list", branch=self.branch or None)
+        self._moved_to(result.commit)
+        return parse_word_list(text)
 
     def delete_media(self, path: str) -> CommitResult:
         """Delete one media file in one commit."""

@@ -298,6 +298,13 @@ class FakeWorkspace:
     def media_usages(self, path: str) -> list[str]:
         return self.media_used_by.get(path, [])
 
+    def add_site_word(self, path: str, word: str) -> list[str]:
+        words = self.media.get(path, b"").decode("utf-8").split()
+        if word not in words:
+            words.append(word)
+            self.media[path] = "".join(w + "\n" for w in words).encode("utf-8")
+        return words
+
 
 class FakeEditor(EntryEditor):
     """Edits one field of an entry (its title by default); enough to drive the window's flows."""

@@ -9,3 +9,11 @@ def test_search_keystroke_benchmark_runs_on_a_small_list(qapp):
     figures = measure_search_keystroke(entries=300, query="tom")
     assert figures["entries"] == 300
     assert 0 < figures["median_ms"] <= figures["max_ms"]
+
+
+def test_spelling_keystroke_benchmark_runs_on_a_small_body(qapp):
+    from tests.benchmarks.ui import measure_spelling_keystroke
+
+    figures = measure_spelling_keystroke(words=600, keys=20)
+    assert figures["keys"] == 20 and figures["underlined"] > 0
+    assert 0 < figures["p50_ms"] <= figures["p95_ms"] <= figures["max_ms"]

@@ -6,7 +6,7 @@ import functools
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import shiboken6
 from PySide6.QtCore import QMimeData, QRegularExpression, Qt, Signal
@@ -21,12 +21,22 @@ from PySide6.QtGui import (
     QTextCharFormat,
     QTextCursor,
 )
-from PySide6.QtWidgets import QPlainTextEdit, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QProgressBar, QToolBar, QVBoxLayout, QWidget
 
 from editor_app.ui.signals import emit
 from editor_app.ui.widgets.field_widgets import FormContext, MediaSource
+from editor_app.ui.widgets.spell_highlighter import BlockMarker
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".avif"}
+
+
+@runtime_checkable
+class BodyMediaSource(Protocol):
+    """A media source that knows the entry: uploads into its media folder, named after its slug, optimised
+    (ui.widgets.workspace_sources.WorkspaceSources)."""
+
+    def upload_to_body(self, paths: list[str], pasted: bool) -> list[Any]:
+        """Upload local files; for each, an object with `markdown()` and `notices` (workspace.UploadedMedia)."""
 
 
 class MarkdownHighlighter(QSyntaxHighlighter):
@@ -59,6 +69,7 @@ class MarkdownHighlighter(QSyntaxHighlighter):
             (QRegularExpression(r"^\s*([-*+]|\d+\.)\s"), fmt("#c07020", bold=True)),
         ]
         self.fence_format = fmt("#c0582b", mono=True)
+        self.spelling = BlockMarker(markdown=True)  # SpellChecking gives it a checker
 
     def highlightBlock(self, text: str) -> None:
         in_fence = self.previousBlockState() == 1
@@ -76,6 +87,7 @@ class MarkdownHighlighter(QSyntaxHighlighter):
             while matches.hasNext():
                 match = matches.next()
                 self.setFormat(match.capturedStart(), match.capturedLength(), f)
+        self.spelling.mark(self, text, self.previousBlockState())  # fences keep this highlighter's own state
 
 
 class MarkdownTextEdit(QPlainTextEdit):
@@ -96,7 +108,7 @@ class MarkdownTextEdit(QPlainTextEdit):
         super().keyPressEvent(event)
 
     def canInsertFromMimeData(self, source: QMimeData) -> bool:
-        return source.hasImage() or super().canInsertFromMimeData(source)
+        return source.hasImage() or source.hasUrls() or super().canInsertFromMimeData(source)
 
     def insertFromMimeData(self, source: QMimeData) -> None:
         if self._owner.insert_images_from(source):
@@ -110,6 +122,7 @@ class MarkdownEditor(QWidget):
     changed = Signal()
     focused = Signal()
     upload_failed = Signal(str)
+    upload_notice = Signal(str)  # what optimisation did (bytes saved, GPS removed)
 
     def __init__(self, media_source: MediaSource | None = None, buttons: list[str] | None = None,
                  parent: QWidget | None = None, context: FormContext | None = None) -> None:
@@ -117,6 +130,13 @@ class MarkdownEditor(QWidget):
         self.media_source = media_source
         self.context = context or FormContext(media_source=media_source)
         self._upload_count = 0
+        self._uploads_running = 0
+        self._uploads_done = 0
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Upload progress")
+        self.progress.setFormat("Uploading %v of %m…")
+        self.progress.setMaximumHeight(18)
+        self.progress.hide()
         self._uploads = tempfile.TemporaryDirectory(prefix="editor-app-paste-")
         self.destroyed.connect(self._uploads.cleanup)
         self.edit = MarkdownTextEdit(self)
@@ -157,6 +177,7 @@ class MarkdownEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.toolbar)
+        layout.addWidget(self.progress)
         layout.addWidget(self.edit)
         self.edit.setMinimumHeight(130)
 
@@ -252,31 +273,63 @@ class MarkdownEditor(QWidget):
     # --- paste / drop ---
 
     def insert_images_from(self, source: QMimeData) -> bool:
-        """Upload images in pasted/dropped data and link them; False when there is no image to take."""
-        media = self.media_source
-        if media is None:
+        """Upload pasted/dropped images and files and link them at the caret (images shown, other files
+        linked); False when the data holds neither."""
+        if self.media_source is None:
             return False
         files = [Path(url.toLocalFile()) for url in source.urls() if url.isLocalFile()]
-        images = [f for f in files if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file()]
-        if not images and source.hasImage():
+        files = [f for f in files if f.is_file()]
+        pasted = False
+        if not files and source.hasImage():
             image = source.imageData()
             if isinstance(image, QImage) and not image.isNull():
                 directory = Path(self._uploads.name)
                 index = len(list(directory.iterdir())) + 1
                 target = directory / f"pasted-image-{index}.png"
                 image.save(str(target))  # the format follows the .png suffix
-                images = [target]
-        if not images:
+                files, pasted = [target], True
+        if not files:
             return False
-        for path in images:
-            # a placeholder marks the spot while the upload runs; typing carries on meanwhile
-            self._upload_count += 1
-            placeholder = f"![Uploading {path.name}…#{self._upload_count}]()"
-            self.edit.textCursor().insertText(placeholder)
-            self.context.run(functools.partial(media.upload, str(path)),
-                             functools.partial(self._on_uploaded, placeholder, path.stem),
-                             functools.partial(self._on_upload_failed, placeholder, path.name))
+        for path in files:
+            self._start_upload(path, pasted)
         return True
+
+    def _start_upload(self, path: Path, pasted: bool) -> None:
+        media = self.media_source
+        assert media is not None
+        # a placeholder marks the spot while the upload runs; typing carries on meanwhile
+        self._upload_count += 1
+        placeholder = f"![Uploading {path.name}…#{self._upload_count}]()"
+        self.edit.textCursor().insertText(placeholder)
+        self._uploads_running += 1
+        self._show_progress()
+
+        def upload() -> tuple[str, tuple[str, ...]]:
+            if isinstance(media, BodyMediaSource):
+                item = media.upload_to_body([str(path)], pasted)[0]
+                return item.markdown(), tuple(item.notices)
+            public = media.upload(str(path))
+            if Path(public).suffix.lower() in IMAGE_SUFFIXES:
+                return f"![{path.stem}]({public})", ()
+            return f"[{Path(public).name}]({public})", ()
+
+        self.context.run(upload, functools.partial(self._on_uploaded, placeholder),
+                         functools.partial(self._on_upload_failed, placeholder, path.name))
+
+    def _show_progress(self) -> None:
+        if not shiboken6.isValid(self):
+            return
+        total = self._uploads_done + self._uploads_running
+        self.progress.setRange(0, total)
+        self.progress.setValue(self._uploads_done)
+        self.progress.setVisible(self._uploads_running > 0)
+        if self._uploads_running == 0:
+            self._uploads_done = 0
+
+    def _finish_upload(self) -> None:
+        self._uploads_running -= 1
+        self._uploads_done += 1
+        self._show_progress()
 
     def _replace_placeholder(self, placeholder: str, text: str) -> None:
         if not shiboken6.isValid(self):
@@ -285,10 +338,18 @@ class MarkdownEditor(QWidget):
         if not found.isNull():
             found.insertText(text)
 
-    def _on_uploaded(self, placeholder: str, stem: str, public_path: str) -> None:
-        self._replace_placeholder(placeholder, f"![{stem}]({public_path})")
+    def _on_uploaded(self, placeholder: str, result: tuple[str, tuple[str, ...]]) -> None:
+        if not shiboken6.isValid(self):
+            return
+        link, notices = result
+        self._finish_upload()
+        self._replace_placeholder(placeholder, link)
+        for notice in notices:
+            emit(self.upload_notice, notice)
 
     def _on_upload_failed(self, placeholder: str, name: str, failure: Any) -> None:
+        if shiboken6.isValid(self):
+            self._finish_upload()
         self._replace_placeholder(placeholder, "")
         if shiboken6.isValid(self):
             emit(self.upload_failed, f"Could not upload {name}: {failure}")

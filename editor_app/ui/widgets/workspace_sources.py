@@ -7,6 +7,7 @@ from typing import Any
 
 from editor_app.content import widget_values as wv
 from editor_app.ui.contracts import SiteContent
+from editor_app.workspace.media_upload import EntryMediaUploader, UploadedMedia
 
 
 class WorkspaceSources:
@@ -19,6 +20,8 @@ class WorkspaceSources:
         self.workspace = workspace
         self._public_to_repo: dict[str, str] = {}
         self._listed = False
+        self.entry: Any = None  # the entry being edited: where its body's pasted and dropped files go
+        self._uploader = EntryMediaUploader(workspace)
 
     # --- relation ---
 
@@ -54,6 +57,17 @@ class WorkspaceSources:
         item = self.workspace.upload_media(None, [(local.name, local.read_bytes())])[0]
         self._public_to_repo[item.public_path] = item.path
         return item.public_path
+
+    def upload_to_body(self, paths: list[str], pasted: bool) -> list[UploadedMedia]:
+        """Upload files pasted or dropped into the entry's body: its media folder, named after its slug,
+        optimised as the site asks; one commit."""
+        if self.entry is None:
+            raise ValueError("no entry is open to add media to")
+        files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
+        uploaded = self._uploader.upload(self.entry, files, pasted=pasted)
+        for item in uploaded:
+            self._public_to_repo[item.public_path] = item.repo_path
+        return uploaded
 
     def thumbnail(self, public_path: str) -> bytes | None:
         """The bytes of a media file in the media folders (listed once on first need); None for other paths, URLs."""
