@@ -29,10 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from editor_app.config.site_config import Field
+from editor_app.content.entry_preview import preview_enabled, preview_style_path, title_field_name
 from editor_app.ui.signals import emit
 from editor_app.ui.widgets.entry_form import ERROR_COLOR, EntryForm, MarkdownFieldEditor
 from editor_app.ui.widgets.field_widgets import FormContext, RelationEditor, Runner
-from editor_app.ui.widgets.markdown_preview import MarkdownPreview
+from editor_app.ui.widgets.entry_preview import EntryPreview
 from editor_app.ui.widgets.workspace_sources import WorkspaceSources
 
 ToRaw = Callable[[dict[str, Any]], str]
@@ -124,7 +125,7 @@ class EditorPane(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.form)
-        self.preview = MarkdownPreview()
+        self.preview = EntryPreview(self.context)
         self.preview_title = QLabel("Preview")
         self.preview_title.setForegroundRole(self.preview_title.foregroundRole().PlaceholderText)
         self.preview_box = QWidget()
@@ -169,14 +170,21 @@ class EditorPane(QWidget):
         layout.addWidget(self.problem_list)
         layout.addWidget(self.stack, 1)
         self._preview_editor: MarkdownFieldEditor | None = None
+        self._preview_on = True
+        self._styles: dict[str, str] = {}  # preview stylesheets read from the repository, by path
         self._update_controls()
 
     # --- loading ---
 
     def load(self, fields: list[Field], data: dict[str, Any] | None, *, is_new: bool = False,
              locales: list[str] | None = None, default_locale: str | None = None,
-             locale_data: dict[str, dict[str, Any]] | None = None) -> None:
-        """Show an entry: its fields, its data and, on i18n sites, the other locales' data."""
+             locale_data: dict[str, dict[str, Any]] | None = None, editor: dict[str, Any] | None = None,
+             identifier_field: str | None = None) -> None:
+        """Show an entry: its fields, its data and, on i18n sites, the other locales' data.
+
+        `editor` is the collection's `editor` options: `preview: false` hides the preview, `preview_style`
+        names the site's preview stylesheet in the repository.
+        """
         self._fields = fields
         self._is_new = is_new or data is None
         self._locales = list(locales or [])
@@ -199,6 +207,7 @@ class EditorPane(QWidget):
         if self.raw_button.isChecked():
             self.raw_button.setChecked(False)
         self._choose_preview_editor()
+        self._set_preview(editor, identifier_field)
         self._update_controls()
         if same_form:
             # the same entry again (after a save): stay where the user was reading
@@ -223,7 +232,8 @@ class EditorPane(QWidget):
         self.load(fields, dict(getattr(entry, "data", {}) or {}),
                   is_new=bool(getattr(entry, "is_new", False) or getattr(entry, "new", False)),
                   locales=locales, default_locale=default_locale,
-                  locale_data=getattr(entry, "locale_data", None) if locales else None)
+                  locale_data=getattr(entry, "locale_data", None) if locales else None,
+                  editor=self._editor_options_for(entry), identifier_field=self._identifier_for(entry))
         self._load_relation_targets(fields)
 
     def _load_relation_targets(self, fields: list[Field]) -> None:
@@ -261,6 +271,26 @@ class EditorPane(QWidget):
     def current_locale(self) -> str:
         """The locale being edited ("" on a site without i18n)."""
         return self._current_locale
+
+    def _collection_for(self, entry: Any) -> Any:
+        site = getattr(self.workspace, "site", None) or getattr(self.workspace, "config", None)
+        collections = getattr(site, "collections", None) or []
+        return next((c for c in collections if c.name == getattr(entry, "collection", None)), None)
+
+    def _editor_options_for(self, entry: Any) -> dict[str, Any] | None:
+        """The `editor` options of the entry's collection, or of its file in a files collection."""
+        collection = self._collection_for(entry)
+        if collection is None:
+            return None
+        options = dict(collection.editor)
+        for item in collection.files:
+            if item.name == getattr(entry, "file", None) or item.file == getattr(entry, "path", None):
+                options.update(item.editor)
+        return options
+
+    def _identifier_for(self, entry: Any) -> str | None:
+        collection = self._collection_for(entry)
+        return collection.identifier_field if collection is not None else None
 
     def _fields_for(self, entry: Any) -> list[Field]:
         site = getattr(self.workspace, "site", None) or getattr(self.workspace, "config", None)
@@ -344,6 +374,7 @@ class EditorPane(QWidget):
         self.locale_box.setCurrentText(locale)
         self._loading = False
         self._choose_preview_editor()
+        self._refresh_preview()
         self._update_reference()
         emit(self.locale_changed, locale)
 
@@ -430,30 +461,65 @@ class EditorPane(QWidget):
         self._set_preview_editor(body or (top[0] if top else (editors[0] if editors else None)))
 
     def _set_preview_editor(self, editor: MarkdownFieldEditor | None) -> None:
-        if self._preview_editor is not None:
-            try:
-                self._preview_editor.editor.changed.disconnect(self.preview.schedule)
-            except (RuntimeError, TypeError):
-                pass  # the old form (and its editor) is already gone
+        """The markdown field that media from the library goes into (the one last focused)."""
         self._preview_editor = editor
-        if editor is not None:
-            editor.editor.changed.connect(self.preview.schedule)
-            self.preview.set_source(editor.editor.text)
-            self.preview_title.setText(f"Preview of “{editor.field.label or editor.field.name}”")
-        else:
-            self.preview.set_source(None)
-            self.preview_title.setText("Preview")
+
+    def _set_preview(self, editor: dict[str, Any] | None, identifier_field: str | None) -> None:
+        """Preview the whole entry, unless the collection says `editor: {preview: false}`."""
+        self._preview_on = preview_enabled(editor)
+        self.preview_button.setVisible(self._preview_on)
+        self.preview_box.setVisible(self._preview_on and self.preview_button.isChecked())
+        if not self._preview_on:
+            self.preview.set_entry([], None)
+            return
+        self.preview_title.setText("Preview")
+        self.preview.set_entry(self._fields, self.form.value,
+                               title_field_name(self._fields, identifier_field))
+        self._load_preview_style(preview_style_path(editor))
+
+    def _load_preview_style(self, path: str | None) -> None:
+        """Apply the site's preview stylesheet, read from the repository off the GUI thread."""
+        if path is None:
+            self.preview.set_site_style("")
+            return
+        if path in self._styles:
+            self.preview.set_site_style(self._styles[path])
+            return
+        read = getattr(self.workspace, "read_media", None)
+        if read is None:
+            return
+        self.context.run(lambda: read(path), lambda data: self._on_preview_style_read(path, data),
+                         lambda failure: self._on_preview_style_failed(path, failure))
+
+    def _on_preview_style_read(self, path: str, data: bytes) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self._styles[path] = data.decode("utf-8", errors="replace")
+        self.preview.set_site_style(self._styles[path])
+
+    def _on_preview_style_failed(self, path: str, failure: Any) -> None:
+        if shiboken6.isValid(self):
+            self._styles[path] = ""
+            self.preview_title.setText(f"Preview (the site's preview_style {path} could not be read: {failure})")
 
     def _on_form_markdown_focused(self, editor: MarkdownFieldEditor) -> None:
         if editor is not self._preview_editor:
             self._set_preview_editor(editor)
+
+    def _refresh_preview(self) -> None:
+        if self._preview_on:
+            self.preview.render_now()
+
+    def preview_shown(self) -> bool:
+        """Whether the collection has a preview and it is shown."""
+        return self._preview_on and self.preview_button.isChecked()
 
     def render_preview(self) -> str:
         """Render the preview now and return its HTML."""
         return self.preview.render_now()
 
     def _on_preview_button_toggled(self, shown: bool) -> None:
-        self.preview_box.setVisible(shown)
+        self.preview_box.setVisible(shown and self._preview_on)
 
     def insert_media(self, public_path: str) -> None:
         """Put a media file into the markdown field being previewed (the one last focused)."""
@@ -522,6 +588,7 @@ class EditorPane(QWidget):
         self._raw_dirty = False
         self._show_problems([])
         self._choose_preview_editor()
+        self._refresh_preview()
         return True
 
     def _on_raw_edit_changed(self) -> None:
@@ -535,6 +602,8 @@ class EditorPane(QWidget):
     def _on_form_changed(self) -> None:
         if not self.problem_list.isHidden():
             self.validate()  # the list shown must follow the fixes as they are made, not wait for Save
+        if self._preview_on:
+            self.preview.schedule()
         emit(self.changed)
 
     def _update_controls(self) -> None:

@@ -1,0 +1,104 @@
+"""The editor's preview pane: the whole entry, `editor: {preview: false}`, the site's stylesheet, images."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from PySide6.QtCore import Qt
+from tests.content.test_entry_preview import CONFIG
+from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource
+
+from editor_app.config.site_config import parse_site_config
+from editor_app.ui.editor_pane import EditorPane
+from editor_app.ui.widgets.field_widgets import FormContext
+
+CSS = b".entry-title { color: #aa0000; }"
+
+
+class FakeWorkspace:
+    """The parts of a workspace the pane reads: the site config and repository files."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.site = parse_site_config(CONFIG)
+        self.files = files
+        self.reads: list[str] = []
+
+    def read_media(self, path: str) -> bytes:
+        self.reads.append(path)
+        if path not in self.files:
+            raise OSError(f"{path} not found")
+        return self.files[path]
+
+
+def entry(collection: str, data: dict, path: str = "content/posts/a.md", file: str | None = None):
+    return SimpleNamespace(collection=collection, path=path, file=file, data=data)
+
+
+def make_pane(qtbot, workspace, tmp_path) -> EditorPane:
+    media = FakeMediaSource(tmp_path / "img")
+    (tmp_path / "img" / "walnut.png").write_bytes(PNG_1PX)
+    pane = EditorPane(workspace, context=FormContext(media_source=media))
+    qtbot.addWidget(pane)
+    pane.resize(1200, 800)
+    pane.show()
+    return pane
+
+
+def test_preview_shows_the_title_and_every_field_and_follows_typing(qtbot, tmp_path):
+    pane = make_pane(qtbot, FakeWorkspace({"static/admin/preview.css": CSS}), tmp_path)
+    pane.set_entry(entry("posts", {"title": "Walnuts", "summary": "Short", "cover": "/img/walnut.png",
+                                   "body": "Some *text*"}))
+    assert pane.preview_shown() and pane.preview_box.isVisible()
+    html = pane.preview.html_text()
+    assert '<h1 class="entry-title">Walnuts</h1>' in html
+    assert "<b>Summary</b>" in html and "Short" in html and "<em>text</em>" in html
+    summary = pane.form.editor("summary").edit
+    summary.setFocus()
+    summary.moveCursor(summary.textCursor().MoveOperation.End)
+    qtbot.keyClicks(summary, " and sweet")
+    qtbot.waitUntil(lambda: "Short and sweet" in pane.preview.html_text(), timeout=2000)
+
+
+def test_preview_shows_media_images_from_the_media_source(qtbot, tmp_path):
+    pane = make_pane(qtbot, FakeWorkspace({}), tmp_path)
+    pane.set_entry(entry("posts", {"title": "Walnuts", "cover": "/img/walnut.png"}))
+    assert '<img src="/img/walnut.png"' in pane.preview.html_text()
+    qtbot.waitUntil(lambda: pane.preview.image_count() == 1, timeout=2000)
+
+
+def test_preview_is_hidden_for_a_collection_with_preview_false(qtbot, tmp_path):
+    pane = make_pane(qtbot, FakeWorkspace({}), tmp_path)
+    pane.set_entry(entry("settings", {"site": "Garden"}, path="data/general.yml", file="general"))
+    assert not pane.preview_shown()
+    assert not pane.preview_box.isVisible() and not pane.preview_button.isVisible()
+    qtbot.mouseClick(pane.save_button, Qt.MouseButton.LeftButton)  # still usable without a preview
+    # back to a collection with a preview: it is shown again
+    pane.set_entry(entry("posts", {"title": "Back"}))
+    assert pane.preview_box.isVisible() and "Back" in pane.preview.html_text()
+
+
+def test_preview_button_hides_and_shows_the_preview(qtbot, tmp_path):
+    pane = make_pane(qtbot, FakeWorkspace({}), tmp_path)
+    pane.set_entry(entry("posts", {"title": "Walnuts"}))
+    qtbot.mouseClick(pane.preview_button, Qt.MouseButton.LeftButton)
+    assert not pane.preview_box.isVisible()
+    qtbot.mouseClick(pane.preview_button, Qt.MouseButton.LeftButton)
+    assert pane.preview_box.isVisible()
+
+
+def test_site_preview_stylesheet_is_read_from_the_repository(qtbot, tmp_path):
+    workspace = FakeWorkspace({"static/admin/preview.css": CSS})
+    pane = make_pane(qtbot, workspace, tmp_path)
+    pane.set_entry(entry("posts", {"title": "Walnuts"}))
+    assert workspace.reads == ["static/admin/preview.css"]
+    assert pane.preview.site_style() == CSS.decode()
+    assert CSS.decode() in pane.preview.document().defaultStyleSheet()
+    pane.set_entry(entry("posts", {"title": "Other"}))
+    assert workspace.reads == ["static/admin/preview.css"]  # read once per site
+
+
+def test_a_missing_preview_stylesheet_is_named_in_the_preview_title(qtbot, tmp_path):
+    pane = make_pane(qtbot, FakeWorkspace({}), tmp_path)
+    pane.set_entry(entry("posts", {"title": "Walnuts"}))
+    assert "static/admin/preview.css could not be read" in pane.preview_title.text()
+    assert "Walnuts" in pane.preview.html_text()  # the preview still works with the built-in style
