@@ -124,6 +124,9 @@ class EditorPane(QWidget):
 
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
+        self.scroll.setAccessibleName("Fields of the entry")
+        # not a Tab stop of its own: Tab goes from field to field and the area scrolls to the focused one
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.scroll.setWidget(self.form)
         self.preview = EntryPreview(self.context)
         self.preview_title = QLabel("Preview")
@@ -158,6 +161,7 @@ class EditorPane(QWidget):
         self.raw_edit = QPlainTextEdit()
         self.raw_edit.setAccessibleName("Source of the whole file")
         self.raw_edit.setFont(QFont("monospace"))
+        self.raw_edit.setTabChangesFocus(True)  # no keyboard trap; front matter is indented with spaces anyway
         self.raw_edit.textChanged.connect(self._on_raw_edit_changed)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.splitter)

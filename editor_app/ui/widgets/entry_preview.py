@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
@@ -28,6 +28,11 @@ class EntryPreview(QTextBrowser):
         super().__init__(parent)
         self.setAccessibleName("Preview")
         self.setOpenExternalLinks(True)
+        # one Tab stop: Tab leaves the preview instead of walking its links; arrows and Page keys scroll it
+        self.setTabChangesFocus(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction
+                                     & ~Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.context = context or FormContext()
         self._fields: list[Field] = []
         self._source: Callable[[], dict[str, Any]] | None = None

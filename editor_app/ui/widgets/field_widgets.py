@@ -325,14 +325,24 @@ class BooleanEditor(FieldEditor):
         return self.check
 
 
+class _DateTimePicker(QDateTimeEdit):
+    """A date/time picker that is one Tab stop: Tab leaves it instead of walking day, month, year, hour, minute.
+
+    Its parts are still reached with Left/Right (and changed with Up/Down or by typing)."""
+
+    def focusNextPrevChild(self, forward: bool) -> bool:  # noqa: N802 - Qt override
+        return QWidget.focusNextPrevChild(self, forward)
+
+
 class DateTimeEditor(FieldEditor):
     """`datetime`/`date`: a picker; the value is written back in the format it was stored in."""
 
     def __init__(self, fld: Field, context: FormContext, parent: QWidget | None = None) -> None:
         super().__init__(fld, context, parent)
         self.kind = wv.datetime_kind(fld)
-        self.picker = QDateTimeEdit()
+        self.picker = _DateTimePicker()
         self.picker.setAccessibleName(self._label())
+        self.picker.setAccessibleDescription("Left and Right move between its parts, Up and Down change them")
         self.picker.setDisplayFormat(wv.picker_display_format(fld))
         self.picker.setCalendarPopup(self.kind != "time")
         self.picker.setSpecialValueText(" ")  # shown while the field has no value
