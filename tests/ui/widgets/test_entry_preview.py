@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QSettings, Qt
 from tests.content.test_entry_preview import CONFIG
+from tests.ui.fakes import ScriptedPrompts
 from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource
 
+from editor_app.app import open_site
 from editor_app.config.site_config import parse_site_config
+from editor_app.paths import AppDirs
 from editor_app.ui.editor_pane import EditorPane
+from editor_app.ui.main_window import MainWindow
+from editor_app.ui.start_dialog import SiteChoice
 from editor_app.ui.widgets.field_widgets import FormContext
 
 CSS = b".entry-title { color: #aa0000; }"
@@ -102,3 +108,35 @@ def test_a_missing_preview_stylesheet_is_named_in_the_preview_title(qtbot, tmp_p
     pane.set_entry(entry("posts", {"title": "Walnuts"}))
     assert "static/admin/preview.css could not be read" in pane.preview_title.text()
     assert "Walnuts" in pane.preview.html_text()  # the preview still works with the built-in style
+
+
+@pytest.fixture
+def sandbox_window(qtbot, tmp_path, app_home, runner):
+    workspace = open_site(SiteChoice("sandbox"), AppDirs.under(app_home))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(workspace, settings, runner, prompts=ScriptedPrompts(confirm=True))
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    with qtbot.waitSignal(window.site_loaded, timeout=20000):
+        window.load_site()
+    return window
+
+
+def test_sandbox_settings_have_no_preview_and_an_event_previews_every_field(sandbox_window, qtbot):
+    window = sandbox_window
+    tree = window.collection_tree
+    general = tree.item_for("settings").child(0)
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        tree.setCurrentItem(general)  # as a click on "General settings" does
+    pane = window.editor
+    assert not pane.preview_shown() and not pane.preview_box.isVisibleTo(window)  # editor: {preview: false}
+    window.collection_tree.select_collection("events")
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        window.open_entry("events", "content/events/en/harvest-supper.md")
+    assert pane.preview_box.isVisibleTo(window)
+    html = pane.render_preview()
+    assert "Harvest supper</h1>" in html  # the title
+    assert "3 October 2026, 18:30" in html  # the start, as people read dates
+    assert "Long table under the walnut tree" in html  # a list of objects
+    assert "Bring a dish" in html  # the body
