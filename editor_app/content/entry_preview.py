@@ -12,18 +12,28 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from markdown_it import MarkdownIt
 
 from editor_app.config.site_config import Field
+from editor_app.content import geojson
 from editor_app.content import widget_values as wv
 
 ImageSource = Callable[[str], str]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".avif")
 MARKDOWN_WIDGETS = {"markdown", "richtext"}
+
+
+@dataclass(frozen=True)
+class _Images:
+    """How images are shown: their public path resolved to a source the viewer loads, and their width."""
+
+    resolve: ImageSource
+    width: int
 
 
 def render_markdown(text: str) -> str:
@@ -51,9 +61,11 @@ def field_previewed(fld: Field) -> bool:
 
 
 def build_preview_html(fields: list[Field], data: Mapping[str, Any], *, title_field: str | None = None,
-                       image_src: ImageSource | None = None) -> str:
-    """The entry as HTML: the title field as the heading, then each previewed field that has a value."""
-    src = image_src or (lambda path: path)
+                       image_src: ImageSource | None = None, image_width: int = 320) -> str:
+    """The entry as HTML: the title field as the heading, then each previewed field that has a value.
+
+    Images are `image_width` pixels wide at most (Qt's rich text has no max-width)."""
+    src = _Images(image_src or (lambda path: path), max(image_width, 16))
     parts: list[str] = []
     title = data.get(title_field) if title_field else None
     if title_field and not wv.is_empty(title):
@@ -79,7 +91,7 @@ def title_field_name(fields: list[Field], identifier_field: str | None = None) -
     return None
 
 
-def _field_html(fld: Field, value: Any, src: ImageSource) -> str:
+def _field_html(fld: Field, value: Any, src: _Images) -> str:
     label = html.escape(fld.label or fld.name)
     body = _value_html(fld, value, src)
     widget = html.escape(fld.widget)
@@ -88,7 +100,7 @@ def _field_html(fld: Field, value: Any, src: ImageSource) -> str:
     return f'<div class="field field-{widget}"><p class="field-label"><b>{label}</b></p>{body}</div>'
 
 
-def _value_html(fld: Field, value: Any, src: ImageSource) -> str:
+def _value_html(fld: Field, value: Any, src: _Images) -> str:
     widget = fld.widget
     if widget in MARKDOWN_WIDGETS:
         return render_markdown(str(value))
@@ -113,7 +125,7 @@ def _value_html(fld: Field, value: Any, src: ImageSource) -> str:
         color = html.escape(str(value), quote=True)
         return f'<p><span style="background-color: {color};">&nbsp;&nbsp;&nbsp;&nbsp;</span> {_text(value)}</p>'
     if widget == "map":
-        return f"<p><code>{_text(value if isinstance(value, str) else wv.value_to_yaml(value).strip())}</code></p>"
+        return _map_html(fld, value)
     if widget == "object" and isinstance(value, Mapping):
         return _object_html(fld.fields, value, src)
     if widget == "list" and isinstance(value, list):
@@ -123,13 +135,13 @@ def _value_html(fld: Field, value: Any, src: ImageSource) -> str:
     return f"<p>{_text(value)}</p>"
 
 
-def _object_html(fields: list[Field], value: Mapping[str, Any], src: ImageSource) -> str:
+def _object_html(fields: list[Field], value: Mapping[str, Any], src: _Images) -> str:
     inner = [_field_html(sub, value.get(sub.name), src) for sub in fields
              if field_previewed(sub) and not wv.is_empty(value.get(sub.name))]
     return '<div class="object">' + "".join(inner) + "</div>"
 
 
-def _list_html(fld: Field, items: list[Any], src: ImageSource) -> str:
+def _list_html(fld: Field, items: list[Any], src: _Images) -> str:
     rows: list[str] = []
     for item in items:
         if fld.types:
@@ -149,10 +161,28 @@ def _list_html(fld: Field, items: list[Any], src: ImageSource) -> str:
     return "<ul>" + "".join(f"<li>{row}</li>" for row in rows) + "</ul>"
 
 
-def _image(path: Any, src: ImageSource) -> str:
+def _image(path: Any, src: _Images) -> str:
     text = str(path)
     alt = html.escape(text.rsplit("/", 1)[-1], quote=True)
-    return f'<p><img src="{html.escape(src(text), quote=True)}" alt="{alt}" width="320"></p>'
+    return f'<p><img src="{html.escape(src.resolve(text), quote=True)}" alt="{alt}" width="{src.width}"></p>'
+
+
+def _map_html(fld: Field, value: Any) -> str:
+    kind = str(fld.option("type") or "Point")
+    try:
+        geometry = geojson.parse_geometry(value, kind)
+    except ValueError:
+        return f"<p><code>{_text(value)}</code></p>"  # shown as stored; the form names the problem
+    places = [f"{_coordinate(lat)}, {_coordinate(lon)}" for lat, lon in geometry.points]
+    if kind == "Point":
+        return f"<p>{_text(places[0])} <i>(latitude, longitude)</i></p>" if places else ""
+    noun = "corners" if kind == "Polygon" else "points"
+    return (f"<p><i>{kind} of {len(places)} {noun} (latitude, longitude):</i></p><ol>"
+            + "".join(f"<li>{_text(p)}</li>" for p in places) + "</ol>")
+
+
+def _coordinate(number: float) -> str:
+    return f"{number:.{geojson.DEFAULT_DECIMALS}f}".rstrip("0").rstrip(".") or "0"
 
 
 def format_date(fld: Field, value: Any) -> str:

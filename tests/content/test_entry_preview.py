@@ -99,6 +99,32 @@ def test_images_use_the_public_path_resolved_by_the_caller():
     assert '<img src="media:/img/maria.png"' in html  # nested images too
 
 
+def test_images_take_the_width_asked_for():
+    html = build_preview_html(posts_fields(), ENTRY, title_field="title", image_width=180)
+    assert '<img src="/img/walnut.jpg" alt="walnut.jpg" width="180">' in html
+
+
+def test_map_values_read_as_latitude_and_longitude():
+    fields = fields_of_config("""
+      - {name: where, label: Where, widget: map}
+      - {name: route, label: Route, widget: map, type: LineString}
+      - {name: odd, label: Odd, widget: map}
+    """)
+    data = {"where": '{"type":"Point","coordinates":[4.89205,52.37361]}',
+            "route": '{"type":"LineString","coordinates":[[1,2],[3,4]]}', "odd": "not json"}
+    html = build_preview_html(fields, data)
+    assert "52.37361, 4.89205 <i>(latitude, longitude)</i>" in html
+    assert "LineString of 2 points" in html and "<li>2, 1</li><li>4, 3</li>" in html
+    assert "<code>not json</code>" in html  # shown as stored
+
+
+def fields_of_config(yaml_fields: str) -> list[Field]:
+    lines = "\n".join("      " + line.strip() for line in yaml_fields.strip().splitlines())
+    text = ("backend: {name: test-repo}\nmedia_folder: m\ncollections:\n  - name: c\n    label: C\n"
+            "    folder: c\n    fields:\n" + lines + "\n")
+    return parse_site_config(text).collections[0].fields
+
+
 def test_dates_are_formatted_for_people():
     fields = {f.name: f for f in posts_fields()}
     assert format_date(fields["day"], "2026-03-05") == "5 March 2026"

@@ -7,7 +7,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, QUrl
-from PySide6.QtGui import QImage, QTextDocument
+from PySide6.QtGui import QImage, QResizeEvent, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from editor_app.config.site_config import Field
@@ -74,7 +74,8 @@ class EntryPreview(QTextBrowser):
         if self._source is None:
             body = "<p><i>Nothing to preview.</i></p>"
         else:
-            body = build_preview_html(self._fields, self._source(), title_field=self._title_field)
+            body = build_preview_html(self._fields, self._source(), title_field=self._title_field,
+                                      image_width=self._image_width())
         if body != self._last:
             self._apply_style()
             # keep the reader's place: setHtml resets the scroll position
@@ -84,6 +85,15 @@ class EntryPreview(QTextBrowser):
             self._last = body
         self.renders += 1
         return body
+
+    def _image_width(self) -> int:
+        """Images as wide as the pane (no sideways scrolling), at most 640 pixels."""
+        return max(64, min(640, self.viewport().width() - 2 * int(self.document().documentMargin()) - 8))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self._source is not None and f'width="{self._image_width()}"' not in self._last and "<img" in self._last:
+            self.schedule()  # images follow the pane's new width
 
     def html_text(self) -> str:
         """The last rendered HTML."""

@@ -35,8 +35,15 @@ LATITUDE, LONGITUDE = 0, 1
 RANGES = {LATITUDE: (-90.0, 90.0), LONGITUDE: (-180.0, 180.0)}
 
 
+class _CoordinateSpin(QDoubleSpinBox):
+    """A coordinate as typed: 52.5, not 52.5000000."""
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt override
+        return _text(value, self.decimals())
+
+
 def _spin(column: int, decimals: int, name: str) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox()
+    spin = _CoordinateSpin()
     low, high = RANGES[column]
     spin.setRange(low, high)  # typing outside the range or letters is refused as it is typed
     spin.setDecimals(decimals)
@@ -171,6 +178,7 @@ class MapEditor(FieldEditor):
                 self._show_points(geojson.Geometry(self.kind))
                 self.raw_button.setChecked(True)
                 self.status.setText(f"The stored value is not a {self.kind}: {exc}. Edit the GeoJSON below.")
+                self.status.show()
                 return
             self._show_points(geometry)
         finally:
@@ -307,6 +315,7 @@ class MapEditor(FieldEditor):
             geometry = geojson.parse_geometry(self.raw.toPlainText(), self.kind)
         except ValueError as exc:
             self.status.setText(f"The GeoJSON is not a valid {self.kind}: {exc}.")
+            self.status.show()
         else:
             self._syncing = True
             self._show_points(geometry)
@@ -324,7 +333,9 @@ class MapEditor(FieldEditor):
                                 else f"No points yet: add the {self.kind}'s points.")
         else:
             count = len(geometry.points)
-            self.status.setText("" if self.kind == "Point" else f"{count} point{'s' if count != 1 else ''}.")
+            noun = "corner" if self.kind == "Polygon" else "point"
+            self.status.setText("" if self.kind == "Point" else f"{count} {noun}{'s' if count != 1 else ''}.")
+        self.status.setVisible(bool(self.status.text()))
 
 
 def _text(number: float, decimals: int) -> str:
