@@ -36,9 +36,12 @@ class _Images:
     width: int
 
 
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+
+
 def render_markdown(text: str) -> str:
     """Markdown (CommonMark + tables + strikethrough) as HTML; raw HTML in the source is escaped."""
-    rendered: str = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).render(text)
+    rendered: str = _MARKDOWN.render(text)
     return rendered
 
 

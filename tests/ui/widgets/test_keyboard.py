@@ -139,3 +139,30 @@ def test_date_field_is_one_tab_stop_plus_its_buttons(qtbot):
     assert focused() is editor.clear_button
     qtbot.keyClick(focused(), Qt.Key.Key_Tab)
     assert focused() is pane.form.editor("after").focus_target()
+
+
+def test_relation_image_and_map_controls_are_named_tab_stops(qtbot, tmp_path):
+    from tests.ui.widgets.fakes import FakeMediaSource
+
+    pane = EditorPane(context=FormContext(
+        relation_source=FakeRelationSource({"authors": [{"slug": "maria", "name": "María Delgado"}]}),
+        media_source=FakeMediaSource(tmp_path / "img")))
+    qtbot.addWidget(pane)
+    pane.resize(1200, 900)
+    pane.show()
+    pane.activateWindow()
+    qtbot.waitUntil(pane.isActiveWindow, timeout=2000)
+    pane.load(fields_of("""
+- {name: title, label: Title}
+- {name: author, label: Author, widget: relation, collection: authors, search_fields: [name], value_field: slug,
+   display_fields: [name]}
+- {name: cover, label: Cover, widget: image}
+- {name: route, label: Route, widget: map, type: LineString}
+- {name: count, label: Count, widget: number, value_type: int, min: 1, max: 9}
+"""), {"title": "T", "author": "maria", "route": '{"type":"LineString","coordinates":[[1,2],[3,4]]}', "count": 3})
+    stops = walk(qtbot, pane.form.editor("title").focus_target())
+    assert [repr(w) for w in stops if not accessible_name(w)] == []
+    names = [accessible_name(w) for w in stops]
+    assert any(n.startswith("Author") for n in names) and any(n.startswith("Cover") for n in names)
+    assert "Route: add a point" in names and "Route: show the GeoJSON text" in names
+    assert pane.save_button in stops
