@@ -57,7 +57,7 @@ def build_icns(pngs: dict[int, bytes]) -> bytes:
 
 def main() -> int:
     """Write packaging/icons/editor-app.{png,ico,icns}."""
-    app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # noqa: F841 - Qt needs an app for painting
+    _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # Qt paints only while an app exists
     renderer = QSvgRenderer(str(SVG))
     pngs = {size: render_png(renderer, size) for size in (16, 24, 32, 48, 64, 128, 256, 512, 1024)}
     OUT.mkdir(parents=True, exist_ok=True)

@@ -6,13 +6,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from editor_app.app import HostSession
 from editor_app.auth.service import LoginService
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.token_store import TokenStore
 from editor_app.auth.tokens import Session, Token
 from editor_app.backends.base import BackendSettings, Credentials
 from editor_app.backends.github import GitHubBackend
+from editor_app.ui.host_session import HostSession
 from tests.fakes.auth_servers import FakeAuthServer
 
 
@@ -24,14 +24,14 @@ def server():
 
 
 class RenewingAdapter:
-    """Records what the app gives an adapter that accepts `refresh=` (as GitLab, Gitea and Bitbucket do)."""
+    """Records what the app gives an adapter through `Backend.connect` (credentials, refresh, on_wait)."""
 
-    def __init__(self, settings, client, *, refresh=None, on_wait=None) -> None:  # noqa: ANN001
+    def __init__(self, settings, client, *, refresh=None, on_wait=None) -> None:
         self.settings, self.client, self.refresh, self.on_wait = settings, client, refresh, on_wait
         self.closed = False
 
     @classmethod
-    def connect(cls, settings, credentials, transport=None, **kwargs):  # noqa: ANN001, ANN206
+    def connect(cls, settings, credentials, transport=None, **kwargs):
         adapter = cls(settings, None, **kwargs)
         adapter.credentials = credentials
         return adapter
@@ -66,7 +66,7 @@ def test_an_adapter_gets_the_sessions_token_as_credentials_and_a_way_to_renew_it
     service.close()
 
 
-def test_adapters_without_token_renewal_are_built_without_it():
+def test_every_adapter_is_built_through_the_one_connect_signature_github_sending_the_token_as_is():
     service = LoginService(TokenStore())
     target = LoginTarget(backend="github", site="https://blog.example.org", repo="octo/site")
     session = Session(site=target.site, backend="github", token=Token(access_token="ghp_x", method="pat"))

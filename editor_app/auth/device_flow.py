@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any
 
 import httpx
 
@@ -48,7 +49,7 @@ class DeviceFlow:
         self.clock = clock
         self.sleep = sleep
 
-    def _post(self, path: str, body: dict[str, str]) -> dict:
+    def _post(self, path: str, body: dict[str, str]) -> dict[str, Any]:
         url = f"{self.web_url}{path}"
         try:
             response = self.client.post(url, data=body, headers={"Accept": "application/json"})
@@ -58,6 +59,8 @@ class DeviceFlow:
             data = response.json()
         except ValueError:
             raise LoginError(f"{url} answered {response.status_code} without JSON") from None
+        if not isinstance(data, dict):
+            raise LoginError(f"{url} answered {response.status_code} without a JSON object")
         if response.status_code >= 400 and not data.get("error"):
             raise LoginError(f"{url} answered {response.status_code}")
         return data

@@ -46,7 +46,8 @@ class GoTrue:
         if not isinstance(data, dict):
             data = {}
         if response.status_code >= 400:
-            why = data.get("error_description") or data.get("msg") or data.get("error") or f"HTTP {response.status_code}"
+            why = (data.get("error_description") or data.get("msg") or data.get("error")
+                   or f"HTTP {response.status_code}")
             raise AuthError(f"{url}: {why}", expired=response.status_code == 401)
         return data
 
@@ -67,7 +68,8 @@ class GoTrue:
             raise AuthError("this Git Gateway login cannot be refreshed; log in again", expired=True)
         url = f"{self.target.identity}/token"
         try:
-            data = self._request("POST", url, data={"grant_type": "refresh_token", "refresh_token": token.refresh_token})
+            body = {"grant_type": "refresh_token", "refresh_token": token.refresh_token}
+            data = self._request("POST", url, data=body)
         except AuthError as exc:
             raise AuthError(f"refreshing the Git Gateway login failed: {exc}", expired=True) from None
         return Token.from_response(data, method="gotrue", now=self.clock())
@@ -84,7 +86,8 @@ class GoTrue:
 
     def user(self, token: Token) -> dict[str, Any]:
         """GET /user: id, email, app_metadata (roles), user_metadata."""
-        return self._request("GET", f"{self.target.identity}/user", headers={"Authorization": f"Bearer {token.access_token}"})
+        headers = {"Authorization": f"Bearer {token.access_token}"}
+        return self._request("GET", f"{self.target.identity}/user", headers=headers)
 
     def settings(self, token: Token) -> GatewaySettings:
         """GET `<gateway>/settings`: which host is enabled and the roles allowed."""
@@ -142,7 +145,8 @@ class ExternalLogin:
         """The token from the fragment; a state GoTrue echoes must match."""
         params = dict(parse_qsl(urlsplit(url).fragment.lstrip("/"), keep_blank_values=True))
         if params.get("error"):
-            raise LoginError(f"{self.provider} login through Netlify Identity failed: {params.get('error_description') or params['error']}")
+            why = params.get("error_description") or params["error"]
+            raise LoginError(f"{self.provider} login through Netlify Identity failed: {why}")
         state = params.get("state")
         if state is not None and not secrets.compare_digest(state, self.nonce):
             raise LoginError("the login answer's state does not match this login (possible forgery); try again")

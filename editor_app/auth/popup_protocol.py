@@ -6,14 +6,16 @@ import json
 import re
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 
 from editor_app.auth.oauth import LoginError
-from editor_app.auth.target import NETLIFY_BASE_URL, LoginTarget
+from editor_app.auth.target import LoginTarget
 from editor_app.auth.tokens import Clock, Token
 from editor_app.errors import AuthError, NetworkError
+from editor_app.hosts import NETLIFY_BASE_URL
 
 
 def origin_of(url: str) -> str:
@@ -36,7 +38,7 @@ class PopupLogin:
     target: LoginTarget
     clock: Clock = time.time
     token: Token | None = None
-    raw: dict | None = None  # the success JSON minus the tokens (provider, login, ...)
+    raw: dict[str, Any] | None = None  # the success JSON minus the tokens (provider, login, ...)
 
     @property
     def provider(self) -> str:
@@ -65,7 +67,8 @@ class PopupLogin:
             return None  # other messages (from any page on the way) are not part of the protocol
         if origin.rstrip("/") != self.expected_origin:
             raise LoginError(
-                f"a login message came from {origin}, not from the auth server {self.expected_origin}; the login was stopped"
+                f"a login message came from {origin}, not from the auth server {self.expected_origin}; "
+                "the login was stopped"
             )
         if message == f"authorizing:{self.provider}":
             return message
@@ -89,7 +92,8 @@ class PopupLogin:
             try:
                 parsed = json.loads(detail)
                 if isinstance(parsed, dict):
-                    detail = str(parsed.get("message") or parsed.get("error_description") or parsed.get("error") or parsed)
+                    detail = str(parsed.get("message") or parsed.get("error_description") or parsed.get("error")
+                                 or parsed)
             except ValueError:
                 pass
             raise LoginError(f"the auth server {self.expected_origin} refused the {self.provider} login: {detail}")
@@ -97,7 +101,8 @@ class PopupLogin:
 
 
 def refresh_popup_token(target: LoginTarget, token: Token, client: httpx.Client, *, clock: Clock = time.time) -> Token:
-    """Renew a popup-protocol token (Bitbucket): POST `{base_url}/{auth_endpoint}/refresh?provider&site_id&refresh_token`."""
+    """Renew a popup-protocol token (Bitbucket):
+    POST `{base_url}/{auth_endpoint}/refresh?provider&site_id&refresh_token`."""
     if not token.refresh_token:
         raise AuthError(f"{target.backend}: this login cannot be renewed; log in again", expired=True)
     endpoint = (target.auth_endpoint or "auth").strip("/")

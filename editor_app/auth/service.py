@@ -10,7 +10,7 @@ import httpx
 from editor_app.auth.device_flow import GITHUB_WEB, DeviceFlow
 from editor_app.auth.gotrue import ExternalLogin, GoTrue
 from editor_app.auth.oauth import ImplicitFlow, LoginError, PkceFlow, refresh_oauth_token
-from editor_app.auth.personal_tokens import personal_token, validate_personal_token
+from editor_app.auth.personal_tokens import TokenChecker, personal_token
 from editor_app.auth.popup_protocol import PopupLogin, refresh_popup_token
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.token_store import TokenStore
@@ -31,8 +31,12 @@ class LoginService:
         *,
         clock: Clock = time.time,
         github_web_url: str = GITHUB_WEB,
+        check_token: TokenChecker | None = None,
     ) -> None:
+        """`check_token` validates pasted personal tokens (the app passes the adapters' check; without one,
+        logging in with a personal token is refused with a message)."""
         self.store = store
+        self.check_token = check_token
         # Certificates are always verified: httpx does so by default and nothing here turns it off.
         self.client = client or httpx.Client(timeout=httpx.Timeout(20.0), follow_redirects=False)
         self.clock = clock
@@ -62,7 +66,8 @@ class LoginService:
 
     def device_flow(self, target: LoginTarget) -> DeviceFlow:
         """GitHub's device flow with the client id from settings or config."""
-        return DeviceFlow(target.device_client_id, self.client, scope=target.popup_scope, web_url=self.github_web_url, clock=self.clock)
+        return DeviceFlow(target.device_client_id, self.client, scope=target.popup_scope,
+                          web_url=self.github_web_url, clock=self.clock)
 
     # -- blocking steps (run them off the GUI thread) ----------------------------------------------
     def password_login(self, target: LoginTarget, email: str, password: str) -> Session:
@@ -71,8 +76,10 @@ class LoginService:
         return self.finish(target, token)
 
     def personal_token_login(self, target: LoginTarget, secret: str) -> Session:
-        """Validate a personal access token; the session carries the token's user."""
-        check = validate_personal_token(target, secret, self.client)
+        """Validate a personal access token with the site's adapter; the session carries the token's user."""
+        if self.check_token is None:
+            raise AuthError("this login cannot check personal access tokens; log in in the browser instead")
+        check = self.check_token(target, secret)
         return Session(site=target.site, backend=target.backend, token=personal_token(secret, check), user=check.user)
 
     def finish(self, target: LoginTarget, token: Token, user: str = "") -> Session:
@@ -84,11 +91,13 @@ class LoginService:
             # An OIDC provider's token (Decap's git-gateway PKCE page): no GoTrue user; the email is a claim.
             claims = jwt_claims(token.access_token) or {}
             settings = gotrue.settings(token)
-            return Session(site=target.site, backend=target.backend, token=token, user=str(claims.get("email") or ""), host=settings.host)
+            return Session(site=target.site, backend=target.backend, token=token,
+                           user=str(claims.get("email") or ""), host=settings.host)
         info = gotrue.user(token)
         settings = gotrue.settings(token)
         gotrue.check_roles(info, settings)
-        return Session(site=target.site, backend=target.backend, token=token, user=str(info.get("email") or ""), host=settings.host)
+        return Session(site=target.site, backend=target.backend, token=token, user=str(info.get("email") or ""),
+                       host=settings.host)
 
     def refresh(self, target: LoginTarget, session: Session) -> Session:
         """Renew a session with its refresh token (GoTrue or OAuth); raises AuthError(expired) when impossible."""

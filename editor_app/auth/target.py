@@ -2,46 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-NETLIFY_BASE_URL = "https://api.netlify.com"
+from editor_app.hosts import (
+    NETLIFY_BASE_URL,
+    NONE,
+    InsecureUrlError,
+    api_root_for,
+    host_spec,
+    require_secure_url,
+    web_root_for,
+)
 
-# backend -> (base_url, auth_endpoint, token_endpoint, scope) for implicit / PKCE (Decap's auth pages).
-OAUTH_DEFAULTS: dict[str, tuple[str, str, str, str]] = {
-    "gitlab": ("https://gitlab.com", "oauth/authorize", "oauth/token", "api"),
-    "bitbucket": ("https://bitbucket.org", "site/oauth2/authorize", "site/oauth2/access_token", "repository:write"),
-    "gitea": ("https://try.gitea.io", "login/oauth/authorize", "login/oauth/access_token", "repository"),
-    "git-gateway": ("", "oauth2/authorize", "oauth2/token", "openid email"),
-    # Cognito's hosted UI at base_url (Decap's aws-cognito-github-proxy PKCE page).
-    "aws-cognito-github-proxy": ("", "oauth2/authorize", "oauth2/token", "https://api.github.com/repo openid email"),
-}
-PKCE_ONLY_BACKENDS = ("gitea", "aws-cognito-github-proxy")  # Decap offers these no other login
-IMPLICIT_ONLY_BACKENDS = ("azure",)  # Decap's Azure page: implicit grant at Microsoft's authorize endpoint
-# Decap's Azure login: `https://login.microsoftonline.com/<tenant_id>/oauth2/authorize` for the Azure DevOps
-# resource (its well-known application id) with these scopes, asking which account to use.
-AZURE_LOGIN_BASE = "https://login.microsoftonline.com"
-AZURE_DEVOPS_RESOURCE = "499b84ac-1321-427f-aa17-267ca6975798"
-AZURE_SCOPE = "vso.code_full,user.read"
-# Token endpoints that take a form body (Cognito refuses JSON); the others get Decap's JSON.
-FORM_TOKEN_BACKENDS = ("git-gateway", "aws-cognito-github-proxy")
-NO_LOGIN_BACKENDS = ("test-repo", "proxy", "local")  # sandbox, decap-server, a working copy: nothing to log in to
-POPUP_SCOPES = {"github": "repo", "gitlab": "api", "bitbucket": "repo"}
-# Where each host lets a user create a personal access token, and the scopes the app needs.
-PAT_PAGES = {
-    "github": ("https://github.com/settings/tokens/new?scopes=repo&description=Content%20editor", "repo"),
-    "gitlab": ("{base}/-/user_settings/personal_access_tokens?scopes=api&name=Content+editor", "api"),
-    "bitbucket": ("https://bitbucket.org/account/settings/app-passwords/new", "repository:write, pullrequest:write"),
-    "gitea": ("{base}/user/settings/applications", "write:repository, read:user"),
-}
-DEFAULT_API_ROOTS = {
-    "github": "https://api.github.com",
-    "gitlab": "https://gitlab.com/api/v4",
-    "bitbucket": "https://api.bitbucket.org/2.0",
-    "gitea": "https://try.gitea.io/api/v1",
-    "azure": "https://dev.azure.com",
-}
+# How each host logs in, its endpoints, scopes and default roots: `editor_app.hosts` (one table for all layers).
 
 
 def _host_of(url: str) -> str:
@@ -78,28 +54,24 @@ class LoginTarget:
         if self.redirect_uri:
             return self.redirect_uri
         if not self.site_url:
-            raise ValueError(f"backend {self.backend!r}: site_url or a redirect URI is required for {self.method} login")
+            raise ValueError(
+                f"backend {self.backend!r}: site_url or a redirect URI is required for {self.method} login"
+            )
         return f"{self.site_url.rstrip('/')}/admin/"
 
     @property
     def method(self) -> str:
         """The auth method the config implies: "popup", "implicit", "pkce", "gotrue" or "none"."""
-        if self.backend in NO_LOGIN_BACKENDS:
-            return "none"
-        if self.backend in IMPLICIT_ONLY_BACKENDS:
-            return "implicit"
-        if self.auth_type in ("implicit", "pkce"):
+        spec = host_spec(self.backend)
+        if spec.default_method != NONE and self.auth_type in spec.config_auth_types:
             return self.auth_type
-        if self.backend in PKCE_ONLY_BACKENDS:
-            return "pkce"  # Decap's Gitea and Cognito backends only speak PKCE
-        if self.backend == "git-gateway":
-            return "gotrue"
-        return "popup"
+        return spec.default_method
 
     @property
     def token_content_type(self) -> str:
         """How the PKCE token endpoint wants its body: a form (git-gateway, Cognito) or Decap's JSON."""
-        if self.backend in FORM_TOKEN_BACKENDS:
+        oauth = host_spec(self.backend).oauth
+        if oauth is not None and oauth.form_token_body:
             return "application/x-www-form-urlencoded"
         return "application/json"
 
@@ -110,8 +82,8 @@ class LoginTarget:
 
     @property
     def popup_base_url(self) -> str:
-        """base_url for the Netlify-style popup flow (trailing slash trimmed)."""
-        return (self.base_url or NETLIFY_BASE_URL).rstrip("/")
+        """base_url for the Netlify-style popup flow (trailing slash trimmed); only https or loopback."""
+        return require_secure_url((self.base_url or NETLIFY_BASE_URL).rstrip("/"), "backend.base_url")
 
     @property
     def popup_scope(self) -> str:
@@ -120,71 +92,107 @@ class LoginTarget:
             if self.scope:
                 return self.scope
             return "public_repo" if self.open_authoring else "repo"
-        return self.scope or POPUP_SCOPES.get(self.backend, "repo")
+        return self.scope or host_spec(self.backend).popup_scope or "repo"
 
     def oauth_endpoints(self) -> tuple[str, str, str]:
-        """(authorize URL, token URL, scope) for implicit/PKCE, from config or Decap's defaults."""
+        """(authorize URL, token URL, scope) for implicit/PKCE, from config or Decap's defaults.
+
+        Only https (or loopback http) endpoints: the code exchange and the token travel through them.
+        """
         if self.backend == "azure":
             return self.azure_endpoints()
-        base, auth_ep, token_ep, scope = OAUTH_DEFAULTS.get(self.backend, ("", "oauth/authorize", "oauth/token", ""))
+        oauth = host_spec(self.backend).oauth
+        base = oauth.base_url if oauth is not None else ""
+        auth_ep = oauth.authorize_path if oauth is not None else "oauth/authorize"
+        token_ep = oauth.token_path if oauth is not None else "oauth/token"
         if self.backend == "git-gateway" and not base:
             base = self.identity
         base = (self.base_url or base).rstrip("/")
         if not base:
             raise ValueError(f"backend {self.backend!r}: base_url is required for {self.method} login")
-        auth = f"{base}/{(self.auth_endpoint or auth_ep).lstrip('/')}"
-        token = f"{base}/{(self.auth_token_endpoint or token_ep).lstrip('/')}"
-        return auth, token, self.scope or scope
+        auth = require_secure_url(f"{base}/{(self.auth_endpoint or auth_ep).lstrip('/')}",
+                                  "the login's authorize endpoint")
+        token = require_secure_url(f"{base}/{(self.auth_token_endpoint or token_ep).lstrip('/')}",
+                                   "the login's token endpoint")
+        return auth, token, self.scope or (oauth.scope if oauth is not None else "")
 
     def azure_endpoints(self) -> tuple[str, str, str]:
         """Azure's implicit grant: `<base>/<tenant_id>/oauth2/authorize` (no token endpoint), Decap's scope."""
         if not self.tenant_id:
             raise ValueError("backend 'azure': tenant_id is required to log in (the Microsoft Entra tenant of the app)")
-        base = f"{(self.base_url or AZURE_LOGIN_BASE).rstrip('/')}/{self.tenant_id}"
-        auth = f"{base}/{(self.auth_endpoint or 'oauth2/authorize').lstrip('/')}"
-        return auth, "", self.scope or AZURE_SCOPE
+        oauth = host_spec("azure").oauth
+        assert oauth is not None
+        base = f"{(self.base_url or oauth.base_url).rstrip('/')}/{self.tenant_id}"
+        auth = require_secure_url(f"{base}/{(self.auth_endpoint or oauth.authorize_path).lstrip('/')}",
+                                  "the login's authorize endpoint")
+        return auth, "", self.scope or oauth.scope
 
     def authorize_extras(self) -> dict[str, str]:
         """Query parameters a host's authorize page needs beyond the standard ones (Azure: resource, prompt)."""
-        if self.backend == "azure":
-            return {"resource": AZURE_DEVOPS_RESOURCE, "prompt": "select_account"}
-        return {}
+        oauth = host_spec(self.backend).oauth
+        return dict(oauth.authorize_extras) if oauth is not None else {}
 
     @property
     def identity(self) -> str:
-        """GoTrue's URL: identity_url, else `<site_url>/.netlify/identity`."""
+        """GoTrue's URL: identity_url, else `<site_url>/.netlify/identity`; only https or loopback."""
         if self.identity_url:
-            return self.identity_url.rstrip("/")
+            return require_secure_url(self.identity_url.rstrip("/"), "backend.identity_url")
         if not self.site_url:
             raise ValueError("git-gateway: identity_url or site_url is required to log in")
-        return f"{self.site_url.rstrip('/')}/.netlify/identity"
+        return require_secure_url(f"{self.site_url.rstrip('/')}/.netlify/identity", "the Identity URL (site_url)")
 
     @property
     def gateway(self) -> str:
         """The Git Gateway URL: gateway_url (a path is on the site), else `<site_url>/.netlify/git`."""
         if self.gateway_url and not (self.gateway_url.startswith("/") and self.site_url):
-            return self.gateway_url.rstrip("/")
-        if self.gateway_url and self.site_url:
-            return self.site_url.rstrip("/") + self.gateway_url.rstrip("/")
-        if not self.site_url:
+            url = self.gateway_url.rstrip("/")
+        elif self.gateway_url and self.site_url:
+            url = self.site_url.rstrip("/") + self.gateway_url.rstrip("/")
+        elif not self.site_url:
             raise ValueError("git-gateway: gateway_url or site_url is required")
-        return f"{self.site_url.rstrip('/')}/.netlify/git"
+        else:
+            url = f"{self.site_url.rstrip('/')}/.netlify/git"
+        return require_secure_url(url, "the Git Gateway URL")
 
     @property
     def api(self) -> str:
-        """The host's REST API root (api_root, else the public host's default)."""
-        if self.api_root:
-            return self.api_root.rstrip("/")
-        if self.backend == "gitea" and self.base_url:
-            return f"{self.base_url.rstrip('/')}/api/v1"
-        return DEFAULT_API_ROOTS.get(self.backend, "")
+        """The host's REST API root (the same rule the adapters use: `hosts.api_root_for`); https or loopback."""
+        root = api_root_for(self.backend, self.api_root, self.base_url)
+        return require_secure_url(root, "backend.api_root") if root else root
+
+    def browser_hosts(self) -> tuple[str, ...]:
+        """The hosts the embedded browser may show for this login from the start: the auth server (popup
+        `base_url`, OAuth authorize endpoint), the Identity service, and the Git host's web address."""
+        candidates: list[str] = []
+        method = self.method
+        addresses: list[Callable[[], str]] = [lambda: web_root_for(self.backend, self.api)]
+        if method == "popup":
+            addresses.append(lambda: self.popup_base_url)
+        if method in ("implicit", "pkce"):
+            addresses.append(lambda: self.oauth_endpoints()[0])
+        if self.backend == "git-gateway":
+            addresses.append(lambda: self.identity)
+        for address in addresses:
+            try:
+                candidates.append(address())
+            except (ValueError, InsecureUrlError):
+                continue  # not part of this login (no such setting), or refused when the login starts
+        hosts = dict.fromkeys(_host_of(url).lower() for url in candidates)
+        return tuple(host for host in hosts if host)
+
+    def check_addresses(self) -> None:
+        """Refuse (InsecureUrlError) a config whose API root or gateway is plain http off this computer, before
+        a login starts: a token obtained for it would be sent in clear."""
+        if self.backend == "git-gateway":
+            if self.site_url or self.gateway_url:
+                _ = self.gateway
+            return
+        _ = self.api
 
     def token_page(self) -> tuple[str, str]:
         """(URL where the host creates a personal access token, scopes it needs)."""
-        page, scopes = PAT_PAGES.get(self.backend, ("", ""))
-        api = self.api
-        base = api.rsplit("/api/", 1)[0] if "/api/" in api else (self.base_url or "").rstrip("/")
-        return page.replace("{base}", base or "https://gitlab.com"), scopes
+        spec = host_spec(self.backend)
+        return spec.token_page.replace("{web}", web_root_for(self.backend, self.api)), spec.token_scopes
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:

@@ -29,5 +29,7 @@ BACKENDS: dict[str, type[Backend]] = {
     "aws-cognito-github-proxy": AwsCognitoGitHubProxyBackend,
     "azure": AzureBackend,
     # Git Gateway wraps the adapter of the host behind it; they are handed in here, not imported there.
-    "git-gateway": GitGatewayBackend.over({"github": GitHubBackend, "gitlab": GitLabBackend, "bitbucket": BitbucketBackend}),
+    "git-gateway": GitGatewayBackend.over(
+        {"github": GitHubBackend, "gitlab": GitLabBackend, "bitbucket": BitbucketBackend}
+    ),
 }

@@ -18,48 +18,19 @@ The login (PKCE against the Cognito hosted UI at `base_url`) lives in `auth/` (L
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from editor_app.backends.base import BackendSettings, Credentials, User
-from editor_app.backends.github import GitHubBackend
-from editor_app.backends.http import OnWait, Requester, RetryPolicy, make_client
+from editor_app.backends.base import BackendSettings, Credentials, OnWait, Refresh, User
+from editor_app.backends.github import API_HEADERS, GitHubBackend
+from editor_app.backends.http import RefreshingAuth, RetryPolicy, make_client, require_credentials, site_api_root
 from editor_app.errors import AuthError, ContentError
+from editor_app.hosts import require_secure_url
 
 USER_INFO_PATH = "oauth2/userInfo"
-Refresh = Callable[[Credentials], Credentials]
-
-
-class _RenewingRequester(Requester):
-    """A Requester that, on a 401, has the adapter renew the Cognito token once and repeats the request.
-
-    Cognito access tokens last an hour; the app's `refresh` callback trades the refresh token for a new
-    one (PKCE refresh at the Cognito domain) without the user noticing.
-    """
-
-    def __init__(self, client: httpx.Client, *, renew: Callable[[int], bool], generation: Callable[[], int],
-                 **kwargs: Any) -> None:
-        super().__init__(client, **kwargs)
-        self._renew = renew
-        self._generation = generation
-
-    def request(self, method: str, url: str, *, allow: Collection[int] = (), **kwargs: Any) -> httpx.Response:
-        """`Requester.request`, plus one token renewal and retry on a 401."""
-        if 401 in allow:
-            return super().request(method, url, allow=allow, **kwargs)
-        generation = self._generation()
-        response = super().request(method, url, allow=(*allow, 401), **kwargs)
-        if response.status_code != 401:
-            return response
-        if self._renew(generation):
-            response = super().request(method, url, allow=(*allow, 401), **kwargs)
-            if response.status_code != 401:
-                return response
-        raise self.error_for(response, kwargs.get("what") or f"{method} {url}")
 
 
 def _require_proxy_settings(settings: BackendSettings) -> None:
@@ -84,54 +55,38 @@ class AwsCognitoGitHubProxyBackend(GitHubBackend):
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
-        credentials: Credentials | None = None,
-        refresh: Refresh | None = None,
     ) -> None:
         _require_proxy_settings(settings)
         super().__init__(settings, client, on_wait=on_wait, policy=policy, sleep=sleep, clock=clock)
-        self._auth_lock = threading.Lock()
-        self._credentials = credentials
-        self._refresh = refresh
-        self._token_generation = 0
-        self.http = _RenewingRequester(
-            client, renew=self._renew, generation=lambda: self._token_generation,
-            policy=policy, on_wait=on_wait, sleep=sleep, clock=clock, host_label="the GitHub proxy",
-        )
+        self.http.host_label = "the GitHub proxy"
+        if isinstance(client.auth, RefreshingAuth):
+            client.auth.add_origin(self.user_info_url())  # the Cognito domain answers who is logged in
 
     @property
     def credentials(self) -> Credentials | None:
         """The credentials in use (renewed ones after a refresh), for the app to store."""
-        return self._credentials
-
-    def _renew(self, generation: int) -> bool:
-        """Renew the token once for all threads that saw it refused; False when it cannot be renewed."""
-        with self._auth_lock:
-            if generation != self._token_generation:
-                return True  # another thread renewed it meanwhile
-            credentials = self._credentials
-            if self._refresh is None or credentials is None or not credentials.refresh_token:
-                return False
-            renewed = self._refresh(credentials)
-            self._credentials = renewed
-            self.http.client.headers["Authorization"] = f"Bearer {renewed.token}"
-            self._token_generation += 1
-            return True
+        auth = self.http.client.auth
+        return auth.credentials if isinstance(auth, RefreshingAuth) else None
 
     @classmethod
     def connect(
         cls,
         settings: BackendSettings,
-        credentials: Credentials,
+        credentials: Credentials | None = None,
+        *,
         transport: httpx.BaseTransport | None = None,
-        **kwargs: Any,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+        **options: Any,
     ) -> AwsCognitoGitHubProxyBackend:
-        """An adapter whose client sends the Cognito token as a Bearer token to the proxy."""
+        """An adapter whose client sends the Cognito token as a Bearer token to the proxy; `refresh` renews it
+        on a 401 (Cognito access tokens last an hour). `options`: `__init__`'s keyword options."""
         _require_proxy_settings(settings)
-        client = make_client(
-            (settings.api_root or "").rstrip("/") + "/", token=credentials.token, auth_scheme="Bearer", transport=transport,
-            headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
-        )
-        backend = cls(settings, client, credentials=credentials, **kwargs)
+        root = site_api_root(cls.name, settings)
+        require_secure_url(settings.base_url or "", "backend.base_url (the Cognito domain)")
+        auth = RefreshingAuth(require_credentials(credentials, cls.name), origins=[root], refresh=refresh)
+        client = make_client(root, transport=transport, auth=auth, headers=API_HEADERS)
+        backend = cls(settings, client, on_wait=on_wait, **options)
         if settings.open_authoring:
             backend.use_fork()
         return backend
@@ -141,7 +96,8 @@ class AwsCognitoGitHubProxyBackend(GitHubBackend):
         return f"{(self.settings.base_url or '').rstrip('/')}/{USER_INFO_PATH}"
 
     def current_user(self) -> User:
-        """The Cognito user (`GET {base_url}/oauth2/userInfo`); a 401 that no renewal cures ends the login (Decap logs out)."""
+        """The Cognito user (`GET {base_url}/oauth2/userInfo`); a 401 that no renewal cures ends the login
+        (Decap logs out)."""
         data = self.http.json("GET", self.user_info_url(), what="read the logged-in user from Cognito") or {}
         login = str(data.get("username") or data.get("email") or data.get("sub") or "")
         if not login:

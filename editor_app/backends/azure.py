@@ -6,9 +6,9 @@ Decisions:
   `6.1-preview`) and `Authorization: Bearer <token>` (the implicit-grant Microsoft Entra token).
 - The branch head is `GET refs?filter=heads/<branch>`; the filter is a prefix match, so only the ref
   whose name is exactly `refs/heads/<branch>` counts.
-- A listing is three requests: the head (reused when read in the last 2 s), the folder's item at that commit (`items?path=`, which gives
-  the folder's tree id, or 404 for a missing folder) and that tree (`trees/{id}?recursive=true`), whose
-  entries carry git blob ids and sizes (the items list carries no sizes).
+- A listing is three requests: the head (reused when read in the last 2 s), the folder's item at that
+  commit (`items?path=`, which gives the folder's tree id, or 404 for a missing folder) and that tree
+  (`trees/{id}?recursive=true`), whose entries carry git blob ids and sizes (the items list carries no sizes).
 - Many files are read in ONE `POST blobs` (a zip of the blobs named by id) per 1000 files; one file by
   path is one `items?path=&$format=octetStream` read whose blob id is computed from its bytes.
 - A save is ONE `POST pushes` with `refUpdates[].oldObjectId` = the head the changes were checked against:
@@ -61,16 +61,26 @@ from editor_app.backends.base import (
     FileChange,
     FileMeta,
     Listing,
+    OnWait,
+    Refresh,
     RepoFile,
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.http import OnWait, Requester, RetryPolicy, error_message, make_client
+from editor_app.backends.http import (
+    Requester,
+    RetryPolicy,
+    error_message,
+    make_client,
+    paginate,
+    require_credentials,
+    site_api_root,
+)
 from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NetworkError, NotFoundError
+from editor_app.hosts import api_root_for
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_ROOT = "https://dev.azure.com"
 DEFAULT_API_VERSION = "6.1-preview"
 ZERO_ID = "0" * 40
 BLOBS_PER_ZIP = 1000
@@ -78,7 +88,6 @@ BLOBS_PER_ZIP = 1000
 # taken AT that commit, so it stays exact, only at most this old.
 HEAD_REUSE_SECONDS = 2.0
 PR_PAGE = 100
-MAX_PAGES = 1000
 COMMIT_ATTEMPTS = 4
 MERGE_POLLS = 10  # Decap polls a queued completion 10 times, 500 ms apart
 MERGE_POLL_SECONDS = 0.5
@@ -118,7 +127,7 @@ class AzureBackend(Backend):
             raise EditorError(f"backend.repo must be 'org/project/repo' for Azure DevOps, got {settings.repo!r}")
         self.org, self.project, self.repo_name = parts
         self.repo = "/".join(parts)
-        self.api_root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/")
+        self.api_root = api_root_for(self.name, settings.api_root, settings.base_url)
         self.api_version = str(settings.options.get("api_version") or DEFAULT_API_VERSION)
         # Preview resources (connectionData, the blobs zip, PR labels) refuse a released api-version such as
         # 7.1: they are always asked with its preview flavour.
@@ -138,14 +147,19 @@ class AzureBackend(Backend):
     def connect(
         cls,
         settings: BackendSettings,
-        credentials: Credentials,
+        credentials: Credentials | None = None,
+        *,
         transport: httpx.BaseTransport | None = None,
-        **kwargs: Any,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+        **options: Any,
     ) -> AzureBackend:
-        """An adapter with its own client sending `credentials` as a Bearer token."""
-        root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/") + "/"
+        """An adapter with its own client sending `credentials` as a Bearer token (implicit-grant tokens cannot
+        be renewed: `refresh` is not used). `options`: `__init__`'s keyword options (retry policy, clocks)."""
+        root = site_api_root(cls.name, settings)
+        credentials = require_credentials(credentials, cls.name)
         client = make_client(root, token=credentials.token, auth_scheme="Bearer", transport=transport)
-        return cls(settings, client, credentials=credentials, **kwargs)
+        return cls(settings, client, credentials=credentials, on_wait=on_wait, **options)
 
     def close(self) -> None:
         """Release connections."""
@@ -158,7 +172,9 @@ class AzureBackend(Backend):
 
     # --- requests --------------------------------------------------------------------------------
 
-    def _request(self, method: str, url: str, *, params: Mapping[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+    def _request(
+        self, method: str, url: str, *, params: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
         if self._expires_at is not None and self._clock() >= self._expires_at:
             ended = time.strftime("%H:%M", time.localtime(self._expires_at))
             raise AuthError(f"The Azure DevOps login expired at {ended} (Microsoft's implicit-grant tokens last about "
@@ -173,7 +189,8 @@ class AzureBackend(Backend):
         try:
             return response.json()
         except ValueError:
-            raise NetworkError(f"Azure DevOps answered {kwargs.get('what') or url} with a body that is not JSON") from None
+            what = kwargs.get("what") or url
+            raise NetworkError(f"Azure DevOps answered {what} with a body that is not JSON") from None
 
     # --- who am I --------------------------------------------------------------------------------
 
@@ -216,8 +233,9 @@ class AzureBackend(Backend):
                           what=f"read branch {branch}") or {}
         for ref in body.get("value") or []:
             if ref.get("name") == wanted:
-                self._heads[branch] = (ref["objectId"], self._clock())
-                return ref["objectId"]
+                head = str(ref["objectId"])
+                self._heads[branch] = (head, self._clock())
+                return head
         self._heads.pop(branch, None)
         raise NotFoundError(f"branch {branch} not found in {self.repo}")
 
@@ -294,8 +312,8 @@ class AzureBackend(Backend):
         """Blob id -> bytes for `ids` from one zip (entries named by blob id); unknown ids left out."""
         if not ids:
             return {}
-        response = self._request("POST", f"{self.base}blobs", params={"filename": "blobs.zip", **self._preview}, json=list(ids),
-                                 headers={"Accept": "application/zip"}, retry_unsafe=True, allow=(404,),
+        response = self._request("POST", f"{self.base}blobs", params={"filename": "blobs.zip", **self._preview},
+                                 json=list(ids), headers={"Accept": "application/zip"}, retry_unsafe=True, allow=(404,),
                                  what=f"read {len(ids)} files")
         if response.status_code == 404:
             # A blob the repository lacks fails the whole zip: read the rest one by one.
@@ -475,13 +493,13 @@ class AzureBackend(Backend):
                   "searchCriteria.includeLinks": "false", "$top": str(PR_PAGE)}
         if source:
             params["searchCriteria.sourceRefName"] = f"refs/heads/{source}"
-        for page in range(MAX_PAGES):
-            body = self._json("GET", f"{self.base}pullrequests", params={**params, "$skip": str(page * PR_PAGE)},
-                              what="list unpublished entries") or {}
-            values = body.get("value") or []
-            yield from values
-            if len(values) < PR_PAGE:
-                return
+
+        def send(url: str, query: Mapping[str, Any] | None) -> httpx.Response:
+            return self._request("GET", url, params=query, what="list unpublished entries")
+
+        for response in paginate(send, f"{self.base}pullrequests", {**params, "$skip": "0"}, _next_pr_page,
+                                 what="list unpublished entries"):
+            yield from (response.json() or {}).get("value") or []
 
     def _find_pr(self, branch: str) -> dict[str, Any] | None:
         wanted = f"refs/heads/{branch}"
@@ -589,11 +607,11 @@ class AzureBackend(Backend):
             return result
 
     def _create_pr(self, branch: str, title: str, status: str) -> dict[str, Any]:
-        return self._json("POST", f"{self.base}pullrequests", params={"supportsIterations": "false"}, json={
+        return dict(self._json("POST", f"{self.base}pullrequests", params={"supportsIterations": "false"}, json={
             "sourceRefName": f"refs/heads/{branch}", "targetRefName": f"refs/heads/{self.default_branch()}",
             "title": title, "description": workflow.DEFAULT_PR_BODY,
             "labels": [{"name": workflow.status_to_label(status, self.settings.label_prefix)}],
-        }, what=f"open a pull request for {branch}")
+        }, what=f"open a pull request for {branch}"))
 
     def set_status(self, collection: str, slug: str, status: str) -> None:
         """Remove the PR's CMS labels and add the new status label (other labels stay)."""
@@ -604,7 +622,8 @@ class AzureBackend(Backend):
             prefix = self.settings.label_prefix
             for label in pr.get("labels") or []:
                 if workflow.is_cms_label(label.get("name", ""), prefix):
-                    self._request("DELETE", f"{self.base}pullrequests/{number}/labels/{_q(label.get('id') or label['name'])}",
+                    label_id = _q(label.get("id") or label["name"])
+                    self._request("DELETE", f"{self.base}pullrequests/{number}/labels/{label_id}",
                                   params=self._preview,
                                   allow=(404,), what=f"remove label {label['name']} of pull request {number}")
             self._request("POST", f"{self.base}pullrequests/{number}/labels", params=self._preview,
@@ -634,7 +653,8 @@ class AzureBackend(Backend):
                 conflict = self._file_conflict(entry)
                 if conflict is not None:
                     raise conflict
-                reason = error_message(response) if not response.is_success else f"merge status {done.get('mergeStatus')}"
+                reason = (error_message(response) if not response.is_success
+                          else f"merge status {done.get('mergeStatus')}")
                 raise ConflictError(f"{entry.content_key}: Azure DevOps cannot complete the pull request into "
                                     f"{self.default_branch()} ({reason})")
             self._heads.pop(self.default_branch(), None)  # the merge moved the site branch
@@ -710,7 +730,10 @@ class AzureBackend(Backend):
         statuses = (self._json("GET", f"{self.base}commits/{sha}/statuses", params={"latestOnly": "true"},
                                what=f"read the statuses of {sha}") or {}).get("value") or []
         wanted = self.settings.preview_context
-        name = lambda s: str((s.get("context") or {}).get("name") or "")  # noqa: E731 - local accessor
+
+        def name(status: Mapping[str, Any]) -> str:
+            return str((status.get("context") or {}).get("name") or "")
+
         chosen = next((s for s in statuses if wanted and name(s) == wanted), None)
         if chosen is None and not wanted:
             chosen = next((s for s in statuses if "deploy" in name(s).lower()), None)
@@ -739,3 +762,11 @@ class _LazyBlobs(Mapping[str, bytes]):
 
     def __len__(self) -> int:
         return len(self._cache)
+
+
+def _next_pr_page(response: httpx.Response) -> tuple[str, Mapping[str, Any] | None] | None:
+    """`$skip` past a full page of pull requests; none after a short one."""
+    if len((response.json() or {}).get("value") or []) < PR_PAGE:
+        return None
+    skip = int(response.request.url.params.get("$skip") or "0")
+    return str(response.request.url.copy_set_param("$skip", str(skip + PR_PAGE))), None

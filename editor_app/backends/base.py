@@ -8,9 +8,11 @@ the UI runs them on worker threads. Adapters raise only the errors of `editor_ap
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
+
+import httpx
 
 # Editorial workflow statuses, in board order (Decap's `publishModes.ts`).
 STATUS_DRAFT = "draft"
@@ -65,6 +67,14 @@ class Credentials:
     token_type: str = "bearer"
 
 
+# The app's token renewal: stale credentials in, renewed ones out (AuthError(expired) when it cannot).
+Refresh = Callable[[Credentials], Credentials]
+# Told (resume time, reason) while a host makes the adapter wait (rate limits); called on a worker thread.
+OnWait = Callable[[float, str], None]
+# What `connect` sends requests through instead of the network (tests, loopback fakes).
+Transport = httpx.BaseTransport
+
+
 @dataclass(frozen=True)
 class User:
     """Who is logged in, and whether they may push to the repository."""
@@ -74,6 +84,7 @@ class User:
     email: str = ""
     avatar_url: str = ""
     can_write: bool = True
+    scopes: tuple[str, ...] = ()  # what the token may do, when the host says (GitHub, GitLab)
 
 
 @dataclass(frozen=True)
@@ -189,14 +200,40 @@ class Backend(abc.ABC):
     listings_follow_head: ClassVar[bool] = True
     # Files per read_files call that make good use of the host's batching (callers may split bigger lists).
     read_batch_hint: ClassVar[int] = 100
+    # The adapter's own name for its host when the host's display name is not enough ("Git Gateway (GitHub)").
+    host_label: str | None = None
 
     settings: BackendSettings
+
+    @classmethod
+    @abc.abstractmethod
+    def connect(
+        cls,
+        settings: BackendSettings,
+        credentials: Credentials | None = None,
+        *,
+        transport: Transport | None = None,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+    ) -> Self:
+        """An adapter for the site in `settings`, logged in with `credentials`, with its own HTTP client.
+
+        `transport` replaces the network (tests, loopback fakes); `refresh` renews a lapsed token (hosts whose
+        tokens can be renewed); `on_wait` is told when the host makes the adapter wait. Hosts that need no
+        login (sandbox, working copy, decap-server) take no credentials; the others raise AuthError without.
+        Adapters may add keyword-only options of their own (retry policy, clocks for tests), never required ones.
+        """
 
     # --- who am I, what is there -----------------------------------------------------------------
 
     @abc.abstractmethod
     def current_user(self) -> User:
         """Validate the login and push permission; AuthError when invalid or read-only."""
+
+    def check_token(self) -> User:
+        """Validate a token the user just pasted: `current_user()`, plus what only a new token needs checking
+        (its scopes where the host tells them). AuthError saying exactly what is missing."""
+        return self.current_user()
 
     @abc.abstractmethod
     def default_branch(self) -> str:
@@ -288,3 +325,4 @@ class Backend(abc.ABC):
 
     def close(self) -> None:
         """Release connections."""
+        return None  # adapters without connections (sandbox, working copy) have nothing to release

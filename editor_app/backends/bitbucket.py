@@ -34,10 +34,10 @@ Decisions:
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
-import os
 import secrets
 import threading
 import time
@@ -55,6 +55,7 @@ from editor_app.backends import lfs, workflow
 from editor_app.backends.base import (
     NEW_FILE,
     STATUS_DRAFT,
+    WORKFLOW_STATUSES,
     Backend,
     BackendSettings,
     CommitResult,
@@ -64,16 +65,28 @@ from editor_app.backends.base import (
     FileChange,
     FileMeta,
     Listing,
+    OnWait,
+    Refresh,
     RepoFile,
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.http import OnWait, Requester, RetryPolicy, make_client
+from editor_app.backends.http import (
+    RefreshingAuth,
+    Requester,
+    RetryPolicy,
+    authorization_of,
+    json_object,
+    make_client,
+    require_credentials,
+    site_api_root,
+)
 from editor_app.errors import AuthError, ConflictError, EditorError, NetworkError, NotFoundError
+from editor_app.hosts import api_root_for
+from editor_app.paths import write_atomically
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_ROOT = "https://api.bitbucket.org/2.0"
 PAGELEN = 100  # the largest page `src` and most lists give
 PR_PAGELEN = 50  # Bitbucket caps pull request pages at 50
 ALL_DEPTHS = 100  # `max_depth` for "any depth"
@@ -83,8 +96,6 @@ KNOWN_COMMITS = 64  # commits whose path -> blob id maps are kept
 CONTENT_CACHE_BYTES = 64 * 1024 * 1024
 MERGE_POLL_SECONDS = 1.0
 MERGE_POLL_TRIES = 30
-
-Refresh = Callable[[Credentials], Credentials]
 
 
 def _path(part: str) -> str:
@@ -107,8 +118,6 @@ class BitbucketBackend(Backend):
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
-        credentials: Credentials | None = None,
-        refresh: Refresh | None = None,
         author: str | None = None,
         state_dir: Path | None = None,
         src_only: bool = False,
@@ -127,17 +136,13 @@ class BitbucketBackend(Backend):
         self.repo = settings.repo.strip("/")
         if self.repo and self.repo.count("/") != 1:
             raise EditorError(f"backend.repo must be 'workspace/repository', got {settings.repo!r}")
-        self.api_root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/")
+        self.api_root = api_root_for(self.name, settings.api_root, settings.base_url)
         self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock, host_label="Bitbucket")
         self.base = f"repositories/{self.repo}/" if self.repo else ""
         self._sleep = sleep
         self._clock = clock
         self._branch = settings.branch
         self._lock = threading.RLock()
-        self._auth_lock = threading.Lock()
-        self._credentials = credentials
-        self._refresh = refresh
-        self._token_generation = 0
         self._known = _Known()
         self._lfs_rules: dict[str, list[str]] = {}  # head commit -> `.gitattributes` patterns sent through LFS
         self._contents = _Contents(CONTENT_CACHE_BYTES)
@@ -154,14 +159,28 @@ class BitbucketBackend(Backend):
     def connect(
         cls,
         settings: BackendSettings,
-        credentials: Credentials,
+        credentials: Credentials | None = None,
+        *,
         transport: httpx.BaseTransport | None = None,
-        **kwargs: Any,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+        **options: Any,
     ) -> BitbucketBackend:
-        """An adapter with its own client for `credentials`; `refresh=` renews a token on 401 when it can."""
-        root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/") + "/"
-        client = make_client(root, token=credentials.token, auth_scheme="Bearer", transport=transport)
-        return cls(settings, client, credentials=credentials, **kwargs)
+        """An adapter with its own client for `credentials`; `refresh` renews a token on a 401 when it can.
+
+        A token known to have lapsed (implicit grant: one hour) is renewed before it is sent, or refused without
+        spending a request of the hourly budget on a certain 401. `options`: `__init__`'s keyword options."""
+        root = site_api_root(cls.name, settings)
+        clock = options.get("clock", time.time)
+        credentials = require_credentials(credentials, cls.name)
+        scheme = "Bearer"
+        if ":" in credentials.token and not credentials.refresh_token:
+            # An app password, pasted as `username:app-password`: HTTP basic auth, as Bitbucket wants it.
+            scheme = "Basic"
+            credentials = replace(credentials, token=base64.b64encode(credentials.token.encode()).decode("ascii"))
+        auth = RefreshingAuth(credentials, origins=[root], scheme=scheme, refresh=refresh,
+                              renew_within=0.0, expired_message=_expired_message, clock=clock)
+        return cls(settings, make_client(root, transport=transport, auth=auth), on_wait=on_wait, **options)
 
     def close(self) -> None:
         """Release connections."""
@@ -175,45 +194,14 @@ class BitbucketBackend(Backend):
     @property
     def credentials(self) -> Credentials | None:
         """The credentials in use (renewed ones after a refresh), for the app to store."""
-        return self._credentials
+        auth = self.http.client.auth
+        return auth.credentials if isinstance(auth, RefreshingAuth) else None
 
     # --- requests --------------------------------------------------------------------------------
 
-    def _request(self, method: str, url: str, *, allow: Sequence[int] = (), what: str = "", **kwargs: Any) -> httpx.Response:
-        """`Requester.request`, plus one token refresh and retry on a 401 when a refresh is possible."""
-        generation = self._token_generation
-        self._check_expiry(generation)
-        response = self.http.request(method, url, allow=(*allow, 401), what=what, **kwargs)
-        if response.status_code != 401 or 401 in allow:
-            return response
-        if self._renew(generation):
-            response = self.http.request(method, url, allow=(*allow, 401), what=what, **kwargs)
-            if response.status_code != 401:
-                return response
-        raise self.http.error_for(response, what or f"{method} {url}")
-
-    def _check_expiry(self, generation: int) -> None:
-        """A token known to have expired (implicit grant: one hour) is renewed, or refused without spending a
-        request of the hourly budget on a certain 401."""
-        credentials = self._credentials
-        if credentials is None or credentials.expires_at is None or self._clock() < credentials.expires_at:
-            return
-        if not self._renew(generation):
-            when = time.strftime("%H:%M", time.localtime(credentials.expires_at))
-            raise AuthError(f"The Bitbucket login expired at {when}. Log in again to continue.", expired=True)
-
-    def _renew(self, generation: int) -> bool:
-        with self._auth_lock:
-            if generation != self._token_generation:
-                return True  # another thread refreshed it meanwhile
-            credentials = self._credentials
-            if self._refresh is None or credentials is None or not credentials.refresh_token:
-                return False  # implicit grant: the login flow has to run again
-            renewed = self._refresh(credentials)
-            self._credentials = renewed
-            self.http.client.headers["Authorization"] = f"Bearer {renewed.token}"
-            self._token_generation += 1
-            return True
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """`Requester.request` (the client's RefreshingAuth renews or refuses a lapsed token)."""
+        return self.http.request(method, url, **kwargs)
 
     def _json(self, method: str, url: str, **kwargs: Any) -> Any:
         response = self._request(method, url, **kwargs)
@@ -224,20 +212,12 @@ class BitbucketBackend(Backend):
         except ValueError:
             raise NetworkError(f"Bitbucket answered {kwargs.get('what') or url} with a body that is not JSON") from None
 
-    def _pages(self, url: str, params: Mapping[str, str] | None, *, what: str, missing_ok: bool = False,
-               max_pages: int = 1000) -> Iterator[list[dict[str, Any]]]:
+    def _pages(self, url: str, params: Mapping[str, str] | None, *, what: str,
+               missing_ok: bool = False) -> Iterator[list[dict[str, Any]]]:
         """The `values` of every page of a Bitbucket list, following each page's `next` URL."""
-        next_url: str | None = url
-        query: Mapping[str, str] | None = params
-        for _ in range(max_pages):
-            if next_url is None:
-                return
-            response = self._request("GET", next_url, params=query, allow=(404,) if missing_ok else (), what=what)
-            if response.status_code == 404:
-                return
-            page = response.json()
-            yield list(page.get("values") or [])
-            next_url, query = page.get("next"), None  # `next` carries its whole query
+        for response in self.http.responses(url, params=params, next_page=_next_page, missing_ok=missing_ok,
+                                            what=what):
+            yield list(response.json().get("values") or [])
 
     # --- who am I --------------------------------------------------------------------------------
 
@@ -249,13 +229,26 @@ class BitbucketBackend(Backend):
         avatar = ((data.get("links") or {}).get("avatar") or {}).get("href") or ""
         return User(login=login, name=data.get("display_name") or login, avatar_url=avatar, can_write=True)
 
+    def check_token(self) -> User:
+        """`current_user()`, and write permission on the repository (`user/permissions/repositories`)."""
+        user = self.current_user()
+        if self.repo:
+            query = {"q": f'repository.full_name="{self.repo}"'}
+            values = (self._json("GET", "user/permissions/repositories", params=query,
+                                 what="read your permission on the repository") or {}).get("values") or []
+            permission = values[0].get("permission") if values else None
+            if permission not in ("write", "admin"):
+                raise AuthError(f"{user.login} has no write permission on the Bitbucket repository {self.repo} "
+                                f"({permission or 'no access'})")
+        return user
+
     def _repository(self) -> dict[str, Any]:
         # Without `repo` the client points at one repository already (Git Gateway's /.netlify/git/bitbucket).
         where = self.repo or "the repository behind the gateway"
         response = self._request("GET", self.base.rstrip("/"), allow=(404,), what=f"open {where}")
         if response.status_code == 404:
             raise AuthError(f"Bitbucket: {where} not found, or your account cannot access it")
-        repository = response.json()
+        repository: dict[str, Any] = response.json()
         if self._branch is None:
             self._branch = ((repository.get("mainbranch") or {}).get("name")) or "master"
         return repository
@@ -276,12 +269,12 @@ class BitbucketBackend(Backend):
                                      allow=(404,), what=f"read branch {branch}")
             if response.status_code == 404:
                 raise NotFoundError(f"branch {branch} not found in {self.repo or 'the repository'}")
-            return response.json()["commit"]["hash"]
+            return str(response.json()["commit"]["hash"])
         response = self._request("GET", f"{self.base}refs/branches/{_path(branch)}", allow=(404,),
                                  what=f"read branch {branch}")
         if response.status_code == 404:
             raise NotFoundError(f"branch {branch} not found in {self.repo or 'the repository'}")
-        return response.json()["target"]["hash"]
+        return str(response.json()["target"]["hash"])
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -340,9 +333,7 @@ class BitbucketBackend(Backend):
             text = json.dumps({"listings": listings, "ids": ids}, separators=(",", ":"))
             try:
                 self._state_file.parent.mkdir(parents=True, exist_ok=True)
-                partial = self._state_file.with_suffix(".part")
-                partial.write_text(text, encoding="utf-8")
-                os.replace(partial, self._state_file)
+                write_atomically(self._state_file, text.encode("utf-8"), durable=False)
             except OSError as exc:  # a cache: the app works without it
                 log.info("Bitbucket: could not keep the listing state (%s)", exc)
 
@@ -481,8 +472,8 @@ class BitbucketBackend(Backend):
         """Author and date of the last commit touching `path` on the branch (one request, only when asked)."""
         if self.src_only:
             return None
-        page = self._json("GET", f"{self.base}commits", params={"path": path, "include": branch or self.default_branch(),
-                                                                  "pagelen": "1"},
+        query = {"path": path, "include": branch or self.default_branch(), "pagelen": "1"}
+        page = self._json("GET", f"{self.base}commits", params=query,
                           what=f"read the history of {path}")
         values = (page or {}).get("values") or []
         if not values:
@@ -579,7 +570,7 @@ class BitbucketBackend(Backend):
         oid, pointer = lfs.pointer_for(data)
         root = str(self.settings.options.get("large_media_url") or f"https://bitbucket.org/{self.repo}/info/lfs")
         client = self.http.client
-        token = client.headers.get("Authorization", "")
+        token = authorization_of(client)
         try:
             status, actions = lfs.batch_actions(client, root, "upload", oid, len(data), token)
             if status != 200:
@@ -588,15 +579,21 @@ class BitbucketBackend(Backend):
             if upload:
                 sent = lfs.run_action(client, upload, "PUT", content=data)
                 if sent.status_code >= 300:
-                    raise NetworkError(f"uploading {path} to Git LFS failed (HTTP {sent.status_code}); nothing was committed")
+                    raise NetworkError(
+                        f"uploading {path} to Git LFS failed (HTTP {sent.status_code}); nothing was committed"
+                    )
             if upload and verify:
                 claim = json.dumps({"oid": oid, "size": len(data)}).encode()
                 checked = lfs.run_action(client, verify, "POST", content=claim, headers={
                     "Accept": lfs.MEDIA_TYPE, "Content-Type": lfs.MEDIA_TYPE, "Authorization": token})
                 if checked.status_code >= 300:
-                    raise NetworkError(f"Git LFS did not confirm {path} (HTTP {checked.status_code}); nothing was committed")
+                    raise NetworkError(
+                        f"Git LFS did not confirm {path} (HTTP {checked.status_code}); nothing was committed"
+                    )
         except httpx.HTTPError as error:
-            raise NetworkError(f"uploading {path} to Git LFS failed ({type(error).__name__}); nothing was committed") from None
+            raise NetworkError(
+                f"uploading {path} to Git LFS failed ({type(error).__name__}); nothing was committed"
+            ) from None
         except ValueError:
             raise NetworkError(f"Git LFS answered the upload of {path} with a body that is not JSON") from None
         return pointer
@@ -668,7 +665,7 @@ class BitbucketBackend(Backend):
         if not workflow.is_cms_label(text, prefix):
             return None
         status = workflow.label_to_status(text, prefix)
-        return status if status in workflow.WORKFLOW_STATUSES else None
+        return status if status in WORKFLOW_STATUSES else None
 
     def _require_pr(self, collection: str, slug: str) -> tuple[str, dict[str, Any], str]:
         branch = workflow.branch_name(collection, slug)
@@ -771,15 +768,15 @@ class BitbucketBackend(Backend):
             return result
 
     def _open_pr(self, branch: str, title: str, status: str) -> dict[str, Any]:
-        pr = self._json(
+        pr = json_object(self._json(
             "POST", f"{self.base}pullrequests",
             json={"title": title, "source": {"branch": {"name": branch}},
                   "destination": {"branch": {"name": self.default_branch()}},
                   "description": workflow.DEFAULT_PR_BODY, "close_source_branch": True},
             what=f"open a pull request for {branch}",
-        )
+        ), f"open a pull request for {branch}")
         self._comment(pr["id"], status)
-        return pr
+        return dict(pr)
 
     def _comment(self, pr_id: int, status: str) -> None:
         self._request("POST", f"{self.base}pullrequests/{pr_id}/comments",
@@ -804,7 +801,8 @@ class BitbucketBackend(Backend):
             strategy = "squash" if self.settings.squash_merges else "merge_commit"
             response = self._request(
                 "POST", f"{self.base}pullrequests/{pr['id']}/merge",
-                json={"message": workflow.MERGE_COMMIT_MESSAGE, "close_source_branch": True, "merge_strategy": strategy},
+                json={"message": workflow.MERGE_COMMIT_MESSAGE, "close_source_branch": True,
+                      "merge_strategy": strategy},
                 allow=(400, 409, 555), what=f"merge pull request #{pr['id']}",
             )
             if response.status_code == 202:
@@ -864,8 +862,10 @@ class BitbucketBackend(Backend):
         self._require_workflow()
         with self._lock:
             branch, pr, _status = self._require_pr(collection, slug)
-            self._request("POST", f"{self.base}pullrequests/{pr['id']}/decline", what=f"decline pull request #{pr['id']}")
-            self._request("DELETE", f"{self.base}refs/branches/{_path(branch)}", allow=(404,), what=f"delete branch {branch}")
+            self._request("POST", f"{self.base}pullrequests/{pr['id']}/decline",
+                          what=f"decline pull request #{pr['id']}")
+            self._request("DELETE", f"{self.base}refs/branches/{_path(branch)}", allow=(404,),
+                          what=f"delete branch {branch}")
 
     def deploy_preview(self, collection: str, slug: str) -> DeployPreview | None:
         """The PR's build status keyed `preview_context`, else the first whose key mentions deploy."""
@@ -939,7 +939,7 @@ class _Known:
             before = dict(self._ids.get(parent, {}))
             gone = {c.path for c in changes if c.delete} | {c.previous_path for c in changes if c.previous_path}
             for path in gone:
-                before.pop(path, None)  # type: ignore[arg-type]
+                before.pop(path, None)
             touched = {c.path for c in changes if not c.delete}
             before.update({p: files[p] for p in touched if p in files})
             absent = set(self._absent.get(parent, set())) | {p for p in gone if p and p not in touched}
@@ -1046,3 +1046,14 @@ def _form(
 def _quoted(value: str) -> str:
     """A form-data name or filename: quotes and line breaks escaped as browsers do (WHATWG)."""
     return value.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
+
+
+def _next_page(response: httpx.Response) -> tuple[str, Mapping[str, Any] | None] | None:
+    """A Bitbucket page names the next one in its body (`next`, with its whole query)."""
+    following = response.json().get("next")
+    return (str(following), None) if following else None
+
+
+def _expired_message(expires_at: float) -> str:
+    when = time.strftime("%H:%M", time.localtime(expires_at))
+    return f"The Bitbucket login expired at {when}. Log in again to continue."

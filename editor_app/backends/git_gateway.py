@@ -32,7 +32,6 @@ Decisions:
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -52,15 +51,24 @@ from editor_app.backends.base import (
     FileChange,
     FileMeta,
     Listing,
+    OnWait,
+    Refresh,
     RepoFile,
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.http import OnWait, Requester, RetryPolicy, make_client, safe_url
+from editor_app.backends.http import (
+    RefreshingAuth,
+    Requester,
+    RetryPolicy,
+    make_client,
+    require_credentials,
+    safe_url,
+)
 from editor_app.errors import AuthError, ContentError, EditorError, NotFoundError
+from editor_app.hosts import HOST_NAMES, require_secure_url
 
 HOSTS = ("github", "gitlab", "bitbucket")
-HOST_LABELS = {"github": "GitHub", "gitlab": "GitLab", "bitbucket": "Bitbucket"}
 GATEWAY_PATH = "/.netlify/git"
 JWT_MARGIN = 60.0  # GoTrue's jwt() renews a token that lapses within a minute
 # Where each host's API names the repository in the URLs it sends back (page links); what follows is
@@ -73,8 +81,6 @@ HOST_API_PREFIXES = {
 HOST_HEADERS = {"github": {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}}
 REISSUE = "Please ask your site administrator to reissue the Git Gateway token."
 ENABLE = "Please make sure Git Gateway is enabled on your site."
-
-Refresh = Callable[[Credentials], Credentials]
 
 
 def gateway_root(settings: BackendSettings) -> str:
@@ -101,64 +107,19 @@ def split_host(root: str) -> tuple[str, str | None]:
     return root, None
 
 
-class _Jwt:
-    """The JWT in use and its renewal, shared by every request and thread of one adapter."""
+class _GatewayAuth(RefreshingAuth):
+    """The Identity JWT on gateway requests, renewed when it lapses within JWT_MARGIN (GoTrue's own rule) and
+    once more on a 401; host API links are moved onto the gateway first, so the JWT goes nowhere else."""
 
-    def __init__(self, credentials: Credentials, refresh: Refresh | None, clock: Callable[[], float]) -> None:
-        self.credentials = credentials
-        self._refresh = refresh
-        self._clock = clock
-        self._lock = threading.Lock()
-        self.generation = 0
-
-    def current(self) -> tuple[str, int]:
-        """The token to send now (renewed first when it lapses within JWT_MARGIN) and its generation."""
-        with self._lock:
-            expires_at = self.credentials.expires_at
-            if expires_at is not None and expires_at - self._clock() < JWT_MARGIN and self._can_renew():
-                self._renew()
-            return self.credentials.token, self.generation
-
-    def renewed(self, generation: int) -> str | None:
-        """A token to retry a refused request with: renewed once for all threads; None when impossible."""
-        with self._lock:
-            if generation != self.generation:
-                return self.credentials.token  # another thread renewed it meanwhile
-            if not self._can_renew():
-                return None
-            self._renew()
-            return self.credentials.token
-
-    def _can_renew(self) -> bool:
-        return self._refresh is not None and bool(self.credentials.refresh_token)
-
-    def _renew(self) -> None:
-        assert self._refresh is not None
-        self.credentials = self._refresh(self.credentials)
-        self.generation += 1
-
-
-class _GatewayAuth(httpx.Auth):
-    """Bearer JWT on gateway requests (renewed as _Jwt says); host API links are moved onto the gateway."""
-
-    def __init__(self, jwt: _Jwt, base: str) -> None:
-        self._jwt = jwt
+    def __init__(self, credentials: Credentials, base: str, *, refresh: Refresh | None,
+                 clock: Callable[[], float]) -> None:
+        super().__init__(credentials, origins=[base], refresh=refresh, renew_within=JWT_MARGIN, clock=clock)
         self._base = httpx.URL(base.rstrip("/") + "/")
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        """Send with the current JWT; on a 401 renew it once and send again."""
+        """Keep the request on the gateway, then send it as RefreshingAuth does."""
         self._keep_on_gateway(request)
-        if (request.url.scheme, request.url.host, request.url.port) != (self._base.scheme, self._base.host, self._base.port):
-            yield request  # not the gateway (a media host): it gets no token
-            return
-        token, generation = self._jwt.current()
-        request.headers["Authorization"] = f"Bearer {token}"
-        response = yield request
-        if response.status_code == 401:
-            renewed = self._jwt.renewed(generation)
-            if renewed is not None:
-                request.headers["Authorization"] = f"Bearer {renewed}"
-                yield request
+        return (yield from super().auth_flow(request))
 
     def _keep_on_gateway(self, request: httpx.Request) -> None:
         url = str(request.url)
@@ -188,7 +149,7 @@ class GitGatewayBackend(Backend):
         self,
         settings: BackendSettings,
         client: httpx.Client,
-        jwt: _Jwt,
+        jwt: _GatewayAuth,
         *,
         host: str | None = None,
         transport: httpx.BaseTransport | None = None,
@@ -201,16 +162,18 @@ class GitGatewayBackend(Backend):
         self.settings = settings
         self.base = str(client.base_url).rstrip("/")
         self._jwt = jwt
-        self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock, host_label="Git Gateway")
+        self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock,
+                              host_label="Git Gateway")
         self.claims = jwt_claims(jwt.credentials.token) or {}
         self.roles: tuple[str, ...] = ()
         self.host = host or self._host_behind()  # a gateway URL ending in the host's name fixes it
         if self.host not in self.hosts:
-            raise EditorError(f"Git Gateway serves {HOST_LABELS.get(self.host, self.host)}, which this version cannot open")
-        self.host_label = f"Git Gateway ({HOST_LABELS[self.host]})"
+            served = HOST_NAMES.get(self.host, self.host)
+            raise EditorError(f"Git Gateway serves {served}, which this version cannot open")
+        self.host_label = f"Git Gateway ({HOST_NAMES[self.host]})"
         inner_settings = replace(settings, name=self.host, repo="", api_root=f"{self.base}/{self.host}",
                                  branch=settings.branch or "master", use_graphql=False, open_authoring=False)
-        inner_client = make_client(f"{self.base}/{self.host}/", transport=transport, auth=_GatewayAuth(jwt, self.base),
+        inner_client = make_client(f"{self.base}/{self.host}/", transport=transport, auth=jwt,
                                    headers=HOST_HEADERS.get(self.host))
         options: dict[str, Any] = {"on_wait": on_wait, "policy": policy, "sleep": sleep, "clock": clock, **host_options}
         if self.author:
@@ -231,19 +194,23 @@ class GitGatewayBackend(Backend):
     def connect(
         cls,
         settings: BackendSettings,
-        credentials: Credentials,
-        transport: httpx.BaseTransport | None = None,
+        credentials: Credentials | None = None,
         *,
+        transport: httpx.BaseTransport | None = None,
         refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
         clock: Callable[[], float] = time.time,
-        **kwargs: Any,
+        **options: Any,
     ) -> GitGatewayBackend:
-        """An adapter for the Identity `credentials` (a GoTrue JWT); `refresh=` renews it when it lapses."""
+        """An adapter for the Identity `credentials` (a GoTrue JWT); `refresh` renews it when it lapses.
+        `options`: `__init__`'s keyword options (retry policy, sleep for tests, host adapter options)."""
         base, fixed = split_host(gateway_root(settings))
-        jwt = _Jwt(credentials, refresh, clock)
-        client = make_client(base + "/", transport=transport, auth=_GatewayAuth(jwt, base))
+        require_secure_url(base, "the Git Gateway URL (backend.gateway_url or site_url)")
+        jwt = _GatewayAuth(require_credentials(credentials, cls.name), base, refresh=refresh, clock=clock)
+        client = make_client(base + "/", transport=transport, auth=jwt)
         try:
-            backend = cls(settings, client, jwt, host=fixed, transport=transport, clock=clock, **kwargs)
+            backend = cls(settings, client, jwt, host=fixed, transport=transport, on_wait=on_wait, clock=clock,
+                          **options)
             backend.check_roles()
             if backend.host == "github":
                 backend._learn_github_repository()
@@ -335,7 +302,8 @@ class GitGatewayBackend(Backend):
     # --- the Backend interface, through the host's adapter ---------------------------------------
 
     def current_user(self) -> User:
-        """The Identity user (JWT claims); the site branch must be readable through the gateway (Decap's write check)."""
+        """The Identity user (JWT claims); the site branch must be readable through the gateway
+        (Decap's write check)."""
         with self._translated():
             self.inner.head()
         email = str(self.claims.get("email") or "")
@@ -377,7 +345,12 @@ class GitGatewayBackend(Backend):
             return self.inner.file_meta(path, branch=branch)
 
     def commit(
-        self, changes: Sequence[FileChange], message: str, *, branch: str | None = None, expected_head: str | None = None
+        self,
+        changes: Sequence[FileChange],
+        message: str,
+        *,
+        branch: str | None = None,
+        expected_head: str | None = None,
     ) -> CommitResult:
         """One commit, signed by the Identity user."""
         with self._translated():

@@ -13,10 +13,10 @@ Decisions:
   1000 entries a page (Gitea's largest) following `truncated`. Entries carry git blob ids and sizes.
 - Gitea 1.22 has no batched read. Many files of a small repository (as the repository reports its
   `size`: at most 64 KiB per wanted file and 50 MiB in all) come from ONE archive of the branch
-  (`/archive/<branch>.tar.gz`, a `git archive`); a file is taken from it only when its bytes hash to the blob id it was listed with, so
-  a branch that moved meanwhile costs nothing but the reads by id that follow. Other files are read by
-  blob id (`/git/blobs/{sha}`, base64) 8 at a time. One file by path is one raw read (`/raw/{path}?ref=`)
-  whose blob id is computed from its bytes.
+  (`/archive/<branch>.tar.gz`, a `git archive`); a file is taken from it only when its bytes hash to the
+  blob id it was listed with, so a branch that moved meanwhile costs nothing but the reads by id that
+  follow. Other files are read by blob id (`/git/blobs/{sha}`, base64) 8 at a time. One file by path is
+  one raw read (`/raw/{path}?ref=`) whose blob id is computed from its bytes.
 - A save is ONE `POST /contents` whose operations say create, update (with the file's current `sha`) or
   delete (with `sha`). Gitea checks every `sha` and refuses creating an existing file (HTTP 422), so
   when each change names the blob it started from the save is a single request. Changes that do not
@@ -70,16 +70,28 @@ from editor_app.backends.base import (
     FileChange,
     FileMeta,
     Listing,
+    OnWait,
+    Refresh,
     RepoFile,
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.http import OnWait, Requester, RetryPolicy, error_message, make_client
+from editor_app.backends.http import (
+    RefreshingAuth,
+    Requester,
+    RetryPolicy,
+    error_message,
+    make_client,
+    next_link,
+    paginate,
+    require_credentials,
+    site_api_root,
+)
 from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NetworkError, NotFoundError
+from editor_app.hosts import api_root_for
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_ROOT = "https://gitea.com/api/v1"
 TREE_PAGE = 1000  # Gitea's default and largest git trees page (`[api] DEFAULT_GIT_TREES_PER_PAGE`)
 LIST_PAGE = 50  # Gitea's largest page for other lists (`[api] MAX_RESPONSE_ITEMS`)
 READ_CONCURRENCY = 8
@@ -91,12 +103,9 @@ ARCHIVE_MAX_KB = 50 * 1024
 COMMIT_ATTEMPTS = 4
 MERGE_ATTEMPTS = 5
 MERGE_RETRY_SECONDS = 2.0
-MAX_PAGES = 1000
 LABEL_COLORS = {"draft": "#e4e669", "pending_review": "#fbca04", "pending_publish": "#0e8a16"}
 # The multi-file contents API appeared in Gitea 1.20 (Forgejo 1.20 too).
 CHANGE_FILES_SINCE = (1, 20)
-
-Refresh = Callable[[Credentials], Credentials]
 
 
 class WorkflowUnavailableError(EditorError):
@@ -132,14 +141,12 @@ class GiteaBackend(Backend):
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
-        credentials: Credentials | None = None,
-        refresh: Refresh | None = None,
     ) -> None:
         self.settings = settings
         self.repo = settings.repo.strip("/")
         if self.repo.count("/") != 1 or not all(self.repo.split("/")):
             raise EditorError(f"backend.repo must be 'owner/name' for Gitea, got {settings.repo!r}")
-        self.api_root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/")
+        self.api_root = api_root_for(self.name, settings.api_root, settings.base_url)
         self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock, host_label="Gitea")
         owner, name = self.repo.split("/")
         self.base = f"repos/{_q(owner)}/{_q(name)}/"
@@ -149,23 +156,25 @@ class GiteaBackend(Backend):
         self._labels: dict[str, int] = {}
         self._lock = threading.RLock()
         self._info_lock = threading.Lock()
-        self._auth_lock = threading.Lock()
-        self._credentials = credentials
-        self._refresh = refresh
-        self._token_generation = 0
 
     @classmethod
     def connect(
         cls,
         settings: BackendSettings,
-        credentials: Credentials,
+        credentials: Credentials | None = None,
+        *,
         transport: httpx.BaseTransport | None = None,
-        **kwargs: Any,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+        **options: Any,
     ) -> GiteaBackend:
-        """An adapter with its own client for `credentials`; `refresh=` renews an expired OAuth token."""
-        root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/") + "/"
-        client = make_client(root, token=credentials.token, auth_scheme="token", transport=transport)
-        return cls(settings, client, credentials=credentials, **kwargs)
+        """An adapter with its own client for `credentials`; `refresh` renews an expired OAuth token on a 401.
+
+        `options`: `__init__`'s keyword options (retry policy, sleep and clock for tests)."""
+        root = site_api_root(cls.name, settings)
+        auth = RefreshingAuth(require_credentials(credentials, cls.name), origins=[root], scheme="token",
+                              refresh=refresh)
+        return cls(settings, make_client(root, transport=transport, auth=auth), on_wait=on_wait, **options)
 
     def close(self) -> None:
         """Release connections."""
@@ -179,35 +188,14 @@ class GiteaBackend(Backend):
     @property
     def credentials(self) -> Credentials | None:
         """The credentials in use (renewed ones after a refresh), for the app to store."""
-        return self._credentials
+        auth = self.http.client.auth
+        return auth.credentials if isinstance(auth, RefreshingAuth) else None
 
     # --- requests --------------------------------------------------------------------------------
 
-    def _request(self, method: str, url: str, *, allow: Sequence[int] = (), what: str = "", **kwargs: Any) -> httpx.Response:
-        """`Requester.request`, plus one token refresh and retry on a 401."""
-        generation = self._token_generation
-        response = self.http.request(method, url, allow=(*allow, 401), what=what, **kwargs)
-        if response.status_code != 401 or 401 in allow:
-            return response
-        if self._renew(generation):
-            response = self.http.request(method, url, allow=(*allow, 401), what=what, **kwargs)
-            if response.status_code != 401:
-                return response
-        raise self.http.error_for(response, what or f"{method} {url}")
-
-    def _renew(self, generation: int) -> bool:
-        """Refresh the token once for all threads that saw it expire; False when it cannot be refreshed."""
-        with self._auth_lock:
-            if generation != self._token_generation:
-                return True  # another thread refreshed it meanwhile
-            credentials = self._credentials
-            if self._refresh is None or credentials is None or not credentials.refresh_token:
-                return False
-            renewed = self._refresh(credentials)
-            self._credentials = renewed
-            self.http.client.headers["Authorization"] = f"token {renewed.token}"
-            self._token_generation += 1
-            return True
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """`Requester.request` (the client's RefreshingAuth renews an expired token on a 401)."""
+        return self.http.request(method, url, **kwargs)
 
     def _json(self, method: str, url: str, **kwargs: Any) -> Any:
         response = self._request(method, url, **kwargs)
@@ -219,17 +207,10 @@ class GiteaBackend(Backend):
             raise NetworkError(f"Gitea answered {kwargs.get('what') or url} with a body that is not JSON") from None
 
     def _pages(self, url: str, params: Mapping[str, str], *, what: str) -> Iterator[list[Any]]:
-        """Every page of a Gitea list (`page`/`limit`), following `Link: rel="next"`."""
-        query = {**params, "limit": str(LIST_PAGE)}
-        next_url = url
-        for _ in range(MAX_PAGES):
-            response = self._request("GET", next_url, params=query, what=what)
-            page = response.json() or []
-            yield page
-            link = response.links.get("next")
-            if not link or not link.get("url") or not page:
-                return
-            next_url, query = link["url"], {}
+        """Every page of a Gitea list (`page`/`limit`), following `Link: rel="next"` until an empty page."""
+        for response in self.http.responses(url, params={**params, "limit": str(LIST_PAGE)}, next_page=_next_page,
+                                            what=what):
+            yield response.json() or []
 
     # --- who am I --------------------------------------------------------------------------------
 
@@ -263,7 +244,7 @@ class GiteaBackend(Backend):
                                  what=f"read branch {branch}")
         if response.status_code == 404:
             raise NotFoundError(f"branch {branch} not found in {self.repo}")
-        return response.json()["commit"]["id"]
+        return str(response.json()["commit"]["id"])
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -272,23 +253,23 @@ class GiteaBackend(Backend):
         tree_ish = f"{ref}:{folder}" if folder else ref
         prefix = folder + "/" if folder else ""
         found: dict[str, tuple[str, int | None]] = {}
-        for page in range(1, MAX_PAGES + 1):
-            params = {"per_page": str(TREE_PAGE), "page": str(page)}
-            if recursive:
-                params["recursive"] = "true"
-            response = self._request("GET", f"{self.base}git/trees/{_q(tree_ish, ':')}", params=params,
-                                     allow=(400, 404), what=what)
-            if response.status_code in (400, 404):
-                # 404: no such folder; 400: the path names a file, not a folder.
-                return None if page == 1 else found
-            body = response.json() or {}
-            for entry in body.get("tree") or []:
+        params = {"per_page": str(TREE_PAGE), "page": "1"}
+        if recursive:
+            params["recursive"] = "true"
+
+        def send(url: str, query: Mapping[str, Any] | None) -> httpx.Response | None:
+            response = self._request("GET", url, params=query, allow=(400, 404), what=what)
+            # 404: no such folder; 400: the path names a file, not a folder.
+            return None if response.status_code in (400, 404) else response
+
+        pages = 0
+        for response in paginate(send, f"{self.base}git/trees/{_q(tree_ish, ':')}", params, _next_tree_page, what=what):
+            pages += 1
+            for entry in (response.json() or {}).get("tree") or []:
                 if entry.get("type") == "blob":
                     size = entry.get("size")
                     found[prefix + entry["path"]] = (entry["sha"], int(size) if size is not None else None)
-            if not body.get("truncated") or not body.get("tree"):
-                return found
-        raise NetworkError(f"Gitea kept paging the tree of {tree_ish}; {what} stopped after {MAX_PAGES} pages")
+        return found if pages else None
 
     def list_files(
         self, folder: str, *, extension: str | None = None, depth: int | None = None, branch: str | None = None
@@ -687,12 +668,12 @@ class GiteaBackend(Backend):
         return self._labels[name]
 
     def _create_pr(self, branch: str, title: str, status: str) -> dict[str, Any]:
-        return self._json(
+        return dict(self._json(
             "POST", f"{self.base}pulls",
             json={"base": self.default_branch(), "head": branch, "title": title, "body": workflow.DEFAULT_PR_BODY,
                   "labels": [self._label_id(status)]},
             what=f"open a pull request for {branch}",
-        )
+        ))
 
     def set_status(self, collection: str, slug: str, status: str) -> None:
         """Replace the PR's CMS label, keeping its other labels."""
@@ -802,3 +783,17 @@ class _LazyBlobs(Mapping[str, bytes]):
 
     def __len__(self) -> int:
         return len(self._cache)
+
+
+def _next_page(response: httpx.Response) -> tuple[str, Mapping[str, Any] | None] | None:
+    """The `Link: rel="next"` page, unless this page was empty (some Gitea versions link past the end)."""
+    return next_link(response) if response.json() else None
+
+
+def _next_tree_page(response: httpx.Response) -> tuple[str, Mapping[str, Any] | None] | None:
+    """The next page of a truncated git tree (`page` + 1), none when the tree is complete."""
+    body = response.json() or {}
+    if not body.get("truncated") or not body.get("tree"):
+        return None
+    page = int(response.request.url.params.get("page") or "1")
+    return str(response.request.url.copy_set_param("page", str(page + 1))), None

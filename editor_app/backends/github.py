@@ -38,7 +38,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -58,16 +58,27 @@ from editor_app.backends.base import (
     FileChange,
     FileMeta,
     Listing,
+    OnWait,
+    Refresh,
     RepoFile,
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.http import OnWait, Requester, RetryPolicy, make_client
+from editor_app.backends.http import (
+    Requester,
+    RetryPolicy,
+    authorization_of,
+    make_client,
+    require_credentials,
+    site_api_root,
+)
 from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NetworkError, NotFoundError
+from editor_app.hosts import HOSTS, api_root_for
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_ROOT = "https://api.github.com"
+# What GitHub's REST API is asked for (the proxy of aws-cognito-github-proxy takes the same).
+API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 GRAPHQL_BATCH = 250  # blobs per GraphQL query (GitHub allows far more nodes; responses stay < a few MB)
 REST_CONCURRENCY = 8
 GRAPHQL_CONCURRENCY = 4
@@ -119,7 +130,7 @@ class GitHubBackend(Backend):
         self._clock = clock
         if "/" not in settings.repo and not scoped:
             raise ContentError(f"backend.repo must be 'owner/name', got {settings.repo!r}")
-        self.api_root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/")
+        self.api_root = api_root_for(self.name, settings.api_root, settings.base_url)
         self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock, host_label="GitHub")
         self.origin = settings.repo  # where the site lives and entries are read
         self.repo = settings.repo  # where this user writes (their fork under open authoring)
@@ -145,17 +156,21 @@ class GitHubBackend(Backend):
     def connect(
         cls,
         settings: BackendSettings,
-        credentials: Credentials,
+        credentials: Credentials | None = None,
+        *,
         transport: httpx.BaseTransport | None = None,
-        **kwargs: Any,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+        **options: Any,
     ) -> GitHubBackend:
-        """An adapter with its own client for `credentials` (open authoring sets up the fork here)."""
-        root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/") + "/"
+        """An adapter with its own client for `credentials` (open authoring sets up the fork here). GitHub's
+        OAuth and personal tokens do not expire: `refresh` is not used. `options`: `__init__`'s keyword options."""
+        root = site_api_root(cls.name, settings)
         client = make_client(
-            root, token=credentials.token, auth_scheme="token", transport=transport,
-            headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
+            root, token=require_credentials(credentials, cls.name).token, auth_scheme="token", transport=transport,
+            headers=API_HEADERS,
         )
-        backend = cls(settings, client, **kwargs)
+        backend = cls(settings, client, on_wait=on_wait, **options)
         if settings.open_authoring:
             backend.use_fork()
         return backend
@@ -173,8 +188,17 @@ class GitHubBackend(Backend):
 
     def current_user(self) -> User:
         """GET /user and the repository's `permissions.push`; AuthError when the user cannot write."""
-        data = self.http.json("GET", "user", what="read the logged-in user")
+        answer = self.http.request("GET", "user", what="read the logged-in user")
+        data = answer.json()
         self._login = data.get("login") or ""
+        # Classic tokens list their scopes; fine-grained ones have no header (their permission shows on the repo).
+        header = answer.headers.get("X-OAuth-Scopes")
+        scopes = tuple(s.strip() for s in (header or "").split(",") if s.strip())
+        if header is not None and not {"repo", "public_repo"} & set(scopes):
+            raise AuthError(
+                f"the GitHub token of {self._login} lacks the scope 'repo' (or 'public_repo' for public repositories); "
+                f"it has: {', '.join(scopes) or 'no scopes'}"
+            )
         repo = self.http.json("GET", self._repo_path(self.repo), what=f"open the repository {self.repo}")
         can_write = bool((repo.get("permissions") or {}).get("push"))
         if not can_write:
@@ -185,6 +209,7 @@ class GitHubBackend(Backend):
             email=data.get("email") or "",
             avatar_url=data.get("avatar_url") or "",
             can_write=True,
+            scopes=scopes,
         )
 
     def _user_login(self) -> str:
@@ -209,7 +234,7 @@ class GitHubBackend(Backend):
         )
         if response.status_code == 404:
             raise NotFoundError(f"branch {branch} not found in {repo}")
-        return response.json()["object"]["sha"]
+        return str(response.json()["object"]["sha"])
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -365,8 +390,8 @@ class GitHubBackend(Backend):
 
     def _lfs_root(self, repo: str) -> str:
         """The repository's Git LFS endpoint: `<web host>/<owner>/<name>.git/info/lfs`."""
-        if self.api_root == DEFAULT_API_ROOT:
-            web = "https://github.com"
+        if self.api_root == HOSTS["github"].api_root:
+            web = HOSTS["github"].web_root
         elif self.api_root.endswith("/api/v3"):
             web = self.api_root[: -len("/api/v3")]  # GitHub Enterprise Server
         else:
@@ -380,7 +405,7 @@ class GitHubBackend(Backend):
         sends it), and the download goes only with the headers the batch answer names.
         """
         oid, size = lfs.parse_pointer(pointer)
-        token = self.http.client.headers.get("Authorization", "").partition(" ")[2]
+        token = authorization_of(self.http.client).partition(" ")[2]
         credentials = base64.b64encode(f"x-access-token:{token}".encode()).decode()
         try:
             status, actions = lfs.batch_actions(self.http.client, self._lfs_root(repo), "download", oid, size,
@@ -506,7 +531,7 @@ class GitHubBackend(Backend):
         answer = response.json() if response.status_code == 200 else {}
         made = ((answer.get("data") or {}).get("createCommitOnBranch") or {}).get("commit") or {}
         if made.get("oid"):
-            return made["oid"]
+            return str(made["oid"])
         kinds = {e.get("type") for e in answer.get("errors") or []}
         if "STALE_DATA" in kinds:
             return None
@@ -594,18 +619,18 @@ class GitHubBackend(Backend):
             "POST", self._repo_path(repo, "git/trees"), json={"base_tree": base, "tree": tree},
             retry_unsafe=True, what="write the tree",
         )["sha"]
-        return self.http.json(
+        return str(self.http.json(
             "POST", self._repo_path(repo, "git/commits"),
             json={"message": message, "tree": new_tree, "parents": [base], **self._author_field()},
             what="write the commit",
-        )["sha"]
+        )["sha"])
 
     def _author_field(self) -> dict[str, Any]:
         """`{"author": {name, email, date}}` when commits are signed for someone else (Decap's git-gateway does)."""
         name, address = email.utils.parseaddr(self.author or "")
         if not address:
             return {}
-        when = datetime.fromtimestamp(self._clock(), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        when = datetime.fromtimestamp(self._clock(), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return {"author": {"name": name or address, "email": address, "date": when}}
 
     # --- editorial workflow ----------------------------------------------------------------------
@@ -642,7 +667,7 @@ class GitHubBackend(Backend):
         )
         for pr in pulls or []:
             if (pr.get("head") or {}).get("ref") == branch:
-                return pr
+                return dict(pr)
         return None
 
     def _status_of(self, pr: dict[str, Any] | None) -> str | None:
@@ -694,7 +719,8 @@ class GitHubBackend(Backend):
                 pr = self._find_pr(branch, state="all")
                 if pr is not None and pr.get("merged_at"):
                     continue
-                found.append(self._entry(*key, branch, ref["object"]["sha"], pr if pr and pr.get("state") == "open" else None))
+                open_pr = pr if pr and pr.get("state") == "open" else None
+                found.append(self._entry(*key, branch, ref["object"]["sha"], open_pr))
             return found
         for page in self.http.pages(
             self._repo_path(self.origin, "pulls"),
@@ -774,24 +800,26 @@ class GitHubBackend(Backend):
         """Decap's message when a prefix of the entry branch exists as a branch (git forbids both)."""
         for candidate in workflow.conflicting_branches(branch):
             found = self.http.request(
-                "GET", self._repo_path(self.repo, "git/ref/heads", candidate), allow=(404,), what=f"read branch {candidate}"
+                "GET", self._repo_path(self.repo, "git/ref/heads", candidate), allow=(404,),
+                what=f"read branch {candidate}",
             )
             if found.status_code == 200 and found.json().get("ref") == f"refs/heads/{candidate}":
                 return ConflictError(workflow.conflicting_branch_message(branch, candidate), head=base)
         return ConflictError(f"{branch}: {self.http.error_for(response, f'create branch {branch}')}", head=base)
 
     def _create_pr(self, branch: str, title: str) -> dict[str, Any]:
-        return self.http.json(
+        return dict(self.http.json(
             "POST", self._repo_path(self.origin, "pulls"),
             json={"title": title, "body": workflow.DEFAULT_PR_BODY, "head": f"{self._head_owner()}:{branch}",
                   "base": self.default_branch()},
             what=f"open a pull request for {branch}",
-        )
+        ))
 
     def _set_labels(self, pr: dict[str, Any], status: str) -> None:
         prefix = self.settings.label_prefix
         keep = [
-            name for name in ((lab.get("name") if isinstance(lab, dict) else str(lab)) for lab in pr.get("labels") or [])
+            name
+            for name in ((lab.get("name") if isinstance(lab, dict) else str(lab)) for lab in pr.get("labels") or [])
             if name and not workflow.is_cms_label(name, prefix)
         ]
         self.http.request(
@@ -890,7 +918,8 @@ class GitHubBackend(Backend):
                 try:
                     self._head(self.repo, branch)
                 except NotFoundError:
-                    raise NotFoundError(f"{workflow.content_key(collection, slug)}: not under editorial workflow") from None
+                    key = workflow.content_key(collection, slug)
+                    raise NotFoundError(f"{key}: not under editorial workflow") from None
                 pr = self._find_pr(branch)
             else:
                 branch, pr = self._require_pr(collection, slug)
@@ -941,7 +970,8 @@ class GitHubBackend(Backend):
         else:
             self.http.request("POST", self._repo_path(self.origin, "forks"), json={}, what=f"fork {self.origin}")
             for _ in range(FORK_POLL_TRIES):
-                if self.http.request("GET", self._repo_path(fork), allow=(404,), what=f"wait for {fork}").status_code == 200:
+                answer = self.http.request("GET", self._repo_path(fork), allow=(404,), what=f"wait for {fork}")
+                if answer.status_code == 200:
                     break
                 self._sleep(FORK_POLL_SECONDS)
             else:

@@ -43,6 +43,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -61,16 +62,27 @@ from editor_app.backends.base import (
     FileChange,
     FileMeta,
     Listing,
+    OnWait,
+    Refresh,
     RepoFile,
     UnpublishedEntry,
     User,
 )
-from editor_app.backends.http import OnWait, Requester, RetryPolicy, error_message, make_client
+from editor_app.backends.http import (
+    RefreshingAuth,
+    Requester,
+    RetryPolicy,
+    error_message,
+    make_client,
+    next_link,
+    require_credentials,
+    site_api_root,
+)
 from editor_app.errors import AuthError, ConflictError, EditorError, NetworkError, NotFoundError
+from editor_app.hosts import api_root_for
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_ROOT = "https://gitlab.com/api/v4"
 GRAPHQL_BATCH = 100  # paths per GraphQL `blobs` query (GitLab caps the paths of one query at 100)
 PER_PAGE = 100  # GitLab's largest page
 REST_CONCURRENCY = 8
@@ -98,8 +110,6 @@ BINARY_SUFFIXES = (
     ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".ico", ".bmp", ".tif", ".tiff", ".pdf", ".zip", ".gz",
     ".mp3", ".mp4", ".mov", ".webm", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".psd",
 )
-
-Refresh = Callable[[Credentials], Credentials]
 
 
 def graphql_url(api_root: str) -> str:
@@ -130,8 +140,6 @@ class GitLabBackend(Backend):
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
-        credentials: Credentials | None = None,
-        refresh: Refresh | None = None,
         author: str | None = None,
     ) -> None:
         """`author` ("Name <email>") signs commits made with someone else's token (Git Gateway's)."""
@@ -140,31 +148,35 @@ class GitLabBackend(Backend):
         self.repo = settings.repo.strip("/")
         if self.repo and "/" not in self.repo:
             raise EditorError(f"backend.repo must be 'group/project' (subgroups allowed), got {settings.repo!r}")
-        self.api_root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/")
+        self.api_root = api_root_for(self.name, settings.api_root, settings.base_url)
         self.http = Requester(client, policy=policy, on_wait=on_wait, sleep=sleep, clock=clock, host_label="GitLab")
         self.project = f"projects/{_q(self.repo)}/" if self.repo else ""
         self._graphql = str(settings.options.get("graphql_api_root") or graphql_url(self.api_root))
+        if isinstance(client.auth, RefreshingAuth):
+            client.auth.add_origin(self._graphql)  # a GraphQL root of its own gets the token too
         self._graphql_ok = bool(self.repo)
         self._sleep = sleep
         self._branch = settings.branch
         self._lock = threading.RLock()
-        self._auth_lock = threading.Lock()
-        self._credentials = credentials
-        self._refresh = refresh
-        self._token_generation = 0
 
     @classmethod
     def connect(
         cls,
         settings: BackendSettings,
-        credentials: Credentials,
+        credentials: Credentials | None = None,
+        *,
         transport: httpx.BaseTransport | None = None,
-        **kwargs: Any,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+        **options: Any,
     ) -> GitLabBackend:
-        """An adapter with its own client for `credentials`; `refresh=` renews a PKCE token on `invalid_token`."""
-        root = (settings.api_root or DEFAULT_API_ROOT).rstrip("/") + "/"
-        client = make_client(root, token=credentials.token, auth_scheme="Bearer", transport=transport)
-        return cls(settings, client, credentials=credentials, **kwargs)
+        """An adapter with its own client for `credentials`; `refresh` renews a PKCE token on `invalid_token`.
+
+        `options`: `__init__`'s keyword options (retry policy, sleep and clock for tests, author)."""
+        root = site_api_root(cls.name, settings)
+        auth = RefreshingAuth(require_credentials(credentials, cls.name), origins=[root], refresh=refresh,
+                              renews_on=_invalid_token)
+        return cls(settings, make_client(root, transport=transport, auth=auth), on_wait=on_wait, **options)
 
     def close(self) -> None:
         """Release connections."""
@@ -178,35 +190,14 @@ class GitLabBackend(Backend):
     @property
     def credentials(self) -> Credentials | None:
         """The credentials in use (renewed ones after a refresh), for the app to store."""
-        return self._credentials
+        auth = self.http.client.auth
+        return auth.credentials if isinstance(auth, RefreshingAuth) else None
 
     # --- requests --------------------------------------------------------------------------------
 
-    def _request(self, method: str, url: str, *, allow: Sequence[int] = (), what: str = "", **kwargs: Any) -> httpx.Response:
-        """`Requester.request`, plus one token refresh and retry on GitLab's `401 invalid_token`."""
-        generation = self._token_generation
-        response = self.http.request(method, url, allow=(*allow, 401), what=what, **kwargs)
-        if response.status_code != 401 or 401 in allow:
-            return response
-        if _invalid_token(response) and self._renew(generation):
-            response = self.http.request(method, url, allow=(*allow, 401), what=what, **kwargs)
-            if response.status_code != 401:
-                return response
-        raise self.http.error_for(response, what or f"{method} {url}")
-
-    def _renew(self, generation: int) -> bool:
-        """Refresh the token once for all threads that saw it expire; False when it cannot be refreshed."""
-        with self._auth_lock:
-            if generation != self._token_generation:
-                return True  # another thread refreshed it meanwhile
-            credentials = self._credentials
-            if self._refresh is None or credentials is None or not credentials.refresh_token:
-                return False
-            renewed = self._refresh(credentials)
-            self._credentials = renewed
-            self.http.client.headers["Authorization"] = f"Bearer {renewed.token}"
-            self._token_generation += 1
-            return True
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """`Requester.request` (the client's RefreshingAuth renews a token GitLab calls `invalid_token`)."""
+        return self.http.request(method, url, **kwargs)
 
     def _json(self, method: str, url: str, **kwargs: Any) -> Any:
         response = self._request(method, url, **kwargs)
@@ -217,23 +208,10 @@ class GitLabBackend(Backend):
         except ValueError:
             raise NetworkError(f"GitLab answered {kwargs.get('what') or url} with a body that is not JSON") from None
 
-    def _pages(self, url: str, params: Mapping[str, str], *, what: str, max_pages: int = 1000) -> Iterator[Any]:
-        """Every page of a GitLab list, following `X-Next-Page` (else `Link: rel="next"`)."""
-        query = dict(params)
-        next_url = url
-        for _ in range(max_pages):
-            response = self._request("GET", next_url, params=query, allow=(404,), what=what)
-            if response.status_code == 404:
-                return
+    def _pages(self, url: str, params: Mapping[str, str], *, what: str) -> Iterator[Any]:
+        """Every page of a GitLab list, following `X-Next-Page` (else `Link: rel="next"`); a 404 lists nothing."""
+        for response in self.http.responses(url, params=params, next_page=_next_page, missing_ok=True, what=what):
             yield response.json()
-            following = response.headers.get("X-Next-Page", "").strip()
-            if following:
-                query["page"] = following
-                continue
-            link = response.links.get("next")
-            if not link or not link.get("url"):
-                return
-            next_url, query = link["url"], {}
 
     def _graphql_data(
         self, query: str, variables: Mapping[str, Any], *, what: str, may_shrink: bool = False
@@ -277,8 +255,23 @@ class GitLabBackend(Backend):
             avatar_url=data.get("avatar_url") or "", can_write=True,
         )
 
+    def check_token(self) -> User:
+        """A personal access token's own record first (revoked, scopes: `api` is needed to commit), then
+        `current_user()`. OAuth tokens have no such record; their scope was asked for at login."""
+        response = self._request("GET", "personal_access_tokens/self", allow=(403, 404), what="check the token")
+        scopes: tuple[str, ...] = ()
+        if response.status_code == 200:
+            record = response.json() or {}
+            scopes = tuple(str(s) for s in record.get("scopes") or ())
+            if record.get("revoked") or record.get("active") is False:
+                raise AuthError("the GitLab token is revoked or expired")
+            if "api" not in scopes:
+                raise AuthError(f"the GitLab token lacks the scope 'api'; it has: {', '.join(scopes) or 'no scopes'}")
+        return replace(self.current_user(), scopes=scopes)
+
     def _project(self) -> dict[str, Any]:
-        return self._json("GET", self.project.rstrip("/"), what=f"open the project {self.repo}")
+        project: dict[str, Any] = self._json("GET", self.project.rstrip("/"), what=f"open the project {self.repo}")
+        return project
 
     def _can_write(self, project: Mapping[str, Any]) -> bool:
         """Decap's `hasWriteAccess`: Developer on the project or its group, Maintainer through a shared group,
@@ -313,7 +306,7 @@ class GitLabBackend(Backend):
         )
         if response.status_code == 404:
             raise NotFoundError(f"branch {branch} not found in {self.repo or 'the project'}")
-        return response.json()["commit"]["id"]
+        return str(response.json()["commit"]["id"])
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -374,7 +367,8 @@ class GitLabBackend(Backend):
 
     def _head_sizes(self, paths: Sequence[str], ref: str) -> dict[str, int]:
         def one(path: str) -> tuple[str, int | None]:
-            size = (self._file_headers(path, ref) or {}).get("X-Gitlab-Size", "")
+            headers = self._file_headers(path, ref)
+            size = headers.get("X-Gitlab-Size", "") if headers is not None else ""
             return path, int(size) if size.isdigit() else None
 
         with ThreadPoolExecutor(max_workers=REST_CONCURRENCY) as pool:
@@ -563,7 +557,7 @@ class GitLabBackend(Backend):
         )
         for mr in found or []:
             if mr.get("source_branch") == branch:
-                return mr
+                return dict(mr)
         return None
 
     def _status_of(self, mr: Mapping[str, Any]) -> str | None:
@@ -675,14 +669,14 @@ class GitLabBackend(Backend):
 
     def _create_mr(self, branch: str, title: str, status: str) -> dict[str, Any]:
         # Query parameters, exactly as Decap sends them.
-        return self._json(
+        return dict(self._json(
             "POST", f"{self.project}merge_requests",
             params={"source_branch": branch, "target_branch": self.default_branch(), "title": title,
                     "description": workflow.DEFAULT_PR_BODY,
                     "labels": workflow.status_to_label(status, self.settings.label_prefix),
                     "remove_source_branch": "true", "squash": _flag(self.settings.squash_merges)},
             what=f"open a merge request for {branch}",
-        )
+        ))
 
     def _rebase(self, mr: Mapping[str, Any]) -> None:
         """Rebase the MR onto the site branch and wait for GitLab; a rebase it cannot do is left for publish."""
@@ -744,7 +738,8 @@ class GitLabBackend(Backend):
             if theirs_id and theirs_id != diff.id:
                 return ConflictError(
                     f"{diff.path}: changed on {site} and in the unpublished entry; cannot publish",
-                    path=diff.path, theirs=_LazyBlobs(self, {theirs_id: (diff.path, site)}).get(theirs_id), theirs_id=theirs_id, head=head,
+                    path=diff.path, theirs=_LazyBlobs(self, {theirs_id: (diff.path, site)}).get(theirs_id),
+                    theirs_id=theirs_id, head=head,
                 )
         return ConflictError(
             f"{entry.content_key}: GitLab cannot merge it into {site} ({self.http.error_for(response, 'merge')})",
@@ -850,6 +845,14 @@ def _blob_nodes(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     project = data.get("project") or {}
     blobs = ((project.get("repository") or {}).get("blobs")) or {}
     return [n for n in blobs.get("nodes") or [] if isinstance(n, dict)]
+
+
+def _next_page(response: httpx.Response) -> tuple[str, Mapping[str, Any] | None] | None:
+    """GitLab's next page: `X-Next-Page` (the same query with another `page`), else `Link: rel="next"`."""
+    following = response.headers.get("X-Next-Page", "").strip()
+    if following:
+        return str(response.request.url.copy_set_param("page", following)), None
+    return next_link(response)
 
 
 def _invalid_token(response: httpx.Response) -> bool:

@@ -1,7 +1,9 @@
-"""HTTP helpers shared by the host adapters: a configured client and a careful requester.
+"""HTTP helpers shared by the host adapters: a configured client, credentials that renew themselves, a
+careful requester and one paginator.
 
 Host-agnostic on purpose (no host is named here): every adapter builds its client with `make_client`
-and sends its calls through a `Requester`, which
+(tokens that can be renewed go in as a `RefreshingAuth`), follows lists with `paginate` /
+`Requester.responses`, and sends its calls through a `Requester`, which
 - retries transient failures (5xx, connect errors, timeouts) with bounded exponential backoff and
   jitter, for idempotent methods only unless the caller says a request is safe to repeat;
 - honours rate limits (429, or 403 with `X-RateLimit-Remaining: 0`, `Retry-After` or a "secondary rate
@@ -22,21 +24,24 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from editor_app import __version__
+from editor_app.backends.base import BackendSettings, Credentials, OnWait, Refresh
 from editor_app.errors import (
     AuthError,
     ConflictError,
+    ContentError,
     EditorError,
     NetworkError,
     NotFoundError,
     RateLimitedError,
 )
+from editor_app.hosts import api_root_for, display_name, require_secure_url
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +52,9 @@ RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 # A rate limit without a reset time: GitHub documents "wait at least one minute" for secondary limits.
 DEFAULT_RATE_LIMIT_WAIT = 60.0
 SECONDARY_RATE_LIMIT = re.compile(r"secondary rate limit|abuse detection|rate limit exceeded", re.IGNORECASE)
-
-OnWait = Callable[[float, str], None]
+# Pages one list may take. Far above any site (1000 pages of 100 items); a list longer than that raises
+# instead of being cut short, so nothing is ever missing from a listing without the user being told.
+MAX_PAGES = 1000
 
 
 def make_client(
@@ -82,6 +88,199 @@ def make_client(
     )
 
 
+def site_api_root(host: str, settings: BackendSettings) -> str:
+    """The API root of the site in `settings` (`hosts.api_root_for`), with a trailing slash for a client's base.
+
+    ContentError when the host has no default and the config names none; InsecureUrlError for plain http
+    off this computer (the token would travel in clear).
+    """
+    root = api_root_for(host, settings.api_root, settings.base_url)
+    if not root:
+        raise ContentError(f"backend.api_root must name the API of the {display_name(host)} site")
+    return require_secure_url(root, "backend.api_root") + "/"
+
+
+def require_credentials(credentials: Credentials | None, host: str) -> Credentials:
+    """`credentials`, or AuthError: a Git host is never opened without a login."""
+    if credentials is None:
+        raise AuthError(f"opening a {display_name(host)} site needs a login")
+    return credentials
+
+
+def origin_of(url: httpx.URL | str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of `url`, the port spelled out."""
+    parsed = httpx.URL(str(url))
+    port = parsed.port or {"https": 443, "http": 80}.get(parsed.scheme)
+    return parsed.scheme, parsed.host, port
+
+
+def unauthorized(response: httpx.Response) -> bool:
+    """The usual sign of a lapsed token: HTTP 401."""
+    return response.status_code == 401
+
+
+class RefreshingAuth(httpx.Auth):
+    """A host token as an httpx.Auth: `Authorization: <scheme> <token>` on every request to the API's origins,
+    renewed through `refresh` once for all threads (refresh tokens may work only once).
+
+    - A response for which `renews_on(response)` holds (default: a 401) renews the token and repeats the
+      request once; a second refusal goes back to the caller (the Requester makes it AuthError(expired)).
+    - With `renew_within` (seconds), a token that lapses that soon is renewed before it is sent; one that
+      has lapsed and cannot be renewed raises AuthError(expired) with `expired_message(expires_at)` when
+      given, instead of spending a request on a certain refusal.
+    - Requests to other origins (storage hosts of Git LFS, a download a host redirects to) and requests that
+      carry their own Authorization get no token.
+    Nothing here mutates a client's headers: the token lives in this object, guarded by one lock.
+    """
+
+    requires_response_body = True  # `renews_on` may read the body (GitLab says `invalid_token` there)
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        origins: Iterable[str] = (),
+        scheme: str = "Bearer",
+        refresh: Refresh | None = None,
+        renews_on: Callable[[httpx.Response], bool] = unauthorized,
+        renew_within: float | None = None,
+        expired_message: Callable[[float], str] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._credentials = credentials
+        self._origins = {origin_of(url) for url in origins}
+        self.scheme = scheme
+        self._refresh = refresh
+        self._renews_on = renews_on
+        self._renew_within = renew_within
+        self._expired_message = expired_message
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.generation = 0  # how many times the token was renewed
+
+    @property
+    def credentials(self) -> Credentials:
+        """The credentials in use (renewed ones after a refresh), for the app to store."""
+        with self._lock:
+            return self._credentials
+
+    def header(self) -> str:
+        """The Authorization header value for the current token (for requests built by hand, e.g. Git LFS)."""
+        return f"{self.scheme} {self.credentials.token}"
+
+    def add_origin(self, url: str) -> None:
+        """Send the token to `url`'s origin too (an API whose parts live on two hosts)."""
+        self._origins.add(origin_of(url))
+
+    def applies_to(self, request: httpx.Request) -> bool:
+        """True when `request` should carry the token."""
+        if "Authorization" in request.headers:
+            return False
+        return not self._origins or origin_of(request.url) in self._origins
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Send with the current token; renew it and send once more when the host refuses it."""
+        if not self.applies_to(request):
+            yield request
+            return
+        token, generation = self._current()
+        request.headers["Authorization"] = f"{self.scheme} {token}"
+        response = yield request
+        if self._renews_on(response):
+            renewed = self._renewed(generation)
+            if renewed is not None:
+                request.headers["Authorization"] = f"{self.scheme} {renewed}"
+                yield request
+
+    def renew_now(self) -> Credentials:
+        """Renew the token now (whatever its age); AuthError(expired) when it cannot be renewed."""
+        with self._lock:
+            if not self._can_renew():
+                raise AuthError("the login cannot be renewed; log in again", expired=True)
+            self._renew()
+            return self._credentials
+
+    def _current(self) -> tuple[str, int]:
+        with self._lock:
+            expires_at = self._credentials.expires_at
+            if self._renew_within is not None and expires_at is not None \
+                    and expires_at - self._clock() < self._renew_within:
+                if self._can_renew():
+                    self._renew()
+                elif self._expired_message is not None and self._clock() >= expires_at:
+                    raise AuthError(self._expired_message(expires_at), expired=True)
+            return self._credentials.token, self.generation
+
+    def _renewed(self, generation: int) -> str | None:
+        with self._lock:
+            if generation != self.generation:
+                return self._credentials.token  # another thread renewed it meanwhile
+            if not self._can_renew():
+                return None
+            self._renew()
+            return self._credentials.token
+
+    def _can_renew(self) -> bool:
+        return self._refresh is not None and bool(self._credentials.refresh_token)
+
+    def _renew(self) -> None:
+        assert self._refresh is not None
+        self._credentials = self._refresh(self._credentials)
+        self.generation += 1
+
+    def scrub(self, text: str) -> str:
+        """`text` without this token in it."""
+        return text.replace(self._credentials.token, "***") if self._credentials.token else text
+
+
+def authorization_of(client: httpx.Client) -> str:
+    """The Authorization header `client` sends to its API (fixed header, or its RefreshingAuth's token)."""
+    auth = client.auth
+    if isinstance(auth, RefreshingAuth):
+        return auth.header()
+    return str(client.headers.get("Authorization", ""))
+
+
+PageSender = Callable[[str, "Mapping[str, Any] | None"], "httpx.Response | None"]
+NextPage = Callable[[httpx.Response], "tuple[str, Mapping[str, Any] | None] | None"]
+
+
+def next_link(response: httpx.Response) -> tuple[str, Mapping[str, Any] | None] | None:
+    """The page after `response` from its `Link: <...>; rel="next"` header (the next link has its whole query)."""
+    link = response.links.get("next")
+    url = link.get("url") if link else None
+    return (url, None) if url else None
+
+
+def paginate(
+    send: PageSender,
+    url: str,
+    params: Mapping[str, Any] | None,
+    next_page: NextPage = next_link,
+    *,
+    what: str,
+    limit: int = MAX_PAGES,
+) -> Iterator[httpx.Response]:
+    """Every page of a list: `send(url, params)` for the first, then what `next_page(response)` names.
+
+    `send` may answer None (a list that does not exist: nothing to yield). A list longer than `limit` pages
+    raises EditorError after the last page it yielded, never stops silently with part of the list.
+    """
+    following: tuple[str, Mapping[str, Any] | None] | None = (url, params)
+    for _ in range(limit):
+        if following is None:
+            return
+        response = send(*following)
+        if response is None:
+            return
+        yield response
+        following = next_page(response)
+    if following is not None:
+        raise EditorError(
+            f"{what}: the list goes on beyond {limit} pages; stopped rather than show part of it as if it were all"
+        )
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How hard a Requester tries: attempts for transient failures, backoff bounds, longest rate-limit wait."""
@@ -94,7 +293,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, jitter: float) -> float:
         """Seconds to wait after failed try number `attempt` (1-based); `jitter` in [0, 1) spreads clients."""
-        ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+        ceiling = min(self.backoff_max, self.backoff_base * (2.0 ** (attempt - 1)))
         return ceiling * (0.5 + jitter / 2)
 
 
@@ -121,7 +320,7 @@ def error_message(response: httpx.Response) -> str:
         if isinstance(errors, list) and errors:
             first = errors[0]
             if isinstance(first, dict) and isinstance(first.get("message"), str):
-                return first["message"]
+                return str(first["message"])
     return ""
 
 
@@ -275,18 +474,29 @@ class Requester:
                 f"{self.host_label} answered {method} {safe_url(response.request.url)} with a body that is not JSON"
             ) from None
 
-    def pages(self, url: str, *, params: Mapping[str, Any] | None = None, max_pages: int = 30, what: str = "") -> Iterator[Any]:
-        """GET `url` and follow `Link: <...>; rel="next"` (at most `max_pages`), yielding each page's JSON."""
-        next_url: str | None = url
-        next_params = params
-        for _ in range(max_pages):
-            if next_url is None:
-                return
-            response = self.request("GET", next_url, params=next_params, what=what)
+    def responses(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        next_page: NextPage = next_link,
+        missing_ok: bool = False,
+        what: str = "",
+        limit: int = MAX_PAGES,
+    ) -> Iterator[httpx.Response]:
+        """GET every page of a list (`paginate`); `missing_ok`: a 404 lists as empty."""
+
+        def send(page_url: str, query: Mapping[str, Any] | None) -> httpx.Response | None:
+            response = self.request("GET", page_url, params=query, allow=(404,) if missing_ok else (), what=what)
+            return None if missing_ok and response.status_code == 404 else response
+
+        return paginate(send, url, params, next_page, what=what or f"list {url}", limit=limit)
+
+    def pages(self, url: str, *, params: Mapping[str, Any] | None = None, what: str = "",
+              limit: int = MAX_PAGES) -> Iterator[Any]:
+        """GET `url` and follow `Link: <...>; rel="next"`, yielding each page's JSON."""
+        for response in self.responses(url, params=params, what=what, limit=limit):
             yield response.json()
-            next_link = response.links.get("next")
-            next_url = next_link.get("url") if next_link else None
-            next_params = None  # the next link carries its own query
 
     def error_for(self, response: httpx.Response, what: str) -> EditorError:
         """The app error for a failed response (used for statuses an adapter asked back and cannot handle)."""
@@ -355,7 +565,9 @@ class Requester:
             if reset is not None and reset > now:
                 self._pause(reset, "request quota used up")
 
-    def _backoff(self, failures: int, method: str, url: str, cause: str, response: httpx.Response | None = None) -> None:
+    def _backoff(
+        self, failures: int, method: str, url: str, cause: str, response: httpx.Response | None = None
+    ) -> None:
         delay = self.policy.backoff(failures, self._jitter())
         if response is not None:
             hinted = _retry_after(response.headers.get("Retry-After"), 0.0)
@@ -387,8 +599,15 @@ class Requester:
 
     def _scrub(self, text: str) -> str:
         """Remove the credentials this client sends, should a host ever echo them back."""
-        authorization = self.client.headers.get("Authorization")
+        authorization = authorization_of(self.client)
         if authorization:
             secret = authorization.partition(" ")[2] or authorization
             text = text.replace(secret, "***")
         return text
+
+
+def json_object(value: Any, what: str) -> dict[str, Any]:
+    """A decoded JSON body that must be an object; NetworkError naming `what` when the host sent anything else."""
+    if not isinstance(value, dict):
+        raise NetworkError(f"{what}: the host answered with JSON that is not an object ({type(value).__name__})")
+    return value

@@ -35,6 +35,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from editor_app.backends import workflow
 from editor_app.backends.base import (
@@ -43,10 +44,13 @@ from editor_app.backends.base import (
     Backend,
     BackendSettings,
     CommitResult,
+    Credentials,
     Diff,
     FileChange,
     FileMeta,
     Listing,
+    OnWait,
+    Refresh,
     RepoFile,
     SkippedFile,
     UnpublishedEntry,
@@ -54,6 +58,9 @@ from editor_app.backends.base import (
 )
 from editor_app.backends.workflow import apply_changes, check_repo_path, filter_listing, git_blob_id
 from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, LockedError, NotFoundError
+
+if TYPE_CHECKING:
+    import httpx
 
 # Where sites keep Decap's config, most common first (relative to the site folder).
 CONFIG_LOCATIONS = tuple(
@@ -219,6 +226,19 @@ class LocalBackend(Backend):
                 self.recovery_problem = str(error)
 
     # --- git plumbing ----------------------------------------------------------------------------
+
+    @classmethod
+    def connect(
+        cls,
+        settings: BackendSettings,
+        credentials: Credentials | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+    ) -> LocalBackend:
+        """The working copy at `settings.local_path` (on this computer: no login, no network)."""
+        return cls(settings)
 
     def _run(
         self,

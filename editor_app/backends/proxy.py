@@ -46,10 +46,13 @@ from editor_app.backends.base import (
     Backend,
     BackendSettings,
     CommitResult,
+    Credentials,
     Diff,
     FileChange,
     FileMeta,
     Listing,
+    OnWait,
+    Refresh,
     RepoFile,
     UnpublishedEntry,
     User,
@@ -115,8 +118,16 @@ class ProxyBackend(Backend):
         self._bases: dict[str, dict[str, str | None]] = {}  # content key -> site ids of its files at its last save
 
     @classmethod
-    def connect(cls, settings: BackendSettings, transport: httpx.BaseTransport | None = None) -> ProxyBackend:
-        """An adapter with its own client (proxy servers need no login)."""
+    def connect(
+        cls,
+        settings: BackendSettings,
+        credentials: Credentials | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+    ) -> ProxyBackend:
+        """An adapter with its own client (proxy servers need no login: credentials are not used)."""
         proxy_url(settings.proxy_url)  # refused before a client is made
         client = httpx.Client(transport=transport, timeout=httpx.Timeout(30.0, connect=5.0))
         return cls(settings, client)
@@ -216,8 +227,8 @@ class ProxyBackend(Backend):
             paths = sorted(self._paths)
         seen: dict[str, str] = {}
         for folder, extension, depth in scopes:
-            for entry in self._call("entriesByFolder", {"folder": folder or ".", "extension": extension, "depth": depth},
-                                    branch=branch):
+            query = {"folder": folder or ".", "extension": extension, "depth": depth}
+            for entry in self._call("entriesByFolder", query, branch=branch):
                 if entry["file"]["id"] is not None and not _hidden(entry["file"]["path"]):
                     seen[entry["file"]["path"]] = entry["file"]["id"]
         # Always asked, even for no path: in MODE=git the server checks that the branch exists.
@@ -465,10 +476,11 @@ class ProxyBackend(Backend):
     def _raw_entry(self, collection: str, slug: str) -> dict[str, Any]:
         """decap-server's unpublishedEntry; NotFoundError naming the entry when it has no branch."""
         try:
-            return self._call(
+            entry: dict[str, Any] = self._call(
                 "unpublishedEntry",
                 {"collection": collection, "slug": slug, "cmsLabelPrefix": self.settings.label_prefix},
             )
+            return entry
         except NotFoundError:
             raise NotFoundError(f"{workflow.content_key(collection, slug)}: not under editorial workflow") from None
 
@@ -587,7 +599,8 @@ class ProxyBackend(Backend):
                 keep = [d["path"] for d in raw.get("diffs", [])
                         if d.get("binary") and d.get("status") != "deleted" and d["path"] not in writes]
                 writes.update(self._read_many(keep, branch))
-            data_file = next((p for p in sorted(writes) if workflow.as_text(writes[p]) is not None and p in written), None)
+            written_texts = [p for p in sorted(writes) if workflow.as_text(writes[p]) is not None and p in written]
+            data_file = written_texts[0] if written_texts else None
             if data_file is None and raw is not None:
                 texts = self._read_many([p for p in self._changed_paths(raw) if p not in writes], branch)
                 data_file = next((p for p in sorted(texts) if workflow.as_text(texts[p]) is not None), None)

@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from editor_app.backends import workflow
 from editor_app.backends.base import (
@@ -35,20 +33,29 @@ from editor_app.backends.base import (
     Backend,
     BackendSettings,
     CommitResult,
+    Credentials,
     Diff,
     FileChange,
     FileMeta,
     Listing,
+    OnWait,
+    Refresh,
     RepoFile,
     UnpublishedEntry,
     User,
 )
 from editor_app.backends.workflow import apply_changes, filter_listing, git_blob_id, three_way_merge
 from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
-from editor_app.paths import AppDirs, resources_dir
+from editor_app.paths import AppDirs, resources_dir, write_atomically
+
+if TYPE_CHECKING:
+    import httpx
 
 STATE_FORMAT = 1
 STATE_FILE = "state.json"
+# The sample site's commits carry one fixed time, so the sample always has the same head: a reset gives
+# back exactly the site the sandbox started with (a reset in another second used to make another head).
+SEED_TIME = 1_704_067_200  # 2024-01-01T00:00:00Z
 DEFAULT_BRANCH = "main"
 SANDBOX_USER = User(login="sandbox", name="Sandbox Editor", email="sandbox@example.org")
 IGNORED_SEED_NAMES = {".DS_Store", "Thumbs.db"}
@@ -156,6 +163,19 @@ class TestRepoBackend(Backend):
             self._save()
 
     @classmethod
+    def connect(
+        cls,
+        settings: BackendSettings,
+        credentials: Credentials | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        refresh: Refresh | None = None,
+        on_wait: OnWait | None = None,
+    ) -> TestRepoBackend:
+        """The bundled sample site in memory (nothing kept between runs; `for_app` keeps edits on disk)."""
+        return cls(settings)
+
+    @classmethod
     def for_app(cls, settings: BackendSettings, dirs: AppDirs, *, seed_dir: Path | None = None) -> TestRepoBackend:
         """The sandbox as the app runs it: sample site from resources, edits kept in the data dir."""
         return cls(settings, seed_dir=seed_dir, state_dir=dirs.data / "sandbox")
@@ -233,13 +253,15 @@ class TestRepoBackend(Backend):
 
     def _commit(self, name: str, changes: Sequence[FileChange], message: str) -> CommitResult:
         state = self._branch(name)
-        files, new_blobs, ids = apply_changes(state.files, changes, self._blobs, where=f"branch '{name}'", head=state.head)
+        files, new_blobs, ids = apply_changes(state.files, changes, self._blobs, where=f"branch '{name}'",
+                                              head=state.head)
         self._blobs.update(new_blobs)
         self._advance(name, files, message, [state.head])
         return CommitResult(commit=self._state.branches[name].head, branch=name, ids=ids)
 
-    def _advance(self, name: str, files: dict[str, str], message: str, parents: list[str]) -> str:
-        when = int(self._clock())
+    def _advance(self, name: str, files: dict[str, str], message: str, parents: list[str], *,
+                 when: int | None = None) -> str:
+        when = int(self._clock()) if when is None else when
         head = git_commit_id(git_tree_id(files), [p for p in parents if p], self._user, when, message)
         self._state.branches[name] = _Branch(head=head, files=files)
         return head
@@ -389,7 +411,7 @@ class TestRepoBackend(Backend):
             if path.is_file() and path.name not in IGNORED_SEED_NAMES:
                 files[path.relative_to(repo).as_posix()] = self._store(path.read_bytes())
         site = self.default_branch()
-        self._advance(site, files, "Sample site", [])
+        self._advance(site, files, "Sample site", [], when=SEED_TIME)
         index = self.seed_dir / "unpublished" / "entries.json"
         if not index.exists():
             return
@@ -403,7 +425,7 @@ class TestRepoBackend(Backend):
             branch_files = dict(files)
             for path in seed["files"]:
                 branch_files[path] = self._store((self.seed_dir / "unpublished" / "files" / path).read_bytes())
-            self._advance(branch, branch_files, seed["title"], [self._state.branches[site].head])
+            self._advance(branch, branch_files, seed["title"], [self._state.branches[site].head], when=SEED_TIME)
             self._state.entries[workflow.content_key(collection, slug)] = _Entry(
                 collection=collection,
                 slug=slug,
@@ -426,7 +448,7 @@ class TestRepoBackend(Backend):
         for blob, data in self._blobs.items():
             target = blobs_dir / blob[:2] / blob[2:]
             if not target.exists():
-                _write_atomically(target, data)
+                write_atomically(target, data)
         document = {
             "format": STATE_FORMAT,
             "branches": {n: {"head": b.head, "files": b.files} for n, b in sorted(self._state.branches.items())},
@@ -443,7 +465,7 @@ class TestRepoBackend(Backend):
                 for k, e in sorted(self._state.entries.items())
             },
         }
-        _write_atomically(self.state_dir / STATE_FILE, json.dumps(document, indent=1).encode("utf-8"))
+        write_atomically(self.state_dir / STATE_FILE, json.dumps(document, indent=1).encode("utf-8"))
 
     def _load(self) -> None:
         assert self.state_dir is not None
@@ -511,17 +533,3 @@ class TestRepoBackend(Backend):
 def sample_site_dir() -> Path:
     """The bundled sample site (`resources/sandbox/`)."""
     return resources_dir() / "sandbox"
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

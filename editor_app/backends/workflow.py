@@ -188,7 +188,7 @@ def apply_changes(
                 raise ConflictError(
                     f"{source}: {'deleted' if gone else 'changed'} on {where} since the edit started",
                     path=source,
-                    theirs=None if gone else blobs[current],
+                    theirs=None if current is None else blobs[current],
                     theirs_id=current,
                     head=head,
                 )

@@ -17,6 +17,13 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from editor_app.config.dialects import (
+    DECAP_DIALECT,
+    field_option_dialects,
+    field_option_warning,
+    top_level_warning,
+    widget_dialects,
+)
 from editor_app.config.site_config import (
     BUILTIN_WIDGETS,
     DEFAULT_COMMIT_MESSAGES,
@@ -32,13 +39,6 @@ from editor_app.config.site_config import (
     SortableField,
     ViewFilter,
     ViewGroup,
-)
-from editor_app.config.dialects import (
-    DECAP_DIALECT,
-    field_option_dialects,
-    field_option_warning,
-    top_level_warning,
-    widget_dialects,
 )
 from editor_app.config.yaml12 import AliasBombError, check_alias_expansion, round_trip_yaml
 from editor_app.config.yaml_errors import duplicate_key_problems, syntax_problem, template_problem

@@ -225,7 +225,7 @@ def check_alias_expansion(text: str, limit: int = MAX_ALIAS_NODES) -> None:
 def load_fast(text: str) -> Any:
     """Parse YAML text into plain dict/list/str/int/float/bool/None values, quickly (aliases bounded)."""
     check_alias_expansion(text)
-    return pyyaml.load(text, Loader=_LOADER)  # noqa: S506 - FastLoader is a safe loader
+    return pyyaml.load(text, Loader=_LOADER)
 
 
 def compose_fast(text: str) -> Any:

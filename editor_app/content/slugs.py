@@ -33,13 +33,9 @@ from editor_app.content.templates import (
     template_variables,
 )
 from editor_app.errors import ContentError
+from editor_app.paths import sanitize_file_name
 
 _ASCII_CHAR = re.compile(r"[A-Za-z0-9_\-.~]")
-_FILENAME_ILLEGAL = re.compile(r'[/?<>\\:*|"]')
-_FILENAME_CONTROL = re.compile(r"[\x00-\x1f\x80-\x9f]")
-_RESERVED = re.compile(r"^\.+$")
-_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
-_WINDOWS_TRAILING = re.compile(r"[. ]+$")
 # RFC 3987 ucschar ranges (Decap's validIRIChar), beyond the ASCII URI characters.
 _UCSCHAR_RANGES = (
     (0xA0, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFEF),
@@ -88,18 +84,6 @@ _FOLDED: dict[str, str | int | None] = {"ß": "ss", "æ": "ae", "Æ": "AE", "ø"
                                         "Đ": "D", "ł": "l", "Ł": "L", "œ": "oe", "Œ": "OE", "þ": "th"}
 
 
-def _sanitize_filename(text: str, replacement: str) -> str:
-    text = _FILENAME_ILLEGAL.sub(replacement, text)
-    text = _FILENAME_CONTROL.sub(replacement, text)
-    text = _RESERVED.sub(replacement, text)
-    text = _WINDOWS_RESERVED.sub(replacement, text)
-    text = _WINDOWS_TRAILING.sub(replacement, text)
-    encoded = text.encode("utf-8")
-    if len(encoded) > 255:
-        text = encoded[:255].decode("utf-8", errors="ignore")
-    return text
-
-
 def sanitize_slug(text: str, config: SlugSettings) -> str:
     """Decap's `sanitizeSlug`: keep characters allowed by the encoding, replace the rest."""
     replacement = config.sanitize_replacement
@@ -109,7 +93,7 @@ def sanitize_slug(text: str, config: SlugSettings) -> str:
         text = "".join(ch if _ASCII_CHAR.match(ch) else replacement for ch in text)
     else:
         text = "".join(ch if _valid_iri_char(ch) else replacement for ch in text)
-    text = _sanitize_filename(text, replacement)
+    text = sanitize_file_name(text, replacement)
     if replacement:
         escaped = re.escape(replacement)
         text = re.sub(f"(?:{escaped})+", replacement, text)

@@ -2,16 +2,27 @@
 (QWebChannel) for the popup protocol, and interception of OAuth redirects before they load.
 
 `BrowserLogin` drives one login flow from `editor_app.auth` in an AuthBrowser and reports a Token.
+
+Navigation policy:
+- schemes: https anywhere, http only on this computer (tokens and codes never travel in clear); never
+  file:, qrc:, data: pages or other local schemes (`url_allowed`);
+- hosts: a page loads only on the hosts the login needs — the first page's host, the hosts the flow names
+  (`LoginTarget.browser_hosts`: the auth server, the Git host's web address, the Identity service), and
+  hosts the login reaches by itself from an allowed page (server redirects, form posts and script
+  navigations: an OAuth provider sending the browser to its identity provider and back). A link the user
+  clicks to any other host (terms, help, the provider's home page) opens in the system browser instead,
+  so the login dialog never becomes a general web browser.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
-from typing import Any, Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QFile, QIODevice, QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
@@ -27,7 +38,10 @@ from editor_app.auth.gotrue import ExternalLogin
 from editor_app.auth.oauth import ImplicitFlow, LoginError, PkceFlow, same_endpoint
 from editor_app.auth.popup_protocol import PopupLogin, origin_of
 from editor_app.auth.tokens import Token
+from editor_app.errors import EditorError
+from editor_app.hosts import is_loopback_host
 from editor_app.ui.signals import emit
+from editor_app.ui.tasks import TaskFailure
 
 # Stands in for the CMS window: window.opener.postMessage(...) reaches the app through QWebChannel.
 # Messages queue until the channel is connected (pages post as soon as they load).
@@ -49,16 +63,6 @@ OPENER_SHIM = r"""
   });
 })();
 """
-
-
-def is_loopback_host(host: str) -> bool:
-    """127.0.0.0/8, ::1 and localhost."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def url_allowed(url: str, *, navigation: bool = True) -> bool:
@@ -84,7 +88,7 @@ class _Interceptor(QWebEngineUrlRequestInterceptor):
         super().__init__(browser)
         self._browser = browser
 
-    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 (Qt override)
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
         url = info.requestUrl().toString()
         main_frame = info.resourceType() == QWebEngineUrlRequestInfo.ResourceType.ResourceTypeMainFrame
         if main_frame and self._browser._should_intercept(url):
@@ -105,21 +109,25 @@ class _Page(QWebEnginePage):
         super().__init__(profile, browser)
         self._browser = browser
 
-    def acceptNavigationRequest(self, url: QUrl, navigation_type: Any, is_main_frame: bool) -> bool:  # noqa: N802
-        text = url.toString()
+    def acceptNavigationRequest(
+        self, url: QUrl | str, navigation_type: QWebEnginePage.NavigationType, is_main_frame: bool
+    ) -> bool:
+        text = url.toString() if isinstance(url, QUrl) else url
         if is_main_frame and self._browser._should_intercept(text):
             self._browser._intercepted(text)
             return False  # the redirect page is never loaded
         if not url_allowed(text):
             self._browser._blocked(text)
             return False
+        if is_main_frame:
+            return self._browser._host_allowed(text, navigation_type)
         return True
 
-    def createWindow(self, window_type: Any) -> QWebEnginePage | None:  # noqa: N802
+    def createWindow(self, window_type: QWebEnginePage.WebWindowType) -> QWebEnginePage:
         # No windows outside the dialog: target=_blank / window.open navigate this same page.
         return self
 
-    def javaScriptConsoleMessage(self, level: Any, message: str, line: int, source: str) -> None:  # noqa: N802
+    def javaScriptConsoleMessage(self, level: Any, message: str, line: int, source: str) -> None:
         pass  # provider pages' console output may contain codes or tokens: never log it
 
 
@@ -162,8 +170,14 @@ class AuthBrowser(QWidget):
     closed_by_page = Signal()  # the page called window.close()
     load_finished = Signal(bool)
 
-    def __init__(self, profile: QWebEngineProfile | None = None, parent: QWidget | None = None) -> None:
+    opened_externally = Signal(str)  # a link the user clicked to a host the login does not need
+
+    def __init__(self, profile: QWebEngineProfile | None = None, parent: QWidget | None = None, *,
+                 open_externally: Callable[[str], object] | None = None) -> None:
+        """`open_externally(url)` shows a page outside the login (default: the system browser; tests inject one)."""
         super().__init__(parent)
+        self._open_externally = open_externally or _open_in_system_browser
+        self.allowed_hosts: set[str] = set()
         # Off the record by default: no cookies or cache of the provider stay on disk after the login.
         own_profile = profile is None
         self.profile = profile or QWebEngineProfile()
@@ -206,6 +220,23 @@ class AuthBrowser(QWidget):
     def _blocked(self, url: str) -> None:
         QTimer.singleShot(0, self, lambda: emit(self.navigation_blocked, url))
 
+    def _host_allowed(self, url: str, navigation_type: Any) -> bool:
+        """The host policy for a main-frame navigation (see the module docstring)."""
+        host = (urlsplit(url).hostname or "").lower()
+        if not host or host in self.allowed_hosts:
+            return True
+        if navigation_type == QWebEnginePage.NavigationType.NavigationTypeLinkClicked:
+            QTimer.singleShot(0, self, lambda: self._show_outside(url))
+            return False
+        # The login itself went there (a server redirect, a form post, a script): the provider's identity
+        # provider, or the provider sending the browser back. Its later pages may load too.
+        self.allowed_hosts.add(host)
+        return True
+
+    def _show_outside(self, url: str) -> None:
+        self._open_externally(url)
+        emit(self.opened_externally, url)
+
     def set_opener(self, enabled: bool) -> None:
         """Inject (or remove) the `window.opener` that forwards postMessage to `message_received`."""
         scripts = self.page.scripts()
@@ -224,13 +255,17 @@ class AuthBrowser(QWidget):
                 scripts.insert(script)
                 self._opener_scripts.append(script)
         else:
-            self.page.setWebChannel(None)
+            self.page.setWebChannel(None)  # type: ignore[arg-type]  # Qt takes nullptr; the stubs omit None
 
-    def open(self, url: str, *, intercept: Callable[[str], bool] | None = None, opener: bool = False) -> None:
-        """Load `url`; navigations for which `intercept(url)` is true are reported and never loaded."""
+    def open(self, url: str, *, intercept: Callable[[str], bool] | None = None, opener: bool = False,
+             hosts: Iterable[str] = ()) -> None:
+        """Load `url`; navigations for which `intercept(url)` is true are reported and never loaded.
+
+        Pages may load on `url`'s host, on `hosts`, and on hosts the login reaches by itself from those."""
         if not url_allowed(url):
             self._blocked(url)
             raise LoginError(f"refusing to open {urlsplit(url).scheme}: pages in the login browser (only https)")
+        self.allowed_hosts = {h.lower() for h in (urlsplit(url).hostname, *hosts) if h}
         self._intercept = intercept
         self._intercept_done = False
         self.set_opener(opener)
@@ -239,8 +274,8 @@ class AuthBrowser(QWidget):
     def post_to_page(self, message: str, origin: str) -> None:
         """Deliver `message` to the page as a `message` event from its opener (the CMS window's answer)."""
         script = (
-            "window.dispatchEvent(new MessageEvent('message', {data: %s, origin: %s}));"
-            % (json.dumps(message), json.dumps(origin))
+            f"window.dispatchEvent(new MessageEvent('message', {{data: {json.dumps(message)}, "
+            f"origin: {json.dumps(origin)}}}));"
         )
         self.page.runJavaScript(script, QWebEngineScript.ScriptWorldId.MainWorld)
 
@@ -256,13 +291,17 @@ class AuthBrowser(QWidget):
             return
         self._disposed = True
         self.stop()
-        self.profile.setUrlRequestInterceptor(None)
-        self.view.setPage(None)  # type: ignore[arg-type]
+        self.profile.setUrlRequestInterceptor(None)  # type: ignore[arg-type]  # Qt takes nullptr; the stubs omit None
+        self.view.setPage(None)  # type: ignore[arg-type]  # Qt takes nullptr; the stubs omit None
         self.page.deleteLater()
 
 
+def _open_in_system_browser(url: str) -> bool:
+    return QDesktopServices.openUrl(QUrl(url))
+
+
 Flow = PopupLogin | ImplicitFlow | PkceFlow | ExternalLogin
-Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[Any], None]], None]
+Runner = Callable[[Callable[[], Token], Callable[[Token], None], Callable[[TaskFailure], None]], None]
 
 
 class BrowserLogin(QObject):
@@ -275,7 +314,8 @@ class BrowserLogin(QObject):
     succeeded = Signal(object)
     failed = Signal(str, bool)
 
-    def __init__(self, browser: AuthBrowser, flow: Flow, *, run_background: Runner | None = None, site_origin: str = "") -> None:
+    def __init__(self, browser: AuthBrowser, flow: Flow, *, run_background: Runner | None = None,
+                 site_origin: str = "") -> None:
         super().__init__(browser)
         self.browser = browser
         self.flow = flow
@@ -298,14 +338,15 @@ class BrowserLogin(QObject):
         for signal, slot in self._connections:
             signal.connect(slot)
         try:
+            hosts = self.flow.target.browser_hosts()
             if isinstance(self.flow, PopupLogin):
-                b.open(self.flow.url, opener=True)
+                b.open(self.flow.url, opener=True, hosts=hosts)
             elif isinstance(self.flow, ExternalLogin):
-                b.open(self.flow.url, intercept=self.flow.is_redirect)
+                b.open(self.flow.url, intercept=self.flow.is_redirect, hosts=hosts)
             else:
                 redirect = self.flow.redirect_uri
-                b.open(self.flow.authorize_url, intercept=lambda url: same_endpoint(url, redirect))
-        except (LoginError, ValueError) as exc:
+                b.open(self.flow.authorize_url, intercept=lambda url: same_endpoint(url, redirect), hosts=hosts)
+        except (EditorError, ValueError) as exc:  # LoginError, a plain-http endpoint, a missing setting
             self._fail(str(exc))
 
     def cancel(self) -> None:
@@ -341,7 +382,8 @@ class BrowserLogin(QObject):
     def _on_blocked(self, url: str) -> None:
         scheme = urlsplit(url).scheme
         host = urlsplit(url).hostname or ""
-        self._fail(f"the login page tried to open a {scheme}: address ({host or url[:40]}), which the app does not allow")
+        self._fail(f"the login page tried to open a {scheme}: address ({host or url[:40]}), "
+                   "which the app does not allow")
 
     def _on_message(self, data: object, origin: str) -> None:
         assert isinstance(self.flow, PopupLogin)
@@ -362,15 +404,15 @@ class BrowserLogin(QObject):
         def finish() -> Token:
             return flow.complete(url)
 
-        def failed(error: Any) -> None:
-            self._fail(str(getattr(error, "error", error)))
+        def failed(failure: TaskFailure) -> None:
+            self._fail(str(failure.error))
 
         if isinstance(flow, PkceFlow) and self.run_background is not None:
             self.run_background(finish, self._succeed, failed)
             return
         try:
             token = finish()
-        except Exception as exc:  # noqa: BLE001 - every failure of the exchange is shown to the user
-            failed(exc)
+        except Exception as exc:  # every failure of the exchange is shown to the user
+            self._fail(str(exc))
             return
         self._succeed(token)

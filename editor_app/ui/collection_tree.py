@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
+
 from editor_app.ui.signals import emit
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1

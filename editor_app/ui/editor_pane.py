@@ -1,12 +1,13 @@
 """EditorPane: an entry's form, its markdown preview, the raw-source view and the locale switcher.
 
-Collaborators come in: the workspace (for `set_entry`/`entry`), or explicitly the fields, a `FormContext`
-(relation and media sources) and `to_raw(data) -> str` / `from_raw(text) -> data` for the source view.
+Collaborators come in: the workspace (a `contracts.WorkspaceView`, for `set_entry`/`entry`), or explicitly the
+fields, a `FormContext` (relation and media sources) and `to_raw(data) -> str` / `from_raw(text) -> data` for the
+source view.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -28,40 +29,39 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor_app.config.site_config import Field
+from editor_app.config.site_config import Collection, Field
 from editor_app.content.entry_preview import preview_enabled, preview_style_path, title_field_name
+from editor_app.ui.contracts import EntryEditor, WorkspaceView
 from editor_app.ui.signals import emit
-from editor_app.ui.widgets.entry_form import ERROR_COLOR, EntryForm, MarkdownFieldEditor
-from editor_app.ui.widgets.field_widgets import FormContext, RelationEditor, Runner
+from editor_app.ui.widgets.entry_form import ERROR_COLOR, Collapsible, EntryForm, MarkdownFieldEditor
 from editor_app.ui.widgets.entry_preview import EntryPreview
+from editor_app.ui.widgets.field_widgets import FormContext, RelationEditor, Runner
 from editor_app.ui.widgets.workspace_sources import WorkspaceSources
+from editor_app.workspace.workspace import OpenEntry
 
 ToRaw = Callable[[dict[str, Any]], str]
 FromRaw = Callable[[str], dict[str, Any]]
 
 
-class EditorPane(QWidget):
+class EditorPane(EntryEditor):
     """Edits one entry; emits `changed` as the user edits and `save_requested` when a valid save is asked."""
 
-    changed = Signal()
-    save_requested = Signal()
     validation_failed = Signal(list)
     locale_changed = Signal(str)
 
-    def __init__(self, workspace: Any = None, parent: QWidget | None = None, *,
+    def __init__(self, workspace: WorkspaceView | None = None, parent: QWidget | None = None, *,
                  context: FormContext | None = None, to_raw: ToRaw | None = None,
                  from_raw: FromRaw | None = None, runner: Runner | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
         if context is None:
             sources = WorkspaceSources(workspace) if workspace is not None else None
-            # the main window passes itself as parent; its runner keeps media work off the GUI thread
-            context = FormContext(relation_source=sources, media_source=sources,
-                                  runner=runner or getattr(parent, "runner", None))
+            # the runner (the main window's) keeps media work off the GUI thread
+            context = FormContext(relation_source=sources, media_source=sources, runner=runner)
         self.context = context
         self._to_raw = to_raw
         self._from_raw = from_raw
-        self._entry: Any = None
+        self._entry: OpenEntry | None = None
         self._fields: list[Field] = []
         self._is_new = False
         self._locales: list[str] = []
@@ -122,12 +122,12 @@ class EditorPane(QWidget):
         self.problem_list.itemActivated.connect(self._on_problem_list_activated)
         self.problem_list.hide()
 
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setAccessibleName("Fields of the entry")
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setAccessibleName("Fields of the entry")
         # not a Tab stop of its own: Tab goes from field to field and the area scrolls to the focused one
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.scroll.setWidget(self.form)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll_area.setWidget(self.form)
         self.preview = EntryPreview(self.context)
         self.preview_title = QLabel("Preview")
         self.preview_title.setForegroundRole(self.preview_title.foregroundRole().PlaceholderText)
@@ -153,7 +153,7 @@ class EditorPane(QWidget):
         self.reference_box.hide()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.reference_box)
-        self.splitter.addWidget(self.scroll)
+        self.splitter.addWidget(self.scroll_area)
         self.splitter.addWidget(self.preview_box)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
@@ -197,7 +197,7 @@ class EditorPane(QWidget):
         self._locale_data[self._default_locale] = dict(data or {})
         self._current_locale = self._default_locale
         same_form = fields is self.form.fields and self.form.fields
-        scroll = self.scroll.verticalScrollBar().value()
+        scroll = self.scroll_area.verticalScrollBar().value()
         if not same_form:
             self._build_form()
         self._loading = True
@@ -215,7 +215,7 @@ class EditorPane(QWidget):
         self._update_controls()
         if same_form:
             # the same entry again (after a save): stay where the user was reading
-            self.scroll.verticalScrollBar().setValue(scroll)
+            self.scroll_area.verticalScrollBar().setValue(scroll)
 
     def _build_form(self) -> None:
         self.reference_form = None  # rebuilt for the new fields when side by side is next shown
@@ -223,34 +223,40 @@ class EditorPane(QWidget):
         self.form = EntryForm(self._fields, self.context)
         self.form.changed.connect(self._on_form_changed)
         self.form.markdown_focused.connect(self._on_form_markdown_focused)
-        self.scroll.setWidget(self.form)  # the scroll area deletes the old form
+        self.scroll_area.setWidget(self.form)  # the scroll area deletes the old form
         del old
 
-    def set_entry(self, entry: Any) -> None:
-        """Show a workspace entry (`.data`, `.collection`, `.path`), fields from the workspace's site config."""
+    def set_entry(self, entry: OpenEntry) -> None:
+        """Show a workspace entry, with the fields its collection (or file) has in the workspace's site config."""
+        workspace = self._workspace()
         self._entry = entry
-        fields = self._fields_for(entry)
-        entry_locales = getattr(self.workspace, "entry_locales", None)
-        found = entry_locales(entry) if entry_locales is not None else None
+        fields = self._fields_for(workspace, entry)
+        found = workspace.entry_locales(entry)
         locales, default_locale = found if found is not None else (None, None)
-        self.load(fields, dict(getattr(entry, "data", {}) or {}),
-                  is_new=bool(getattr(entry, "is_new", False) or getattr(entry, "new", False)),
-                  locales=locales, default_locale=default_locale,
-                  locale_data=getattr(entry, "locale_data", None) if locales else None,
-                  editor=self._editor_options_for(entry), identifier_field=self._identifier_for(entry))
-        self._load_relation_targets(fields)
+        collection = workspace.site.collection_named(entry.collection)
+        self.load(fields, dict(entry.data), is_new=entry.is_new, locales=locales, default_locale=default_locale,
+                  locale_data=entry.locale_data if locales else None,
+                  editor=_editor_options(collection, entry),
+                  identifier_field=collection.identifier_field if collection is not None else None)
+        self._load_relation_targets(workspace, fields)
 
-    def _load_relation_targets(self, fields: list[Field]) -> None:
+    def _workspace(self) -> WorkspaceView:
+        if self.workspace is None:
+            raise RuntimeError("this editor shows fields given to load(); it has no workspace to read entries from")
+        return self.workspace
+
+    def _load_relation_targets(self, workspace: WorkspaceView, fields: list[Field]) -> None:
         """Index the collections relation fields point at, in the background, so their search finds entries."""
-        ws, runner = self.workspace, self.context.runner
-        if runner is None or not hasattr(ws, "load_collection") or not hasattr(ws, "entries"):
+        runner = self.context.runner
+        if runner is None:
             return
         for name in sorted(_relation_collections(fields)):
-            if name in self._relation_loads or ws.entries(name):
+            if name in self._relation_loads or workspace.entries(name):
                 continue
             self._relation_loads.add(name)
-            runner.run(lambda n=name: ws.load_collection(n), lambda _result: self._on_relation_target_loaded(),
-                       lambda _failure, n=name: self._relation_loads.discard(n))
+            runner.run(functools.partial(workspace.load_collection, name),
+                       lambda _result: self._on_relation_target_loaded(),
+                       functools.partial(self._on_relation_load_failed, name))
 
     def _on_relation_target_loaded(self) -> None:
         """Chosen relations that showed their stored value now show their display fields."""
@@ -258,55 +264,32 @@ class EditorPane(QWidget):
             for editor in self.findChildren(RelationEditor):
                 editor.refresh_labels()
 
-    def entry(self) -> Any:
+    def _on_relation_load_failed(self, name: str, _failure: object) -> None:
+        self._relation_loads.discard(name)  # asked again the next time an entry needs it
+
+    def entry(self) -> OpenEntry:
         """The shown workspace entry with the form's data."""
         if self._entry is None:
             raise RuntimeError("no entry is open in the editor")
-        with_data = getattr(self._entry, "with_data", None)
         if self._locales:
             values = self.locale_values()
             data = values.pop(self._default_locale)
-            if with_data is not None:
-                return with_data(data, values)
-            return dataclasses.replace(self._entry, data=data, locale_data=values)
-        return with_data(self.value()) if with_data is not None else dataclasses.replace(self._entry, data=self.value())
+            return self._entry.with_data(data, values)
+        return self._entry.with_data(self.value())
 
     @property
     def current_locale(self) -> str:
         """The locale being edited ("" on a site without i18n)."""
         return self._current_locale
 
-    def _collection_for(self, entry: Any) -> Any:
-        site = getattr(self.workspace, "site", None) or getattr(self.workspace, "config", None)
-        collections = getattr(site, "collections", None) or []
-        return next((c for c in collections if c.name == getattr(entry, "collection", None)), None)
-
-    def _editor_options_for(self, entry: Any) -> dict[str, Any] | None:
-        """The `editor` options of the entry's collection, or of its file in a files collection."""
-        collection = self._collection_for(entry)
-        if collection is None:
-            return None
-        options = dict(collection.editor)
-        for item in collection.files:
-            if item.name == getattr(entry, "file", None) or item.file == getattr(entry, "path", None):
-                options.update(item.editor)
-        return options
-
-    def _identifier_for(self, entry: Any) -> str | None:
-        collection = self._collection_for(entry)
-        return collection.identifier_field if collection is not None else None
-
-    def _fields_for(self, entry: Any) -> list[Field]:
-        site = getattr(self.workspace, "site", None) or getattr(self.workspace, "config", None)
-        collections = getattr(site, "collections", None) or []
-        collection = next((c for c in collections if c.name == getattr(entry, "collection", None)), None)
+    @staticmethod
+    def _fields_for(workspace: WorkspaceView, entry: OpenEntry) -> list[Field]:
+        collection = workspace.site.collection_named(entry.collection)
         if collection is None:
             return []
         if collection.files:
-            wanted = getattr(entry, "file", None)
-            path = getattr(entry, "path", None)
             for item in collection.files:
-                if item.name == wanted or item.file == path:
+                if item.name == entry.file or item.file == entry.path:
                     return item.fields
             return []
         return collection.fields
@@ -450,10 +433,10 @@ class EditorPane(QWidget):
         parent = row.parentWidget()
         while parent is not None and parent is not self.form:
             # unfold collapsed objects and list items on the way to the field
-            if hasattr(parent, "set_expanded"):
+            if isinstance(parent, Collapsible):
                 parent.set_expanded(True)
             parent = parent.parentWidget()
-        self.scroll.ensureWidgetVisible(row)
+        self.scroll_area.ensureWidgetVisible(row)
         row.editor.focus_target().setFocus()
 
     # --- preview ---
@@ -489,11 +472,12 @@ class EditorPane(QWidget):
         if path in self._styles:
             self.preview.set_site_style(self._styles[path])
             return
-        read = getattr(self.workspace, "read_media", None)
-        if read is None:
-            return
-        self.context.run(lambda: read(path), lambda data: self._on_preview_style_read(path, data),
-                         lambda failure: self._on_preview_style_failed(path, failure))
+        workspace = self.workspace
+        if workspace is None:
+            return  # fields given to load() without a site: there is no repository to read it from
+        self.context.run(functools.partial(workspace.read_media, path),
+                         functools.partial(self._on_preview_style_read, path),
+                         functools.partial(self._on_preview_style_failed, path))
 
     def _on_preview_style_read(self, path: str, data: bytes) -> None:
         if not shiboken6.isValid(self):
@@ -533,23 +517,26 @@ class EditorPane(QWidget):
     # --- raw source ---
 
     def _raw_converters(self) -> tuple[ToRaw | None, FromRaw | None]:
-        to_raw, from_raw = self._to_raw, self._from_raw
-        ws = self.workspace
-        if to_raw is None and self._entry is not None and hasattr(ws, "raw_text"):
-            def to_raw(data: dict[str, Any]) -> str:
-                if not self._locales:
-                    return ws.raw_text(dataclasses.replace(self._entry, data=data))
-                # the default locale's file, or the whole file when every locale lives in one (single_file)
-                others = {k: v for k, v in self.locale_values().items() if k != self._default_locale}
-                return ws.raw_text(dataclasses.replace(self._entry, data=data, locale_data=others))
-        if from_raw is None and self._entry is not None and hasattr(ws, "parse_raw_text"):
-            def from_raw(text: str) -> dict[str, Any]:
-                parsed = ws.parse_raw_text(self._entry, text)
-                for locale, data in (getattr(parsed, "locale_data", None) or {}).items():
-                    if locale in self._locales and locale != self._default_locale:
-                        self._locale_data[locale] = dict(data)  # a single_file source holds every locale
-                return parsed.data
-        return to_raw, from_raw
+        """The source view's converters: the ones given, else the workspace's for the open entry."""
+        workspace, entry = self.workspace, self._entry
+        if workspace is None or entry is None:
+            return self._to_raw, self._from_raw
+
+        def entry_to_raw(data: dict[str, Any]) -> str:
+            if not self._locales:
+                return workspace.raw_text(entry.with_data(data))
+            # the default locale's file, or the whole file when every locale lives in one (single_file)
+            others = {k: v for k, v in self.locale_values().items() if k != self._default_locale}
+            return workspace.raw_text(entry.with_data(data, others))
+
+        def entry_from_raw(text: str) -> dict[str, Any]:
+            parsed = workspace.parse_raw_text(entry, text)
+            for locale, data in parsed.locale_data.items():
+                if locale in self._locales and locale != self._default_locale:
+                    self._locale_data[locale] = dict(data)  # a single_file source holds every locale
+            return parsed.data
+
+        return self._to_raw or entry_to_raw, self._from_raw or entry_from_raw
 
     def _on_raw_button_toggled(self, raw: bool) -> None:
         to_raw, _from_raw = self._raw_converters()
@@ -618,6 +605,17 @@ class EditorPane(QWidget):
         self._update_reference()
         to_raw, _ = self._raw_converters()
         self.raw_button.setEnabled(to_raw is not None)
+
+
+def _editor_options(collection: Collection | None, entry: OpenEntry) -> dict[str, Any] | None:
+    """The `editor` options of the entry's collection, with those of its file in a files collection."""
+    if collection is None:
+        return None
+    options = dict(collection.editor)
+    for item in collection.files:
+        if item.name == entry.file or item.file == entry.path:
+            options.update(item.editor)
+    return options
 
 
 def _relation_collections(fields: list[Field]) -> set[str]:

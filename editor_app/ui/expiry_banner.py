@@ -5,7 +5,7 @@ login on the GUI thread and continue the same commit."""
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
@@ -29,7 +29,9 @@ class ExpiryBanner(QFrame):
     relogin_requested = Signal()
     _token_renewed = Signal(object)
 
-    def __init__(self, watcher: ExpiryWatcher, notifications: NotificationArea | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, watcher: ExpiryWatcher, notifications: NotificationArea | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.watcher = watcher
         self.notifications = notifications
@@ -50,7 +52,8 @@ class ExpiryBanner(QFrame):
         self.relogin_button.setAccessibleName("Log in again")
         self.relogin_button.setToolTip("Log in again in the embedded browser; open edits stay open")
         self.relogin_button.clicked.connect(self._request_relogin)
-        close = QToolButton(text="✕")
+        close = QToolButton()
+        close.setText("✕")
         close.setAccessibleName("Dismiss expiry warning")
         close.clicked.connect(self.hide)
         row = QHBoxLayout(self)
@@ -130,12 +133,7 @@ class ExpiryBanner(QFrame):
             return
         self._drop_notification()
         item = self.notifications.notify(warning.text, "error" if warning.expired else "warning")
-        button = QPushButton("Log in again", item)
-        button.setAccessibleName("Log in again")
-        button.clicked.connect(self._request_relogin)
-        row = item.layout().itemAt(0).layout()  # the notification's message row
-        row.insertWidget(1, button)
-        item.relogin_button = button  # type: ignore[attr-defined]
+        item.add_button("Log in again").clicked.connect(self._request_relogin)
         self.notification = item
 
     def _drop_notification(self) -> None:
@@ -200,12 +198,14 @@ class GuiRelogin(QObject):
         self._pending.add(answer)
         if on_gui:
             self._on_asked(stale, answer)
-            if not done.is_set():
+            if not done.is_set() and loop is not None:
                 loop.exec()
         else:
             emit(self._asked, stale, answer)  # queued to the GUI thread
             done.wait()
         session = result[0]
         if session is None:
-            raise LoginError("the login was not renewed; the save is paused and your changes are kept as a draft", cancelled=True)
+            raise LoginError(
+                "the login was not renewed; the save is paused and your changes are kept as a draft", cancelled=True
+            )
         return session

@@ -4,7 +4,8 @@ local folder. Remembers recent sites and the last user; Sign out forgets the tok
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -28,6 +29,7 @@ from editor_app.auth.popup_protocol import origin_of
 from editor_app.auth.service import LoginService
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.tokens import Session, Token
+from editor_app.hosts import DEVICE, HOST_NAMES, TOKEN, host_spec
 from editor_app.ui.auth_browser import AuthBrowser, BrowserLogin
 from editor_app.ui.signals import emit
 from editor_app.ui.tasks import TaskFailure, TaskRunner
@@ -35,7 +37,6 @@ from editor_app.ui.tasks import TaskFailure, TaskRunner
 RECENT_KEY = "login/recent_sites"
 LAST_USER_KEY = "login/last_user"
 MAX_RECENT = 10
-HOST_NAMES = {"github": "GitHub", "gitlab": "GitLab", "bitbucket": "Bitbucket", "gitea": "Gitea", "git-gateway": "Git Gateway"}
 GATEWAY_PROVIDERS = ("github", "gitlab", "bitbucket", "google")
 
 
@@ -48,9 +49,8 @@ class LoginMemory:
     def recent_sites(self) -> list[str]:
         """Sites logged in to, newest first."""
         value = self.settings.value(RECENT_KEY, [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or []) if v]
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []  # one comes as str
+        return [str(v) for v in items if v]
 
     def remember(self, site: str, user: str) -> None:
         """Put `site` first in the recent list and remember its user."""
@@ -103,7 +103,9 @@ class LoginDialog(QDialog):
         self.service = service
         self.runner = runner
         self.memory = memory
-        self.choose_folder = choose_folder or (lambda parent: QFileDialog.getExistingDirectory(parent, "Open a local site folder"))
+        self.choose_folder = choose_folder or (
+            lambda parent: QFileDialog.getExistingDirectory(parent, "Open a local site folder")
+        )
         self.session: Session | None = None
         self._browser_login: BrowserLogin | None = None
         self._device_cancelled = False
@@ -158,7 +160,8 @@ class LoginDialog(QDialog):
 
         self.device_button = QPushButton("Log in with a code (GitHub device login)")
         self.device_button.clicked.connect(self.start_device_login)
-        self.device_button.setVisible(target.backend == "github" and bool(target.device_client_id))
+        methods = host_spec(target.backend).login_methods
+        self.device_button.setVisible(DEVICE in methods and bool(target.device_client_id))
         self.device_label = QLabel()
         self.device_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.device_label.setOpenExternalLinks(False)  # the page opens in the embedded browser
@@ -185,7 +188,7 @@ class LoginDialog(QDialog):
         token_layout = QVBoxLayout(self.token_box)
         token_layout.addLayout(token_row)
         token_layout.addWidget(self.token_help)
-        self.token_box.setVisible(target.backend in ("github", "gitlab", "bitbucket", "gitea"))
+        self.token_box.setVisible(TOKEN in host_spec(target.backend).login_methods)
 
         self.sandbox_button = QPushButton("Try the sandbox (sample site, nothing is sent anywhere)")
         self.sandbox_button.clicked.connect(self._on_sandbox)
@@ -272,7 +275,8 @@ class LoginDialog(QDialog):
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
-        for widget in (self.login_button, self.password_button, self.token_button, self.device_button, *self.provider_buttons.values()):
+        buttons = (self.login_button, self.password_button, self.token_button, self.device_button)
+        for widget in (*buttons, *self.provider_buttons.values()):
             widget.setEnabled(not busy)
 
     def _show_browser(self, shown: bool) -> None:
@@ -298,7 +302,7 @@ class LoginDialog(QDialog):
                 widget.setVisible(False)
             layout = self.gateway_box.layout()
             for field in (self.email_edit, self.password_edit, self.password_button):
-                label = layout.labelForField(field)
+                label = layout.labelForField(field) if isinstance(layout, QFormLayout) else None
                 if label is not None:
                     label.setVisible(False)
 
@@ -388,7 +392,8 @@ class LoginDialog(QDialog):
         self.device_label.setVisible(False)
         error = failure.error if isinstance(failure, TaskFailure) else failure
         cancelled = isinstance(error, LoginError) and error.cancelled
-        self._set_status("Login cancelled." if cancelled else f"Login failed: {_failure_text(failure)}", error=not cancelled)
+        text = "Login cancelled." if cancelled else f"Login failed: {_failure_text(failure)}"
+        self._set_status(text, error=not cancelled)
 
     def _on_session(self, session: Session) -> None:
         self._set_busy(False)
@@ -424,13 +429,13 @@ class LoginDialog(QDialog):
             emit(self.local_folder_requested, path)
             self.accept()
 
-    def done(self, result: int) -> None:  # noqa: D102 (Qt override)
+    def done(self, result: int) -> None:
         self._device_cancelled = True
         if self._browser_login is not None:
             self._browser_login.cancel()
         super().done(result)
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event: Any) -> None:
         # Closing the window during a login is a cancelled login, not an error.
         self._device_cancelled = True
         if self._browser_login is not None:
@@ -446,7 +451,9 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def ask_with_dialog(make_dialog: Callable[[Session], LoginDialog]) -> Callable[[Session, Callable[[Session | None], None]], None]:
+def ask_with_dialog(
+    make_dialog: Callable[[Session], LoginDialog],
+) -> Callable[[Session, Callable[[Session | None], None]], None]:
     """An `ask` for GuiRelogin: open a (window-modal, non-blocking) re-login dialog for the stale session
     and answer with the new session, or None when the dialog closed without a login."""
 

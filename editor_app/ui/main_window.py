@@ -1,10 +1,8 @@
 """MainWindow: collection tree | entry list | editor, with the actions, menus and status bar around them.
 
-The window talks to the workspace only through the runner (never on the GUI thread for I/O). What it uses of
-the workspace: `site` (collections), `load_collection(name, progress)`, `search(name, text)`,
-`open_entry(collection, path)`, `new_entry(collection)`, `save_entry(entry)`, `delete_entry(entry)`,
-`duplicate_entry(entry)`, `journal_draft(entry)`, `draft_for(entry)`, `discard_draft(entry)`, `entry_url(entry)`.
-The editor widget comes from `editor_factory(workspace, parent)`.
+The window talks to the workspace only through the runner (never on the GUI thread for I/O), and only through
+what `contracts.WorkspaceView` declares. The editor widget comes from `editor_factory(workspace, parent)`, a
+`contracts.EntryEditor`.
 """
 
 from __future__ import annotations
@@ -12,9 +10,9 @@ from __future__ import annotations
 import datetime
 import re
 import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 from urllib.parse import urlsplit
-from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
@@ -22,35 +20,41 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QHBoxLayout,
-    QPushButton,
     QLabel,
     QMainWindow,
     QProgressBar,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from editor_app.backends.base import WORKFLOW_STATUSES
+from editor_app.config.site_config import Collection
 from editor_app.errors import AuthError, ConflictError, EditorError, LockedError
 from editor_app.ui.collection_tree import CollectionItem, CollectionTreeView
 from editor_app.ui.conflict_dialog import ConflictChoice, ConflictDialog
+from editor_app.ui.contracts import EditorFactory, EntryEditor, UserPrompts, WorkspaceView
 from editor_app.ui.draft_dialog import DraftChoice
 from editor_app.ui.entry_list import EntryListView, EntryRow, ViewFilter, ViewGroup
+from editor_app.ui.expiry_banner import ExpiryBanner
 from editor_app.ui.lock_dialog import LockDialog
-from editor_app.backends.base import WORKFLOW_STATUSES
 from editor_app.ui.media_library import MediaLibraryDialog
 from editor_app.ui.notifications import NotificationArea, Prompts
-from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
-from editor_app.ui.workflow_board import STATUS_TITLES, WorkflowBoard, WorkflowCard
 from editor_app.ui.signals import emit
 from editor_app.ui.start_dialog import HOST_NAMES
+from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
+from editor_app.ui.workflow_board import STATUS_TITLES, WorkflowBoard, WorkflowCard
+from editor_app.workspace.workspace import IndexedEntry, OpenEntry, WorkflowItem
 
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
 SPLITTER_KEY = "main_window/splitter"
 JOURNAL_DELAY_MS = 400
 INVALID_ENTRY_NOTICE = "invalid-entry"  # the one "Not saved: fields need attention" notification
+
+T = TypeVar("T")
 
 
 class MainWindow(QMainWindow):
@@ -65,37 +69,37 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        workspace: Any,
+        workspace: WorkspaceView,
         settings: QSettings,
         runner: TaskRunner,
-        editor_factory: Callable[[Any, QWidget], QWidget] | None = None,
-        prompts: Prompts | None = None,
+        editor_factory: EditorFactory | None = None,
+        prompts: UserPrompts | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.settings = settings
         self.runner = runner
-        self._editor_factory = editor_factory or _default_editor_factory
+        self._editor_factory = editor_factory or self._make_editor_pane
         self.current_collection: str | None = None
-        self.current_entry: Any = None
+        self.current_entry: OpenEntry | None = None
         self._dirty = False
-        self._after_save: Callable[[], None] | None = None
-        self.expiry_banner: Any = None  # set by attach_login for sites behind a Git-host login
+        self._after_save: Callable[[], object] | None = None
+        self.expiry_banner: ExpiryBanner | None = None  # set by attach_login for sites behind a Git-host login
         self._relogin: Callable[[Callable[[bool], None]], None] | None = None
-        self._paused_save: Any = None  # the entry whose save waits for a new login
+        self._paused_save: OpenEntry | None = None  # the entry whose save waits for a new login
         self.lock_dialog: LockDialog | None = None  # open while a lock file blocks a save
         self._workflow_status: dict[str, str] = {}  # entry path -> unpublished status
         self._loaded: set[str] = set()
         self._loading: set[str] = set()
-        self.prompts = prompts or Prompts(self)
+        self.prompts: UserPrompts = prompts or Prompts(self)
         self.setWindowTitle(f"{self._site_title()} — editor-app")
         self.setAccessibleName("Main window")
 
         self.notifications = NotificationArea()
         self.collection_tree = CollectionTreeView()
         self.entry_list = EntryListView()
-        self.editor = self._editor_factory(workspace, self)
+        self.editor: EntryEditor = self._editor_factory(workspace, self)
         self.empty_label = QLabel("Choose an entry on the left, or create one with File → New entry (Ctrl+N).")
         self.empty_label.setObjectName("empty-state")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -131,6 +135,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.workflow_board)
         layout.addWidget(self.notifications)
         layout.addWidget(self.pages, 1)
+        self._central_layout = layout
         self.setCentralWidget(central)
 
         self.status_label = QLabel()
@@ -154,8 +159,14 @@ class MainWindow(QMainWindow):
 
     # --- set-up ----------------------------------------------------------------------------------
 
+    def _make_editor_pane(self, workspace: WorkspaceView, parent: QWidget) -> EntryEditor:
+        from editor_app.ui.editor_pane import EditorPane
+
+        # the window's runner keeps the form's media work off the GUI thread
+        return EditorPane(workspace, parent, runner=self.runner)
+
     def _create_actions(self) -> None:
-        def action(text: str, shortcut: QKeySequence | str | None, handler: Callable[[], None], tip: str) -> QAction:
+        def action(text: str, shortcut: QKeySequence | str | None, handler: Callable[[], object], tip: str) -> QAction:
             act = QAction(text, self)
             if shortcut is not None:
                 act.setShortcut(QKeySequence(shortcut))
@@ -183,7 +194,7 @@ class MainWindow(QMainWindow):
                                           "Choose another site; this one closes once the other is open")
         self.reset_action = action("&Reset the sample site…", None, self.reset_sample_site,
                                    "Put the sandbox's sample site back, dropping every edit made in it")
-        self.reset_action.setVisible(bool(getattr(self.workspace, "can_reset", False)))
+        self.reset_action.setVisible(self.workspace.can_reset)
 
     def _create_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -228,12 +239,8 @@ class MainWindow(QMainWindow):
         self.workflow_bar.status_box.activated.connect(self._on_workflow_bar_status_chosen)
         self.workflow_bar.publish_button.clicked.connect(self._on_workflow_bar_publish_clicked)
         self.workflow_bar.delete_button.clicked.connect(self._on_workflow_bar_delete_clicked)
-        save_requested = getattr(self.editor, "save_requested", None)
-        if save_requested is not None:
-            save_requested.connect(self.save_entry)
-        changed = getattr(self.editor, "changed", None)
-        if changed is not None:
-            changed.connect(self._on_editor_changed)
+        self.editor.save_requested.connect(self.save_entry)
+        self.editor.changed.connect(self._on_editor_changed)
 
     def _restore_layout(self) -> None:
         geometry = self.settings.value(GEOMETRY_KEY)
@@ -257,31 +264,23 @@ class MainWindow(QMainWindow):
     # --- site and collections --------------------------------------------------------------------
 
     def _site_title(self) -> str:
-        site = getattr(self.workspace, "site", None)
-        named = getattr(site, "name", None) or getattr(site, "site_title", None)
-        if named:
-            return str(named)
-        url = getattr(site, "display_url", None) or getattr(site, "site_url", None)
+        site = self.workspace.site
+        url = site.display_url or site.site_url
         return urlsplit(url).hostname or url if url else "Site"
 
     def _account_text(self) -> str:
         """Who edits where: "ed@example.org · Git Gateway (GitHub)", "octo · GitHub octo/site", "Sandbox"."""
-        backend = getattr(self.workspace, "backend", None)
-        name = getattr(backend, "name", "")
-        if name == "test-repo":
+        location = self.workspace.location
+        if location.backend == "test-repo":
             return "Sandbox (sample site)"
-        settings = getattr(backend, "settings", None)
-        where = getattr(backend, "host_label", None) or HOST_NAMES.get(name, name)
-        place = getattr(settings, "repo", "") or getattr(settings, "local_path", "") or ""
-        user = getattr(self.workspace, "user", None)
-        who = getattr(user, "login", "") or getattr(user, "name", "")
-        return " · ".join(part for part in (who, f"{where} {place}".strip()) if part)
+        where = location.host_label or HOST_NAMES.get(location.backend, location.backend)
+        return " · ".join(part for part in (location.user, f"{where} {location.place}".strip()) if part)
 
-    def collections(self) -> list[Any]:
-        """The site's collections, as the workspace describes them."""
-        return [c for c in self.workspace.site.collections if not getattr(c, "hide", False)]
+    def collections(self) -> list[Collection]:
+        """The site's collections that are not hidden."""
+        return [c for c in self.workspace.site.collections if not c.hide]
 
-    def collection(self, name: str) -> Any:
+    def collection(self, name: str) -> Collection:
         """One collection by name."""
         for collection in self.collections():
             if collection.name == name:
@@ -302,10 +301,9 @@ class MainWindow(QMainWindow):
 
     def wait_until_loaded(self, timeout: float = 30.0) -> None:
         """Process events until every collection has loaded (self-test, benchmarks)."""
-        app = QApplication.instance()
         deadline = time.monotonic() + timeout
         while self._loading and time.monotonic() < deadline:
-            app.processEvents()
+            QApplication.processEvents()
             time.sleep(0.002)
         if self._loading:
             raise TimeoutError(f"collections still loading after {timeout:.0f} s: {sorted(self._loading)}")
@@ -328,13 +326,12 @@ class MainWindow(QMainWindow):
             progress,
         )
 
-    def _on_collection_loaded(self, name: str, entries: Any) -> None:
+    def _on_collection_loaded(self, name: str, entries: list[IndexedEntry]) -> None:
         self._loading.discard(name)
         self._loaded.add(name)
-        entries = list(entries)
         self.collection_tree.set_count(name, len(entries))
         collection = self.collection(name)
-        if getattr(collection, "nested", None):
+        if collection.nested is not None:
             self.collection_tree.set_folders(name, _folders_of(collection, entries))
         if self.current_collection == name:
             self._show_entries(name, entries)
@@ -342,49 +339,40 @@ class MainWindow(QMainWindow):
         if not self._loading:
             emit(self.site_loaded)
 
-    def _show_entries(self, name: str, entries: list[Any] | None = None) -> None:
+    def _show_entries(self, name: str, entries: list[IndexedEntry] | None = None) -> None:
         collection = self.collection(name)
         if entries is None:
-            entries = list(self.workspace.entries(name))
+            entries = self.workspace.entries(name)
         headers, rows = self._rows_for(collection, entries)
         self.entry_list.set_search_function(lambda text: set(self.workspace.search(name, text)))
         self.entry_list.show_entries(
             headers,
             rows,
-            [
-                ViewFilter(_option(f, "label", ""), _option(f, "field", ""), _text(_option(f, "pattern", "")))
-                for f in getattr(collection, "view_filters", ()) or ()
-            ],
-            [
-                ViewGroup(_option(g, "label", ""), _option(g, "field", ""), _text(_option(g, "pattern", "")))
-                for g in getattr(collection, "view_groups", ()) or ()
-            ],
+            [ViewFilter(f.label, f.field, _text(f.pattern)) for f in collection.view_filters],
+            [ViewGroup(g.label, g.field, _text(g.pattern)) for g in collection.view_groups],
         )
 
-    def _rows_for(self, collection: Any, entries: list[Any]) -> tuple[list[str], list[EntryRow]]:
-        # sortable_fields items are names, or {field, default_sort} mappings (Decap 3).
-        names = [_option(f, "field", f) if not isinstance(f, str) else f
-                 for f in getattr(collection, "sortable_fields", ()) or ()]
-        sortable = [name for name in names if name not in ("title",)]
-        headers = [getattr(collection, "label_singular", None) or "Title"] + [f.replace("_", " ").capitalize()
-                                                                            for f in sortable]
+    def _rows_for(
+        self, collection: Collection, entries: Sequence[IndexedEntry | OpenEntry]
+    ) -> tuple[list[str], list[EntryRow]]:
+        sortable = [f.field for f in collection.sortable_fields if f.field != "title"]
+        headers = [collection.label_singular or "Title"] + [f.replace("_", " ").capitalize() for f in sortable]
         rows = []
         for entry in entries:
-            data = getattr(entry, "data", {}) or {}
+            data = entry.data
             summary = self.workspace.summary(entry)
             cells = (summary,) + tuple(_text(data.get(f)) for f in sortable)
             fields = {k: _text(v) for k, v in data.items() if not isinstance(v, (list, dict))}
-            status = "unsaved" if self._is_current_dirty(entry.path) else self._draft_status(entry)
+            status = "unsaved" if self._is_current_dirty(entry.path) else self._draft_status(entry.path)
             if entry.skipped:  # the backend did not read it (e.g. a link leading outside the repository)
                 status = "skipped"
             rows.append(EntryRow(entry.path, cells, fields, status, note=entry.skipped))
         return headers, rows
 
-    def _draft_status(self, entry: Any) -> str:
-        has_draft = getattr(self.workspace, "has_draft", None)
-        if has_draft is not None and has_draft(entry.path):
+    def _draft_status(self, path: str) -> str:
+        if self.workspace.has_draft(path):
             return "journal"
-        return self._workflow_status.get(entry.path, "")
+        return self._workflow_status.get(path, "")
 
     def _is_current_dirty(self, path: str) -> bool:
         return self._dirty and self.current_entry is not None and self.current_entry.path == path
@@ -394,13 +382,13 @@ class MainWindow(QMainWindow):
     def _on_collection_tree_collection_selected(self, name: str) -> None:
         self.current_collection = name
         collection = self.collection(name)
-        if getattr(collection, "files", None):
+        if collection.files:
             self._show_files_of(collection)
         elif name in self._loaded:
             self._show_entries(name)
         self._update_actions()
 
-    def _show_files_of(self, collection: Any) -> None:
+    def _show_files_of(self, collection: Collection) -> None:
         """A files collection's list: one row per file, by label."""
         self.entry_list.show_entries(["File"], [EntryRow(f.name, (f.label,)) for f in collection.files])
         self.entry_list.set_search_function(None)
@@ -445,7 +433,7 @@ class MainWindow(QMainWindow):
             lambda failure: self._on_task_failed(failure, f"Opening {key} failed"),
         )
 
-    def _on_entry_loaded(self, entry: Any) -> None:
+    def _on_entry_loaded(self, entry: OpenEntry) -> None:
         self._hide_progress("")
         restored = False
         draft = self.workspace.draft_for(entry)
@@ -462,7 +450,7 @@ class MainWindow(QMainWindow):
                 self.workspace.discard_draft(entry)
         self._show_entry(entry, dirty=restored)
 
-    def _show_entry(self, entry: Any, *, dirty: bool = False) -> None:
+    def _show_entry(self, entry: OpenEntry, *, dirty: bool = False) -> None:
         self.notifications.dismiss_key(INVALID_ENTRY_NOTICE)  # it spoke of the entry shown before
         self.current_entry = entry
         self.editor.set_entry(entry)
@@ -478,7 +466,7 @@ class MainWindow(QMainWindow):
         if self.current_collection is None or not self.confirm_leave():
             return
         collection = self.collection(self.current_collection)
-        if getattr(collection, "files", None) or getattr(collection, "create", True) is False:
+        if collection.files or not collection.create:
             self.notifications.notify(f"{collection.label} does not allow new entries.", "warning")
             return
         entry = self.workspace.new_entry(self.current_collection)
@@ -491,14 +479,13 @@ class MainWindow(QMainWindow):
         self.current_entry = self.editor.entry()
         self._set_dirty(True)
         self._journal_timer.start()
-        if getattr(self.editor, "path_changed", None) is None:
-            self.status_label.setText(self.current_entry.path)
+        self.status_label.setText(self.current_entry.path)
 
     def _journal_now(self) -> None:
         entry = self.current_entry
         if entry is not None and self._dirty:
             self.workspace.journal_draft(entry)
-            if getattr(entry, "is_new", False):
+            if entry.is_new:
                 # The file name follows the fields (slug template), so say again where it will go.
                 self._show_new_entry_path(self.workspace.new_entry(entry.collection, data=entry.data).path)
 
@@ -525,8 +512,7 @@ class MainWindow(QMainWindow):
         """Save the open entry as one commit (message from commit_messages)."""
         if self.current_entry is None:
             return
-        validate = getattr(self.editor, "validate", None)
-        problems = validate() if validate is not None else []
+        problems = self.editor.validate()
         if problems:
             count = len(problems)
             self.notifications.notify(
@@ -547,13 +533,12 @@ class MainWindow(QMainWindow):
             lambda failure: self._on_save_failed(entry, failure),
         )
 
-    def _on_entry_saved(self, entry: Any) -> None:
+    def _on_entry_saved(self, entry: OpenEntry) -> None:
         self.current_entry = entry
         self.editor.set_entry(entry)
         self._set_dirty(False)
-        status = getattr(entry, "status", None)
-        if self.uses_workflow and status:
-            self._workflow_status[entry.path] = status  # the list shows the draft now, not at the next refresh
+        if self.uses_workflow and entry.status:
+            self._workflow_status[entry.path] = entry.status  # the list shows the draft now, not at the next refresh
         headers, rows = self._rows_for(self.collection(entry.collection), [entry])
         self.entry_list.model.update_row(rows[0])
         self._show_entry_workflow(entry)
@@ -563,22 +548,24 @@ class MainWindow(QMainWindow):
         if then is not None:
             then()
 
-    def _on_save_failed(self, entry: Any, failure: TaskFailure) -> None:
+    def _on_save_failed(self, entry: OpenEntry, failure: TaskFailure) -> None:
         self._after_save = None  # whatever waited for this save stays undone: the entry is still open
         self._hide_progress("")
         self._update_actions()
         if isinstance(failure.error, ConflictError):
             self.resolve_conflict(entry, failure.error)
             return
-        if isinstance(failure.error, AuthError) and failure.error.expired and self._relogin is not None:
-            self._pause_save_for_login(entry)
+        banner = self.expiry_banner
+        expired = isinstance(failure.error, AuthError) and failure.error.expired
+        if expired and self._relogin is not None and banner is not None:
+            self._pause_save_for_login(entry, banner)
             return
         if isinstance(failure.error, LockedError):
             self.offer_lock_removal(entry, failure.error)
             return
         self.notifications.notify_error(failure, f"Saving {entry.path} failed (your changes are kept as a draft)")
 
-    def offer_lock_removal(self, entry: Any, error: LockedError) -> LockDialog:
+    def offer_lock_removal(self, entry: OpenEntry, error: LockedError) -> LockDialog:
         """Explain the lock that blocked saving `entry`; remove it (when stale) and save again if the user says so."""
         self.status_label.setText(f"Saving {entry.path} is blocked by {error.lock}")
         dialog = LockDialog(entry.path, error, self)
@@ -587,7 +574,7 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def _on_lock_dialog_finished(self, dialog: LockDialog, entry: Any, error: LockedError) -> None:
+    def _on_lock_dialog_finished(self, dialog: LockDialog, entry: OpenEntry, error: LockedError) -> None:
         self.lock_dialog = None
         dialog.deleteLater()
         if not dialog.remove_chosen or error.remove is None:
@@ -600,7 +587,7 @@ class MainWindow(QMainWindow):
             lambda failure: self._on_save_failed(entry, failure),
         )
 
-    def _save_after_lock_removal(self, entry: Any) -> None:
+    def _save_after_lock_removal(self, entry: OpenEntry) -> None:
         self._hide_progress("")
         if self.current_entry is not None and self.current_entry.path == entry.path:
             self.save_entry()  # the editor still holds the edit (perhaps with more typed since)
@@ -614,11 +601,11 @@ class MainWindow(QMainWindow):
 
     # --- login expiry (sites behind a Git-host login) --------------------------------------------
 
-    def attach_login(self, banner: QWidget, relogin: Callable[[Callable[[bool], None]], None]) -> None:
+    def attach_login(self, banner: ExpiryBanner, relogin: Callable[[Callable[[bool], None]], None]) -> None:
         """Show the expiry `banner` above the content; `relogin(done)` logs in again, then calls done(ok)."""
         self.expiry_banner = banner
         self._relogin = relogin
-        self.centralWidget().layout().insertWidget(0, banner)
+        self._central_layout.insertWidget(0, banner)
         banner.relogin_requested.connect(self.log_in_again)
 
     def log_in_again(self) -> None:
@@ -626,10 +613,10 @@ class MainWindow(QMainWindow):
         if self._relogin is not None:
             self._relogin(self._on_logged_in_again)
 
-    def _pause_save_for_login(self, entry: Any) -> None:
+    def _pause_save_for_login(self, entry: OpenEntry, banner: ExpiryBanner) -> None:
         # The edit stays in the editor and in the drafts journal; the same save runs again after the login.
         self._paused_save = entry
-        self.expiry_banner.show_message(
+        banner.show_message(
             f"Saving {entry.path} is paused: your login has expired. Log in again to finish the save; "
             "your changes are kept.",
             expired=True,
@@ -641,7 +628,8 @@ class MainWindow(QMainWindow):
         if not ok:
             self._paused_save = paused  # still waiting; the banner's button stays
             return
-        self.expiry_banner.hide()
+        if self.expiry_banner is not None:
+            self.expiry_banner.hide()
         if paused is None:
             return
         if self.current_entry is not None and self.current_entry.path == paused.path:
@@ -654,18 +642,17 @@ class MainWindow(QMainWindow):
                 lambda failure: self._on_save_failed(paused, failure),
             )
 
-    def resolve_conflict(self, entry: Any, error: ConflictError) -> ConflictDialog:
+    def resolve_conflict(self, entry: OpenEntry, error: ConflictError) -> ConflictDialog:
         """Show the conflict dialog and act on the choice; returns the dialog (tests drive it)."""
         # the file in conflict may be one of the entry's translations: show mine of that file
-        conflict_text = getattr(self.workspace, "conflict_text", None)
-        mine = conflict_text(entry, error.path) if conflict_text is not None else self.workspace.raw_text(entry)
+        mine = self.workspace.conflict_text(entry, error.path)
         theirs = error.theirs.decode("utf-8", "replace") if error.theirs is not None else None
         dialog = ConflictDialog(error.path or entry.path, mine, theirs, self)
         dialog.finished.connect(lambda _result: self._on_conflict_dialog_finished(dialog, entry, error))
         dialog.open()
         return dialog
 
-    def _on_conflict_dialog_finished(self, dialog: ConflictDialog, entry: Any, error: ConflictError) -> None:
+    def _on_conflict_dialog_finished(self, dialog: ConflictDialog, entry: OpenEntry, error: ConflictError) -> None:
         if dialog.choice is ConflictChoice.KEEP_MINE:
             resolved = self.workspace.resolve_conflict(entry, dialog.mine, error)
             self.editor.set_entry(resolved)
@@ -694,7 +681,7 @@ class MainWindow(QMainWindow):
             lambda failure: self._on_task_failed(failure, f"Deleting {entry.path} failed"),
         )
 
-    def _on_entry_deleted(self, entry: Any) -> None:
+    def _on_entry_deleted(self, entry: OpenEntry) -> None:
         self.entry_list.model.remove_row(entry.path)
         self._set_dirty(False)
         self.close_entry()
@@ -719,7 +706,7 @@ class MainWindow(QMainWindow):
         self._set_dirty(False)
         self.notifications.dismiss_key(INVALID_ENTRY_NOTICE)
         self.current_entry = None
-        if getattr(entry, "is_new", False):
+        if entry.is_new:
             self.close_entry()
         else:
             self.open_entry(entry.collection, entry.path)
@@ -760,10 +747,7 @@ class MainWindow(QMainWindow):
     @property
     def uses_workflow(self) -> bool:
         """Whether the site saves through the editorial workflow (publish_mode: editorial_workflow)."""
-        uses = getattr(self.workspace, "uses_workflow", None)
-        if isinstance(uses, bool):
-            return uses
-        return getattr(self.workspace.site, "publish_mode", None) == "editorial_workflow"
+        return self.workspace.uses_workflow
 
     def show_content(self) -> None:
         """Show collections, entries and the editor."""
@@ -785,7 +769,7 @@ class MainWindow(QMainWindow):
             lambda failure: self._on_task_failed(failure, "Loading unpublished entries failed"),
         )
 
-    def _on_unpublished_loaded(self, entries: list[Any]) -> None:
+    def _on_unpublished_loaded(self, entries: list[WorkflowItem]) -> None:
         labels = {c.name: c.label for c in self.collections()}
         statuses = {}
         for item in entries:
@@ -798,18 +782,20 @@ class MainWindow(QMainWindow):
                 self.entry_list.model.set_status(path, statuses.get(path, ""))
         self._workflow_status = statuses
         self.workflow_board.set_cards(
-            WorkflowCard(e.collection, e.slug, getattr(e, "title", "") or e.slug, e.status,
-                         labels.get(e.collection, e.collection), (getattr(e, "updated_at", "") or "")[:10])
+            WorkflowCard(e.collection, e.slug, e.title or e.slug, e.status, labels.get(e.collection, e.collection),
+                         e.updated_at[:10])
             for e in entries
         )
         emit(self.workflow_loaded)
 
-    def _run_workflow(self, work: Callable[[], Any], done: Callable[[Any], None], what: str) -> None:
+    def _run_workflow(self, work: Callable[[], T], done: Callable[[T], None], what: str) -> None:
         self._show_progress(0, 0, f"{what}…")
-        run_in_background(
-            self.runner, work, lambda result: (self._hide_progress(f"{what}: done"), done(result)),
-            lambda failure: self._on_task_failed(failure, f"{what} failed"),
-        )
+
+        def succeeded(result: T) -> None:
+            self._hide_progress(f"{what}: done")
+            done(result)
+
+        run_in_background(self.runner, work, succeeded, lambda failure: self._on_task_failed(failure, f"{what} failed"))
 
     def _on_workflow_status_change_requested(self, collection: str, slug: str, status: str) -> None:
         self._run_workflow(
@@ -860,18 +846,17 @@ class MainWindow(QMainWindow):
 
     def _is_open(self, collection: str, slug: str) -> bool:
         entry = self.current_entry
-        return entry is not None and entry.collection == collection and getattr(entry, "slug", None) == slug
+        return entry is not None and entry.collection == collection and entry.slug == slug
 
-    def _show_entry_workflow(self, entry: Any) -> None:
+    def _show_entry_workflow(self, entry: OpenEntry) -> None:
         if not self.uses_workflow:
             self.workflow_bar.setVisible(False)
             return
-        status = getattr(entry, "status", None)
-        self.workflow_bar.show_status(status)
+        self.workflow_bar.show_status(entry.status)
 
     def _on_workflow_bar_status_chosen(self, position: int) -> None:
         entry = self.current_entry
-        if entry is not None and getattr(entry, "status", None):
+        if entry is not None and entry.status:
             self._on_workflow_status_change_requested(entry.collection, entry.slug, WORKFLOW_STATUSES[position])
 
     def _on_workflow_bar_publish_clicked(self) -> None:
@@ -888,18 +873,15 @@ class MainWindow(QMainWindow):
         """Open the media library; an inserted file goes into the editor when it can take one."""
         dialog = MediaLibraryDialog(self.workspace, self.runner, self.prompts, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # each opening is a new dialog; none piles up
-        insert = getattr(self.editor, "insert_media", None)
-        if insert is not None:
-            # Entries store the public path (public_folder), not the repository path.
-            public = getattr(self.workspace, "public_path", lambda path: path)
-            dialog.inserted.connect(lambda path: insert(public(path)))
+        # Entries store the public path (public_folder), not the repository path.
+        dialog.inserted.connect(lambda path: self.editor.insert_media(self.workspace.public_path(path)))
         dialog.open()
         dialog.refresh()
         return dialog
 
     # --- guard, close ----------------------------------------------------------------------------
 
-    def confirm_leave(self, then: Callable[[], None] | None = None) -> bool:
+    def confirm_leave(self, then: Callable[[], object] | None = None) -> bool:
         """The unsaved-changes guard: True when it is fine to leave the open entry now.
 
         When the user chooses Save, the save runs in the background and `then` runs once it succeeded.
@@ -924,7 +906,7 @@ class MainWindow(QMainWindow):
 
     def reset_sample_site(self) -> None:
         """After confirmation, put the sandbox's sample site back and show it again."""
-        if not getattr(self.workspace, "can_reset", False) or not self.confirm_leave(then=self.reset_sample_site):
+        if not self.workspace.can_reset or not self.confirm_leave(then=self.reset_sample_site):
             return
         if not self.prompts.confirm(
             "Reset the sample site",
@@ -942,7 +924,7 @@ class MainWindow(QMainWindow):
         self._hide_progress("The sample site is back")
         self.load_site()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self.confirm_leave(then=self.close):
             event.ignore()
             return
@@ -974,11 +956,13 @@ class MainWindow(QMainWindow):
         self._hide_progress(context)  # the status bar must not go on saying "Opening …"
         if isinstance(failure.error, AuthError) and failure.error.expired and self.expiry_banner is not None:
             # Not an error to read in a popup: the way on is the banner's Log in again.
-            self.expiry_banner.show_message(f"{context}: your login has expired. Log in again to continue.", expired=True)
+            self.expiry_banner.show_message(
+                f"{context}: your login has expired. Log in again to continue.", expired=True
+            )
             return
         self.notifications.notify_error(failure, context)
 
-    def _current_collection_or_none(self) -> Any:
+    def _current_collection_or_none(self) -> Collection | None:
         if self.current_entry is None:
             return None
         try:
@@ -991,8 +975,9 @@ class MainWindow(QMainWindow):
         for act in (self.delete_action, self.duplicate_action, self.browser_action, self.close_action):
             act.setEnabled(has_entry)
         collection = self._current_collection_or_none()
-        can_delete = collection is None or getattr(collection, "delete", True) is not False
-        self.delete_action.setEnabled(has_entry and can_delete and not getattr(self.current_entry, "is_new", False))
+        can_delete = collection is None or collection.delete
+        is_new = self.current_entry is not None and self.current_entry.is_new
+        self.delete_action.setEnabled(has_entry and can_delete and not is_new)
         self.save_action.setEnabled(has_entry and self._dirty)
         self.discard_action.setEnabled(has_entry and self._dirty)
         self.new_action.setEnabled(self.current_collection is not None)
@@ -1006,10 +991,9 @@ class MainWindow(QMainWindow):
             if entries:
                 self.collection_tree.select_collection(collection.name)
                 self.open_entry(collection.name, entries[0].path)
-                app = QApplication.instance()
                 deadline = time.monotonic() + 30
                 while self.current_entry is None and time.monotonic() < deadline:
-                    app.processEvents()
+                    QApplication.processEvents()
                     time.sleep(0.002)
                 if self.current_entry is None:
                     raise TimeoutError(f"{entries[0].path} did not open")
@@ -1018,10 +1002,7 @@ class MainWindow(QMainWindow):
 
     def render_preview_for_self_test(self) -> str:
         """Render the open entry's preview and return a short description of it."""
-        render = getattr(self.editor, "render_preview", None)
-        if render is None:
-            raise RuntimeError("the editor has no preview")
-        html = render()
+        html = self.editor.render_preview()
         if not html:
             raise RuntimeError("the preview is empty")
         return f"{len(html)} characters of HTML"
@@ -1062,15 +1043,15 @@ class _EntryWorkflowBar(QWidget):
             self.publish_button.setEnabled(status == WORKFLOW_STATUSES[-1])
 
 
-def _collection_item(collection: Any) -> CollectionItem:
-    files = tuple((f.name, f.label or f.name) for f in getattr(collection, "files", None) or ())
-    kind = "files" if files else ("nested" if getattr(collection, "nested", None) else "folder")
+def _collection_item(collection: Collection) -> CollectionItem:
+    files = tuple((f.name, f.label or f.name) for f in collection.files)
+    kind = "files" if files else ("nested" if collection.nested is not None else "folder")
     return CollectionItem(collection.name, collection.label or collection.name, kind, files,
-                          getattr(collection, "description", "") or "")
+                          collection.description or "")
 
 
-def _folders_of(collection: Any, entries: list[Any]) -> list[str]:
-    base = collection.folder.rstrip("/") + "/"
+def _folders_of(collection: Collection, entries: list[IndexedEntry]) -> list[str]:
+    base = (collection.folder or "").rstrip("/") + "/"
     folders = set()
     for entry in entries:
         relative = entry.path[len(base):] if entry.path.startswith(base) else entry.path
@@ -1085,13 +1066,6 @@ def _when_text(when: object) -> str:
     if isinstance(when, datetime.datetime):
         return when.astimezone().strftime("%Y-%m-%d %H:%M")
     return str(when or "")
-
-
-def _option(item: Any, name: str, default: Any = None) -> Any:
-    """An option of a config item, whether the loader gives objects or plain mappings."""
-    if isinstance(item, dict):
-        return item.get(name, default)
-    return getattr(item, name, default)
 
 
 _ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -1115,7 +1089,4 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _default_editor_factory(workspace: Any, parent: QWidget) -> QWidget:
-    from editor_app.ui.editor_pane import EditorPane
 
-    return EditorPane(workspace, parent)

@@ -1,15 +1,13 @@
 """MediaLibraryDialog: the site's media folders with thumbnails and search; upload (several files, drag and
 drop), insert, and delete with a confirm that warns when an entry still uses the file.
 
-What it uses of the workspace: `media_folders()`, `list_media(folder)` (items with `path` and `size`),
-`read_media(path)`, `upload_media(folder, [(name, bytes)])`, `delete_media(path)`, `media_usages(path)`.
-Every call runs through the task runner.
+What it uses of the workspace is `contracts.MediaStore`; every call but `media_folders()` runs through the task
+runner.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QSize, Qt, Signal
@@ -30,9 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from editor_app.ui.contracts import MediaStore, UserPrompts
 from editor_app.ui.notifications import NotificationArea, Prompts
-from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
 from editor_app.ui.signals import emit
+from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
+from editor_app.workspace.workspace import MediaItem
 
 THUMBNAIL = QSize(96, 96)
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -67,7 +67,8 @@ class MediaLibraryDialog(QDialog):
     deleted = Signal(str)
 
     def __init__(
-        self, workspace: Any, runner: TaskRunner, prompts: Prompts | None = None, parent: QWidget | None = None
+        self, workspace: MediaStore, runner: TaskRunner, prompts: UserPrompts | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.workspace = workspace
@@ -75,7 +76,7 @@ class MediaLibraryDialog(QDialog):
         self.setWindowTitle("Media library")
         self.setAccessibleName("Media library")
         self.setAcceptDrops(True)
-        self.prompts = prompts or Prompts(self)
+        self.prompts: UserPrompts = prompts or Prompts(self)
         self._items: dict[str, QListWidgetItem] = {}
 
         self.notifications = NotificationArea()
@@ -149,12 +150,12 @@ class MediaLibraryDialog(QDialog):
         folder = self.folder
         run_in_background(
             self.runner,
-            lambda: list(self.workspace.list_media(folder)),
+            lambda: self.workspace.list_media(folder),
             lambda files: self._show_files(folder, files),
             lambda failure: self._on_failed(failure, f"Listing {folder} failed"),
         )
 
-    def _show_files(self, folder: str, files: list[Any]) -> None:
+    def _show_files(self, folder: str, files: list[MediaItem]) -> None:
         if not shiboken6.isValid(self) or folder != self.folder:
             return  # closed (and deleted) while listing, or another folder was chosen meanwhile
         self.list.clear()
@@ -164,7 +165,7 @@ class MediaLibraryDialog(QDialog):
             name = media.path.rsplit("/", 1)[-1]
             item = QListWidgetItem(file_icon, name)
             item.setData(PATH_ROLE, media.path)
-            item.setToolTip(f"{media.path}\n{human_size(getattr(media, 'size', None))}")
+            item.setToolTip(f"{media.path}\n{human_size(media.size)}")
             self.list.addItem(item)
             self._items[media.path] = item
         self._apply_search(self.search_box.text())
@@ -220,8 +221,8 @@ class MediaLibraryDialog(QDialog):
 
         def work() -> list[str]:
             files = [(path.name, path.read_bytes()) for path in local_paths]
-            # The workspace answers with media items (or paths); the dialog reports repository paths.
-            return [getattr(item, "path", item) for item in self.workspace.upload_media(folder, files)]
+            # The dialog reports the repository paths the files were stored at (a taken name gets a suffix).
+            return [item.path for item in self.workspace.upload_media(folder, files)]
 
         run_in_background(self.runner, work, self._on_uploaded, lambda f: self._on_failed(f, "Upload failed"))
 
@@ -234,11 +235,11 @@ class MediaLibraryDialog(QDialog):
         names, _filter = QFileDialog.getOpenFileNames(self, "Upload media")
         self.upload_files([Path(name) for name in names])
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+    def dropEvent(self, event: QDropEvent) -> None:
         paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
         files = [path for path in paths if path.is_file()]
         if files:
@@ -254,7 +255,7 @@ class MediaLibraryDialog(QDialog):
             return
         run_in_background(
             self.runner,
-            lambda: list(self.workspace.media_usages(path)),
+            lambda: self.workspace.media_usages(path),
             lambda usages: self._confirm_delete(path, usages),
             lambda failure: self._on_failed(failure, f"Checking where {path} is used failed"),
         )

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
+    QPushButton,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -15,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from editor_app.errors import EditorError
-from editor_app.ui.tasks import TaskFailure
 from editor_app.ui.signals import emit
+from editor_app.ui.tasks import TaskFailure
 
 LEVELS = ("info", "warning", "error")
 
@@ -40,11 +41,13 @@ class Notification(QFrame):
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.details_button = QToolButton(text="Details")
+        self.details_button = QToolButton()
+        self.details_button.setText("Details")
         self.details_button.setCheckable(True)
         self.details_button.setAccessibleName("Show details")
         self.details_button.setVisible(bool(details))
-        close_button = QToolButton(text="✕")
+        close_button = QToolButton()
+        close_button.setText("✕")
         close_button.setAccessibleName("Dismiss notification")
         close_button.setToolTip("Dismiss")
         close_button.clicked.connect(self.dismiss)
@@ -60,6 +63,8 @@ class Notification(QFrame):
         row.addWidget(self.message_label, 1)
         row.addWidget(self.details_button)
         row.addWidget(close_button)
+        self._row = row
+        self.buttons: list[QPushButton] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         layout.addLayout(row)
@@ -69,6 +74,14 @@ class Notification(QFrame):
     def message(self) -> str:
         """The text shown."""
         return self.message_label.text()
+
+    def add_button(self, text: str) -> QPushButton:
+        """A button next to the message (the way on, e.g. the expiry warning's "Log in again")."""
+        button = QPushButton(text, self)
+        button.setAccessibleName(text)
+        self._row.insertWidget(len(self.buttons) + 1, button)
+        self.buttons.append(button)
+        return button
 
     def dismiss(self) -> None:
         """Remove this notification."""

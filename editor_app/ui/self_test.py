@@ -83,7 +83,9 @@ class SelfTest:
             result = StepResult(name, True, time.perf_counter() - started, message)
         self.results.append(result)
         mark = "ok  " if result.ok else "FAIL"
-        self._print(f"self-test: {mark} {name} ({result.seconds:.2f} s){' — ' + result.message if result.message else ''}")
+        self._print(
+            f"self-test: {mark} {name} ({result.seconds:.2f} s){' — ' + result.message if result.message else ''}"
+        )
         return result.ok
 
     @property

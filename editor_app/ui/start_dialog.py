@@ -5,8 +5,8 @@ recent Git-host sites remember their backend and repository so the list says whe
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,16 +22,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from editor_app.hosts import HOST_NAMES
 from editor_app.ui.signals import emit
 
 RECENT_KEY = "start/recent_sites"
 MAX_RECENT = 10
 KINDS = ("sandbox", "local", "config")
-HOST_NAMES = {
-    "github": "GitHub", "gitlab": "GitLab", "bitbucket": "Bitbucket", "gitea": "Gitea", "git-gateway": "Git Gateway",
-    "azure": "Azure DevOps", "aws-cognito-github-proxy": "GitHub via AWS Cognito", "proxy": "local server",
-    "test-repo": "sandbox", "local": "Git folder",
-}
 CONFIG_FILTER = "Decap CMS config (*.yml *.yaml);;All files (*)"
 
 
@@ -54,7 +51,8 @@ class SiteChoice:
             return "Sandbox (sample site)"
         if self.backend and self.repo:
             return f"{self.repo} ({HOST_NAMES.get(self.backend, self.backend)}) — {self.path}"
-        return f"{_site_name(Path(self.path)) if self.kind == 'config' else Path(self.path).name or self.path} — {self.path}"
+        name = _site_name(Path(self.path)) if self.kind == "config" else Path(self.path).name or self.path
+        return f"{name} — {self.path}"
 
     @property
     def place(self) -> tuple[str, str]:
@@ -77,7 +75,8 @@ class SiteChoice:
                 return None
             if not isinstance(data, dict) or data.get("kind") not in KINDS:
                 return None
-            return cls(str(data["kind"]), str(data.get("path") or ""), str(data.get("backend") or ""), str(data.get("repo") or ""))
+            return cls(str(data["kind"]), str(data.get("path") or ""), str(data.get("backend") or ""),
+                       str(data.get("repo") or ""))
         kind, _, path = text.partition(":")
         if kind not in KINDS:
             return None
@@ -101,9 +100,8 @@ class RecentSites:
     def load(self) -> list[SiteChoice]:
         """The remembered sites."""
         raw = self._settings.value(RECENT_KEY, [])
-        if isinstance(raw, str):
-            raw = [raw]
-        choices = [SiteChoice.decode(str(item)) for item in raw or []]
+        items = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []  # one item comes back as str
+        choices = [SiteChoice.decode(str(item)) for item in items]
         return [choice for choice in choices if choice is not None]
 
     def remember(self, choice: SiteChoice) -> None:

@@ -13,9 +13,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
-ProgressCallback = Callable[[int, int, str], None]
 from editor_app.ui.signals import emit
 
+ProgressCallback = Callable[[int, int, str], None]
 
 class TaskFailure:
     """An exception raised by background work, with its formatted traceback for a details view."""

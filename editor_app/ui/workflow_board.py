@@ -130,7 +130,7 @@ class WorkflowModel(QAbstractListModel):
     def _row(self, key: str) -> int | None:
         return next((row for row, card in enumerate(self._cards) if card.key == key), None)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt override
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._cards)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -155,16 +155,16 @@ class WorkflowModel(QAbstractListModel):
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else Qt.ItemFlag.ItemIsDropEnabled
 
-    def mimeTypes(self) -> list[str]:  # noqa: N802 - Qt override
+    def mimeTypes(self) -> list[str]:
         return [CARD_MIME_TYPE]
 
-    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802 - Qt override
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         data = QMimeData()
         keys = [str(index.data(KEY_ROLE)) for index in indexes if index.isValid()]
         data.setData(CARD_MIME_TYPE, "\n".join(keys[:1]).encode("utf-8"))
         return data
 
-    def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802 - Qt override
+    def supportedDragActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction
 
 
@@ -176,7 +176,7 @@ class _StatusFilter(QSortFilterProxyModel):
         self.status = status
         self.setSourceModel(source)
 
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802 - Qt override
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
         return bool(model.index(source_row, 0, source_parent).data(STATUS_ROLE) == self.status)
 
@@ -187,7 +187,7 @@ class _CardDelegate(QStyledItemDelegate):
 
     PADDING = 8
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802 - Qt override
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         metrics = QFontMetrics(option.font)
         return QSize(160, metrics.height() * 2 + self.PADDING * 2 + 4)
 
@@ -245,7 +245,7 @@ class _StatusColumn(QListView):
         self.setUniformItemSizes(True)
         self.setSpacing(2)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if self.cards.rowCount() == 0:  # an empty column says so, and how cards get there
             painter = QPainter(self.viewport())
@@ -274,19 +274,19 @@ class _StatusColumn(QListView):
         key = bytes(mime.data(CARD_MIME_TYPE).data()).decode("utf-8")
         return key if key and not self.index_of(key).isValid() else None  # a card already here stays put
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self._dropped_key(event) is None:
             event.ignore()
             return
         event.acceptProposedAction()
 
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt override
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         if self._dropped_key(event) is None:
             event.ignore()
             return
         event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+    def dropEvent(self, event: QDropEvent) -> None:
         key = self._dropped_key(event)
         if key is None:
             event.ignore()

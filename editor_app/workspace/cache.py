@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from editor_app.backends.base import Listing, RepoFile
+from editor_app.paths import write_atomically
 
 CACHE_FORMAT = 1
 WRITE_THREADS = 4
@@ -91,7 +90,7 @@ class ContentCache:
         path = self._blob_path(blob_id)
         if path.exists() and self.get_blob(blob_id) is not None:
             return
-        _write_atomically(path, hashlib.sha256(data).digest() + data)
+        write_atomically(path, hashlib.sha256(data).digest() + data, durable=False)
 
     def put_blobs(self, items: Iterable[tuple[str, bytes]]) -> None:
         """Store many blobs; files are created from a few threads (creating files is what costs, not bytes)."""
@@ -139,8 +138,9 @@ class ContentCache:
             "files": [[f.path, f.id, f.size] for f in listing.files],
         }
         payload = json.dumps(body, separators=(",", ":"))
-        stored = {"format": CACHE_FORMAT, "sha256": hashlib.sha256(payload.encode("utf-8")).hexdigest(), "payload": payload}
-        _write_atomically(self.listing_dir / key.file_name(), json.dumps(stored).encode("utf-8"))
+        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        stored = {"format": CACHE_FORMAT, "sha256": digest, "payload": payload}
+        write_atomically(self.listing_dir / key.file_name(), json.dumps(stored).encode("utf-8"), durable=False)
 
 
 def _safe_id(blob_id: str) -> str:
@@ -164,16 +164,3 @@ def _remove_quietly(path: Path) -> None:
         pass
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write `data` to `target` so that concurrent readers see the old file or the new one, never a part."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        # No fsync: this is a cache. After a power cut a file may be empty or torn; its checksum
-        # then fails and it is fetched again. (Syncing every blob made a cold 10,000-entry load 8x slower.)
-        os.replace(temp_name, target)
-    except BaseException:
-        _remove_quietly(Path(temp_name))
-        raise

@@ -150,8 +150,13 @@ def preview_url(site: SiteConfig, collection: Collection, data: dict[str, Any], 
 def commit_message(site: SiteConfig, action: str, collection: Collection, slug: str, path: str, user: Any) -> str:
     """A commit message from `backend.commit_messages` (Decap's defaults)."""
     message = commit_messages.commit_message(
-        action, site.backend.commit_messages, collection=collection.label_singular or collection.label,
-        slug=slug, path=path, author_login=getattr(user, "login", "") or "", author_name=getattr(user, "name", "") or "",
+        action,
+        site.backend.commit_messages,
+        collection=collection.label_singular or collection.label,
+        slug=slug,
+        path=path,
+        author_login=getattr(user, "login", "") or "",
+        author_name=getattr(user, "name", "") or "",
     )
     return _with_signoff(site, message, user)
 

@@ -14,15 +14,16 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from editor_app.paths import TEMP_PREFIX, sync_folder, write_atomically
+
 JOURNAL_FORMAT = 1
 _SUFFIX = ".draft.json"
-_TEMP_PREFIX = ".tmp-"
+_TEMP_PREFIX = TEMP_PREFIX
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Draft:
     @property
     def when(self) -> _dt.datetime:
         """`saved_at` as an aware UTC datetime."""
-        return _dt.datetime.fromtimestamp(self.saved_at, tz=_dt.timezone.utc)
+        return _dt.datetime.fromtimestamp(self.saved_at, tz=_dt.UTC)
 
 
 class DraftsJournal:
@@ -91,18 +92,7 @@ class DraftsJournal:
         }
         payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
         envelope = json.dumps({"sha256": hashlib.sha256(payload.encode("utf-8")).hexdigest(), "payload": payload})
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=self.root)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(envelope.encode("utf-8"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp_name, self._path(key))
-        except BaseException:
-            _remove_quietly(Path(temp_name))
-            raise
-        _fsync_dir(self.root)
+        write_atomically(self._path(key), envelope.encode("utf-8"))
 
     def read(self, key: DraftKey) -> Draft | None:
         """The draft stored under `key`, or None."""
@@ -122,7 +112,7 @@ class DraftsJournal:
     def discard(self, key: DraftKey) -> None:
         """Forget the draft under `key` (after its commit succeeded, or when the editor throws it away)."""
         _remove_quietly(self._path(key))
-        _fsync_dir(self.root)
+        sync_folder(self.root)
 
     def _read_file(self, path: Path) -> Draft | None:
         try:
@@ -210,15 +200,3 @@ def _remove_quietly(path: Path) -> None:
         pass
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename or removal in `folder` durable (POSIX; a no-op where folders cannot be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

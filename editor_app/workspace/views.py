@@ -77,7 +77,7 @@ def _sort_key(value: Any) -> tuple[int, Any]:
         return (0, float(value))
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=_dt.timezone.utc)
+            value = value.replace(tzinfo=_dt.UTC)
         return (1, value.isoformat())
     if isinstance(value, _dt.date):
         return (1, value.isoformat())

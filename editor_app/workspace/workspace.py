@@ -15,12 +15,11 @@ import copy
 import datetime as _dt
 import itertools
 import posixpath
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from editor_app.backends.base import (
     NEW_FILE,
@@ -37,6 +36,7 @@ from editor_app.backends.base import (
 )
 from editor_app.config.site_config import Collection, CollectionFile, SiteConfig
 from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
+from editor_app.paths import clean_file_name
 from editor_app.workspace import content_bridge as content
 from editor_app.workspace import i18n as i18n_mod
 from editor_app.workspace import views
@@ -47,6 +47,13 @@ Progress = Callable[..., None]  # progress(done, total[, text])
 
 READ_BATCH = 100  # blobs per read_files call: big enough to use the host's batching, small enough to report progress
 HEAD_TTL = 5.0  # seconds a fetched head is trusted when several collections load one after the other
+
+
+@runtime_checkable
+class _Resettable(Protocol):
+    """A backend whose content can be put back as it first was (the sandbox's)."""
+
+    def reset(self) -> None: ...
 
 
 class RawTextError(ContentError, ValueError):
@@ -164,6 +171,20 @@ class MediaItem:
     id: str
 
 
+@dataclass(frozen=True)
+class SiteLocation:
+    """Where the open site lives and who edits it, as the window's status bar names them.
+
+    `backend` is the adapter's registry name, `host_label` the adapter's own name for its host when it has one
+    (Git Gateway says which host it fronts), `place` the repository or working copy, `user` the login.
+    """
+
+    backend: str
+    host_label: str | None = None
+    place: str = ""
+    user: str = ""
+
+
 def backend_settings_from_config(site: SiteConfig, *, local_path: str | None = None) -> BackendSettings:
     """The backend's settings from the config's `backend:` section (backends never import config)."""
     b = site.backend
@@ -266,15 +287,28 @@ class Workspace:
         return user
 
     @property
+    def location(self) -> SiteLocation:
+        """Where the site lives and who edits it (the user once `open` has checked the login)."""
+        settings = self.backend.settings
+        user = self.user.login or self.user.name if self.user is not None else ""
+        return SiteLocation(
+            backend=self.backend.name,
+            host_label=self.backend.host_label,
+            place=settings.repo or settings.local_path or "",
+            user=user,
+        )
+
+    @property
     def can_reset(self) -> bool:
         """True for the sandbox, whose sample site can be put back."""
-        return self.backend.name == "test-repo" and callable(getattr(self.backend, "reset", None))
+        return self.backend.name == "test-repo" and isinstance(self.backend, _Resettable)
 
     def reset_site(self) -> None:
         """Put the sandbox's sample site back (every edit and unpublished entry there is dropped)."""
-        if not self.can_reset:
+        backend = self.backend
+        if backend.name != "test-repo" or not isinstance(backend, _Resettable):
             raise EditorError(f"{self.site.source_file}: only the sandbox can be reset")
-        self.backend.reset()  # type: ignore[attr-defined]
+        backend.reset()
         with self._lock:
             self._index.clear()
             self._head, self._head_at = None, float("-inf")
@@ -285,9 +319,9 @@ class Workspace:
         with self._lock:
             if not self.branch:
                 self.branch = self.backend.default_branch()
-            fresh = self._head is not None and self.clock() - self._head_at < self.head_ttl
-            if fresh and not refresh:
-                return self._head  # type: ignore[return-value]
+            known = self._head
+            if known is not None and self.clock() - self._head_at < self.head_ttl and not refresh:
+                return known
         head = self.backend.head(self.branch)
         with self._lock:
             self._head, self._head_at = head, self.clock()
@@ -311,7 +345,9 @@ class Workspace:
         if collection.is_files:
             files = self._files_collection_listing(collection, head)
         else:
-            listing = self._listing(collection.folder or "", collection.entry_extension, _listing_depth(collection), head)
+            listing = self._listing(
+                collection.folder or "", collection.entry_extension, _listing_depth(collection), head
+            )
             files = [(f, None) for f in listing.files]
             skipped = listing.skipped
         contents = self._contents([f for f, _ in files], progress, f"Loading {collection.label}")
@@ -488,7 +524,8 @@ class Workspace:
             blob_id = cached_id
         raw = _decode(data_bytes, path)
         parsed, error = content.parse_roundtrip(raw, collection, file_config, path)
-        data, locale_data = copy.deepcopy(parsed.data), {}
+        data = copy.deepcopy(parsed.data)
+        locale_data: dict[str, dict[str, Any]] = {}
         i18n = i18n_mod.entry_i18n(collection, file_config)
         if i18n is not None and i18n.structure == "single_file" and error is None:
             data, locale_data = i18n_mod.split_single_file(data, i18n)
@@ -702,7 +739,7 @@ class Workspace:
         return paths
 
     def _now(self) -> _dt.datetime:
-        return _dt.datetime.fromtimestamp(self.clock(), tz=_dt.timezone.utc)
+        return _dt.datetime.fromtimestamp(self.clock(), tz=_dt.UTC)
 
     # --- saving ----------------------------------------------------------------------------------
 
@@ -752,7 +789,8 @@ class Workspace:
         blob_id = result.ids.get(path, "") if wrote_default else entry.base_id
         self._forget_draft(entry)
         parsed, parse_error = content.parse_roundtrip(text, collection, file_config, path)
-        data, locale_data = copy.deepcopy(parsed.data), {}
+        data = copy.deepcopy(parsed.data)
+        locale_data: dict[str, dict[str, Any]] = {}
         i18n = i18n_mod.entry_i18n(collection, file_config)
         if i18n is not None and i18n.structure == "single_file" and parse_error is None:
             data, locale_data = i18n_mod.split_single_file(data, i18n)
@@ -943,8 +981,6 @@ class Workspace:
             self._draft_paths = None
         return draft
 
-    record_draft = journal_draft
-
     def draft_for(self, entry: OpenEntry) -> PendingDraft | None:
         """The journaled draft of `entry`, if one differs from it, as an entry to restore."""
         draft = self.journal.read(self._draft_key(entry))
@@ -1049,7 +1085,7 @@ class Workspace:
         existing = {f.path for f in self.backend.list_files(target, depth=1, branch=self.branch or None).files}
         changes, items = [], []
         for name, data in files:
-            path = _free_name(target, _clean_file_name(name), existing)
+            path = _free_name(target, clean_file_name(name), existing)
             existing.add(path)
             changes.append(FileChange(path=path, data=bytes(data), expected_id=NEW_FILE))
         if not changes:
@@ -1221,15 +1257,6 @@ def _decode(data: bytes, path: str) -> str:
         return data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ContentError(f"not UTF-8 text (byte {error.start})", path=path) from None
-
-
-_UNSAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
-
-
-def _clean_file_name(name: str) -> str:
-    base = posixpath.basename(name.replace("\\", "/")).strip()
-    cleaned = _UNSAFE_NAME.sub("-", base).strip("-.")
-    return cleaned or "file"
 
 
 def _free_name(folder: str, name: str, existing: set[str]) -> str:

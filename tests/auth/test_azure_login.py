@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from editor_app.auth.oauth import ImplicitFlow
-from editor_app.auth.target import AZURE_DEVOPS_RESOURCE, LoginTarget, target_from_config
+from editor_app.auth.target import LoginTarget, target_from_config
+from editor_app.hosts import AZURE_DEVOPS_RESOURCE
 
 AZURE_CONFIG = {
     "backend": {"name": "azure", "repo": "garden/Website/site", "tenant_id": "contoso-tenant", "app_id": "azure-app"},
@@ -24,7 +25,11 @@ def test_azure_logs_in_by_implicit_grant_at_the_tenants_microsoft_authorize_page
         "azure", "implicit", "contoso-tenant", "azure-app")
     flow = ImplicitFlow(target)
     url = urlsplit(flow.authorize_url)
-    assert (url.scheme, url.netloc, url.path) == ("https", "login.microsoftonline.com", "/contoso-tenant/oauth2/authorize")
+    assert (url.scheme, url.netloc, url.path) == (
+        "https",
+        "login.microsoftonline.com",
+        "/contoso-tenant/oauth2/authorize",
+    )
     query = dict(parse_qsl(url.query))
     assert query == {
         "client_id": "azure-app", "redirect_uri": "https://site.example.org/admin/", "response_type": "token",

@@ -113,7 +113,9 @@ def test_target_from_the_typed_site_config():
 
 # -- popup protocol ----------------------------------------------------------------------------------
 def test_popup_url_and_handshake():
-    login = PopupLogin(LoginTarget(backend="github", base_url="https://auth.example.org/", site_domain="cms.example.org"))
+    login = PopupLogin(
+        LoginTarget(backend="github", base_url="https://auth.example.org/", site_domain="cms.example.org")
+    )
     url = urlsplit(login.url)
     assert (url.scheme, url.hostname, url.path) == ("https", "auth.example.org", "/auth")
     assert dict(parse_qsl(url.query)) == {"provider": "github", "site_id": "cms.example.org", "scope": "repo"}
@@ -180,7 +182,7 @@ def test_implicit_login_reports_the_providers_error(server):
 
 def test_implicit_login_needs_an_app_id():
     with pytest.raises(LoginError, match="app_id"):
-        ImplicitFlow(LoginTarget(backend="bitbucket", auth_type="implicit", site_url="https://s.org")).authorize_url
+        _ = ImplicitFlow(LoginTarget(backend="bitbucket", auth_type="implicit", site_url="https://s.org")).authorize_url
 
 
 def test_every_login_gets_a_fresh_nonce(server):
@@ -194,7 +196,9 @@ def test_pkce_verifier_and_s256_challenge():
     expected = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     assert s256_challenge(verifier) == expected
     # RFC 7636 appendix B example
-    assert s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert (
+        s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    )
 
 
 def test_pkce_login_exchanges_the_code_with_the_verifier_and_refreshes(server, client):
@@ -240,7 +244,7 @@ def test_git_gateway_pkce_sends_a_form(server, client):
 
 def test_netlify_popup_needs_a_site_domain():
     with pytest.raises(LoginError, match="site_domain or site_url"):
-        PopupLogin(LoginTarget(backend="github")).url
+        _ = PopupLogin(LoginTarget(backend="github")).url
 
 
 def test_sandbox_proxy_and_local_backends_need_no_login():

@@ -10,8 +10,9 @@ import pytest
 from editor_app.auth.device_flow import DeviceFlow
 from editor_app.auth.gotrue import ExternalLogin, GoTrue
 from editor_app.auth.oauth import LoginError
-from editor_app.auth.personal_tokens import personal_token, validate_personal_token
+from editor_app.auth.personal_tokens import personal_token
 from editor_app.auth.target import LoginTarget
+from editor_app.backends.token_check import check_personal_token
 from editor_app.errors import AuthError
 
 
@@ -108,7 +109,7 @@ def pat_target(server, backend: str) -> LoginTarget:
 
 
 def test_github_token_with_repo_scope_and_push_is_accepted(server, client):
-    check = validate_personal_token(pat_target(server, "github"), " ghp_good ", client)
+    check = check_personal_token(pat_target(server, "github"), " ghp_good ")
     assert check.user == "octo" and "repo" in check.scopes
     assert personal_token(" ghp_good ", check).access_token == "ghp_good"
 
@@ -116,37 +117,37 @@ def test_github_token_with_repo_scope_and_push_is_accepted(server, client):
 def test_github_token_without_repo_scope_names_the_missing_scope(server, client):
     server.github_scopes = "gist, read:user"
     with pytest.raises(AuthError, match=r"lacks the scope 'repo'.*it has: gist, read:user"):
-        validate_personal_token(pat_target(server, "github"), "ghp_good", client)
+        check_personal_token(pat_target(server, "github"), "ghp_good")
 
 
 def test_github_token_without_push_permission_is_refused(server, client):
     server.push = False
-    with pytest.raises(AuthError, match="no push permission on octo/site"):
-        validate_personal_token(pat_target(server, "github"), "ghp_good", client)
+    with pytest.raises(AuthError, match=r"octo does not have access to this repo \(octo/site\)"):
+        check_personal_token(pat_target(server, "github"), "ghp_good")
 
 
 def test_a_wrong_token_is_refused_and_never_echoed(server, client):
     with pytest.raises(AuthError) as info:
-        validate_personal_token(pat_target(server, "github"), "ghp_wrong_secret", client)
+        check_personal_token(pat_target(server, "github"), "ghp_wrong_secret")
     assert "wrong, expired or revoked" in str(info.value) and "ghp_wrong_secret" not in str(info.value)
 
 
 def test_gitlab_token_needs_api_scope_and_developer_access(server, client):
-    assert validate_personal_token(pat_target(server, "gitlab"), "glpat-good", client).user == "gl-user"
+    assert check_personal_token(pat_target(server, "gitlab"), "glpat-good").user == "gl-user"
     server.gitlab_scopes = ["read_api", "read_repository"]
     with pytest.raises(AuthError, match="lacks the scope 'api'; it has: read_api, read_repository"):
-        validate_personal_token(pat_target(server, "gitlab"), "glpat-good", client)
+        check_personal_token(pat_target(server, "gitlab"), "glpat-good")
     server.gitlab_scopes = ["api"]
     server.push = False
-    with pytest.raises(AuthError, match="no write"):
-        validate_personal_token(pat_target(server, "gitlab"), "glpat-good", client)
+    with pytest.raises(AuthError, match=r"gl-user does not have access to this repo \(octo/site\)"):
+        check_personal_token(pat_target(server, "gitlab"), "glpat-good")
 
 
 def test_gitea_token_checks_user_and_push(server, client):
-    assert validate_personal_token(pat_target(server, "gitea"), "gitea-good", client).user == "tea"
+    assert check_personal_token(pat_target(server, "gitea"), "gitea-good").user == "tea"
     server.push = False
-    with pytest.raises(AuthError, match="no push permission"):
-        validate_personal_token(pat_target(server, "gitea"), "gitea-good", client)
+    with pytest.raises(AuthError, match=r"tea does not have write access to this repo \(octo/site\)"):
+        check_personal_token(pat_target(server, "gitea"), "gitea-good")
 
 
 def test_bitbucket_app_password_checks_repository_permission():
@@ -158,8 +159,9 @@ def test_bitbucket_app_password_checks_repository_permission():
             return httpx.Response(200, json={"username": "bb"})
         return httpx.Response(200, json={"values": [{"permission": "read"}]})
 
-    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
-        with pytest.raises(AuthError, match="no write permission on the Bitbucket repository octo/site \\(read\\)"):
-            validate_personal_token(LoginTarget(backend="bitbucket", repo="octo/site"), "bb:app-pass", client)
-    assert seen[0].headers["Authorization"].startswith("Basic ")
-    assert 'repository.full_name="octo/site"' in str(seen[1].url.params["q"])
+    with pytest.raises(AuthError, match="bb has no write permission on the Bitbucket repository octo/site \\(read\\)"):
+        check_personal_token(LoginTarget(backend="bitbucket", repo="octo/site"), "bb:app-pass",
+                             transport=httpx.MockTransport(handler))
+    assert {r.headers["Authorization"] for r in seen} == {"Basic YmI6YXBwLXBhc3M="}  # base64 of bb:app-pass
+    asked = [r for r in seen if r.url.path == "/2.0/user/permissions/repositories"]
+    assert asked and 'repository.full_name="octo/site"' in str(asked[0].url.params["q"])

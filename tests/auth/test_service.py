@@ -53,7 +53,11 @@ def test_an_expired_login_without_refresh_token_is_no_login(service, server):
 def test_bitbucket_popup_login_is_renewed_through_the_auth_servers_refresh(service, server):
     target = LoginTarget(backend="bitbucket", site="s", base_url=server.base_url, site_domain="cms.example.org")
     grant = server._issue("popup")
-    session = Session(site="s", backend="bitbucket", token=Token(access_token=grant["access_token"], refresh_token=grant["refresh_token"], method="popup"))
+    session = Session(
+        site="s",
+        backend="bitbucket",
+        token=Token(access_token=grant["access_token"], refresh_token=grant["refresh_token"], method="popup"),
+    )
     renewed = service.refresh(target, session)
     assert renewed.token.access_token == server.issued[-1] and renewed.token.refresh_token
     call = server.requests[-1]

@@ -141,7 +141,9 @@ def test_refresh_is_tried_before_asking_the_user(server, client):
     server.revoked.add(token.access_token)  # expired on the server
 
     def protected(s: Session) -> int:
-        response = client.get(f"{server.base_url}/api/v4/projects/ok", headers={"Authorization": f"Bearer {s.token.access_token}"})
+        response = client.get(
+            f"{server.base_url}/api/v4/projects/ok", headers={"Authorization": f"Bearer {s.token.access_token}"}
+        )
         if response.status_code == 401 and response.json().get("error") == "invalid_token":
             raise AuthError("invalid_token", expired=True)
         return response.status_code

@@ -29,15 +29,15 @@ from editor_app.backends.base import Backend, BackendSettings, Credentials
 from editor_app.backends.github import GitHubBackend
 from editor_app.backends.local import LocalBackend
 from editor_app.backends.test_repo import TestRepoBackend
+from tests.decap_server.factories import make_proxy_fs, make_proxy_git
 from tests.fakes.azure_factories import hosted_azure, hosted_azure_loopback, make_azure, make_azure_loopback
-from tests.fakes.gitea_factories import hosted_gitea, hosted_gitea_loopback, make_gitea, make_gitea_loopback
 from tests.fakes.bitbucket_factories import (
     hosted_bitbucket,
     hosted_bitbucket_loopback,
     make_bitbucket,
     make_bitbucket_loopback,
 )
-from tests.decap_server.factories import make_proxy_fs, make_proxy_git
+from tests.fakes.cognito import hosted_cognito, hosted_cognito_loopback, make_cognito, make_cognito_loopback
 from tests.fakes.git_gateway_factories import (
     hosted_git_gateway,
     hosted_git_gateway_bitbucket,
@@ -50,7 +50,7 @@ from tests.fakes.git_gateway_factories import (
     make_git_gateway_gitlab_loopback,
     make_git_gateway_loopback,
 )
-from tests.fakes.cognito import hosted_cognito, hosted_cognito_loopback, make_cognito, make_cognito_loopback
+from tests.fakes.gitea_factories import hosted_gitea, hosted_gitea_loopback, make_gitea, make_gitea_loopback
 from tests.fakes.gitlab_factories import hosted_gitlab, hosted_gitlab_loopback, make_gitlab, make_gitlab_loopback
 
 # A 1x1 PNG, with NUL and high bytes in it: binary media must round-trip byte for byte.
@@ -80,7 +80,9 @@ def git(cwd: Path, *args: str) -> str:
     return result.stdout
 
 
-def make_git_site(folder: Path, files: Mapping[str, bytes], *, user: tuple[str, str] | None = ("Ada Gardener", "ada@example.org")) -> Path:
+def make_git_site(
+    folder: Path, files: Mapping[str, bytes], *, user: tuple[str, str] | None = ("Ada Gardener", "ada@example.org")
+) -> Path:
     """A git working copy on branch `main` holding `files` as one commit (author set locally)."""
     folder.mkdir(parents=True, exist_ok=True)
     git(folder, "init", "-q", "-b", "main")
@@ -288,7 +290,9 @@ def hosted_github_loopback(tmp_path: Path, files: Mapping[str, bytes], clock: Fa
     fake = make_fake_github(files)
     with serve(fake) as url:
         settings = BackendSettings(name="github", repo="o/r", branch="main", api_root=url)
-        hosted = _github_hosted(fake, clock, lambda **kw: GitHubBackend.connect(settings, Credentials(GITHUB_TOKEN), **kw))
+        hosted = _github_hosted(
+            fake, clock, lambda **kw: GitHubBackend.connect(settings, Credentials(GITHUB_TOKEN), **kw)
+        )
         yield hosted
         hosted.backend.close()
 

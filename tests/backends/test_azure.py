@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from editor_app.backends.azure import DEFAULT_API_ROOT, DEFAULT_API_VERSION, ZERO_ID, AzureBackend
+from editor_app.backends.azure import DEFAULT_API_VERSION, ZERO_ID, AzureBackend
 from editor_app.backends.base import (
     NEW_FILE,
     STATUS_PENDING_PUBLISH,
@@ -23,6 +23,7 @@ from editor_app.backends.base import (
 )
 from editor_app.backends.http import RetryPolicy
 from editor_app.errors import AuthError, ConflictError, EditorError, NotFoundError
+from editor_app.hosts import HOSTS
 from tests.backends.conftest import FIXTURE_FILES
 from tests.fakes.azure import FakeAzure
 from tests.fakes.azure_factories import AZURE_TOKEN, ORG, PROJECT, REPO, make_fake_azure, settings
@@ -99,7 +100,7 @@ def test_api_version_comes_from_the_config() -> None:
 
 def test_the_default_api_root_is_dev_azure_com_with_a_bearer_token() -> None:
     backend = AzureBackend.connect(settings(), Credentials("secret-token"))
-    assert DEFAULT_API_ROOT == "https://dev.azure.com"
+    assert HOSTS["azure"].api_root == "https://dev.azure.com"
     assert str(backend.http.client.base_url) == "https://dev.azure.com/"
     assert backend.http.client.headers["Authorization"] == "Bearer secret-token"
     assert backend.base == f"{ORG}/{PROJECT}/_apis/git/repositories/{REPO}/"
@@ -148,7 +149,11 @@ def test_a_listing_is_the_head_the_folder_item_and_its_tree(site: Site) -> None:
     site.fake.log.clear()
     site.backend._heads.clear()
     listing = site.backend.list_files("content/posts", extension="md")
-    assert site.requests() == ["GET /refs", "GET /items", "GET /trees/" + site.fake.log.entries[2].path.rsplit("/", 1)[1]]
+    assert site.requests() == [
+        "GET /refs",
+        "GET /items",
+        "GET /trees/" + site.fake.log.entries[2].path.rsplit("/", 1)[1],
+    ]
     assert {f.path: f.size for f in listing.files}["content/posts/first.md"] == len(FIXTURE_FILES[FIRST])
 
 

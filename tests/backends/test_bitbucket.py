@@ -42,7 +42,9 @@ class Recorder:
         return response
 
     def sent(self, method: str | None = None, pattern: str = "") -> list[httpx.Request]:
-        return [r for r, _ in self.exchanges if (method is None or r.method == method) and re.search(pattern, r.url.path)]
+        return [
+            r for r, _ in self.exchanges if (method is None or r.method == method) and re.search(pattern, r.url.path)
+        ]
 
     def clear(self) -> None:
         self.exchanges.clear()
@@ -151,10 +153,16 @@ def test_a_save_from_the_current_head_is_one_multipart_post_with_parents(site: S
     path = "content/posts/first.md"
     site.recorder.clear()
     result = site.backend.commit(
-        [FileChange(path, b"edited\n", expected_id=blob_id(FIXTURE_FILES[path])),
-         FileChange("static/img/new.png", PIXEL_PNG, expected_id=NEW_FILE),
-         FileChange("content/posts/notes.txt", delete=True, expected_id=blob_id(FIXTURE_FILES["content/posts/notes.txt"]))],
-        "Edit first", expected_head=head)
+        [
+            FileChange(path, b"edited\n", expected_id=blob_id(FIXTURE_FILES[path])),
+            FileChange("static/img/new.png", PIXEL_PNG, expected_id=NEW_FILE),
+            FileChange(
+                "content/posts/notes.txt", delete=True, expected_id=blob_id(FIXTURE_FILES["content/posts/notes.txt"])
+            ),
+        ],
+        "Edit first",
+        expected_head=head,
+    )
     # the head, `.gitattributes` (a binary file might go through Git LFS; there is none here), the commit
     assert [r.method for r in site.recorder.sent()] == ["GET", "GET", "POST"]
     (post,) = site.recorder.sent("POST", "/src$")
@@ -224,7 +232,9 @@ def save_draft(site: Site, **kwargs: Any) -> None:
                                   "Create Post “spring”", **kwargs)
 
 
-def test_first_save_creates_the_branch_from_the_site_head_then_decaps_pull_request_and_status_comment(site: Site) -> None:
+def test_first_save_creates_the_branch_from_the_site_head_then_decaps_pull_request_and_status_comment(
+    site: Site,
+) -> None:
     head = site.backend.head()
     site.recorder.clear()
     save_draft(site)
@@ -252,7 +262,6 @@ def test_status_is_a_new_comment_with_the_configured_label_prefix() -> None:
 def test_a_later_human_comment_hides_the_entry_as_decap_does(site: Site) -> None:
     save_draft(site)
     (pr,) = site.fake.pull_requests.values()
-    site.fake.comment_ids  # noqa: B018 - the fake numbers comments itself
     pr.comments.append({"id": 1, "raw": "Looks good to me", "user": "grace", "created": site.fake.clock()})
     assert site.backend.list_unpublished() == []
     with pytest.raises(NotFoundError):
@@ -310,9 +319,14 @@ def test_current_user_is_the_bitbucket_account(site: Site) -> None:
 
 def test_a_repository_the_account_cannot_see_is_an_auth_error() -> None:
     fake = make_fake_bitbucket({"a.md": b"a\n"})
-    backend = BitbucketBackend(BackendSettings(name="bitbucket", repo="garden/other", branch="main"),
-                               httpx.Client(base_url="https://api.bitbucket.org/2.0/", transport=httpx.MockTransport(fake),
-                                            headers={"Authorization": f"Bearer {BITBUCKET_TOKEN}"}))
+    backend = BitbucketBackend(
+        BackendSettings(name="bitbucket", repo="garden/other", branch="main"),
+        httpx.Client(
+            base_url="https://api.bitbucket.org/2.0/",
+            transport=httpx.MockTransport(fake),
+            headers={"Authorization": f"Bearer {BITBUCKET_TOKEN}"},
+        ),
+    )
     with pytest.raises(AuthError, match="garden/other"):
         backend.current_user()
 
@@ -349,8 +363,14 @@ def test_a_429_without_retry_after_waits_a_minute_then_goes_on() -> None:
     now = [1000.0]
     waits: list[tuple[float, str]] = []
     backend = BitbucketBackend.connect(
-        settings(), Credentials(BITBUCKET_TOKEN), transport=httpx.MockTransport(fake), policy=RetryPolicy(),
-        sleep=lambda s: now.__setitem__(0, now[0] + s), clock=lambda: now[0], on_wait=lambda at, why: waits.append((at, why)))
+        settings(),
+        Credentials(BITBUCKET_TOKEN),
+        transport=httpx.MockTransport(fake),
+        policy=RetryPolicy(),
+        sleep=lambda s: now.__setitem__(0, now[0] + s),
+        clock=lambda: now[0],
+        on_wait=lambda at, why: waits.append((at, why)),
+    )
     assert backend.read_file("a.md")[0] == b"a\n"
     assert waits == [(1060.0, "Rate limit for this resource has been exceeded")]
 
@@ -571,7 +591,9 @@ def test_an_lfs_file_reads_as_its_content_and_lists_with_its_pointers_id() -> No
 
     assert data == PIXEL_PNG and blob == listed["static/img/new.png"] == git_blob_id(lfs_pointer(PIXEL_PNG)[1])
     # A later edit knows the file by that id: no false conflict.
-    backend_again = BitbucketBackend.connect(settings(), Credentials(BITBUCKET_TOKEN), transport=httpx.MockTransport(fake))
+    backend_again = BitbucketBackend.connect(
+        settings(), Credentials(BITBUCKET_TOKEN), transport=httpx.MockTransport(fake)
+    )
     backend_again.commit([FileChange("static/img/new.png", delete=True, expected_id=blob)], "Delete it")
 
 

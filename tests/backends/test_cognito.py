@@ -175,7 +175,9 @@ def test_the_proxy_and_the_cognito_domain_are_required(missing: str) -> None:
     values[missing] = ""
     settings = BackendSettings(name="aws-cognito-github-proxy", repo="o/r", **values)  # type: ignore[arg-type]
     with pytest.raises(ContentError, match=missing):
-        AwsCognitoGitHubProxyBackend.connect(settings, Credentials("t"), transport=httpx.MockTransport(lambda r: httpx.Response(500)))
+        AwsCognitoGitHubProxyBackend.connect(
+            settings, Credentials("t"), transport=httpx.MockTransport(lambda r: httpx.Response(500))
+        )
 
 
 def test_an_expired_cognito_token_is_renewed_once_and_the_request_repeated(cognito) -> None:
@@ -186,12 +188,16 @@ def test_an_expired_cognito_token_is_renewed_once_and_the_request_repeated(cogni
         renewals: list[str] = []
 
         def refresh(stale: Credentials) -> Credentials:
-            renewed = refresh_oauth_token(target, Token(stale.token, refresh_token=stale.refresh_token, method="pkce"), client)
+            renewed = refresh_oauth_token(
+                target, Token(stale.token, refresh_token=stale.refresh_token, method="pkce"), client
+            )
             renewals.append(renewed.access_token)
             return Credentials(renewed.access_token, refresh_token=renewed.refresh_token, expires_at=renewed.expires_at)
 
         backend = AwsCognitoGitHubProxyBackend.connect(
-            cognito_settings(origin), Credentials(token.access_token, refresh_token=token.refresh_token), refresh=refresh
+            cognito_settings(origin),
+            Credentials(token.access_token, refresh_token=token.refresh_token),
+            refresh=refresh,
         )
         try:
             fake.expire(token.access_token)

@@ -73,7 +73,9 @@ def test_the_user_is_the_identity_user() -> None:
 def test_commits_through_the_gateway_name_the_identity_user_as_author(host: str) -> None:
     gateway = make_fake_gateway(host, FIXTURE_FILES)
     backend = connect(gateway, transport=httpx.MockTransport(gateway))
-    result = backend.commit([FileChange(POST, b"---\ntitle: First\n---\nNew words.\n")], "Update Posts \u201cfirst\u201d")
+    result = backend.commit(
+        [FileChange(POST, b"---\ntitle: First\n---\nNew words.\n")], "Update Posts \u201cfirst\u201d"
+    )
     store = gateway.host_fake.store if host != "github" else gateway.host_fake.repos["o/r"].store
     author = store.commit(result.commit).author
     assert (author.name, author.email) == ("Ed Itor", EMAIL)

@@ -19,8 +19,9 @@ from editor_app.backends.base import (
     Credentials,
     FileChange,
 )
-from editor_app.backends.gitea import DEFAULT_API_ROOT, GiteaBackend, WorkflowUnavailableError, parse_version
+from editor_app.backends.gitea import GiteaBackend, WorkflowUnavailableError, parse_version
 from editor_app.errors import AuthError, ConflictError, EditorError
+from editor_app.hosts import HOSTS
 from tests.backends.conftest import FIXTURE_FILES
 from tests.fakes.gitea import FakeGitea
 from tests.fakes.gitea_factories import GITEA_TOKEN, OWNER, REPO, make_fake_gitea, settings
@@ -245,7 +246,7 @@ def test_file_meta_is_the_last_commit_touching_the_file(site: Site) -> None:
 def test_the_default_api_root_is_gitea_com_and_a_self_hosted_one_is_honoured() -> None:
     from tests.fakes.server import serve
 
-    assert DEFAULT_API_ROOT == "https://gitea.com/api/v1"
+    assert HOSTS["gitea"].api_root == "https://gitea.com/api/v1"
     fake = make_fake_gitea(FIXTURE_FILES, api_prefix="/git/api/v1")
     with serve(fake) as url:
         backend = GiteaBackend.connect(settings(url + "/git/api/v1/"), Credentials(GITEA_TOKEN))

@@ -468,8 +468,14 @@ def test_gitlabs_429_is_waited_out_until_its_ratelimit_reset(fake: FakeGitLab) -
     fake.faults.add(lambda _r: httpx.Response(429, content=b"Retry later\n", headers={
         "RateLimit-Remaining": "0", "RateLimit-Reset": str(reset), "Content-Type": "text/plain"}))
     waits: list[tuple[float, str]] = []
-    adapter = GitLabBackend.connect(settings(), Credentials(GITLAB_TOKEN), transport=httpx.MockTransport(fake),
-                                    sleep=clock.sleep, clock=clock.time, on_wait=lambda at, why: waits.append((at, why)))
+    adapter = GitLabBackend.connect(
+        settings(),
+        Credentials(GITLAB_TOKEN),
+        transport=httpx.MockTransport(fake),
+        sleep=clock.sleep,
+        clock=clock.time,
+        on_wait=lambda at, why: waits.append((at, why)),
+    )
     assert adapter.read_file("data/settings.yml")[0] == FIXTURE_FILES["data/settings.yml"]
     assert [at for at, _why in waits] == [reset]
     assert clock.now >= reset

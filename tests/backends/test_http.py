@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from editor_app.backends.http import USER_AGENT, Requester, RetryPolicy, make_client, rate_limit_resume_at, safe_url
-from editor_app.errors import AuthError, ConflictError, NetworkError, NotFoundError, RateLimitedError
+from editor_app.backends.base import Credentials
+from editor_app.backends.http import (
+    USER_AGENT,
+    RefreshingAuth,
+    Requester,
+    RetryPolicy,
+    make_client,
+    paginate,
+    rate_limit_resume_at,
+    safe_url,
+)
+from editor_app.errors import AuthError, ConflictError, EditorError, NetworkError, NotFoundError, RateLimitedError
 
 TOKEN = "ghp_SeCrEtToKeN0123456789abcdefABCDEF"
 T0 = 1_800_000_000.0
@@ -55,7 +68,8 @@ def requester(handler: Handler, clock: FakeClock, **kwargs: object) -> Requester
 def test_client_sends_user_agent_and_token_with_the_chosen_scheme() -> None:
     handler, seen = scripted(httpx.Response(200, json={}))
     for scheme in ("token", "Bearer"):
-        client = make_client("http://127.0.0.1:9/api/", token=TOKEN, auth_scheme=scheme, transport=httpx.MockTransport(handler))
+        client = make_client("http://127.0.0.1:9/api/", token=TOKEN, auth_scheme=scheme,
+                             transport=httpx.MockTransport(handler))
         client.get("user")
         assert seen[-1].headers["Authorization"] == f"{scheme} {TOKEN}"
         assert seen[-1].headers["User-Agent"] == USER_AGENT
@@ -152,7 +166,8 @@ def test_secondary_rate_limit_without_headers_waits_a_minute() -> None:
     waits: list[tuple[float, str]] = []
     limited = httpx.Response(403, json={"message": "You have exceeded a secondary rate limit. Please wait."})
     handler, _seen = scripted(limited, httpx.Response(200, json={}))
-    requester(handler, clock, on_wait=lambda at, why: waits.append((at, why))).request("POST", "/graphql", json={}, retry_unsafe=True)
+    waiting = requester(handler, clock, on_wait=lambda at, why: waits.append((at, why)))
+    waiting.request("POST", "/graphql", json={}, retry_unsafe=True)
     assert waits == [(T0 + 60, "secondary rate limit")]
 
 
@@ -189,7 +204,8 @@ def test_plain_forbidden_is_not_a_rate_limit() -> None:
 
 @pytest.mark.parametrize(
     ("status", "error", "expired"),
-    [(401, AuthError, True), (403, AuthError, False), (404, NotFoundError, None), (409, ConflictError, None), (422, ConflictError, None)],
+    [(401, AuthError, True), (403, AuthError, False), (404, NotFoundError, None), (409, ConflictError, None),
+     (422, ConflictError, None)],
 )
 def test_failures_become_app_errors(status: int, error: type[Exception], expired: bool | None) -> None:
     handler, _seen = scripted(httpx.Response(status, json={"message": "nope"}))
@@ -226,10 +242,12 @@ def test_pages_follow_next_links() -> None:
     ],
     ids=["expired", "forbidden", "server-error", "rate-limited", "connect-error", "timeout"],
 )
-def test_the_token_appears_in_no_error_and_no_log_record(answer: httpx.Response | Exception, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_token_appears_in_no_error_and_no_log_record(
+    answer: httpx.Response | Exception, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     handler, seen = scripted(answer)
-    with pytest.raises(Exception) as caught:  # noqa: PT011 - every failure kind is checked the same way
+    with pytest.raises(Exception) as caught:
         requester(handler, FakeClock()).request("GET", "/user")
     assert seen and seen[0].headers["Authorization"] == f"token {TOKEN}"  # the token was really sent
     error = caught.value
@@ -247,3 +265,108 @@ def test_the_token_appears_in_no_error_and_no_log_record(answer: httpx.Response 
 
 def test_urls_in_messages_lose_query_and_user_info() -> None:
     assert safe_url("https://user:pw@127.0.0.1:9/api/x?access_token=abc#frag") == "https://127.0.0.1:9/api/x"
+
+
+# --- paging ----------------------------------------------------------------------------------------------
+def test_a_list_longer_than_the_page_bound_raises_instead_of_stopping_silently() -> None:
+    def endless(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "1"))
+        return httpx.Response(200, headers={"Link": f'<http://127.0.0.1:9/api/items?page={page + 1}>; rel="next"'},
+                              json=[page])
+
+    pages: list[object] = []
+    with pytest.raises(EditorError, match="beyond 40 pages"):
+        for page in requester(endless, FakeClock()).pages("/items", what="list items", limit=40):
+            pages.append(page)
+    assert pages == [[n] for n in range(1, 41)]  # everything read is handed over before the error
+
+
+def test_the_default_bound_is_far_above_thirty_pages() -> None:
+    def fifty(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "1"))
+        headers = {"Link": f'<http://127.0.0.1:9/api/items?page={page + 1}>; rel="next"'} if page < 50 else {}
+        return httpx.Response(200, headers=headers, json=[page])
+
+    assert len(list(requester(fifty, FakeClock()).pages("/items"))) == 50
+
+
+def test_paginate_follows_what_next_page_names_and_stops_on_a_missing_list() -> None:
+    sent: list[tuple[str, object]] = []
+
+    def send(url: str, query: object) -> httpx.Response | None:
+        sent.append((url, query))
+        if url == "missing":
+            return None
+        return httpx.Response(200, json={"next": "b" if url == "a" else None},
+                              request=httpx.Request("GET", f"http://127.0.0.1:9/{url}"))
+
+    def following(response: httpx.Response) -> tuple[str, None] | None:
+        name = response.json()["next"]
+        return (name, None) if name else None
+
+    assert [r.json() for r in paginate(send, "a", {"q": 1}, following, what="x")] == [{"next": "b"}, {"next": None}]
+    assert sent == [("a", {"q": 1}), ("b", None)]
+    assert list(paginate(send, "missing", None, following, what="x")) == []
+
+
+# --- RefreshingAuth -----------------------------------------------------------------------------------------
+def test_concurrent_refusals_renew_the_token_once_and_never_touch_the_clients_headers() -> None:
+    refreshes: list[str] = []
+    gate = threading.Barrier(8)
+
+    def refresh(stale: Credentials) -> Credentials:
+        refreshes.append(stale.refresh_token or "")
+        time.sleep(0.05)  # a slow token endpoint: other threads pile up on the lock meanwhile
+        return Credentials("new-token", refresh_token="r2")
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.headers["Authorization"] != "Bearer new-token":
+            return httpx.Response(401, json={"message": "expired"})
+        return httpx.Response(200, json={"ok": True})
+
+    auth = RefreshingAuth(Credentials("old-token", refresh_token="r1"), origins=["http://127.0.0.1:9/api/"],
+                          refresh=refresh)
+    client = make_client("http://127.0.0.1:9/api/", transport=httpx.MockTransport(handle), auth=auth)
+
+    def call() -> int:
+        gate.wait()
+        return client.get("user").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda _: call(), range(8)))
+    assert statuses == [200] * 8
+    assert refreshes == ["r1"]  # a refresh token may work only once: one renewal for all threads
+    assert auth.credentials.token == "new-token" and "Authorization" not in client.headers
+
+
+def test_the_token_goes_only_to_the_apis_origin_and_never_over_a_requests_own_authorization() -> None:
+    handler, seen = scripted(httpx.Response(200, json={}))
+    auth = RefreshingAuth(Credentials(TOKEN), origins=["http://127.0.0.1:9/api/"])
+    client = make_client("http://127.0.0.1:9/api/", transport=httpx.MockTransport(handler), auth=auth)
+    client.get("user")
+    client.get("http://127.0.0.2:9/storage/object")
+    client.get("user", headers={"Authorization": "Basic bGZzOmtleQ=="})
+    assert [r.headers.get("Authorization") for r in seen] == [f"Bearer {TOKEN}", None, "Basic bGZzOmtleQ=="]
+
+
+def test_a_lapsed_token_that_cannot_be_renewed_is_refused_without_a_request() -> None:
+    handler, seen = scripted(httpx.Response(200, json={}))
+    now = [T0]
+    auth = RefreshingAuth(Credentials(TOKEN, expires_at=T0 + 10), renew_within=0.0, clock=lambda: now[0],
+                          expired_message=lambda at: "the login expired; log in again")
+    client = make_client("http://127.0.0.1:9/api/", transport=httpx.MockTransport(handler), auth=auth)
+    client.get("user")
+    now[0] = T0 + 11
+    with pytest.raises(AuthError, match="the login expired") as caught:
+        client.get("user")
+    assert caught.value.expired and len(seen) == 1
+
+
+def test_a_refused_renewed_token_goes_back_to_the_caller_as_an_expired_login() -> None:
+    handler, seen = scripted(httpx.Response(401, json={"message": "Bad credentials"}))
+    auth = RefreshingAuth(Credentials(TOKEN, refresh_token="r1"),
+                          refresh=lambda c: Credentials("t2", refresh_token="r2"))
+    client = make_client("http://127.0.0.1:9/api/", transport=httpx.MockTransport(handler), auth=auth)
+    with pytest.raises(AuthError) as caught:
+        Requester(client).request("GET", "user")
+    assert caught.value.expired and len(seen) == 2 and TOKEN not in str(caught.value)

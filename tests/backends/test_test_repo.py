@@ -112,7 +112,9 @@ def test_ids_are_real_git_ids(tmp_path: Path) -> None:
     for path, data in backend.read_files(backend.list_files("").files).items():
         (site / path).parent.mkdir(parents=True, exist_ok=True)
         (site / path).write_bytes(data)
-    run = lambda *a: subprocess.run(["git", *a], cwd=site, capture_output=True, text=True, check=True).stdout  # noqa: E731
+    def run(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=site, capture_output=True, text=True, check=True).stdout
+
     run("init", "-q")
     run("add", "-A")
     assert git_tree_id(files) == run("write-tree").strip()

@@ -18,8 +18,8 @@ PREFIX = "/tfs"  # a self-hosted collection URL as api_root
 
 def serve_fake_azure(conn: Connection, files: dict[str, bytes], latency_ms: float) -> None:
     """Child process: seed FakeAzure, serve it on 127.0.0.1, answer the parent's commands until "stop"."""
-    from tests.fakes.git_store import GitStore
     from tests.fakes.azure import FakeAzure
+    from tests.fakes.git_store import GitStore
     from tests.fakes.server import serve
 
     fake = FakeAzure(GitStore(), org=ORG, project=PROJECT, repo=REPO, default_branch="main",

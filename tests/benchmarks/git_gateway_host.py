@@ -44,7 +44,9 @@ def gateway_host(host: str) -> Callable[[int, float], Any]:
 
         def connect(greeting: tuple[str, dict[str, Any]]) -> Any:
             url, grant = greeting
-            return BACKENDS["git-gateway"].connect(settings(url), Credentials(grant["access_token"], grant["refresh_token"]))
+            return BACKENDS["git-gateway"].connect(
+                settings(url), Credentials(grant["access_token"], grant["refresh_token"])
+            )
 
         with served_host(serve_fake_gateway, (host, seed_files(entries), latency_ms), connect) as served:
             yield served

@@ -31,17 +31,17 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from editor_app.backends.base import BackendSettings, Credentials  # noqa: E402 - after the sys.path fix
-from editor_app.config.loader import parse_config_text  # noqa: E402
-from editor_app.workspace.cache import ContentCache  # noqa: E402
-from editor_app.workspace.journal import DraftsJournal  # noqa: E402
-from editor_app.workspace.workspace import Workspace  # noqa: E402
-from tests.benchmarks.azure_host import azure_host  # noqa: E402
-from tests.benchmarks.bitbucket_host import bitbucket_host  # noqa: E402
-from tests.benchmarks.git_gateway_host import gateway_host  # noqa: E402
-from tests.benchmarks.gitea_host import gitea_host  # noqa: E402
-from tests.benchmarks.gitlab_host import gitlab_host  # noqa: E402
-from tests.benchmarks.served import HostUnderTest, answer_commands, served_host  # noqa: E402
+from editor_app.backends.base import BackendSettings, Credentials
+from editor_app.config.loader import parse_config_text
+from editor_app.workspace.cache import ContentCache
+from editor_app.workspace.journal import DraftsJournal
+from editor_app.workspace.workspace import Workspace
+from tests.benchmarks.azure_host import azure_host
+from tests.benchmarks.bitbucket_host import bitbucket_host
+from tests.benchmarks.git_gateway_host import gateway_host
+from tests.benchmarks.gitea_host import gitea_host
+from tests.benchmarks.gitlab_host import gitlab_host
+from tests.benchmarks.served import HostUnderTest, answer_commands, served_host
 
 FOLDER = "content/posts"
 TOKEN = "gho_benchmark-token"

@@ -33,14 +33,18 @@ def measure_search_keystroke(entries: int = 10_000, query: str = "tomato 12") ->
 
     app = QApplication.instance() or QApplication([])
     rows = [
-        EntryRow(f"content/posts/{i}.md", (f"{WORDS[i % 10].title()} {WORDS[(i * 7) % 10]} {i}", f"2026-{i % 12 + 1:02d}-01"))
+        EntryRow(
+            f"content/posts/{i}.md", (f"{WORDS[i % 10].title()} {WORDS[(i * 7) % 10]} {i}", f"2026-{i % 12 + 1:02d}-01")
+        )
         for i in range(entries)
     ]
     # The workspace's own index entries and search (every field's text, lowercased once at load).
     indexed = [
         IndexedEntry("posts", row.key.rsplit("/", 1)[-1][:-3], row.key, f"{i:040x}", data,
                      search_text=search_text_of(data))
-        for i, (row, data) in enumerate(zip(rows, ({"title": r.cells[0], "date": r.cells[1]} for r in rows)))
+        for i, (row, data) in enumerate(
+            zip(rows, ({"title": r.cells[0], "date": r.cells[1]} for r in rows), strict=True)
+        )
     ]
 
     def search(text: str) -> set[str]:
@@ -82,9 +86,10 @@ def measure_startup() -> dict[str, float]:
 
 def _startup_child() -> None:
     started = time.perf_counter()
-    from editor_app.app import _make_application, make_settings, open_site
+    from editor_app.app import _make_application, make_settings
     from editor_app.paths import AppDirs
     from editor_app.ui.main_window import MainWindow
+    from editor_app.ui.site_login import open_site
     from editor_app.ui.start_dialog import SiteChoice
     from editor_app.ui.tasks import TaskRunner
     from editor_app.ui.theme import apply_theme

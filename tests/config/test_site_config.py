@@ -211,11 +211,14 @@ def test_fields_cover_every_builtin_widget_and_nesting():
               - {name: text, label: Text, widget: text, default: x}
               - {name: n, label: N, widget: number, value_type: float, min: 0, max: 10, step: 0.5}
               - {name: b, label: B, widget: boolean, default: false}
-              - {name: dt, label: DT, widget: datetime, format: YYYY, date_format: DD.MM.YYYY, time_format: false, picker_utc: true}
+              - {name: dt, label: DT, widget: datetime, format: YYYY, date_format: DD.MM.YYYY,
+                 time_format: false, picker_utc: true}
               - {name: s, label: S, widget: select, options: [1, 2], multiple: true, min: 1, max: 2}
-              - {name: img, label: I, widget: image, allow_multiple: false, choose_url: true, media_folder: /x, public_folder: /y}
+              - {name: img, label: I, widget: image, allow_multiple: false, choose_url: true,
+                 media_folder: /x, public_folder: /y}
               - {name: f, label: F, widget: file, media_library: {config: {max_file_size: 1}}}
-              - {name: md, label: MD, widget: markdown, minimal: true, buttons: [bold, quote], editor_components: [image], modes: [raw]}
+              - {name: md, label: MD, widget: markdown, minimal: true, buttons: [bold, quote],
+                 editor_components: [image], modes: [raw]}
               - {name: rt, label: RT, widget: richtext}
               - name: l1
                 label: L1
@@ -237,9 +240,12 @@ def test_fields_cover_every_builtin_widget_and_nesting():
                 widget: list
                 typeKey: kind
                 types: [{name: t1, label: T1, widget: object, fields: [{name: x, label: X}]}]
-              - {name: r, label: R, widget: relation, collection: all, valueField: title, searchFields: [title], displayFields: [title], optionsLength: 5, file: f, multiple: true, filters: [{field: b, values: [true]}]}
+              - {name: r, label: R, widget: relation, collection: all, valueField: title, searchFields: [title],
+                 displayFields: [title], optionsLength: 5, file: f, multiple: true,
+                 filters: [{field: b, values: [true]}]}
               - {name: map, label: Map, widget: map, decimals: 5, type: Polygon}
-              - {name: code, label: Code, widget: code, default_language: python, allow_language_selection: true, keys: {code: c, lang: l}, output_code_only: false}
+              - {name: code, label: Code, widget: code, default_language: python, allow_language_selection: true,
+                 keys: {code: c, lang: l}, output_code_only: false}
               - {name: color, label: Color, widget: color, allowInput: true, enableAlpha: true}
               - {name: h, label: H, widget: hidden, default: x}
               - {name: c, label: C, comment: "a comment", i18n: duplicate, required: false}
@@ -539,7 +545,8 @@ def test_misspelled_camel_case_option_is_an_error_and_list_types_default_to_obje
             folder: a
             fields:
               - {name: title, label: T}
-              - {name: r, label: R, widget: relation, collection: a, value_field: title, search_fields: [title], displayFeilds: [title]}
+              - {name: r, label: R, widget: relation, collection: a, value_field: title,
+                 search_fields: [title], displayFeilds: [title]}
     """)
     assert any("unknown relation widget option 'displayFeilds' (did you mean 'displayFields'?)" in p for p in found)
     site = config("""
@@ -551,7 +558,8 @@ def test_misspelled_camel_case_option_is_an_error_and_list_types_default_to_obje
             folder: a
             fields:
               - {name: title, label: T}
-              - {name: blocks, label: B, widget: list, types: [{name: hero, label: Hero, fields: [{name: h, label: H}]}]}
+              - {name: blocks, label: B, widget: list, types: [{name: hero, label: Hero,
+                 fields: [{name: h, label: H}]}]}
     """)
     hero = site.collections[0].fields[1].types[0]
     assert hero.widget == "object" and hero.fields[0].name == "h"

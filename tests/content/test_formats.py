@@ -283,7 +283,9 @@ def test_custom_frontmatter_delimiters_string_and_pair():
 def test_new_entries_are_written_like_decap():
     data = {"body": "Hello\n", "draft": False, "title": "T"}
     order = ["title", "draft", "body"]
-    assert dump_entry(None, data, format="frontmatter", field_order=order) == "---\ntitle: T\ndraft: false\n---\nHello\n"
+    assert (
+        dump_entry(None, data, format="frontmatter", field_order=order) == "---\ntitle: T\ndraft: false\n---\nHello\n"
+    )
     toml = dump_entry(None, data, format="toml-frontmatter", field_order=order)
     assert toml == '+++\ntitle = "T"\ndraft = false\n+++\nHello\n'
     js = dump_entry(None, data, format="json-frontmatter", field_order=order)
@@ -370,7 +372,9 @@ def test_field_comments_are_written_above_new_yaml_keys():
                      field_comments=comments)
     assert new == "---\ntitle: T\n# Set to true to hide the post\ndraft: true\n---\n"
     parsed = parse("---\ntitle: T\n---\n", "a.md")
-    written = dump_entry(parsed, {"title": "T", "draft": False}, field_order=["title", "draft"], field_comments=comments)
+    written = dump_entry(
+        parsed, {"title": "T", "draft": False}, field_order=["title", "draft"], field_comments=comments
+    )
     assert written == "---\ntitle: T\n# Set to true to hide the post\ndraft: false\n---\n"
 
 

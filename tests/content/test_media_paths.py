@@ -11,7 +11,8 @@ from editor_app.config.site_config import parse_site_config
 from editor_app.content.media_paths import media_folder_for, public_folder_for, public_path
 from editor_app.errors import ContentError
 
-SITE = parse_site_config(textwrap.dedent("""\
+SITE = parse_site_config(
+    textwrap.dedent("""\
     backend: {name: test-repo}
     media_folder: static/images
     public_folder: /images
@@ -19,7 +20,8 @@ SITE = parse_site_config(textwrap.dedent("""\
       - name: plain
         label: Plain
         folder: content/plain
-        fields: [{name: title, label: T}, {name: pic, label: P, widget: image, media_folder: /static/special, public_folder: /special}]
+        fields: [{name: title, label: T},
+                 {name: pic, label: P, widget: image, media_folder: /static/special, public_folder: /special}]
       - name: bundles
         label: Bundles
         folder: content/bundles
@@ -34,8 +36,10 @@ SITE = parse_site_config(textwrap.dedent("""\
       - name: pages
         label: Pages
         files:
-          - {name: about, label: About, file: content/about.md, media_folder: about-media, public_folder: about-media, fields: [{name: title, label: T}]}
-    """))
+          - {name: about, label: About, file: content/about.md, media_folder: about-media, public_folder: about-media,
+             fields: [{name: title, label: T}]}
+    """)
+)
 
 
 def collection(name):

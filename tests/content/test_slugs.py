@@ -75,7 +75,8 @@ def test_fields_prefix_and_bare_field_names_and_nested_paths():
           folder: docs
           identifier_field: heading
           slug: "{{fields.author}}-{{slug}}-{{meta.lang}}"
-          fields: [{name: heading, label: H}, {name: author, label: A}, {name: meta, label: M, widget: object, fields: [{name: lang, label: L}]}]
+          fields: [{name: heading, label: H}, {name: author, label: A},
+                   {name: meta, label: M, widget: object, fields: [{name: lang, label: L}]}]
     """)
     docs = s.collections[0]
     data = {"heading": "Getting Started", "author": "Ann Lee", "meta": {"lang": "EN"}}
@@ -118,7 +119,8 @@ def test_unique_slug_appends_counter_and_never_overwrites():
 
 def test_entry_slug_is_path_minus_folder_and_extension():
     s = site("""
-        - {name: posts, label: Posts, folder: content/posts, extension: markdown, format: frontmatter, fields: [{name: title, label: T}]}
+        - {name: posts, label: Posts, folder: content/posts, extension: markdown, format: frontmatter,
+           fields: [{name: title, label: T}]}
     """)
     posts = s.collections[0]
     assert slug_from_path(posts, "content/posts/2024-01-01-hi.markdown") == "2024-01-01-hi"

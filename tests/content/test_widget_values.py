@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -90,7 +90,7 @@ def test_dates_keep_the_shape_they_were_stored_in():
     assert wv.storage_format(published, "2024-05-01") == "YYYY-MM-DD"
     assert wv.storage_format(published, "2024-05-01T10:30:00.000Z") == "YYYY-MM-DDTHH:mm:ss.SSS[Z]"
     assert wv.storage_format(published, None) == wv.DECAP_DEFAULT_FORMAT
-    picked = datetime(2024, 6, 2, 9, 5, 7, 123000, tzinfo=timezone.utc)
+    picked = datetime(2024, 6, 2, 9, 5, 7, 123000, tzinfo=UTC)
     assert wv.write_datetime(picked, "YYYY-MM-DD", "2024-05-01") == "2024-06-02"
     assert wv.write_datetime(picked, "YYYY-MM-DDTHH:mm:ss.SSS[Z]") == "2024-06-02T09:05:07.123Z"
     assert wv.write_datetime(datetime(2024, 6, 2), "YYYY-MM-DD", date(2024, 5, 1)) == date(2024, 6, 2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import re
 import secrets
@@ -29,7 +30,8 @@ POPUP_PAGE = """<!doctype html><html><head><title>Fake auth</title></head><body>
     window.removeEventListener("message", receive, false);
     document.getElementById("status").textContent = "answering";
     if (mode === "error") {
-      window.opener.postMessage("authorization:" + provider + ":error:" + JSON.stringify({message: "access_denied: the user refused"}), e.origin);
+      var refused = JSON.stringify({message: "access_denied: the user refused"});
+      window.opener.postMessage("authorization:" + provider + ":error:" + refused, e.origin);
     } else {
       window.opener.postMessage("authorization:" + provider + ":success:" + JSON.stringify(payload), e.origin);
     }
@@ -89,7 +91,9 @@ class FakeAuthServer:
     token_lifetime: int = 7200
     wrong_state: bool = False  # the provider answers with another state
     provider_error: str | None = None  # e.g. "access_denied"
-    gotrue_users: dict[str, tuple[str, list[str]]] = field(default_factory=lambda: {"ed@example.org": ("s3cret", ["editor"])})
+    gotrue_users: dict[str, tuple[str, list[str]]] = field(
+        default_factory=lambda: {"ed@example.org": ("s3cret", ["editor"])}
+    )
     gateway_roles: list[str] = field(default_factory=lambda: ["editor"])
     device_approve_after: int = 1  # polls answered authorization_pending before the token
     device_interval: int = 5  # seconds between polls GitHub asks for
@@ -191,7 +195,12 @@ class FakeAuthServer:
         refresh = f"rt-{secrets.token_hex(8)}"
         self.issued.append(access)
         self.refresh_tokens[refresh] = grant
-        return {"access_token": access, "token_type": "bearer", "expires_in": self.token_lifetime, "refresh_token": refresh}
+        return {
+            "access_token": access,
+            "token_type": "bearer",
+            "expires_in": self.token_lifetime,
+            "refresh_token": refresh,
+        }
 
     def _bearer(self, request: LoggedRequest) -> str:
         value = request.headers.get("Authorization") or ""
@@ -331,13 +340,21 @@ class FakeAuthServer:
         roles = self.gotrue_users.get(email, ("", []))[1]
         return self._json(
             200,
-            {"id": "u1", "email": email, "role": "", "app_metadata": {"provider": "email", "roles": roles}, "user_metadata": {"full_name": "Ed Itor"}},
+            {
+                "id": "u1",
+                "email": email,
+                "role": "",
+                "app_metadata": {"provider": "email", "roles": roles},
+                "user_metadata": {"full_name": "Ed Itor"},
+            },
         )
 
     def _route_get__netlify_identity_authorize(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
         redirect = request.query.get("redirect_to") or self.base_url + "/"
         if self.provider_error:
-            return self._redirect(f"{redirect}#{urlencode({'error': self.provider_error, 'error_description': 'denied'})}")
+            return self._redirect(
+                f"{redirect}#{urlencode({'error': self.provider_error, 'error_description': 'denied'})}"
+            )
         email = next(iter(self.gotrue_users))
         grant = self._issue(email, jwt=True, email=email)
         state = "forged" if self.wrong_state else request.query.get("state", "")
@@ -346,12 +363,24 @@ class FakeAuthServer:
     def _route_get__netlify_git_settings(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
         if self._bearer(request) not in self.issued:
             return self._json(401, {"msg": "Invalid token"})
-        return self._json(200, {"github_enabled": True, "gitlab_enabled": False, "bitbucket_enabled": False, "roles": self.gateway_roles})
+        return self._json(
+            200,
+            {"github_enabled": True, "gitlab_enabled": False, "bitbucket_enabled": False, "roles": self.gateway_roles},
+        )
 
     def _route_get_goto(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
         """A page that navigates to `?to=` (window.open when `?window=1`): for URL-policy tests."""
         call = "window.open(%s, '_blank')" if request.query.get("window") else "location.href = %s"
         return self._html("<p>moving on</p><script>" + call % json.dumps(request.query.get("to", "")) + "</script>")
+
+    def _route_get_links(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
+        """A page with one link to `?to=` (for the embedded browser's host policy)."""
+        target = html.escape(request.query.get("to", ""), quote=True)
+        return self._html(f'<p>Read the <a id="out" href="{target}">terms</a>.</p>')
+
+    def _route_get_bounce(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
+        """A server redirect to `?to=` (an OAuth provider handing the browser to its identity provider)."""
+        return self._redirect(request.query.get("to", "/"))
 
     def _route_get_image_page(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
         """A page with an image on plain http elsewhere (blocked as a sub-resource)."""
@@ -367,9 +396,13 @@ class FakeAuthServer:
         return self._json(200, {"login": "octo"}, {"X-OAuth-Scopes": self.github_scopes})
 
     def _route_get_github_repos_octo_site(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
-        return self._json(200, {"full_name": "octo/site", "permissions": {"pull": True, "push": self.push, "admin": False}})
+        return self._json(
+            200, {"full_name": "octo/site", "permissions": {"pull": True, "push": self.push, "admin": False}}
+        )
 
-    def _route_get_gitlab_personal_access_tokens_self(self, request: LoggedRequest) -> tuple[int, dict[str, str], bytes]:
+    def _route_get_gitlab_personal_access_tokens_self(
+        self, request: LoggedRequest
+    ) -> tuple[int, dict[str, str], bytes]:
         if self._bearer(request) != "glpat-good":
             return self._json(401, {"message": "401 Unauthorized"})
         return self._json(200, {"name": "editor", "scopes": self.gitlab_scopes, "active": True, "revoked": False})

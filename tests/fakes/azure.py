@@ -29,7 +29,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -62,7 +62,7 @@ def error_body(message: str, type_key: str) -> dict[str, Any]:
 
 def iso(timestamp: float) -> str:
     """Azure's timestamp format."""
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass
@@ -117,12 +117,16 @@ class FakeAzure:
         name = email.split("@")[0].capitalize()
         return Signature(name, email, int(self.clock()))
 
-    def commit_files(self, branch: str, files: dict[str, bytes | None], message: str, email: str = "seed@example.org") -> str:
+    def commit_files(
+        self, branch: str, files: dict[str, bytes | None], message: str, email: str = "seed@example.org"
+    ) -> str:
         """Seed helper: commit `files` (path -> bytes, None deletes) on a branch (created if new)."""
         store = self.store
         parent = store.refs.get(f"heads/{branch}")
         base = store.commit(parent).tree if parent else None
-        tree = store.write_tree(base, {p: (None if d is None else (MODE_FILE, store.put_blob(d))) for p, d in files.items()})
+        tree = store.write_tree(
+            base, {p: (None if d is None else (MODE_FILE, store.put_blob(d))) for p, d in files.items()}
+        )
         sha = store.put_commit(tree, [parent] if parent else [], message, self.signature(email))
         store.set_ref(f"heads/{branch}", sha, create=parent is None)
         return sha
@@ -161,7 +165,9 @@ class FakeAzure:
                 try:
                     body = json.loads(request.content)
                 except ValueError:
-                    raise ApiError(400, "The request body is not valid JSON.", "InvalidArgumentValueException") from None
+                    raise ApiError(
+                        400, "The request body is not valid JSON.", "InvalidArgumentValueException"
+                    ) from None
             for method, pattern, handler in self.routes:
                 match = pattern.fullmatch(path)
                 if match and method == request.method:
@@ -244,13 +250,24 @@ class FakeAzure:
                 "imageUrl": f"{WEB}/{self.org}/_api/_common/identityImage?id=id-{email}"}
 
     def repository_json(self) -> dict[str, Any]:
-        return {"id": "repo-guid", "name": self.repo, "url": self.repo_url,
-                "project": {"id": "project-guid", "name": self.project, "state": "wellFormed",
-                            "visibility": "private", "url": f"{WEB}/{self.org}/_apis/projects/project-guid"},
-                "defaultBranch": f"refs/heads/{self.default_branch}", "size": sum(len(b) for b in self.store.blobs.values()),
-                "remoteUrl": f"https://{self.org}@dev.azure.com/{self.org}/{self.project}/_git/{self.repo}",
-                "sshUrl": f"git@ssh.dev.azure.com:v3/{self.org}/{self.project}/{self.repo}",
-                "webUrl": f"{WEB}/{self.org}/{self.project}/_git/{self.repo}", "isDisabled": False}
+        return {
+            "id": "repo-guid",
+            "name": self.repo,
+            "url": self.repo_url,
+            "project": {
+                "id": "project-guid",
+                "name": self.project,
+                "state": "wellFormed",
+                "visibility": "private",
+                "url": f"{WEB}/{self.org}/_apis/projects/project-guid",
+            },
+            "defaultBranch": f"refs/heads/{self.default_branch}",
+            "size": sum(len(b) for b in self.store.blobs.values()),
+            "remoteUrl": f"https://{self.org}@dev.azure.com/{self.org}/{self.project}/_git/{self.repo}",
+            "sshUrl": f"git@ssh.dev.azure.com:v3/{self.org}/{self.project}/{self.repo}",
+            "webUrl": f"{WEB}/{self.org}/{self.project}/_git/{self.repo}",
+            "isDisabled": False,
+        }
 
     def item_json(self, path: str, sha: str, kind: str, commit: str) -> dict[str, Any]:
         item: dict[str, Any] = {"objectId": sha, "gitObjectType": kind, "commitId": commit, "path": path or "/",
@@ -261,7 +278,9 @@ class FakeAzure:
 
     def commit_json(self, sha: str) -> dict[str, Any]:
         commit = self.store.commit(sha)
-        sig = lambda s: {"name": s.name, "email": s.email, "date": iso(s.timestamp)}  # noqa: E731
+        def sig(s: Signature) -> dict[str, Any]:
+            return {"name": s.name, "email": s.email, "date": iso(s.timestamp)}
+
         return {"commitId": sha, "author": sig(commit.author), "committer": sig(commit.committer),
                 "comment": commit.message, "parents": list(commit.parents), "url": f"{self.repo_url}/commits/{sha}"}
 
@@ -353,7 +372,9 @@ class FakeAzure:
             "application/octet-stream" in request.headers.get("Accept", "")
         if raw:
             if kind != "blob":
-                raise ApiError(400, f"The item '{path}' is a folder; request it as a zip.", "InvalidArgumentValueException")
+                raise ApiError(
+                    400, f"The item '{path}' is a folder; request it as a zip.", "InvalidArgumentValueException"
+                )
             return 200, self.store.blob(entry.sha)
         level = (query.get("recursionLevel") or "none").lower()
         if level == "none" and "scopePath" not in query:
@@ -381,7 +402,12 @@ class FakeAzure:
             entries.append({"objectId": listed.sha, "relativePath": listed.path, "mode": listed.mode.lstrip("0"),
                             "gitObjectType": kind, "size": listed.size if listed.size is not None else 0,
                             "url": f"{self.repo_url}/{'trees' if kind == 'tree' else 'blobs'}/{listed.sha}"})
-        return 200, {"objectId": sha, "url": f"{self.repo_url}/trees/{sha}", "size": len(entries), "treeEntries": entries}
+        return 200, {
+            "objectId": sha,
+            "url": f"{self.repo_url}/trees/{sha}",
+            "size": len(entries),
+            "treeEntries": entries,
+        }
 
     def get_blob(self, sha: str, query: dict[str, str], **_: Any) -> tuple[int, Any]:
         if sha not in self.store.blobs:
@@ -441,7 +467,9 @@ class FakeAzure:
             raise ApiError(404, f"TF401029: The Git object {old} could not be found.", "GitObjectNotFoundException")
         parent = current or (old if old != ZERO_ID else None)
         if current is None and any(r.startswith(ref + "/") or ref.startswith(r + "/") for r in self.store.refs):
-            raise ApiError(409, f"TF401030: The ref '{name}' conflicts with an existing ref.", "GitRefNameConflictException")
+            raise ApiError(
+                409, f"TF401030: The ref '{name}' conflicts with an existing ref.", "GitRefNameConflictException"
+            )
         first_parent = parent
         pushed = []
         for commit in body["commits"]:
@@ -458,10 +486,20 @@ class FakeAzure:
         self._sync_pulls()
         return 201, {
             "commits": [{**self.commit_json(sha), "treeId": self.store.commit(sha).tree} for sha in pushed],
-            "refUpdates": [{"repositoryId": "repo-guid", "name": name, "oldObjectId": first_parent if current else ZERO_ID,
-                            "newObjectId": parent}],
-            "repository": self.repository_json(), "pushedBy": self.identity(email), "pushId": next(self.ids),
-            "date": iso(self.clock()), "url": f"{self.repo_url}/pushes"}
+            "refUpdates": [
+                {
+                    "repositoryId": "repo-guid",
+                    "name": name,
+                    "oldObjectId": first_parent if current else ZERO_ID,
+                    "newObjectId": parent,
+                }
+            ],
+            "repository": self.repository_json(),
+            "pushedBy": self.identity(email),
+            "pushId": next(self.ids),
+            "date": iso(self.clock()),
+            "url": f"{self.repo_url}/pushes",
+        }
 
     def _apply_change(self, files: dict[str, str], change: dict[str, Any]) -> None:
         kind = str(change.get("changeType") or "").lower()
@@ -513,7 +551,9 @@ class FakeAzure:
     def _pull(self, number: str) -> PullRequest:
         pr = self.pulls.get(int(number))
         if pr is None:
-            raise ApiError(404, "TF401180: The requested pull request was not found.", "GitPullRequestNotFoundException")
+            raise ApiError(
+                404, "TF401180: The requested pull request was not found.", "GitPullRequestNotFoundException"
+            )
         return pr
 
     def list_pulls(self, query: dict[str, str], **_: Any) -> tuple[int, Any]:
@@ -534,8 +574,8 @@ class FakeAzure:
             raise ApiError(400, "sourceRefName, targetRefName and title are required.")
         for ref in (source, target):
             if ref.removeprefix("refs/") not in self.store.refs:
-                raise ApiError(404, f"TF401398: The pull request cannot be activated because the source and/or the "
-                                    f"target branch no longer exists, or the requested refs are not branches",
+                raise ApiError(404, "TF401398: The pull request cannot be activated because the source and/or the "
+                                    "target branch no longer exists, or the requested refs are not branches",
                                "GitPullRequestNotFoundException")
         if any(p.status == "active" and p.source == source and p.target == target for p in self.pulls.values()):
             raise ApiError(409, "TF401179: An active pull request for the source and target branch already exists.",
@@ -666,7 +706,9 @@ class FakeAzure:
         store = self.store
         common = store.merge_base(base, target)
         changes = []
-        for path, status, old, new in store.diff(store.commit(common).tree if common else None, store.commit(target).tree):
+        for path, status, old, new in store.diff(
+            store.commit(common).tree if common else None, store.commit(target).tree
+        ):
             kind = {"added": "add", "removed": "delete"}.get(status, "edit")
             item: dict[str, Any] = {"objectId": new or old, "gitObjectType": "blob", "commitId": target,
                                     "path": "/" + path, "url": f"{self.repo_url}/items/{path}?versionType=Commit"}

@@ -73,9 +73,14 @@ def rate_limit_response(seconds: int) -> httpx.Response:
 
 def expired_token_response() -> httpx.Response:
     """Azure DevOps's answer to an expired or revoked Bearer token."""
-    return httpx.Response(401, content=json.dumps(error_body(UNAUTHORIZED_MESSAGE, "UnauthorizedRequestException")).encode(),
-                          headers={"Content-Type": "application/json; charset=utf-8",
-                                   "WWW-Authenticate": "Bearer authorization_uri=https://login.microsoftonline.com/common"})
+    return httpx.Response(
+        401,
+        content=json.dumps(error_body(UNAUTHORIZED_MESSAGE, "UnauthorizedRequestException")).encode(),
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "WWW-Authenticate": "Bearer authorization_uri=https://login.microsoftonline.com/common",
+        },
+    )
 
 
 def _hosted(fake: FakeAzure, clock: Any, backend_for: Any) -> Any:
@@ -110,6 +115,8 @@ def hosted_azure_loopback(tmp_path: Path, files: Mapping[str, bytes], clock: Any
 
     fake = make_fake_azure(files, prefix="/tfs")
     with serve(fake) as url:
-        hosted = _hosted(fake, clock, lambda **kw: AzureBackend.connect(settings(url + "/tfs"), Credentials(AZURE_TOKEN), **kw))
+        hosted = _hosted(
+            fake, clock, lambda **kw: AzureBackend.connect(settings(url + "/tfs"), Credentials(AZURE_TOKEN), **kw)
+        )
         yield hosted
         hosted.backend.close()

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -54,7 +54,7 @@ def error_body(message: str) -> dict[str, Any]:
 
 def iso(timestamp: float) -> str:
     """Bitbucket's timestamp format (microseconds, +00:00)."""
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 @dataclass
@@ -232,7 +232,9 @@ class FakeBitbucket:
                     else:
                         item["error"] = {"code": 404, "message": "Object does not exist"}
                 objects.append(item)
-            return httpx.Response(200, json={"objects": objects}, headers={"Content-Type": "application/vnd.git-lfs+json"})
+            return httpx.Response(
+                200, json={"objects": objects}, headers={"Content-Type": "application/vnd.git-lfs+json"}
+            )
         uploading = re.fullmatch(r"/upload/(?P<id>[^/]+)/binary", path)
         if uploading and request.method == "PUT":
             upload = uploading.group("id")
@@ -253,7 +255,9 @@ class FakeBitbucket:
             oid = next((o for o in self.lfs_objects if self._media_id(o) == media.group("id")), None)
             if oid is None:
                 return httpx.Response(404, json={"error": "file not found"})
-            return httpx.Response(200, content=self.lfs_objects[oid], headers={"Content-Type": "application/octet-stream"})
+            return httpx.Response(
+                200, content=self.lfs_objects[oid], headers={"Content-Type": "application/octet-stream"}
+            )
         return None
 
     @staticmethod
@@ -595,25 +599,59 @@ class FakeBitbucket:
         link = f"{self._repo_api()}/pullrequests/{pr.id}"
         visible = [c for c in pr.comments if not c.get("deleted")]
         return {
-            "type": "pullrequest", "id": pr.id, "title": pr.title, "description": pr.description,
-            "summary": {"type": "rendered", "raw": pr.description, "markup": "markdown", "html": f"<p>{pr.description}</p>"},
-            "state": pr.state, "author": self.user_json(pr.author.nickname),
-            "source": {"branch": {"name": pr.source_branch}, "commit": self.commit_ref(pr.source_sha, short=True),
-                       "repository": self.repository_json()},
-            "destination": {"branch": {"name": pr.destination_branch},
-                            "commit": self.commit_ref(pr.destination_sha, short=True),
-                            "repository": self.repository_json()},
+            "type": "pullrequest",
+            "id": pr.id,
+            "title": pr.title,
+            "description": pr.description,
+            "summary": {
+                "type": "rendered",
+                "raw": pr.description,
+                "markup": "markdown",
+                "html": f"<p>{pr.description}</p>",
+            },
+            "state": pr.state,
+            "author": self.user_json(pr.author.nickname),
+            "source": {
+                "branch": {"name": pr.source_branch},
+                "commit": self.commit_ref(pr.source_sha, short=True),
+                "repository": self.repository_json(),
+            },
+            "destination": {
+                "branch": {"name": pr.destination_branch},
+                "commit": self.commit_ref(pr.destination_sha, short=True),
+                "repository": self.repository_json(),
+            },
             "merge_commit": None if pr.merge_commit is None else self.merge_commit_json(pr.merge_commit),
-            "comment_count": len(visible), "task_count": 0, "close_source_branch": pr.close_source_branch,
+            "comment_count": len(visible),
+            "task_count": 0,
+            "close_source_branch": pr.close_source_branch,
             "closed_by": None if pr.closed_by is None else self.user_json(pr.closed_by.nickname),
-            "reason": "", "created_on": iso(pr.created), "updated_on": iso(pr.updated),
-            "rendered": {name: {"type": "rendered", "raw": text, "markup": "markdown", "html": f"<p>{text}</p>"}
-                         for name, text in (("title", pr.title), ("description", pr.description))},
+            "reason": "",
+            "created_on": iso(pr.created),
+            "updated_on": iso(pr.updated),
+            "rendered": {
+                name: {"type": "rendered", "raw": text, "markup": "markdown", "html": f"<p>{text}</p>"}
+                for name, text in (("title", pr.title), ("description", pr.description))
+            },
             **({"closed_on": iso(pr.updated)} if pr.state != "OPEN" else {}),
-            "reviewers": [], "participants": [],
-            "links": {name: {"href": f"{link}/{name}" if name != "self" else link}
-                      for name in ("self", "comments", "merge", "decline", "statuses", "commits", "activity",
-                                   "approve", "diff", "diffstat")} | {"html": {"href": f"{WEB}/{self.repo}/pull-requests/{pr.id}"}},
+            "reviewers": [],
+            "participants": [],
+            "links": {
+                name: {"href": f"{link}/{name}" if name != "self" else link}
+                for name in (
+                    "self",
+                    "comments",
+                    "merge",
+                    "decline",
+                    "statuses",
+                    "commits",
+                    "activity",
+                    "approve",
+                    "diff",
+                    "diffstat",
+                )
+            }
+            | {"html": {"href": f"{WEB}/{self.repo}/pull-requests/{pr.id}"}},
         }
 
     def _pr(self, pr_id: str) -> PullRequest:
@@ -709,7 +747,9 @@ class FakeBitbucket:
                                           "html": {"href": f"{WEB}/{self.repo}/pull-requests/{pr.id}"}}},
                 "links": {"self": {"href": link}, "html": {"href": f"{WEB}/{self.repo}/pull-requests/{pr.id}"}}}
 
-    def list_comments(self, pr_id: str, query: dict[str, list[str]], request: httpx.Request, **_: Any) -> tuple[int, Any]:
+    def list_comments(
+        self, pr_id: str, query: dict[str, list[str]], request: httpx.Request, **_: Any
+    ) -> tuple[int, Any]:
         pr = self._pr(pr_id)
         return 200, self._page(request, query, [self.comment_json(pr, c) for c in pr.comments], default=10,
                                maximum=100)
@@ -766,7 +806,9 @@ class FakeBitbucket:
         pr.state, pr.updated, pr.closed_by = "DECLINED", self.clock(), self.account(nickname)
         return 200, self.pr_json(pr)
 
-    def list_statuses(self, pr_id: str, query: dict[str, list[str]], request: httpx.Request, **_: Any) -> tuple[int, Any]:
+    def list_statuses(
+        self, pr_id: str, query: dict[str, list[str]], request: httpx.Request, **_: Any
+    ) -> tuple[int, Any]:
         pr = self._pr(pr_id)
         return 200, self._page(request, query, list(self.statuses.get(pr.source_sha, [])), default=10, maximum=100)
 

@@ -174,9 +174,14 @@ class Faults:
 
         return self.add(limited, **match)  # type: ignore[arg-type]
 
-    def secondary_rate_limit(self, *, retry_after: int = 1, status: int = 403,
-                             message: str = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-                             **match: object) -> Rule:
+    def secondary_rate_limit(
+        self,
+        *,
+        retry_after: int = 1,
+        status: int = 403,
+        message: str = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+        **match: object,
+    ) -> Rule:
         """Abuse/secondary limit: 403 or 429 with Retry-After seconds."""
         return self.add(lambda _r: _json(status, {"message": message}, {"Retry-After": str(retry_after)}),
                         **match)  # type: ignore[arg-type]

@@ -45,7 +45,9 @@ JWT_LIFETIME = 3600
 # The parts of each host's API the gateway forwards (netlify/git-gateway api/github.go, gitlab.go, bitbucket.go);
 # everything else is refused with 401. Every gateway path in the recordings matches these.
 ALLOWED_PATHS = {
-    "github": re.compile(r"^/github/((git|contents|pulls|branches|merges|statuses|compare|commits)/?|(issues/(\d+)/labels))"),
+    "github": re.compile(
+        r"^/github/((git|contents|pulls|branches|merges|statuses|compare|commits)/?|(issues/(\d+)/labels))"
+    ),
     "gitlab": re.compile(r"^/gitlab/(merge_requests|(repository/(files|commits|tree|compare|branches)))/?"),
     "bitbucket": re.compile(r"^/bitbucket/src/?"),
 }
@@ -92,10 +94,21 @@ def repository_prefix(host: str, repo: str) -> str:
 class FakeGitGateway:
     """Identity + Git Gateway for one site whose repository `repo` lives on the fake `host_fake`."""
 
-    def __init__(self, host: str, host_fake: Host, *, repo: str, host_token: str,
-                 host_base: str = "https://api.example.test", users: list[IdentityUser] | None = None,
-                 roles: list[str] | None = None, clock: Callable[[], float] = time.time,
-                 jwt_lifetime: int = JWT_LIFETIME, faults: Faults | None = None, repository_id: int = 255078910) -> None:
+    def __init__(
+        self,
+        host: str,
+        host_fake: Host,
+        *,
+        repo: str,
+        host_token: str,
+        host_base: str = "https://api.example.test",
+        users: list[IdentityUser] | None = None,
+        roles: list[str] | None = None,
+        clock: Callable[[], float] = time.time,
+        jwt_lifetime: int = JWT_LIFETIME,
+        faults: Faults | None = None,
+        repository_id: int = 255078910,
+    ) -> None:
         self.host = host
         self.host_fake = host_fake
         self.repo = repo
@@ -125,8 +138,11 @@ class FakeGitGateway:
         user = self.users[email]
         now = int(self.clock())
         claims = {
-            "exp": now + (self.jwt_lifetime if expires_in is None else expires_in), "iat": now, "sub": user.id,
-            "email": email, "app_metadata": {"provider": "email", **({"roles": list(user.roles)} if user.roles else {})},
+            "exp": now + (self.jwt_lifetime if expires_in is None else expires_in),
+            "iat": now,
+            "sub": user.id,
+            "email": email,
+            "app_metadata": {"provider": "email", **({"roles": list(user.roles)} if user.roles else {})},
             "user_metadata": {"full_name": user.full_name} if user.full_name else {},
             "jti": str(next(self._serial)),
         }
@@ -142,7 +158,12 @@ class FakeGitGateway:
         with self.lock:
             self.refresh_tokens[refresh] = email
             self.issued.append(token)
-        return {"access_token": token, "token_type": "bearer", "expires_in": self.jwt_lifetime, "refresh_token": refresh}
+        return {
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": self.jwt_lifetime,
+            "refresh_token": refresh,
+        }
 
     def claims(self, token: str) -> dict[str, Any]:
         """The claims of a JWT this site signed and still accepts; raises ValueError why not."""
@@ -204,7 +225,9 @@ class FakeGitGateway:
         if roles and self.roles:
             mine = set((claims.get("app_metadata") or {}).get("roles") or ())
             if not mine & set(self.roles):
-                return claims, _json(401, {"code": 401, "msg": "Access to endpoint not allowed: your role doesn't allow access"})
+                return claims, _json(
+                    401, {"code": 401, "msg": "Access to endpoint not allowed: your role doesn't allow access"}
+                )
         return claims, None
 
     # ---- identity ----------------------------------------------------------------------------
@@ -255,7 +278,9 @@ class FakeGitGateway:
                 fragment = urlencode({"error": "invalid_request", "error_description": "Unsupported provider"})
             else:
                 grant = self.grant(next(iter(self.users)))
-                fragment = urlencode({**{k: str(v) for k, v in grant.items()}, **({"state": query["state"]} if "state" in query else {})})
+                fragment = urlencode(
+                    {**{k: str(v) for k, v in grant.items()}, **({"state": query["state"]} if "state" in query else {})}
+                )
             return httpx.Response(302, headers={"Location": f"{redirect}#{fragment}"})
         return _json(404, {"code": 404, "msg": "Not Found"})
 

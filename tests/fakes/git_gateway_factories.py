@@ -36,17 +36,23 @@ def make_host_fake(host: str, files: Mapping[str, bytes], clock: Callable[[], fl
     if host == "github":
         from tests.fakes.github import FakeGitHub
 
-        fake: Any = FakeGitHub(GitStore(), owner="o", repo="r", default_branch="main", tokens={HOST_TOKEN: "o"}, clock=clock)
+        fake: Any = FakeGitHub(
+            GitStore(), owner="o", repo="r", default_branch="main", tokens={HOST_TOKEN: "o"}, clock=clock
+        )
         fake.commit_files("o/r", "main", dict(files), "Initial content")
     elif host == "gitlab":
         from tests.fakes.gitlab import FakeGitLab
 
-        fake = FakeGitLab(GitStore(), project=REPOS["gitlab"], default_branch="main", tokens={HOST_TOKEN: "owner"}, clock=clock)
+        fake = FakeGitLab(
+            GitStore(), project=REPOS["gitlab"], default_branch="main", tokens={HOST_TOKEN: "owner"}, clock=clock
+        )
         fake.commit_files("main", dict(files), "Initial content")
     else:
         from tests.fakes.bitbucket import FakeBitbucket
 
-        fake = FakeBitbucket(GitStore(), repo=REPOS["bitbucket"], default_branch="main", tokens={HOST_TOKEN: "owner"}, clock=clock)
+        fake = FakeBitbucket(
+            GitStore(), repo=REPOS["bitbucket"], default_branch="main", tokens={HOST_TOKEN: "owner"}, clock=clock
+        )
         fake.commit_files("main", dict(files), "Initial content")
     return fake
 
@@ -65,7 +71,9 @@ def login(gateway: FakeGitGateway) -> Credentials:
     return Credentials(grant["access_token"], grant["refresh_token"], gateway.clock() + grant["expires_in"])
 
 
-def gotrue_refresh(gateway: FakeGitGateway, site: str, transport: httpx.BaseTransport | None) -> Callable[[Credentials], Credentials]:
+def gotrue_refresh(
+    gateway: FakeGitGateway, site: str, transport: httpx.BaseTransport | None
+) -> Callable[[Credentials], Credentials]:
     """What the app's refresh callback does for Git Gateway: GoTrue's refresh-token grant at the site."""
 
     def refresh(stale: Credentials) -> Credentials:
@@ -142,7 +150,9 @@ def _rate_limit(gateway: FakeGitGateway, clock: Any) -> Callable[[int, int | Non
     if gateway.host == "gitlab":
         from tests.fakes.gitlab_factories import rate_limit_response as gitlab_limit
 
-        return lambda seconds, times: gateway.faults.add(lambda _r: gitlab_limit(clock.time, seconds), times=times, path=path)
+        return lambda seconds, times: gateway.faults.add(
+            lambda _r: gitlab_limit(clock.time, seconds), times=times, path=path
+        )
     from tests.fakes.bitbucket_factories import rate_limit_response as bitbucket_limit
 
     return lambda seconds, times: gateway.faults.add(lambda _r: bitbucket_limit(seconds), times=times, path=path)
@@ -156,9 +166,14 @@ def _hosted(gateway: FakeGitGateway, clock: Any, backend_for: Callable[..., Back
     waits: list[tuple[float, str]] = []
     backend = backend_for(sleep=clock.sleep, clock=clock.time, on_wait=lambda at, why: waits.append((at, why)))
     return Hosted(
-        backend=backend, faults=gateway.faults, log=gateway.log, waits=waits,
+        backend=backend,
+        faults=gateway.faults,
+        log=gateway.log,
+        waits=waits,
         rate_limit=_rate_limit(gateway, clock),
-        expire_token=lambda: gateway.faults.add(lambda _r: expired_jwt_response(), path=r"^/\.netlify/git/", times=None),
+        expire_token=lambda: gateway.faults.add(
+            lambda _r: expired_jwt_response(), path=r"^/\.netlify/git/", times=None
+        ),
     )
 
 

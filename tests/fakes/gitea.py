@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -52,7 +52,7 @@ class ApiError(Exception):
 
 def iso(timestamp: float) -> str:
     """Gitea's timestamp format (RFC 3339 with offset)."""
-    return datetime.fromtimestamp(int(timestamp), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(int(timestamp), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -255,7 +255,11 @@ class FakeGitea:
         headers["X-Total-Count"] = str(len(items))
         links = []
         for rel, number in (("next", page + 1), ("last", last), ("first", 1), ("prev", page - 1)):
-            if (rel == "next" and page >= last) or (rel == "prev" and page <= 1) or (rel in ("last", "first") and last == 1):
+            if (
+                (rel == "next" and page >= last)
+                or (rel == "prev" and page <= 1)
+                or (rel in ("last", "first") and last == 1)
+            ):
                 continue
             url = request.url.copy_set_param("page", str(number)).copy_set_param(size_param, str(per_page))
             links.append(f'<{url}>; rel="{rel}"')
@@ -276,26 +280,68 @@ class FakeGitea:
 
     def repo_json(self, login: str) -> dict[str, Any]:
         full = f"{self.owner}/{self.repo}"
-        return {"id": 71, "owner": self.user_json(self.owner), "name": self.repo, "full_name": full,
-                "description": "", "empty": False, "private": True, "fork": False, "template": False,
-                "mirror": False, "size": self.size_kb(), "language": "", "languages_url": f"{WEB}/api/v1/repos/{full}/languages",
-                "html_url": f"{WEB}/{full}", "url": f"{WEB}/api/v1/repos/{full}", "link": "",
-                "ssh_url": f"git@gitea.example:{full}.git", "clone_url": f"{WEB}/{full}.git",
-                "original_url": "", "website": "", "stars_count": 0, "forks_count": 0, "watchers_count": 1,
-                "open_issues_count": 0, "open_pr_counter": sum(1 for p in self.pulls.values() if p.state == "open"),
-                "release_counter": 0, "default_branch": self.default_branch, "archived": False,
-                "created_at": iso(0), "updated_at": iso(self.clock()), "archived_at": iso(0),
-                "permissions": {"admin": False, "push": self.can_push, "pull": True},
-                "has_issues": True, "internal_tracker": {"enable_time_tracker": False,
-                                                         "allow_only_contributors_to_track_time": True,
-                                                         "enable_issue_dependencies": True},
-                "has_wiki": False, "has_pull_requests": self.has_pull_requests, "has_projects": False,
-                "projects_mode": "all", "has_releases": True, "has_packages": False, "has_actions": False,
-                "ignore_whitespace_conflicts": False, "allow_merge_commits": True, "allow_rebase": True,
-                "allow_rebase_explicit": True, "allow_squash_merge": True, "allow_fast_forward_only_merge": False,
-                "allow_rebase_update": True, "default_delete_branch_after_merge": False,
-                "default_merge_style": "merge", "default_allow_maintainer_edit": False, "avatar_url": "",
-                "internal": False, "mirror_interval": "", "object_format_name": "sha1", "mirror_updated": iso(0)}
+        return {
+            "id": 71,
+            "owner": self.user_json(self.owner),
+            "name": self.repo,
+            "full_name": full,
+            "description": "",
+            "empty": False,
+            "private": True,
+            "fork": False,
+            "template": False,
+            "mirror": False,
+            "size": self.size_kb(),
+            "language": "",
+            "languages_url": f"{WEB}/api/v1/repos/{full}/languages",
+            "html_url": f"{WEB}/{full}",
+            "url": f"{WEB}/api/v1/repos/{full}",
+            "link": "",
+            "ssh_url": f"git@gitea.example:{full}.git",
+            "clone_url": f"{WEB}/{full}.git",
+            "original_url": "",
+            "website": "",
+            "stars_count": 0,
+            "forks_count": 0,
+            "watchers_count": 1,
+            "open_issues_count": 0,
+            "open_pr_counter": sum(1 for p in self.pulls.values() if p.state == "open"),
+            "release_counter": 0,
+            "default_branch": self.default_branch,
+            "archived": False,
+            "created_at": iso(0),
+            "updated_at": iso(self.clock()),
+            "archived_at": iso(0),
+            "permissions": {"admin": False, "push": self.can_push, "pull": True},
+            "has_issues": True,
+            "internal_tracker": {
+                "enable_time_tracker": False,
+                "allow_only_contributors_to_track_time": True,
+                "enable_issue_dependencies": True,
+            },
+            "has_wiki": False,
+            "has_pull_requests": self.has_pull_requests,
+            "has_projects": False,
+            "projects_mode": "all",
+            "has_releases": True,
+            "has_packages": False,
+            "has_actions": False,
+            "ignore_whitespace_conflicts": False,
+            "allow_merge_commits": True,
+            "allow_rebase": True,
+            "allow_rebase_explicit": True,
+            "allow_squash_merge": True,
+            "allow_fast_forward_only_merge": False,
+            "allow_rebase_update": True,
+            "default_delete_branch_after_merge": False,
+            "default_merge_style": "merge",
+            "default_allow_maintainer_edit": False,
+            "avatar_url": "",
+            "internal": False,
+            "mirror_interval": "",
+            "object_format_name": "sha1",
+            "mirror_updated": iso(0),
+        }
 
     def commit_user(self, signature: Signature) -> dict[str, Any]:
         return {"name": signature.name, "email": signature.email, "date": iso(signature.timestamp)}
@@ -430,10 +476,16 @@ class FakeGitea:
         entries = []
         for entry in listed[start:end] if start < len(listed) else []:
             kind = "tree" if entry.mode == MODE_TREE else entry.type
-            entries.append({"path": entry.path, "mode": entry.mode, "type": kind,
-                            "size": entry.size if kind == "blob" and entry.size is not None else 0,
-                            "sha": entry.sha,
-                            "url": f"{WEB}/api/v1/repos/{full}/git/{'trees' if kind == 'tree' else 'blobs'}/{entry.sha}"})
+            entries.append(
+                {
+                    "path": entry.path,
+                    "mode": entry.mode,
+                    "type": kind,
+                    "size": entry.size if kind == "blob" and entry.size is not None else 0,
+                    "sha": entry.sha,
+                    "url": f"{WEB}/api/v1/repos/{full}/git/{'trees' if kind == 'tree' else 'blobs'}/{entry.sha}",
+                }
+            )
         return 200, {"sha": tree, "url": f"{WEB}/api/v1/repos/{full}/git/trees/{tree}", "tree": entries,
                      "truncated": start < len(listed) and end < len(listed), "page": page,
                      "total_count": len(listed)}
@@ -572,16 +624,36 @@ class FakeGitea:
                             for kind, path in paths]
         commit = self.store.commit(sha)
         full = f"{self.owner}/{self.repo}"
-        return 201, {"files": files, "commit": {
-            "url": f"{WEB}/api/v1/repos/{full}/git/commits/{sha}", "sha": sha, "created": iso(commit.committer.timestamp),
-            "html_url": f"{WEB}/{full}/commit/{sha}", "author": self.commit_user(commit.author),
-            "committer": self.commit_user(commit.committer), "message": commit.message,
-            "parents": [{"url": f"{WEB}/api/v1/repos/{full}/git/commits/{parent}", "sha": parent,
-                         "created": iso(commit.committer.timestamp)}],
-            "tree": {"url": f"{WEB}/api/v1/repos/{full}/git/trees/{commit.tree}", "sha": commit.tree,
-                     "created": iso(commit.committer.timestamp)}},
-            "verification": {"verified": False, "reason": "gpg.error.not_signed_commit", "signature": "",
-                             "payload": ""}}
+        return 201, {
+            "files": files,
+            "commit": {
+                "url": f"{WEB}/api/v1/repos/{full}/git/commits/{sha}",
+                "sha": sha,
+                "created": iso(commit.committer.timestamp),
+                "html_url": f"{WEB}/{full}/commit/{sha}",
+                "author": self.commit_user(commit.author),
+                "committer": self.commit_user(commit.committer),
+                "message": commit.message,
+                "parents": [
+                    {
+                        "url": f"{WEB}/api/v1/repos/{full}/git/commits/{parent}",
+                        "sha": parent,
+                        "created": iso(commit.committer.timestamp),
+                    }
+                ],
+                "tree": {
+                    "url": f"{WEB}/api/v1/repos/{full}/git/trees/{commit.tree}",
+                    "sha": commit.tree,
+                    "created": iso(commit.committer.timestamp),
+                },
+            },
+            "verification": {
+                "verified": False,
+                "reason": "gpg.error.not_signed_commit",
+                "signature": "",
+                "payload": "",
+            },
+        }
 
     def contents_json(self, path: str, blob: str, commit: str) -> dict[str, Any]:
         full = f"{self.owner}/{self.repo}"
@@ -727,7 +799,10 @@ class FakeGitea:
         merged = self._three_way(base, ours, pr.head_sha)
         if merged is None:
             raise ApiError(405, "Please try again later")
-        title = body.get("MergeTitleField") or f"Merge pull request '{pr.title}' (#{pr.number}) from {pr.head} into {pr.base}"
+        title = (
+            body.get("MergeTitleField")
+            or f"Merge pull request '{pr.title}' (#{pr.number}) from {pr.head} into {pr.base}"
+        )
         message = title + ("\n\n" + body["MergeMessageField"] if body.get("MergeMessageField") else "")
         author = self.signature(login)
         parents = [ours] if style == "squash" else [ours, pr.head_sha]

@@ -68,8 +68,11 @@ def rate_limit_response(seconds: int) -> httpx.Response:
 
 def expired_token_response() -> httpx.Response:
     """Gitea's answer to a token it cannot resolve (expired OAuth access token, revoked personal token)."""
-    return httpx.Response(401, content=json.dumps({"message": INVALID_TOKEN_MESSAGE, "url": f"{WEB}/api/swagger"}).encode(),
-                          headers={"Content-Type": "application/json;charset=utf-8"})
+    return httpx.Response(
+        401,
+        content=json.dumps({"message": INVALID_TOKEN_MESSAGE, "url": f"{WEB}/api/swagger"}).encode(),
+        headers={"Content-Type": "application/json;charset=utf-8"},
+    )
 
 
 def _hosted(fake: FakeGitea, clock: Any, backend_for: Any) -> Any:

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -52,7 +52,7 @@ class ApiError(Exception):
 
 def iso(timestamp: float) -> str:
     """GitHub's timestamp format."""
-    return datetime.fromtimestamp(int(timestamp), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(int(timestamp), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def node_id(kind: str, key: str) -> str:
@@ -308,11 +308,28 @@ class FakeGitHub:
                 oid = wanted.get("oid", "")
                 if oid in self.lfs_objects and body.get("operation") == "download":
                     href = f"{request.url.scheme}://{request.url.netloc.decode()}/_lfs/{oid}"
-                    objects.append({"oid": oid, "size": len(self.lfs_objects[oid]), "authenticated": True,
-                                    "actions": {"download": {"href": href, "header": {"Authorization": f"RemoteAuth {oid[:12]}"},
-                                                             "expires_in": 3600}}})
+                    objects.append(
+                        {
+                            "oid": oid,
+                            "size": len(self.lfs_objects[oid]),
+                            "authenticated": True,
+                            "actions": {
+                                "download": {
+                                    "href": href,
+                                    "header": {"Authorization": f"RemoteAuth {oid[:12]}"},
+                                    "expires_in": 3600,
+                                }
+                            },
+                        }
+                    )
                 else:
-                    objects.append({"oid": oid, "size": wanted.get("size"), "error": {"code": 404, "message": "Object does not exist"}})
+                    objects.append(
+                        {
+                            "oid": oid,
+                            "size": wanted.get("size"),
+                            "error": {"code": 404, "message": "Object does not exist"},
+                        }
+                    )
             return httpx.Response(200, json={"transfer": "basic", "objects": objects},
                                   headers={"Content-Type": "application/vnd.git-lfs+json"})
         stored = re.fullmatch(r"/_lfs/(?P<oid>[0-9a-f]{64})", path)
@@ -320,7 +337,9 @@ class FakeGitHub:
             oid = stored.group("oid")
             if request.headers.get("Authorization") != f"RemoteAuth {oid[:12]}" or oid not in self.lfs_objects:
                 return httpx.Response(403, content=b"<Error><Code>AccessDenied</Code></Error>")
-            return httpx.Response(200, content=self.lfs_objects[oid], headers={"Content-Type": "application/octet-stream"})
+            return httpx.Response(
+                200, content=self.lfs_objects[oid], headers={"Content-Type": "application/octet-stream"}
+            )
         return None
 
     def _authenticate(self, request: httpx.Request) -> str:
@@ -763,7 +782,9 @@ class FakeGitHub:
         try:
             repo.store.set_ref(ref, sha, force=bool(body.get("force")))
         except StoreError as error:
-            raise ApiError(422, "Update is not a fast forward" if "fast forward" in str(error) else str(error)) from None
+            raise ApiError(
+                422, "Update is not a fast forward" if "fast forward" in str(error) else str(error)
+            ) from None
         self._sync_pulls(repo)
         return 200, self.ref_json(repo, ref)
 
@@ -834,7 +855,9 @@ class FakeGitHub:
         self._sync_pulls(repo)
         return store.commit(sha)
 
-    def put_contents(self, owner: str, name: str, path: str, body: dict[str, Any], login: str, **_: Any) -> tuple[int, Any]:
+    def put_contents(
+        self, owner: str, name: str, path: str, body: dict[str, Any], login: str, **_: Any
+    ) -> tuple[int, Any]:
         repo = self.repo(owner, name)
         self._require_push(repo, login)
         body = body or {}
@@ -860,7 +883,9 @@ class FakeGitHub:
         content = self._content_json(repo, path.strip("/"), MODE_FILE, blob, branch, None)
         return (200 if current else 201), {"content": content, "commit": self.git_commit_json(repo, commit)}
 
-    def delete_contents(self, owner: str, name: str, path: str, body: dict[str, Any], login: str, **_: Any) -> tuple[int, Any]:
+    def delete_contents(
+        self, owner: str, name: str, path: str, body: dict[str, Any], login: str, **_: Any
+    ) -> tuple[int, Any]:
         repo = self.repo(owner, name)
         self._require_push(repo, login)
         body = body or {}
@@ -890,19 +915,27 @@ class FakeGitHub:
         repo = self.repo(owner, name)
         commit = repo.store.commit(self._commitish(repo, ref))
         data = self.commit_json(repo, commit)
-        parent_tree = repo.store.commit(commit.parents[0]).tree if commit.parents and commit.parents[0] in repo.store.commits else None
+        parent_tree = (
+            repo.store.commit(commit.parents[0]).tree
+            if commit.parents and commit.parents[0] in repo.store.commits
+            else None
+        )
         files = [self._file_json(repo, commit.sha, *f) for f in repo.store.diff(parent_tree, commit.tree)]
         data["files"] = files
         data["stats"] = {"total": 0, "additions": 0, "deletions": 0}
         return 200, data
 
-    def _file_json(self, repo: Repo, at: str, path: str, status: str, old: str | None, new: str | None) -> dict[str, Any]:
+    def _file_json(
+        self, repo: Repo, at: str, path: str, status: str, old: str | None, new: str | None
+    ) -> dict[str, Any]:
         return {"sha": new or old, "filename": path, "status": status, "additions": 0, "deletions": 0,
                 "changes": 0, "blob_url": f"{WEB}/{repo.full_name}/blob/{at}/{path}",
                 "raw_url": f"{WEB}/{repo.full_name}/raw/{at}/{path}",
                 "contents_url": f"{API}/repos/{repo.full_name}/contents/{path}?ref={at}", "patch": ""}
 
-    def post_status(self, owner: str, name: str, sha: str, body: dict[str, Any], login: str, **_: Any) -> tuple[int, Any]:
+    def post_status(
+        self, owner: str, name: str, sha: str, body: dict[str, Any], login: str, **_: Any
+    ) -> tuple[int, Any]:
         repo = self.repo(owner, name)
         self._require_push(repo, login)
         if sha not in repo.store.commits:
@@ -968,12 +1001,18 @@ class FakeGitHub:
         mb = result["merge_base"]
         commits = result["commits"]
         return 200, {
-            "url": url, "html_url": html,
-            "permalink_url": f"{WEB}/{repo.full_name}/compare/{repo.owner}:{base_sha[:7]}...{head_repo.owner}:{head_sha[:7]}",
-            "diff_url": html + ".diff", "patch_url": html + ".patch",
+            "url": url,
+            "html_url": html,
+            "permalink_url": (
+                f"{WEB}/{repo.full_name}/compare/{repo.owner}:{base_sha[:7]}...{head_repo.owner}:{head_sha[:7]}"
+            ),
+            "diff_url": html + ".diff",
+            "patch_url": html + ".patch",
             "base_commit": self.commit_json(repo, repo.store.commit(base_sha)),
             "merge_base_commit": self.commit_json(repo, repo.store.commit(mb)) if mb else None,
-            "status": result["status"], "ahead_by": result["ahead_by"], "behind_by": result["behind_by"],
+            "status": result["status"],
+            "ahead_by": result["ahead_by"],
+            "behind_by": result["behind_by"],
             "total_commits": len(commits),  # type: ignore[arg-type]
             "commits": [self.commit_json(repo, c) for c in commits],  # type: ignore[attr-defined]
             "files": [self._file_json(repo, head_sha, *f) for f in result["files"]],  # type: ignore[attr-defined]
@@ -1018,28 +1057,54 @@ class FakeGitHub:
                     "repo": self.repo_json(r) if r else None}
 
         return {
-            "url": url, "id": pr.id, "node_id": node_id("PullRequest", str(pr.id)), "html_url": html,
-            "diff_url": html + ".diff", "patch_url": html + ".patch", "issue_url": issue,
-            "number": pr.number, "state": pr.state, "locked": False, "title": pr.title,
-            "user": self.user_json(pr.user.login), "body": pr.body,
-            "created_at": iso(pr.created), "updated_at": iso(pr.updated),
+            "url": url,
+            "id": pr.id,
+            "node_id": node_id("PullRequest", str(pr.id)),
+            "html_url": html,
+            "diff_url": html + ".diff",
+            "patch_url": html + ".patch",
+            "issue_url": issue,
+            "number": pr.number,
+            "state": pr.state,
+            "locked": False,
+            "title": pr.title,
+            "user": self.user_json(pr.user.login),
+            "body": pr.body,
+            "created_at": iso(pr.created),
+            "updated_at": iso(pr.updated),
             "closed_at": iso(pr.closed_at) if pr.closed_at else None,
             "merged_at": iso(pr.merged_at) if pr.merged_at else None,
-            "merge_commit_sha": pr.merged_sha, "assignee": None, "assignees": [],
-            "requested_reviewers": [], "requested_teams": [],
+            "merge_commit_sha": pr.merged_sha,
+            "assignee": None,
+            "assignees": [],
+            "requested_reviewers": [],
+            "requested_teams": [],
             "labels": [self.label_json(repo, lab) for lab in self.labels.get((repo.full_name, pr.number), [])],
-            "milestone": None, "draft": pr.draft, "commits_url": url + "/commits",
-            "review_comments_url": url + "/comments", "review_comment_url": f"{API}/repos/{repo.full_name}/pulls/comments{{/number}}",
-            "comments_url": issue + "/comments", "statuses_url": f"{API}/repos/{repo.full_name}/statuses/{pr.head_sha}",
+            "milestone": None,
+            "draft": pr.draft,
+            "commits_url": url + "/commits",
+            "review_comments_url": url + "/comments",
+            "review_comment_url": f"{API}/repos/{repo.full_name}/pulls/comments{{/number}}",
+            "comments_url": issue + "/comments",
+            "statuses_url": f"{API}/repos/{repo.full_name}/statuses/{pr.head_sha}",
             "head": side(head_repo, pr.head_ref, pr.head_sha, head_repo.owner if head_repo else pr.user.login),
             "base": side(repo, pr.base_ref, base_sha, repo.owner),
-            "_links": {k: {"href": v} for k, v in {
-                "self": url, "html": html, "issue": issue, "comments": issue + "/comments",
-                "review_comments": url + "/comments",
-                "review_comment": f"{API}/repos/{repo.full_name}/pulls/comments{{/number}}",
-                "commits": url + "/commits", "statuses": f"{API}/repos/{repo.full_name}/statuses/{pr.head_sha}"}.items()},
+            "_links": {
+                k: {"href": v}
+                for k, v in {
+                    "self": url,
+                    "html": html,
+                    "issue": issue,
+                    "comments": issue + "/comments",
+                    "review_comments": url + "/comments",
+                    "review_comment": f"{API}/repos/{repo.full_name}/pulls/comments{{/number}}",
+                    "commits": url + "/commits",
+                    "statuses": f"{API}/repos/{repo.full_name}/statuses/{pr.head_sha}",
+                }.items()
+            },
             "author_association": "OWNER" if pr.user.login == repo.owner else "CONTRIBUTOR",
-            "auto_merge": None, "active_lock_reason": None,
+            "auto_merge": None,
+            "active_lock_reason": None,
         }
 
     def _split_head(self, repo: Repo, head: str) -> tuple[Repo, str]:
@@ -1085,14 +1150,28 @@ class FakeGitHub:
         base = str(body.get("base") or "")
         head_sha = head_repo.store.refs.get(f"heads/{head_ref}")
         if head_sha is None or f"heads/{base}" not in repo.store.refs:
-            raise ApiError(422, "Validation Failed", errors=[{"resource": "PullRequest", "field": "head" if head_sha is None else "base",
-                                                               "code": "invalid"}])
+            raise ApiError(
+                422,
+                "Validation Failed",
+                errors=[
+                    {"resource": "PullRequest", "field": "head" if head_sha is None else "base", "code": "invalid"}
+                ],
+            )
         for pr in self._pulls(repo).values():
-            if pr.state == "open" and pr.head_repo == head_repo.full_name and pr.head_ref == head_ref and pr.base_ref == base:
+            if (
+                pr.state == "open"
+                and pr.head_repo == head_repo.full_name
+                and pr.head_ref == head_ref
+                and pr.base_ref == base
+            ):
                 raise ApiError(422, "Validation Failed", errors=[{
                     "resource": "PullRequest", "code": "custom",
                     "message": f"A pull request already exists for {head_repo.owner}:{head_ref}."}])
-        if repo.store.is_ancestor(head_sha, repo.store.refs[f"heads/{base}"]) if head_repo.store.commits is repo.store.commits else False:
+        if (
+            repo.store.is_ancestor(head_sha, repo.store.refs[f"heads/{base}"])
+            if head_repo.store.commits is repo.store.commits
+            else False
+        ):
             raise ApiError(422, "Validation Failed", errors=[{
                 "resource": "PullRequest", "code": "custom", "message": f"No commits between {base} and {head_ref}"}])
         now = self.clock()
@@ -1109,13 +1188,27 @@ class FakeGitHub:
     def full_pull_json(self, repo: Repo, pr: PullRequest) -> dict[str, Any]:
         """A pull request as its own endpoints return it (with merge state and counts)."""
         data = self.pull_json(repo, pr)
-        data.update({"merged": pr.merged_sha is not None, "mergeable": pr.state == "open" or None,
-                     "rebaseable": True, "mergeable_state": "clean" if pr.state == "open" else "unknown",
-                     "merged_by": None, "comments": 0, "review_comments": 0, "maintainer_can_modify": pr.maintainer_can_modify,
-                     "commits": 1, "additions": 0, "deletions": 0, "changed_files": 0})
+        data.update(
+            {
+                "merged": pr.merged_sha is not None,
+                "mergeable": pr.state == "open" or None,
+                "rebaseable": True,
+                "mergeable_state": "clean" if pr.state == "open" else "unknown",
+                "merged_by": None,
+                "comments": 0,
+                "review_comments": 0,
+                "maintainer_can_modify": pr.maintainer_can_modify,
+                "commits": 1,
+                "additions": 0,
+                "deletions": 0,
+                "changed_files": 0,
+            }
+        )
         return data
 
-    def patch_pull(self, owner: str, name: str, number: str, body: dict[str, Any], login: str, **_: Any) -> tuple[int, Any]:
+    def patch_pull(
+        self, owner: str, name: str, number: str, body: dict[str, Any], login: str, **_: Any
+    ) -> tuple[int, Any]:
         repo = self.repo(owner, name)
         pr = self._pull(repo, number)
         body = body or {}
@@ -1159,7 +1252,9 @@ class FakeGitHub:
         entry = store.lookup(store.commit(commit).tree, path)
         return entry.mode if entry else MODE_FILE
 
-    def merge_pull(self, owner: str, name: str, number: str, body: dict[str, Any], login: str, **_: Any) -> tuple[int, Any]:
+    def merge_pull(
+        self, owner: str, name: str, number: str, body: dict[str, Any], login: str, **_: Any
+    ) -> tuple[int, Any]:
         repo = self.repo(owner, name)
         self._require_push(repo, login)
         pr = self._pull(repo, number)

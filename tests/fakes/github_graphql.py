@@ -18,9 +18,11 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     build_ast_schema,
-    execute as gql_execute,
     parse,
     validate,
+)
+from graphql import (
+    execute as gql_execute,
 )
 
 from tests.fakes.git_store import MODE_FILE, MODE_TREE, StoreError
@@ -40,7 +42,7 @@ class TypedError(GraphQLError):
         self.kind = kind
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def github_schema(path: Path = SCHEMA_PATH) -> GraphQLSchema:
     """GitHub's public schema, built once per process.
 
@@ -384,10 +386,16 @@ class Resolvers:
         if data["oid"] not in repo.store.commits:
             raise TypedError("NOT_FOUND", f"Could not resolve to a commit with oid {data['oid']}")
         try:
-            self._rest(self.fake.post_ref, owner=repo.owner, name=repo.name, body={"ref": data["name"], "sha": data["oid"]})
+            self._rest(
+                self.fake.post_ref, owner=repo.owner, name=repo.name, body={"ref": data["name"], "sha": data["oid"]}
+            )
         except ApiError as error:
-            raise TypedError("UNPROCESSABLE", f"A ref named \"{data['name']}\" already exists in the repository."
-                             if "exists" in str(error) else str(error)) from None
+            raise TypedError(
+                "UNPROCESSABLE",
+                f'A ref named "{data["name"]}" already exists in the repository.'
+                if "exists" in str(error)
+                else str(error),
+            ) from None
         return {"clientMutationId": data.get("clientMutationId"), "ref": self.ref(repo, data["name"])}
 
     def update_ref(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -419,14 +427,18 @@ class Resolvers:
 
     def close_pull(self, data: dict[str, Any]) -> dict[str, Any]:
         repo, pr = self._pull_by_id(data["pullRequestId"])
-        self._rest(self.fake.patch_pull, owner=repo.owner, name=repo.name, number=str(pr.number), body={"state": "closed"})
+        self._rest(
+            self.fake.patch_pull, owner=repo.owner, name=repo.name, number=str(pr.number), body={"state": "closed"}
+        )
         return {"clientMutationId": data.get("clientMutationId"), "pullRequest": self.pull(repo, pr)}
 
     def reopen_pull(self, data: dict[str, Any]) -> dict[str, Any]:
         repo, pr = self._pull_by_id(data["pullRequestId"])
         if pr.merged_sha is not None:
             raise TypedError("UNPROCESSABLE", "Could not reopen the pull request: it is merged.")
-        self._rest(self.fake.patch_pull, owner=repo.owner, name=repo.name, number=str(pr.number), body={"state": "open"})
+        self._rest(
+            self.fake.patch_pull, owner=repo.owner, name=repo.name, number=str(pr.number), body={"state": "open"}
+        )
         return {"clientMutationId": data.get("clientMutationId"), "pullRequest": self.pull(repo, pr)}
 
     def update_pull(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -462,17 +474,24 @@ class Resolvers:
             branch = branch_spec["branchName"].removeprefix("refs/heads/")
         store = repo.store
         if not self.fake.can_push(repo, self.login):
-            raise TypedError("FORBIDDEN", f"{self.login} does not have the correct permissions to execute `CreateCommitOnBranch`")
+            raise TypedError(
+                "FORBIDDEN", f"{self.login} does not have the correct permissions to execute `CreateCommitOnBranch`"
+            )
         head = store.refs.get(f"heads/{branch}")
         if head is None:
             raise TypedError("NOT_FOUND", f"A ref named \"refs/heads/{branch}\" does not exist.")
         if head != data["expectedHeadOid"]:
-            raise TypedError("STALE_DATA", f"Expected branch to point to \"{data['expectedHeadOid']}\" but it did not. Pull and try again.")
+            raise TypedError(
+                "STALE_DATA",
+                f'Expected branch to point to "{data["expectedHeadOid"]}" but it did not. Pull and try again.',
+            )
         changes: dict[str, tuple[str, str] | None] = {}
         tree = store.commit(head).tree
         for deletion in (data.get("fileChanges") or {}).get("deletions") or []:
             if store.lookup(tree, deletion["path"]) is None:
-                raise TypedError("UNPROCESSABLE", f"A path was requested for deletion which does not exist as of commit oid `{head}`")
+                raise TypedError(
+                    "UNPROCESSABLE", f"A path was requested for deletion which does not exist as of commit oid `{head}`"
+                )
             changes[deletion["path"]] = None
         for addition in (data.get("fileChanges") or {}).get("additions") or []:
             try:
@@ -482,7 +501,9 @@ class Resolvers:
             current = store.lookup(tree, addition["path"])
             mode = current.mode if current is not None and current.mode != MODE_TREE else MODE_FILE
             changes[addition["path"]] = (mode, store.put_blob(content))
-        message = data["message"]["headline"] + (f"\n\n{data['message']['body']}" if data["message"].get("body") else "")
+        message = data["message"]["headline"] + (
+            f"\n\n{data['message']['body']}" if data["message"].get("body") else ""
+        )
         new_tree = store.write_tree(tree, changes)
         signature = self.fake.signature(self.login)
         sha = store.put_commit(new_tree, [head], message, signature)

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -51,12 +51,12 @@ class ApiError(Exception):
 
 def iso(timestamp: float) -> str:
     """GitLab's timestamp format (milliseconds, Z)."""
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def commit_time(timestamp: float) -> str:
     """GitLab's commit date format (offset written out)."""
-    return datetime.fromtimestamp(int(timestamp), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000+00:00")
+    return datetime.fromtimestamp(int(timestamp), tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000+00:00")
 
 
 @dataclass
@@ -238,8 +238,14 @@ class FakeGitLab:
         except ValueError:
             raise ApiError(400, {"error": "page is invalid"}) from None
         last = max((len(items) + per_page - 1) // per_page, 1)
-        headers.update({"X-Page": str(page), "X-Per-Page": str(per_page), "X-Next-Page": str(page + 1) if page < last else "",
-                        "X-Prev-Page": str(page - 1) if page > 1 else ""})
+        headers.update(
+            {
+                "X-Page": str(page),
+                "X-Per-Page": str(per_page),
+                "X-Next-Page": str(page + 1) if page < last else "",
+                "X-Prev-Page": str(page - 1) if page > 1 else "",
+            }
+        )
         counted = len(items) <= self.totals_limit
         if counted:
             headers.update({"X-Total": str(len(items)), "X-Total-Pages": str(last)})
@@ -256,7 +262,9 @@ class FakeGitLab:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         token = token.strip()
         if scheme.lower() == "bearer" and token in self.expired:
-            raise ApiError(401, "", body=dict(EXPIRED_TOKEN_BODY), headers={"WWW-Authenticate": EXPIRED_TOKEN_CHALLENGE})
+            raise ApiError(
+                401, "", body=dict(EXPIRED_TOKEN_BODY), headers={"WWW-Authenticate": EXPIRED_TOKEN_CHALLENGE}
+            )
         if scheme.lower() != "bearer" or token not in self.tokens:
             raise ApiError(401, "401 Unauthorized")
         return self.tokens[token]
@@ -366,56 +374,136 @@ class FakeGitLab:
         web = f"{WEB}/{self.project_path}"
         owner = self.user_json(namespace.split("/", 1)[0])
         return 200, {
-            "id": self.project_id, "description": None, "name": name,
-            "name_with_namespace": f"{namespace.replace('/', ' / ')} / {name}", "path": name,
-            "path_with_namespace": self.project_path, "created_at": iso(0), "default_branch": self.default_branch,
-            "tag_list": [], "topics": [], "ssh_url_to_repo": f"git@gitlab.com:{self.project_path}.git",
-            "http_url_to_repo": f"{web}.git", "web_url": web, "readme_url": f"{web}/-/blob/{self.default_branch}/README.md",
-            "avatar_url": None, "star_count": 0, "forks_count": 0, "last_activity_at": iso(self.clock()),
-            "namespace": {"id": 1, "name": namespace.rsplit("/", 1)[-1], "path": namespace.rsplit("/", 1)[-1],
-                          "kind": "group" if "/" in namespace else "user", "full_path": namespace, "parent_id": None,
-                          "avatar_url": None, "web_url": f"{WEB}/{namespace}"},
-            "_links": {"self": api, "issues": f"{api}/issues", "merge_requests": f"{api}/merge_requests",
-                       "repo_branches": f"{api}/repository/branches", "labels": f"{api}/labels",
-                       "events": f"{api}/events", "members": f"{api}/members"},
-            "empty_repo": not self.store.refs, "archived": False, "visibility": "private", "owner": owner,
-            "resolve_outdated_diff_discussions": False, "container_registry_enabled": False,
-            "container_expiration_policy": {"cadence": "1d", "enabled": False, "keep_n": 10, "older_than": "90d",
-                                            "name_regex": ".*", "name_regex_keep": None,
-                                            "next_run_at": iso(self.clock() + 86400)},
-            "packages_enabled": True, "service_desk_enabled": False, "service_desk_address": None,
-            "allow_merge_on_skipped_pipeline": None, "compliance_frameworks": [],
-            "issues_enabled": True, "merge_requests_enabled": True, "wiki_enabled": False, "jobs_enabled": True,
-            "snippets_enabled": False, "can_create_merge_request_in": True, "issues_access_level": "enabled",
-            "repository_access_level": "enabled", "merge_requests_access_level": "enabled",
-            "forking_access_level": "enabled", "wiki_access_level": "disabled", "builds_access_level": "enabled",
-            "snippets_access_level": "disabled", "pages_access_level": "private", "emails_disabled": None,
-            "shared_runners_enabled": True, "lfs_enabled": True, "creator_id": owner["id"], "import_status": "none",
-            "import_error": None, "open_issues_count": 0, "runners_token": "fake-runners-token",
-            "ci_default_git_depth": 20, "public_jobs": True, "build_git_strategy": "fetch", "build_timeout": 3600,
-            "auto_cancel_pending_pipelines": "enabled", "build_coverage_regex": None, "ci_config_path": None,
+            "id": self.project_id,
+            "description": None,
+            "name": name,
+            "name_with_namespace": f"{namespace.replace('/', ' / ')} / {name}",
+            "path": name,
+            "path_with_namespace": self.project_path,
+            "created_at": iso(0),
+            "default_branch": self.default_branch,
+            "tag_list": [],
+            "topics": [],
+            "ssh_url_to_repo": f"git@gitlab.com:{self.project_path}.git",
+            "http_url_to_repo": f"{web}.git",
+            "web_url": web,
+            "readme_url": f"{web}/-/blob/{self.default_branch}/README.md",
+            "avatar_url": None,
+            "star_count": 0,
+            "forks_count": 0,
+            "last_activity_at": iso(self.clock()),
+            "namespace": {
+                "id": 1,
+                "name": namespace.rsplit("/", 1)[-1],
+                "path": namespace.rsplit("/", 1)[-1],
+                "kind": "group" if "/" in namespace else "user",
+                "full_path": namespace,
+                "parent_id": None,
+                "avatar_url": None,
+                "web_url": f"{WEB}/{namespace}",
+            },
+            "_links": {
+                "self": api,
+                "issues": f"{api}/issues",
+                "merge_requests": f"{api}/merge_requests",
+                "repo_branches": f"{api}/repository/branches",
+                "labels": f"{api}/labels",
+                "events": f"{api}/events",
+                "members": f"{api}/members",
+            },
+            "empty_repo": not self.store.refs,
+            "archived": False,
+            "visibility": "private",
+            "owner": owner,
+            "resolve_outdated_diff_discussions": False,
+            "container_registry_enabled": False,
+            "container_expiration_policy": {
+                "cadence": "1d",
+                "enabled": False,
+                "keep_n": 10,
+                "older_than": "90d",
+                "name_regex": ".*",
+                "name_regex_keep": None,
+                "next_run_at": iso(self.clock() + 86400),
+            },
+            "packages_enabled": True,
+            "service_desk_enabled": False,
+            "service_desk_address": None,
+            "allow_merge_on_skipped_pipeline": None,
+            "compliance_frameworks": [],
+            "issues_enabled": True,
+            "merge_requests_enabled": True,
+            "wiki_enabled": False,
+            "jobs_enabled": True,
+            "snippets_enabled": False,
+            "can_create_merge_request_in": True,
+            "issues_access_level": "enabled",
+            "repository_access_level": "enabled",
+            "merge_requests_access_level": "enabled",
+            "forking_access_level": "enabled",
+            "wiki_access_level": "disabled",
+            "builds_access_level": "enabled",
+            "snippets_access_level": "disabled",
+            "pages_access_level": "private",
+            "emails_disabled": None,
+            "shared_runners_enabled": True,
+            "lfs_enabled": True,
+            "creator_id": owner["id"],
+            "import_status": "none",
+            "import_error": None,
+            "open_issues_count": 0,
+            "runners_token": "fake-runners-token",
+            "ci_default_git_depth": 20,
+            "public_jobs": True,
+            "build_git_strategy": "fetch",
+            "build_timeout": 3600,
+            "auto_cancel_pending_pipelines": "enabled",
+            "build_coverage_regex": None,
+            "ci_config_path": None,
             "shared_with_groups": [
-                {"group_id": 100 + i, "group_name": f"team{i}", "group_full_path": f"team{i}",
-                 "group_access_level": level, "expires_at": None}
-                for i, level in enumerate(self.shared_group_levels)],
-            "only_allow_merge_if_pipeline_succeeds": False, "request_access_enabled": True,
-            "only_allow_merge_if_all_discussions_are_resolved": False, "remove_source_branch_after_merge": True,
-            "printing_merge_request_link_enabled": True, "merge_method": "merge", "squash_option": "default_off",
-            "suggestion_commit_message": None, "auto_devops_enabled": False,
-            "auto_devops_deploy_strategy": "continuous", "autoclose_referenced_issues": True,
+                {
+                    "group_id": 100 + i,
+                    "group_name": f"team{i}",
+                    "group_full_path": f"team{i}",
+                    "group_access_level": level,
+                    "expires_at": None,
+                }
+                for i, level in enumerate(self.shared_group_levels)
+            ],
+            "only_allow_merge_if_pipeline_succeeds": False,
+            "request_access_enabled": True,
+            "only_allow_merge_if_all_discussions_are_resolved": False,
+            "remove_source_branch_after_merge": True,
+            "printing_merge_request_link_enabled": True,
+            "merge_method": "merge",
+            "squash_option": "default_off",
+            "suggestion_commit_message": None,
+            "auto_devops_enabled": False,
+            "auto_devops_deploy_strategy": "continuous",
+            "autoclose_referenced_issues": True,
             "external_authorization_classification_label": "",
-            "permissions": {"project_access": None if self.access_level is None else
-                            {"access_level": self.access_level, "notification_level": 3}, "group_access": None},
+            "permissions": {
+                "project_access": None
+                if self.access_level is None
+                else {"access_level": self.access_level, "notification_level": 3},
+                "group_access": None,
+            },
         }
 
     # ---- branches --------------------------------------------------------------------------
     def branch_json(self, branch: str) -> dict[str, Any]:
         sha = self.store.branch(branch)
-        return {"name": branch, "commit": self.commit_json(self.store.commit(sha)), "merged": False,
-                "protected": branch == self.default_branch,
-                "developers_can_push": branch != self.default_branch or self.developers_can_push,
-                "developers_can_merge": branch != self.default_branch or self.developers_can_merge, "can_push": True, "default": branch == self.default_branch,
-                "web_url": f"{WEB}/{self.project_path}/-/tree/{branch}"}
+        return {
+            "name": branch,
+            "commit": self.commit_json(self.store.commit(sha)),
+            "merged": False,
+            "protected": branch == self.default_branch,
+            "developers_can_push": branch != self.default_branch or self.developers_can_push,
+            "developers_can_merge": branch != self.default_branch or self.developers_can_merge,
+            "can_push": True,
+            "default": branch == self.default_branch,
+            "web_url": f"{WEB}/{self.project_path}/-/tree/{branch}",
+        }
 
     def get_branch(self, branch: str, **_: Any) -> tuple[int, Any]:
         if f"heads/{branch}" not in self.store.refs:
@@ -515,7 +603,9 @@ class FakeGitLab:
         return 200, [self.commit_json(c) for c in self.store.log(head, query.get("path") or None)]
 
     def list_statuses(self, sha: str, query: dict[str, str], **_: Any) -> tuple[int, Any]:
-        return 200, [s for s in self.statuses.get(sha, []) if not query.get("ref") or s.get("ref") in (None, query["ref"])]
+        return 200, [
+            s for s in self.statuses.get(sha, []) if not query.get("ref") or s.get("ref") in (None, query["ref"])
+        ]
 
     def get_compare(self, query: dict[str, str], **_: Any) -> tuple[int, Any]:
         base = self._commit_of(query.get("from") or "")
@@ -548,7 +638,9 @@ class FakeGitLab:
         start = query.get("start_branch") or query.get("start_sha")
         exists = f"heads/{branch}" in self.store.refs
         if exists and start and start != branch:
-            raise ApiError(400, f"A branch called '{branch}' already exists. Switch to that branch in order to make changes")
+            raise ApiError(
+                400, f"A branch called '{branch}' already exists. Switch to that branch in order to make changes"
+            )
         parent_ref = branch if exists else start
         if parent_ref is None:
             raise ApiError(400, "You can only create or edit files when you are on a branch")
@@ -578,7 +670,9 @@ class FakeGitLab:
         kind = action.get("action")
         path = action.get("file_path")
         if not isinstance(path, str) or not path or path.startswith("/") or ".." in path.split("/"):
-            raise ApiError(400, {"error": "actions[file_path] is invalid"}, body={"error": "actions[file_path] is invalid"})
+            raise ApiError(
+                400, {"error": "actions[file_path] is invalid"}, body={"error": "actions[file_path] is invalid"}
+            )
         content = action.get("content")
         data: bytes | None = None
         if content is not None:
@@ -673,11 +767,21 @@ class FakeGitLab:
             if mr.state == "opened" and mr.source_branch == source and mr.target_branch == target:
                 raise ApiError(409, [f"Another open merge request already exists for this source branch: !{mr.iid}"])
         now = self.clock()
-        mr = MergeRequest(iid=next(self.iids), id=next(self.ids), title=title, description=query.get("description") or "",
-                          source_branch=source, target_branch=target, author=self.account(username), created=now,
-                          updated=now, sha=self.store.branch(source), labels=_labels(query.get("labels")),
-                          squash=_truthy(query.get("squash")),
-                          remove_source_branch=_truthy(query.get("remove_source_branch")))
+        mr = MergeRequest(
+            iid=next(self.iids),
+            id=next(self.ids),
+            title=title,
+            description=query.get("description") or "",
+            source_branch=source,
+            target_branch=target,
+            author=self.account(username),
+            created=now,
+            updated=now,
+            sha=self.store.branch(source),
+            labels=_labels(query.get("labels")),
+            squash=_truthy(query.get("squash")),
+            remove_source_branch=_truthy(query.get("remove_source_branch")),
+        )
         self.merge_requests[mr.iid] = mr
         return 201, self.mr_json(mr)
 

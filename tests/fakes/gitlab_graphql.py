@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLError, GraphQLSchema, build_schema, execute as gql_execute, parse, validate
+from graphql import GraphQLError, GraphQLSchema, build_schema, parse, validate
+from graphql import execute as gql_execute
 
 from tests.fakes.git_store import StoreError
 
@@ -23,7 +24,8 @@ scalar BigInt
 type Query { project(fullPath: ID!): Project }
 type Project { id: ID! fullPath: ID! name: String! repository: Repository }
 type Repository { rootRef: String empty: Boolean! exists: Boolean!
-  blobs(paths: [String!]!, ref: String, after: String, before: String, first: Int, last: Int): RepositoryBlobConnection }
+  blobs(paths: [String!]!, ref: String, after: String, before: String, first: Int, last: Int):
+    RepositoryBlobConnection }
 type RepositoryBlobConnection { count: Int! nodes: [RepositoryBlob] pageInfo: PageInfo! }
 type PageInfo { endCursor: String hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String }
 type RepositoryBlob { id: ID! oid: String! path: String! name: String size: BigInt rawSize: BigInt
@@ -32,7 +34,7 @@ type RepositoryBlob { id: ID! oid: String! path: String! name: String size: BigI
 MAX_PATHS = 100  # GitLab: "Too many paths" beyond this
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def gitlab_schema() -> GraphQLSchema:
     """The subset of GitLab's schema the fake serves, built once per process."""
     return build_schema(SDL)
@@ -50,8 +52,13 @@ def execute(fake: FakeGitLab, body: dict[str, Any], username: str) -> dict[str, 
     problems = validate(gitlab_schema(), document)
     if problems:
         return {"errors": [{"message": p.message} for p in problems]}
-    result = gql_execute(gitlab_schema(), document, root_value={"project": lambda _info, fullPath: _project(fake, fullPath)},
-                         variable_values=body.get("variables") or {}, operation_name=body.get("operationName"))
+    result = gql_execute(
+        gitlab_schema(),
+        document,
+        root_value={"project": lambda _info, fullPath: _project(fake, fullPath)},
+        variable_values=body.get("variables") or {},
+        operation_name=body.get("operationName"),
+    )
     out: dict[str, Any] = {"data": result.data}
     if result.errors:
         out["errors"] = [{"message": e.message, "path": e.path} for e in result.errors]

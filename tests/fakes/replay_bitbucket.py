@@ -164,7 +164,9 @@ class Replayer:
             key = (exchange.url, exchange.body, exchange.text)
             if key in self.posted and exchange.text:
                 # A write answered twice alike (same new ids): the recording repeats an answer, not Bitbucket.
-                return Outcome(exchange, exchange.status, ["recording inconsistent: a repeated write answer"], inconsistent=True)
+                return Outcome(
+                    exchange, exchange.status, ["recording inconsistent: a repeated write answer"], inconsistent=True
+                )
             self.posted.add(key)
         url = self.rewrite(exchange.url)
         headers = {"Authorization": f"Bearer {TOKEN}"}
@@ -256,10 +258,12 @@ class Replayer:
                 return
             if recorded and actual:
                 self.compare(recorded[0], actual[0], f"{where}[0]", problems, key)
-            for r, a in zip(recorded, actual):
+            for r, a in zip(recorded, actual, strict=False):
                 self._bind(r, a, key)
             return
-        numeric = isinstance(recorded, (int, float)) and isinstance(actual, (int, float)) and not isinstance(recorded, bool)
+        numeric = (
+            isinstance(recorded, (int, float)) and isinstance(actual, (int, float)) and not isinstance(recorded, bool)
+        )
         if type(recorded) is not type(actual) and not numeric:
             problems.append(f"{where}: {type(recorded).__name__} expected, got {type(actual).__name__}")
             return
@@ -268,7 +272,11 @@ class Replayer:
     def _bind(self, recorded: Any, actual: Any, key: str) -> None:
         """Learn commit hashes and pull request ids from answers walked side by side."""
         if isinstance(recorded, dict) and isinstance(actual, dict):
-            if recorded.get("type") == "pullrequest" and isinstance(recorded.get("id"), int) and isinstance(actual.get("id"), int):
+            if (
+                recorded.get("type") == "pullrequest"
+                and isinstance(recorded.get("id"), int)
+                and isinstance(actual.get("id"), int)
+            ):
                 self.pr_ids.setdefault(recorded["id"], actual["id"])
             for name in recorded.keys() & actual.keys():
                 if name == "hash":
@@ -276,7 +284,7 @@ class Replayer:
                 elif isinstance(recorded[name], (dict, list)):
                     self._bind(recorded[name], actual[name], name)
         elif isinstance(recorded, list) and isinstance(actual, list):
-            for r, a in zip(recorded, actual):
+            for r, a in zip(recorded, actual, strict=False):
                 self._bind(r, a, key)
         elif key == "hash" and isinstance(recorded, str) and isinstance(actual, str):
             if HEX40.fullmatch(recorded) and HEX40.fullmatch(actual):

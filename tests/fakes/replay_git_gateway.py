@@ -42,7 +42,9 @@ def shape_problems(recorded: Any, actual: Any) -> list[str]:
     """Where `actual` lacks a key of `recorded` or holds another JSON type (the host replayers' rule)."""
     problems: list[str] = []
     # a scratch Replayer: its comparison learns ids as a side effect, which must not reach a real replay
-    replay_github.Replayer(lambda request: httpx.Response(500), replay_github.Seed()).compare(recorded, actual, "$", problems)
+    replay_github.Replayer(lambda request: httpx.Response(500), replay_github.Seed()).compare(
+        recorded, actual, "$", problems
+    )
     return problems
 
 
@@ -60,7 +62,9 @@ class ThroughGateway:
         prefix = repository_prefix(self.gateway.host, self.gateway.repo)
         if not (raw == prefix or raw.startswith((prefix + "/", prefix + "?"))):
             raise ValueError(f"{raw} is not under the gateway's repository {prefix}")
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in ("authorization", "host", "content-length")}
+        headers = {
+            k: v for k, v in request.headers.items() if k.lower() not in ("authorization", "host", "content-length")
+        }
         headers["Authorization"] = f"Bearer {self.jwt}"
         url = f"{SITE}{GATEWAY}/{self.gateway.host}{raw[len(prefix):]}"
         self.last = self.gateway(httpx.Request(request.method, url, headers=headers, content=request.content))

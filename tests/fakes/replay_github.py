@@ -219,7 +219,9 @@ class Replayer:
 
     def rewrite(self, text: str) -> str:
         text = HEX40.sub(lambda m: self.ids.get(m.group(0), m.group(0)), text)
-        text = re.sub(r"/(pulls|issues)/(\d+)", lambda m: f"/{m.group(1)}/{self.numbers.get(int(m.group(2)), m.group(2))}", text)
+        text = re.sub(
+            r"/(pulls|issues)/(\d+)", lambda m: f"/{m.group(1)}/{self.numbers.get(int(m.group(2)), m.group(2))}", text
+        )
         for recorded, actual in self.ids.items():
             if isinstance(recorded, str) and not HEX40.fullmatch(recorded) and len(recorded) > 12:
                 text = text.replace(recorded, actual)
@@ -280,7 +282,11 @@ class Replayer:
         if exchange.method == "GET" and tree and isinstance(data, dict) and "sha" in data:
             self.deterministic.add(data["sha"])  # a directory whose whole content the fake knows
         query = exchange.graphql
-        if query and query.get("operationName") == "files" and ":" in (query.get("variables") or {}).get("expression", ""):
+        if (
+            query
+            and query.get("operationName") == "files"
+            and ":" in (query.get("variables") or {}).get("expression", "")
+        ):
             obj = (((data or {}).get("data") or {}).get("repository") or {}).get("object")
             if obj:
                 self.deterministic.add(obj["sha"])
@@ -306,11 +312,12 @@ class Replayer:
                 return
             if recorded and actual:
                 self.compare(recorded[0], actual[0], f"{where}[0]", problems, key)
-            for i, (r, a) in enumerate(zip(recorded[1:], actual[1:]), 1):  # shapes were checked on [0]
+            for i, (r, a) in enumerate(zip(recorded[1:], actual[1:], strict=False), 1):  # shapes were checked on [0]
                 self._check_ids(r, a, f"{where}[{i}]", problems, key)
             return
-        if type(recorded) is not type(actual) and not (isinstance(recorded, (int, float)) and isinstance(actual, (int, float))
-                                                      and not isinstance(recorded, bool)):
+        if type(recorded) is not type(actual) and not (
+            isinstance(recorded, (int, float)) and isinstance(actual, (int, float)) and not isinstance(recorded, bool)
+        ):
             problems.append(f"{where}: {type(recorded).__name__} expected, got {type(actual).__name__}")
             return
         if recorded == actual:
@@ -329,7 +336,7 @@ class Replayer:
             for k in recorded.keys() & actual.keys():
                 self._check_ids(recorded[k], actual[k], f"{where}.{k}", problems, k)
         elif isinstance(recorded, list) and isinstance(actual, list):
-            for i, (r, a) in enumerate(zip(recorded, actual)):
+            for i, (r, a) in enumerate(zip(recorded, actual, strict=False)):
                 self._check_ids(r, a, f"{where}[{i}]", problems, key)
         elif isinstance(recorded, str) and recorded in self.deterministic:
             if recorded == actual:
@@ -381,7 +388,9 @@ def prepare(exchanges: list[Exchange], wrap: Callable[[FakeGitHub], Handler] | N
     head = fake.repos[f"{seed.owner}/{seed.repo}"].store.branch(seed.default_branch)
     for ex in exchanges:
         data = ex.response
-        if ex.url.startswith(f"/repos/{seed.owner}/{seed.repo}/branches/{seed.default_branch}") and isinstance(data, dict):
+        if ex.url.startswith(f"/repos/{seed.owner}/{seed.repo}/branches/{seed.default_branch}") and isinstance(
+            data, dict
+        ):
             replayer.ids.setdefault(data["commit"]["sha"], head)
             break
     return seed, replayer

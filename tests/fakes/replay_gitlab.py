@@ -72,7 +72,10 @@ class Exchange:
 
 
 def load(path: Path, prefix: str = API) -> list[Exchange]:
-    """The GitLab exchanges of one recording, with `prefix` (e.g. Git Gateway's) turned into /api/v4/projects/owner%2Frepo/."""
+    """The GitLab exchanges of one recording.
+
+    `prefix` (e.g. Git Gateway's) is turned into /api/v4/projects/owner%2Frepo/.
+    """
     out = []
     for item in json.loads(path.read_text(encoding="utf-8")):
         url = item["url"]
@@ -191,8 +194,9 @@ class Replayer:
 
     def rewrite(self, text: str) -> str:
         text = HEX40.sub(lambda m: self.ids.get(m.group(0), m.group(0)), text)
-        return re.sub(r"/merge_requests/(\d+)", lambda m: f"/merge_requests/{self.iids.get(int(m.group(1)), m.group(1))}",
-                      text)
+        return re.sub(
+            r"/merge_requests/(\d+)", lambda m: f"/merge_requests/{self.iids.get(int(m.group(1)), m.group(1))}", text
+        )
 
     def run(self, exchange: Exchange) -> Outcome:
         url = self.rewrite(exchange.url)
@@ -268,13 +272,15 @@ class Replayer:
                 return
             if len(recorded) != len(actual) and where == "$":
                 problems.append(f"{where}: {len(actual)} items != recorded {len(recorded)}")
-            for i, (r, a) in enumerate(zip(recorded, actual)):
+            for i, (r, a) in enumerate(zip(recorded, actual, strict=False)):
                 if i == 0:
                     self.compare(r, a, f"{where}[0]", problems, key)
                 else:
                     self._ids_only(r, a, f"{where}[{i}]", problems, key)
             return
-        numbers = isinstance(recorded, (int, float)) and isinstance(actual, (int, float)) and not isinstance(recorded, bool)
+        numbers = (
+            isinstance(recorded, (int, float)) and isinstance(actual, (int, float)) and not isinstance(recorded, bool)
+        )
         if type(recorded) is not type(actual) and not numbers:
             problems.append(f"{where}: {type(recorded).__name__} expected, got {type(actual).__name__}")
             return
@@ -285,7 +291,7 @@ class Replayer:
             for k in recorded.keys() & actual.keys():
                 self._ids_only(recorded[k], actual[k], f"{where}.{k}", problems, k)
         elif isinstance(recorded, list) and isinstance(actual, list):
-            for i, (r, a) in enumerate(zip(recorded, actual)):
+            for i, (r, a) in enumerate(zip(recorded, actual, strict=False)):
                 self._ids_only(r, a, f"{where}[{i}]", problems, key)
         elif isinstance(recorded, str) and recorded in self.blob_ids:
             if recorded == actual:

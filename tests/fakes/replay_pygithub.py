@@ -77,12 +77,18 @@ def scenario() -> tuple[FakeGitHub, httpx.Client, dict[str, Any]]:
     api = httpx.Client(transport=httpx.MockTransport(fake), base_url="https://api.github.com",
                        headers={"Authorization": f"token {TOKEN}"})
     blob = api.post("/repos/owner/repo/git/blobs", json={"content": "YgoK", "encoding": "base64"}).json()["sha"]
-    tree = api.post("/repos/owner/repo/git/trees", json={
-        "base_tree": first, "tree": [{"path": "docs/b.md", "mode": "100644", "type": "blob", "sha": blob}]}).json()["sha"]
-    commit = api.post("/repos/owner/repo/git/commits", json={"message": "b", "tree": tree, "parents": [first]}).json()["sha"]
+    tree = api.post(
+        "/repos/owner/repo/git/trees",
+        json={"base_tree": first, "tree": [{"path": "docs/b.md", "mode": "100644", "type": "blob", "sha": blob}]},
+    ).json()["sha"]
+    commit = api.post("/repos/owner/repo/git/commits", json={"message": "b", "tree": tree, "parents": [first]}).json()[
+        "sha"
+    ]
     api.post("/repos/owner/repo/git/refs", json={"ref": "refs/heads/feature", "sha": commit})
     api.post(f"/repos/owner/repo/statuses/{commit}", json={"state": "success", "context": "ci"})
-    pull = api.post("/repos/owner/repo/pulls", json={"title": "t", "body": "b", "head": "owner:feature", "base": "main"}).json()
+    pull = api.post(
+        "/repos/owner/repo/pulls", json={"title": "t", "body": "b", "head": "owner:feature", "base": "main"}
+    ).json()
     return fake, api, {"first": first, "blob": blob, "tree": tree, "commit": commit, "pull": pull["number"]}
 
 
@@ -92,44 +98,98 @@ Request = Callable[[httpx.Client, dict[str, Any]], httpx.Response]
 REQUESTS: dict[tuple[str, str, int], Request] = {
     ("GET", "/user", 200): lambda api, ids: api.get("/user"),
     ("GET", "/repos/{owner}/{repo}", 200): lambda api, ids: api.get("/repos/owner/repo"),
-    ("GET", "/repos/{owner}/{repo}/branches/{branch}", 200): lambda api, ids: api.get("/repos/owner/repo/branches/main"),
-    ("GET", "/repos/{owner}/{repo}/commits", 200): lambda api, ids: api.get("/repos/owner/repo/commits", params={"sha": "main"}),
-    ("GET", "/repos/{owner}/{repo}/commits/{ref}", 200): lambda api, ids: api.get(f"/repos/owner/repo/commits/{ids['commit']}"),
-    ("GET", "/repos/{owner}/{repo}/commits/{ref}/status", 200): lambda api, ids: api.get(f"/repos/owner/repo/commits/{ids['commit']}/status"),
-    ("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", 200): lambda api, ids: api.get(f"/repos/owner/repo/commits/{ids['commit']}/check-runs"),
-    ("GET", "/repos/{owner}/{repo}/compare/{base}...{head}", 200): lambda api, ids: api.get("/repos/owner/repo/compare/main...feature"),
-    ("GET", "/repos/{owner}/{repo}/contents/{path}", 200): lambda api, ids: api.get("/repos/owner/repo/contents/docs", params={"ref": "main"}),
-    ("PUT", "/repos/{owner}/{repo}/contents/{path}", 201): lambda api, ids: api.put("/repos/owner/repo/contents/new.md", json={
-        "message": "m", "content": base64.b64encode(b"n").decode(), "branch": "main"}),
-    ("PUT", "/repos/{owner}/{repo}/contents/{path}", 200): lambda api, ids: api.put("/repos/owner/repo/contents/README.md", json={
-        "message": "m", "content": base64.b64encode(b"r").decode(), "branch": "main",
-        "sha": api.get("/repos/owner/repo/contents/README.md").json()["sha"]}),
-    ("DELETE", "/repos/{owner}/{repo}/contents/{path}", 200): lambda api, ids: api.request("DELETE", "/repos/owner/repo/contents/docs/a.md", json={
-        "message": "m", "branch": "main", "sha": api.get("/repos/owner/repo/contents/docs/a.md").json()["sha"]}),
-    ("GET", "/repos/{owner}/{repo}/git/blobs/{file_sha}", 200): lambda api, ids: api.get(f"/repos/owner/repo/git/blobs/{ids['blob']}"),
-    ("POST", "/repos/{owner}/{repo}/git/blobs", 201): lambda api, ids: api.post("/repos/owner/repo/git/blobs", json={"content": "x"}),
-    ("GET", "/repos/{owner}/{repo}/git/commits/{commit_sha}", 200): lambda api, ids: api.get(f"/repos/owner/repo/git/commits/{ids['commit']}"),
-    ("POST", "/repos/{owner}/{repo}/git/commits", 201): lambda api, ids: api.post("/repos/owner/repo/git/commits", json={
-        "message": "again", "tree": ids["tree"], "parents": [ids["commit"]]}),
-    ("GET", "/repos/{owner}/{repo}/git/trees/{tree_sha}", 200): lambda api, ids: api.get(f"/repos/owner/repo/git/trees/{ids['tree']}"),
-    ("POST", "/repos/{owner}/{repo}/git/trees", 201): lambda api, ids: api.post("/repos/owner/repo/git/trees", json={
-        "base_tree": ids["tree"], "tree": [{"path": "c.md", "mode": "100644", "type": "blob", "sha": ids["blob"]}]}),
-    ("GET", "/repos/{owner}/{repo}/git/ref/{ref}", 200): lambda api, ids: api.get("/repos/owner/repo/git/ref/heads/main"),
-    ("GET", "/repos/{owner}/{repo}/git/refs/{ref}", 200): lambda api, ids: api.get("/repos/owner/repo/git/refs/heads/main"),
-    ("POST", "/repos/{owner}/{repo}/git/refs", 201): lambda api, ids: api.post("/repos/owner/repo/git/refs", json={
-        "ref": "refs/heads/other", "sha": ids["commit"]}),
-    ("PATCH", "/repos/{owner}/{repo}/git/refs/{ref}", 200): lambda api, ids: api.patch("/repos/owner/repo/git/refs/heads/feature", json={
-        "sha": ids["commit"], "force": True}),
-    ("PATCH", "/repos/{owner}/{repo}/git/ref/{ref}", 200): lambda api, ids: api.patch("/repos/owner/repo/git/ref/heads/feature", json={
-        "sha": ids["commit"], "force": True}),
+    ("GET", "/repos/{owner}/{repo}/branches/{branch}", 200): lambda api, ids: api.get(
+        "/repos/owner/repo/branches/main"
+    ),
+    ("GET", "/repos/{owner}/{repo}/commits", 200): lambda api, ids: api.get(
+        "/repos/owner/repo/commits", params={"sha": "main"}
+    ),
+    ("GET", "/repos/{owner}/{repo}/commits/{ref}", 200): lambda api, ids: api.get(
+        f"/repos/owner/repo/commits/{ids['commit']}"
+    ),
+    ("GET", "/repos/{owner}/{repo}/commits/{ref}/status", 200): lambda api, ids: api.get(
+        f"/repos/owner/repo/commits/{ids['commit']}/status"
+    ),
+    ("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", 200): lambda api, ids: api.get(
+        f"/repos/owner/repo/commits/{ids['commit']}/check-runs"
+    ),
+    ("GET", "/repos/{owner}/{repo}/compare/{base}...{head}", 200): lambda api, ids: api.get(
+        "/repos/owner/repo/compare/main...feature"
+    ),
+    ("GET", "/repos/{owner}/{repo}/contents/{path}", 200): lambda api, ids: api.get(
+        "/repos/owner/repo/contents/docs", params={"ref": "main"}
+    ),
+    ("PUT", "/repos/{owner}/{repo}/contents/{path}", 201): lambda api, ids: api.put(
+        "/repos/owner/repo/contents/new.md",
+        json={"message": "m", "content": base64.b64encode(b"n").decode(), "branch": "main"},
+    ),
+    ("PUT", "/repos/{owner}/{repo}/contents/{path}", 200): lambda api, ids: api.put(
+        "/repos/owner/repo/contents/README.md",
+        json={
+            "message": "m",
+            "content": base64.b64encode(b"r").decode(),
+            "branch": "main",
+            "sha": api.get("/repos/owner/repo/contents/README.md").json()["sha"],
+        },
+    ),
+    ("DELETE", "/repos/{owner}/{repo}/contents/{path}", 200): lambda api, ids: api.request(
+        "DELETE",
+        "/repos/owner/repo/contents/docs/a.md",
+        json={"message": "m", "branch": "main", "sha": api.get("/repos/owner/repo/contents/docs/a.md").json()["sha"]},
+    ),
+    ("GET", "/repos/{owner}/{repo}/git/blobs/{file_sha}", 200): lambda api, ids: api.get(
+        f"/repos/owner/repo/git/blobs/{ids['blob']}"
+    ),
+    ("POST", "/repos/{owner}/{repo}/git/blobs", 201): lambda api, ids: api.post(
+        "/repos/owner/repo/git/blobs", json={"content": "x"}
+    ),
+    ("GET", "/repos/{owner}/{repo}/git/commits/{commit_sha}", 200): lambda api, ids: api.get(
+        f"/repos/owner/repo/git/commits/{ids['commit']}"
+    ),
+    ("POST", "/repos/{owner}/{repo}/git/commits", 201): lambda api, ids: api.post(
+        "/repos/owner/repo/git/commits", json={"message": "again", "tree": ids["tree"], "parents": [ids["commit"]]}
+    ),
+    ("GET", "/repos/{owner}/{repo}/git/trees/{tree_sha}", 200): lambda api, ids: api.get(
+        f"/repos/owner/repo/git/trees/{ids['tree']}"
+    ),
+    ("POST", "/repos/{owner}/{repo}/git/trees", 201): lambda api, ids: api.post(
+        "/repos/owner/repo/git/trees",
+        json={
+            "base_tree": ids["tree"],
+            "tree": [{"path": "c.md", "mode": "100644", "type": "blob", "sha": ids["blob"]}],
+        },
+    ),
+    ("GET", "/repos/{owner}/{repo}/git/ref/{ref}", 200): lambda api, ids: api.get(
+        "/repos/owner/repo/git/ref/heads/main"
+    ),
+    ("GET", "/repos/{owner}/{repo}/git/refs/{ref}", 200): lambda api, ids: api.get(
+        "/repos/owner/repo/git/refs/heads/main"
+    ),
+    ("POST", "/repos/{owner}/{repo}/git/refs", 201): lambda api, ids: api.post(
+        "/repos/owner/repo/git/refs", json={"ref": "refs/heads/other", "sha": ids["commit"]}
+    ),
+    ("PATCH", "/repos/{owner}/{repo}/git/refs/{ref}", 200): lambda api, ids: api.patch(
+        "/repos/owner/repo/git/refs/heads/feature", json={"sha": ids["commit"], "force": True}
+    ),
+    ("PATCH", "/repos/{owner}/{repo}/git/ref/{ref}", 200): lambda api, ids: api.patch(
+        "/repos/owner/repo/git/ref/heads/feature", json={"sha": ids["commit"], "force": True}
+    ),
     ("GET", "/repos/{owner}/{repo}/pulls", 200): lambda api, ids: api.get("/repos/owner/repo/pulls"),
-    ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", 200): lambda api, ids: api.get(f"/repos/owner/repo/pulls/{ids['pull']}"),
-    ("POST", "/repos/{owner}/{repo}/pulls", 201): lambda api, ids: api.post("/repos/owner/repo/pulls", json={
-        "title": "t2", "head": "owner:other", "base": "main"}),
-    ("PATCH", "/repos/{owner}/{repo}/pulls/{pull_number}", 200): lambda api, ids: api.patch(f"/repos/owner/repo/pulls/{ids['pull']}", json={"title": "t3"}),
-    ("PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", 200): lambda api, ids: api.put(f"/repos/owner/repo/pulls/{ids['pull']}/merge", json={}),
-    ("POST", "/repos/{owner}/{repo}/statuses/{sha}", 201): lambda api, ids: api.post(f"/repos/owner/repo/statuses/{ids['commit']}", json={
-        "state": "pending", "context": "deploy"}),
+    ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", 200): lambda api, ids: api.get(
+        f"/repos/owner/repo/pulls/{ids['pull']}"
+    ),
+    ("POST", "/repos/{owner}/{repo}/pulls", 201): lambda api, ids: api.post(
+        "/repos/owner/repo/pulls", json={"title": "t2", "head": "owner:other", "base": "main"}
+    ),
+    ("PATCH", "/repos/{owner}/{repo}/pulls/{pull_number}", 200): lambda api, ids: api.patch(
+        f"/repos/owner/repo/pulls/{ids['pull']}", json={"title": "t3"}
+    ),
+    ("PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", 200): lambda api, ids: api.put(
+        f"/repos/owner/repo/pulls/{ids['pull']}/merge", json={}
+    ),
+    ("POST", "/repos/{owner}/{repo}/statuses/{sha}", 201): lambda api, ids: api.post(
+        f"/repos/owner/repo/statuses/{ids['commit']}", json={"state": "pending", "context": "deploy"}
+    ),
 }
 
 

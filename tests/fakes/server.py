@@ -24,7 +24,7 @@ def _make_handler(fake: Handler, errors: list[BaseException]) -> type[BaseHTTPRe
     class Adapter(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet tests
+        def log_message(self, format: str, *args: object) -> None:
             return
 
         def _serve(self) -> None:

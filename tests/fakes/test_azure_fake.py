@@ -80,8 +80,11 @@ def test_a_recursive_tree_carries_relative_paths_sizes_and_azures_tree_mode(fake
 
 
 def test_blobs_come_as_one_zip_named_by_id(fake: FakeAzure) -> None:
-    ids = [e["objectId"] for e in call(fake, "GET", "/items", params={"scopePath": "/", "recursionLevel": "Full"}).json()["value"]
-           if e["gitObjectType"] == "blob"]
+    ids = [
+        e["objectId"]
+        for e in call(fake, "GET", "/items", params={"scopePath": "/", "recursionLevel": "Full"}).json()["value"]
+        if e["gitObjectType"] == "blob"
+    ]
     response = call(fake, "POST", "/blobs", body=ids)
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         assert sorted(archive.read(n) for n in archive.namelist()) == sorted(FILES.values())

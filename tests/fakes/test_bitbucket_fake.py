@@ -15,14 +15,17 @@ BASE = "https://api.bitbucket.org/2.0/repositories/garden/site/"
 @pytest.fixture
 def fake() -> FakeBitbucket:
     made = FakeBitbucket(GitStore(), repo="garden/site", default_branch="main", tokens={TOKEN: "ada"})
-    made.commit_files("main", {f"posts/p{i:02}.md": b"post %d\n" % i for i in range(25)} | {"posts/2024/old.md": b"old\n"},
-                      "Seed")
+    made.commit_files(
+        "main", {f"posts/p{i:02}.md": b"post %d\n" % i for i in range(25)} | {"posts/2024/old.md": b"old\n"}, "Seed"
+    )
     return made
 
 
 @pytest.fixture
 def client(fake: FakeBitbucket) -> httpx.Client:
-    return httpx.Client(base_url=BASE, transport=httpx.MockTransport(fake), headers={"Authorization": f"Bearer {TOKEN}"})
+    return httpx.Client(
+        base_url=BASE, transport=httpx.MockTransport(fake), headers={"Authorization": f"Bearer {TOKEN}"}
+    )
 
 
 def test_src_lists_a_directory_page_by_page_following_next(fake: FakeBitbucket, client: httpx.Client) -> None:
@@ -38,7 +41,9 @@ def test_src_lists_a_directory_page_by_page_following_next(fake: FakeBitbucket, 
     assert {v["type"] for v in deep} == {"commit_file", "commit_directory"}
 
 
-def test_src_reads_raw_bytes_and_answers_missing_paths_with_bitbuckets_error(fake: FakeBitbucket, client: httpx.Client) -> None:
+def test_src_reads_raw_bytes_and_answers_missing_paths_with_bitbuckets_error(
+    fake: FakeBitbucket, client: httpx.Client
+) -> None:
     head = fake.store.branch("main")
     assert client.get(f"src/{head}/posts/p01.md").content == b"post 1\n"
     missing = client.get(f"src/{head}/posts/nope.md")
@@ -46,7 +51,9 @@ def test_src_reads_raw_bytes_and_answers_missing_paths_with_bitbuckets_error(fak
     assert missing.json() == {"type": "error", "error": {"message": "No such file or directory: posts/nope.md"}}
 
 
-def test_post_src_takes_urlencoded_files_and_deletes_what_files_names(fake: FakeBitbucket, client: httpx.Client) -> None:
+def test_post_src_takes_urlencoded_files_and_deletes_what_files_names(
+    fake: FakeBitbucket, client: httpx.Client
+) -> None:
     response = client.post("src", data={"posts/new.md": "new\n", "files": "posts/p00.md", "message": "Edit"})
     assert response.status_code == 201
     commit = response.headers["Location"].rsplit("/", 1)[-1]

@@ -110,7 +110,9 @@ def test_an_expired_jwt_is_refused_with_401_invalid_token(gateway: FakeGitGatewa
 def test_a_forged_jwt_is_refused_with_401_invalid_token(gateway: FakeGitGateway) -> None:
     head, body, signature = login(gateway)["access_token"].split(".")
     claims = json.loads(base64.urlsafe_b64decode(body + "=="))
-    promoted = base64.urlsafe_b64encode(json.dumps({**claims, "email": "boss@example.org"}).encode()).rstrip(b"=").decode()
+    promoted = (
+        base64.urlsafe_b64encode(json.dumps({**claims, "email": "boss@example.org"}).encode()).rstrip(b"=").decode()
+    )
     forged = [f"{head}.{promoted}.{signature}", "not-a-jwt", f"{head}.{body}."]
     for jwt in forged:
         answer = client(gateway, jwt).get("/.netlify/git/github/branches/main")
@@ -124,7 +126,9 @@ def test_no_token_at_all_is_refused_with_401(gateway: FakeGitGateway) -> None:
     assert answer.status_code == 401 and answer.json()["msg"].startswith("Invalid token: ")
 
 
-def test_a_user_without_the_sites_roles_is_refused_on_the_gateway_but_may_read_the_settings(gateway: FakeGitGateway) -> None:
+def test_a_user_without_the_sites_roles_is_refused_on_the_gateway_but_may_read_the_settings(
+    gateway: FakeGitGateway,
+) -> None:
     reader = client(gateway, login(gateway, READER)["access_token"])
     denied = reader.get("/.netlify/git/github/branches/main")
     assert denied.status_code == 401 and denied.json()["msg"].endswith("your role doesn't allow access")
@@ -161,7 +165,9 @@ def test_a_forwarded_github_list_pages_with_links_to_the_repository_by_id(
         ("/repos/garden/site/commits", f"Bearer {HOST_TOKEN}")]
 
 
-def test_a_forwarded_write_reaches_the_host_under_the_repositorys_prefix(gateway: FakeGitGateway, github: FakeGitHub) -> None:
+def test_a_forwarded_write_reaches_the_host_under_the_repositorys_prefix(
+    gateway: FakeGitGateway, github: FakeGitHub
+) -> None:
     blob = client(gateway, login(gateway)["access_token"]).post("/.netlify/git/github/git/blobs",
                                                                 json={"content": "hello\n", "encoding": "utf-8"})
     assert blob.status_code == 201

@@ -80,7 +80,9 @@ def report(host: str, replays: list[Replay], capsys: pytest.CaptureFixture[str],
     return total, matched, explained, failures
 
 
-def test_every_git_gateway_github_recording_replays_through_the_gateway_fake(capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_git_gateway_github_recording_replays_through_the_gateway_fake(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     replays = replay_all(recordings("Git Gateway (GitHub)*.json"), "github")
     total, matched, explained, failures = report("GitHub", replays, capsys)
     assert failures == [], "\n".join(failures[:20])
@@ -91,7 +93,9 @@ def test_every_git_gateway_github_recording_replays_through_the_gateway_fake(cap
     assert sum(r.gateway.forwarded for r in replays) == sum(len(r.hosted) for r in replays)
 
 
-def test_every_git_gateway_gitlab_recording_replays_through_the_gateway_fake(capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_git_gateway_gitlab_recording_replays_through_the_gateway_fake(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     replays = replay_all(recordings("Git Gateway (GitLab)*.json"), "gitlab")
     total, matched, explained, failures = report("GitLab", replays, capsys, JOINED_RECORDING)
     assert failures == [], "\n".join(failures[:20])
@@ -104,7 +108,9 @@ def test_every_git_gateway_gitlab_recording_replays_through_the_gateway_fake(cap
     assert sum(r.links_checked for r in replays) >= GITLAB_LINKS_CHECKED
 
 
-def test_identity_and_settings_answers_are_compared_and_a_missing_key_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_identity_and_settings_answers_are_compared_and_a_missing_key_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from tests.fakes import git_gateway
 
     original = git_gateway.FakeGitGateway.grant

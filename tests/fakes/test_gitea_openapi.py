@@ -22,7 +22,11 @@ from tests.fakes.github_openapi import OpenApiResponses
 
 PREFIX = "/api/v1"
 # Gitea really sends null in `FilesResponse.files` for a deleted path; its description marks nothing nullable.
-KNOWN_GAPS = (re.compile(r"^POST /repos/\{owner\}/\{repo\}/contents 201: files/\d+: None (for not nullable|is not of type 'object')"),)
+KNOWN_GAPS = (
+    re.compile(
+        r"^POST /repos/\{owner\}/\{repo\}/contents 201: files/\d+: None (for not nullable|is not of type 'object')"
+    ),
+)
 
 
 @pytest.fixture(scope="module")

@@ -77,7 +77,9 @@ def test_every_recorded_github_exchange_replays_with_the_same_status_shape_and_i
 
 
 def test_seeded_repository_has_githubs_blob_and_directory_ids() -> None:
-    path = shared_path("fixtures", "decap-e2e", "GitHub Backend Editorial Workflow - REST API__can create an entry.json")
+    path = shared_path(
+        "fixtures", "decap-e2e", "GitHub Backend Editorial Workflow - REST API__can create an entry.json"
+    )
     seed = derive_seed(load(path))
     fake = seeded_fake(seed)
     store = fake.repos["owner/repo"].store
@@ -88,7 +90,9 @@ def test_seeded_repository_has_githubs_blob_and_directory_ids() -> None:
 
 
 def test_the_comparison_notices_a_fake_that_differs_from_github(monkeypatch: pytest.MonkeyPatch) -> None:
-    path = shared_path("fixtures", "decap-e2e", "GitHub Backend Editorial Workflow - REST API__can create an entry.json")
+    path = shared_path(
+        "fixtures", "decap-e2e", "GitHub Backend Editorial Workflow - REST API__can create an entry.json"
+    )
     from tests.fakes import github
 
     original = github.FakeGitHub.repo_json
@@ -163,7 +167,11 @@ def test_fake_answers_have_every_key_pygithubs_recorded_github_answers_have(caps
     problems = {key: found for key, found in results.items() if found}
     # a fork's repository has parent/source; the scenario's repository is not a fork
     if ("GET", "/repos/{owner}/{repo}", 200) in problems:
-        rest = [p for p in problems[("GET", "/repos/{owner}/{repo}", 200)] if p not in ("$.parent: missing", "$.source: missing")]
+        rest = [
+            p
+            for p in problems[("GET", "/repos/{owner}/{repo}", 200)]
+            if p not in ("$.parent: missing", "$.source: missing")
+        ]
         problems[("GET", "/repos/{owner}/{repo}", 200)] = rest
     problems = {key: found for key, found in problems.items() if found}
     with capsys.disabled():

@@ -110,7 +110,9 @@ def open_pull(api: httpx.Client, branch: str, path: str, data: bytes) -> dict:
     head = api.get("/repos/owner/repo/branches/main").json()["commit"]["sha"]
     sha = write_commit(api, head, path, data)
     assert api.post("/repos/owner/repo/git/refs", json={"ref": f"refs/heads/{branch}", "sha": sha}).status_code == 201
-    pull = api.post("/repos/owner/repo/pulls", json={"title": "t", "body": "b", "head": f"owner:{branch}", "base": "main"})
+    pull = api.post(
+        "/repos/owner/repo/pulls", json={"title": "t", "body": "b", "head": f"owner:{branch}", "base": "main"}
+    )
     assert pull.status_code == 201
     return pull.json()
 
@@ -118,8 +120,13 @@ def open_pull(api: httpx.Client, branch: str, path: str, data: bytes) -> dict:
 def test_pull_lifecycle_labels_compare_and_merge_with_sha_guard(api: httpx.Client) -> None:
     pull = open_pull(api, "cms/posts/b", "content/posts/b.md", b"b\n")
     n = pull["number"]
-    assert api.put(f"/repos/owner/repo/issues/{n}/labels", json={"labels": ["decap-cms/draft"]}).json()[0]["name"] == "decap-cms/draft"
-    listed = api.get("/repos/owner/repo/pulls", params={"head": "owner:cms/posts/b", "base": "main", "state": "open"}).json()
+    assert (
+        api.put(f"/repos/owner/repo/issues/{n}/labels", json={"labels": ["decap-cms/draft"]}).json()[0]["name"]
+        == "decap-cms/draft"
+    )
+    listed = api.get(
+        "/repos/owner/repo/pulls", params={"head": "owner:cms/posts/b", "base": "main", "state": "open"}
+    ).json()
     assert [p["number"] for p in listed] == [n]
     assert listed[0]["labels"][0]["name"] == "decap-cms/draft"
     compare = api.get(f"/repos/owner/repo/compare/main...{pull['head']['sha']}").json()
@@ -214,12 +221,12 @@ def test_graphql_reads_many_blobs_and_trees_in_one_query_with_aliases(fake: Fake
     result = graphql(api, """
         query { repository(owner: "owner", name: "repo") {
           a: object(expression: "main:README.md") { ... on Blob { text isBinary byteSize oid } }
-          b: object(oid: "%s") { ... on Blob { text } }
+          b: object(oid: "README_OID") { ... on Blob { text } }
           dir: object(expression: "main:content/posts") { ... on Tree { entries { name oid type
                object { ... on Blob { byteSize } } } } }
           missing: object(expression: "main:nope.md") { oid }
           head: ref(qualifiedName: "refs/heads/main") { target { oid } }
-        } }""" % readme)
+        } }""".replace("README_OID", readme))
     repo = result["data"]["repository"]
     assert repo["a"] == {"text": "readme\n", "isBinary": False, "byteSize": 7, "oid": readme}
     assert repo["b"] == {"text": "readme\n"}
@@ -229,7 +236,7 @@ def test_graphql_reads_many_blobs_and_trees_in_one_query_with_aliases(fake: Fake
 
 
 def test_graphql_rejects_queries_the_github_schema_does_not_allow(api: httpx.Client) -> None:
-    result = api.post("/graphql", json={"query": "{ repository(owner: \"owner\", name: \"repo\") { noSuchField } }"}).json()
+    result = api.post("/graphql", json={"query": '{ repository(owner: "owner", name: "repo") { noSuchField } }'}).json()
     assert "data" not in result
     assert "noSuchField" in result["errors"][0]["message"]
 
@@ -257,7 +264,9 @@ def test_create_commit_on_branch_adds_and_deletes_files_atomically(fake: FakeGit
     assert set(store.files(store.commit(oid).tree)) == {"content/posts/a.md", "content/posts/b.md"}
 
 
-def test_create_commit_on_branch_with_a_stale_head_is_refused_as_stale_data(fake: FakeGitHub, api: httpx.Client) -> None:
+def test_create_commit_on_branch_with_a_stale_head_is_refused_as_stale_data(
+    fake: FakeGitHub, api: httpx.Client
+) -> None:
     before = fake.repos["owner/repo"].store.branch("main")
     result = graphql(api, COMMIT, input=commit_input("0" * 40, deletions=[{"path": "README.md"}]))
     assert result["data"]["createCommitOnBranch"] is None
@@ -364,7 +373,9 @@ def test_single_ref_endpoint_never_answers_a_prefix_listing(api: httpx.Client) -
     assert (clash.status_code, clash.json()["message"]) == (422, "Reference update failed")
 
 
-def test_raw_media_type_returns_file_bytes_and_big_files_leave_json_contents(fake: FakeGitHub, api: httpx.Client) -> None:
+def test_raw_media_type_returns_file_bytes_and_big_files_leave_json_contents(
+    fake: FakeGitHub, api: httpx.Client
+) -> None:
     raw = {"Accept": "application/vnd.github.raw"}
     assert api.get("/repos/owner/repo/contents/README.md", headers=raw).content == b"readme\n"
     blob = GitStore().put_blob(b"readme\n")
@@ -393,7 +404,9 @@ def test_rebase_merge_replays_each_commit_on_the_moved_base(fake: FakeGitHub, ap
 def test_graphql_merge_refuses_a_moved_head_as_stale_data(api: httpx.Client) -> None:
     pull = open_pull(api, "cms/m", "m.md", b"m")
     query = """mutation($i: MergePullRequestInput!) { mergePullRequest(input: $i) { pullRequest { state } } }"""
-    stale = graphql(api, query, i={"pullRequestId": pull["node_id"], "expectedHeadOid": "0" * 40, "mergeMethod": "SQUASH"})
+    stale = graphql(
+        api, query, i={"pullRequestId": pull["node_id"], "expectedHeadOid": "0" * 40, "mergeMethod": "SQUASH"}
+    )
     assert stale["errors"][0]["type"] == "STALE_DATA"
     done = graphql(api, query, i={"pullRequestId": pull["node_id"], "expectedHeadOid": pull["head"]["sha"]})
     assert done["data"]["mergePullRequest"]["pullRequest"]["state"] == "MERGED"

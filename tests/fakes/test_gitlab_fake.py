@@ -98,9 +98,16 @@ def test_tree_pages_carry_gitlabs_pagination_headers(fake: FakeGitLab) -> None:
     fake.commit_files("main", {f"many/{i:02d}.md": b"%d" % i for i in range(45)}, "Many")
     page = call(fake, "GET", f"{P}/repository/tree?path=many&ref=main&recursive=true&per_page=20&page=2")
     assert len(page.json()) == 20
-    assert {k: page.headers[k] for k in ("X-Page", "X-Per-Page", "X-Total", "X-Total-Pages", "X-Next-Page",
-                                         "X-Prev-Page")} == {
-        "X-Page": "2", "X-Per-Page": "20", "X-Total": "45", "X-Total-Pages": "3", "X-Next-Page": "3", "X-Prev-Page": "1"}
+    assert {
+        k: page.headers[k] for k in ("X-Page", "X-Per-Page", "X-Total", "X-Total-Pages", "X-Next-Page", "X-Prev-Page")
+    } == {
+        "X-Page": "2",
+        "X-Per-Page": "20",
+        "X-Total": "45",
+        "X-Total-Pages": "3",
+        "X-Next-Page": "3",
+        "X-Prev-Page": "1",
+    }
     assert 'rel="next"' in page.headers["Link"]
     assert call(fake, "GET", f"{P}/repository/tree?path=nothing&ref=main").json() == []
 
@@ -108,7 +115,9 @@ def test_tree_pages_carry_gitlabs_pagination_headers(fake: FakeGitLab) -> None:
 def test_merge_requests_filter_by_branches_and_any_label_and_refuse_duplicates(fake: FakeGitLab) -> None:
     commit(fake, {"action": "create", "file_path": "n.md", "content": "n"}, branch="cms/p/n", start_branch="main")
     commit(fake, {"action": "create", "file_path": "u.md", "content": "u"}, branch="cms/p/u", start_branch="main")
-    first = call(fake, "POST", f"{P}/merge_requests?source_branch=cms/p/n&target_branch=main&title=N&labels=decap-cms/draft")
+    first = call(
+        fake, "POST", f"{P}/merge_requests?source_branch=cms/p/n&target_branch=main&title=N&labels=decap-cms/draft"
+    )
     call(fake, "POST", f"{P}/merge_requests?source_branch=cms/p/u&target_branch=main&title=U")
     assert first.status_code == 201 and first.json()["labels"] == ["decap-cms/draft"]
     duplicate = call(fake, "POST", f"{P}/merge_requests?source_branch=cms/p/n&target_branch=main&title=N")
@@ -125,9 +134,15 @@ def test_merge_is_guarded_by_the_head_sha_and_removes_the_source_branch(fake: Fa
     iid = call(fake, "POST", f"{P}/merge_requests?source_branch=cms/p/n&target_branch=main&title=N").json()["iid"]
     wrong = call(fake, "PUT", f"{P}/merge_requests/{iid}/merge?sha={'0' * 40}")
     assert wrong.status_code == 409
-    merged = call(fake, "PUT", f"{P}/merge_requests/{iid}/merge?sha={made['id']}&should_remove_source_branch=true&squash=true")
+    merged = call(
+        fake, "PUT", f"{P}/merge_requests/{iid}/merge?sha={made['id']}&should_remove_source_branch=true&squash=true"
+    )
     body = merged.json()
-    assert body["state"] == "merged" and body["squash_commit_sha"] and body["merge_commit_sha"] == fake.store.branch("main")
+    assert (
+        body["state"] == "merged"
+        and body["squash_commit_sha"]
+        and body["merge_commit_sha"] == fake.store.branch("main")
+    )
     assert "heads/cms/p/n" not in fake.store.refs
     assert call(fake, "PUT", f"{P}/merge_requests/{iid}/merge").status_code == 405
 

@@ -23,10 +23,11 @@ from PySide6.QtGui import QTextCharFormat
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
-from editor_app.app import _make_application, open_site
+from editor_app.app import _make_application
 from editor_app.paths import AppDirs
 from editor_app.ui.main_window import MainWindow
 from editor_app.ui.media_library import MediaLibraryDialog
+from editor_app.ui.site_login import open_site
 from editor_app.ui.start_dialog import SiteChoice
 from editor_app.ui.tasks import TaskRunner
 from editor_app.ui.widgets.markdown_editor import MarkdownEditor, MarkdownHighlighter
@@ -52,7 +53,7 @@ class SpellLikeHighlighter(MarkdownHighlighter):
         self.misspelled.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SpellCheckUnderline)
         self.misspelled.setUnderlineColor(Qt.GlobalColor.red)
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+    def highlightBlock(self, text: str) -> None:
         super().highlightBlock(text)
         for match in re.finditer(r"[A-Za-z]{7,}", text):
             self.setFormat(match.start(), match.end() - match.start(), self.misspelled)

@@ -188,3 +188,68 @@ def test_a_plain_http_image_is_blocked_without_ending_the_login(qtbot, browser, 
     assert loaded.args == [True] and blocked == []
     assert browser.page.url().path() == "/image-page"
     assert browser.blocked_resources == ["http://example.com/logo.png"]
+
+
+# -- host policy --------------------------------------------------------------------------------------------
+@pytest.fixture
+def outside(qtbot):
+    """An AuthBrowser whose 'system browser' records what it is given (no real browser starts)."""
+    opened: list[str] = []
+    profile = QWebEngineProfile()
+    widget = AuthBrowser(profile, open_externally=opened.append)
+    qtbot.addWidget(widget)
+    widget.opened = opened
+    yield widget
+    widget.dispose()
+    shiboken6.delete(widget.view)
+    shiboken6.delete(widget.page)
+    shiboken6.delete(widget)
+    shiboken6.delete(profile)
+
+
+def other_host(server: FakeAuthServer) -> str:
+    """The same loopback fake under another host name: a host the login was not started on."""
+    return server.base_url.replace("127.0.0.1", "localhost")
+
+
+def click_link(qtbot, browser) -> None:
+    browser.page.runJavaScript("document.getElementById('out').click()")
+
+
+def test_a_link_the_user_clicks_to_another_host_opens_in_the_system_browser(qtbot, outside, server):
+    elsewhere = f"{other_host(server)}/admin/"
+    with qtbot.waitSignal(outside.load_finished, timeout=15000):
+        outside.open(f"{server.base_url}/links?to={elsewhere}")
+    with qtbot.waitSignal(outside.opened_externally, timeout=15000) as opened:
+        click_link(qtbot, outside)
+    assert opened.args == [elsewhere] and outside.opened == [elsewhere]
+    qtbot.wait(300)
+    assert outside.page.url().path() == "/links" and "/admin/" not in server.paths()
+
+
+def test_a_link_to_a_host_the_login_needs_stays_in_the_login(qtbot, outside, server):
+    needed = other_host(server)
+    with qtbot.waitSignal(outside.load_finished, timeout=15000):
+        outside.open(f"{server.base_url}/links?to={needed}/admin/", hosts=["localhost"])
+    click_link(qtbot, outside)
+    qtbot.waitUntil(lambda: outside.page.url().path() == "/admin/", timeout=15000)
+    assert outside.page.url().host() == "localhost" and outside.opened == []
+
+
+def test_a_server_redirect_to_another_host_is_followed_and_that_host_may_then_be_clicked(qtbot, outside, server):
+    provider = other_host(server)
+    with qtbot.waitSignal(outside.load_finished, timeout=15000):
+        outside.open(f"{server.base_url}/bounce?to={provider}/links?to={provider}/admin/")
+    qtbot.waitUntil(lambda: outside.page.url().path() == "/links", timeout=15000)
+    assert outside.page.url().host() == "localhost" and "localhost" in outside.allowed_hosts
+    click_link(qtbot, outside)
+    qtbot.waitUntil(lambda: outside.page.url().path() == "/admin/", timeout=15000)
+    assert outside.opened == []
+
+
+def test_a_login_allows_the_hosts_its_target_names():
+    target = LoginTarget(backend="gitlab", auth_type="pkce", base_url="https://sso.example.org",
+                         api_root="https://git.example.org/api/v4", site_url="https://blog.example.org")
+    assert set(target.browser_hosts()) == {"sso.example.org", "git.example.org"}
+    assert set(LoginTarget(backend="github", site_url="https://blog.example.org").browser_hosts()) == {
+        "github.com", "api.netlify.com"}

@@ -28,7 +28,7 @@ def test_bitbucket_hour_login_warns_ten_and_two_minutes_before_expiry_with_relog
     assert "expires in 10 minutes" in banner.label.text()
     assert area.notifications[-1].message == banner.label.text()
     with qtbot.waitSignal(banner.relogin_requested):
-        area.notifications[-1].relogin_button.click()
+        area.notifications[-1].buttons[0].click()
 
     now[0] += 480
     assert banner.check() is not None and "expires in 2 minutes" in banner.label.text()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings
 
-from editor_app.app import open_site
 from editor_app.paths import AppDirs
 from editor_app.ui.editor_pane import EditorPane
 from editor_app.ui.main_window import MainWindow
+from editor_app.ui.site_login import open_site
 from editor_app.ui.start_dialog import SiteChoice
 from tests.ui.fakes import ScriptedPrompts
 
@@ -70,7 +70,8 @@ def test_editing_the_french_title_and_saving_changes_only_the_french_file(window
     french = reopened.locale_file("fr")
     assert french is not None and french.path == FR
     old, new = before.locale_file("fr").raw.splitlines(), french.raw.splitlines()
-    assert len(old) == len(new) and [b for a, b in zip(old, new) if a != b] == ["title: Dîner des récoltes d'automne"]
+    assert len(old) == len(new)
+    assert [b for a, b in zip(old, new, strict=True) if a != b] == ["title: Dîner des récoltes d'automne"]
     # the editor still shows the entry, and its French as saved
     pane.locale_box.setCurrentText("fr")
     assert pane.form.editor("title").line.text() == "Dîner des récoltes d'automne"

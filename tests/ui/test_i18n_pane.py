@@ -51,7 +51,7 @@ def test_typing_a_german_title_changes_one_line_of_the_german_text(qtbot, runner
     before = FILES[structure][site.path("hello", "de")].splitlines()
     after = site.read(site.path("hello", "de")).decode("utf-8").splitlines()
     assert len(before) == len(after)
-    assert [b for a, b in zip(before, after) if a != b] == [("  " if structure == "single_file" else "")
+    assert [b for a, b in zip(before, after, strict=True) if a != b] == [("  " if structure == "single_file" else "")
                                                            + "title: Hallo Welt!"]
 
 
@@ -83,8 +83,8 @@ def test_side_by_side_shows_the_default_language_next_to_the_translation(qtbot, 
 
 
 def test_a_site_without_translations_has_no_side_by_side_button(qtbot, runner, app_home) -> None:
-    from editor_app.app import open_site
     from editor_app.paths import AppDirs
+    from editor_app.ui.site_login import open_site
     from editor_app.ui.start_dialog import SiteChoice
 
     workspace = open_site(SiteChoice("sandbox"), AppDirs.under(app_home))

@@ -9,11 +9,11 @@ import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from editor_app.app import SiteLogin, find_site_config, make_site_login, open_site
 from editor_app.errors import AuthError, NotFoundError
 from editor_app.paths import AppDirs, resources_dir
 from editor_app.ui.identity_dialog import IdentityDialog
 from editor_app.ui.main_window import MainWindow
+from editor_app.ui.site_login import SiteLogin, find_site_config, make_site_login, open_site
 from editor_app.ui.start_dialog import SiteChoice
 from tests.ui.fakes import FakeEditor, ScriptedPrompts
 
@@ -75,7 +75,8 @@ def test_the_editorial_workflow_on_a_local_site_from_save_to_publish(site, qtbot
     git(site, "commit", "-q", "-am", "Editorial workflow")
     workspace = open_site(SiteChoice("local", str(site)), AppDirs.under(app_home))
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    family_editor = lambda ws, parent: FakeEditor(ws, parent, field="family")  # noqa: E731
+    def family_editor(ws, parent):
+        return FakeEditor(ws, parent, field="family")
     window = MainWindow(workspace, settings, runner, family_editor, ScriptedPrompts(confirm=True))
     qtbot.addWidget(window)
     window.show()

@@ -14,6 +14,7 @@ from editor_app.auth.service import LoginService
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.token_store import SERVICE, TokenStore
 from editor_app.auth.tokens import Token
+from editor_app.backends.token_check import check_personal_token
 from editor_app.ui.auth_browser import AuthBrowser
 from editor_app.ui.login_dialog import LoginDialog, LoginMemory
 from tests.fakes.auth_servers import FakeAuthServer
@@ -36,7 +37,7 @@ def make_dialog(qtbot, runner, memory, server):
     made = []
 
     def make(target: LoginTarget, *, store: TokenStore | None = None, **kw) -> LoginDialog:
-        service = LoginService(store or TokenStore(), github_web_url=server.base_url)
+        service = LoginService(store or TokenStore(), github_web_url=server.base_url, check_token=check_personal_token)
         profile = QWebEngineProfile()
         dialog = LoginDialog(target, service, runner, memory, browser=AuthBrowser(profile), **kw)
         qtbot.addWidget(dialog)
@@ -68,11 +69,15 @@ def test_dialog_shows_the_site_backend_repository_and_where_to_create_a_token(ma
     assert "blog.example.org" in dialog.site_label.text()
     assert dialog.backend_label.text() == "GitHub — repository octo/site"
     assert dialog.login_button.text() == "Log in with GitHub" and not dialog.login_button.isHidden()
-    assert "github.com/settings/tokens/new" in dialog.token_help.text() and "<code>repo</code>" in dialog.token_help.text()
+    assert (
+        "github.com/settings/tokens/new" in dialog.token_help.text() and "<code>repo</code>" in dialog.token_help.text()
+    )
     assert dialog.gateway_box.isHidden() and dialog.device_button.isHidden()
 
 
-def test_popup_login_in_the_dialog_stores_the_token_and_remembers_the_site(qtbot, make_dialog, server, memory_keyring, memory):
+def test_popup_login_in_the_dialog_stores_the_token_and_remembers_the_site(
+    qtbot, make_dialog, server, memory_keyring, memory
+):
     dialog = make_dialog(github_target(server))
     with qtbot.waitSignal(dialog.login_succeeded, timeout=15000) as signal:
         dialog.login_button.click()
@@ -250,7 +255,9 @@ def test_save_paused_by_an_expired_login_finishes_after_relogin_in_the_dialog(qt
     relogin = GuiRelogin(ask)
     waiting: list[bool] = []
     relogin.waiting_changed.connect(waiting.append)
-    guard = SessionGuard(Session(site="https://blog.example.org", backend="github", token=Token(access_token="expired")), relogin=relogin)
+    guard = SessionGuard(
+        Session(site="https://blog.example.org", backend="github", token=Token(access_token="expired")), relogin=relogin
+    )
     results: list = []
     runner.run(lambda: guard.run(lambda s: host.commit(s, "Update “Hello”")), results.append, results.append)
 
@@ -279,7 +286,9 @@ def test_a_relogin_the_user_closes_leaves_the_save_paused_as_a_draft(qtbot, make
         dialogs.append(dialog)
         dialog.show()
 
-    guard = SessionGuard(Session(site="s", backend="github", token=Token(access_token="expired")), relogin=GuiRelogin(ask))
+    guard = SessionGuard(
+        Session(site="s", backend="github", token=Token(access_token="expired")), relogin=GuiRelogin(ask)
+    )
     failures: list = []
     runner.run(lambda: guard.run(lambda s: host.commit(s, "m")), None, failures.append)
     qtbot.waitUntil(lambda: bool(dialogs) and dialogs[0].isVisible(), timeout=10000)
@@ -354,7 +363,10 @@ def test_ensure_login_uses_a_valid_stored_login_without_a_dialog(make_dialog, se
     try:
         kind, session = ensure_login(target, service, lambda: pytest.fail("no dialog needed"))
         assert kind == "session" and session.token.access_token == "kept"
-        assert ensure_login(LoginTarget(backend="test-repo"), service, lambda: pytest.fail("no dialog")) == ("session", None)
+        assert ensure_login(LoginTarget(backend="test-repo"), service, lambda: pytest.fail("no dialog")) == (
+            "session",
+            None,
+        )
     finally:
         service.close()
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from editor_app.app import open_site
 from editor_app.auth.tokens import Token
 from editor_app.backends.git_gateway import GitGatewayBackend
 from editor_app.paths import AppDirs
 from editor_app.ui.login_dialog import LoginDialog
+from editor_app.ui.site_login import open_site
 from editor_app.ui.start_dialog import SiteChoice
 from tests.fakes.git_gateway_factories import EMAIL, PASSWORD, make_fake_gateway
 from tests.fakes.server import serve
@@ -34,7 +34,9 @@ def write_config(folder: Path, site_url: str) -> Path:
     return write_site_config(folder, "backend:\n  name: git-gateway\n  branch: main\n", site_url)
 
 
-def test_a_git_gateway_site_opens_after_the_site_account_login_and_saves_as_that_user(site, login, tmp_path, app_home):  # noqa: F811
+def test_a_git_gateway_site_opens_after_the_site_account_login_and_saves_as_that_user(
+    site, login, tmp_path, app_home  # noqa: F811 - the fixture imported above
+):
     config = write_config(tmp_path, site.url)
 
     def log_in(dialog: LoginDialog) -> None:
@@ -61,7 +63,7 @@ def test_a_git_gateway_site_opens_after_the_site_account_login_and_saves_as_that
     workspace.backend.close()
 
 
-def test_the_window_says_who_edits_through_which_gateway(site, login, tmp_path, app_home, runner, qtbot):  # noqa: F811
+def test_the_window_says_who_edits_through_which_gateway(site, login, tmp_path, app_home, runner, qtbot):  # noqa: F811 - the fixture imported above
     from PySide6.QtCore import QSettings
 
     from editor_app.ui.main_window import MainWindow
@@ -79,7 +81,9 @@ def test_the_window_says_who_edits_through_which_gateway(site, login, tmp_path, 
     workspace.backend.close()
 
 
-def test_a_git_gateway_site_opens_after_an_external_provider_login_in_the_embedded_browser(site, login, tmp_path, app_home):  # noqa: F811
+def test_a_git_gateway_site_opens_after_an_external_provider_login_in_the_embedded_browser(
+    site, login, tmp_path, app_home  # noqa: F811 - the fixture imported above
+):
     config = write_config(tmp_path, site.url)
     when_dialog_shows(login, lambda dialog: dialog.provider_buttons["github"].click())
 
@@ -90,10 +94,14 @@ def test_a_git_gateway_site_opens_after_an_external_provider_login_in_the_embedd
     workspace.backend.close()
 
 
-def test_a_stored_gateway_login_that_has_lapsed_is_renewed_without_asking(site, login, tmp_path, app_home):  # noqa: F811
+def test_a_stored_gateway_login_that_has_lapsed_is_renewed_without_asking(
+    site, login, tmp_path, app_home  # noqa: F811 - the fixture imported above
+):
     config = write_config(tmp_path, site.url)
     grant = site.grant(EMAIL)
-    lapsed = Token(access_token=grant["access_token"], refresh_token=grant["refresh_token"], expires_at=1.0, method="gotrue")
+    lapsed = Token(
+        access_token=grant["access_token"], refresh_token=grant["refresh_token"], expires_at=1.0, method="gotrue"
+    )
     login.service.store.save(site.url, "git-gateway", lapsed)
 
     workspace = open_site(SiteChoice("config", str(config)), AppDirs.under(app_home), login)
@@ -105,13 +113,15 @@ def test_a_stored_gateway_login_that_has_lapsed_is_renewed_without_asking(site, 
     workspace.backend.close()
 
 
-def test_a_gateway_login_about_to_lapse_is_renewed_in_the_open_window_without_a_warning(site, login, tmp_path, app_home, runner, qtbot):  # noqa: F811
+def test_a_gateway_login_about_to_lapse_is_renewed_in_the_open_window_without_a_warning(
+    site, login, tmp_path, app_home, runner, qtbot  # noqa: F811 - the fixture imported above
+):
     import time
 
     from PySide6.QtCore import QSettings
 
-    from editor_app.app import attach_host_login
     from editor_app.ui.main_window import MainWindow
+    from editor_app.ui.site_login import attach_host_login
     from tests.ui.fakes import FakeEditor, ScriptedPrompts
 
     grant = site.grant(EMAIL)
@@ -133,7 +143,7 @@ def test_a_gateway_login_about_to_lapse_is_renewed_in_the_open_window_without_a_
     workspace.backend.close()
 
 
-def test_the_login_dialog_offers_only_the_logins_the_sites_identity_has_turned_on(site, login, qtbot):  # noqa: F811
+def test_the_login_dialog_offers_only_the_logins_the_sites_identity_has_turned_on(site, login, qtbot):  # noqa: F811 - the fixture imported above
     from editor_app.auth.target import LoginTarget
 
     site.external_providers = {"gitlab"}

@@ -7,11 +7,11 @@ import pytest
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from editor_app.app import make_site_login, open_site
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.tokens import Token
 from editor_app.paths import AppDirs
 from editor_app.ui.login_dialog import LoginDialog
+from editor_app.ui.site_login import make_site_login, open_site
 from editor_app.ui.start_dialog import RECENT_KEY, RecentSites, SiteChoice, StartDialog
 from tests.ui.test_login_wiring import SITE_URL, github, write_config  # noqa: F401 - the fixture is used
 
@@ -58,10 +58,15 @@ def test_a_site_is_listed_once_whether_or_not_its_host_is_known_yet(settings):
 def test_recent_sites_written_by_an_earlier_version_still_load(settings):
     settings.setValue(RECENT_KEY, ["config:/sites/old/config.yml", "local:/sites/garden", "ftp:/nope", "{not json"])
 
-    assert RecentSites(settings).load() == [SiteChoice("config", "/sites/old/config.yml"), SiteChoice("local", "/sites/garden")]
+    assert RecentSites(settings).load() == [
+        SiteChoice("config", "/sites/old/config.yml"),
+        SiteChoice("local", "/sites/garden"),
+    ]
 
 
-def test_reopening_a_recent_git_host_site_uses_the_stored_token_without_asking(qtbot, settings, github, tmp_path, app_home, runner):  # noqa: F811
+def test_reopening_a_recent_git_host_site_uses_the_stored_token_without_asking(
+    qtbot, settings, github, tmp_path, app_home, runner  # noqa: F811 - the fixture imported above
+):
     config = write_config(tmp_path, github.url)
     recent = RecentSites(settings)
     recent.remember(SiteChoice("config", str(config), "github", "octo/site"))
@@ -118,5 +123,8 @@ def test_the_local_server_question_offers_the_server_or_the_login(qtbot, setting
 
 
 def test_a_config_not_opened_yet_is_named_after_its_sites_folder():
-    assert SiteChoice("config", "/sites/blog/static/admin/config.yml").label == "blog — /sites/blog/static/admin/config.yml"
+    assert (
+        SiteChoice("config", "/sites/blog/static/admin/config.yml").label
+        == "blog — /sites/blog/static/admin/config.yml"
+    )
     assert SiteChoice("config", "/sites/docs/config.yml").label == "docs — /sites/docs/config.yml"

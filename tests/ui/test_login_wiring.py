@@ -15,15 +15,16 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWebEngineCore import QWebEngineProfile
 from PySide6.QtWidgets import QApplication
 
-from editor_app.app import OpenCancelled, SiteLogin, attach_host_login, open_site
 from editor_app.auth.service import LoginService
 from editor_app.auth.token_store import SERVICE, TokenStore
 from editor_app.auth.tokens import Token
 from editor_app.backends.github import GitHubBackend
+from editor_app.backends.token_check import check_personal_token
 from editor_app.paths import AppDirs
 from editor_app.ui.auth_browser import AuthBrowser
 from editor_app.ui.login_dialog import LoginDialog, LoginMemory
 from editor_app.ui.main_window import MainWindow
+from editor_app.ui.site_login import OpenCancelled, SiteLogin, attach_host_login, open_site
 from editor_app.ui.start_dialog import SiteChoice
 from tests.fakes.git_store import GitStore
 from tests.fakes.github import FakeGitHub
@@ -95,8 +96,9 @@ class Dialogs:
 
 @pytest.fixture
 def login(qtbot, runner, tmp_path):
-    service = LoginService(TokenStore())
-    dialogs = Dialogs(service, runner, LoginMemory(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)), qtbot)
+    service = LoginService(TokenStore(), check_token=check_personal_token)
+    memory = LoginMemory(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    dialogs = Dialogs(service, runner, memory, qtbot)
     asked: list[tuple[str, dict]] = []
     site_login = SiteLogin(service, dialogs, lambda url, info: asked.append((url, info)) or False)
     site_login.dialogs, site_login.asked = dialogs, asked
@@ -137,7 +139,9 @@ def test_opening_a_github_config_with_a_stored_token_opens_the_site_without_a_di
     workspace.backend.close()
 
 
-def test_without_a_stored_token_the_login_dialog_appears_and_a_token_login_opens_the_site(github, login, tmp_path, app_home, memory_keyring):
+def test_without_a_stored_token_the_login_dialog_appears_and_a_token_login_opens_the_site(
+    github, login, tmp_path, app_home, memory_keyring
+):
     config = write_config(tmp_path, github.url)
 
     def log_in(dialog: LoginDialog) -> None:
@@ -155,7 +159,9 @@ def test_without_a_stored_token_the_login_dialog_appears_and_a_token_login_opens
     workspace.backend.close()
 
 
-def test_a_stored_token_the_host_refuses_is_forgotten_and_the_dialog_asks_again(github, login, tmp_path, app_home, memory_keyring):
+def test_a_stored_token_the_host_refuses_is_forgotten_and_the_dialog_asks_again(
+    github, login, tmp_path, app_home, memory_keyring
+):
     config = write_config(tmp_path, github.url)
     login.service.store.save(SITE_URL, "github", Token(access_token="revoked-token", method="pat"))
     when_dialog_shows(login, lambda d: (d.token_edit.setText("fresh-token"), d.token_button.click()))
@@ -196,7 +202,9 @@ def test_a_backend_the_registry_lacks_gets_a_clear_message(github, login, tmp_pa
     assert login.dialogs.made == []
 
 
-def test_without_a_keyring_the_login_dialog_says_so_and_the_site_opens_for_this_session(github, login, tmp_path, app_home, qtbot, runner):
+def test_without_a_keyring_the_login_dialog_says_so_and_the_site_opens_for_this_session(
+    github, login, tmp_path, app_home, qtbot, runner
+):
     keyring.set_keyring(keyring.backends.fail.Keyring())
     config = write_config(tmp_path, github.url)
     seen: list[str] = []
@@ -280,7 +288,9 @@ def test_a_local_backend_config_asks_nothing_when_no_decap_server_answers(github
     assert login.asked == []
 
 
-def test_a_save_that_meets_an_expired_login_waits_for_a_new_login_and_then_lands(github, login, tmp_path, app_home, qtbot, runner):
+def test_a_save_that_meets_an_expired_login_waits_for_a_new_login_and_then_lands(
+    github, login, tmp_path, app_home, qtbot, runner
+):
     config = write_config(tmp_path, github.url)
     login.service.store.save(SITE_URL, "github", Token(access_token="good-token", method="pat"))
     workspace = open_site(SiteChoice("config", str(config)), AppDirs.under(app_home), login)
@@ -322,7 +332,9 @@ def test_the_banner_warns_before_a_token_with_an_expiry_runs_out(github, login, 
     now = [1_000_000.0]
     login.service.clock = lambda: now[0]
     config = write_config(tmp_path, github.url)
-    login.service.store.save(SITE_URL, "github", Token(access_token="good-token", method="pat", expires_at=now[0] + 3600))
+    login.service.store.save(
+        SITE_URL, "github", Token(access_token="good-token", method="pat", expires_at=now[0] + 3600)
+    )
     workspace = open_site(SiteChoice("config", str(config)), AppDirs.under(app_home), login)
     window = MainWindow(workspace, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat), runner, FakeEditor,
                         ScriptedPrompts(confirm=True))
@@ -338,11 +350,15 @@ def test_the_banner_warns_before_a_token_with_an_expiry_runs_out(github, login, 
     window.workspace.backend.close()
 
 
-def test_a_login_with_eight_minutes_left_warns_as_soon_as_the_window_opens(github, login, tmp_path, app_home, qtbot, runner):
+def test_a_login_with_eight_minutes_left_warns_as_soon_as_the_window_opens(
+    github, login, tmp_path, app_home, qtbot, runner
+):
     import time
 
     config = write_config(tmp_path, github.url)
-    login.service.store.save(SITE_URL, "github", Token(access_token="good-token", method="pat", expires_at=time.time() + 480))
+    login.service.store.save(
+        SITE_URL, "github", Token(access_token="good-token", method="pat", expires_at=time.time() + 480)
+    )
     workspace = open_site(SiteChoice("config", str(config)), AppDirs.under(app_home), login)
     window = MainWindow(workspace, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat), runner, FakeEditor,
                         ScriptedPrompts(confirm=True))
@@ -385,7 +401,9 @@ def test_a_site_that_cannot_open_is_reported_and_the_user_may_give_up(login, tmp
     assert len(reports) == 1 and "backend 'github' is not supported" in reports[0]
 
 
-def test_an_expired_login_while_opening_an_entry_shows_the_banner_and_works_after_logging_in_again(github, login, tmp_path, app_home, qtbot, runner):
+def test_an_expired_login_while_opening_an_entry_shows_the_banner_and_works_after_logging_in_again(
+    github, login, tmp_path, app_home, qtbot, runner
+):
     config = write_config(tmp_path, github.url)
     login.service.store.save(SITE_URL, "github", Token(access_token="good-token", method="pat"))
     workspace = open_site(SiteChoice("config", str(config)), AppDirs.under(app_home), login)
@@ -432,7 +450,8 @@ def test_a_host_that_makes_the_adapter_wait_says_so_in_the_status_bar(github, lo
     worker.start()
     worker.join()
 
-    expected = f"GitHub asks to wait (secondary rate limit); the work goes on by itself at {time.strftime('%H:%M:%S', time.localtime(resume_at))}"
+    at = time.strftime("%H:%M:%S", time.localtime(resume_at))
+    expected = f"GitHub asks to wait (secondary rate limit); the work goes on by itself at {at}"
     qtbot.waitUntil(lambda: window.status_label.text() == expected, timeout=3000)
     window.discard_and_close()
     workspace.backend.close()

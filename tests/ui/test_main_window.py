@@ -10,7 +10,7 @@ from PySide6.QtGui import QKeySequence
 
 from editor_app.ui.conflict_dialog import ConflictChoice
 from editor_app.ui.main_window import MainWindow
-from tests.ui.fakes import FakeDraft, FakeEditor, FakeEntry, FakeWorkspace, ScriptedPrompts
+from tests.ui.fakes import FakeEditor, FakeWorkspace, ScriptedPrompts, fake_entry, pending_draft
 
 
 @pytest.fixture
@@ -136,7 +136,7 @@ def test_closing_with_unsaved_changes_asks_first(make_window, qtbot):
 def test_a_journaled_draft_is_offered_and_restored(make_window, qtbot):
     workspace = FakeWorkspace()
     path = "content/posts/post-1.md"
-    workspace.drafts[path] = FakeDraft(FakeEntry("posts", path, {"title": "Typed before the crash"}))
+    workspace.drafts[path] = pending_draft(fake_entry("posts", path, {"title": "Typed before the crash"}))
     prompts = ScriptedPrompts(draft="restore")
     window = make_window(workspace, prompts)
     open_entry(qtbot, window, "posts", path)
@@ -148,7 +148,7 @@ def test_a_journaled_draft_is_offered_and_restored(make_window, qtbot):
 def test_a_discarded_draft_is_removed_from_the_journal(make_window, qtbot):
     workspace = FakeWorkspace()
     path = "content/posts/post-1.md"
-    workspace.drafts[path] = FakeDraft(FakeEntry("posts", path, {"title": "Old idea"}))
+    workspace.drafts[path] = pending_draft(fake_entry("posts", path, {"title": "Old idea"}))
     window = make_window(workspace, ScriptedPrompts(draft="discard"))
     open_entry(qtbot, window, "posts", path)
     assert window.editor.title.text() == "Post 1"
@@ -299,3 +299,19 @@ def test_taking_theirs_in_a_conflict_shows_their_version(make_window, qtbot):
 def test_the_window_fits_a_small_screen(make_window):
     window = make_window()
     assert window.minimumSizeHint().width() <= 800
+
+
+def test_a_file_inserted_from_the_media_library_goes_into_the_editor_by_its_public_path(make_window, qtbot):
+    workspace = FakeWorkspace()
+    workspace.media["static/images/uploads/compost.png"] = b"not really a png"
+    window = make_window(workspace)
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    dialog = window.show_media_library()
+    qtbot.waitUntil(lambda: dialog.paths() == ["static/images/uploads/compost.png"], timeout=5000)
+    dialog.select("static/images/uploads/compost.png")
+    dialog.insert_button.click()
+    assert window.editor.inserted == ["/images/uploads/compost.png"]
+
+
+def test_the_status_bar_says_who_edits_which_repository(make_window):
+    assert make_window().account_label.text() == "ed · GitHub riverside/garden"

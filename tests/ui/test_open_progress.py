@@ -6,11 +6,11 @@ import threading
 
 import pytest
 
-from editor_app.app import open_site, run_with_progress
 from editor_app.auth.tokens import Token
 from editor_app.backends.github import GitHubBackend
 from editor_app.errors import NetworkError
 from editor_app.paths import AppDirs
+from editor_app.ui.site_login import open_site, run_with_progress
 from editor_app.ui.start_dialog import SiteChoice
 from tests.ui.test_login_wiring import SITE_URL, github, login, write_config  # noqa: F401 - fixtures are used
 
@@ -31,7 +31,7 @@ def test_the_works_error_is_raised_where_the_open_was_asked_for(qtbot, runner):
         run("Opening…", fail)
 
 
-def test_a_git_host_site_opens_through_the_progress_runner(github, login, tmp_path, app_home, runner):  # noqa: F811
+def test_a_git_host_site_opens_through_the_progress_runner(github, login, tmp_path, app_home, runner):  # noqa: F811 - the fixture imported above
     config = write_config(tmp_path, github.url)
     login.service.store.save(SITE_URL, "github", Token(access_token="good-token", method="pat"))
     threads = []

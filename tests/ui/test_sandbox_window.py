@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
-from editor_app.app import open_site
 from editor_app.backends.base import STATUS_DRAFT
 from editor_app.paths import AppDirs
 from editor_app.ui.main_window import MainWindow
+from editor_app.ui.site_login import open_site
 from editor_app.ui.start_dialog import SiteChoice
 from tests.ui.fakes import FakeEditor, ScriptedPrompts
 

@@ -13,10 +13,10 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSettings
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
-from editor_app.app import open_site
 from editor_app.paths import AppDirs
 from editor_app.ui.main_window import MainWindow
 from editor_app.ui.media_library import MediaLibraryDialog
+from editor_app.ui.site_login import open_site
 from editor_app.ui.start_dialog import RecentSites, SiteChoice, StartDialog
 from editor_app.ui.theme import apply_theme
 from tests.ui.fakes import FakeEditor, FakeWorkspace, ScriptedPrompts

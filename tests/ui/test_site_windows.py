@@ -8,9 +8,10 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QSettings
 
-from editor_app.app import SiteWindows, open_site
+from editor_app.app import SiteWindows
 from editor_app.paths import AppDirs
 from editor_app.ui.main_window import MainWindow
+from editor_app.ui.site_login import open_site
 from editor_app.ui.start_dialog import SiteChoice
 from tests.ui.fakes import FakeEditor, ScriptedPrompts
 from tests.ui.test_local_window import site  # noqa: F401 - the fixture is used
@@ -57,7 +58,7 @@ def make_windows(qtbot, tmp_path, app_home, runner, picks, prompts=None):
     return windows, made
 
 
-def test_opening_another_site_replaces_the_window_once_the_other_site_is_open(site, qtbot, tmp_path, app_home, runner):  # noqa: F811
+def test_opening_another_site_replaces_the_window_once_the_other_site_is_open(site, qtbot, tmp_path, app_home, runner):  # noqa: F811 - the fixture imported above
     windows, made = make_windows(qtbot, tmp_path, app_home, runner, [SiteChoice("local", str(site))])
     first = windows.show(open_site(SiteChoice("sandbox"), AppDirs.under(app_home)))
     qtbot.waitUntil(lambda: not first._loading, timeout=20000)
@@ -133,7 +134,7 @@ def test_a_declined_reset_changes_nothing(qtbot, tmp_path, app_home, runner):
     assert window.workspace.head(refresh=True) == head
 
 
-def test_only_the_sandbox_offers_a_reset(site, qtbot, tmp_path, app_home, runner):  # noqa: F811
+def test_only_the_sandbox_offers_a_reset(site, qtbot, tmp_path, app_home, runner):  # noqa: F811 - the fixture imported above
     windows, _made = make_windows(qtbot, tmp_path, app_home, runner, [])
     window = windows.show(open_site(SiteChoice("local", str(site)), AppDirs.under(app_home)))
     qtbot.waitUntil(lambda: not window._loading, timeout=20000)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 from PySide6.QtCore import QSettings
 
 from editor_app.backends.base import STATUS_DRAFT, STATUS_PENDING_PUBLISH, STATUS_PENDING_REVIEW
 from editor_app.ui.main_window import MainWindow
-from tests.ui.fakes import FakeEditor, FakeWorkspace, ScriptedPrompts
+from tests.ui.fakes import FakeEditor, FakeWorkspace, ScriptedPrompts, workflow_item
 
 
 def workflow_site() -> FakeWorkspace:
     workspace = FakeWorkspace(publish_mode="editorial_workflow")
     for slug, status in (("cover-crops", STATUS_DRAFT), ("frost", STATUS_PENDING_PUBLISH)):
-        workspace.unpublished[("posts", slug)] = SimpleNamespace(
-            collection="posts", slug=slug, title=slug.title(), status=status, updated_at="2026-11-01T10:00:00Z"
-        )
+        workspace.unpublished[("posts", slug)] = workflow_item("posts", slug, status, "2026-11-01T10:00:00Z")
     return workspace
 
 

@@ -15,7 +15,7 @@ from editor_app.workspace.cache import ContentCache
 from editor_app.workspace.journal import DraftsJournal
 from editor_app.workspace.workspace import Workspace, backend_settings_from_config
 
-NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.timezone.utc).timestamp()
+NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC).timestamp()
 
 
 def sandbox_site(publish_mode: str = "simple") -> SiteConfig:

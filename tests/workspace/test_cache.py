@@ -78,7 +78,10 @@ def test_opaque_ids_of_other_hosts_are_stored_under_safe_names(tmp_path: Path) -
 
 
 def listing(head: str) -> Listing:
-    return Listing(head=head, files=(RepoFile("content/posts/a.md", git_id(b"a"), 1), RepoFile("content/posts/b.md", git_id(b"b"), None)))
+    return Listing(
+        head=head,
+        files=(RepoFile("content/posts/a.md", git_id(b"a"), 1), RepoFile("content/posts/b.md", git_id(b"b"), None)),
+    )
 
 
 KEY = ListingKey("github:owner/repo", "main", "content/posts", "md", 1)

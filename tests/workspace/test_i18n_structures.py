@@ -29,7 +29,7 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Site:
     return make_site(tmp_path, structure, kind)
 
 
-def open_hello(site: Site):  # noqa: ANN201 - an OpenEntry
+def open_hello(site: Site):
     ws = site.workspace()
     entries = {e.slug: e for e in ws.load_collection("posts")}
     return ws, ws.open_entry("posts", entries["hello"].path)
@@ -74,7 +74,7 @@ def test_editing_a_translation_changes_only_its_title_line(site: Site) -> None:
     assert saved.locale_data["fr"]["title"] == "Bonjour, monde"
     after = site.read(site.path("hello", "fr")).decode("utf-8")
     before = FILES[site.structure][site.path("hello", "fr")]
-    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
     assert len(before.splitlines()) == len(after.splitlines())
     assert len(changed) == 1 and "Bonjour, monde" in changed[0][1]
     if site.structure != "single_file":  # the other locales' files are untouched

@@ -25,7 +25,7 @@ def draft(raw: str, *, saved_at: float = 1000.0, key: DraftKey = KEY, **kwargs: 
 def test_a_written_draft_reads_back_whole(tmp_path: Path) -> None:
     journal = DraftsJournal(tmp_path)
     written = draft("---\ntitle: Héllo\n---\nBody\n", data={"title": "Héllo", "date": dt.date(2024, 5, 1),
-                                                          "when": dt.datetime(2024, 5, 1, 9, 30, tzinfo=dt.timezone.utc),
+                                                          "when": dt.datetime(2024, 5, 1, 9, 30, tzinfo=dt.UTC),
                                                           "tags": ["a", "b"]})
     journal.write(KEY, written)
     assert journal.read(KEY) == written

@@ -206,7 +206,7 @@ def test_changing_one_field_changes_only_its_line_in_one_commit(env: Env) -> Non
     saved = ws.save_entry(entry.with_data(data))
     assert env.counting.calls["commit"] == 1
     written = env.backend.read_file(path)[0].decode("utf-8")
-    changed = [(a, b) for a, b in zip(original.splitlines(), written.splitlines()) if a != b]
+    changed = [(a, b) for a, b in zip(original.splitlines(), written.splitlines(), strict=True) if a != b]
     assert changed == [('title: "A tomato diary"', 'title: "A tomato diary, revised"')]
     assert len(original.splitlines()) == len(written.splitlines())
     assert saved.base_id == env.backend.read_file(path)[1]

@@ -222,7 +222,7 @@ class FieldsPanel(QWidget):
         return out
 
 
-class _Collapsible(QFrame):
+class Collapsible(QFrame):
     """A framed box with a header button that folds its body."""
 
     def __init__(self, title: str, collapsed: bool, parent: QWidget | None = None) -> None:
@@ -272,7 +272,7 @@ class ObjectEditor(FieldEditor):
 
     def __init__(self, fld: Field, context: FormContext, parent: QWidget | None = None) -> None:
         super().__init__(fld, context, parent)
-        self.box = _Collapsible(self._label(), bool(fld.options.get("collapsed")))
+        self.box = Collapsible(self._label(), bool(fld.options.get("collapsed")))
         self.panel = FieldsPanel(fld.fields, context)
         self.panel.changed.connect(self._on_panel_changed)
         self.panel.markdown_focused.connect(lambda e: emit(self.markdown_focused, e))
@@ -328,7 +328,7 @@ class ListItem(QFrame):
         self.owner = owner
         self.item_type = item_type
         fld = owner.field
-        self.box = _Collapsible("", collapsed)
+        self.box = Collapsible("", collapsed)
         self.up = QToolButton()
         self.up.setArrowType(Qt.ArrowType.UpArrow)
         self.down = QToolButton()
@@ -417,7 +417,7 @@ class ListEditor(FieldEditor):
         super().__init__(fld, context, parent)
         self.items: list[ListItem] = []
         self._structure_changed = False
-        self.box = _Collapsible(self._label(), False)
+        self.box = Collapsible(self._label(), False)
         self.items_layout = QVBoxLayout()
         self.items_layout.setSpacing(4)
         self.box.body_layout.addLayout(self.items_layout)

@@ -90,7 +90,7 @@ class EntryPreview(QTextBrowser):
         """Images as wide as the pane (no sideways scrolling), at most 640 pixels."""
         return max(64, min(640, self.viewport().width() - 2 * int(self.document().documentMargin()) - 8))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self._source is not None and f'width="{self._image_width()}"' not in self._last and "<img" in self._last:
             self.schedule()  # images follow the pane's new width
@@ -99,7 +99,7 @@ class EntryPreview(QTextBrowser):
         """The last rendered HTML."""
         return self._last
 
-    def loadResource(self, kind: int, url: QUrl | str) -> Any:  # noqa: N802 - Qt override
+    def loadResource(self, kind: int, url: QUrl | str) -> Any:
         """Images come from the media source; other resources as QTextBrowser finds them."""
         if kind != QTextDocument.ResourceType.ImageResource.value or self.context.media_source is None:
             return super().loadResource(kind, url)

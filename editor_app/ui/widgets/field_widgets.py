@@ -8,10 +8,12 @@ an untouched field round-trips exactly (types, date formats, values that are not
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
+import shiboken6
 from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QRegularExpression, Qt, QTime, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QPixmap, QSyntaxHighlighter, QTextCharFormat, QValidator
 from PySide6.QtWidgets import (
@@ -33,8 +35,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-import shiboken6
 
 from editor_app.config.site_config import Field
 from editor_app.content import number_input
@@ -79,7 +79,7 @@ class FormContext:
 
     relation_source: RelationSource | None = None
     media_source: MediaSource | None = None
-    now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     runner: Runner | None = None
 
     def run(self, work: Callable[[], Any], on_success: Callable[[Any], None],
@@ -236,7 +236,7 @@ class _NumberLine(QLineEdit):
 
     stepped = Signal(int)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
             emit(self.stepped, 1 if event.key() == Qt.Key.Key_Up else -1)
             return
@@ -244,14 +244,18 @@ class _NumberLine(QLineEdit):
 
 
 class _NumberValidator(QValidator):
-    """Refuses keystrokes that cannot lead to a number of the field's kind ("400abc" stops at "400")."""
+    """Refuses keystrokes that cannot lead to a number of the field's kind ("400abc" stops at "400").
+
+    `strict` is off while the text is a stored value that is not a number: it stays editable, and the check
+    starts again once the text is a number."""
 
     def __init__(self, options: dict[str, Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.options = options
+        self.strict = True
 
-    def validate(self, text: str, pos: int) -> object:  # type: ignore[override]
-        if number_input.accepts_typing(text, self.options):
+    def validate(self, text: str, pos: int) -> object:
+        if not self.strict or number_input.accepts_typing(text, self.options):
             return QValidator.State.Acceptable, text, pos
         return QValidator.State.Invalid, text, pos
 
@@ -279,14 +283,13 @@ class NumberEditor(FieldEditor):
 
     def _show(self, value: Any) -> None:
         text = wv.format_number(value)
-        # a stored value that is not a number stays editable: the check starts once it is one again
-        self.line.setValidator(self.validator if number_input.accepts_typing(text, self.field.options) else None)
+        self.validator.strict = number_input.accepts_typing(text, self.field.options)
         self.line.setText(text)
         self._update_hint()
 
     def _on_line_edited(self, text: str) -> None:
-        if self.line.validator() is None and number_input.accepts_typing(text, self.field.options):
-            self.line.setValidator(self.validator)
+        if not self.validator.strict and number_input.accepts_typing(text, self.field.options):
+            self.validator.strict = True
         self._update_hint()
 
     def _update_hint(self) -> None:
@@ -363,7 +366,7 @@ class _DateTimePicker(QDateTimeEdit):
 
     Its parts are still reached with Left/Right (and changed with Up/Down or by typing)."""
 
-    def focusNextPrevChild(self, forward: bool) -> bool:  # noqa: N802 - Qt override
+    def focusNextPrevChild(self, forward: bool) -> bool:
         return QWidget.focusNextPrevChild(self, forward)
 
 
@@ -413,7 +416,7 @@ class DateTimeEditor(FieldEditor):
 
     def _set_picker(self, dt: datetime) -> None:
         if dt.tzinfo is not None:
-            dt = dt.astimezone(timezone.utc) if self._utc else dt.astimezone()
+            dt = dt.astimezone(UTC) if self._utc else dt.astimezone()
         self.picker.setDateTime(QDateTime(QDate(dt.year, dt.month, dt.day),
                                           QTime(dt.hour, dt.minute, dt.second, dt.microsecond // 1000)))
 
@@ -424,7 +427,7 @@ class DateTimeEditor(FieldEditor):
         if self.kind == "date":
             return dt.replace(hour=0, minute=0, second=0, microsecond=0)
         if "Z" in self._format.replace("[Z]", "") or wv.is_utc_format(self._format):
-            return dt.replace(tzinfo=timezone.utc) if self._utc else dt.astimezone()
+            return dt.replace(tzinfo=UTC) if self._utc else dt.astimezone()
         return dt
 
     def _read(self) -> Any:
@@ -631,10 +634,9 @@ class MediaEditor(FieldEditor):
         self.remove_button = QPushButton("Remove")
         self.remove_button.setAccessibleName(f"{self._label()}: remove")
         self.remove_button.clicked.connect(self._on_remove_clicked)
-        layout = _vbox(self)
-        layout.addLayout(_row(self.thumbnail, self.path, self.choose_button, self.remove_button,
-                              stretch_first=False))
-        layout.itemAt(0).layout().setStretch(1, 1)
+        row = _row(self.thumbnail, self.path, self.choose_button, self.remove_button, stretch_first=False)
+        row.setStretch(1, 1)
+        _vbox(self).addLayout(row)
         self._paths: list[str] = []
 
     def _show(self, value: Any) -> None:
@@ -826,10 +828,11 @@ class RelationEditor(FieldEditor):
         self.results.hide()
         self.no_match.hide()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Up and Down in the search box move through the matches, Escape closes them."""
-        if watched is self.search and event.type() == QEvent.Type.KeyPress and not self.results.isHidden():
-            key = event.key()  # type: ignore[attr-defined]
+        if watched is self.search and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
+                and not self.results.isHidden():
+            key = event.key()
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
                 step = 1 if key == Qt.Key.Key_Down else -1
                 row = max(0, min(self.results.count() - 1, self.results.currentRow() + step))
@@ -894,7 +897,7 @@ class CodeHighlighter(QSyntaxHighlighter):
         self.rules.append((QRegularExpression(r"\"[^\"]*\"|'[^']*'|`[^`]*`"), fmt("#3a9a3a")))
         self.rules.append((QRegularExpression(r"(#|//|--).*$"), fmt("#8a8a8a")))
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+    def highlightBlock(self, text: str) -> None:
         for regex, fmt in self.rules:
             matches = regex.globalMatch(text)
             while matches.hasNext():
@@ -913,7 +916,9 @@ class CodeEditor(FieldEditor):
     def __init__(self, fld: Field, context: FormContext, parent: QWidget | None = None) -> None:
         super().__init__(fld, context, parent)
         opts = fld.options
-        keys = opts.get("keys") if isinstance(opts.get("keys"), dict) else {}
+        keys = opts.get("keys")
+        if not isinstance(keys, dict):
+            keys = {}
         self.code_key = str(keys.get("code", "code"))
         self.lang_key = str(keys.get("lang", "lang"))
         self.code_only = bool(opts.get("output_code_only"))

@@ -38,7 +38,7 @@ RANGES = {LATITUDE: (-90.0, 90.0), LONGITUDE: (-180.0, 180.0)}
 class _CoordinateSpin(QDoubleSpinBox):
     """A coordinate as typed: 52.5, not 52.5000000."""
 
-    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt override
+    def textFromValue(self, value: float) -> str:
         return _text(value, self.decimals())
 
 
@@ -60,21 +60,21 @@ class _CoordinateDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.decimals = decimals
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,  # noqa: N802 - Qt override
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
                      index: QModelIndex | QPersistentModelIndex) -> QWidget:
         spin = _spin(index.column(), self.decimals, "Latitude" if index.column() == LATITUDE else "Longitude")
         spin.setParent(parent)
         spin.setFrame(False)
         return spin
 
-    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
         if isinstance(editor, QDoubleSpinBox):
             try:
                 editor.setValue(float(index.data(Qt.ItemDataRole.EditRole) or 0))
             except ValueError:
                 editor.setValue(0.0)
 
-    def setModelData(self, editor: QWidget, model: Any,  # noqa: N802 - Qt override
+    def setModelData(self, editor: QWidget, model: Any,
                      index: QModelIndex | QPersistentModelIndex) -> None:
         if isinstance(editor, QDoubleSpinBox):
             model.setData(index, _text(editor.value(), self.decimals), Qt.ItemDataRole.EditRole)
@@ -194,7 +194,7 @@ class MapEditor(FieldEditor):
                 except json.JSONDecodeError:
                     return text
             return text
-        written = geojson.format_geometry(self.geometry(), self.decimals)
+        written = geojson.format_geometry(self.points_geometry(), self.decimals)
         if isinstance(self._original, dict) and written:
             return json.loads(written)  # stored as a YAML mapping: stays one
         return written
@@ -209,7 +209,7 @@ class MapEditor(FieldEditor):
             except ValueError as exc:
                 return [f"{self._label()}: {exc}."]
             return []
-        problem = geojson.geometry_problem(self.geometry())
+        problem = geojson.geometry_problem(self.points_geometry())
         return [f"{self._label()}: {problem}."] if problem else []
 
     def focus_target(self) -> QWidget:
@@ -217,7 +217,7 @@ class MapEditor(FieldEditor):
 
     # --- points ---
 
-    def geometry(self) -> geojson.Geometry:
+    def points_geometry(self) -> geojson.Geometry:
         """The points as shown in the coordinate fields."""
         if self.kind == "Point":
             points = [] if self._point_empty else [(self.latitude.value(), self.longitude.value())]
@@ -263,7 +263,7 @@ class MapEditor(FieldEditor):
         """The fields changed: they are the value again, and the GeoJSON text follows them."""
         self._raw_edited = False
         self._syncing = True
-        self.raw.setPlainText(geojson.format_geometry(self.geometry(), self.decimals))
+        self.raw.setPlainText(geojson.format_geometry(self.points_geometry(), self.decimals))
         self._syncing = False
         self._update_status()
         self._edited()
@@ -289,7 +289,7 @@ class MapEditor(FieldEditor):
 
     def _on_add_clicked(self) -> None:
         # a new point starts where the last one is, ready to be adjusted
-        last = self.geometry().points[-1] if self.table.rowCount() else (0.0, 0.0)
+        last = self.points_geometry().points[-1] if self.table.rowCount() else (0.0, 0.0)
         self._syncing = True
         self._append_row(*last)
         self._syncing = False
@@ -324,7 +324,7 @@ class MapEditor(FieldEditor):
         self._edited()
 
     def _update_status(self) -> None:
-        geometry = self.geometry()
+        geometry = self.points_geometry()
         problem = geojson.geometry_problem(geometry)
         if problem:
             self.status.setText(problem[0].upper() + problem[1:] + ".")

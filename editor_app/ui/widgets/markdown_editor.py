@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import shiboken6
-
 from PySide6.QtCore import QMimeData, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QImage, QKeyEvent, QKeySequence, QSyntaxHighlighter, QTextCharFormat, QTextCursor
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import QPlainTextEdit, QToolBar, QVBoxLayout, QWidget
 
 from editor_app.ui.signals import emit
@@ -26,7 +36,9 @@ class MarkdownHighlighter(QSyntaxHighlighter):
     def __init__(self, document: Any) -> None:
         super().__init__(document)
 
-        def fmt(color: str | None = None, bold: bool = False, italic: bool = False, mono: bool = False) -> QTextCharFormat:
+        def fmt(
+            color: str | None = None, bold: bool = False, italic: bool = False, mono: bool = False
+        ) -> QTextCharFormat:
             f = QTextCharFormat()
             if color:
                 f.setForeground(QColor(color))
@@ -49,7 +61,7 @@ class MarkdownHighlighter(QSyntaxHighlighter):
         ]
         self.fence_format = fmt("#c0582b", mono=True)
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+    def highlightBlock(self, text: str) -> None:
         in_fence = self.previousBlockState() == 1
         if text.startswith("```") or text.startswith("~~~"):
             self.setFormat(0, len(text), self.fence_format)
@@ -74,7 +86,7 @@ class MarkdownTextEdit(QPlainTextEdit):
         super().__init__()
         self._owner = owner
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         # Formatting shortcuts also work where the window's shortcut map does not see the key
         # (e.g. an inactive window or a key sent straight to the text).
         pressed = QKeySequence(event.keyCombination())
@@ -84,10 +96,10 @@ class MarkdownTextEdit(QPlainTextEdit):
                 return
         super().keyPressEvent(event)
 
-    def canInsertFromMimeData(self, source: QMimeData) -> bool:  # noqa: N802 - Qt override
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
         return source.hasImage() or super().canInsertFromMimeData(source)
 
-    def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 - Qt override
+    def insertFromMimeData(self, source: QMimeData) -> None:
         if self._owner.insert_images_from(source):
             return
         super().insertFromMimeData(source)
@@ -151,7 +163,7 @@ class MarkdownEditor(QWidget):
         layout.addWidget(self.edit)
         self.edit.setMinimumHeight(130)
 
-    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: Any, event: Any) -> bool:
         if watched is self.edit and event.type() == event.Type.FocusIn:
             emit(self.focused)
         return super().eventFilter(watched, event)
@@ -267,7 +279,8 @@ class MarkdownEditor(QWidget):
 
     def insert_images_from(self, source: QMimeData) -> bool:
         """Upload images in pasted/dropped data and link them; False when there is no image to take."""
-        if self.media_source is None:
+        media = self.media_source
+        if media is None:
             return False
         files = [Path(url.toLocalFile()) for url in source.urls() if url.isLocalFile()]
         images = [f for f in files if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file()]
@@ -277,19 +290,18 @@ class MarkdownEditor(QWidget):
                 directory = Path(self._uploads.name)
                 index = len(list(directory.iterdir())) + 1
                 target = directory / f"pasted-image-{index}.png"
-                image.save(str(target), "PNG")
+                image.save(str(target))  # the format follows the .png suffix
                 images = [target]
         if not images:
             return False
-        source = self.media_source
         for path in images:
             # a placeholder marks the spot while the upload runs; typing carries on meanwhile
             self._upload_count += 1
             placeholder = f"![Uploading {path.name}…#{self._upload_count}]()"
             self.edit.textCursor().insertText(placeholder)
-            self.context.run(lambda p=path: source.upload(str(p)),
-                             lambda public, p=path, ph=placeholder: self._on_uploaded(ph, f"![{p.stem}]({public})"),
-                             lambda failure, p=path, ph=placeholder: self._on_upload_failed(ph, p.name, failure))
+            self.context.run(functools.partial(media.upload, str(path)),
+                             functools.partial(self._on_uploaded, placeholder, path.stem),
+                             functools.partial(self._on_upload_failed, placeholder, path.name))
         return True
 
     def _replace_placeholder(self, placeholder: str, text: str) -> None:
@@ -299,8 +311,8 @@ class MarkdownEditor(QWidget):
         if not found.isNull():
             found.insertText(text)
 
-    def _on_uploaded(self, placeholder: str, link: str) -> None:
-        self._replace_placeholder(placeholder, link)
+    def _on_uploaded(self, placeholder: str, stem: str, public_path: str) -> None:
+        self._replace_placeholder(placeholder, f"![{stem}]({public_path})")
 
     def _on_upload_failed(self, placeholder: str, name: str, failure: Any) -> None:
         self._replace_placeholder(placeholder, "")

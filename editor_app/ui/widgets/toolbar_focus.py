@@ -47,7 +47,7 @@ class ToolbarFocus(QObject):
                 button.setProperty("toolbarFocusWatched", True)
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus if i == self._current else Qt.FocusPolicy.NoFocus)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if watched is self.toolbar:
             if kind in (QEvent.Type.ActionAdded, QEvent.Type.ActionChanged, QEvent.Type.ActionRemoved):

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from editor_app.content import widget_values as wv
+from editor_app.ui.contracts import SiteContent
 
 
 class WorkspaceSources:
@@ -14,7 +15,7 @@ class WorkspaceSources:
     Media calls reach the Git host: the form runs them on its runner, never on the GUI thread.
     """
 
-    def __init__(self, workspace: Any) -> None:
+    def __init__(self, workspace: SiteContent) -> None:
         self.workspace = workspace
         self._public_to_repo: dict[str, str] = {}
         self._listed = False
@@ -26,7 +27,7 @@ class WorkspaceSources:
         needle = query.strip().lower()
         found = []
         for entry in self.workspace.entries(collection):
-            if file is not None and getattr(entry, "file", None) not in (None, file):
+            if file is not None and entry.file not in (None, file):
                 continue
             data = {**entry.data, "slug": entry.slug}
             if needle:  # every word in some search field (of any list item): a superset of the field's choices
@@ -55,7 +56,7 @@ class WorkspaceSources:
         return item.public_path
 
     def thumbnail(self, public_path: str) -> bytes | None:
-        """The bytes of a media file in the media folders (listed once on first need), or None for other paths and URLs."""
+        """The bytes of a media file in the media folders (listed once on first need); None for other paths, URLs."""
         repo_path = self._public_to_repo.get(public_path)
         if repo_path is None and not self._listed and "://" not in public_path:
             self.list_media()  # an entry opened before the media library was listed: learn the paths once

@@ -9,13 +9,15 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 from ruamel.yaml import YAML
-from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource, FakeRelationSource, fields_of
-from tests.ui.widgets.test_entry_form import KITCHEN_SINK_ENTRY, kitchen_sink_fields
 
-from editor_app.config.site_config import parse_site_config
+from editor_app.ui.contracts import Progress
 from editor_app.ui.editor_pane import EditorPane
 from editor_app.ui.theme import dark_palette
 from editor_app.ui.widgets.field_widgets import FormContext
+from editor_app.workspace.workspace import IndexedEntry, OpenEntry
+from tests.ui.fakes import FakeWorkspace
+from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource, FakeRelationSource, fields_of
+from tests.ui.widgets.test_entry_form import KITCHEN_SINK_ENTRY, kitchen_sink_fields
 
 POST_FIELDS = """
 - {name: title, label: Title}
@@ -164,32 +166,25 @@ def test_locale_box_is_hidden_on_single_language_sites(qtbot):
     assert pane.locale_box.isHidden()
 
 
-@dataclasses.dataclass
-class FakeEntry:
-    collection: str
-    slug: str
-    path: str
-    data: dict
+POSTS_SITE = (
+    "backend: {name: test-repo}\nmedia_folder: static/img\ncollections:\n"
+    "  - {name: posts, label: Posts, folder: content/posts, fields: [{name: title}, {name: body, widget: markdown}]}\n"
+)
 
 
-class FakeWorkspace:
-    """What the pane reads from the workspace: the site config and raw text of an entry."""
+class FrontMatterWorkspace(FakeWorkspace):
+    """The fake workspace on a site of posts, writing entries as front matter and body."""
 
-    def __init__(self) -> None:
-        self.site = parse_site_config(
-            "backend: {name: test-repo}\nmedia_folder: static/img\ncollections:\n"
-            "  - {name: posts, label: Posts, folder: content/posts, fields: [{name: title}, "
-            "{name: body, widget: markdown}]}\n")
-        self.relation_source = None
-        self.media_source = None
+    def __init__(self, config: str = POSTS_SITE) -> None:
+        super().__init__(posts=0, config=config)
 
-    def raw_text(self, entry: FakeEntry) -> str:
+    def raw_text(self, entry: OpenEntry) -> str:
         return to_raw(entry.data)
 
 
 def test_set_entry_finds_the_collection_fields_and_returns_the_edited_entry(qtbot):
-    pane = make_pane(qtbot, workspace=FakeWorkspace())
-    entry = FakeEntry("posts", "hello", "content/posts/hello.md", {"title": "Hello", "body": "Hi"})
+    pane = make_pane(qtbot, workspace=FrontMatterWorkspace())
+    entry = OpenEntry("posts", "hello", "content/posts/hello.md", {"title": "Hello", "body": "Hi"})
     pane.set_entry(entry)
     qtbot.keyClicks(pane.form.editor("title").line, "!")
     assert pane.entry() == dataclasses.replace(entry, data={"title": "Hello!", "body": "Hi"})
@@ -221,7 +216,7 @@ def test_screenshot_of_a_kitchen_sink_entry(qtbot, tmp_path):
     target = Path(__file__).resolve().parents[3] / "screenshots"
     target.mkdir(exist_ok=True)
     assert pane.grab().save(str(target / "editor_pane.png"))
-    bar = pane.scroll.verticalScrollBar()
+    bar = pane.scroll_area.verticalScrollBar()
     bar.setValue(bar.maximum() // 3)
     assert pane.grab().save(str(target / "editor_pane_middle.png"))
     pane.validate()
@@ -241,7 +236,7 @@ def test_screenshot_in_a_dark_palette(qtbot, tmp_path):
         pane.resize(1280, 900)
         pane.show()
         qtbot.waitExposed(pane)
-        pane.scroll.verticalScrollBar().setValue(250)
+        pane.scroll_area.verticalScrollBar().setValue(250)
         pane.validate()
         target = Path(__file__).resolve().parents[3] / "screenshots"
         target.mkdir(exist_ok=True)
@@ -263,36 +258,35 @@ def test_reloading_the_same_entry_keeps_the_form(qtbot):
     assert pane.form is not form
 
 
-class IndexingWorkspace(FakeWorkspace):
+class IndexingWorkspace(FrontMatterWorkspace):
     """A workspace whose collections are indexed only when asked, like the real one."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.site = parse_site_config(
+        super().__init__(
             "backend: {name: test-repo}\nmedia_folder: static/img\ncollections:\n"
             "  - {name: posts, label: Posts, folder: content/posts, fields: [{name: title}, "
             "{name: author, widget: relation, collection: authors, search_fields: [name], value_field: '{{slug}}'}]}\n"
             "  - {name: authors, label: Authors, folder: content/authors, fields: [{name: name, label: Name}], "
             "identifier_field: name}\n")
-        self.index: dict[str, list] = {}
+        self.index = {}
         self.loaded: list[str] = []
 
-    def entries(self, name):
-        return self.index.get(name, [])
-
-    def load_collection(self, name):
+    def load_collection(self, name: str, progress: Progress | None = None) -> list[IndexedEntry]:
         self.loaded.append(name)
-        self.index[name] = [FakeEntry(name, "ann", "content/authors/ann.md", {"name": "Ann"})]
-        return self.index[name]
+        ann = IndexedEntry(name, "ann", "content/authors/ann.md", "a" * 40, {"name": "Ann"})
+        self.index[name] = {ann.path: ann}
+        return [ann]
 
 
 def test_relation_target_collections_are_indexed_in_the_background(qtbot, runner):
     workspace = IndexingWorkspace()
     pane = make_pane(qtbot, workspace=workspace, runner=runner)
-    pane.set_entry(FakeEntry("posts", "hello", "content/posts/hello.md", {"title": "Hello"}))
+    pane.set_entry(OpenEntry("posts", "hello", "content/posts/hello.md", {"title": "Hello"}))
     qtbot.waitUntil(lambda: workspace.loaded == ["authors"], timeout=5000)
     author = pane.form.editor("author")
     qtbot.keyClicks(author.search, "an")
-    assert author.results.count() == 1 and author.results.item(0).text() == "ann"  # display_fields default to value_field
-    pane.set_entry(FakeEntry("posts", "hello", "content/posts/hello.md", {"title": "Hello"}))
+    assert (
+        author.results.count() == 1 and author.results.item(0).text() == "ann"
+    )  # display_fields default to value_field
+    pane.set_entry(OpenEntry("posts", "hello", "content/posts/hello.md", {"title": "Hello"}))
     assert workspace.loaded == ["authors"]  # indexed once

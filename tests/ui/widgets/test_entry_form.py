@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from PySide6.QtCore import Qt
-from tests.conftest import shared_path
-from tests.ui.widgets.fakes import FakeRelationSource, fields_of
 
 from editor_app.config.site_config import load_site_config
 from editor_app.ui.widgets.entry_form import EntryForm, ListEditor, ObjectEditor, SimpleListEditor
 from editor_app.ui.widgets.field_widgets import FormContext, RawYamlEditor
+from tests.conftest import shared_path
+from tests.ui.widgets.fakes import FakeRelationSource, fields_of
 
 KITCHEN_SINK_ENTRY = {
     "post": "First post",
@@ -78,7 +78,7 @@ def test_new_entries_get_defaults_and_nothing_else(qtbot):
 - {name: seo, widget: object, fields: [{name: robots, default: index}, {name: description, required: false}]}
 - {name: secret, widget: hidden, default: hidden-value}
 """)
-    form = make_form(qtbot, fields, now=lambda: datetime(2025, 1, 2, 3, 4, tzinfo=timezone.utc))
+    form = make_form(qtbot, fields, now=lambda: datetime(2025, 1, 2, 3, 4, tzinfo=UTC))
     form.set_value(None)
     assert form.value() == {"draft": True, "date": "2025-01-02", "tags": ["news"], "seo": {"robots": "index"},
                             "secret": "hidden-value"}
@@ -162,7 +162,9 @@ def test_typed_list_adds_items_with_the_type_key(qtbot):
 
 
 def test_object_summary_titles_a_collapsed_object(qtbot):
-    fields = fields_of("- {name: seo, widget: object, collapsed: true, summary: 'SEO: {{title}}', fields: [{name: title}]}")
+    fields = fields_of(
+        "- {name: seo, widget: object, collapsed: true, summary: 'SEO: {{title}}', fields: [{name: title}]}"
+    )
     form = make_form(qtbot, fields)
     form.set_value({"seo": {"title": "Home"}})
     seo = form.editor("seo")

@@ -2,42 +2,43 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import dataclasses
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from tests.content.test_entry_preview import CONFIG
-from tests.ui.fakes import ScriptedPrompts
-from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource
 
-from editor_app.app import open_site
-from editor_app.config.site_config import parse_site_config
+from editor_app.errors import NotFoundError
 from editor_app.paths import AppDirs
 from editor_app.ui.editor_pane import EditorPane
 from editor_app.ui.main_window import MainWindow
+from editor_app.ui.site_login import open_site
 from editor_app.ui.start_dialog import SiteChoice
 from editor_app.ui.widgets.field_widgets import FormContext
+from editor_app.workspace.workspace import OpenEntry
+from tests.content.test_entry_preview import CONFIG
+from tests.ui.fakes import FakeWorkspace, ScriptedPrompts, fake_entry
+from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource
 
 CSS = b".entry-title { color: #aa0000; }"
 
 
-class FakeWorkspace:
-    """The parts of a workspace the pane reads: the site config and repository files."""
+class PreviewWorkspace(FakeWorkspace):
+    """The fake site with this file's config, and repository files the pane may read (the preview style)."""
 
     def __init__(self, files: dict[str, bytes]) -> None:
-        self.site = parse_site_config(CONFIG)
+        super().__init__(config=CONFIG)
         self.files = files
         self.reads: list[str] = []
 
     def read_media(self, path: str) -> bytes:
         self.reads.append(path)
         if path not in self.files:
-            raise OSError(f"{path} not found")
+            raise NotFoundError(f"{path} is not in the repository")
         return self.files[path]
 
 
-def entry(collection: str, data: dict, path: str = "content/posts/a.md", file: str | None = None):
-    return SimpleNamespace(collection=collection, path=path, file=file, data=data)
+def entry(collection: str, data: dict, path: str = "content/posts/a.md", file: str | None = None) -> OpenEntry:
+    return dataclasses.replace(fake_entry(collection, path, data), file=file)
 
 
 def make_pane(qtbot, workspace, tmp_path) -> EditorPane:
@@ -51,7 +52,7 @@ def make_pane(qtbot, workspace, tmp_path) -> EditorPane:
 
 
 def test_preview_shows_the_title_and_every_field_and_follows_typing(qtbot, tmp_path):
-    pane = make_pane(qtbot, FakeWorkspace({"static/admin/preview.css": CSS}), tmp_path)
+    pane = make_pane(qtbot, PreviewWorkspace({"static/admin/preview.css": CSS}), tmp_path)
     pane.set_entry(entry("posts", {"title": "Walnuts", "summary": "Short", "cover": "/img/walnut.png",
                                    "body": "Some *text*"}))
     assert pane.preview_shown() and pane.preview_box.isVisible()
@@ -66,14 +67,14 @@ def test_preview_shows_the_title_and_every_field_and_follows_typing(qtbot, tmp_p
 
 
 def test_preview_shows_media_images_from_the_media_source(qtbot, tmp_path):
-    pane = make_pane(qtbot, FakeWorkspace({}), tmp_path)
+    pane = make_pane(qtbot, PreviewWorkspace({}), tmp_path)
     pane.set_entry(entry("posts", {"title": "Walnuts", "cover": "/img/walnut.png"}))
     assert '<img src="/img/walnut.png"' in pane.preview.html_text()
     qtbot.waitUntil(lambda: pane.preview.image_count() == 1, timeout=2000)
 
 
 def test_preview_is_hidden_for_a_collection_with_preview_false(qtbot, tmp_path):
-    pane = make_pane(qtbot, FakeWorkspace({}), tmp_path)
+    pane = make_pane(qtbot, PreviewWorkspace({}), tmp_path)
     pane.set_entry(entry("settings", {"site": "Garden"}, path="data/general.yml", file="general"))
     assert not pane.preview_shown()
     assert not pane.preview_box.isVisible() and not pane.preview_button.isVisible()
@@ -84,7 +85,7 @@ def test_preview_is_hidden_for_a_collection_with_preview_false(qtbot, tmp_path):
 
 
 def test_preview_button_hides_and_shows_the_preview(qtbot, tmp_path):
-    pane = make_pane(qtbot, FakeWorkspace({}), tmp_path)
+    pane = make_pane(qtbot, PreviewWorkspace({}), tmp_path)
     pane.set_entry(entry("posts", {"title": "Walnuts"}))
     qtbot.mouseClick(pane.preview_button, Qt.MouseButton.LeftButton)
     assert not pane.preview_box.isVisible()
@@ -93,7 +94,7 @@ def test_preview_button_hides_and_shows_the_preview(qtbot, tmp_path):
 
 
 def test_site_preview_stylesheet_is_read_from_the_repository(qtbot, tmp_path):
-    workspace = FakeWorkspace({"static/admin/preview.css": CSS})
+    workspace = PreviewWorkspace({"static/admin/preview.css": CSS})
     pane = make_pane(qtbot, workspace, tmp_path)
     pane.set_entry(entry("posts", {"title": "Walnuts"}))
     assert workspace.reads == ["static/admin/preview.css"]
@@ -104,7 +105,7 @@ def test_site_preview_stylesheet_is_read_from_the_repository(qtbot, tmp_path):
 
 
 def test_a_missing_preview_stylesheet_is_named_in_the_preview_title(qtbot, tmp_path):
-    pane = make_pane(qtbot, FakeWorkspace({}), tmp_path)
+    pane = make_pane(qtbot, PreviewWorkspace({}), tmp_path)
     pane.set_entry(entry("posts", {"title": "Walnuts"}))
     assert "static/admin/preview.css could not be read" in pane.preview_title.text()
     assert "Walnuts" in pane.preview.html_text()  # the preview still works with the built-in style

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource, FakeRelationSource, fields_of
 
 from editor_app.ui.widgets.entry_form import EntryForm
 from editor_app.ui.widgets.field_widgets import FormContext, MediaChooserDialog
+from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource, FakeRelationSource, fields_of
 
 POSTS = [
     {"slug": "first-post", "title": "First post", "date": "2024-01-01"},
@@ -113,12 +113,12 @@ def test_boolean(qtbot):
 ])
 def test_datetime_writes_back_in_the_stored_format(qtbot, options, stored, written):
     form = form_for(qtbot, f"- {{name: when, widget: datetime, picker_utc: true{options}}}", {"when": stored})
-    form.editor("when").set_datetime(datetime(2024, 6, 2, 9, 5, tzinfo=timezone.utc))
+    form.editor("when").set_datetime(datetime(2024, 6, 2, 9, 5, tzinfo=UTC))
     assert form.value() == {"when": written}
 
 
 def test_datetime_now_and_clear(qtbot):
-    now = datetime(2025, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+    now = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
     form = form_for(qtbot, "- {name: when, widget: datetime, picker_utc: true, required: false}", {}, now=lambda: now)
     editor = form.editor("when")
     editor.now_button.click()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
+
 from tests.ui.widgets.test_field_widgets import form_for
 
 POINT = '{"type":"Point","coordinates":[13.4,52.5]}'

@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage, QTextCursor
 from PySide6.QtWidgets import QApplication
-from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource
 
 from editor_app.errors import NetworkError
 from editor_app.ui.widgets.field_widgets import FormContext
 from editor_app.ui.widgets.markdown_editor import MarkdownEditor
+from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource
 
 
 def make_editor(qtbot, text: str = "", media=None) -> MarkdownEditor:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from editor_app.app import open_site
 from editor_app.paths import AppDirs
 from editor_app.ui.editor_pane import EditorPane
+from editor_app.ui.site_login import open_site
 from editor_app.ui.start_dialog import SiteChoice
 
 
@@ -36,5 +36,5 @@ def test_editing_the_title_in_the_sandbox_changes_only_that_line(qtbot, app_home
     title.end(False)
     qtbot.keyClicks(title, " (revised)")
     before, after = entry.raw.splitlines(), workspace.raw_text(pane.entry()).splitlines()
-    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
     assert len(before) == len(after) and len(changed) == 1 and "(revised)" in changed[0][1]
