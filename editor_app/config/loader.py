@@ -72,7 +72,7 @@ CAMEL_CASE_OPTIONS: dict[str, str] = {
 
 COMMON_FIELD_KEYS = {
     "name", "label", "widget", "required", "hint", "pattern", "default", "i18n", "comment",
-    "media_folder", "public_folder", "meta", "index_file",
+    "media_folder", "public_folder", "meta", "index_file", "preview",
 }
 
 WIDGET_OPTIONS: dict[str, set[str]] = {

@@ -30,15 +30,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor_app.config.site_config import Field
+from editor_app.config.site_config import Collection, Field
+from editor_app.content.entry_preview import preview_enabled, preview_style_path, title_field_name
 from editor_app.content.spelling import SITE_WORDS_KEY, parse_word_list
 from editor_app.content.text_search import count_words, reading_minutes
 from editor_app.ui.contracts import EntryEditor, WorkspaceView
 from editor_app.ui.signals import emit
 from editor_app.ui.widgets.entry_form import ERROR_COLOR, Collapsible, EntryForm, MarkdownFieldEditor
+from editor_app.ui.widgets.entry_preview import EntryPreview
 from editor_app.ui.widgets.field_widgets import FieldEditor, FormContext, RelationEditor, Runner
 from editor_app.ui.widgets.find_replace import FindReplaceBar
-from editor_app.ui.widgets.markdown_preview import MarkdownPreview
 from editor_app.ui.widgets.spell_highlighter import CHECKED_WIDGETS, SpellChecking, user_spell_checking
 from editor_app.ui.widgets.workspace_sources import WorkspaceSources
 from editor_app.workspace.workspace import OpenEntry
@@ -154,8 +155,11 @@ class EditorPane(EntryEditor):
 
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setAccessibleName("Fields of the entry")
+        # not a Tab stop of its own: Tab goes from field to field and the area scrolls to the focused one
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.scroll_area.setWidget(self.form)
-        self.preview = MarkdownPreview()
+        self.preview = EntryPreview(self.context)
         self.preview_title = QLabel("Preview")
         self.preview_title.setForegroundRole(self.preview_title.foregroundRole().PlaceholderText)
         self.preview_box = QWidget()
@@ -188,6 +192,7 @@ class EditorPane(EntryEditor):
         self.raw_edit = QPlainTextEdit()
         self.raw_edit.setAccessibleName("Source of the whole file")
         self.raw_edit.setFont(QFont("monospace"))
+        self.raw_edit.setTabChangesFocus(True)  # no keyboard trap; front matter is indented with spaces anyway
         self.raw_edit.textChanged.connect(self._on_raw_edit_changed)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.splitter)
@@ -201,14 +206,21 @@ class EditorPane(EntryEditor):
         layout.addWidget(self.problem_list)
         layout.addWidget(self.stack, 1)
         self._preview_editor: MarkdownFieldEditor | None = None
+        self._preview_on = True
+        self._styles: dict[str, str] = {}  # preview stylesheets read from the repository, by path
         self._update_controls()
 
     # --- loading ---
 
     def load(self, fields: list[Field], data: dict[str, Any] | None, *, is_new: bool = False,
              locales: list[str] | None = None, default_locale: str | None = None,
-             locale_data: dict[str, dict[str, Any]] | None = None) -> None:
-        """Show an entry: its fields, its data and, on i18n sites, the other locales' data."""
+             locale_data: dict[str, dict[str, Any]] | None = None, editor: dict[str, Any] | None = None,
+             identifier_field: str | None = None) -> None:
+        """Show an entry: its fields, its data and, on i18n sites, the other locales' data.
+
+        `editor` is the collection's `editor` options: `preview: false` hides the preview, `preview_style`
+        names the site's preview stylesheet in the repository.
+        """
         self._fields = fields
         self._is_new = is_new or data is None
         self._locales = list(locales or [])
@@ -231,6 +243,7 @@ class EditorPane(EntryEditor):
         if self.raw_button.isChecked():
             self.raw_button.setChecked(False)
         self._choose_preview_editor()
+        self._set_preview(editor, identifier_field)
         self._update_controls()
         self._check_spelling()
         self.update_word_count()
@@ -259,8 +272,11 @@ class EditorPane(EntryEditor):
         fields = self._fields_for(workspace, entry)
         found = workspace.entry_locales(entry)
         locales, default_locale = found if found is not None else (None, None)
+        collection = workspace.site.collection_named(entry.collection)
         self.load(fields, dict(entry.data), is_new=entry.is_new, locales=locales, default_locale=default_locale,
-                  locale_data=entry.locale_data if locales else None)
+                  locale_data=entry.locale_data if locales else None,
+                  editor=_editor_options(collection, entry),
+                  identifier_field=collection.identifier_field if collection is not None else None)
         self._load_relation_targets(workspace, fields)
 
     def _workspace(self) -> WorkspaceView:
@@ -384,6 +400,7 @@ class EditorPane(EntryEditor):
         self.locale_box.setCurrentText(locale)
         self._loading = False
         self._choose_preview_editor()
+        self._refresh_preview()
         self._update_reference()
         self._check_spelling()
         self.update_word_count()
@@ -473,30 +490,66 @@ class EditorPane(EntryEditor):
         self._set_preview_editor(body or (top[0] if top else (editors[0] if editors else None)))
 
     def _set_preview_editor(self, editor: MarkdownFieldEditor | None) -> None:
-        if self._preview_editor is not None:
-            try:
-                self._preview_editor.editor.changed.disconnect(self.preview.schedule)
-            except (RuntimeError, TypeError):
-                pass  # the old form (and its editor) is already gone
+        """The markdown field that media from the library goes into (the one last focused)."""
         self._preview_editor = editor
-        if editor is not None:
-            editor.editor.changed.connect(self.preview.schedule)
-            self.preview.set_source(editor.editor.text)
-            self.preview_title.setText(f"Preview of “{editor.field.label or editor.field.name}”")
-        else:
-            self.preview.set_source(None)
-            self.preview_title.setText("Preview")
+
+    def _set_preview(self, editor: dict[str, Any] | None, identifier_field: str | None) -> None:
+        """Preview the whole entry, unless the collection says `editor: {preview: false}`."""
+        self._preview_on = preview_enabled(editor)
+        self.preview_button.setVisible(self._preview_on)
+        self.preview_box.setVisible(self._preview_on and self.preview_button.isChecked())
+        if not self._preview_on:
+            self.preview.set_entry([], None)
+            return
+        self.preview_title.setText("Preview")
+        self.preview.set_entry(self._fields, self.form.value,
+                               title_field_name(self._fields, identifier_field))
+        self._load_preview_style(preview_style_path(editor))
+
+    def _load_preview_style(self, path: str | None) -> None:
+        """Apply the site's preview stylesheet, read from the repository off the GUI thread."""
+        if path is None:
+            self.preview.set_site_style("")
+            return
+        if path in self._styles:
+            self.preview.set_site_style(self._styles[path])
+            return
+        workspace = self.workspace
+        if workspace is None:
+            return  # fields given to load() without a site: there is no repository to read it from
+        self.context.run(functools.partial(workspace.read_media, path),
+                         functools.partial(self._on_preview_style_read, path),
+                         functools.partial(self._on_preview_style_failed, path))
+
+    def _on_preview_style_read(self, path: str, data: bytes) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self._styles[path] = data.decode("utf-8", errors="replace")
+        self.preview.set_site_style(self._styles[path])
+
+    def _on_preview_style_failed(self, path: str, failure: Any) -> None:
+        if shiboken6.isValid(self):
+            self._styles[path] = ""
+            self.preview_title.setText(f"Preview (the site's preview_style {path} could not be read: {failure})")
 
     def _on_form_markdown_focused(self, editor: MarkdownFieldEditor) -> None:
         if editor is not self._preview_editor:
             self._set_preview_editor(editor)
+
+    def _refresh_preview(self) -> None:
+        if self._preview_on:
+            self.preview.render_now()
+
+    def preview_shown(self) -> bool:
+        """Whether the collection has a preview and it is shown."""
+        return self._preview_on and self.preview_button.isChecked()
 
     def render_preview(self) -> str:
         """Render the preview now and return its HTML."""
         return self.preview.render_now()
 
     def _on_preview_button_toggled(self, shown: bool) -> None:
-        self.preview_box.setVisible(shown)
+        self.preview_box.setVisible(shown and self._preview_on)
 
     def insert_media(self, public_path: str) -> None:
         """Put a media file into the markdown field being previewed (the one last focused)."""
@@ -570,6 +623,7 @@ class EditorPane(EntryEditor):
         self._show_problems([])
         self._choose_preview_editor()
         self._check_spelling()
+        self._refresh_preview()
         return True
 
     def _on_raw_edit_changed(self) -> None:
@@ -584,6 +638,8 @@ class EditorPane(EntryEditor):
         self._count_timer.start()
         if not self.problem_list.isHidden():
             self.validate()  # the list shown must follow the fixes as they are made, not wait for Save
+        if self._preview_on:
+            self.preview.schedule()
         emit(self.changed)
 
     # --- writing tools ---
@@ -667,6 +723,17 @@ class EditorPane(EntryEditor):
         self._update_reference()
         to_raw, _ = self._raw_converters()
         self.raw_button.setEnabled(to_raw is not None)
+
+
+def _editor_options(collection: Collection | None, entry: OpenEntry) -> dict[str, Any] | None:
+    """The `editor` options of the entry's collection, with those of its file in a files collection."""
+    if collection is None:
+        return None
+    options = dict(collection.editor)
+    for item in collection.files:
+        if item.name == entry.file or item.file == entry.path:
+            options.update(item.editor)
+    return options
 
 
 def _relation_collections(fields: list[Field]) -> set[str]:

@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -315,6 +315,9 @@ class EntryListView(QWidget):
         self.table.clicked.connect(self._on_table_activated)
         self.model.modelReset.connect(self._update_count)
         self.model.layoutChanged.connect(self._update_count)
+        # keyboard: Down in the search box goes to the results; the table always shows which row has focus
+        self.search_box.installEventFilter(self)
+        self.table.installEventFilter(self)
 
         tools = QHBoxLayout()
         tools.setContentsMargins(0, 0, 0, 0)
@@ -380,6 +383,26 @@ class EntryListView(QWidget):
         """Select (without activating) the row of `key` if visible."""
         row = self.model.row_of(key)
         if row >= 0:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down in the search box moves to the first result; focus on the table marks a row."""
+        if watched is self.search_box and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
+                and event.key() == Qt.Key.Key_Down and self.model.rowCount() > 0:
+            self.table.setFocus(Qt.FocusReason.TabFocusReason)
+            return True
+        if watched is self.table and event.type() == QEvent.Type.FocusIn:
+            self._mark_current_row()
+        return super().eventFilter(watched, event)
+
+    def _mark_current_row(self) -> None:
+        """Give the table a current (selected) row when it has none: the focus must be visible."""
+        current = self.table.currentIndex()
+        if current.isValid() and self.table.selectionModel().isRowSelected(current.row(), QModelIndex()):
+            return
+        row = current.row() if current.isValid() else 0
+        if self.model.rowCount() > row:
             self.table.selectRow(row)
             self.table.scrollTo(self.model.index(row, 0))
 

@@ -115,3 +115,41 @@ def test_a_search_keystroke_over_ten_thousand_entries_takes_under_50_ms(qtbot):
     elapsed = time.perf_counter() - started
     assert view.model.rowCount() == 111
     assert elapsed < 0.05
+
+
+def _search_compost(view: EntryListView, qtbot) -> None:
+    view.set_search_function(lambda text: {r.key for r in rows() if text.lower() in r.cells[0].lower()})
+    view.show()
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow, timeout=2000)
+
+
+def test_down_from_the_search_box_focuses_a_visible_result_row_and_return_opens_it(qtbot):
+    view = make_view(qtbot)
+    _search_compost(view, qtbot)
+    view.search_box.setFocus()
+    qtbot.keyClicks(view.search_box, "compost")
+    assert view.model.rowCount() == 2
+    qtbot.keyClick(view.search_box, Qt.Key.Key_Down)
+    assert view.table.hasFocus()
+    current = view.table.currentIndex()
+    assert current.isValid() and view.table.selectionModel().isRowSelected(current.row())
+    qtbot.keyClick(view.table, Qt.Key.Key_Down)
+    second = view.model.key_at(view.table.currentIndex().row())
+    assert view.table.selectionModel().isRowSelected(view.table.currentIndex().row())
+    with qtbot.waitSignal(view.entry_activated) as opened:
+        qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    assert opened.args == [second]
+
+
+def test_tabbing_into_the_results_marks_the_focused_row(qtbot):
+    view = make_view(qtbot)
+    _search_compost(view, qtbot)
+    view.search_box.setFocus()
+    qtbot.keyClicks(view.search_box, "compost")
+    for _ in range(5):
+        if view.table.hasFocus():
+            break
+        qtbot.keyClick(view.focusWidget(), Qt.Key.Key_Tab)
+    assert view.table.hasFocus()
+    assert view.table.selectionModel().isRowSelected(view.table.currentIndex().row())

@@ -41,10 +41,12 @@ def test_a_translated_entry_shows_its_languages_and_the_preview_follows_the_chos
     assert pane.locale_box.isVisibleTo(window)
     assert [pane.locale_box.itemText(i) for i in range(pane.locale_box.count())] == ["en", "fr"]
     assert pane.current_locale == "en"
-    assert "walnut tree" not in pane.render_preview() and "grew" in pane.render_preview()
+    # the whole entry is previewed: the English title as the heading, the programme, the body
+    preview = pane.render_preview()
+    assert "Harvest supper</h1>" in preview and "walnut tree" in preview and "grew" in preview
     pane.locale_box.setCurrentText("fr")
     assert pane.form.editor("title").line.text() == "Dîner des récoltes"
-    assert "récoltes" in pane.render_preview()
+    assert "Dîner des récoltes</h1>" in pane.render_preview() and "Harvest supper" not in pane.render_preview()
     # a duplicated field is the default locale's: shown, but edited in English only
     assert not pane.form.editor("starts").isEnabled()
     assert not window.is_dirty  # switching languages is not an edit

@@ -32,7 +32,6 @@ from editor_app.ui.widgets.field_widgets import (
     FieldEditor,
     FormContext,
     HiddenEditor,
-    MapEditor,
     MediaEditor,
     NumberEditor,
     RawYamlEditor,
@@ -41,6 +40,7 @@ from editor_app.ui.widgets.field_widgets import (
     StringEditor,
     TextEditor,
 )
+from editor_app.ui.widgets.map_editor import MapEditor
 from editor_app.ui.widgets.markdown_editor import MarkdownEditor
 
 ERROR_COLOR = "#d93025"

@@ -1,5 +1,5 @@
 """Editors of the single-value Decap widgets: string, text, number, boolean, datetime, select, image/file,
-relation, code, color, map, hidden and the raw-YAML editor of widgets that are not built in.
+relation, code, color, hidden and the raw-YAML editor of widgets that are not built in (map: map_editor.py).
 
 Every editor keeps the value it was loaded with and returns it unchanged until the user edits it, so
 an untouched field round-trips exactly (types, date formats, values that are not among the options).
@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import shiboken6
 from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QRegularExpression, Qt, QTime, Signal
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QPixmap, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QPixmap, QSyntaxHighlighter, QTextCharFormat, QValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from editor_app.config.site_config import Field
+from editor_app.content import number_input
 from editor_app.content import widget_values as wv
 from editor_app.errors import EditorError
 from editor_app.ui.signals import emit
@@ -242,28 +243,63 @@ class _NumberLine(QLineEdit):
         super().keyPressEvent(event)
 
 
+class _NumberValidator(QValidator):
+    """Refuses keystrokes that cannot lead to a number of the field's kind ("400abc" stops at "400").
+
+    `strict` is off while the text is a stored value that is not a number: it stays editable, and the check
+    starts again once the text is a number."""
+
+    def __init__(self, options: dict[str, Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.options = options
+        self.strict = True
+
+    def validate(self, text: str, pos: int) -> object:
+        if not self.strict or number_input.accepts_typing(text, self.options):
+            return QValidator.State.Acceptable, text, pos
+        return QValidator.State.Invalid, text, pos
+
+
 class NumberEditor(FieldEditor):
-    """`number`: int or float (`value_type`), `min`/`max`, Up/Down step by `step`."""
+    """`number`: int or float (`value_type`), `min`/`max`, Up/Down step by `step`; only numbers can be typed."""
 
     def __init__(self, fld: Field, context: FormContext, parent: QWidget | None = None) -> None:
         super().__init__(fld, context, parent)
         self.line = _NumberLine()
         self.line.setAccessibleName(self._label())
         opts = fld.options
-        bounds = []
-        if opts.get("min") is not None:
-            bounds.append(f"min {opts['min']}")
-        if opts.get("max") is not None:
-            bounds.append(f"max {opts['max']}")
-        self.line.setPlaceholderText(", ".join(bounds))
+        self.validator = _NumberValidator(opts, self)
+        self.line.setValidator(self.validator)
+        self.hint = QLabel(number_input.number_hint(opts))
+        self.hint.setObjectName("numberHint")
+        self.hint.setForegroundRole(self.hint.foregroundRole().PlaceholderText)
+        self.line.setAccessibleDescription(self.hint.text())
         self.line.setMaximumWidth(220)
         self.line.textEdited.connect(self._edited)
+        self.line.textEdited.connect(self._on_line_edited)
         self.line.stepped.connect(self._on_line_stepped)
         layout = _vbox(self)
-        layout.addLayout(_row(self.line, None, stretch_first=False))
+        layout.addLayout(_row(self.line, self.hint, None, stretch_first=False))
 
     def _show(self, value: Any) -> None:
-        self.line.setText(wv.format_number(value))
+        text = wv.format_number(value)
+        self.validator.strict = number_input.accepts_typing(text, self.field.options)
+        self.line.setText(text)
+        self._update_hint()
+
+    def _on_line_edited(self, text: str) -> None:
+        if not self.validator.strict and number_input.accepts_typing(text, self.field.options):
+            self.validator.strict = True
+        self._update_hint()
+
+    def _update_hint(self) -> None:
+        """The range hint, or what is wrong with the number typed (above the maximum, …)."""
+        value = self._read() if self.line.text().strip() else None
+        problem = number_input.range_problem(value, self.field.options)
+        self.hint.setText(f"Out of range: {problem}" if problem else number_input.number_hint(self.field.options))
+        font = self.hint.font()
+        font.setBold(problem is not None)  # readable in any palette; saving names it as a problem as well
+        self.hint.setFont(font)
 
     def _read(self) -> Any:
         text = self.line.text()
@@ -325,14 +361,24 @@ class BooleanEditor(FieldEditor):
         return self.check
 
 
+class _DateTimePicker(QDateTimeEdit):
+    """A date/time picker that is one Tab stop: Tab leaves it instead of walking day, month, year, hour, minute.
+
+    Its parts are still reached with Left/Right (and changed with Up/Down or by typing)."""
+
+    def focusNextPrevChild(self, forward: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, forward)
+
+
 class DateTimeEditor(FieldEditor):
     """`datetime`/`date`: a picker; the value is written back in the format it was stored in."""
 
     def __init__(self, fld: Field, context: FormContext, parent: QWidget | None = None) -> None:
         super().__init__(fld, context, parent)
         self.kind = wv.datetime_kind(fld)
-        self.picker = QDateTimeEdit()
+        self.picker = _DateTimePicker()
         self.picker.setAccessibleName(self._label())
+        self.picker.setAccessibleDescription("Left and Right move between its parts, Up and Down change them")
         self.picker.setDisplayFormat(wv.picker_display_format(fld))
         self.picker.setCalendarPopup(self.kind != "time")
         self.picker.setSpecialValueText(" ")  # shown while the field has no value
@@ -990,41 +1036,6 @@ class ColorEditor(FieldEditor):
 
     def focus_target(self) -> QWidget:
         return self.line
-
-
-class MapEditor(FieldEditor):
-    """`map`: the GeoJSON geometry as text, checked as you type."""
-
-    def __init__(self, fld: Field, context: FormContext, parent: QWidget | None = None) -> None:
-        super().__init__(fld, context, parent)
-        kind = fld.options.get("type", "Point")
-        self.edit = QPlainTextEdit()
-        self.edit.setAccessibleName(f"{self._label()} (GeoJSON {kind})")
-        self.edit.setPlaceholderText(f'{{"type": "{kind}", "coordinates": [longitude, latitude]}}'
-                                     if kind == "Point" else f'{{"type": "{kind}", "coordinates": [...]}}')
-        self.edit.setTabChangesFocus(True)
-        self.edit.setFont(QFont("monospace"))
-        self.edit.setFixedHeight(self.edit.fontMetrics().lineSpacing() * 3 + 12)
-        self.edit.textChanged.connect(self._edited)
-        _vbox(self).addWidget(self.edit)
-
-    def _show(self, value: Any) -> None:
-        if isinstance(value, dict):
-            self.edit.setPlainText(json.dumps(value))
-        else:
-            self.edit.setPlainText("" if value is None else str(value))
-
-    def _read(self) -> Any:
-        text = self.edit.toPlainText().strip()
-        if isinstance(self._original, dict) and text:
-            try:
-                return json.loads(text)
-            except json.JSONDecodeError:
-                return text
-        return text
-
-    def focus_target(self) -> QWidget:
-        return self.edit
 
 
 class HiddenEditor(FieldEditor):

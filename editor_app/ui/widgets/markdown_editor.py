@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QProgressBar, QToolBar, QVBoxLayou
 from editor_app.ui.signals import emit
 from editor_app.ui.widgets.field_widgets import FormContext, MediaSource
 from editor_app.ui.widgets.spell_highlighter import BlockMarker
+from editor_app.ui.widgets.toolbar_focus import ToolbarFocus
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".avif"}
 
@@ -140,7 +141,7 @@ class MarkdownEditor(QWidget):
         self._uploads = tempfile.TemporaryDirectory(prefix="editor-app-paste-")
         self.destroyed.connect(self._uploads.cleanup)
         self.edit = MarkdownTextEdit(self)
-        self.edit.setTabChangesFocus(False)
+        self.edit.setTabChangesFocus(True)  # Tab leaves the text (no keyboard trap); Ctrl+] indents
         self.edit.setAccessibleName("Markdown")
         self.edit.textChanged.connect(lambda: emit(self.changed))
         self.edit.installEventFilter(self)
@@ -173,6 +174,8 @@ class MarkdownEditor(QWidget):
             self.toolbar.addAction(action)
             self.addAction(action)
             self.actions_by_name[name] = action
+        self._add_indent_actions()
+        self.toolbar_focus = ToolbarFocus(self.toolbar)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -185,6 +188,29 @@ class MarkdownEditor(QWidget):
         if watched is self.edit and event.type() == event.Type.FocusIn:
             emit(self.focused)
         return super().eventFilter(watched, event)
+
+    def _add_indent_actions(self) -> None:
+        """Indent/outdent by keyboard (Ctrl+] / Ctrl+[), since Tab moves the focus on."""
+        self.indent_actions: dict[str, QAction] = {}
+        for name, tip, shortcut, handler in (("indent", "Indent", "Ctrl+]", self.indent_lines),
+                                             ("outdent", "Outdent", "Ctrl+[", self.outdent_lines)):
+            action = QAction(tip, self)
+            action.setToolTip(f"{tip} ({shortcut})")
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(handler)
+            self.addAction(action)
+            self.indent_actions[name] = action
+
+    def indent_lines(self) -> None:
+        """Indent the selected lines (or the current one) by four spaces."""
+        cursor, lines = self._selected_blocks()
+        cursor.insertText("\n".join("    " + line for line in lines))
+
+    def outdent_lines(self) -> None:
+        """Remove up to four leading spaces (or a tab) from the selected lines."""
+        cursor, lines = self._selected_blocks()
+        cursor.insertText("\n".join(re.sub(r"^(?: {1,4}|\t)", "", line) for line in lines))
 
     # --- text ---
 

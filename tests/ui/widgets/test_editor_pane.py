@@ -60,7 +60,7 @@ def test_preview_updates_after_typing_without_rendering_every_key(qtbot):
     qtbot.keyClicks(body, " and **bold**")
     qtbot.waitUntil(lambda: "<strong>bold</strong>" in pane.preview.html_text(), timeout=2000)
     assert pane.preview.renders - renders <= 2  # debounced: one render for the burst of keys
-    assert pane.render_preview().startswith("<p>First and <strong>bold</strong>")
+    assert "<p>First and <strong>bold</strong>" in pane.render_preview()
 
 
 def test_preview_follows_the_markdown_field_being_edited(qtbot):

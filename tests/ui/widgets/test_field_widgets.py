@@ -58,9 +58,41 @@ def test_number_steps_with_arrow_keys_within_bounds(qtbot):
 
 
 def test_number_that_does_not_parse_blocks_the_save(qtbot):
-    form = form_for(qtbot, "- {name: n, label: Count, widget: number, value_type: int}", {"n": 1})
-    type_into(qtbot, form.editor("n").line, "1.5")
-    assert form.validate() == [("n", "Count: '1.5' is not a whole number.")]
+    # typing cannot produce such text any more (see test_number_refuses_what_is_not_a_number_as_it_is_typed);
+    # a file can still hold it, and editing it must not pass it off as a number
+    form = form_for(qtbot, "- {name: n, label: Count, widget: number, value_type: int}", {"n": "1.5"})
+    line = form.editor("n").line
+    line.end(False)
+    qtbot.keyClicks(line, "0")
+    assert line.text() == "1.50"
+    assert form.validate() == [("n", "Count: '1.50' is not a whole number.")]
+
+
+@pytest.mark.parametrize(("options", "typed", "shown"), [
+    ("value_type: int", "400abc", "400"),
+    ("value_type: int", "1.5", "15"),
+    ("value_type: float", "2.5x", "2.5"),
+    ("value_type: float, min: 0", "-3", "3"),
+    ("value_type: int, min: -5", "-3", "-3"),
+    ("", "4e", "4"),
+])
+def test_number_refuses_what_is_not_a_number_as_it_is_typed(qtbot, options, typed, shown):
+    form = form_for(qtbot, f"- {{name: n, label: Count, widget: number, {options}}}", {"n": 1})
+    type_into(qtbot, form.editor("n").line, typed)
+    assert form.editor("n").line.text() == shown
+    assert form.validate() == []
+
+
+def test_number_shows_its_range_and_step_and_says_when_a_value_is_out_of_range(qtbot):
+    form = form_for(qtbot, "- {name: n, label: Count, widget: number, value_type: int, min: 1, max: 10, step: 2}",
+                    {"n": 4})
+    editor = form.editor("n")
+    assert editor.hint.text() == "Whole number from 1 to 10, in steps of 2 (Up/Down to step)"
+    assert editor.line.accessibleDescription() == editor.hint.text()
+    type_into(qtbot, editor.line, "12")
+    assert editor.hint.text() == "Out of range: 12 is above the maximum 10"
+    type_into(qtbot, editor.line, "7")
+    assert editor.hint.text().startswith("Whole number from 1 to 10")
 
 
 def test_boolean(qtbot):
@@ -229,9 +261,9 @@ def test_map_validates_geojson(qtbot):
     form = form_for(qtbot, "- {name: where, label: Where, widget: map}",
                     {"where": '{"type":"Point","coordinates":[1,2]}'})
     assert form.validate() == []
-    form.editor("where").edit.setPlainText('{"type":"Point","coordinates":[1]')
+    form.editor("where").raw.setPlainText('{"type":"Point","coordinates":[1]')
     problems = form.validate()
     assert problems[0][0] == "where" and "not valid JSON" in problems[0][1]
-    form.editor("where").edit.setPlainText('{"type":"Point","coordinates":[3,4]}')
+    form.editor("where").raw.setPlainText('{"type":"Point","coordinates":[3,4]}')
     assert form.validate() == []
     assert form.value() == {"where": '{"type":"Point","coordinates":[3,4]}'}
