@@ -539,7 +539,10 @@ class MainWindow(QMainWindow):
         headers, rows = self._rows_for(self.collection(entry.collection), [entry])
         self.entry_list.model.update_row(rows[0])
         self._show_entry_workflow(entry)
-        self._hide_progress(f"Saved {entry.path}")
+        notice = getattr(entry, "save_notice", "")
+        self._hide_progress(f"Saved {entry.path}" + (f" ({notice})" if notice else ""))
+        if notice:
+            self.notifications.notify(f"{entry.path}: {notice}.", "info")
         emit(self.entry_saved, entry.path)
         then, self._after_save = self._after_save, None
         if then is not None:
@@ -605,7 +608,8 @@ class MainWindow(QMainWindow):
         conflict_text = getattr(self.workspace, "conflict_text", None)
         mine = conflict_text(entry, error.path) if conflict_text is not None else self.workspace.raw_text(entry)
         theirs = error.theirs.decode("utf-8", "replace") if error.theirs is not None else None
-        dialog = ConflictDialog(error.path or entry.path, mine, theirs, self)
+        dialog = ConflictDialog(error.path or entry.path, mine, theirs, self,
+                                deleted=bool(getattr(error, "deleted", False)), reason=str(error))
         dialog.finished.connect(lambda _result: self._on_conflict_dialog_finished(dialog, entry, error))
         dialog.open()
         return dialog

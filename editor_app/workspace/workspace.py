@@ -35,7 +35,8 @@ from editor_app.backends.base import (
     User,
 )
 from editor_app.config.site_config import Collection, CollectionFile, SiteConfig
-from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
+from editor_app.backends.workflow import git_blob_id
+from editor_app.errors import ConflictError, ContentError, EditorError, NetworkError, NotFoundError
 from editor_app.workspace import content_bridge as content
 from editor_app.workspace import i18n as i18n_mod
 from editor_app.workspace import views
@@ -44,6 +45,7 @@ from editor_app.workspace.journal import Draft, DraftKey, DraftsJournal
 
 Progress = Callable[..., None]  # progress(done, total[, text])
 
+ANSWER_LOST_NOTICE = "saved; the host's answer was lost, but the commit is there"
 READ_BATCH = 100  # blobs per read_files call: big enough to use the host's batching, small enough to report progress
 HEAD_TTL = 5.0  # seconds a fetched head is trusted when several collections load one after the other
 
@@ -101,6 +103,7 @@ class OpenEntry:
     status: str | None = None
     draft_name: str = ""
     commit: str | None = None  # the commit of the last save made through this workspace
+    save_notice: str = ""  # what the user should know about the last save (e.g. its answer was lost)
     pristine: bool = True  # `raw` is exactly the content of `base_id` (False after resolving a conflict)
     parsed: Any = field(default=None, compare=False, repr=False)  # the content layer's round-trip handle of `raw`
     # i18n: the other locales' fields as edited (`data` is the default locale's), and, when each locale has a
@@ -342,6 +345,7 @@ class Workspace:
             entries[entry.path] = entry
         with self._lock:
             self._index[name] = entries
+            self._draft_paths = None  # the index can now tell drafts already saved from the others
         return list(entries.values())
 
     def _listing(self, folder: str, extension: str | None, depth: int | None, head: str) -> Listing:
@@ -714,10 +718,15 @@ class Workspace:
             text = self.raw_text(entry)
             expected = entry.base_id if force_base is None else force_base
         data_bytes = text.encode("utf-8")
+        notice = ""
         changes = []
         if entry.is_new or force_base is not None or not entry.pristine or text != entry.raw:
             changes.append(FileChange(path=path, data=data_bytes, expected_id=expected))
         changes += self.translation_changes(entry, path)
+        # A file whose base already holds exactly these bytes needs no change (e.g. "keep mine" over a version
+        # that is mine already): a commit of nothing but such changes would be an empty one.
+        changes = [c for c in changes if not (c.data is not None and not c.delete and not c.previous_path
+                                               and c.expected_id and c.expected_id == git_blob_id(c.data))]
         if not changes:
             self._forget_draft(entry)
             return entry  # unchanged: nothing to commit, every file stays byte-identical
@@ -728,8 +737,19 @@ class Workspace:
             status = entry.status or WORKFLOW_STATUSES[0]
             branch = result.branch
         else:
-            result = self.backend.commit(changes, message, branch=self.branch or None,
-                                         expected_head=entry.base_head if force_base is None else None)
+            site_branch = self.branch or self.backend.default_branch()
+            try:
+                result = self.backend.commit(changes, message, branch=site_branch,
+                                             expected_head=entry.base_head if force_base is None else None)
+            except (ConflictError, NetworkError) as error:
+                # The commit may have landed and only its answer been lost (5xx, reset, timeout on the way
+                # back), or an earlier such save may be what the branch now holds: then it is saved.
+                landed = self._commit_landed(changes, site_branch)
+                if landed is None:
+                    if isinstance(error, ConflictError):
+                        raise self._explained_conflict(error, changes, site_branch) from error
+                    raise
+                result, notice = landed, ANSWER_LOST_NOTICE
             status = None
             branch = result.branch
             self._moved_to(result.commit)
@@ -752,11 +772,70 @@ class Workspace:
             entry, slug=slug, path=path, raw=text, base_id=blob_id, base_head=result.commit, branch=branch,
             is_new=False, status=status, draft_name=slug if file_config is None else entry.draft_name,
             commit=result.commit, parse_error=parse_error, pristine=True, parsed=parsed,
-            data=data, locale_data=locale_data, locale_files=locale_files,
+            data=data, locale_data=locale_data, locale_files=locale_files, save_notice=notice,
         )
         if branch == self.branch:
             self._index_saved(saved, blob_id)
         return saved
+
+    def _commit_landed(self, changes: Sequence[FileChange], branch: str) -> CommitResult | None:
+        """The save as the host holds it, when `branch` already has exactly what `changes` write; else None.
+
+        Reads every changed file once (a failed save is rare; being sure is worth the requests). Written files
+        must hold the bytes being saved, deleted and moved-away ones must be gone.
+        """
+        ids: dict[str, str] = {}
+        try:
+            head = self.backend.head(branch)
+            for change in changes:
+                gone = [change.path] if change.delete else [change.previous_path] if change.previous_path else []
+                for path in gone:
+                    try:
+                        self.backend.read_file(path, branch=branch)
+                    except NotFoundError:
+                        continue
+                    return None
+                if change.delete:
+                    continue
+                try:
+                    data, blob_id = self.backend.read_file(change.path, branch=branch)
+                except NotFoundError:
+                    return None
+                if change.data is not None and data != change.data:
+                    return None
+                ids[change.path] = blob_id
+        except EditorError:
+            return None  # the host cannot tell now: the save's own error stands
+        return CommitResult(commit=head, branch=branch, ids=ids)
+
+    def _explained_conflict(self, error: ConflictError, changes: Sequence[FileChange], branch: str) -> ConflictError:
+        """`error` with what the branch holds now at the file in conflict: their version, or that it is gone.
+
+        Hosts often refuse a branch update without saying which file moved; the dialog must not then claim
+        the file was deleted. Their version is read, and when it is still what the edit started from, the
+        message says the host refused the update although the file itself did not change.
+        """
+        if error.theirs is not None or not changes:
+            return error
+        path = error.path or changes[0].path
+        change = next((c for c in changes if c.path == path), changes[0])
+        try:
+            head = error.head or self.backend.head(branch)
+            theirs, theirs_id = self.backend.read_file(path, branch=branch)
+        except NotFoundError:
+            if change.expected_id == NEW_FILE:
+                return ConflictError(f"{error} (the site refused the save; {path} does not exist there)",
+                                     path=path, head=error.head)
+            return ConflictError(f"{path} was deleted on the site ({error})", path=path, head=error.head,
+                                 deleted=True)
+        except EditorError:
+            return error
+        if change.expected_id is not None and theirs_id == change.expected_id:
+            message = (f"the site refused to update branch '{branch}' ({error}); {path} itself is unchanged "
+                       "there, but the branch moved on")
+        else:
+            message = f"{path} was changed on the site ({error})"
+        return ConflictError(message, path=path, theirs=theirs, theirs_id=theirs_id, head=head)
 
     def _saved_translations(
         self, entry: OpenEntry, collection: Collection, file_config: CollectionFile | None, path: str,
@@ -818,7 +897,7 @@ class Workspace:
         if locale_file is not None:
             parsed, parse_error = content.parse_roundtrip(mine, collection, file_config, locale_file.path)
             chosen = replace(locale_file, raw=mine, parsed=parsed, parse_error=parse_error,
-                             base_id=error.theirs_id or NEW_FILE, pristine=False)
+                             base_id=error.theirs_id or NEW_FILE, pristine=_is_theirs(mine, error))
             files = tuple(chosen if f is locale_file else f for f in entry.locale_files)
             locale_data = {**entry.locale_data, locale_file.locale: copy.deepcopy(parsed.data)}
             return replace(entry, locale_files=files, locale_data=locale_data, base_head=error.head)
@@ -827,7 +906,7 @@ class Workspace:
         # Mine is written exactly as chosen; the base is their version, so only that version is replaced.
         return replace(
             entry, data=data, locale_data=locale_data, parse_error=parse_error, raw=mine, parsed=parsed,
-            pristine=False, base_id=error.theirs_id or NEW_FILE, base_head=error.head,
+            pristine=_is_theirs(mine, error), base_id=error.theirs_id or NEW_FILE, base_head=error.head,
             is_new=False, slug=entry.slug, path=error.path or entry.path,
         )
 
@@ -942,6 +1021,11 @@ class Workspace:
         same = restored.data == entry.data and restored.locale_data == entry.locale_data
         if same and restored.base_id == entry.base_id:
             return None
+        if same or (draft.raw is not None and draft.raw == entry.raw and restored.locale_data == entry.locale_data):
+            # The file already holds what the draft holds (e.g. a crash between the commit and the draft's
+            # removal): restoring would only offer a false conflict. Compared by text, not by base id.
+            self._forget_draft(entry)
+            return None
         return PendingDraft(entry=restored, draft=draft)
 
     def pending_drafts(self) -> list[PendingDraft]:
@@ -951,15 +1035,32 @@ class Workspace:
         for draft in self.journal.pending(site):
             if self.site.collection_named(draft.key.collection) is None:
                 continue
+            if self._draft_is_saved(draft):
+                self.journal.discard(draft.key)
+                continue
             result.append(PendingDraft(entry=self._entry_from_draft(draft), draft=draft))
         return result
+
+    def _draft_is_saved(self, draft: Draft) -> bool:
+        """Whether the loaded index says the draft's file already holds exactly the draft's text (no request).
+
+        A crash between a commit and the removal of its draft leaves such a draft; a new entry's one too
+        (its file now exists with the draft's text): offering it back would make a false conflict or a copy.
+        """
+        if draft.raw is None or (draft.extra or {}).get("locale_data"):
+            return False
+        indexed = self.indexed(draft.key.collection, draft.path)
+        if indexed is None:
+            return False
+        data = self.cache.get_blob(indexed.id)
+        return data is not None and data == draft.raw.encode("utf-8")
 
     def has_draft(self, path: str) -> bool:
         """Whether a journaled draft exists for the entry at `path` (cheap: called for every listed row)."""
         with self._lock:
             if self._draft_paths is None:
                 site = self.identity + "@" + (self.branch or "")
-                self._draft_paths = {d.path for d in self.journal.pending(site)}
+                self._draft_paths = {d.path for d in self.journal.pending(site) if not self._draft_is_saved(d)}
             return path in self._draft_paths
 
     def discard_draft(self, entry: OpenEntry) -> None:
@@ -1213,6 +1314,11 @@ def _entry_path(site: SiteConfig, collection: Collection, slug: str, data: dict[
     if i18n is None:
         return path
     return i18n_mod.locale_path(collection, i18n, path, i18n.default_locale)
+
+
+def _is_theirs(mine: str, error: ConflictError) -> bool:
+    """Whether the text chosen in a conflict is exactly their version (then saving it changes nothing)."""
+    return error.theirs is not None and error.theirs_id is not None and error.theirs == mine.encode("utf-8")
 
 
 def _decode(data: bytes, path: str) -> str:

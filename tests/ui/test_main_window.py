@@ -299,3 +299,43 @@ def test_taking_theirs_in_a_conflict_shows_their_version(make_window, qtbot):
 def test_the_window_fits_a_small_screen(make_window):
     window = make_window()
     assert window.minimumSizeHint().width() <= 800
+
+
+def test_a_refused_branch_update_is_not_shown_as_a_deleted_file(make_window, qtbot):
+    from editor_app.errors import ConflictError
+
+    class RefusingWorkspace(FakeWorkspace):
+        def save_entry(self, entry):
+            raise ConflictError("main: GitLab refused the commit (HTTP 400: branch update rejected)",
+                                path=entry.path)
+
+    window = make_window(RefusingWorkspace())
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    qtbot.keyClicks(window.editor.title, " mine")
+    window.save_entry()
+    qtbot.waitUntil(lambda: _conflict_dialog(window) is not None, timeout=5000)
+    intro = _conflict_dialog(window).intro.text()
+    assert "deleted" not in intro
+    assert "GitLab refused the commit" in intro
+
+
+def test_a_save_whose_answer_was_lost_says_so(make_window, qtbot):
+    import dataclasses
+
+    @dataclasses.dataclass
+    class NoticedEntry(FakeEntry):
+        save_notice: str = ""
+
+    class LostAnswerWorkspace(FakeWorkspace):
+        def save_entry(self, entry):
+            saved = super().save_entry(entry)
+            return NoticedEntry(saved.collection, saved.path, saved.data,
+                                save_notice="saved; the host's answer was lost, but the commit is there")
+
+    window = make_window(LostAnswerWorkspace())
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    qtbot.keyClicks(window.editor.title, " mine")
+    with qtbot.waitSignal(window.entry_saved, timeout=5000):
+        window.save_entry()
+    assert "answer was lost" in window.status_label.text()
+    assert any("answer was lost" in item.message_label.text() for item in window.notifications.notifications)
