@@ -48,7 +48,8 @@ from editor_app.ui.start_dialog import HOST_NAMES
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
 SPLITTER_KEY = "main_window/splitter"
-JOURNAL_DELAY_MS = 400
+JOURNAL_DELAY_MS = 400  # journal once typing rests this long...
+JOURNAL_MAX_WAIT_MS = 1500  # ...and at the latest this long after the first change not yet journaled
 
 
 class MainWindow(QMainWindow):
@@ -141,8 +142,16 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress_bar)
         self.statusBar().addPermanentWidget(self.account_label)
 
+        # Typing is journaled when it rests, and during continuous typing at least every JOURNAL_MAX_WAIT_MS
+        # (a kill -9 then loses at most the last ~2 s), and when the focus leaves the editor.
         self._journal_timer = QTimer(self, singleShot=True, interval=JOURNAL_DELAY_MS)
         self._journal_timer.timeout.connect(self._journal_now)
+        self._journal_deadline = QTimer(self, singleShot=True, interval=JOURNAL_MAX_WAIT_MS)
+        self._journal_deadline.timeout.connect(self._journal_now)
+        self._journal_problem_shown: Exception | None = None
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_application_focus_changed)
         self._create_actions()
         self._create_menus()
         self._connect()
@@ -476,13 +485,29 @@ class MainWindow(QMainWindow):
         self.current_entry = self.editor.entry()
         self._set_dirty(True)
         self._journal_timer.start()
+        if not self._journal_deadline.isActive():
+            self._journal_deadline.start()
         if getattr(self.editor, "path_changed", None) is None:
             self.status_label.setText(self.current_entry.path)
 
+    def _on_application_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        # Leaving the editor (another pane, another window, another app) journals what was typed right away.
+        if self._journal_timer.isActive() and _inside(old, self.editor) and not _inside(new, self.editor):
+            self._journal_now()
+
     def _journal_now(self) -> None:
+        self._journal_timer.stop()
+        self._journal_deadline.stop()
         entry = self.current_entry
         if entry is not None and self._dirty:
-            self.workspace.journal_draft(entry)
+            # Off the GUI thread when the workspace can (writing the text costs tens of ms: typing must not wait).
+            journal = getattr(self.workspace, "journal_draft_soon", None) or self.workspace.journal_draft
+            journal(entry)
+            problem = getattr(self.workspace, "journal_error", None)
+            if problem is not None and problem is not self._journal_problem_shown:
+                self._journal_problem_shown = problem
+                self.notifications.notify(f"Your typing could not be kept in the drafts journal: {problem}. "
+                                          "Save soon.", "warning")
             if getattr(entry, "is_new", False):
                 # The file name follows the fields (slug template), so say again where it will go.
                 self._show_new_entry_path(self.workspace.new_entry(entry.collection, data=entry.data).path)
@@ -519,6 +544,7 @@ class MainWindow(QMainWindow):
             return
         entry = self.editor.entry()
         self._journal_timer.stop()
+        self._journal_deadline.stop()
         self.workspace.journal_draft(entry)
         self._show_progress(0, 0, f"Saving {entry.path}…")
         self.save_action.setEnabled(False)
@@ -1059,6 +1085,11 @@ def _text(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_text(v) for v in value)
     return str(value)
+
+
+def _inside(widget: QWidget | None, container: QWidget) -> bool:
+    """Whether `widget` is `container` or one of its descendants."""
+    return widget is not None and (widget is container or container.isAncestorOf(widget))
 
 
 def _default_editor_factory(workspace: Any, parent: QWidget) -> QWidget:

@@ -19,6 +19,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -231,6 +232,10 @@ class Workspace:
         self._index: dict[str, dict[str, IndexedEntry]] = {}  # collection -> path -> entry
         self._new_numbers = itertools.count(1)
         self._draft_paths: set[str] | None = None  # paths with a journaled draft; None: read the journal again
+        # Drafts are written in order on one thread of their own (journal_draft_soon); the latest edit wins.
+        self._journal_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drafts-journal")
+        self._journal_next: OpenEntry | None = None
+        self.journal_error: Exception | None = None  # why the last background draft write failed (None: it worked)
 
     # --- site ------------------------------------------------------------------------------------
 
@@ -984,7 +989,37 @@ class Workspace:
         return DraftKey(self.identity + "@" + (self.branch or ""), entry.collection, entry.draft_name or entry.path)
 
     def journal_draft(self, entry: OpenEntry) -> Draft:
-        """Write `entry`'s current text to the drafts journal (atomic); the UI calls this debounced."""
+        """Write `entry`'s current text to the drafts journal (atomic), after any write still queued."""
+        self._drain_journal()
+        return self._write_draft(entry)
+
+    def journal_draft_soon(self, entry: OpenEntry) -> None:
+        """`journal_draft` on the journal's own thread: the caller (the GUI, while typing) waits neither for
+        writing the text (a YAML round trip) nor for the disk. Writes keep their order and only the latest
+        queued edit is written; a failure is kept in `journal_error` until a later write succeeds."""
+        with self._lock:
+            idle = self._journal_next is None
+            self._journal_next = entry
+        if idle:
+            self._journal_thread.submit(self._write_latest_draft)
+
+    def _write_latest_draft(self) -> None:
+        with self._lock:
+            entry, self._journal_next = self._journal_next, None
+        if entry is None:
+            return
+        try:
+            self._write_draft(entry)
+        except (EditorError, OSError) as error:
+            self.journal_error = error
+        else:
+            self.journal_error = None
+
+    def _drain_journal(self) -> None:
+        """Wait until the drafts queued by `journal_draft_soon` are written."""
+        self._journal_thread.submit(_nothing).result()
+
+    def _write_draft(self, entry: OpenEntry) -> Draft:
         try:
             raw = self.raw_text(entry)
         except EditorError:
@@ -1068,6 +1103,7 @@ class Workspace:
         self._forget_draft(entry)
 
     def _forget_draft(self, entry: OpenEntry) -> None:
+        self._drain_journal()  # a draft write still queued must not bring the draft back afterwards
         self.journal.discard(self._draft_key(entry))
         with self._lock:
             self._draft_paths = None
@@ -1314,6 +1350,10 @@ def _entry_path(site: SiteConfig, collection: Collection, slug: str, data: dict[
     if i18n is None:
         return path
     return i18n_mod.locale_path(collection, i18n, path, i18n.default_locale)
+
+
+def _nothing() -> None:
+    return None
 
 
 def _is_theirs(mine: str, error: ConflictError) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -339,3 +340,31 @@ def test_a_save_whose_answer_was_lost_says_so(make_window, qtbot):
         window.save_entry()
     assert "answer was lost" in window.status_label.text()
     assert any("answer was lost" in item.message_label.text() for item in window.notifications.notifications)
+
+
+def test_continuous_typing_is_journaled_at_least_every_max_wait(make_window, qtbot):
+    from editor_app.ui.main_window import JOURNAL_DELAY_MS, JOURNAL_MAX_WAIT_MS
+
+    workspace = FakeWorkspace()
+    window = make_window(workspace)
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    started = time.monotonic()
+    # one keystroke every 100 ms: the typing never rests for JOURNAL_DELAY_MS
+    while time.monotonic() - started < (JOURNAL_MAX_WAIT_MS + JOURNAL_DELAY_MS) / 1000:
+        qtbot.keyClick(window.editor.title, "x")
+        qtbot.wait(100)
+    assert workspace.journal, "nothing was journaled during continuous typing"
+    assert workspace.journal[0].data["title"].startswith("Post 1x")
+
+
+def test_leaving_the_editor_journals_at_once(make_window, qtbot):
+    workspace = FakeWorkspace()
+    window = make_window(workspace)
+    window.activateWindow()
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    window.editor.title.setFocus()
+    qtbot.waitUntil(lambda: window.editor.title.hasFocus(), timeout=2000)
+    qtbot.keyClicks(window.editor.title, " draft")
+    assert workspace.journal == []
+    window.entry_list.search_box.setFocus()  # the user moves on to the list
+    assert workspace.journal and workspace.journal[-1].data["title"] == "Post 1 draft"
