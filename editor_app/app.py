@@ -375,15 +375,27 @@ def run_with_progress(runner, parent=None):  # noqa: ANN001, ANN201 - TaskRunner
 def _workspace(backend, site, dirs):  # noqa: ANN001, ANN202
     from editor_app.workspace.cache import ContentCache
     from editor_app.workspace.journal import DraftsJournal
-    from editor_app.workspace.workspace import Workspace
+    from editor_app.workspace.site_lock import SiteLock
+    from editor_app.workspace.workspace import Workspace, backend_identity
 
-    workspace = Workspace(backend, site, ContentCache(dirs.cache / "content"), DraftsJournal(dirs.data / "drafts"))
+    # One instance at a time writes to a site; a second one opens it read-only and says who holds it.
+    lock = SiteLock.take(dirs.data / "locks", backend_identity(backend.settings))
+    workspace = Workspace(backend, site, ContentCache(dirs.cache / "content"), DraftsJournal(dirs.data / "drafts"),
+                          lock=lock)
     try:
         workspace.open()
     except BaseException:
+        lock.release()
         backend.close()
         raise
     return workspace
+
+
+def _close_workspace(workspace) -> None:  # noqa: ANN001
+    """Finish the workspace's queued draft writes and give its site up (its lock) for another instance."""
+    close = getattr(workspace, "close", None)
+    if close is not None:
+        close()
 
 
 def attach_host_login(window, host: HostSession, make_dialog):  # noqa: ANN001, ANN201 - MainWindow -> ExpiryBanner
@@ -503,6 +515,7 @@ class SiteWindows:
             self.runner.wait()
             previous.discard_and_close()  # its open entry was saved or discarded when the user asked
             previous.workspace.backend.close()
+            _close_workspace(previous.workspace)
             previous.deleteLater()
         window.load_site()
         return window
@@ -561,6 +574,7 @@ def run_gui(args: argparse.Namespace) -> int:
     code = app.exec()
     runner.wait()
     windows.window.workspace.backend.close()
+    _close_workspace(windows.window.workspace)
     login.service.close()
     return code
 

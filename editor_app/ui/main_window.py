@@ -156,6 +156,11 @@ class MainWindow(QMainWindow):
         self._create_menus()
         self._connect()
         self._restore_layout()
+        # Another instance holds the site: show it, change nothing (the workspace refuses writes too).
+        self.read_only_reason = str(getattr(workspace, "read_only_reason", "") or "")
+        if self.read_only_reason:
+            self.editor.setEnabled(False)
+            self.notifications.notify(f"Read-only: {self.read_only_reason}", "warning")
         self._update_actions()
 
     # --- set-up ----------------------------------------------------------------------------------
@@ -263,12 +268,13 @@ class MainWindow(QMainWindow):
     # --- site and collections --------------------------------------------------------------------
 
     def _site_title(self) -> str:
+        read_only = " (read-only)" if getattr(self.workspace, "read_only_reason", "") else ""
         site = getattr(self.workspace, "site", None)
         named = getattr(site, "name", None) or getattr(site, "site_title", None)
         if named:
-            return str(named)
+            return str(named) + read_only
         url = getattr(site, "display_url", None) or getattr(site, "site_url", None)
-        return urlsplit(url).hostname or url if url else "Site"
+        return (urlsplit(url).hostname or url if url else "Site") + read_only
 
     def _account_text(self) -> str:
         """Who edits where: "ed@example.org · Git Gateway (GitHub)", "octo · GitHub octo/site", "Sandbox"."""
@@ -968,6 +974,9 @@ class MainWindow(QMainWindow):
         self.save_action.setEnabled(has_entry and self._dirty)
         self.discard_action.setEnabled(has_entry and self._dirty)
         self.new_action.setEnabled(self.current_collection is not None)
+        if getattr(self, "read_only_reason", ""):
+            for act in (self.save_action, self.new_action, self.delete_action, self.duplicate_action):
+                act.setEnabled(False)
 
     # --- self-test hooks -------------------------------------------------------------------------
 

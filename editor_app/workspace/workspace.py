@@ -43,12 +43,17 @@ from editor_app.workspace import i18n as i18n_mod
 from editor_app.workspace import views
 from editor_app.workspace.cache import ContentCache, ListingKey
 from editor_app.workspace.journal import Draft, DraftKey, DraftsJournal
+from editor_app.workspace.site_lock import SiteLock
 
 Progress = Callable[..., None]  # progress(done, total[, text])
 
 ANSWER_LOST_NOTICE = "saved; the host's answer was lost, but the commit is there"
 READ_BATCH = 100  # blobs per read_files call: big enough to use the host's batching, small enough to report progress
 HEAD_TTL = 5.0  # seconds a fetched head is trusted when several collections load one after the other
+
+
+class ReadOnlyError(EditorError):
+    """The site is open read-only here (another instance holds it): nothing may be written."""
 
 
 class RawTextError(ContentError, ValueError):
@@ -214,8 +219,10 @@ class Workspace:
         clock: Callable[[], float] = time.time,
         read_batch: int | None = None,
         head_ttl: float = HEAD_TTL,
+        lock: SiteLock | None = None,
     ) -> None:
         self.backend = backend
+        self.lock = lock  # this instance's hold on the site; held by another instance: read-only
         self.site = site
         self.cache = cache
         self.journal = journal
@@ -238,6 +245,27 @@ class Workspace:
         self.journal_error: Exception | None = None  # why the last background draft write failed (None: it worked)
 
     # --- site ------------------------------------------------------------------------------------
+
+    @property
+    def read_only_reason(self) -> str:
+        """Why this instance may not write to the site ("" when it may): another instance holds its lock."""
+        if self.lock is None or self.lock.held:
+            return ""
+        holder = self.lock.held_by.describe() if self.lock.held_by is not None else "another process"
+        return (f"{self.site.source_file}: this site is open in another editor-app ({holder}); it is shown "
+                "read-only here so that neither overwrites the other's work. Close it there to edit here.")
+
+    def _check_writable(self) -> None:
+        reason = self.read_only_reason
+        if reason:
+            raise ReadOnlyError(reason)
+
+    def close(self) -> None:
+        """Write the drafts still queued, then give the site up for another instance."""
+        self._drain_journal()
+        self._journal_thread.shutdown(wait=True)
+        if self.lock is not None:
+            self.lock.release()
 
     @property
     def uses_workflow(self) -> bool:
@@ -276,6 +304,7 @@ class Workspace:
 
     def reset_site(self) -> None:
         """Put the sandbox's sample site back (every edit and unpublished entry there is dropped)."""
+        self._check_writable()
         if not self.can_reset:
             raise EditorError(f"{self.site.source_file}: only the sandbox can be reset")
         self.backend.reset()  # type: ignore[attr-defined]
@@ -712,6 +741,7 @@ class Workspace:
         ConflictError with their content when a file moved on; the journaled draft is removed only after
         the commit succeeded.
         """
+        self._check_writable()
         collection = self.collection(entry.collection)
         file_config = collection.file_named(entry.file) if entry.file else None
         if entry.is_new:
@@ -928,6 +958,7 @@ class Workspace:
 
     def delete_entry(self, entry: OpenEntry | IndexedEntry) -> CommitResult | None:
         """Delete the entry's file in one commit (None for a never-saved entry: only its draft goes)."""
+        self._check_writable()
         if isinstance(entry, OpenEntry) and entry.is_new:
             self.discard_draft(entry)
             return None
@@ -1040,7 +1071,8 @@ class Workspace:
                    "locale_data": entry.locale_data,
                    "locale_files": [[f.locale, f.path, f.raw, f.base_id] for f in entry.locale_files]},
         )
-        self.journal.write(draft.key, draft)
+        if not self.read_only_reason:  # the drafts are the other instance's to keep while it holds the site
+            self.journal.write(draft.key, draft)
         with self._lock:
             self._draft_paths = None
         return draft
@@ -1071,7 +1103,8 @@ class Workspace:
             if self.site.collection_named(draft.key.collection) is None:
                 continue
             if self._draft_is_saved(draft):
-                self.journal.discard(draft.key)
+                if not self.read_only_reason:
+                    self.journal.discard(draft.key)
                 continue
             result.append(PendingDraft(entry=self._entry_from_draft(draft), draft=draft))
         return result
@@ -1104,6 +1137,8 @@ class Workspace:
 
     def _forget_draft(self, entry: OpenEntry) -> None:
         self._drain_journal()  # a draft write still queued must not bring the draft back afterwards
+        if self.read_only_reason:
+            return
         self.journal.discard(self._draft_key(entry))
         with self._lock:
             self._draft_paths = None
@@ -1181,6 +1216,7 @@ class Workspace:
 
         A name already taken gets a `-1`, `-2`… suffix: nothing existing is overwritten.
         """
+        self._check_writable()
         target = (folder if folder is not None else self.site.media_folder).strip("/")
         existing = {f.path for f in self.backend.list_files(target, depth=1, branch=self.branch or None).files}
         changes, items = [], []
@@ -1202,6 +1238,7 @@ class Workspace:
 
     def delete_media(self, path: str) -> CommitResult:
         """Delete one media file in one commit."""
+        self._check_writable()
         message = content.media_commit_message(self.site, "deleteMedia", path, self.user)
         result = self.backend.commit([FileChange(path=path, delete=True)], message, branch=self.branch or None)
         self._moved_to(result.commit)
@@ -1271,18 +1308,21 @@ class Workspace:
 
     def set_status(self, collection: str, slug: str, status: str) -> None:
         """Move an unpublished entry to `status` (draft, pending_review, pending_publish)."""
+        self._check_writable()
         if status not in WORKFLOW_STATUSES:
             raise ContentError(f"unknown workflow status '{status}' (expected one of {', '.join(WORKFLOW_STATUSES)})")
         self.backend.set_status(collection, slug, status)
 
     def publish(self, collection: str, slug: str) -> CommitResult:
         """Merge an unpublished entry into the site's branch."""
+        self._check_writable()
         result = self.backend.publish(collection, slug)
         self._moved_to(result.commit)
         return result
 
     def delete_unpublished(self, collection: str, slug: str) -> None:
         """Drop an unpublished entry's changes; the published version, if any, stays."""
+        self._check_writable()
         self.backend.delete_unpublished(collection, slug)
 
 
