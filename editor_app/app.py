@@ -543,6 +543,7 @@ def run_gui(args: argparse.Namespace) -> int:
     app = _make_application()
     apply_theme(app)
     dirs = AppDirs.default()
+    instance = _sweep_temp_folders()
     settings = make_settings(dirs)
     recent = RecentSites(settings)
     if args.sandbox:
@@ -575,8 +576,20 @@ def run_gui(args: argparse.Namespace) -> int:
     runner.wait()
     windows.window.workspace.backend.close()
     _close_workspace(windows.window.workspace)
+    instance.release()
     login.service.close()
     return code
+
+
+def _sweep_temp_folders():  # noqa: ANN202 - RunningInstance
+    """Mark this process as a running instance, then remove the temporary folders crashed instances left."""
+    from editor_app.workspace.temp_folders import RunningInstance, sweep_stale_temp_folders
+
+    instance = RunningInstance.register()
+    removed = sweep_stale_temp_folders()
+    if removed:
+        print(f"editor-app: removed {len(removed)} temporary folder(s) left by an earlier crash", file=sys.stderr)
+    return instance
 
 
 def open_until_chosen(choice, dirs, login: SiteLogin, pick_another, report_failure):  # noqa: ANN001, ANN201

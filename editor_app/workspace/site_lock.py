@@ -70,7 +70,7 @@ class SiteLock:
                 _HELD[path] = (handle, count + 1)
                 return cls(path, site, handle, None)
             handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - kept open as long as the lock is held
-            if not _try_lock(handle):
+            if not lock_without_waiting(handle):
                 holder = _read_holder(path) or LockHolder(pid=0, host="", since=0.0, site=site)
                 handle.close()
                 return cls(path, site, None, holder)
@@ -111,8 +111,8 @@ def _read_holder(path: Path) -> LockHolder | None:
         return None  # being written right now, or written by something else: the holder is unknown
 
 
-def _try_lock(handle: IO[str]) -> bool:
-    """Lock the open file without waiting; False when another process (or open file) holds it."""
+def lock_without_waiting(handle: IO[str]) -> bool:
+    """Lock an open file for its process without waiting (flock / msvcrt); False when another open file holds it."""
     if sys.platform == "win32":
         import msvcrt
 
