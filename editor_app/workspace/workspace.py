@@ -768,7 +768,16 @@ class Workspace:
         action = "create" if entry.is_new else "update"
         message = content.commit_message(self.site, action, collection, slug, path, self.user)
         if self.uses_workflow:
-            result = self.backend.save_unpublished(entry.collection, slug, changes, message)
+            try:
+                result = self.backend.save_unpublished(entry.collection, slug, changes, message)
+            except (ConflictError, NetworkError) as error:
+                landed = self._unpublished_landed(entry.collection, slug, changes)
+                if landed is None:
+                    if isinstance(error, ConflictError):
+                        read_from = entry.branch or self.branch or self.backend.default_branch()
+                        raise self._explained_conflict(error, changes, read_from) from error
+                    raise
+                result, notice = landed, ANSWER_LOST_NOTICE
             status = entry.status or WORKFLOW_STATUSES[0]
             branch = result.branch
         else:
@@ -842,6 +851,15 @@ class Workspace:
         except EditorError:
             return None  # the host cannot tell now: the save's own error stands
         return CommitResult(commit=head, branch=branch, ids=ids)
+
+    def _unpublished_landed(self, collection: str, slug: str, changes: Sequence[FileChange]) -> CommitResult | None:
+        """The workflow save as the host holds it, when the entry is unpublished (its pull request exists) and its
+        branch already has exactly what `changes` write; else None."""
+        try:
+            unpublished = self.backend.read_unpublished(collection, slug)
+        except EditorError:
+            return None
+        return self._commit_landed(changes, unpublished.branch)
 
     def _explained_conflict(self, error: ConflictError, changes: Sequence[FileChange], branch: str) -> ConflictError:
         """`error` with what the branch holds now at the file in conflict: their version, or that it is gone.

@@ -130,3 +130,24 @@ def test_keep_mine_when_theirs_is_mine_commits_nothing(env: Env) -> None:
     resolved = ws.resolve_conflict(mine, text, error)
     ws.save_entry(resolved)
     assert env.backend.head() == head
+
+
+class WorkflowAnswerLost(CountingBackend):
+    """Workflow saves really land (branch and pull request), then the caller gets a timeout instead."""
+
+    def save_unpublished(self, *args: Any, **kwargs: Any) -> CommitResult:
+        self.calls["save_unpublished"] += 1
+        self.inner.save_unpublished(*args, **kwargs)
+        raise NetworkError("GitHub did not answer POST /graphql in time")
+
+
+def test_a_workflow_save_whose_answer_was_lost_is_saved_on_its_branch(tmp_path: Path) -> None:
+    env = make_env(tmp_path, "editorial_workflow")
+    env.counting = WorkflowAnswerLost(env.backend)
+    ws = env.workspace()
+    entry = ws.open_entry("plants", BASIL)
+    saved = ws.save_entry(entry.with_data(dict(entry.data, family="Mine, in review")))
+    assert saved.save_notice == ANSWER_LOST_NOTICE
+    unpublished = env.backend.read_unpublished("plants", "basil")
+    assert saved.branch == unpublished.branch
+    assert b"Mine, in review" in env.backend.read_file(BASIL, branch=unpublished.branch)[0]
