@@ -242,6 +242,7 @@ class Workspace:
         # Drafts are written in order on one thread of their own (journal_draft_soon); the latest edit wins.
         self._journal_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drafts-journal")
         self._journal_next: OpenEntry | None = None
+        self._closed = False
         self.journal_error: Exception | None = None  # why the last background draft write failed (None: it worked)
 
     # --- site ------------------------------------------------------------------------------------
@@ -263,6 +264,7 @@ class Workspace:
     def close(self) -> None:
         """Write the drafts still queued, then give the site up for another instance."""
         self._drain_journal()
+        self._closed = True
         self._journal_thread.shutdown(wait=True)
         if self.lock is not None:
             self.lock.release()
@@ -886,6 +888,8 @@ class Workspace:
         if change.expected_id is not None and theirs_id == change.expected_id:
             message = (f"the site refused to update branch '{branch}' ({error}); {path} itself is unchanged "
                        "there, but the branch moved on")
+        elif change.expected_id == NEW_FILE:
+            message = f"{path} already exists on the site ({error})"
         else:
             message = f"{path} was changed on the site ({error})"
         return ConflictError(message, path=path, theirs=theirs, theirs_id=theirs_id, head=head)
@@ -1046,6 +1050,9 @@ class Workspace:
         """`journal_draft` on the journal's own thread: the caller (the GUI, while typing) waits neither for
         writing the text (a YAML round trip) nor for the disk. Writes keep their order and only the latest
         queued edit is written; a failure is kept in `journal_error` until a later write succeeds."""
+        if self._closed:  # a late timer after close: write it here rather than drop it
+            self._write_draft(entry)
+            return
         with self._lock:
             idle = self._journal_next is None
             self._journal_next = entry
@@ -1066,7 +1073,8 @@ class Workspace:
 
     def _drain_journal(self) -> None:
         """Wait until the drafts queued by `journal_draft_soon` are written."""
-        self._journal_thread.submit(_nothing).result()
+        if not self._closed:
+            self._journal_thread.submit(_nothing).result()
 
     def _write_draft(self, entry: OpenEntry) -> Draft:
         try:

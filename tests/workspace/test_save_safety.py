@@ -11,6 +11,7 @@ import pytest
 
 from editor_app.backends.base import CommitResult, FileChange
 from editor_app.errors import ConflictError, NetworkError
+from editor_app.workspace.journal import DraftsJournal
 from editor_app.workspace.workspace import ANSWER_LOST_NOTICE
 from tests.workspace.helpers import CountingBackend, Env, make_env
 
@@ -151,3 +152,34 @@ def test_a_workflow_save_whose_answer_was_lost_is_saved_on_its_branch(tmp_path: 
     unpublished = env.backend.read_unpublished("plants", "basil")
     assert saved.branch == unpublished.branch
     assert b"Mine, in review" in env.backend.read_file(BASIL, branch=unpublished.branch)[0]
+
+
+def test_a_draft_queued_while_typing_is_written_in_order_and_not_after_its_removal(env: Env) -> None:
+    ws = env.workspace()
+    entry = ws.open_entry("plants", BASIL)
+    for n in range(20):
+        ws.journal_draft_soon(entry.with_data(dict(entry.data, family=f"typed {n}")))
+    ws.discard_draft(entry)  # waits for the queued writes, then removes the draft: it stays removed
+    assert ws.journal.pending() == []
+    ws.journal_draft_soon(entry.with_data(dict(entry.data, family="typed last")))
+    ws.close()  # writes what is still queued
+    (draft,) = ws.journal.pending()
+    assert draft.data is not None and draft.data["family"] == "typed last"
+    ws.journal_draft_soon(entry.with_data(dict(entry.data, family="after close")))  # a late timer
+    (draft,) = ws.journal.pending()
+    assert draft.data is not None and draft.data["family"] == "after close"
+
+
+def test_a_background_draft_write_that_fails_is_reported_not_lost_silently(env: Env, tmp_path: Path) -> None:
+    ws = env.workspace()
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the journal folder should be")
+    ws.journal = DraftsJournal(blocked)
+    entry = ws.open_entry("plants", BASIL)
+    ws.journal_draft_soon(entry.with_data(dict(entry.data, family="x")))
+    ws._drain_journal()
+    assert isinstance(ws.journal_error, OSError)
+    ws.journal = DraftsJournal(tmp_path / "journal-ok")
+    ws.journal_draft_soon(entry.with_data(dict(entry.data, family="y")))
+    ws._drain_journal()
+    assert ws.journal_error is None
