@@ -85,8 +85,8 @@ def _type_until_killed(home: Path, log_path: Path, seed: int) -> None:
         QTimer.singleShot(int(next(gaps) * 1000), type_one)
 
     QTimer.singleShot(0, type_one)
-    del window
     app.exec()
+    window.close()  # never reached in the kill test: the process is killed while typing
 
 
 if __name__ == "__main__":
