@@ -84,3 +84,44 @@ def test_two_instances_started_together_get_one_writer(tmp_path: Path) -> None:
             if p.stdout is not None:
                 p.stdout.close()
     assert sorted(answers) == ["False", "False", "False", "True"]
+
+
+LOCAL_INSTANCE = """
+import sys, time
+from pathlib import Path
+from types import SimpleNamespace
+from editor_app.app import open_site
+from editor_app.paths import AppDirs
+workspace = open_site(SimpleNamespace(kind="local", path=sys.argv[2]), AppDirs.under(Path(sys.argv[1])))
+print("ready" if not workspace.read_only_reason else "read-only", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_local_working_copy_is_held_by_one_instance(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from tests.backends.conftest import make_git_site
+
+    config = (Path(REPO) / "resources" / "sandbox" / "config.yml").read_text("utf-8")
+    site = make_git_site(tmp_path / "garden", {
+        "admin/config.yml": config.replace("publish_mode: editorial_workflow\n", "").encode("utf-8"),
+        "content/plants/basil.yml": b"name: Basil\nfamily: Lamiaceae\n",
+    })
+    home = tmp_path / "home"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    first = subprocess.Popen([sys.executable, "-c", LOCAL_INSTANCE, str(home), str(site)], cwd=REPO, env=env,
+                             text=True, stdout=subprocess.PIPE)
+    try:
+        assert first.stdout is not None and first.stdout.readline().strip() == "ready"
+        second = open_site(SimpleNamespace(kind="local", path=str(site)), AppDirs.under(home))
+        assert f"process {first.pid}" in second.read_only_reason
+        entry = second.open_entry("plants", BASIL)
+        with pytest.raises(ReadOnlyError):
+            second.save_entry(entry.with_data(dict(entry.data, family="Mine")))
+        second.close()
+    finally:
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        if first.stdout is not None:
+            first.stdout.close()
