@@ -15,6 +15,7 @@ from editor_app import __version__
 if TYPE_CHECKING:
     from editor_app.ui.main_window import MainWindow
     from editor_app.ui.site_login import SiteLogin
+    from editor_app.workspace.temp_folders import RunningInstance
     from editor_app.workspace.workspace import Workspace
 
 
@@ -153,6 +154,7 @@ class SiteWindows:
             previous.deleteLater()
         if previous_workspace is not None:
             previous_workspace.backend.close()
+            previous_workspace.close()  # its queued draft writes finish, and its site's lock is given up
         window.load_site()
         return window
 
@@ -180,6 +182,7 @@ def run_gui(args: argparse.Namespace) -> int:
     app = _make_application()
     apply_theme(app)
     dirs = AppDirs.default()
+    instance = _sweep_temp_folders()
     settings = make_settings(dirs)
     recent = RecentSites(settings)
     if args.sandbox:
@@ -212,8 +215,21 @@ def run_gui(args: argparse.Namespace) -> int:
     runner.wait()
     if windows.workspace is not None:
         windows.workspace.backend.close()
+        windows.workspace.close()  # queued draft writes finish, and the site's lock goes for another instance
+    instance.release()
     login.service.close()
     return code
+
+
+def _sweep_temp_folders() -> RunningInstance:
+    """Mark this process as a running instance, then remove the temporary folders crashed instances left."""
+    from editor_app.workspace.temp_folders import RunningInstance, sweep_stale_temp_folders
+
+    instance = RunningInstance.register()
+    removed = sweep_stale_temp_folders()
+    if removed:
+        print(f"editor-app: removed {len(removed)} temporary folder(s) left by an earlier crash", file=sys.stderr)
+    return instance
 
 
 def open_until_chosen(choice, dirs, login: SiteLogin, pick_another, report_failure):

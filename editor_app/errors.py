@@ -26,7 +26,8 @@ class ConflictError(EditorError):
     """The file or branch moved on since the edit started; nothing was written.
 
     `theirs` is the other side's content of `path` (None when they deleted it or it is unknown),
-    `theirs_id` its blob id, `head` the branch head the other side is at.
+    `theirs_id` its blob id, `head` the branch head the other side is at. `deleted` is True only when the
+    file is known to be gone (theirs None alone may mean the host refused without saying why).
     """
 
     def __init__(
@@ -37,9 +38,11 @@ class ConflictError(EditorError):
         theirs: bytes | None = None,
         theirs_id: str | None = None,
         head: str | None = None,
+        deleted: bool = False,
     ) -> None:
         super().__init__(message)
         self.path = path
+        self.deleted = deleted
         self.theirs = theirs
         self.theirs_id = theirs_id
         self.head = head

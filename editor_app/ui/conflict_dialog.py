@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import html
 from enum import Enum
 
 from PySide6.QtGui import QFont, QFontDatabase, QTextCursor
@@ -47,24 +48,33 @@ def _monospace() -> QFont:
 class ConflictDialog(QDialog):
     """Shows yours, theirs and the difference; keep yours (editable), take theirs, or copy parts from theirs."""
 
-    def __init__(self, path: str, mine: str, theirs: str | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, path: str, mine: str, theirs: str | None, parent: QWidget | None = None, *,
+        deleted: bool | None = None, reason: str = "",
+    ) -> None:
+        """`deleted`: the file is known to be gone (default: when `theirs` is None); `reason`: the host's words."""
         super().__init__(parent)
         self.setWindowTitle(f"Conflict — {path}")
         self.setAccessibleName("Save conflict")
         self.choice = ConflictChoice.CANCEL
         self._path = path
         self._theirs = theirs or ""
-        deleted = theirs is None
-
+        deleted = theirs is None if deleted is None else deleted
+        name = html.escape(path)
+        if deleted:
+            what = f"<b>{name}</b> was deleted on the site after you started editing. Nothing was saved."
+        elif theirs is None:
+            what = (f"The site refused to save <b>{name}</b>, and its version there could not be read. "
+                    "Nothing was saved.")
+        else:
+            what = (f"The site refused to save <b>{name}</b>: its branch moved on after you started editing. "
+                    "Nothing was saved.")
+        said = f"<br>The site said: {html.escape(reason)}" if reason else ""
         intro = QLabel(
-            (
-                f"<b>{path}</b> was deleted on the site after you started editing."
-                if deleted
-                else f"<b>{path}</b> was changed on the site after you started editing. Nothing was saved."
-            )
-            + " Keep your version (you can edit it below and copy lines from theirs), or take theirs."
+            what + " Keep your version (you can edit it below and copy lines from theirs), or take theirs." + said
         )
         intro.setWordWrap(True)
+        self.intro = intro
 
         self.mine_edit = QPlainTextEdit(mine)
         self.mine_edit.setFont(_monospace())
@@ -109,7 +119,7 @@ class ConflictDialog(QDialog):
         self.keep_button.clicked.connect(lambda: self._choose(ConflictChoice.KEEP_MINE))
         self.take_button.clicked.connect(lambda: self._choose(ConflictChoice.TAKE_THEIRS))
         buttons.rejected.connect(self.reject)
-        self.take_button.setEnabled(not deleted)
+        self.take_button.setEnabled(theirs is not None)
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

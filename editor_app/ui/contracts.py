@@ -111,6 +111,15 @@ class WorkspaceView(SiteContent, Protocol):
         """Put the sample site back (only when `can_reset`)."""
         ...
 
+    @property
+    def read_only_reason(self) -> str:
+        """Why the site is open read-only here (another instance holds it), or "" when it may be written."""
+        ...
+
+    def close(self) -> None:
+        """Finish queued draft writes and give the site (its lock) up."""
+        ...
+
     # --- the list -----------------------------------------------------------------------------------
 
     def search(self, name: str, text: str) -> list[str]:
@@ -175,6 +184,15 @@ class WorkspaceView(SiteContent, Protocol):
 
     def journal_draft(self, entry: OpenEntry) -> object:
         """Write `entry` to the drafts journal."""
+        ...
+
+    def journal_draft_soon(self, entry: OpenEntry) -> None:
+        """Queue `entry` for the drafts journal, written off the calling thread (the latest edit wins)."""
+        ...
+
+    @property
+    def journal_error(self) -> Exception | None:
+        """Why the last queued draft write failed, or None."""
         ...
 
     def draft_for(self, entry: OpenEntry) -> PendingDraft | None:

@@ -51,10 +51,11 @@ from editor_app.workspace.workspace import IndexedEntry, OpenEntry, WorkflowItem
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
 SPLITTER_KEY = "main_window/splitter"
-JOURNAL_DELAY_MS = 400
-INVALID_ENTRY_NOTICE = "invalid-entry"
+JOURNAL_DELAY_MS = 400  # journal once typing rests this long...
+JOURNAL_MAX_WAIT_MS = 1500  # ...and at the latest this long after the first change not yet journaled
+INVALID_ENTRY_NOTICE = "invalid-entry"  # the one "Not saved: fields need attention" notification
 PUBLISHED_NOTE = "Published — saving creates a draft for review."
-NEW_ENTRY_NOTE = "New — saving creates a draft for review."  # the one "Not saved: fields need attention" notification
+NEW_ENTRY_NOTE = "New — saving creates a draft for review."
 
 T = TypeVar("T")
 
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.workspace = workspace
+        self.read_only_reason = workspace.read_only_reason  # another instance holds the site: change nothing
         self.settings = settings
         self.runner = runner
         self._editor_factory = editor_factory or self._make_editor_pane
@@ -155,12 +157,24 @@ class MainWindow(QMainWindow):
         self.editor.notice.connect(self.notifications.notify)
         self.statusBar().addPermanentWidget(self.account_label)
 
+        # Typing is journaled when it rests, and during continuous typing at least every JOURNAL_MAX_WAIT_MS
+        # (a kill -9 then loses at most the last ~2 s), and when the focus leaves the editor.
         self._journal_timer = QTimer(self, singleShot=True, interval=JOURNAL_DELAY_MS)
         self._journal_timer.timeout.connect(self._journal_now)
+        self._journal_deadline = QTimer(self, singleShot=True, interval=JOURNAL_MAX_WAIT_MS)
+        self._journal_deadline.timeout.connect(self._journal_now)
+        self._journal_problem_shown: Exception | None = None
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_application_focus_changed)
         self._create_actions()
         self._create_menus()
         self._connect()
         self._restore_layout()
+        # Another instance holds the site: show it, change nothing (the workspace refuses writes too).
+        if self.read_only_reason:
+            self.editor.setEnabled(False)
+            self.notifications.notify(f"Read-only: {self.read_only_reason}", "warning")
         self._update_actions()
 
     # --- set-up ----------------------------------------------------------------------------------
@@ -271,9 +285,10 @@ class MainWindow(QMainWindow):
     # --- site and collections --------------------------------------------------------------------
 
     def _site_title(self) -> str:
+        read_only = " (read-only)" if self.workspace.read_only_reason else ""
         site = self.workspace.site
         url = site.display_url or site.site_url
-        return urlsplit(url).hostname or url if url else "Site"
+        return (urlsplit(url).hostname or url if url else "Site") + read_only
 
     def _account_text(self) -> str:
         """Who edits where: "ed@example.org · Git Gateway (GitHub)", "octo · GitHub octo/site", "Sandbox"."""
@@ -486,12 +501,27 @@ class MainWindow(QMainWindow):
         self.current_entry = self.editor.entry()
         self._set_dirty(True)
         self._journal_timer.start()
+        if not self._journal_deadline.isActive():
+            self._journal_deadline.start()
         self.status_label.setText(self.current_entry.path)
 
+    def _on_application_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        # Leaving the editor (another pane, another window, another app) journals what was typed right away.
+        if self._journal_timer.isActive() and _inside(old, self.editor) and not _inside(new, self.editor):
+            self._journal_now()
+
     def _journal_now(self) -> None:
+        self._journal_timer.stop()
+        self._journal_deadline.stop()
         entry = self.current_entry
         if entry is not None and self._dirty:
-            self.workspace.journal_draft(entry)
+            # Off the GUI thread (writing the text costs tens of ms: typing must not wait).
+            self.workspace.journal_draft_soon(entry)
+            problem = self.workspace.journal_error
+            if problem is not None and problem is not self._journal_problem_shown:
+                self._journal_problem_shown = problem
+                self.notifications.notify(f"Your typing could not be kept in the drafts journal: {problem}. "
+                                          "Save soon.", "warning")
             if entry.is_new:
                 # The file name follows the fields (slug template), so say again where it will go.
                 self._show_new_entry_path(self.workspace.new_entry(entry.collection, data=entry.data).path)
@@ -530,6 +560,7 @@ class MainWindow(QMainWindow):
         self.notifications.dismiss_key(INVALID_ENTRY_NOTICE)
         entry = self.editor.entry()
         self._journal_timer.stop()
+        self._journal_deadline.stop()
         self.workspace.journal_draft(entry)
         self._show_progress(0, 0, f"Saving {entry.path}…")
         self.save_action.setEnabled(False)
@@ -550,7 +581,10 @@ class MainWindow(QMainWindow):
         self.entry_list.model.update_row(rows[0])
         self.entry_list.select_key(entry.path)  # a new entry or a copy: its own row, not the one it came from
         self._show_entry_workflow(entry)
-        self._hide_progress(f"Saved {entry.path}")
+        notice = entry.save_notice
+        self._hide_progress(f"Saved {entry.path}" + (f" ({notice})" if notice else ""))
+        if notice:
+            self.notifications.notify(f"{entry.path}: {notice}.", "info")
         emit(self.entry_saved, entry.path)
         then, self._after_save = self._after_save, None
         if then is not None:
@@ -655,7 +689,8 @@ class MainWindow(QMainWindow):
         # the file in conflict may be one of the entry's translations: show mine of that file
         mine = self.workspace.conflict_text(entry, error.path)
         theirs = error.theirs.decode("utf-8", "replace") if error.theirs is not None else None
-        dialog = ConflictDialog(error.path or entry.path, mine, theirs, self)
+        dialog = ConflictDialog(error.path or entry.path, mine, theirs, self,
+                                deleted=error.deleted, reason=str(error))
         dialog.finished.connect(lambda _result: self._on_conflict_dialog_finished(dialog, entry, error))
         dialog.open()
         return dialog
@@ -1044,6 +1079,9 @@ class MainWindow(QMainWindow):
         self.save_action.setEnabled(has_entry and self._dirty)
         self.discard_action.setEnabled(has_entry and self._dirty)
         self.new_action.setEnabled(self.current_collection is not None)
+        if self.read_only_reason:
+            for act in (self.save_action, self.new_action, self.delete_action, self.duplicate_action):
+                act.setEnabled(False)
 
     # --- self-test hooks -------------------------------------------------------------------------
 
@@ -1151,6 +1189,11 @@ def _text(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_text(v) for v in value)
     return str(value)
+
+
+def _inside(widget: QWidget | None, container: QWidget) -> bool:
+    """Whether `widget` is `container` or one of its descendants."""
+    return widget is not None and (widget is container or container.isAncestorOf(widget))
 
 
 

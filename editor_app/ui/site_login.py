@@ -230,12 +230,17 @@ def _ensure_commit_author(backend, ask_identity) -> None:
 def _workspace(backend, site, dirs):
     from editor_app.workspace.cache import ContentCache
     from editor_app.workspace.journal import DraftsJournal
-    from editor_app.workspace.workspace import Workspace
+    from editor_app.workspace.site_lock import SiteLock
+    from editor_app.workspace.workspace import Workspace, backend_identity
 
-    workspace = Workspace(backend, site, ContentCache(dirs.cache / "content"), DraftsJournal(dirs.data / "drafts"))
+    # One instance at a time writes to a site; a second one opens it read-only and says who holds it.
+    lock = SiteLock.take(dirs.data / "locks", backend_identity(backend.settings))
+    workspace = Workspace(backend, site, ContentCache(dirs.cache / "content"), DraftsJournal(dirs.data / "drafts"),
+                          lock=lock)
     try:
         workspace.open()
     except BaseException:
+        lock.release()
         backend.close()
         raise
     return workspace

@@ -18,6 +18,7 @@ import posixpath
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
@@ -34,19 +35,22 @@ from editor_app.backends.base import (
     UnpublishedEntry,
     User,
 )
+from editor_app.backends.workflow import git_blob_id
 from editor_app.config.site_config import Collection, CollectionFile, SiteConfig
 from editor_app.content.image_optimizer import ImageTransformations, optimize_image, transformations_from_config
 from editor_app.content.spelling import parse_word_list
-from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
+from editor_app.errors import ConflictError, ContentError, EditorError, NetworkError, NotFoundError
 from editor_app.paths import clean_file_name
 from editor_app.workspace import content_bridge as content
 from editor_app.workspace import i18n as i18n_mod
 from editor_app.workspace import views
 from editor_app.workspace.cache import ContentCache, ListingKey
 from editor_app.workspace.journal import Draft, DraftKey, DraftsJournal
+from editor_app.workspace.site_lock import SiteLock
 
 Progress = Callable[..., None]  # progress(done, total[, text])
 
+ANSWER_LOST_NOTICE = "saved; the host's answer was lost, but the commit is there"
 READ_BATCH = 100  # blobs per read_files call: big enough to use the host's batching, small enough to report progress
 HEAD_TTL = 5.0  # seconds a fetched head is trusted when several collections load one after the other
 
@@ -56,6 +60,10 @@ class _Resettable(Protocol):
     """A backend whose content can be put back as it first was (the sandbox's)."""
 
     def reset(self) -> None: ...
+
+
+class ReadOnlyError(EditorError):
+    """The site is open read-only here (another instance holds it): nothing may be written."""
 
 
 class RawTextError(ContentError, ValueError):
@@ -113,6 +121,7 @@ class OpenEntry:
     status: str | None = None
     draft_name: str = ""
     commit: str | None = None  # the commit of the last save made through this workspace
+    save_notice: str = ""  # what the user should know about the last save (e.g. its answer was lost)
     pristine: bool = True  # `raw` is exactly the content of `base_id` (False after resolving a conflict)
     parsed: Any = field(default=None, compare=False, repr=False)  # the content layer's round-trip handle of `raw`
     # i18n: the other locales' fields as edited (`data` is the default locale's), and, when each locale has a
@@ -239,8 +248,10 @@ class Workspace:
         clock: Callable[[], float] = time.time,
         read_batch: int | None = None,
         head_ttl: float = HEAD_TTL,
+        lock: SiteLock | None = None,
     ) -> None:
         self.backend = backend
+        self.lock = lock  # this instance's hold on the site; held by another instance: read-only
         self.site = site
         self.cache = cache
         self.journal = journal
@@ -258,8 +269,35 @@ class Workspace:
         self._new_numbers = itertools.count(1)
         self._draft_paths: set[str] | None = None  # paths with a journaled draft; None: read the journal again
         self._transformations: ImageTransformations | None = None  # read from the site on the first upload
+        # Drafts are written in order on one thread of their own (journal_draft_soon); the latest edit wins.
+        self._journal_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drafts-journal")
+        self._journal_next: OpenEntry | None = None
+        self._closed = False
+        self.journal_error: Exception | None = None  # why the last background draft write failed (None: it worked)
 
     # --- site ------------------------------------------------------------------------------------
+
+    @property
+    def read_only_reason(self) -> str:
+        """Why this instance may not write to the site ("" when it may): another instance holds its lock."""
+        if self.lock is None or self.lock.held:
+            return ""
+        holder = self.lock.held_by.describe() if self.lock.held_by is not None else "another process"
+        return (f"{self.site.source_file}: this site is open in another editor-app ({holder}); it is shown "
+                "read-only here so that neither overwrites the other's work. Close it there to edit here.")
+
+    def _check_writable(self) -> None:
+        reason = self.read_only_reason
+        if reason:
+            raise ReadOnlyError(reason)
+
+    def close(self) -> None:
+        """Write the drafts still queued, then give the site up for another instance."""
+        self._drain_journal()
+        self._closed = True
+        self._journal_thread.shutdown(wait=True)
+        if self.lock is not None:
+            self.lock.release()
 
     @property
     def uses_workflow(self) -> bool:
@@ -310,6 +348,7 @@ class Workspace:
 
     def reset_site(self) -> None:
         """Put the sandbox's sample site back (every edit and unpublished entry there is dropped)."""
+        self._check_writable()
         backend = self.backend
         if backend.name != "test-repo" or not isinstance(backend, _Resettable):
             raise EditorError(f"{self.site.source_file}: only the sandbox can be reset")
@@ -395,6 +434,7 @@ class Workspace:
             )
         with self._lock:
             self._index[name] = entries
+            self._draft_paths = None  # the index can now tell drafts already saved from the others
         return list(entries.values())
 
     def _listing(self, folder: str, extension: str | None, depth: int | None, head: str) -> Listing:
@@ -757,6 +797,7 @@ class Workspace:
         ConflictError with their content when a file moved on; the journaled draft is removed only after
         the commit succeeded.
         """
+        self._check_writable()
         collection = self.collection(entry.collection)
         file_config = collection.file_named(entry.file) if entry.file else None
         if entry.is_new:
@@ -768,22 +809,47 @@ class Workspace:
             text = self.raw_text(entry)
             expected = entry.base_id if force_base is None else force_base
         data_bytes = text.encode("utf-8")
+        notice = ""
         changes = []
         if entry.is_new or force_base is not None or not entry.pristine or text != entry.raw:
             changes.append(FileChange(path=path, data=data_bytes, expected_id=expected))
         changes += self.translation_changes(entry, path)
+        # A file whose base already holds exactly these bytes needs no change (e.g. "keep mine" over a version
+        # that is mine already): a commit of nothing but such changes would be an empty one.
+        changes = [c for c in changes if not (c.data is not None and not c.delete and not c.previous_path
+                                               and c.expected_id and c.expected_id == git_blob_id(c.data))]
         if not changes:
             self._forget_draft(entry)
             return entry  # unchanged: nothing to commit, every file stays byte-identical
         action = "create" if entry.is_new else "update"
         message = content.commit_message(self.site, action, collection, slug, path, self.user)
         if self.uses_workflow:
-            result = self.backend.save_unpublished(entry.collection, slug, changes, message)
+            try:
+                result = self.backend.save_unpublished(entry.collection, slug, changes, message)
+            except (ConflictError, NetworkError) as error:
+                landed = self._unpublished_landed(entry.collection, slug, changes)
+                if landed is None:
+                    if isinstance(error, ConflictError):
+                        read_from = entry.branch or self.branch or self.backend.default_branch()
+                        raise self._explained_conflict(error, changes, read_from) from error
+                    raise
+                result, notice = landed, ANSWER_LOST_NOTICE
             status = entry.status or WORKFLOW_STATUSES[0]
             branch = result.branch
         else:
-            result = self.backend.commit(changes, message, branch=self.branch or None,
-                                         expected_head=entry.base_head if force_base is None else None)
+            site_branch = self.branch or self.backend.default_branch()
+            try:
+                result = self.backend.commit(changes, message, branch=site_branch,
+                                             expected_head=entry.base_head if force_base is None else None)
+            except (ConflictError, NetworkError) as error:
+                # The commit may have landed and only its answer been lost (5xx, reset, timeout on the way
+                # back), or an earlier such save may be what the branch now holds: then it is saved.
+                landed = self._commit_landed(changes, site_branch)
+                if landed is None:
+                    if isinstance(error, ConflictError):
+                        raise self._explained_conflict(error, changes, site_branch) from error
+                    raise
+                result, notice = landed, ANSWER_LOST_NOTICE
             status = None
             branch = result.branch
             self._moved_to(result.commit)
@@ -807,11 +873,81 @@ class Workspace:
             entry, slug=slug, path=path, raw=text, base_id=blob_id, base_head=result.commit, branch=branch,
             is_new=False, status=status, draft_name=slug if file_config is None else entry.draft_name,
             commit=result.commit, parse_error=parse_error, pristine=True, parsed=parsed,
-            data=data, locale_data=locale_data, locale_files=locale_files,
+            data=data, locale_data=locale_data, locale_files=locale_files, save_notice=notice,
         )
         if branch == self.branch:
             self._index_saved(saved, blob_id)
         return saved
+
+    def _commit_landed(self, changes: Sequence[FileChange], branch: str) -> CommitResult | None:
+        """The save as the host holds it, when `branch` already has exactly what `changes` write; else None.
+
+        Reads every changed file once (a failed save is rare; being sure is worth the requests). Written files
+        must hold the bytes being saved, deleted and moved-away ones must be gone.
+        """
+        ids: dict[str, str] = {}
+        try:
+            head = self.backend.head(branch)
+            for change in changes:
+                gone = [change.path] if change.delete else [change.previous_path] if change.previous_path else []
+                for path in gone:
+                    try:
+                        self.backend.read_file(path, branch=branch)
+                    except NotFoundError:
+                        continue
+                    return None
+                if change.delete:
+                    continue
+                try:
+                    data, blob_id = self.backend.read_file(change.path, branch=branch)
+                except NotFoundError:
+                    return None
+                if change.data is not None and data != change.data:
+                    return None
+                ids[change.path] = blob_id
+        except EditorError:
+            return None  # the host cannot tell now: the save's own error stands
+        return CommitResult(commit=head, branch=branch, ids=ids)
+
+    def _unpublished_landed(self, collection: str, slug: str, changes: Sequence[FileChange]) -> CommitResult | None:
+        """The workflow save as the host holds it, when the entry is unpublished (its pull request exists) and its
+        branch already has exactly what `changes` write; else None."""
+        try:
+            unpublished = self.backend.read_unpublished(collection, slug)
+        except EditorError:
+            return None
+        return self._commit_landed(changes, unpublished.branch)
+
+    def _explained_conflict(self, error: ConflictError, changes: Sequence[FileChange], branch: str) -> ConflictError:
+        """`error` with what the branch holds now at the file in conflict: their version, or that it is gone.
+
+        Hosts often refuse a branch update without saying which file moved; the dialog must not then claim
+        the file was deleted. Their version is read, and when it is still what the edit started from, the
+        message says the host refused the update although the file itself did not change.
+        """
+        if error.theirs is not None or not changes:
+            return error
+        path = error.path or changes[0].path
+        change = next((c for c in changes if c.path == path), changes[0])
+        try:
+            head = error.head or self.backend.head(branch)
+            theirs, theirs_id = self.backend.read_file(path, branch=branch)
+        except NotFoundError:
+            if change.expected_id == NEW_FILE:
+                return ConflictError(f"{error} (the site refused the save; {path} does not exist there)",
+                                     path=path, head=error.head)
+            return ConflictError(f"{path} was deleted on the site ({error})", path=path, head=error.head,
+                                 deleted=True)
+        except EditorError:
+            return error
+        if change.expected_id is not None and theirs_id == change.expected_id:
+            message = (f"the site refused to update branch '{branch}' ({error}); {path} itself is unchanged "
+                       "there, but the branch moved on")
+        elif change.expected_id == NEW_FILE:
+            message = f"{path} already exists on the site ({error})"
+        else:
+            message = f"{path} was changed on the site ({error})"
+        return ConflictError(message, path=path, theirs=theirs, theirs_id=theirs_id, head=head)
 
     def _saved_translations(
         self, entry: OpenEntry, collection: Collection, file_config: CollectionFile | None, path: str,
@@ -873,7 +1009,7 @@ class Workspace:
         if locale_file is not None:
             parsed, parse_error = content.parse_roundtrip(mine, collection, file_config, locale_file.path)
             chosen = replace(locale_file, raw=mine, parsed=parsed, parse_error=parse_error,
-                             base_id=error.theirs_id or NEW_FILE, pristine=False)
+                             base_id=error.theirs_id or NEW_FILE, pristine=_is_theirs(mine, error))
             files = tuple(chosen if f is locale_file else f for f in entry.locale_files)
             locale_data = {**entry.locale_data, locale_file.locale: copy.deepcopy(parsed.data)}
             return replace(entry, locale_files=files, locale_data=locale_data, base_head=error.head)
@@ -882,7 +1018,7 @@ class Workspace:
         # Mine is written exactly as chosen; the base is their version, so only that version is replaced.
         return replace(
             entry, data=data, locale_data=locale_data, parse_error=parse_error, raw=mine, parsed=parsed,
-            pristine=False, base_id=error.theirs_id or NEW_FILE, base_head=error.head,
+            pristine=_is_theirs(mine, error), base_id=error.theirs_id or NEW_FILE, base_head=error.head,
             is_new=False, slug=entry.slug, path=error.path or entry.path,
         )
 
@@ -899,6 +1035,7 @@ class Workspace:
 
     def delete_entry(self, entry: OpenEntry | IndexedEntry) -> CommitResult | None:
         """Delete the entry's file in one commit (None for a never-saved entry: only its draft goes)."""
+        self._check_writable()
         if isinstance(entry, OpenEntry) and entry.is_new:
             self.discard_draft(entry)
             return None
@@ -960,7 +1097,41 @@ class Workspace:
         return DraftKey(self.identity + "@" + (self.branch or ""), entry.collection, entry.draft_name or entry.path)
 
     def journal_draft(self, entry: OpenEntry) -> Draft:
-        """Write `entry`'s current text to the drafts journal (atomic); the UI calls this debounced."""
+        """Write `entry`'s current text to the drafts journal (atomic), after any write still queued."""
+        self._drain_journal()
+        return self._write_draft(entry)
+
+    def journal_draft_soon(self, entry: OpenEntry) -> None:
+        """`journal_draft` on the journal's own thread: the caller (the GUI, while typing) waits neither for
+        writing the text (a YAML round trip) nor for the disk. Writes keep their order and only the latest
+        queued edit is written; a failure is kept in `journal_error` until a later write succeeds."""
+        if self._closed:  # a late timer after close: write it here rather than drop it
+            self._write_draft(entry)
+            return
+        with self._lock:
+            idle = self._journal_next is None
+            self._journal_next = entry
+        if idle:
+            self._journal_thread.submit(self._write_latest_draft)
+
+    def _write_latest_draft(self) -> None:
+        with self._lock:
+            entry, self._journal_next = self._journal_next, None
+        if entry is None:
+            return
+        try:
+            self._write_draft(entry)
+        except (EditorError, OSError) as error:
+            self.journal_error = error
+        else:
+            self.journal_error = None
+
+    def _drain_journal(self) -> None:
+        """Wait until the drafts queued by `journal_draft_soon` are written."""
+        if not self._closed:
+            self._journal_thread.submit(_nothing).result()
+
+    def _write_draft(self, entry: OpenEntry) -> Draft:
         try:
             raw = self.raw_text(entry)
         except EditorError:
@@ -981,7 +1152,8 @@ class Workspace:
                    "locale_data": entry.locale_data,
                    "locale_files": [[f.locale, f.path, f.raw, f.base_id] for f in entry.locale_files]},
         )
-        self.journal.write(draft.key, draft)
+        if not self.read_only_reason:  # the drafts are the other instance's to keep while it holds the site
+            self.journal.write(draft.key, draft)
         with self._lock:
             self._draft_paths = None
         return draft
@@ -995,6 +1167,11 @@ class Workspace:
         same = restored.data == entry.data and restored.locale_data == entry.locale_data
         if same and restored.base_id == entry.base_id:
             return None
+        if same or (draft.raw is not None and draft.raw == entry.raw and restored.locale_data == entry.locale_data):
+            # The file already holds what the draft holds (e.g. a crash between the commit and the draft's
+            # removal): restoring would only offer a false conflict. Compared by text, not by base id.
+            self._forget_draft(entry)
+            return None
         return PendingDraft(entry=restored, draft=draft)
 
     def pending_drafts(self) -> list[PendingDraft]:
@@ -1004,15 +1181,33 @@ class Workspace:
         for draft in self.journal.pending(site):
             if self.site.collection_named(draft.key.collection) is None:
                 continue
+            if self._draft_is_saved(draft):
+                if not self.read_only_reason:
+                    self.journal.discard(draft.key)
+                continue
             result.append(PendingDraft(entry=self._entry_from_draft(draft), draft=draft))
         return result
+
+    def _draft_is_saved(self, draft: Draft) -> bool:
+        """Whether the loaded index says the draft's file already holds exactly the draft's text (no request).
+
+        A crash between a commit and the removal of its draft leaves such a draft; a new entry's one too
+        (its file now exists with the draft's text): offering it back would make a false conflict or a copy.
+        """
+        if draft.raw is None or (draft.extra or {}).get("locale_data"):
+            return False
+        indexed = self.indexed(draft.key.collection, draft.path)
+        if indexed is None:
+            return False
+        data = self.cache.get_blob(indexed.id)
+        return data is not None and data == draft.raw.encode("utf-8")
 
     def has_draft(self, path: str) -> bool:
         """Whether a journaled draft exists for the entry at `path` (cheap: called for every listed row)."""
         with self._lock:
             if self._draft_paths is None:
                 site = self.identity + "@" + (self.branch or "")
-                self._draft_paths = {d.path for d in self.journal.pending(site)}
+                self._draft_paths = {d.path for d in self.journal.pending(site) if not self._draft_is_saved(d)}
             return path in self._draft_paths
 
     def discard_draft(self, entry: OpenEntry) -> None:
@@ -1020,6 +1215,9 @@ class Workspace:
         self._forget_draft(entry)
 
     def _forget_draft(self, entry: OpenEntry) -> None:
+        self._drain_journal()  # a draft write still queued must not bring the draft back afterwards
+        if self.read_only_reason:
+            return
         self.journal.discard(self._draft_key(entry))
         with self._lock:
             self._draft_paths = None
@@ -1087,6 +1285,7 @@ class Workspace:
         A name already taken gets a `-1`, `-2`… suffix: nothing existing is overwritten. Images are
         optimised as the site's `media_libraries.default.config.transformations` ask, GPS data removed.
         """
+        self._check_writable()
         target = (folder if folder is not None else self.site.media_folder).strip("/")
         if self._transformations is None:
             self._transformations = transformations_from_config(self.site.raw or {}, self.site.source_file)
@@ -1130,6 +1329,7 @@ class Workspace:
 
     def delete_media(self, path: str) -> CommitResult:
         """Delete one media file in one commit."""
+        self._check_writable()
         message = content.media_commit_message(self.site, "deleteMedia", path, self.user)
         result = self.backend.commit([FileChange(path=path, delete=True)], message, branch=self.branch or None)
         self._moved_to(result.commit)
@@ -1199,18 +1399,21 @@ class Workspace:
 
     def set_status(self, collection: str, slug: str, status: str) -> None:
         """Move an unpublished entry to `status` (draft, pending_review, pending_publish)."""
+        self._check_writable()
         if status not in WORKFLOW_STATUSES:
             raise ContentError(f"unknown workflow status '{status}' (expected one of {', '.join(WORKFLOW_STATUSES)})")
         self.backend.set_status(collection, slug, status)
 
     def publish(self, collection: str, slug: str) -> CommitResult:
         """Merge an unpublished entry into the site's branch."""
+        self._check_writable()
         result = self.backend.publish(collection, slug)
         self._moved_to(result.commit)
         return result
 
     def delete_unpublished(self, collection: str, slug: str) -> None:
         """Drop an unpublished entry's changes; the published version, if any, stays."""
+        self._check_writable()
         self.backend.delete_unpublished(collection, slug)
 
 
@@ -1278,6 +1481,15 @@ def _entry_path(site: SiteConfig, collection: Collection, slug: str, data: dict[
     if i18n is None:
         return path
     return i18n_mod.locale_path(collection, i18n, path, i18n.default_locale)
+
+
+def _nothing() -> None:
+    return None
+
+
+def _is_theirs(mine: str, error: ConflictError) -> bool:
+    """Whether the text chosen in a conflict is exactly their version (then saving it changes nothing)."""
+    return error.theirs is not None and error.theirs_id is not None and error.theirs == mine.encode("utf-8")
 
 
 def _decode(data: bytes, path: str) -> str:

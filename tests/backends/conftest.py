@@ -248,6 +248,7 @@ class Hosted:
     waits: list[tuple[float, str]]
     rate_limit: Callable[[int, int | None], None]
     expire_token: Callable[[], None]
+    site_head: Callable[[], str | None] = lambda: None  # `main`'s commit in the fake's store, read directly
 
 
 HostedFactory = Callable[[Path, Mapping[str, bytes], FakeClock], AbstractContextManager[Hosted]]
@@ -266,6 +267,7 @@ def _github_hosted(fake: Any, clock: FakeClock, backend_for: Callable[..., Backe
         waits=waits,
         rate_limit=lambda seconds, times: fake.faults.primary_rate_limit(reset_in=seconds, times=times),
         expire_token=lambda: fake.faults.expire_token(after_requests=0),
+        site_head=lambda: fake.repos["o/r"].store.refs.get("heads/main"),
     )
 
 
@@ -276,6 +278,19 @@ def hosted_github(tmp_path: Path, files: Mapping[str, bytes], clock: FakeClock) 
 
     fake = make_fake_github(files)
     settings = BackendSettings(name="github", repo="o/r", branch="main")
+    hosted = _github_hosted(fake, clock, lambda **kw: GitHubBackend.connect(
+        settings, Credentials(GITHUB_TOKEN), transport=httpx.MockTransport(fake), **kw))
+    yield hosted
+    hosted.backend.close()
+
+
+@contextmanager
+def hosted_github_graphql(tmp_path: Path, files: Mapping[str, bytes], clock: FakeClock) -> Iterator[Hosted]:
+    """GitHubBackend with `use_graphql: true` over FakeGitHub in process."""
+    import httpx
+
+    fake = make_fake_github(files)
+    settings = BackendSettings(name="github", repo="o/r", branch="main", use_graphql=True)
     hosted = _github_hosted(fake, clock, lambda **kw: GitHubBackend.connect(
         settings, Credentials(GITHUB_TOKEN), transport=httpx.MockTransport(fake), **kw))
     yield hosted
@@ -313,6 +328,7 @@ HOSTED_FACTORIES: dict[str, HostedFactory] = {
     "gitlab": hosted_gitlab,
     "gitlab-loopback": hosted_gitlab_loopback,
     "github": hosted_github,
+    "github-graphql": hosted_github_graphql,
     "github-loopback": hosted_github_loopback,
 }
 

@@ -1,4 +1,5 @@
-"""UI figures: start-up time to the main window shown on the sandbox, and one search keystroke over N entries.
+"""UI figures: start-up time to the main window shown on the sandbox, one search keystroke over N entries, and
+typing latency in the editor (drafts journal included).
 
 Run: `.venv/bin/python -m tests.benchmarks.ui` (targets: start-up < 1.5 s, keystroke < 50 ms for 10,000 entries,
 typing in a 20,000-word body with spell checking on: p95 < 16 ms).
@@ -143,6 +144,55 @@ def measure_spelling_keystroke(words: int = 20_000, keys: int = 300, checking: b
             "underlined": underlined}
 
 
+def measure_typing_keystroke(chars: int = 150, seed: int = 1) -> dict[str, float]:
+    """Type `chars` characters into an entry's title in a real main window on the sandbox, at a person's pace
+    (bursts of 40-160 ms, short pauses), journal timers running. A keystroke's latency runs from when it was
+    due to when it was handled and painted: work the event loop was busy with (a journal write) delays it."""
+    from PySide6.QtCore import QEventLoop, Qt
+    from PySide6.QtTest import QTest
+
+    from tests.ui.typist import intervals, open_typing_window, typed_text
+
+    with tempfile.TemporaryDirectory() as home:
+        app, window, title = open_typing_window(Path(home))
+        writes: list[float] = []
+        journal = window.workspace.journal
+        write = journal.write
+
+        def counted(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return write(*args, **kwargs)
+            finally:
+                writes.append((time.perf_counter() - started) * 1000)
+
+        journal.write = counted
+        gaps = intervals(seed)
+        due = time.perf_counter()
+        latencies = []
+        for char in typed_text(chars):
+            while time.perf_counter() < due:
+                app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 1)
+                time.sleep(0.0005)
+            QTest.keyClick(title, char, Qt.KeyboardModifier.NoModifier)
+            app.processEvents()
+            latencies.append((time.perf_counter() - due) * 1000)
+            due += next(gaps)
+        drain = getattr(window.workspace, "_drain_journal", None)
+        if drain is not None:
+            drain()
+        window.discard_and_close()
+    latencies.sort()
+    return {
+        "chars": chars,
+        "p50_ms": statistics.median(latencies),
+        "p95_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))],
+        "max_ms": latencies[-1],
+        "journal_writes": len(writes),
+        "journal_write_ms": statistics.median(writes) if writes else 0.0,  # the file write alone (fsync)
+    }
+
+
 def measure_startup() -> dict[str, float]:
     """Seconds from a fresh interpreter to the main window shown on the sandbox (cold imports included)."""
     with tempfile.TemporaryDirectory() as home:
@@ -197,6 +247,10 @@ def main() -> None:
     plain = measure_spelling_keystroke(checking=False)
     print(f"the same without spell checking: p50 {plain['p50_ms']:.2f} ms, p95 {plain['p95_ms']:.2f} ms, "
           f"max {plain['max_ms']:.2f} ms; loading {plain['load_s']:.2f} s")
+    typing = measure_typing_keystroke()
+    print(f"typing {typing['chars']} characters in the editor: keystroke latency p50 {typing['p50_ms']:.1f} ms, "
+          f"p95 {typing['p95_ms']:.1f} ms, max {typing['max_ms']:.1f} ms; {typing['journal_writes']} journal writes "
+          f"while typing (file write median {typing['journal_write_ms']:.1f} ms)")
     try:
         startup = measure_startup()
     except RuntimeError as error:

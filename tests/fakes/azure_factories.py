@@ -95,6 +95,7 @@ def _hosted(fake: FakeAzure, clock: Any, backend_for: Any) -> Any:
         backend=backend, faults=fake.faults, log=fake.log, waits=waits,
         rate_limit=lambda seconds, times: fake.faults.add(lambda _r: rate_limit_response(seconds), times=times),
         expire_token=lambda: fake.faults.add(lambda _r: expired_token_response(), times=None),
+        site_head=lambda: fake.store.refs.get("heads/main"),
     )
 
 

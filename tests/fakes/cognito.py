@@ -265,6 +265,7 @@ def _hosted(fake: FakeCognito, clock: Any, backend_for: Callable[..., Backend]) 
         # The proxy relays GitHub's own rate-limit answers.
         rate_limit=lambda seconds, times: fake.faults.primary_rate_limit(reset_in=seconds, times=times),
         expire_token=lambda: fake.faults.add(lambda _r: expired_answer(), times=None),
+        site_head=lambda: next(iter(fake.github.repos.values())).store.refs.get("heads/main"),
     )
 
 

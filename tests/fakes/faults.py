@@ -4,6 +4,9 @@ A fake calls `Faults.intercept(request)` before doing real work: the first match
 delay the request, answer in its place (5xx, 409, 422, rate limits, expired token) or raise
 `httpx.ReadTimeout` (in process) / hang (served). Rules match on method and a path regex and
 fire for a number of times (`times`, None = forever) after skipping `after` matching requests.
+
+`lose_answer` is the other way round: the request does its work (a commit lands), then its answer is lost
+(a 5xx instead of it, a connection reset, a timeout), as when a proxy or the network fails on the way back.
 """
 
 from __future__ import annotations
@@ -60,6 +63,10 @@ class RequestLog:
         return len(self.entries)
 
 
+class Drop(Exception):
+    """Raised to a server adapter: close the connection without an answer (a reset, as the client sees it)."""
+
+
 class Hang(Exception):
     """Raised to a server adapter: keep the connection open `seconds`, then drop it."""
 
@@ -99,6 +106,7 @@ class Faults:
     sleep: Callable[[float], None] = time.sleep
     in_process: bool = True  # timeouts raise httpx.ReadTimeout instead of hanging
     rules: list[Rule] = field(default_factory=list)
+    answer_rules: list[Callable[[httpx.Request, httpx.Response], httpx.Response]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, action: Callable[[httpx.Request], httpx.Response | None], *, method: str | None = None,
@@ -112,6 +120,15 @@ class Faults:
     def clear(self) -> None:
         with self.lock:
             self.rules.clear()
+            self.answer_rules.clear()
+
+    def answer(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        """Apply the `lose_answer` rules to the answer of a request the fake has carried out."""
+        with self.lock:
+            rules = list(self.answer_rules)
+        for rule in rules:
+            response = rule(request, response)
+        return response
 
     def intercept(self, request: httpx.Request) -> httpx.Response | None:
         """Apply the rules to a request: a response to send instead, or None."""
@@ -157,6 +174,37 @@ class Faults:
             raise Hang(seconds)
 
         return self.add(hang, **match)  # type: ignore[arg-type]
+
+    def lose_answer(self, how: str, landed: Callable[[], bool], *, times: int = 1) -> None:
+        """Carry out requests, but lose the answer of the one during which `landed()` became true.
+
+        `how`: "502" (any 5xx status: the answer is replaced by that error), "reset" (the connection is
+        dropped: `httpx.ReadError` in process, closed without an answer when served) or "timeout"
+        (`httpx.ReadTimeout` in process; served, the connection hangs briefly and is then dropped, which
+        is what a client whose read timed out sees). Fires `times` times.
+        """
+        state = {"fired": 0, "before": landed()}
+
+        def lose(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+            now = landed()
+            became = now and not state["before"]
+            state["before"] = now
+            if not became or state["fired"] >= times:
+                return response
+            state["fired"] += 1
+            if how == "reset":
+                if self.in_process:
+                    raise httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
+                raise Drop()
+            if how == "timeout":
+                if self.in_process:
+                    raise httpx.ReadTimeout("fake host did not answer", request=request)
+                raise Hang(0.05)
+            status = int(how)
+            return _json(status, {"message": httpx.codes.get_reason_phrase(status) or "Error"})
+
+        with self.lock:
+            self.answer_rules.append(lose)
 
     def primary_rate_limit(self, *, limit: int = 5000, reset_in: int = 60,
                            message: str = "API rate limit exceeded for user ID 1.",
@@ -212,13 +260,13 @@ def timed(handler: Callable[[httpx.Request], httpx.Response], faults: Faults, lo
     try:
         response = faults.intercept(request)
         if response is None:
-            response = handler(request)
+            response = faults.answer(request, handler(request))
         status = response.status_code
         return response
     except httpx.TimeoutException:
         status = 0
         raise
-    except Hang:
+    except (Hang, Drop, httpx.TransportError):
         status = 0
         raise
     finally:

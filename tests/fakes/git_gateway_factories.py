@@ -158,6 +158,12 @@ def _rate_limit(gateway: FakeGitGateway, clock: Any) -> Callable[[int, int | Non
     return lambda seconds, times: gateway.faults.add(lambda _r: bitbucket_limit(seconds), times=times, path=path)
 
 
+def _host_store(host_fake: Any) -> Any:
+    """The git object store of the fake host behind the gateway (FakeGitHub keeps one per repository)."""
+    repos = getattr(host_fake, "repos", None)
+    return next(iter(repos.values())).store if isinstance(repos, dict) else host_fake.store
+
+
 def _hosted(gateway: FakeGitGateway, clock: Any, backend_for: Callable[..., Backend]) -> Any:
     from tests.backends.conftest import Hosted
 
@@ -174,6 +180,7 @@ def _hosted(gateway: FakeGitGateway, clock: Any, backend_for: Callable[..., Back
         expire_token=lambda: gateway.faults.add(
             lambda _r: expired_jwt_response(), path=r"^/\.netlify/git/", times=None
         ),
+        site_head=lambda: _host_store(gateway.host_fake).refs.get("heads/main"),
     )
 
 

@@ -87,6 +87,7 @@ def _hosted(fake: FakeGitLab, clock: Any, backend_for: Any) -> Any:
         rate_limit=lambda seconds, times: fake.faults.add(lambda _r: rate_limit_response(clock.time, seconds),
                                                           times=times),
         expire_token=lambda: fake.faults.add(lambda _r: expired_token_response(), times=None),
+        site_head=lambda: fake.store.refs.get("heads/main"),
     )
 
 

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
-from tests.fakes.faults import Hang
+from tests.fakes.faults import Drop, Hang
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -39,7 +39,7 @@ def _make_handler(fake: Handler, errors: list[BaseException]) -> type[BaseHTTPRe
                 time.sleep(hang.seconds)
                 self.close_connection = True
                 return
-            except httpx.TimeoutException:
+            except (httpx.TimeoutException, Drop):
                 self.close_connection = True
                 return
             except BaseException as error:  # the test must see a crashing fake, not a hung client

@@ -123,6 +123,9 @@ class FakeWorkspace:
         self.deleted: list[str] = []
         self.drafts: dict[str, PendingDraft] = {}
         self.journal: list[OpenEntry] = []
+        self.journal_error: Exception | None = None
+        self.held_elsewhere = ""  # read_only_reason: set to open the fake read-only
+        self.closed = False
         self.conflict_on_next_save: bytes | None = None
         self.media: dict[str, bytes] = {}
         self.media_used_by: dict[str, list[str]] = {}
@@ -154,6 +157,13 @@ class FakeWorkspace:
 
     def reset_site(self) -> None:
         raise EditorError("fake-config.yml: only the sandbox can be reset")
+
+    @property
+    def read_only_reason(self) -> str:
+        return self.held_elsewhere
+
+    def close(self) -> None:
+        self.closed = True
 
     # --- editorial workflow ---
     def list_unpublished(self) -> list[WorkflowItem]:
@@ -246,6 +256,9 @@ class FakeWorkspace:
         self.journal.append(entry.with_data(dict(entry.data)))
         self.drafts[entry.path] = pending_draft(self.journal[-1])
         return self.drafts[entry.path]
+
+    def journal_draft_soon(self, entry: OpenEntry) -> None:
+        self.journal_draft(entry)  # the fake writes at once: tests see the draft without waiting
 
     def draft_for(self, entry: OpenEntry) -> PendingDraft | None:
         return self.drafts.get(entry.path)

@@ -127,3 +127,17 @@ def test_an_unexpected_error_offers_details_with_the_traceback(qtbot):
     assert "Traceback" in item.details_view.toPlainText()
     item.dismiss()
     assert area.notifications == []
+
+
+def test_conflict_dialog_says_deleted_only_when_the_file_is_gone(qtbot):
+    refused = ConflictDialog("content/posts/a.md", MINE, None, deleted=False,
+                             reason="main: GitLab refused the commit (HTTP 400)")
+    qtbot.addWidget(refused)
+    assert "deleted" not in refused.intro.text()
+    assert "refused" in refused.intro.text() and "GitLab refused the commit" in refused.intro.text()
+    moved = ConflictDialog("content/posts/a.md", MINE, THEIRS, deleted=False)
+    qtbot.addWidget(moved)
+    assert "deleted" not in moved.intro.text()
+    gone = ConflictDialog("content/posts/a.md", MINE, None, deleted=True)
+    qtbot.addWidget(gone)
+    assert "was deleted on the site" in gone.intro.text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -315,3 +316,66 @@ def test_a_file_inserted_from_the_media_library_goes_into_the_editor_by_its_publ
 
 def test_the_status_bar_says_who_edits_which_repository(make_window):
     assert make_window().account_label.text() == "ed · GitHub riverside/garden"
+
+
+def test_a_refused_branch_update_is_not_shown_as_a_deleted_file(make_window, qtbot):
+    from editor_app.errors import ConflictError
+
+    class RefusingWorkspace(FakeWorkspace):
+        def save_entry(self, entry):
+            raise ConflictError("main: GitLab refused the commit (HTTP 400: branch update rejected)",
+                                path=entry.path)
+
+    window = make_window(RefusingWorkspace())
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    qtbot.keyClicks(window.editor.title, " mine")
+    window.save_entry()
+    qtbot.waitUntil(lambda: _conflict_dialog(window) is not None, timeout=5000)
+    intro = _conflict_dialog(window).intro.text()
+    assert "deleted" not in intro
+    assert "GitLab refused the commit" in intro
+
+
+def test_a_save_whose_answer_was_lost_says_so(make_window, qtbot):
+    import dataclasses
+
+    class LostAnswerWorkspace(FakeWorkspace):
+        def save_entry(self, entry):
+            saved = super().save_entry(entry)
+            return dataclasses.replace(saved, save_notice="saved; the host's answer was lost, but the commit is there")
+
+    window = make_window(LostAnswerWorkspace())
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    qtbot.keyClicks(window.editor.title, " mine")
+    with qtbot.waitSignal(window.entry_saved, timeout=5000):
+        window.save_entry()
+    assert "answer was lost" in window.status_label.text()
+    assert any("answer was lost" in item.message_label.text() for item in window.notifications.notifications)
+
+
+def test_continuous_typing_is_journaled_at_least_every_max_wait(make_window, qtbot):
+    from editor_app.ui.main_window import JOURNAL_DELAY_MS, JOURNAL_MAX_WAIT_MS
+
+    workspace = FakeWorkspace()
+    window = make_window(workspace)
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    started = time.monotonic()
+    # one keystroke every 100 ms: the typing never rests for JOURNAL_DELAY_MS
+    while time.monotonic() - started < (JOURNAL_MAX_WAIT_MS + JOURNAL_DELAY_MS) / 1000:
+        qtbot.keyClick(window.editor.title, "x")
+        qtbot.wait(100)
+    assert workspace.journal, "nothing was journaled during continuous typing"
+    assert workspace.journal[0].data["title"].startswith("Post 1x")
+
+
+def test_leaving_the_editor_journals_at_once(make_window, qtbot):
+    workspace = FakeWorkspace()
+    window = make_window(workspace)
+    window.activateWindow()
+    open_entry(qtbot, window, "posts", "content/posts/post-1.md")
+    window.editor.title.setFocus()
+    qtbot.waitUntil(lambda: window.editor.title.hasFocus(), timeout=2000)
+    qtbot.keyClicks(window.editor.title, " draft")
+    assert workspace.journal == []
+    window.entry_list.search_box.setFocus()  # the user moves on to the list
+    assert workspace.journal and workspace.journal[-1].data["title"] == "Post 1 draft"

@@ -1,11 +1,19 @@
-"""Shared pieces of the workspace tests: the sandbox site, a fixed clock, a request-counting backend."""
+"""Shared pieces of the workspace tests: the sandbox site, a fixed clock, a request-counting backend, another
+app instance holding the sandbox."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from editor_app.backends.base import Backend, BackendSettings
@@ -16,6 +24,45 @@ from editor_app.workspace.journal import DraftsJournal
 from editor_app.workspace.workspace import Workspace, backend_settings_from_config
 
 NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC).timestamp()
+REPO = Path(__file__).resolve().parent.parent.parent
+SANDBOX = SimpleNamespace(kind="sandbox", path="")  # what open_site needs of a SiteChoice for the sandbox
+
+# A second app instance, without a window: opens the sandbox, saves one edit, then keeps the site open.
+INSTANCE = """
+import sys, time
+from pathlib import Path
+from editor_app.ui.site_login import open_site
+from editor_app.paths import AppDirs
+from types import SimpleNamespace
+SANDBOX = SimpleNamespace(kind="sandbox", path="")
+workspace = open_site(SANDBOX, AppDirs.under(Path(sys.argv[1])))
+entry = workspace.open_entry("plants", "content/plants/basil.yml")
+workspace.save_entry(entry.with_data(dict(entry.data, family="Saved by the first instance")))
+print("ready", flush=True)
+time.sleep(120)
+"""
+
+
+@contextmanager
+def other_instance(home: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another app process holding the sandbox of `home` (killed -9 on exit if still running)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
+    process = subprocess.Popen([sys.executable, "-c", INSTANCE, str(home)], cwd=REPO, env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.strip() == "ready", process.stderr.read() if process.stderr else line
+        yield process
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+
+
 
 
 def sandbox_site(publish_mode: str = "simple") -> SiteConfig:
