@@ -160,6 +160,18 @@ class StoreMirror:
         self._written.add(sha)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client hanging up mid-response (cancel, fault tests) is normal here, not worth a traceback."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class GitHttpServer:
     """Serves `<root>/<repo>` through `git http-backend` on 127.0.0.1, as host `host` would."""
 
@@ -181,6 +193,8 @@ class GitHttpServer:
         self.requests: list[GitRequest] = []
         self.fault: str | None = None  # "truncate", "drop", "wrong_object", "damage", "status:<code>"
         self.after_refs: Callable[[], None] | None = None  # called once, after refs are served
+        # Refuse wanted commits no ref reaches, as hosts do once a force-push's old commits are collected.
+        self.hide_unreachable = False
         self.lock = threading.Lock()
         self.repo_path = root / repo
         if not (self.repo_path / "HEAD").exists():
@@ -196,8 +210,7 @@ class GitHttpServer:
 
     def start(self) -> GitHttpServer:
         handler = _make_handler(self)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self
@@ -309,6 +322,14 @@ def _make_handler(server: GitHttpServer) -> type[BaseHTTPRequestHandler]:
                 self._reply(int(fault[7:]), b"refused\n", command, authorization, len(body))
                 return
             is_fetch = command in ("fetch", "upload-pack")
+            if is_fetch and server.hide_unreachable:
+                gone = _unreachable_wants(server, body)
+                if gone:
+                    refusal = f"ERR upload-pack: not our ref {gone}\n".encode()
+                    payload = f"{len(refusal) + 4:04x}".encode() + refusal
+                    self._reply(200, payload, command, authorization, len(body),
+                                extra={"Content-Type": "application/x-git-upload-pack-result"})
+                    return
             if is_fetch and fault == "wrong_object" and b"deepen" not in body:
                 body = _swap_first_want(server, body)
             headers = {k.lower(): v for k, v in self.headers.items()}
@@ -372,6 +393,27 @@ def _make_handler(server: GitHttpServer) -> type[BaseHTTPRequestHandler]:
                 )
 
     return Handler
+
+
+def _unreachable_wants(server: GitHttpServer, body: bytes) -> str | None:
+    """The first wanted commit that no branch reaches, if any."""
+    if server.mirror is not None:
+        with server.lock:
+            server.mirror.sync()
+    git_dir = ["--git-dir", str(server.repo_path)]
+    heads = subprocess.run([GIT, *git_dir, "for-each-ref", "--format=%(objectname)", "refs/heads"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    for want in re.findall(rb"want ([0-9a-f]{40})", body):
+        oid = want.decode()
+        kind = subprocess.run([GIT, *git_dir, "cat-file", "-t", oid], capture_output=True, text=True).stdout.strip()
+        if kind != "commit":
+            continue
+        reached = any(
+            subprocess.run([GIT, *git_dir, "merge-base", "--is-ancestor", oid, head]).returncode == 0 for head in heads
+        )
+        if not reached:
+            return oid
+    return None
 
 
 def _swap_first_want(server: GitHttpServer, body: bytes) -> bytes:

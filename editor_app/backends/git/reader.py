@@ -35,6 +35,9 @@ from editor_app.errors import AuthError, Cancelled, EditorError, NetworkError, N
 # cold API open of a 1,000-entry site costs at Bitbucket's pace, and it keeps the store well inside its bound.
 DEFAULT_MAX_FULL_TREE_BYTES = 100 * 1024 * 1024
 UPLOAD_PACK = "git-upload-pack"
+# How far before the oldest head held a warm fetch cuts history: committer clocks disagree by minutes,
+# rarely hours; a day keeps a slightly skewed new head inside the cut.
+DEEPEN_SINCE_MARGIN = 24 * 3600
 
 
 class GitRouteUnavailable(EditorError):
@@ -182,17 +185,48 @@ class GitReader:
     # -- fetching -----------------------------------------------------------------------------------------
 
     def _fetch_head(self, head: str) -> None:
+        """Fetch `head` with its trees (and, without filters, its blobs), sending the heads held as haves.
+
+        A cold store asks for depth 1. A warm one must not: upload-pack treats a depth-1 commit as having no
+        parents, so nothing is excluded by the haves and every tree (every blob on hosts without filters)
+        would travel again. It asks instead for the commits since shortly before the oldest head held
+        (`deepen-since`): on a branch that moved forward that is exactly the new commits, minus what the haves
+        exclude; on a rewritten branch the cut keeps the download to recent history, never the whole of it.
+        """
         shallow = self.store.shallow()
+        haves = tuple(self.store.haves())
+        since = self._since(haves)
         request = wire.FetchRequest(
             wants=(head,),
-            haves=tuple(self.store.haves()),
+            haves=haves,
             shallow=tuple(sorted(shallow)),
-            depth=1,
+            depth=1 if since is None else None,
+            deepen_since=since,
             filter_spec="blob:none" if self.profile.filters else None,
         )
-        parser = self._fetch(request, [head], promisor=self.profile.filters, expect_commit=head)
-        added = parser.shallow if parser.shallow else ({head} if head not in shallow else set())
+        try:
+            parser = self._fetch(request, [head], promisor=self.profile.filters, expect_commit=head)
+        except wire.RemoteError:
+            if since is None:
+                raise
+            # A clock-skewed head older than the cut, or a server without deepen-since: depth 1 after all.
+            request = wire.FetchRequest(wants=(head,), haves=haves, shallow=tuple(sorted(shallow)), depth=1,
+                                        filter_spec=request.filter_spec)
+            parser = self._fetch(request, [head], promisor=self.profile.filters, expect_commit=head)
+        added = set(parser.shallow) if parser.shallow else ({head} if head not in shallow and since is None else set())
         self.store.update_shallow(added, parser.unshallow)
+
+    def _since(self, haves: Sequence[str]) -> int | None:
+        if not haves:
+            return None
+        if not self.profile.protocol_v2 and b"deepen-since" not in self._v1_capabilities:
+            return None
+        times = []
+        for have in haves:
+            commit = self.store.get(have)
+            if isinstance(commit, Commit):
+                times.append(commit.commit_time)
+        return min(times) - DEEPEN_SINCE_MARGIN if times else None
 
     def _fetch(
         self, request: wire.FetchRequest, wanted: Sequence[str], *, promisor: bool, expect_commit: str | None

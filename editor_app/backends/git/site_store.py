@@ -20,11 +20,13 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from dulwich.config import ConfigFile
 from dulwich.errors import ChecksumMismatch
 from dulwich.object_format import DEFAULT_OBJECT_FORMAT
+from dulwich.object_store import DiskObjectStore
 from dulwich.objects import Blob, Commit, ObjectID, ShaFile, Tree
 from dulwich.pack import Pack, PackData
-from dulwich.refs import Ref
+from dulwich.refs import DiskRefsContainer, Ref
 from dulwich.repo import Repo
 
 from editor_app.errors import EditorError, NetworkError
@@ -71,41 +73,41 @@ class SiteObjectStore:
         self.remote_url = remote_url
         self.max_bytes = max_bytes
         self._lock = threading.RLock()
-        self._repo = self._open_or_init()
+        self._objects, self._refs = self._open_or_init()
 
-    def _open_or_init(self) -> Repo:
-        if (self.path / "objects").is_dir() and (self.path / "HEAD").is_file():
-            repo = Repo(str(self.path))
-        else:
+    def _open_or_init(self) -> tuple[DiskObjectStore, DiskRefsContainer]:
+        if not ((self.path / "objects").is_dir() and (self.path / "HEAD").is_file()):
             self.path.mkdir(parents=True, exist_ok=True)
-            repo = Repo.init_bare(str(self.path))
-        config = repo.get_config()
+            Repo.init_bare(str(self.path)).close()
+        config_path = self.path / "config"
+        config = ConfigFile.from_path(str(config_path))
         # Partial clone bookkeeping as git writes it, so `git fsck` and `git cat-file` understand the store.
+        # (dulwich's Repo refuses `extensions.partialClone`, so the store uses its object store and refs.)
         config.set((b"core",), b"repositoryformatversion", b"1")
         config.set((b"extensions",), b"partialClone", PROMISOR_REMOTE.encode())
         config.set((b"remote", PROMISOR_REMOTE.encode()), b"promisor", b"true")
         config.set((b"remote", PROMISOR_REMOTE.encode()), b"partialclonefilter", b"blob:none")
         if self.remote_url:
             config.set((b"remote", PROMISOR_REMOTE.encode()), b"url", self.remote_url.encode())
-        config.write_to_path()
-        return repo
+        config.write_to_path(str(config_path))
+        return DiskObjectStore(str(self.path / "objects")), DiskRefsContainer(str(self.path))
 
     def close(self) -> None:
         with self._lock:
-            self._repo.close()
+            self._objects.close()
 
     # -- refs and shallow ---------------------------------------------------------------------------------
 
     def head(self, branch: str) -> str | None:
         """The commit last read for `branch`, or None."""
         with self._lock:
-            value = self._repo.refs.as_dict().get(self._ref(branch))
+            value = self._refs.as_dict().get(self._ref(branch))
             return value.decode("ascii") if value is not None else None
 
     def set_head(self, branch: str, commit: str) -> None:
         with self._lock:
-            self._repo.refs[self._ref(branch)] = oid(commit)
-            self._repo.refs.set_symbolic_ref(Ref(b"HEAD"), self._ref(branch))
+            self._refs[self._ref(branch)] = oid(commit)
+            self._refs.set_symbolic_ref(Ref(b"HEAD"), self._ref(branch))
 
     @staticmethod
     def _ref(branch: str) -> Ref:
@@ -128,14 +130,14 @@ class SiteObjectStore:
     def haves(self) -> list[str]:
         """Commits to offer as `have`s: every head the store holds."""
         with self._lock:
-            values = {v.decode("ascii") for k, v in self._repo.refs.as_dict().items() if k.startswith(b"refs/heads/")}
+            values = {v.decode("ascii") for k, v in self._refs.as_dict().items() if k.startswith(b"refs/heads/")}
             return sorted(oid for oid in values if self.contains(oid))
 
     # -- objects ------------------------------------------------------------------------------------------
 
     def contains(self, hex_id: str) -> bool:
         with self._lock:
-            return oid(hex_id) in self._repo.object_store
+            return oid(hex_id) in self._objects
 
     def missing(self, ids: Iterable[str]) -> list[str]:
         """The ids among `ids` that the store lacks, in order, without repeats."""
@@ -157,7 +159,7 @@ class SiteObjectStore:
     def get(self, hex_id: str) -> ShaFile:
         """An object of the store; KeyError when it lacks it."""
         with self._lock:
-            return self._repo.object_store[oid(hex_id)]
+            return self._objects[oid(hex_id)]
 
     def has_trees(self, commit: str) -> bool:
         """True when the commit and every tree below it are in the store (blobs may be missing)."""
@@ -170,7 +172,7 @@ class SiteObjectStore:
     def tree_files(self, commit: str, folder: str = "") -> list[TreeFile]:
         """Every file (blobs, not submodules) under `folder` in `commit`'s tree; KeyError if a tree is missing."""
         with self._lock:
-            store = self._repo.object_store
+            store = self._objects
             obj = store[oid(commit)]
             if not isinstance(obj, Commit):
                 raise KeyError(commit)
@@ -189,7 +191,7 @@ class SiteObjectStore:
             return files
 
     def _walk(self, tree_id: ObjectID, prefix: str, files: list[TreeFile]) -> None:
-        tree = self._repo.object_store[tree_id]
+        tree = self._objects[tree_id]
         if not isinstance(tree, Tree):
             raise KeyError(tree_id.decode("ascii"))
         for entry in tree.items():
@@ -259,7 +261,7 @@ class SiteObjectStore:
                     final.with_suffix(".promisor").write_bytes(b"")
                 # The index last: a pack is visible to readers (ours and git's) only once it has one.
                 os.replace(index_temp, final.with_suffix(".idx"))
-                self._repo.object_store._update_pack_cache()
+                self._objects._update_pack_cache()
             return ids
         finally:
             temp_path.unlink(missing_ok=True)
@@ -286,9 +288,9 @@ class SiteObjectStore:
     def reset(self) -> None:
         """Drop every object, ref and the shallow list (the next open fetches afresh)."""
         with self._lock:
-            self._repo.close()
+            self._objects.close()
             shutil.rmtree(self.path)
-            self._repo = self._open_or_init()
+            self._objects, self._refs = self._open_or_init()
 
     def remove_stale_temporaries(self) -> None:
         """Remove temporary packs left by a process that died mid-download."""

@@ -88,6 +88,7 @@ class FetchRequest:
     haves: tuple[str, ...] = ()
     shallow: tuple[str, ...] = ()
     depth: int | None = None
+    deepen_since: int | None = None
     filter_spec: str | None = None
 
 
@@ -97,6 +98,8 @@ def fetch_v2(request: FetchRequest) -> bytes:
     args += [b"shallow " + oid.encode() + b"\n" for oid in request.shallow]
     if request.depth is not None:
         args.append(b"deepen %d\n" % request.depth)
+    if request.deepen_since is not None:
+        args.append(b"deepen-since %d\n" % request.deepen_since)
     if request.filter_spec:
         args.append(b"filter " + request.filter_spec.encode() + b"\n")
     args += [b"want " + oid.encode() + b"\n" for oid in request.wants]
@@ -121,6 +124,10 @@ def fetch_v1(request: FetchRequest, server_capabilities: frozenset[bytes]) -> by
     lines += [b"shallow " + oid.encode() + b"\n" for oid in request.shallow]
     if request.depth is not None:
         lines.append(b"deepen %d\n" % request.depth)
+    if request.deepen_since is not None:
+        if b"deepen-since" not in server_capabilities:
+            raise WireError("the server does not offer deepen-since")
+        lines.append(b"deepen-since %d\n" % request.deepen_since)
     body = pkt_lines(lines) + FLUSH
     body += pkt_lines([b"have " + oid.encode() + b"\n" for oid in request.haves])
     return body + pkt_line(b"done\n")
