@@ -80,7 +80,8 @@ def serve_host(tmp_path: Path, git_store: GitStore) -> Iterator[ServeHost]:
 
     def start(host: str = "github", **options: object) -> GitHttpServer:
         options.setdefault("store", git_store)
-        server = GitHttpServer(tmp_path / f"srv-{host}-{len(servers)}", host=host, token=TOKEN, **options)  # type: ignore[arg-type]
+        options.setdefault("token", TOKEN)
+        server = GitHttpServer(tmp_path / f"srv-{host}-{len(servers)}", host=host, **options)  # type: ignore[arg-type]
         servers.append(server.start())
         return server
 
