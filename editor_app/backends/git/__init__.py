@@ -10,8 +10,10 @@ from editor_app.backends.git.reader import (
     GitSettings,
     GitStats,
     basic_auth,
+    make_git_client,
     store_for,
 )
+from editor_app.backends.git.route import ROUTE_API, ROUTE_GIT, GitRoute
 from editor_app.backends.git.site_store import (
     DEFAULT_MAX_STORE_BYTES,
     CorruptPackError,
@@ -23,17 +25,21 @@ from editor_app.backends.git.site_store import (
 __all__ = [
     "DEFAULT_MAX_FULL_TREE_BYTES",
     "DEFAULT_MAX_STORE_BYTES",
+    "ROUTE_API",
+    "ROUTE_GIT",
     "BearerAuth",
     "CorruptPackError",
     "GitProfile",
     "GitProgress",
     "GitReader",
+    "GitRoute",
     "GitRouteUnavailable",
     "GitSettings",
     "GitStats",
     "SiteObjectStore",
     "TreeFile",
     "basic_auth",
+    "make_git_client",
     "site_store_dir",
     "store_for",
 ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,8 @@ import httpx
 from dulwich.objects import Commit, ShaFile, Tree
 
 from editor_app.backends.git import wire
-from editor_app.backends.git.site_store import CorruptPackError, SiteObjectStore, TreeFile
+from editor_app import __version__
+from editor_app.backends.git.site_store import CorruptPackError, SiteObjectStore, TreeFile, site_store_dir
 from editor_app.errors import AuthError, Cancelled, EditorError, NetworkError, NotFoundError
 
 # On hosts without filters the whole tree of the head travels. Above this size (as the host's API reports
@@ -401,13 +402,21 @@ class BearerAuth(httpx.Auth):
     def __init__(self, token: str) -> None:
         self._token = token
 
-    def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = f"Bearer {self._token}"
         yield request
 
 
-def store_for(cache_dir: Path, site_key: str, url: str) -> SiteObjectStore:
-    """The site's store below the app's cache dir."""
-    from editor_app.backends.git.site_store import site_store_dir
+def store_for(cache_dir: Path, url: str) -> SiteObjectStore:
+    """The store of the repository at `url`, below the app's cache dir."""
+    return SiteObjectStore(site_store_dir(cache_dir, url), remote_url=url)
 
-    return SiteObjectStore(site_store_dir(cache_dir, site_key), remote_url=url)
+
+def make_git_client(transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """An httpx client for Git requests: redirects followed (httpx drops credentials across origins)."""
+    return httpx.Client(
+        transport=transport,
+        timeout=httpx.Timeout(60.0, connect=10.0),
+        follow_redirects=True,
+        headers={"User-Agent": f"git/2.0 (editor-app {__version__})"},
+    )
