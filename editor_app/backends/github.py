@@ -91,6 +91,7 @@ CREATE_COMMIT_MUTATION = (
 )
 # github.com speaks protocol v2 and serves `filter=blob:none` and blobs by id (partial clone).
 GIT_PROFILE = GitProfile(protocol_v2=True, filters=True)
+GIT_READ_BATCH = 1_000_000  # one fetch by id carries any number of blobs
 FORK_POLL_SECONDS = 0.25
 FORK_POLL_TRIES = 120
 
@@ -111,7 +112,7 @@ class GitHubBackend(Backend):
     """A repository on GitHub (or GitHub Enterprise) as one logged-in user."""
 
     name = "github"
-    read_batch_hint = 4 * GRAPHQL_BATCH  # four GraphQL queries in flight per call
+    api_read_batch = 4 * GRAPHQL_BATCH  # four GraphQL queries in flight per call
 
     def __init__(
         self,
@@ -184,6 +185,11 @@ class GitHubBackend(Backend):
         self.http.client.close()
         if self.git_route is not None:
             self.git_route.close()
+
+    @property
+    def read_batch_hint(self) -> int:  # type: ignore[override]  # a constant in Backend; here it follows the route
+        """Files per `read_files` call: all at once over Git (one request for any number), else 4 GraphQL queries."""
+        return GIT_READ_BATCH if self.read_route == "git" else self.api_read_batch
 
     @property
     def read_route(self) -> str:

@@ -113,6 +113,7 @@ class GitRequest:
     request_bytes: int
     response_bytes: int
     wants: int = 0
+    seconds: float = 0.0  # time spent in git http-backend
 
 
 class StoreMirror:
@@ -264,7 +265,9 @@ class GitHttpServer:
         for index, (key, value) in enumerate(config.items()):
             env[f"GIT_CONFIG_KEY_{index}"] = key
             env[f"GIT_CONFIG_VALUE_{index}"] = value
+        started = time.perf_counter()
         result = subprocess.run([GIT, "http-backend"], input=body, env=env, capture_output=True, check=False)
+        self.backend_seconds = time.perf_counter() - started
         return result.stdout
 
 
@@ -354,27 +357,30 @@ def _make_handler(server: GitHttpServer) -> type[BaseHTTPRequestHandler]:
                 else:
                     self._drop(status, reply_headers, payload, command, authorization, len(body), wants)
                     return
-            self._reply(status, payload, command, authorization, len(body), extra=reply_headers, wants=wants)
             if command in ("info/refs", "ls-refs") and server.after_refs is not None:
+                # The refs are computed; the branch moves before the client can read them and fetch.
                 hook, server.after_refs = server.after_refs, None
                 hook()
+            self._reply(status, payload, command, authorization, len(body), extra=reply_headers, wants=wants)
 
         def _drop(self, status: int, headers: dict[str, str], payload: bytes, command: str,
                   authorization: str | None, request_bytes: int, wants: int) -> None:
+            half = payload[: len(payload) // 2]
+            self._record(command, status, authorization, request_bytes, len(half), wants)
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
-            half = payload[: len(payload) // 2]
             self.wfile.write(half)
             self.wfile.flush()
-            self._record(command, status, authorization, request_bytes, len(half), wants)
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
 
         def _reply(self, status: int, payload: bytes, command: str, authorization: str | None,
                    request_bytes: int, *, extra: dict[str, str] | None = None, wants: int = 0) -> None:
+            # Recorded before answering: a client that has its answer finds the request in the log.
+            self._record(command, status, authorization, request_bytes, len(payload), wants)
             self.send_response(status)
             for name, value in (extra or {}).items():
                 if name.lower() != "content-length":
@@ -382,14 +388,13 @@ def _make_handler(server: GitHttpServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
-            self._record(command, status, authorization, request_bytes, len(payload), wants)
 
         def _record(self, command: str, status: int, authorization: str | None, request_bytes: int,
                     response_bytes: int, wants: int) -> None:
             with server.lock:
                 server.requests.append(
                     GitRequest(self.command, self.path, command, status, authorization, request_bytes,
-                               response_bytes, wants)
+                               response_bytes, wants, getattr(server, "backend_seconds", 0.0))
                 )
 
     return Handler

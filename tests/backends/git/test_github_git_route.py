@@ -119,3 +119,31 @@ def test_a_refused_git_endpoint_falls_back_to_the_api_once_and_is_remembered(
 def test_github_git_addresses() -> None:
     assert github_git_url("https://api.github.com", "o/r") == "https://github.com/o/r.git"
     assert github_git_url("https://ghe.example.org/api/v3/", "o/r") == "https://ghe.example.org/o/r.git"
+
+
+def test_a_workspace_opens_a_large_collection_over_git_in_three_requests(
+    fake: FakeGitHub, git_server: GitHttpServer, connect, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    from editor_app.config.loader import parse_config_text
+    from editor_app.workspace.cache import ContentCache
+    from editor_app.workspace.journal import DraftsJournal
+    from editor_app.workspace.workspace import Workspace
+
+    many = {f"content/many/e-{i:05d}.md": entry(i) for i in range(1_500)}  # more than one API read batch
+    fake.commit_files("o/r", "main", dict(many), "Many entries")
+    site = parse_config_text(
+        "backend: {name: github, repo: o/r, branch: main}\nmedia_folder: static/img\n"
+        "collections:\n  - {name: many, label: Many, folder: content/many, extension: md,"
+        " fields: [{name: title, label: Title}]}\n"
+    )
+    backend = connect(git_server.url)
+    workspace = Workspace(backend, site, ContentCache(tmp_path / "content-cache"), DraftsJournal(tmp_path / "drafts"))
+    workspace.open()
+    git_server.reset_counts()
+    fake.log.clear()
+
+    loaded = workspace.load_collection("many")
+
+    assert len(loaded) == 1_500
+    assert [r.command for r in git_server.requests] == ["fetch"]  # the head and trees came with open()
+    assert len(fake.log) == 0
