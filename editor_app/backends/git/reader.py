@@ -166,22 +166,28 @@ class GitReader:
 
     def fetch_blobs(self, ids: Iterable[str]) -> list[str]:
         """Fetch the blobs among `ids` that the store lacks, in one request; return the ids fetched."""
+        return list(self._fetch_blobs(ids))
+
+    def _fetch_blobs(self, ids: Iterable[str]) -> dict[str, bytes]:
         with self._lock:
             wanted = self.store.missing(ids)
             if not wanted:
-                return []
+                return {}
             if not self.profile.filters:
                 raise GitRouteUnavailable(f"{self.url}: the host does not serve single files by id over Git")
             try:
-                self._fetch(wire.FetchRequest(wants=tuple(wanted)), wanted, promisor=True, expect_commit=None)
+                _, contents = self._fetch(
+                    wire.FetchRequest(wants=tuple(wanted)), wanted, promisor=True, expect_commit=None, keep=wanted
+                )
             except wire.RemoteError as exc:
                 raise NetworkError(f"{self.url}: the server refused to send {len(wanted)} file(s): {exc}") from exc
-            return wanted
+            return {oid: contents[oid] for oid in wanted}
 
     def read_blobs(self, ids: Sequence[str]) -> dict[str, bytes]:
         """The contents of `ids` (fetching those missing first, one request at most)."""
-        self.fetch_blobs(ids)
-        return {oid: self.store.read_blob(oid) for oid in ids}
+        fetched = self._fetch_blobs(ids)
+        held = self.store.read_blobs(oid for oid in ids if oid not in fetched)
+        return {oid: fetched[oid] if oid in fetched else held[oid] for oid in ids}
 
     # -- fetching -----------------------------------------------------------------------------------------
 
@@ -206,14 +212,14 @@ class GitReader:
             filter_spec="blob:none" if self.profile.filters else None,
         )
         try:
-            parser = self._fetch(request, [head], promisor=self.profile.filters, expect_commit=head)
+            parser, _ = self._fetch(request, [head], promisor=self.profile.filters, expect_commit=head)
         except wire.RemoteError:
             if since is None:
                 raise
             # A clock-skewed head older than the cut, or a server without deepen-since: depth 1 after all.
             request = wire.FetchRequest(wants=(head,), haves=haves, shallow=tuple(sorted(shallow)), depth=1,
                                         filter_spec=request.filter_spec)
-            parser = self._fetch(request, [head], promisor=self.profile.filters, expect_commit=head)
+            parser, _ = self._fetch(request, [head], promisor=self.profile.filters, expect_commit=head)
         added = set(parser.shallow) if parser.shallow else ({head} if head not in shallow and since is None else set())
         self.store.update_shallow(added, parser.unshallow)
 
@@ -230,8 +236,14 @@ class GitReader:
         return min(times) - DEEPEN_SINCE_MARGIN if times else None
 
     def _fetch(
-        self, request: wire.FetchRequest, wanted: Sequence[str], *, promisor: bool, expect_commit: str | None
-    ) -> wire.FetchResponseParser:
+        self,
+        request: wire.FetchRequest,
+        wanted: Sequence[str],
+        *,
+        promisor: bool,
+        expect_commit: str | None,
+        keep: Sequence[str] = (),
+    ) -> tuple[wire.FetchResponseParser, dict[str, bytes]]:
         self._check_cancelled()
         if self.profile.protocol_v2:
             body = wire.fetch_v2(request)
@@ -261,12 +273,12 @@ class GitReader:
                 self._check_cancelled()
                 self._report(GitProgress("index", done, total, self._bytes))
 
-            self.last_fetch_objects = self.store.install_pack(
-                temp, promisor=promisor, verify=verify, on_object=on_object
+            self.last_fetch_objects, contents = self.store.install_pack(
+                temp, promisor=promisor, verify=verify, keep=keep, on_object=on_object
             )
         finally:
             temp.unlink(missing_ok=True)
-        return parser
+        return parser, contents
 
     def _verify(
         self, ids: set[str], get: Callable[[str], ShaFile], wanted: Sequence[str], expect_commit: str | None

@@ -25,7 +25,7 @@ from dulwich.errors import ChecksumMismatch
 from dulwich.object_format import DEFAULT_OBJECT_FORMAT
 from dulwich.object_store import DiskObjectStore
 from dulwich.objects import Blob, Commit, ObjectID, ShaFile, Tree
-from dulwich.pack import Pack, PackData
+from dulwich.pack import PackData, UnpackedObjectIterator, write_pack_index_v2
 from dulwich.refs import DiskRefsContainer, Ref
 from dulwich.repo import Repo
 
@@ -58,6 +58,12 @@ class CorruptPackError(NetworkError):
     """A received pack failed verification; nothing from it was stored."""
 
 
+class _IndexingIterator(UnpackedObjectIterator):
+    """Resolved objects of a pack with their offsets and CRC32s: what an index needs, plus the content."""
+
+    _compute_crc32 = True
+
+
 def site_store_dir(cache_dir: Path, site_key: str) -> Path:
     """Where a site's store lives: `<cache>/git/<readable part>-<hash of the key>.git`."""
     readable = re.sub(r"[^A-Za-z0-9._-]+", "-", site_key).strip("-.")[:60] or "site"
@@ -73,6 +79,7 @@ class SiteObjectStore:
         self.remote_url = remote_url
         self.max_bytes = max_bytes
         self._lock = threading.RLock()
+        self._known: set[str] | None = None
         self._objects, self._refs = self._open_or_init()
 
     def _open_or_init(self) -> tuple[DiskObjectStore, DiskRefsContainer]:
@@ -137,7 +144,36 @@ class SiteObjectStore:
 
     def contains(self, hex_id: str) -> bool:
         with self._lock:
-            return oid(hex_id) in self._objects
+            return hex_id in self._ids()
+
+    def _ids(self) -> set[str]:
+        """Every object id the store holds, read once from the pack indexes (the store writes no loose objects).
+
+        dulwich's per-id lookup also probes for a loose object on disk: 10,000 checks cost a second or more.
+        """
+        if self._known is None:
+            known: set[str] = set()
+            for pack in self._objects.packs:
+                known.update(bytes(entry[0]).hex() for entry in pack.index.iterentries())
+            self._known = known
+        return self._known
+
+    def read_blobs(self, ids: Iterable[str]) -> dict[str, bytes]:
+        """Contents of blobs by id, read from the packs directly (KeyError for one the store lacks)."""
+        result: dict[str, bytes] = {}
+        with self._lock:
+            packs = list(self._objects.packs)
+            for hex_id in ids:
+                for pack in packs:
+                    if oid(hex_id) in pack:
+                        type_num, data = pack.get_raw(oid(hex_id))
+                        break
+                else:
+                    raise KeyError(hex_id)
+                if type_num != Blob.type_num:
+                    raise KeyError(hex_id)
+                result[hex_id] = data
+        return result
 
     def missing(self, ids: Iterable[str]) -> list[str]:
         """The ids among `ids` that the store lacks, in order, without repeats."""
@@ -215,54 +251,71 @@ class SiteObjectStore:
         *,
         promisor: bool,
         verify: Callable[[set[str], Callable[[str], ShaFile]], None],
+        keep: Collection[str] = (),
         on_object: Callable[[int, int], None] | None = None,
-    ) -> set[str]:
-        """Check the pack at `temp_path` and move it in; return the ids it held.
+    ) -> tuple[set[str], dict[str, bytes]]:
+        """Check the pack at `temp_path` and move it in; return the ids it held and the contents of `keep`.
 
-        `verify(ids, get)` sees the ids and a reader of the new objects before the pack becomes visible; it
-        raises to refuse the pack. On any failure the temporary files are removed and the store is unchanged.
+        One pass inflates and hashes every object (deltas resolved: the ids come from the content itself),
+        builds the index, and keeps the commits, trees and the blobs named in `keep`. `verify(ids, get)` then
+        sees the ids and those objects before the pack becomes visible; it raises to refuse the pack. On any
+        failure the temporary files are removed and the store is unchanged.
         """
         index_temp = temp_path.with_suffix(".idx")
+        wanted = set(keep)
+        objects: dict[str, tuple[int, bytes]] = {}
         try:
             if temp_path.stat().st_size == 0:
-                return set()
+                return set(), {}
             data = PackData(str(temp_path), object_format=DEFAULT_OBJECT_FORMAT)
             try:
                 try:
                     data.check()
-                    pack_name = "pack-" + data.get_stored_checksum().hex()
+                    checksum = data.get_stored_checksum()
+                    total = len(data)
                 except ChecksumMismatch as exc:
                     raise CorruptPackError(f"the pack received is damaged (checksum mismatch: {exc})") from exc
                 except (OSError, ValueError, AssertionError) as exc:
                     raise CorruptPackError(f"the pack received is damaged: {exc}") from exc
+                entries: list[tuple[bytes, int, int | None]] = []
                 try:
-                    # Inflates and hashes every object (deltas resolved): the ids come from the content itself.
-                    data.create_index(str(index_temp), progress=on_object)
+                    for unpacked in _IndexingIterator.for_pack_data(data):
+                        raw_id = unpacked.sha()
+                        hex_id = raw_id.hex()
+                        type_num = unpacked.obj_type_num
+                        assert type_num is not None and unpacked.obj_chunks is not None and unpacked.offset is not None
+                        if type_num != Blob.type_num or hex_id in wanted:
+                            objects[hex_id] = (type_num, b"".join(unpacked.obj_chunks))
+                        entries.append((raw_id, unpacked.offset, unpacked.crc32))
+                        if on_object is not None and (len(entries) % 256 == 0 or len(entries) == total):
+                            on_object(len(entries), total)
                 except EditorError:
                     raise
                 except Exception as exc:  # zlib, delta and format errors of a damaged pack
                     raise CorruptPackError(f"the pack received is damaged: {type(exc).__name__}: {exc}") from exc
             finally:
                 data.close()
-            pack = Pack(str(temp_path.with_suffix("")), object_format=DEFAULT_OBJECT_FORMAT)
-            try:
-                ids = {bytes(entry[0]).hex() for entry in pack.index.iterentries()}
+            ids = {bytes(raw_id).hex() for raw_id, _, _ in entries}
 
-                def get(hex_id: str) -> ShaFile:
-                    return pack[oid(hex_id)]
+            def get(hex_id: str) -> ShaFile:
+                type_num, raw = objects[hex_id]
+                return ShaFile.from_raw_string(type_num, raw)
 
-                verify(ids, get)
-            finally:
-                pack.close()
+            verify(ids, get)
+            entries.sort()
+            with index_temp.open("wb") as index_file:
+                write_pack_index_v2(index_file, entries, checksum)
             with self._lock:
-                final = temp_path.with_name(pack_name + ".pack")
+                final = temp_path.with_name(f"pack-{checksum.hex()}.pack")
                 os.replace(temp_path, final)
                 if promisor:
                     final.with_suffix(".promisor").write_bytes(b"")
                 # The index last: a pack is visible to readers (ours and git's) only once it has one.
                 os.replace(index_temp, final.with_suffix(".idx"))
                 self._objects._update_pack_cache()
-            return ids
+                if self._known is not None:
+                    self._known |= ids
+            return ids, {hex_id: objects[hex_id][1] for hex_id in wanted if hex_id in objects}
         finally:
             temp_path.unlink(missing_ok=True)
             index_temp.unlink(missing_ok=True)
@@ -290,6 +343,7 @@ class SiteObjectStore:
         with self._lock:
             self._objects.close()
             shutil.rmtree(self.path)
+            self._known = None
             self._objects, self._refs = self._open_or_init()
 
     def remove_stale_temporaries(self) -> None:
