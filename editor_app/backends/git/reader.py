@@ -248,7 +248,10 @@ class GitReader:
         if self.profile.protocol_v2:
             body = wire.fetch_v2(request)
         else:
-            body = wire.fetch_v1(request, self._v1_capabilities)
+            try:
+                body = wire.fetch_v1(request, self._v1_capabilities)
+            except wire.WireError as exc:
+                raise GitRouteUnavailable(f"{self.url}: cannot fetch over Git here: {exc}") from exc
         parser = wire.FetchResponseParser(protocol_v2=self.profile.protocol_v2)
         temp = self.store.new_pack_path()
         received = 0
@@ -256,7 +259,10 @@ class GitReader:
             with temp.open("wb") as sink:
                 pack_bytes = 0
                 for packet in self._post(body, stage="download"):
-                    data = parser.take(packet)
+                    try:
+                        data = parser.take(packet)
+                    except wire.WireError as exc:
+                        raise CorruptPackError(f"{self.url}: malformed fetch response: {exc}") from exc
                     if data:
                         sink.write(data)
                         pack_bytes += len(data)
@@ -315,11 +321,17 @@ class GitReader:
     # -- HTTP ---------------------------------------------------------------------------------------------
 
     def _advertise(self, branch: str) -> wire.Advertisement:
-        if self.profile.protocol_v2:
-            packets = list(self._post(wire.ls_refs_v2([f"refs/heads/{branch}"]), stage="refs"))
-            return wire.parse_ls_refs_v2(packets)
-        packets = list(self._get_refs_v1())
-        advertisement = wire.parse_advertisement_v1(packets)
+        version = "v2" if self.profile.protocol_v2 else "v0/v1"
+        try:
+            if self.profile.protocol_v2:
+                packets = list(self._post(wire.ls_refs_v2([f"refs/heads/{branch}"]), stage="refs"))
+                return wire.parse_ls_refs_v2(packets)
+            packets = list(self._get_refs_v1())
+            advertisement = wire.parse_advertisement_v1(packets)
+        except wire.WireError as exc:
+            raise NetworkError(f"{self.url}: unexpected answer to a protocol {version} ref listing: {exc}") from exc
+        except wire.RemoteError as exc:
+            raise NetworkError(f"{self.url}: the server refused to list refs: {exc}") from exc
         self._v1_capabilities = advertisement.capabilities
         return advertisement
 

@@ -36,6 +36,10 @@ from editor_app.errors import EditorError, NetworkError
 # hosts without filters, itself bounded by `GitSettings.max_full_tree_bytes` (100 MiB); 512 MiB leaves room
 # for several generations of either while keeping ten sites' stores within a few GB of cache.
 DEFAULT_MAX_STORE_BYTES = 512 * 1024 * 1024
+# Every fetch adds a pack and every lookup probes each pack's index; past this many the store is rebuilt
+# too. A rebuild is cheap: the next open fetches the head's trees again, and the blobs the app already
+# holds in its content cache are not asked for.
+DEFAULT_MAX_PACKS = 64
 PROMISOR_REMOTE = "origin"
 _BRANCH = re.compile(r"^[A-Za-z0-9._/-]+$")
 
@@ -74,10 +78,18 @@ def site_store_dir(cache_dir: Path, site_key: str) -> Path:
 class SiteObjectStore:
     """A bare repository holding one site's fetched objects, refs for the heads read, and its shallow list."""
 
-    def __init__(self, path: Path, *, remote_url: str = "", max_bytes: int = DEFAULT_MAX_STORE_BYTES) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        remote_url: str = "",
+        max_bytes: int = DEFAULT_MAX_STORE_BYTES,
+        max_packs: int = DEFAULT_MAX_PACKS,
+    ) -> None:
         self.path = path
         self.remote_url = remote_url
         self.max_bytes = max_bytes
+        self.max_packs = max_packs
         self._lock = threading.RLock()
         self._known: set[str] | None = None
         self._objects, self._refs = self._open_or_init()
@@ -336,7 +348,8 @@ class SiteObjectStore:
         return len(list((self.path / "objects" / "pack").glob("pack-*.pack")))
 
     def over_bound(self) -> bool:
-        return self.size_bytes() > self.max_bytes
+        """True when the store should be rebuilt: larger than `max_bytes` or more than `max_packs` packs."""
+        return self.size_bytes() > self.max_bytes or self.pack_count() > self.max_packs
 
     def reset(self) -> None:
         """Drop every object, ref and the shallow list (the next open fetches afresh)."""

@@ -100,8 +100,9 @@ def make_reader(tmp_path: Path) -> Iterator[MakeReader]:
     def make(server: GitHttpServer, *, auth: httpx.Auth | None = None, cache: Path | None = None,
              **options: object) -> GitReader:
         host = server.host
+        bounds = {key: options.pop(key) for key in ("max_bytes", "max_packs") if key in options}
         store = SiteObjectStore(site_store_dir(cache or tmp_path / "cache", server.url), remote_url=server.url,
-                                **({"max_bytes": options.pop("max_bytes")} if "max_bytes" in options else {}))  # type: ignore[arg-type]
+                                **bounds)  # type: ignore[arg-type]
         reader = GitReader(
             httpx.Client(timeout=10.0),
             server.url,

@@ -130,3 +130,18 @@ def test_refusals_become_app_errors_the_adapter_can_fall_back_on(
 
     assert reader.store.head("main") is None and reader.store.pack_count() == 0
     assert TOKEN not in str(error)
+
+
+@pytest.mark.parametrize("host", ["bitbucket", "azure"])
+def test_asking_a_v1_only_host_for_protocol_v2_fails_clearly(host: str, serve_host: ServeHost,
+                                                            make_reader: MakeReader) -> None:
+    from editor_app.backends.git import GitProfile
+
+    server = serve_host(host)
+    reader = make_reader(server)
+    reader.profile = GitProfile(protocol_v2=True, filters=True)  # a wrong host table entry
+
+    with pytest.raises(NetworkError, match=server.url):
+        reader.open("main")
+
+    assert reader.store.head("main") is None and stray_files(reader.store) == []

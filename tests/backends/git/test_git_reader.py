@@ -211,6 +211,27 @@ def test_store_over_its_bound_is_rebuilt_by_the_next_open(serve_host: ServeHost,
     assert_fsck_clean(reader.store)
 
 
+def test_a_store_with_too_many_packs_is_rebuilt_without_asking_again_for_blobs_held_elsewhere(
+    serve_host: ServeHost, make_reader: MakeReader, git_store: GitStore
+) -> None:
+    server = serve_host("github")
+    reader = make_reader(server, max_packs=3)
+    head = reader.open("main")
+    reader.fetch_blobs(content_ids(reader, head)[:5])
+    for i in range(2):
+        commit_files(git_store, {f"content/posts/post-{i:05d}.md": entry(i, " v2")})
+        reader.open("main")
+    assert reader.store.pack_count() == 4
+    commit_files(git_store, {"content/posts/post-00007.md": entry(7, " v2")})
+    server.reset_counts()
+
+    head = reader.open("main")
+
+    assert reader.store.pack_count() == 1 and reader.store.shallow() == {head}
+    assert [(r.command, r.wants) for r in server.requests] == [("ls-refs", 0), ("fetch", 1)]
+    assert_fsck_clean(reader.store)
+
+
 def test_store_lives_in_the_cache_dir_and_nowhere_else(serve_host: ServeHost, make_reader: MakeReader,
                                                        tmp_path: Path) -> None:
     server = serve_host("github")
