@@ -114,6 +114,7 @@ class GitRequest:
     response_bytes: int
     wants: int = 0
     seconds: float = 0.0  # time spent in git http-backend
+    deepen: str = ""  # "deepen", "deepen-since" or "" (how the client limited history)
 
 
 class StoreMirror:
@@ -194,6 +195,8 @@ class GitHttpServer:
         self.requests: list[GitRequest] = []
         self.fault: str | None = None  # "truncate", "drop", "wrong_object", "damage", "status:<code>"
         self.after_refs: Callable[[], None] | None = None  # called once, after refs are served
+        # Capabilities left out of the v0/v1 advertisement (a host older or stricter than this git).
+        self.hidden_capabilities: set[str] = set()
         # Refuse wanted commits no ref reaches, as hosts do once a force-push's old commits are collected.
         self.hide_unreachable = False
         self.lock = threading.Lock()
@@ -309,6 +312,8 @@ def _make_handler(server: GitHttpServer) -> type[BaseHTTPRequestHandler]:
             if self.headers.get("Content-Encoding", "") in ("gzip", "x-gzip"):
                 body = zlib.decompress(body, 16 + zlib.MAX_WBITS)
             command = _command_of(path, body)
+            found = re.search(rb"(deepen(?:-since)?) ", body)
+            self.deepen_kind = found.group(1).decode() if found else ""
             authorization = self.headers.get("Authorization")
             if server.latency:
                 time.sleep(server.latency)
@@ -349,6 +354,8 @@ def _make_handler(server: GitHttpServer) -> type[BaseHTTPRequestHandler]:
                 elif name:
                     reply_headers[name.strip()] = value.strip()
             wants = body.count(b"want ")
+            if command == "info/refs" and server.hidden_capabilities:
+                payload = _hide_capabilities(payload, server.hidden_capabilities)
             if is_fetch and fault in ("truncate", "drop", "damage") and len(payload) > 200:
                 if fault == "truncate":
                     payload = payload[: len(payload) * 3 // 5]
@@ -394,7 +401,8 @@ def _make_handler(server: GitHttpServer) -> type[BaseHTTPRequestHandler]:
             with server.lock:
                 server.requests.append(
                     GitRequest(self.command, self.path, command, status, authorization, request_bytes,
-                               response_bytes, wants, getattr(server, "backend_seconds", 0.0))
+                               response_bytes, wants, getattr(server, "backend_seconds", 0.0),
+                               getattr(self, "deepen_kind", ""))
                 )
 
     return Handler
@@ -419,6 +427,26 @@ def _unreachable_wants(server: GitHttpServer, body: bytes) -> str | None:
         if not reached:
             return oid
     return None
+
+
+def _hide_capabilities(payload: bytes, hidden: set[str]) -> bytes:
+    """Drop capabilities from a v0/v1 ref advertisement (the first ref line carries them after a NUL)."""
+    out = bytearray()
+    position = 0
+    while position < len(payload):
+        length = int(payload[position:position + 4], 16)
+        if length < 4:
+            out += payload[position:position + 4]
+            position += 4
+            continue
+        line = payload[position + 4:position + length]
+        position += length
+        if b"\0" in line:
+            ref, _, caps = line.rstrip(b"\n").partition(b"\0")
+            kept = [c for c in caps.split() if c.split(b"=")[0].decode() not in hidden]
+            line = ref + b"\0" + b" ".join(kept) + b"\n"
+        out += f"{len(line) + 4:04x}".encode() + line
+    return bytes(out)
 
 
 def _swap_first_want(server: GitHttpServer, body: bytes) -> bytes:

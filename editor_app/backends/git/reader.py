@@ -199,28 +199,34 @@ class GitReader:
         would travel again. It asks instead for the commits since shortly before the oldest head held
         (`deepen-since`): on a branch that moved forward that is exactly the new commits, minus what the haves
         exclude; on a rewritten branch the cut keeps the download to recent history, never the whole of it.
+        A v0/v1 server without `deepen-since` gets plain haves: only new objects travel on a branch that moved
+        forward, and a rewritten one costs at most the repository's size, which was checked against the bound.
         """
         shallow = self.store.shallow()
         haves = tuple(self.store.haves())
+        filter_spec = "blob:none" if self.profile.filters else None
         since = self._since(haves)
-        request = wire.FetchRequest(
-            wants=(head,),
-            haves=haves,
-            shallow=tuple(sorted(shallow)),
-            depth=1 if since is None else None,
-            deepen_since=since,
-            filter_spec="blob:none" if self.profile.filters else None,
-        )
+        if not haves:
+            request = wire.FetchRequest(wants=(head,), depth=1, filter_spec=filter_spec)
+        elif since is not None:
+            request = wire.FetchRequest(
+                wants=(head,), haves=haves, shallow=tuple(sorted(shallow)), deepen_since=since, filter_spec=filter_spec
+            )
+        else:
+            request = wire.FetchRequest(wants=(head,), haves=haves, shallow=tuple(sorted(shallow)),
+                                        filter_spec=filter_spec)
         try:
             parser, _ = self._fetch(request, [head], promisor=self.profile.filters, expect_commit=head)
         except wire.RemoteError:
             if since is None:
                 raise
-            # A clock-skewed head older than the cut, or a server without deepen-since: depth 1 after all.
+            # A clock-skewed head older than the cut: depth 1 after all.
             request = wire.FetchRequest(wants=(head,), haves=haves, shallow=tuple(sorted(shallow)), depth=1,
-                                        filter_spec=request.filter_spec)
+                                        filter_spec=filter_spec)
             parser, _ = self._fetch(request, [head], promisor=self.profile.filters, expect_commit=head)
-        added = set(parser.shallow) if parser.shallow else ({head} if head not in shallow and since is None else set())
+        added = set(parser.shallow)
+        if request.depth == 1 and not added and head not in shallow:
+            added = {head}
         self.store.update_shallow(added, parser.unshallow)
 
     def _since(self, haves: Sequence[str]) -> int | None:

@@ -129,11 +129,32 @@ def test_hosts_without_filters_fetch_the_whole_tree_at_depth_one_within_the_boun
     commit_files(git_store, {"content/posts/post-00001.md": entry(1, " again")})
     server.reset_counts()
     reader.open("main", repository_size=5_000_000)
-    assert [r.command for r in server.requests] == ["info/refs", "upload-pack"]
+    assert [(r.command, r.deepen) for r in server.requests] == [("info/refs", ""), ("upload-pack", "deepen-since")]
     assert server.requests[1].response_bytes < 5_000  # haves: the media did not travel again
     server.reset_counts()
     reader.open("main", repository_size=5_000_000)
     assert [r.command for r in server.requests] == ["info/refs"]
+    assert_fsck_clean(reader.store)
+
+
+@pytest.mark.parametrize("host", WHOLE_TREE_HOSTS)
+def test_without_deepen_since_a_reopen_sends_plain_haves_and_media_do_not_travel_again(
+    host: str, serve_host: ServeHost, make_reader: MakeReader, git_store: GitStore
+) -> None:
+    server = serve_host(host)
+    server.hidden_capabilities = {"deepen-since"}
+    reader = make_reader(server)
+    reader.open("main", repository_size=5_000_000)
+    commit_files(git_store, {"content/posts/post-00004.md": entry(4, " once")})
+    head = commit_files(git_store, {"content/posts/post-00004.md": entry(4, " twice")})
+    server.reset_counts()
+
+    assert reader.open("main", repository_size=5_000_000) == head
+
+    assert [(r.command, r.deepen) for r in server.requests] == [("info/refs", ""), ("upload-pack", "")]
+    assert server.requests[1].response_bytes < 5_000
+    changed = git_store.lookup(git_store.commit(head).tree, "content/posts/post-00004.md")
+    assert changed is not None and reader.read_blobs([changed.sha]) == {changed.sha: entry(4, " twice")}
     assert_fsck_clean(reader.store)
 
 
