@@ -69,3 +69,14 @@ def test_gitea_and_azure_also_take_other_documented_forms(serve_host: ServeHost,
 
     assert gitea.requests[0].authorization == f"Bearer {TOKEN}"
     assert azure.requests[0].authorization == basic("any-user", TOKEN)
+
+
+def test_the_token_is_never_written_into_the_store(serve_host: ServeHost, make_reader: MakeReader) -> None:
+    server = serve_host("github")
+    reader = make_reader(server)
+    head = reader.open("main")
+    reader.read_blobs([f.id for f in reader.list_files(head, "content/posts")])
+
+    written = b"".join(p.read_bytes() for p in reader.store.path.rglob("*") if p.is_file())
+    assert TOKEN.encode() not in written
+    assert (reader.store.path / "config").read_text().count(server.url) == 1
