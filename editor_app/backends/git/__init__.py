@@ -3,6 +3,7 @@
 from editor_app.backends.git.reader import (
     DEFAULT_MAX_FULL_TREE_BYTES,
     BearerAuth,
+    GitAuthRefused,
     GitProfile,
     GitProgress,
     GitReader,
@@ -29,6 +30,7 @@ __all__ = [
     "ROUTE_GIT",
     "BearerAuth",
     "CorruptPackError",
+    "GitAuthRefused",
     "GitProfile",
     "GitProgress",
     "GitReader",

@@ -41,6 +41,14 @@ UPLOAD_PACK = "git-upload-pack"
 DEEPEN_SINCE_MARGIN = 24 * 3600
 
 
+class GitAuthRefused(AuthError):
+    """The Git endpoint refused the token: `status` 401 (missing, expired, wrong form) or 403 (no access)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class GitRouteUnavailable(EditorError):
     """Git cannot serve this site here (too large for a whole-tree fetch, no filters, refused); use the API."""
 
@@ -401,9 +409,11 @@ class GitReader:
             return
         where = f"{self.url} (Git over HTTPS)"
         if status == 401:
-            raise AuthError(f"{where}: the login was refused (401); the token may be missing or expired")
+            raise GitAuthRefused(f"{where}: the login was refused (401); the token may be missing or expired", 401)
         if status == 403:
-            raise AuthError(f"{where}: access denied (403); the token lacks permission to read the repository")
+            raise GitAuthRefused(
+                f"{where}: access denied (403); the token lacks permission to read the repository", 403
+            )
         if status == 404:
             raise NotFoundError(f"{where}: repository not found (404)")
         raise NetworkError(f"{where}: the server answered {status}")

@@ -1,9 +1,10 @@
 """An adapter's choice between Git and its API for reading a site: tried once, remembered per site, told.
 
-The adapter asks the route first; `None` means "use your API". Git is given up (and the choice written next
-to the site's store, so the next session does not try again for a while) when the server refuses the
+The adapter asks the route first; `None` means "use your API". Git is given up when the server refuses the
 login (401/403), does not know the repository (404), or cannot serve the site within the bounds
-(GitRouteUnavailable). Other failures (connection lost, damaged pack, cancel) are errors the caller shows:
+(GitRouteUnavailable). The choice is written next to the site's store, so the next session does not try
+again for a while, except after a 401: that may be an expired token, and the next login should try Git.
+Other failures (connection lost, damaged pack, cancel) are errors the caller shows:
 retrying them through the API would fetch the same data a second time.
 """
 
@@ -15,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from editor_app.backends.git.reader import GitReader, GitRouteUnavailable
+from editor_app.backends.git.reader import GitAuthRefused, GitReader, GitRouteUnavailable
 from editor_app.backends.git.site_store import TreeFile
 from editor_app.errors import AuthError, NotFoundError
 
@@ -67,7 +68,7 @@ class GitRoute:
                     size = self._repository_size()
                 head = self.reader.open(branch, repository_size=size)
             except (AuthError, NotFoundError, GitRouteUnavailable) as exc:
-                self._give_up(str(exc))
+                self._give_up(exc)
                 return None
             self._opened[branch] = (head, self._clock())
             return head
@@ -89,14 +90,17 @@ class GitRoute:
             try:
                 return self.reader.read_blobs(ids)
             except (AuthError, NotFoundError, GitRouteUnavailable) as exc:
-                self._give_up(str(exc))
+                self._give_up(exc)
                 return None
 
     # -- remembering ----------------------------------------------------------------------------------
 
-    def _give_up(self, reason: str) -> None:
+    def _give_up(self, error: Exception) -> None:
+        reason = str(error)
         self.route, self.reason = ROUTE_API, reason
         self._opened.clear()
+        if isinstance(error, GitAuthRefused) and error.status == 401:
+            return  # this session only: an expired token is no reason to avoid Git after the next login
         record = {"route": ROUTE_API, "reason": reason, "at": self._clock()}
         temp = self._choice_path.with_name(CHOICE_FILE + ".tmp")
         temp.write_text(json.dumps(record), encoding="utf-8")

@@ -95,25 +95,29 @@ def test_writes_stay_on_the_api_and_the_next_git_read_sees_them(fake: FakeGitHub
     assert [r.command for r in git_server.requests] == ["ls-refs", "fetch", "fetch"]
 
 
-@pytest.mark.parametrize("refusal", ["token", "missing"])
-def test_a_refused_git_endpoint_falls_back_to_the_api_once_and_is_remembered(
-    refusal: str, fake: FakeGitHub, git_server: GitHttpServer, connect  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("refusal", "remembered"), [("token", False), ("missing", True), ("forbidden", True)])
+def test_a_refused_git_endpoint_falls_back_to_the_api_once(
+    refusal: str, remembered: bool, fake: FakeGitHub, git_server: GitHttpServer, connect  # type: ignore[no-untyped-def]
 ) -> None:
-    url = git_server.url if refusal == "token" else git_server.url.replace("o/r.git", "o/other.git")
+    url = git_server.url.replace("o/r.git", "o/other.git") if refusal == "missing" else git_server.url
     token = "not-the-token" if refusal == "token" else GITHUB_TOKEN
+    if refusal == "forbidden":
+        git_server.fault = "status:403"
     backend = connect(url, token)
 
     contents = read_site(backend)
 
     assert contents == {p: d for p, d in FILES.items() if p.endswith(".md")}
     assert backend.read_route == "api" and backend.git_route is not None
-    assert [r.status for r in git_server.requests] == [401 if refusal == "token" else 404]
+    assert [r.status for r in git_server.requests] == [{"token": 401, "missing": 404, "forbidden": 403}[refusal]]
     assert fake.log.count("GET", r"/git/trees/") == 1  # listed once, by the API only
     git_server.reset_counts()
 
-    again = connect(url, token)  # a new session: the choice is remembered for the site
+    again = connect(url, token)  # a new session over the same cache
     read_site(again)
-    assert again.read_route == "api" and git_server.requests == []
+    assert again.read_route == "api"
+    # 403/404 are remembered for the site; a 401 may be an expired token, so the next session tries Git again.
+    assert len(git_server.requests) == (0 if remembered else 1)
 
 
 def test_github_git_addresses() -> None:
