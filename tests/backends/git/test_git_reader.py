@@ -262,3 +262,15 @@ def test_store_lives_in_the_cache_dir_and_nowhere_else(serve_host: ServeHost, ma
 
     assert reader.store.path.parent == cache / "git" and reader.store.path.name.endswith(".git")
     assert (reader.store.path / "objects" / "pack").is_dir() and (reader.store.path / "shallow").is_file()
+
+
+def test_the_fake_host_adds_its_latency_to_every_request(serve_host: ServeHost, make_reader: MakeReader) -> None:
+    import time
+
+    server = serve_host("github", latency=0.2)
+    reader = make_reader(server)
+
+    started = time.perf_counter()
+    reader.remote_head("main")
+
+    assert time.perf_counter() - started >= 0.2 and server.request_count == 1
