@@ -123,3 +123,7 @@ class ContentError(EditorError):
         self.path = path
         self.line = line
         self.detail = message
+
+
+class Cancelled(EditorError):
+    """The user cancelled a long operation; nothing half-done was kept."""

@@ -23,6 +23,10 @@ Decisions:
 - With `use_graphql: true` a commit is one `createCommitOnBranch` mutation guarded by `expectedHeadOid`
   (STALE_DATA -> the same re-check as above); moves that keep their bytes, or a server without the
   mutation, use the Git Data API.
+- Reading over Git (`git_route`, built by `git_route_for`): the site branch's head, listings and entry
+  contents come through Git's smart HTTP protocol (3 requests cold for any N, 1 to reopen unchanged), with
+  the token as Basic password (`x-access-token`); the API is used when Git answers 401/403/404, which the
+  route remembers for the site. Writes, entry branches and pull requests stay on the API.
 - Editorial workflow: later saves commit on the entry branch (as Bitbucket/Azure do in Decap) instead of
   rebasing it onto the site branch; publishing merges with GitHub's three-way merge, so the result is the
   same and no history on the entry branch is rewritten.
@@ -39,6 +43,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -64,6 +69,15 @@ from editor_app.backends.base import (
     UnpublishedEntry,
     User,
 )
+from editor_app.backends.git import (
+    GitProfile,
+    GitProgress,
+    GitReader,
+    GitRoute,
+    basic_auth,
+    make_git_client,
+    store_for,
+)
 from editor_app.backends.http import (
     Requester,
     RetryPolicy,
@@ -86,6 +100,9 @@ COMMIT_ATTEMPTS = 4  # tries of one commit when the branch keeps moving under it
 CREATE_COMMIT_MUTATION = (
     "mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }"
 )
+# github.com speaks protocol v2 and serves `filter=blob:none` and blobs by id (partial clone).
+GIT_PROFILE = GitProfile(protocol_v2=True, filters=True)
+GIT_READ_BATCH = 1_000_000  # one fetch by id carries any number of blobs
 FORK_POLL_SECONDS = 0.25
 FORK_POLL_TRIES = 120
 
@@ -106,7 +123,7 @@ class GitHubBackend(Backend):
     """A repository on GitHub (or GitHub Enterprise) as one logged-in user."""
 
     name = "github"
-    read_batch_hint = 4 * GRAPHQL_BATCH  # four GraphQL queries in flight per call
+    api_read_batch = 4 * GRAPHQL_BATCH  # four GraphQL queries in flight per call
 
     def __init__(
         self,
@@ -119,12 +136,15 @@ class GitHubBackend(Backend):
         clock: Callable[[], float] = time.time,
         scoped: bool = False,
         author: str | None = None,
+        git_route: GitRoute | None = None,
     ) -> None:
         """`scoped`: the client's base URL already stands for one repository (Git Gateway's
         `/.netlify/git/github`), so paths leave out `repos/<owner>/<name>` and GraphQL, which names
         repositories itself, is not used; `repo` may then be learned later (`learn_repo`). `author`
-        ("Name <email>") signs commits made with someone else's token (the gateway's)."""
+        ("Name <email>") signs commits made with someone else's token (the gateway's). `git_route`: read the
+        site branch over Git while that works."""
         self.settings = settings
+        self.git_route = git_route
         self.scoped = scoped
         self.author = author
         self._clock = clock
@@ -178,6 +198,25 @@ class GitHubBackend(Backend):
     def close(self) -> None:
         """Release connections."""
         self.http.client.close()
+        if self.git_route is not None:
+            self.git_route.close()
+
+    @property
+    def read_batch_hint(self) -> int:  # type: ignore[override]  # a constant in Backend; here it follows the route
+        """Files per `read_files` call: all at once over Git (one request for any number), else 4 GraphQL queries."""
+        return GIT_READ_BATCH if self.read_route == "git" else self.api_read_batch
+
+    @property
+    def read_route(self) -> str:
+        """How the site is read: "git" or "api" (for the status bar)."""
+        return self.git_route.route if self.git_route is not None else "api"
+
+    def _git_reads(self, branch: str) -> GitRoute | None:
+        """The Git route when it serves reads of `branch` (the site branch of the site's own repository)."""
+        route = self.git_route
+        if route is None or not route.uses_git or branch != self.default_branch():
+            return None
+        return route
 
     @property
     def request_count(self) -> int:
@@ -226,7 +265,10 @@ class GitHubBackend(Backend):
 
     def head(self, branch: str | None = None) -> str:
         """The commit at the head of `branch` of the site's repository."""
-        return self._head(self.origin, branch or self.default_branch())
+        branch = branch or self.default_branch()
+        route = self._git_reads(branch)
+        head = route.head(branch) if route is not None else None
+        return head if head is not None else self._head(self.origin, branch)
 
     def _head(self, repo: str, branch: str) -> str:
         response = self.http.request(
@@ -244,8 +286,15 @@ class GitHubBackend(Backend):
         """One recursive tree call of `folder` at the branch head (subtrees walked when GitHub truncates)."""
         repo = self._read_repo(branch)
         branch = branch or self.default_branch()
-        head = self._head(repo, branch)
         folder = folder.strip("/")
+        route = self._git_reads(branch)
+        found = route.files(branch, folder) if route is not None else None
+        if found is not None:
+            head, tree_files = found
+            ids = {f.path: f.id for f in tree_files}
+            kept = workflow.filter_listing(ids, folder, extension, depth)
+            return Listing(head=head, files=tuple(RepoFile(p, ids[p]) for p in kept))
+        head = self._head(repo, branch)
         tree_ish = f"{head}:{folder}" if folder else head
         entries = self._tree_entries(repo, tree_ish, "")
         if entries is None:
@@ -293,7 +342,11 @@ class GitHubBackend(Backend):
         result: dict[str, bytes] = {}
         by_id: dict[str, bytes | None] = {}
         ids = list(dict.fromkeys(f.id for f in known))
-        if ids and self._graphql_ok:
+        route = self._git_reads(branch)
+        via_git = route.read(ids) if route is not None and ids else None
+        if via_git is not None:
+            by_id.update(via_git)
+        elif ids and self._graphql_ok:
             by_id = self._graphql_blobs(repo, ids)
         missing = [i for i in ids if by_id.get(i) is None]
         if missing:
@@ -465,6 +518,8 @@ class GitHubBackend(Backend):
         if self.repo != self.origin and branch == self.default_branch():
             raise AuthError("Open authoring contributors can only save entries for review, not publish directly.")
         with self._lock:
+            if self.git_route is not None:
+                self.git_route.invalidate()
             return self._commit_on(self.repo, branch, changes, message, expected_head)
 
     def _commit_on(
@@ -978,6 +1033,34 @@ class GitHubBackend(Backend):
                 raise EditorError(f"GitHub did not create the fork {fork} in time; try again")
         self.repo = fork
         self._forked = True
+
+
+def github_git_url(api_root: str, repo: str) -> str:
+    """The repository's address for Git over HTTPS: github.com for api.github.com, the Enterprise host else."""
+    root = api_root.rstrip("/")
+    host = HOSTS["github"]
+    web = host.web_root if root == host.api_root.rstrip("/") else root.removesuffix("/api/v3")
+    return f"{web.rstrip('/')}/{repo}.git"
+
+
+def git_route_for(
+    settings: BackendSettings,
+    credentials: Credentials,
+    cache_dir: Path,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    url: str | None = None,
+    progress: Callable[[GitProgress], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> GitRoute:
+    """A Git route for the site's repository, its object store below `cache_dir`, the token in GitHub's form."""
+    url = url or github_git_url(api_root_for("github", settings.api_root, settings.base_url), settings.repo)
+    reader = GitReader(
+        make_git_client(transport), url, store_for(cache_dir, url), profile=GIT_PROFILE,
+        # Any username works; GitHub App installation tokens document `x-access-token`.
+        auth=basic_auth("x-access-token", credentials.token), progress=progress, cancelled=cancelled,
+    )
+    return GitRoute(reader)
 
 
 class _LazyBlobs(Mapping[str, bytes]):

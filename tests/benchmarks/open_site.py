@@ -10,6 +10,10 @@ An "open" is the real `Workspace.load_collection`: read the branch head; reuse t
 the head is unchanged, else list the folder; read every blob the content cache (keyed by blob id) does
 not hold; parse every entry's front matter into the in-memory index. A save is `Workspace.save_entry`.
 Hosts plug in through HOSTS: a context manager yielding a HostUnderTest.
+
+`--transport git|api` (GitHub): the site is read through Git or the API, each phase measured from
+`Workspace.open` on (login check included), with requests split by route and bytes received
+(tests/benchmarks/git_transport.py).
 """
 
 from __future__ import annotations
@@ -219,8 +223,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--host", choices=sorted(HOSTS), default="github")
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--transport", choices=["git", "api"], default=None,
+                        help="GitHub only: read through Git or the API, each phase measured from Workspace.open on")
     args = parser.parse_args(argv)
-    figures = run(args.host, args.entries, args.latency_ms)
+    if args.transport is not None:
+        if args.host != "github":
+            parser.error("--transport is implemented for --host github so far")
+        from tests.benchmarks.git_transport import run_github
+
+        figures = run_github(args.transport, args.entries, args.latency_ms, config=CONFIG, token=TOKEN,
+                             seed=seed_files, entry_text=entry_text, folder=FOLDER)
+    else:
+        figures = run(args.host, args.entries, args.latency_ms)
     print(json.dumps(figures, ensure_ascii=False))
     return figures
 
