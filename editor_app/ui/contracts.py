@@ -112,6 +112,11 @@ class WorkspaceView(SiteContent, Protocol):
         ...
 
     @property
+    def signoff_identity(self) -> str:
+        """"Name <email>" that commits are signed off as (the site's `signoff_commits`), or ""."""
+        ...
+
+    @property
     def read_only_reason(self) -> str:
         """Why the site is open read-only here (another instance holds it), or "" when it may be written."""
         ...

@@ -149,12 +149,19 @@ class MainWindow(QMainWindow):
         self.progress_bar.setVisible(False)
         self.account_label = QLabel(self._account_text())
         self.account_label.setAccessibleName("Site and account")
+        # signoff_commits: every commit carries a Signed-off-by trailer, and the window says for whom
+        self.signoff_label = QLabel(f"Signed off as {self.workspace.signoff_identity}")
+        self.signoff_label.setAccessibleName("Commits are signed off as")
+        self.signoff_label.setToolTip("This site's config sets signoff_commits: each save adds a "
+                                      "'Signed-off-by' line with this name to its commit message.")
+        self.signoff_label.setVisible(bool(self.workspace.signoff_identity))
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.progress_bar)
         status = self.editor.status_widget()  # the entry's word count and reading time
         if status is not None:
             self.statusBar().addPermanentWidget(status)
         self.editor.notice.connect(self.notifications.notify)
+        self.statusBar().addPermanentWidget(self.signoff_label)
         self.statusBar().addPermanentWidget(self.account_label)
 
         # Typing is journaled when it rests, and during continuous typing at least every JOURNAL_MAX_WAIT_MS

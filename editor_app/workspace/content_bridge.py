@@ -170,13 +170,18 @@ def media_commit_message(site: SiteConfig, action: str, path: str, user: Any) ->
     return _with_signoff(site, message, user)
 
 
+def signoff_author(site: SiteConfig, user: Any) -> tuple[str, str] | None:
+    """(name, e-mail) that commits are signed off as when the site sets `signoff_commits`; None otherwise."""
+    if not site.backend.signoff_commits:
+        return None
+    login = getattr(user, "login", "") or ""
+    return getattr(user, "name", "") or login, getattr(user, "email", "") or ""
+
+
 def _with_signoff(site: SiteConfig, message: str, user: Any) -> str:
     """The message with Decap's Signed-off-by trailer for the logged-in user when `signoff_commits` is set."""
-    if not site.backend.signoff_commits:
-        return message
-    login = getattr(user, "login", "") or ""
-    name = getattr(user, "name", "") or login
-    return commit_messages.signed_off(message, name, getattr(user, "email", "") or "")
+    author = signoff_author(site, user)
+    return commit_messages.signed_off(message, *author) if author is not None else message
 
 
 def _depends_on_entry(collection: Collection, template: str) -> bool:

@@ -342,6 +342,12 @@ class Workspace:
         )
 
     @property
+    def signoff_identity(self) -> str:
+        """"Name <email>" that commits are signed off as (`signoff_commits`), or "" when they are not."""
+        author = content.signoff_author(self.site, self.user)
+        return f"{author[0]} <{author[1]}>" if author is not None else ""
+
+    @property
     def can_reset(self) -> bool:
         """True for the sandbox, whose sample site can be put back."""
         return self.backend.name == "test-repo" and isinstance(self.backend, _Resettable)

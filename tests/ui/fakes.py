@@ -125,6 +125,7 @@ class FakeWorkspace:
         self.journal: list[OpenEntry] = []
         self.journal_error: Exception | None = None
         self.held_elsewhere = ""  # read_only_reason: set to open the fake read-only
+        self.signs_off_as = ""  # signoff_identity: set for a site with signoff_commits
         self.closed = False
         self.conflict_on_next_save: bytes | None = None
         self.media: dict[str, bytes] = {}
@@ -161,6 +162,10 @@ class FakeWorkspace:
     @property
     def read_only_reason(self) -> str:
         return self.held_elsewhere
+
+    @property
+    def signoff_identity(self) -> str:
+        return self.signs_off_as
 
     def close(self) -> None:
         self.closed = True

@@ -318,6 +318,14 @@ def test_the_status_bar_says_who_edits_which_repository(make_window):
     assert make_window().account_label.text() == "ed · GitHub riverside/garden"
 
 
+def test_a_site_that_signs_commits_off_says_as_whom_in_the_status_bar(make_window):
+    assert not make_window().signoff_label.isVisible()
+    workspace = FakeWorkspace()
+    workspace.signs_off_as = "Ed Gardener <ed@example.org>"
+    label = make_window(workspace).signoff_label
+    assert label.isVisible() and label.text() == "Signed off as Ed Gardener <ed@example.org>"
+
+
 def test_a_refused_branch_update_is_not_shown_as_a_deleted_file(make_window, qtbot):
     from editor_app.errors import ConflictError
 

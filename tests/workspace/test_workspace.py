@@ -236,6 +236,8 @@ def test_signoff_commits_adds_the_logged_in_users_signed_off_by_trailer(env: Env
     ws.save_entry(entry.with_data(dict(entry.data, family="Mint family")))
     ws.upload_media(None, [("leaf.svg", b"<svg/>")])
     trailer = f"\n\nSigned-off-by: {user.name or user.login} <{user.email}>\n"
+    assert ws.signoff_identity == f"{user.name or user.login} <{user.email}>"
+    assert env.workspace().signoff_identity == ""  # a site without signoff_commits signs nothing off
     assert messages == ["Update Plant \u201cbasil\u201d" + trailer,
                         "Upload \u201cstatic/images/uploads/leaf.svg\u201d" + trailer]
 
