@@ -8,7 +8,7 @@ the UI runs them on worker threads. Adapters raise only the errors of `editor_ap
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -169,12 +169,38 @@ class UnpublishedEntry:
         return f"{self.collection}/{self.slug}"
 
 
+# A deploy preview's state, as the editor shows it.
+PREVIEW_BUILDING = "building"
+PREVIEW_READY = "ready"
+PREVIEW_FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class DeployPreview:
-    """A deploy preview URL taken from a commit status; `ready` when the status is success."""
+    """A deploy preview taken from a commit status or check: its URL, state and the status's name (`context`).
+
+    `url` is "" while a build reports no address yet.
+    """
 
     url: str
-    ready: bool
+    state: str = PREVIEW_READY
+    context: str = ""
+
+    @property
+    def ready(self) -> bool:
+        """Whether the deploy succeeded (Decap's `status === 'SUCCESS'`)."""
+        return self.state == PREVIEW_READY
+
+
+def choose_preview_status(
+    items: Iterable[Mapping[str, Any]], wanted: str | None, name: Callable[[Mapping[str, Any]], str]
+) -> Mapping[str, Any] | None:
+    """Decap's `getPreviewStatus`: the item named exactly `wanted` when set, else the first whose name has "deploy"."""
+    for item in items:
+        label = name(item)
+        if (label == wanted) if wanted else ("deploy" in label.lower()):
+            return item
+    return None
 
 
 class Backend(abc.ABC):

@@ -65,6 +65,9 @@ from editor_app.backends.base import (
     BackendSettings,
     CommitResult,
     Credentials,
+    PREVIEW_BUILDING,
+    PREVIEW_FAILED,
+    PREVIEW_READY,
     DeployPreview,
     Diff,
     FileChange,
@@ -73,6 +76,7 @@ from editor_app.backends.base import (
     RepoFile,
     UnpublishedEntry,
     User,
+    choose_preview_status,
 )
 from editor_app.backends.http import OnWait, Requester, RetryPolicy, error_message, make_client
 from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NetworkError, NotFoundError
@@ -773,13 +777,12 @@ class GiteaBackend(Backend):
         if not sha:
             return None
         statuses = self._json("GET", f"{self.base}commits/{sha}/statuses", what=f"read the statuses of {sha}") or []
-        wanted = self.settings.preview_context
-        chosen = next((s for s in statuses if wanted and s.get("context") == wanted), None)
-        if chosen is None and not wanted:
-            chosen = next((s for s in statuses if "deploy" in (s.get("context") or "").lower()), None)
+        chosen = choose_preview_status(statuses, self.settings.preview_context, lambda s: str(s.get("context") or ""))
         if chosen is None or not chosen.get("target_url"):
             return None
-        return DeployPreview(url=chosen["target_url"], ready=chosen.get("status") == "success")
+        states = {"success": PREVIEW_READY, "pending": PREVIEW_BUILDING}  # else error, failure, warning
+        return DeployPreview(url=chosen["target_url"], state=states.get(chosen.get("status") or "", PREVIEW_FAILED),
+                             context=str(chosen.get("context") or ""))
 
 
 class _LazyBlobs(Mapping[str, bytes]):

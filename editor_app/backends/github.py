@@ -53,6 +53,9 @@ from editor_app.backends.base import (
     BackendSettings,
     CommitResult,
     Credentials,
+    PREVIEW_BUILDING,
+    PREVIEW_FAILED,
+    PREVIEW_READY,
     DeployPreview,
     Diff,
     FileChange,
@@ -61,6 +64,7 @@ from editor_app.backends.base import (
     RepoFile,
     UnpublishedEntry,
     User,
+    choose_preview_status,
 )
 from editor_app.backends.http import OnWait, Requester, RetryPolicy, make_client
 from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NetworkError, NotFoundError
@@ -900,23 +904,40 @@ class GitHubBackend(Backend):
             self._delete_branch(self.repo, branch)
 
     def deploy_preview(self, collection: str, slug: str) -> DeployPreview | None:
-        """The PR head's commit status named `preview_context`, else the first whose context mentions deploy."""
+        """The PR head's deploy preview: the commit status named `preview_context` (else the first mentioning
+        deploy), as Decap reads it; failing that, the check run of that name (GitHub Apps such as Vercel's
+        report there). https://docs.github.com/rest/commits/statuses, https://docs.github.com/rest/checks/runs
+        """
         branch = self._entry_branch(collection, slug)
         pr = self._find_pr(branch)
         if pr is None:
             return None
+        sha = pr["head"]["sha"]
         combined = self.http.json(
-            "GET", self._repo_path(self.origin, "commits", pr["head"]["sha"], "status"),
-            what=f"read the statuses of {branch}",
+            "GET", self._repo_path(self.origin, "commits", sha, "status"), what=f"read the statuses of {branch}"
         )
-        statuses = combined.get("statuses") or []
         wanted = self.settings.preview_context
-        chosen = next((s for s in statuses if wanted and s.get("context") == wanted), None)
-        if chosen is None and not wanted:
-            chosen = next((s for s in statuses if "deploy" in (s.get("context") or "").lower()), None)
-        if chosen is None or not chosen.get("target_url"):
+        chosen = choose_preview_status(combined.get("statuses") or [], wanted, lambda s: str(s.get("context") or ""))
+        if chosen is not None and chosen.get("target_url"):
+            states = {"success": PREVIEW_READY, "pending": PREVIEW_BUILDING}
+            return DeployPreview(url=chosen["target_url"], state=states.get(chosen.get("state") or "", PREVIEW_FAILED),
+                                 context=str(chosen.get("context") or ""))
+        params = {"per_page": "100", **({"check_name": wanted} if wanted else {})}
+        runs = self.http.json(
+            "GET", self._repo_path(self.origin, "commits", sha, "check-runs"), params=params,
+            what=f"read the checks of {branch}",
+        )
+        run = choose_preview_status(runs.get("check_runs") or [], wanted, lambda r: str(r.get("name") or ""))
+        if run is None:
             return None
-        return DeployPreview(url=chosen["target_url"], ready=chosen.get("state") == "success")
+        if run.get("status") != "completed":
+            state = PREVIEW_BUILDING
+        else:
+            state = PREVIEW_READY if run.get("conclusion") in ("success", "neutral") else PREVIEW_FAILED
+        url = run.get("details_url") or ""
+        if not url and state != PREVIEW_BUILDING:
+            return None
+        return DeployPreview(url=url, state=state, context=str(run.get("name") or ""))
 
     # --- open authoring --------------------------------------------------------------------------
 

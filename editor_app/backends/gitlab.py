@@ -56,6 +56,9 @@ from editor_app.backends.base import (
     BackendSettings,
     CommitResult,
     Credentials,
+    PREVIEW_BUILDING,
+    PREVIEW_FAILED,
+    PREVIEW_READY,
     DeployPreview,
     Diff,
     FileChange,
@@ -64,6 +67,7 @@ from editor_app.backends.base import (
     RepoFile,
     UnpublishedEntry,
     User,
+    choose_preview_status,
 )
 from editor_app.backends.http import OnWait, Requester, RetryPolicy, error_message, make_client
 from editor_app.errors import AuthError, ConflictError, EditorError, NetworkError, NotFoundError
@@ -764,20 +768,35 @@ class GitLabBackend(Backend):
             self._delete_branch(branch)
 
     def deploy_preview(self, collection: str, slug: str) -> DeployPreview | None:
-        """The MR head's commit status named `preview_context`, else the first whose name mentions deploy."""
+        """The MR head's commit status named `preview_context` (else the first mentioning deploy), as Decap reads it;
+        failing that, the review app: the available environment last deployed from the MR's branch.
+        https://docs.gitlab.com/api/commits/#list-the-statuses-of-a-commit, https://docs.gitlab.com/api/environments/
+        """
         branch = workflow.branch_name(collection, slug)
         mr = self._find_mr(branch)
         if mr is None or not mr.get("sha"):
             return None
         statuses = self._json("GET", f"{self.project}repository/commits/{mr['sha']}/statuses",
                               params={"ref": branch}, what=f"read the statuses of {branch}") or []
-        wanted = self.settings.preview_context
-        chosen = next((s for s in statuses if wanted and s.get("name") == wanted), None)
-        if chosen is None and not wanted:
-            chosen = next((s for s in statuses if "deploy" in (s.get("name") or "").lower()), None)
-        if chosen is None or not chosen.get("target_url"):
-            return None
-        return DeployPreview(url=chosen["target_url"], ready=chosen.get("status") == "success")
+        chosen = choose_preview_status(statuses, self.settings.preview_context, lambda s: str(s.get("name") or ""))
+        # Pipeline job statuses: created, waiting_for_resource, preparing, pending, running, success, failed,
+        # canceled, skipped, manual, scheduled; deployments: created, running, success, failed, canceled, blocked.
+        states = {"success": PREVIEW_READY, "failed": PREVIEW_FAILED, "canceled": PREVIEW_FAILED,
+                  "skipped": PREVIEW_FAILED}
+        if chosen is not None and chosen.get("target_url"):
+            state = states.get(chosen.get("status") or "", PREVIEW_BUILDING)
+            return DeployPreview(url=chosen["target_url"], state=state, context=str(chosen.get("name") or ""))
+        environments = self._json("GET", f"{self.project}environments",
+                                  params={"states": "available", "per_page": "100"},
+                                  what=f"read the environments of {branch}") or []
+        for environment in environments:
+            deployment = environment.get("last_deployment") or {}
+            ours = deployment.get("ref") == branch or deployment.get("sha") == mr["sha"]
+            if environment.get("external_url") and ours:
+                return DeployPreview(url=environment["external_url"],
+                                     state=states.get(deployment.get("status") or "", PREVIEW_BUILDING),
+                                     context=str(environment.get("name") or ""))
+        return None
 
 
 class _LazyBlobs(Mapping[str, bytes]):

@@ -565,3 +565,78 @@ def test_a_git_lfs_object_the_server_lacks_leaves_the_pointer() -> None:
     backend = GitHubBackend.connect(BackendSettings(name="github", repo="o/r", branch="main"), Credentials(GITHUB_TOKEN),
                                     transport=httpx.MockTransport(fake))
     assert backend.read_file("static/img/big.png")[0] == pointer
+
+
+# --- deploy previews ------------------------------------------------------------------------------
+
+
+def spring_head(fake: FakeGitHub) -> str:
+    (pr,) = fake.pulls["o/r"].values()
+    return pr.head_sha
+
+
+def post_status(fake: FakeGitHub, sha: str, context: str, state: str, url: str) -> None:
+    status, _ = fake.post_status("o", "r", sha, {"state": state, "context": context, "target_url": url}, login="o")
+    assert status == 201
+
+
+def test_deploy_preview_follows_the_commit_status_from_pending_to_success_as_decap_reads_it(
+    backend: GitHubBackend, fake: FakeGitHub
+) -> None:
+    save_spring(backend)
+    assert backend.deploy_preview("posts", "spring") is None
+    post_status(fake, spring_head(fake), "ci/tests", "success", "https://ci.example/1")
+    post_status(fake, spring_head(fake), "netlify/deploy-preview", "pending", "https://deploy-preview-1--site.example")
+    building = backend.deploy_preview("posts", "spring")
+    assert building is not None
+    assert (building.url, building.state, building.ready, building.context) == (
+        "https://deploy-preview-1--site.example", "building", False, "netlify/deploy-preview")
+    post_status(fake, spring_head(fake), "netlify/deploy-preview", "success", "https://deploy-preview-1--site.example")
+    ready = backend.deploy_preview("posts", "spring")
+    assert ready is not None and (ready.state, ready.ready) == ("ready", True)
+    post_status(fake, spring_head(fake), "netlify/deploy-preview", "failure", "https://app.netlify.example/log")
+    failed = backend.deploy_preview("posts", "spring")
+    assert failed is not None and (failed.state, failed.url) == ("failed", "https://app.netlify.example/log")
+
+
+def test_a_check_run_gives_the_preview_when_no_status_names_one(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    save_spring(backend)
+    sha = spring_head(fake)
+    post_status(fake, sha, "ci/tests", "success", "https://ci.example/1")
+    fake.add_check_run(sha, "Vercel – deploy", "in_progress", details_url="https://vercel.example/build/1")
+    fake.log.clear()
+    building = backend.deploy_preview("posts", "spring")
+    assert building is not None and (building.state, building.context) == ("building", "Vercel – deploy")
+    assert [e.path.rsplit("/", 1)[-1] for e in fake.log.entries if "/commits/" in e.path] == ["status", "check-runs"]
+    fake.add_check_run(sha, "Vercel – deploy", "completed", "success", "https://spring-git-cms.vercel.example")
+    ready = backend.deploy_preview("posts", "spring")
+    assert ready is not None and (ready.url, ready.state) == ("https://spring-git-cms.vercel.example", "ready")
+    fake.add_check_run(sha, "Vercel – deploy", "completed", "timed_out", "https://vercel.example/build/2")
+    assert backend.deploy_preview("posts", "spring").state == "failed"  # type: ignore[union-attr]
+
+
+def test_preview_context_names_the_status_or_the_check_run(fake: FakeGitHub, clock: FakeClock) -> None:
+    adapter = connect(fake, clock, preview_context="pages-preview")
+    save_spring(adapter)
+    sha = spring_head(fake)
+    post_status(fake, sha, "netlify/deploy-preview", "success", "https://netlify.example/spring")
+    fake.add_check_run(sha, "deploy (other)", "completed", "success", "https://other.example/spring")
+    assert adapter.deploy_preview("posts", "spring") is None  # neither is named `pages-preview`
+    fake.add_check_run(sha, "pages-preview", "completed", "success", "https://pages.example/spring")
+    preview = adapter.deploy_preview("posts", "spring")
+    assert preview is not None and preview.url == "https://pages.example/spring"
+    post_status(fake, sha, "pages-preview", "pending", "https://pages.example/status")
+    assert adapter.deploy_preview("posts", "spring").url == "https://pages.example/status"  # type: ignore[union-attr]
+
+
+def test_the_fake_lists_check_runs_in_githubs_shape(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    save_spring(backend)
+    fake.add_check_run(spring_head(fake), "build", "queued")
+    body = httpx.Client(transport=httpx.MockTransport(fake), base_url="https://api.github.com").get(
+        f"/repos/o/r/commits/{spring_head(fake)}/check-runs", headers={"Authorization": f"token {GITHUB_TOKEN}"}).json()
+    (run,) = body["check_runs"]
+    assert body["total_count"] == 1
+    assert {"id", "node_id", "head_sha", "name", "url", "html_url", "details_url", "status", "conclusion",
+            "started_at", "completed_at", "external_id", "check_suite", "output", "app", "pull_requests"} <= set(run)
+    with pytest.raises(ValueError):
+        fake.add_check_run(spring_head(fake), "build", "completed")  # completed runs carry a conclusion
