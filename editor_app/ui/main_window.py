@@ -42,6 +42,7 @@ from editor_app.backends.base import WORKFLOW_STATUSES
 from editor_app.ui.media_library import MediaLibraryDialog
 from editor_app.ui.notifications import NotificationArea, Prompts
 from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
+from editor_app.ui.deploy_preview_bar import DeployPreviewBar, open_in_desktop_browser
 from editor_app.ui.workflow_board import STATUS_TITLES, WorkflowBoard, WorkflowCard
 from editor_app.ui.signals import emit
 from editor_app.ui.start_dialog import HOST_NAMES
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
     entry_saved = Signal(str)
     workflow_loaded = Signal()
     workflow_changed = Signal()
+    workflow_previews_loaded = Signal()
     open_another_requested = Signal()  # the user wants another site (the open entry is already safe)
 
     def __init__(
@@ -71,6 +73,8 @@ class MainWindow(QMainWindow):
         editor_factory: Callable[[Any, QWidget], QWidget] | None = None,
         prompts: Prompts | None = None,
         parent: QWidget | None = None,
+        *,
+        url_opener: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.workspace = workspace
@@ -100,7 +104,9 @@ class MainWindow(QMainWindow):
         self.empty_label.setObjectName("empty-state")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
-        self.workflow_bar = _EntryWorkflowBar()
+        self.open_url = url_opener or open_in_desktop_browser  # deploy previews; tests inject a recorder
+        self.preview_bar = DeployPreviewBar(runner, self.open_url)
+        self.workflow_bar = _EntryWorkflowBar(self.preview_bar)
         self.workflow_bar.setVisible(False)
         editor_page = QWidget()
         editor_layout = QVBoxLayout(editor_page)
@@ -225,6 +231,7 @@ class MainWindow(QMainWindow):
         self.workflow_board.publish_requested.connect(self._on_workflow_publish_requested)
         self.workflow_board.delete_requested.connect(self._on_workflow_delete_requested)
         self.workflow_board.entry_activated.connect(self._on_workflow_board_entry_activated)
+        self.workflow_board.preview_open_requested.connect(self.open_url)
         self.workflow_bar.status_box.activated.connect(self._on_workflow_bar_status_chosen)
         self.workflow_bar.publish_button.clicked.connect(self._on_workflow_bar_publish_clicked)
         self.workflow_bar.delete_button.clicked.connect(self._on_workflow_bar_delete_clicked)
@@ -803,6 +810,18 @@ class MainWindow(QMainWindow):
             for e in entries
         )
         emit(self.workflow_loaded)
+        # The cards' deploy previews, fetched in the background (bounded by the workspace), only when the board
+        # is on screen: a site that opens on its entries costs the host nothing for them.
+        if entries and self.pages.currentWidget() is self.workflow_board:
+            run_in_background(
+                self.runner, lambda: self.workspace.deploy_previews(entries), self._on_board_previews_loaded,
+                lambda failure: self.status_label.setText(f"Deploy previews could not be checked: {failure}"),
+            )
+
+    def _on_board_previews_loaded(self, previews: dict[str, Any]) -> None:
+        self.workflow_board.set_previews(
+            {key: (preview.state, preview.url) if preview is not None else None for key, preview in previews.items()})
+        emit(self.workflow_previews_loaded)
 
     def _run_workflow(self, work: Callable[[], Any], done: Callable[[Any], None], what: str) -> None:
         self._show_progress(0, 0, f"{what}…")
@@ -865,9 +884,12 @@ class MainWindow(QMainWindow):
     def _show_entry_workflow(self, entry: Any) -> None:
         if not self.uses_workflow:
             self.workflow_bar.setVisible(False)
+            self.preview_bar.watch(None)
             return
         status = getattr(entry, "status", None)
         self.workflow_bar.show_status(status)
+        # An unpublished entry's deploy preview, asked again on each opening and after each save.
+        self.preview_bar.watch((lambda: self.workspace.deploy_preview(entry)) if status else None)
 
     def _on_workflow_bar_status_chosen(self, position: int) -> None:
         entry = self.current_entry
@@ -1028,9 +1050,9 @@ class MainWindow(QMainWindow):
 
 
 class _EntryWorkflowBar(QWidget):
-    """Above the editor under editorial workflow: the entry's status, Publish, Delete unpublished changes."""
+    """Above the editor under editorial workflow: the entry's status, its deploy preview, Publish, Delete."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, preview_bar: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.status_box = QComboBox()
         self.status_box.setAccessibleName("Workflow status")
@@ -1046,6 +1068,8 @@ class _EntryWorkflowBar(QWidget):
         layout.addWidget(self.status_title)
         layout.addWidget(self.status_box)
         layout.addWidget(self.published_label)
+        layout.addSpacing(8)
+        layout.addWidget(preview_bar)
         layout.addStretch(1)
         layout.addWidget(self.delete_button)
         layout.addWidget(self.publish_button)

@@ -28,6 +28,7 @@ from editor_app.backends.base import (
     Backend,
     BackendSettings,
     CommitResult,
+    DeployPreview,
     FileChange,
     Listing,
     RepoFile,
@@ -39,6 +40,7 @@ from editor_app.config.site_config import Collection, CollectionFile, SiteConfig
 from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
 from editor_app.workspace import content_bridge as content
 from editor_app.workspace import i18n as i18n_mod
+from editor_app.workspace import previews
 from editor_app.workspace import views
 from editor_app.workspace.cache import ContentCache, ListingKey
 from editor_app.workspace.journal import Draft, DraftKey, DraftsJournal
@@ -1084,6 +1086,26 @@ class Workspace:
             return None
         collection = self.collection(entry.collection)
         return content.preview_url(self.site, collection, entry.data, entry.slug, entry.path)
+
+    def deploy_preview(self, entry: OpenEntry) -> DeployPreview | None:
+        """An unpublished entry's deploy preview (Decap's "View preview"); None for a published or new entry.
+
+        One host call (the entry branch's statuses); run it off the GUI thread.
+        """
+        if not self.uses_workflow or not entry.status or entry.is_new or not self.site.show_preview_links:
+            return None
+        collection = self.collection(entry.collection)
+        return previews.entry_preview(
+            self.backend, entry.collection, entry.slug,
+            lambda base: content.page_url(base, collection, entry.data, entry.slug, entry.path),
+        )
+
+    def deploy_previews(self, items: Sequence[WorkflowItem]) -> dict[str, DeployPreview | None]:
+        """Deploy previews of workflow cards by content key (`collection/slug`), bounded in count and concurrency."""
+        if not self.site.show_preview_links:
+            return {}
+        found = previews.board_previews(self.backend, [(item.collection, item.slug) for item in items])
+        return {f"{collection}/{slug}": preview for (collection, slug), preview in found.items()}
 
     # --- editorial workflow ----------------------------------------------------------------------
 

@@ -83,6 +83,7 @@ class FakeWorkspace:
         self.worker_threads: set[int] = set()
         self.unpublished: dict[tuple[str, str], SimpleNamespace] = {}
         self.published: list[str] = []
+        self.previews: dict[str, Any] = {}  # deploy previews by content key (board) or path (editor)
 
     # --- editorial workflow ---
     def list_unpublished(self) -> list[SimpleNamespace]:
@@ -97,6 +98,14 @@ class FakeWorkspace:
 
     def delete_unpublished(self, collection: str, slug: str) -> None:
         del self.unpublished[(collection, slug)]
+
+    def deploy_preview(self, entry: FakeEntry) -> Any:
+        self.worker_threads.add(threading.get_ident())
+        return self.previews.get(entry.path)
+
+    def deploy_previews(self, items: list[SimpleNamespace]) -> dict[str, Any]:
+        self.worker_threads.add(threading.get_ident())
+        return {f"{i.collection}/{i.slug}": self.previews.get(f"{i.collection}/{i.slug}") for i in items}
 
     def entry_path(self, collection: str, slug: str) -> str:
         return f"content/{collection}/{slug}.md"
