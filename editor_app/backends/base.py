@@ -107,7 +107,7 @@ class Listing:
 
 @dataclass(frozen=True)
 class FileMeta:
-    """Last author and date (ISO 8601) of a file; fetched lazily, for the open entry only."""
+    """Last author and date (ISO 8601) of a file; fetched lazily, for the rows on screen (`Backend.files_meta`)."""
 
     author: str
     updated_on: str
@@ -255,6 +255,23 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def file_meta(self, path: str, *, branch: str | None = None) -> FileMeta | None:
         """Last author/date of `path`; None where the host keeps no history."""
+
+    def files_meta(self, paths: Sequence[str], *, branch: str | None = None) -> dict[str, FileMeta]:
+        """Last author/date of many files, keyed by path (a path without history is left out).
+
+        This default asks `file_meta` once per path, so callers keep `paths` to what is on screen; adapters
+        whose host answers many paths in one request override it and say so in `file_meta_batch`.
+        """
+        found: dict[str, FileMeta] = {}
+        for path in paths:
+            meta = self.file_meta(path, branch=branch)
+            if meta is not None:
+                found[path] = meta
+        return found
+
+    def file_meta_batch(self) -> int:
+        """How many paths one request of `files_meta` answers (1: one request per path)."""
+        return 1
 
     # --- writing ---------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import email.utils
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -75,6 +76,7 @@ DEFAULT_API_ROOT = "https://api.github.com"
 GRAPHQL_BATCH = 250  # blobs per GraphQL query (GitHub allows far more nodes; responses stay < a few MB)
 REST_CONCURRENCY = 8
 GRAPHQL_CONCURRENCY = 4
+GRAPHQL_META_BATCH = 50  # `history(first: 1, path:)` lookups per GraphQL query (each walks history on GitHub's side)
 COMMIT_ATTEMPTS = 4  # tries of one commit when the branch keeps moving under it
 CREATE_COMMIT_MUTATION = (
     "mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }"
@@ -428,6 +430,44 @@ class GitHubBackend(Backend):
             return None
         author = (commits[0].get("commit") or {}).get("author") or {}
         return FileMeta(author=author.get("name") or author.get("email") or "", updated_on=author.get("date") or "")
+
+    def files_meta(self, paths: Sequence[str], *, branch: str | None = None) -> dict[str, FileMeta]:
+        """Last author/date of many files: one GraphQL query per 50 paths, each path an aliased
+        `history(first: 1, path:)` of the branch's head commit (REST, one request per path, without GraphQL).
+        https://docs.github.com/graphql/reference/objects#commit (`history`)
+        """
+        ref = branch or self.default_branch()
+        owner, name = self.origin.split("/", 1)
+        found: dict[str, FileMeta] = {}
+        wanted = list(dict.fromkeys(paths))
+        for start in range(0, len(wanted), GRAPHQL_META_BATCH):
+            chunk = wanted[start : start + GRAPHQL_META_BATCH]
+            data = None
+            if self._graphql_ok:
+                fields = " ".join(f"h{i}: history(first: 1, path: {json.dumps(path)}) {{ ...LastAuthor }}"
+                                  for i, path in enumerate(chunk))
+                query = (
+                    "query($owner: String!, $name: String!, $ref: String!) { repository(owner: $owner, name: $name) "
+                    f"{{ object(expression: $ref) {{ ... on Commit {{ {fields} }} }} }} }} "
+                    "fragment LastAuthor on CommitHistoryConnection { nodes { author { name email date } } }"
+                )
+                data = self._graphql(query, {"owner": owner, "name": name, "ref": ref},
+                                     what=f"read the history of {len(chunk)} files")
+            if data is None:  # no GraphQL here: REST, one path at a time
+                found.update(super().files_meta(chunk, branch=ref))
+                continue
+            commit = (data.get("repository") or {}).get("object") or {}
+            for i, path in enumerate(chunk):
+                nodes = (commit.get(f"h{i}") or {}).get("nodes") or []
+                if nodes:
+                    author = nodes[0].get("author") or {}
+                    found[path] = FileMeta(author=author.get("name") or author.get("email") or "",
+                                           updated_on=author.get("date") or "")
+        return found
+
+    def file_meta_batch(self) -> int:
+        """Paths one `files_meta` request answers (GraphQL aliases)."""
+        return GRAPHQL_META_BATCH if self._graphql_ok else 1
 
     # --- writing ---------------------------------------------------------------------------------
 

@@ -640,3 +640,25 @@ def test_the_fake_lists_check_runs_in_githubs_shape(backend: GitHubBackend, fake
             "started_at", "completed_at", "external_id", "check_suite", "output", "app", "pull_requests"} <= set(run)
     with pytest.raises(ValueError):
         fake.add_check_run(spring_head(fake), "build", "completed")  # completed runs carry a conclusion
+
+
+# --- last author/date of many files ---------------------------------------------------------------
+
+
+def test_files_meta_is_one_graphql_query_per_fifty_paths(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    paths = [f"content/posts/p{i:03}.md" for i in range(120)]
+    fake.commit_files("o/r", "main", {path: path.encode() for path in paths}, "Many posts")
+    fake.commit_files("o/r", "main", {"content/posts/p007.md": b"again"}, "Edit p007")
+    fake.log.clear()
+    found = backend.files_meta(paths + ["content/posts/first.md"])
+    assert [(e.method, e.path) for e in fake.log.entries] == [("POST", "/graphql")] * 3
+    assert len(found) == 121 and found["content/posts/p007.md"] == backend.file_meta("content/posts/p007.md")
+    assert found["content/posts/first.md"] == backend.file_meta("content/posts/first.md")
+    assert backend.file_meta_batch() == 50
+
+
+def test_files_meta_falls_back_to_rest_where_graphql_cannot_answer(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    fake.faults.error(404, method="POST", path="/graphql", times=1)
+    found = backend.files_meta(["content/posts/first.md", "content/posts/second.md"])
+    assert set(found) == {"content/posts/first.md", "content/posts/second.md"}
+    assert backend.file_meta_batch() == 1  # GraphQL is off for this session: one request per path

@@ -569,3 +569,20 @@ def test_preview_context_picks_the_status_by_name(fake: FakeGitLab) -> None:
     fake.add_status(head, "deploy", "success", "https://deploy.example")
     fake.add_status(head, "pages", "success", "https://pages.example/spring")
     assert adapter.deploy_preview("posts", "spring").url == "https://pages.example/spring"  # type: ignore[union-attr]
+
+
+# --- last author/date of many files ---------------------------------------------------------------
+
+
+def test_files_meta_asks_graphql_for_eight_paths_at_a_time_as_decap_does(
+    fake: FakeGitLab, backend: GitLabBackend
+) -> None:
+    paths = [f"content/posts/p{i:02}.md" for i in range(20)]
+    fake.commit_files("main", {path: path.encode() for path in paths}, "Many posts")
+    fake.commit_files("main", {"content/posts/p03.md": b"again"}, "Edit p03", username="ada")
+    fake.log.clear()
+    found = backend.files_meta(paths)
+    assert [(e.method, e.path) for e in fake.log.entries] == [("POST", "/api/graphql")] * 3
+    assert found["content/posts/p03.md"].author == "ada"
+    assert found["content/posts/p03.md"].updated_on.endswith("Z")  # GraphQL's Time; REST writes +00:00
+    assert found["content/posts/p04.md"].author == "group"
