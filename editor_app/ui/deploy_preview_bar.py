@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QWidget
@@ -113,13 +114,13 @@ class DeployPreviewBar(QWidget):
         self.link_button.setVisible(bool(preview.url))
 
     def _on_checked(self, generation: int, preview: DeployPreview | None) -> None:
-        if generation != self._generation:
-            return  # another entry, or a newer check, owns the bar now
+        if not shiboken6.isValid(self) or generation != self._generation:
+            return  # the window closed meanwhile, or another entry or a newer check owns the bar now
         self.show_preview(preview)
         emit(self.preview_shown)
 
     def _on_check_failed(self, generation: int, failure: TaskFailure) -> None:
-        if generation != self._generation:
+        if not shiboken6.isValid(self) or generation != self._generation:
             return
         self.preview = None
         self.refresh_button.setEnabled(True)

@@ -37,6 +37,7 @@ from editor_app.ui.collection_tree import CollectionItem, CollectionTreeView
 from editor_app.ui.conflict_dialog import ConflictChoice, ConflictDialog
 from editor_app.ui.draft_dialog import DraftChoice
 from editor_app.ui.entry_list import EntryListView, EntryRow, ViewFilter, ViewGroup
+from editor_app.ui.entry_meta_loader import EntryMetaLoader
 from editor_app.ui.lock_dialog import LockDialog
 from editor_app.backends.base import WORKFLOW_STATUSES
 from editor_app.ui.media_library import MediaLibraryDialog
@@ -140,6 +141,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.status_label = QLabel()
+        # "Commit date" / "Commit author" of the rows on screen, fetched in batches in the background
+        self.meta_loader = EntryMetaLoader(
+            self.entry_list, runner, lambda name, paths: self.workspace.entries_meta(name, paths),
+            lambda: self.workspace.meta_batch, self,
+        )
+        self.meta_loader.notice.connect(self.status_label.setText)
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(200)
         self.progress_bar.setAccessibleName("Progress")
@@ -367,12 +374,11 @@ class MainWindow(QMainWindow):
                 for g in getattr(collection, "view_groups", ()) or ()
             ],
         )
+        names = _sortable_names(collection)
+        self.meta_loader.show_collection(name, _column_of(names, "commit_date"), _column_of(names, "commit_author"))
 
     def _rows_for(self, collection: Any, entries: list[Any]) -> tuple[list[str], list[EntryRow]]:
-        # sortable_fields items are names, or {field, default_sort} mappings (Decap 3).
-        names = [_option(f, "field", f) if not isinstance(f, str) else f
-                 for f in getattr(collection, "sortable_fields", ()) or ()]
-        sortable = [name for name in names if name not in ("title",)]
+        sortable = _sortable_names(collection)
         headers = [getattr(collection, "label_singular", None) or "Title"] + [f.replace("_", " ").capitalize()
                                                                             for f in sortable]
         rows = []
@@ -410,6 +416,7 @@ class MainWindow(QMainWindow):
     def _show_files_of(self, collection: Any) -> None:
         """A files collection's list: one row per file, by label."""
         self.entry_list.show_entries(["File"], [EntryRow(f.name, (f.label,)) for f in collection.files])
+        self.meta_loader.show_collection(None, None, None)
         self.entry_list.set_search_function(None)
 
     def _on_collection_tree_folder_selected(self, name: str, folder: str) -> None:
@@ -1084,6 +1091,19 @@ class _EntryWorkflowBar(QWidget):
         if unpublished:
             self.status_box.setCurrentIndex(WORKFLOW_STATUSES.index(status))
             self.publish_button.setEnabled(status == WORKFLOW_STATUSES[-1])
+
+
+def _sortable_names(collection: Any) -> list[str]:
+    """The list's columns after the title: the collection's sortable_fields (names, or {field, default_sort}
+    mappings in Decap 3), title excepted."""
+    names = [_option(f, "field", f) if not isinstance(f, str) else f
+             for f in getattr(collection, "sortable_fields", ()) or ()]
+    return [name for name in names if name not in ("title",)]
+
+
+def _column_of(names: list[str], name: str) -> int | None:
+    """The list column (of its headers: the title is 0) showing sortable field `name`, if shown."""
+    return names.index(name) + 1 if name in names else None
 
 
 def _collection_item(collection: Any) -> CollectionItem:

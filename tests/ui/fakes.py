@@ -99,6 +99,11 @@ class FakeWorkspace:
     def delete_unpublished(self, collection: str, slug: str) -> None:
         del self.unpublished[(collection, slug)]
 
+    meta_batch = 0  # an in-memory site keeps no history (as the sandbox)
+
+    def entries_meta(self, collection: str, paths: list[str]) -> dict[str, Any]:
+        return {}
+
     def deploy_preview(self, entry: FakeEntry) -> Any:
         self.worker_threads.add(threading.get_ident())
         return self.previews.get(entry.path)

@@ -152,7 +152,8 @@ def test_screenshot_of_the_editor_with_a_ready_preview(site, qtbot, tmp_path, ru
     post_status(fake, head_of(fake, "cms/posts/first"), "success", DEPLOY)
     apply_theme(qapp)
     window = make_window(qtbot, tmp_path, runner, workspace, [], editor=None)  # the real editor pane
-    open_posts(window, qtbot)
+    with qtbot.waitSignal(window.meta_loader.loaded, timeout=10000):  # the list's commit date/author columns
+        open_posts(window, qtbot)
     click_row(window, qtbot, "content/posts/first.md")
     assert window.preview_bar.link_button.isVisible()
     SCREENSHOTS.mkdir(exist_ok=True)
