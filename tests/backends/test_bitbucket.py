@@ -307,7 +307,8 @@ def test_preview_context_picks_the_build_status_by_key() -> None:
     made.fake.add_status(head, "deploy/netlify", "SUCCESSFUL", "https://netlify.example")
     assert made.backend.deploy_preview("posts", "spring") is None
     made.fake.add_status(head, "pages", "SUCCESSFUL", "https://pages.example/spring")
-    assert made.backend.deploy_preview("posts", "spring").url == "https://pages.example/spring"  # type: ignore[union-attr]
+    chosen = made.backend.deploy_preview("posts", "spring")
+    assert chosen is not None and chosen.url == "https://pages.example/spring"
 
 
 # --- branch, auth, api_root ----------------------------------------------------------------------

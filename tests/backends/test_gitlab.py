@@ -534,7 +534,8 @@ def test_deploy_preview_comes_from_the_merge_requests_head_statuses_as_decap_rea
     fake.add_status(head, "deploy:review", "running", "https://spring.review.example")
     preview = backend.deploy_preview("posts", "spring")
     assert preview is not None
-    assert (preview.url, preview.state, preview.context) == ("https://spring.review.example", "building", "deploy:review")
+    assert (preview.url, preview.state, preview.context) == (
+        "https://spring.review.example", "building", "deploy:review")
     fake.statuses[head][-1]["status"] = "success"
     assert backend.deploy_preview("posts", "spring").state == "ready"  # type: ignore[union-attr]
     fake.statuses[head][-1]["status"] = "failed"

@@ -533,7 +533,8 @@ class FakeGitLab:
 
     def list_environments(self, query: dict[str, str], **_: Any) -> tuple[int, Any]:
         if query.get("states") not in (None, "available", "stopping", "stopped"):
-            raise ApiError(400, "states does not have a valid value", body={"error": "states does not have a valid value"})
+            message = "states does not have a valid value"
+            raise ApiError(400, message, body={"error": message})
         return 200, [e for e in self.environments if not query.get("states") or e["state"] == query["states"]]
 
     def get_compare(self, query: dict[str, str], **_: Any) -> tuple[int, Any]:

@@ -33,7 +33,8 @@ def test_a_ready_preview_leads_to_the_entrys_page_on_the_deploy(tmp_path: Path) 
     assert workspace.deploy_preview(entry) is None  # nothing deployed yet
     status(fake, "pending", "https://app.netlify.example/deploys/1")
     building = workspace.deploy_preview(entry)
-    assert building is not None and (building.state, building.url) == ("building", "https://app.netlify.example/deploys/1")
+    assert building is not None
+    assert (building.state, building.url) == ("building", "https://app.netlify.example/deploys/1")
     status(fake, "success", "https://deploy-preview-1--garden.example.org")
     ready = workspace.deploy_preview(entry)
     assert ready is not None and ready.url == "https://deploy-preview-1--garden.example.org/blog/first/"
@@ -63,7 +64,8 @@ def test_the_boards_previews_are_fetched_for_each_card_up_to_a_bound(tmp_path: P
     items = workspace.list_unpublished()
     found = workspace.deploy_previews(items)
     assert list(found) == ["posts/first"]
-    assert found["posts/first"] is not None and found["posts/first"].url == "https://deploy-preview-1--garden.example.org"
+    first = found["posts/first"]
+    assert first is not None and first.url == "https://deploy-preview-1--garden.example.org"
 
 
 def test_the_board_asks_for_at_most_the_bound_and_a_failing_card_has_none() -> None:
