@@ -3,7 +3,8 @@
 The window talks to the workspace only through the runner (never on the GUI thread for I/O). What it uses of
 the workspace: `site` (collections), `load_collection(name, progress)`, `search(name, text)`,
 `open_entry(collection, path)`, `new_entry(collection)`, `save_entry(entry)`, `delete_entry(entry)`,
-`duplicate_entry(entry)`, `journal_draft(entry)`, `draft_for(entry)`, `discard_draft(entry)`, `entry_url(entry)`.
+`duplicate_entry(entry)`, `journal_draft(entry)`, `draft_for(entry)`, `discard_draft(entry)`, `entry_url(entry)`,
+`deploy_preview(entry)`, `deploy_previews(items)`, `entries_meta(name, paths)`, `meta_batch`.
 The editor widget comes from `editor_factory(workspace, parent)`.
 """
 
