@@ -3,8 +3,9 @@
 Decap shows "View preview" once the host's commit status for the entry's branch reports a deploy URL, and
 "Check for preview" until then. Here the state is spelled out ("Preview building…", "Preview ready",
 "Preview failed"), the link opens the deploy (or its log while it builds or after it failed), and Refresh (⟳)
-asks the host again. The host is asked off the GUI thread through the task runner; a result that comes back for an
-entry that is no longer shown is dropped.
+asks the host again; while a deploy builds, the bar asks again by itself every 15 s for 5 minutes. The host
+is asked off the GUI thread through the task runner; a result that comes back for an entry that is no longer
+shown is dropped.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QWidget
 
@@ -26,6 +27,8 @@ UrlOpener = Callable[[str], None]
 STATE_TEXTS = {PREVIEW_BUILDING: "Preview building…", PREVIEW_READY: "Preview ready", PREVIEW_FAILED: "Preview failed"}
 LINK_TEXTS = {PREVIEW_BUILDING: "View build", PREVIEW_READY: "View preview", PREVIEW_FAILED: "View build log"}
 NO_PREVIEW_TEXT = "No deploy preview yet"
+POLL_INTERVAL_MS = 15_000  # while a deploy builds, ask again this often (Decap polls too)...
+POLL_ATTEMPTS = 20  # ...this many times (5 minutes), then only Refresh asks
 CHECKING_TEXT = "Checking for a deploy preview…"
 
 
@@ -39,7 +42,10 @@ class DeployPreviewBar(QWidget):
 
     preview_shown = Signal()  # a check finished (with a preview, without one, or failing): the bar shows its result
 
-    def __init__(self, runner: TaskRunner, opener: UrlOpener | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, runner: TaskRunner, opener: UrlOpener | None = None, parent: QWidget | None = None, *,
+        poll_interval_ms: int = POLL_INTERVAL_MS, poll_attempts: int = POLL_ATTEMPTS,
+    ) -> None:
         super().__init__(parent)
         self.setAccessibleName("Deploy preview")
         self._runner = runner
@@ -47,6 +53,12 @@ class DeployPreviewBar(QWidget):
         self._source: PreviewSource | None = None
         self._generation = 0  # bumped per check and per entry: only the newest check's answer is shown
         self.preview: DeployPreview | None = None
+        self._poll_attempts = poll_attempts
+        self._polls_left = 0
+        self._poll_timer = QTimer(self)
+        self._poll_timer.setSingleShot(True)
+        self._poll_timer.setInterval(poll_interval_ms)
+        self._poll_timer.timeout.connect(self._on_poll_timer_timeout)
 
         self.state_label = QLabel(NO_PREVIEW_TEXT)
         self.state_label.setObjectName("deploy-preview-state")
@@ -78,6 +90,8 @@ class DeployPreviewBar(QWidget):
         """Show the preview `source()` finds (asked now, in the background); None hides the bar."""
         self._source = source
         self._generation += 1
+        self._polls_left = self._poll_attempts
+        self._poll_timer.stop()
         self.preview = None
         self.setVisible(source is not None)
         if source is not None:
@@ -88,6 +102,7 @@ class DeployPreviewBar(QWidget):
         source = self._source
         if source is None:
             return
+        self._poll_timer.stop()
         self._generation += 1
         generation = self._generation
         self.state_label.setText(CHECKING_TEXT)
@@ -118,6 +133,15 @@ class DeployPreviewBar(QWidget):
             return  # the window closed meanwhile, or another entry or a newer check owns the bar now
         self.show_preview(preview)
         emit(self.preview_shown)
+        if preview is not None and preview.state == PREVIEW_BUILDING and self._polls_left > 0:
+            self._polls_left -= 1
+            self._poll_timer.start()  # still building: look again in a while, as Decap does
+
+    def _on_poll_timer_timeout(self) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._poll_timer.start()  # the editor is not on screen (the board is): look when it is
 
     def _on_check_failed(self, generation: int, failure: TaskFailure) -> None:
         if not shiboken6.isValid(self) or generation != self._generation:

@@ -169,3 +169,31 @@ def test_opening_the_site_on_its_entries_asks_no_card_previews(site, qtbot, tmp_
     qtbot.waitUntil(lambda: runner.running == 0, timeout=10000)
     assert window.workflow_board.model.rowCount() == 1  # the board knows its cards (the list shows their status)
     assert not any("/status" in e.path or "check-runs" in e.path for e in fake.log.entries)
+
+
+def test_a_building_preview_is_asked_again_until_it_is_ready_and_then_no_more(qtbot, runner):
+    from editor_app.backends.base import DeployPreview
+    from editor_app.ui.deploy_preview_bar import DeployPreviewBar
+
+    answers = [DeployPreview("https://log.example/1", "building"), DeployPreview("https://log.example/1", "building"),
+               DeployPreview(DEPLOY, "ready")]
+    asked: list[int] = []
+
+    def source():
+        asked.append(1)
+        return answers[min(len(asked), len(answers)) - 1]
+
+    bar = DeployPreviewBar(runner, [].append, poll_interval_ms=50, poll_attempts=5)
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.watch(source)
+    qtbot.waitUntil(lambda: bar.state_label.text() == "Preview ready", timeout=5000)
+    qtbot.wait(300)
+    assert len(asked) == 3  # two polls while building, none once ready
+
+    stuck: list[int] = []
+    bar.watch(lambda: stuck.append(1) or DeployPreview("https://log.example/2", "building"))
+    qtbot.waitUntil(lambda: len(stuck) == 6, timeout=5000)  # the first check and `poll_attempts` more
+    qtbot.wait(400)
+    assert len(stuck) == 6 and bar.state_label.text() == "Preview building…"  # then only Refresh asks
+    assert bar.refresh_button.isEnabled()
