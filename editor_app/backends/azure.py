@@ -51,6 +51,9 @@ import httpx
 from editor_app.backends import workflow
 from editor_app.backends.base import (
     NEW_FILE,
+    PREVIEW_BUILDING,
+    PREVIEW_FAILED,
+    PREVIEW_READY,
     STATUS_DRAFT,
     Backend,
     BackendSettings,
@@ -66,6 +69,7 @@ from editor_app.backends.base import (
     RepoFile,
     UnpublishedEntry,
     User,
+    choose_preview_status,
 )
 from editor_app.backends.http import (
     Requester,
@@ -729,17 +733,13 @@ class AzureBackend(Backend):
         sha = commits[0]["commitId"]
         statuses = (self._json("GET", f"{self.base}commits/{sha}/statuses", params={"latestOnly": "true"},
                                what=f"read the statuses of {sha}") or {}).get("value") or []
-        wanted = self.settings.preview_context
-
-        def name(status: Mapping[str, Any]) -> str:
-            return str((status.get("context") or {}).get("name") or "")
-
-        chosen = next((s for s in statuses if wanted and name(s) == wanted), None)
-        if chosen is None and not wanted:
-            chosen = next((s for s in statuses if "deploy" in name(s).lower()), None)
+        chosen = choose_preview_status(statuses, self.settings.preview_context,
+                                       lambda s: str((s.get("context") or {}).get("name") or ""))
         if chosen is None or not chosen.get("targetUrl"):
             return None
-        return DeployPreview(url=chosen["targetUrl"], ready=chosen.get("state") == "succeeded")
+        states = {"succeeded": PREVIEW_READY, "pending": PREVIEW_BUILDING, "notSet": PREVIEW_BUILDING}
+        return DeployPreview(url=chosen["targetUrl"], state=states.get(chosen.get("state") or "", PREVIEW_FAILED),
+                             context=str((chosen.get("context") or {}).get("name") or ""))
 
 
 class _LazyBlobs(Mapping[str, bytes]):

@@ -8,7 +8,7 @@ the UI runs them on worker threads. Adapters raise only the errors of `editor_ap
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
@@ -118,7 +118,7 @@ class Listing:
 
 @dataclass(frozen=True)
 class FileMeta:
-    """Last author and date (ISO 8601) of a file; fetched lazily, for the open entry only."""
+    """Last author and date (ISO 8601) of a file; fetched lazily, for the rows on screen (`Backend.files_meta`)."""
 
     author: str
     updated_on: str
@@ -180,12 +180,38 @@ class UnpublishedEntry:
         return f"{self.collection}/{self.slug}"
 
 
+# A deploy preview's state, as the editor shows it.
+PREVIEW_BUILDING = "building"
+PREVIEW_READY = "ready"
+PREVIEW_FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class DeployPreview:
-    """A deploy preview URL taken from a commit status; `ready` when the status is success."""
+    """A deploy preview taken from a commit status or check: its URL, state and the status's name (`context`).
+
+    `url` is "" while a build reports no address yet.
+    """
 
     url: str
-    ready: bool
+    state: str = PREVIEW_READY
+    context: str = ""
+
+    @property
+    def ready(self) -> bool:
+        """Whether the deploy succeeded (Decap's `status === 'SUCCESS'`)."""
+        return self.state == PREVIEW_READY
+
+
+def choose_preview_status(
+    items: Iterable[Mapping[str, Any]], wanted: str | None, name: Callable[[Mapping[str, Any]], str]
+) -> Mapping[str, Any] | None:
+    """Decap's `getPreviewStatus`: the item named exactly `wanted` when set, else the first whose name has "deploy"."""
+    for item in items:
+        label = name(item)
+        if (label == wanted) if wanted else ("deploy" in label.lower()):
+            return item
+    return None
 
 
 class Backend(abc.ABC):
@@ -266,6 +292,23 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def file_meta(self, path: str, *, branch: str | None = None) -> FileMeta | None:
         """Last author/date of `path`; None where the host keeps no history."""
+
+    def files_meta(self, paths: Sequence[str], *, branch: str | None = None) -> dict[str, FileMeta]:
+        """Last author/date of many files, keyed by path (a path without history is left out).
+
+        This default asks `file_meta` once per path, so callers keep `paths` to what is on screen; adapters
+        whose host answers many paths in one request override it and say so in `file_meta_batch`.
+        """
+        found: dict[str, FileMeta] = {}
+        for path in paths:
+            meta = self.file_meta(path, branch=branch)
+            if meta is not None:
+                found[path] = meta
+        return found
+
+    def file_meta_batch(self) -> int:
+        """How many paths one request of `files_meta` answers (1: one request per path)."""
+        return 1
 
     # --- writing ---------------------------------------------------------------------------------
 

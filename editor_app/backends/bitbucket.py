@@ -54,6 +54,9 @@ import httpx
 from editor_app.backends import lfs, workflow
 from editor_app.backends.base import (
     NEW_FILE,
+    PREVIEW_BUILDING,
+    PREVIEW_FAILED,
+    PREVIEW_READY,
     STATUS_DRAFT,
     WORKFLOW_STATUSES,
     Backend,
@@ -70,6 +73,7 @@ from editor_app.backends.base import (
     RepoFile,
     UnpublishedEntry,
     User,
+    choose_preview_status,
 )
 from editor_app.backends.http import (
     RefreshingAuth,
@@ -868,7 +872,7 @@ class BitbucketBackend(Backend):
                           what=f"delete branch {branch}")
 
     def deploy_preview(self, collection: str, slug: str) -> DeployPreview | None:
-        """The PR's build status keyed `preview_context`, else the first whose key mentions deploy."""
+        """The PR's build status keyed `preview_context`, else the first whose key mentions deploy (as Decap)."""
         if self.src_only:
             return None
         pr = self._find_pr(workflow.branch_name(collection, slug))
@@ -878,13 +882,12 @@ class BitbucketBackend(Backend):
         for values in self._pages(f"{self.base}pullrequests/{pr['id']}/statuses", {"pagelen": str(PAGELEN)},
                                   what=f"read the statuses of pull request #{pr['id']}"):
             statuses.extend(values)
-        wanted = self.settings.preview_context
-        chosen = next((s for s in statuses if wanted and s.get("key") == wanted), None)
-        if chosen is None and not wanted:
-            chosen = next((s for s in statuses if "deploy" in (s.get("key") or "").lower()), None)
+        chosen = choose_preview_status(statuses, self.settings.preview_context, lambda s: str(s.get("key") or ""))
         if chosen is None or not chosen.get("url"):
             return None
-        return DeployPreview(url=chosen["url"], ready=chosen.get("state") == "SUCCESSFUL")
+        states = {"SUCCESSFUL": PREVIEW_READY, "INPROGRESS": PREVIEW_BUILDING}  # else FAILED, STOPPED
+        return DeployPreview(url=chosen["url"], state=states.get(chosen.get("state") or "", PREVIEW_FAILED),
+                             context=str(chosen.get("key") or ""))
 
 
 class _Known:

@@ -344,6 +344,15 @@ class GitGatewayBackend(Backend):
         with self._translated():
             return self.inner.file_meta(path, branch=branch)
 
+    def files_meta(self, paths: Sequence[str], *, branch: str | None = None) -> dict[str, FileMeta]:
+        """Last author and date of many files, batched as the host behind the gateway allows."""
+        with self._translated():
+            return self.inner.files_meta(paths, branch=branch)
+
+    def file_meta_batch(self) -> int:
+        """Paths one `files_meta` request answers on the host behind the gateway."""
+        return self.inner.file_meta_batch()
+
     def commit(
         self,
         changes: Sequence[FileChange],

@@ -60,6 +60,9 @@ import httpx
 from editor_app.backends import lfs, workflow
 from editor_app.backends.base import (
     NEW_FILE,
+    PREVIEW_BUILDING,
+    PREVIEW_FAILED,
+    PREVIEW_READY,
     STATUS_DRAFT,
     Backend,
     BackendSettings,
@@ -75,6 +78,7 @@ from editor_app.backends.base import (
     RepoFile,
     UnpublishedEntry,
     User,
+    choose_preview_status,
 )
 from editor_app.backends.http import (
     RefreshingAuth,
@@ -757,13 +761,12 @@ class GiteaBackend(Backend):
         if not sha:
             return None
         statuses = self._json("GET", f"{self.base}commits/{sha}/statuses", what=f"read the statuses of {sha}") or []
-        wanted = self.settings.preview_context
-        chosen = next((s for s in statuses if wanted and s.get("context") == wanted), None)
-        if chosen is None and not wanted:
-            chosen = next((s for s in statuses if "deploy" in (s.get("context") or "").lower()), None)
+        chosen = choose_preview_status(statuses, self.settings.preview_context, lambda s: str(s.get("context") or ""))
         if chosen is None or not chosen.get("target_url"):
             return None
-        return DeployPreview(url=chosen["target_url"], ready=chosen.get("status") == "success")
+        states = {"success": PREVIEW_READY, "pending": PREVIEW_BUILDING}  # else error, failure, warning
+        return DeployPreview(url=chosen["target_url"], state=states.get(chosen.get("status") or "", PREVIEW_FAILED),
+                             context=str(chosen.get("context") or ""))
 
 
 class _LazyBlobs(Mapping[str, bytes]):

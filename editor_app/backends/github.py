@@ -37,6 +37,7 @@ from __future__ import annotations
 import base64
 import email.utils
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -52,6 +53,9 @@ import httpx
 from editor_app.backends import lfs, workflow
 from editor_app.backends.base import (
     NEW_FILE,
+    PREVIEW_BUILDING,
+    PREVIEW_FAILED,
+    PREVIEW_READY,
     STATUS_DRAFT,
     STATUS_PENDING_REVIEW,
     Backend,
@@ -68,6 +72,7 @@ from editor_app.backends.base import (
     RepoFile,
     UnpublishedEntry,
     User,
+    choose_preview_status,
 )
 from editor_app.backends.git import (
     GitProfile,
@@ -96,6 +101,7 @@ API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": 
 GRAPHQL_BATCH = 250  # blobs per GraphQL query (GitHub allows far more nodes; responses stay < a few MB)
 REST_CONCURRENCY = 8
 GRAPHQL_CONCURRENCY = 4
+GRAPHQL_META_BATCH = 50  # `history(first: 1, path:)` lookups per GraphQL query (each walks history on GitHub's side)
 COMMIT_ATTEMPTS = 4  # tries of one commit when the branch keeps moving under it
 CREATE_COMMIT_MUTATION = (
     "mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }"
@@ -502,6 +508,44 @@ class GitHubBackend(Backend):
             return None
         author = (commits[0].get("commit") or {}).get("author") or {}
         return FileMeta(author=author.get("name") or author.get("email") or "", updated_on=author.get("date") or "")
+
+    def files_meta(self, paths: Sequence[str], *, branch: str | None = None) -> dict[str, FileMeta]:
+        """Last author/date of many files: one GraphQL query per 50 paths, each path an aliased
+        `history(first: 1, path:)` of the branch's head commit (REST, one request per path, without GraphQL).
+        https://docs.github.com/graphql/reference/objects#commit (`history`)
+        """
+        ref = branch or self.default_branch()
+        owner, name = self.origin.split("/", 1)
+        found: dict[str, FileMeta] = {}
+        wanted = list(dict.fromkeys(paths))
+        for start in range(0, len(wanted), GRAPHQL_META_BATCH):
+            chunk = wanted[start : start + GRAPHQL_META_BATCH]
+            data = None
+            if self._graphql_ok:
+                fields = " ".join(f"h{i}: history(first: 1, path: {json.dumps(path)}) {{ ...LastAuthor }}"
+                                  for i, path in enumerate(chunk))
+                query = (
+                    "query($owner: String!, $name: String!, $ref: String!) { repository(owner: $owner, name: $name) "
+                    f"{{ object(expression: $ref) {{ ... on Commit {{ {fields} }} }} }} }} "
+                    "fragment LastAuthor on CommitHistoryConnection { nodes { author { name email date } } }"
+                )
+                data = self._graphql(query, {"owner": owner, "name": name, "ref": ref},
+                                     what=f"read the history of {len(chunk)} files")
+            if data is None:  # no GraphQL here: REST, one path at a time
+                found.update(super().files_meta(chunk, branch=ref))
+                continue
+            commit = (data.get("repository") or {}).get("object") or {}
+            for i, path in enumerate(chunk):
+                nodes = (commit.get(f"h{i}") or {}).get("nodes") or []
+                if nodes:
+                    author = nodes[0].get("author") or {}
+                    found[path] = FileMeta(author=author.get("name") or author.get("email") or "",
+                                           updated_on=author.get("date") or "")
+        return found
+
+    def file_meta_batch(self) -> int:
+        """Paths one `files_meta` request answers (GraphQL aliases)."""
+        return GRAPHQL_META_BATCH if self._graphql_ok else 1
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -984,23 +1028,40 @@ class GitHubBackend(Backend):
             self._delete_branch(self.repo, branch)
 
     def deploy_preview(self, collection: str, slug: str) -> DeployPreview | None:
-        """The PR head's commit status named `preview_context`, else the first whose context mentions deploy."""
+        """The PR head's deploy preview: the commit status named `preview_context` (else the first mentioning
+        deploy), as Decap reads it; failing that, the check run of that name (GitHub Apps such as Vercel's
+        report there). https://docs.github.com/rest/commits/statuses, https://docs.github.com/rest/checks/runs
+        """
         branch = self._entry_branch(collection, slug)
         pr = self._find_pr(branch)
         if pr is None:
             return None
+        sha = pr["head"]["sha"]
         combined = self.http.json(
-            "GET", self._repo_path(self.origin, "commits", pr["head"]["sha"], "status"),
-            what=f"read the statuses of {branch}",
+            "GET", self._repo_path(self.origin, "commits", sha, "status"), what=f"read the statuses of {branch}"
         )
-        statuses = combined.get("statuses") or []
         wanted = self.settings.preview_context
-        chosen = next((s for s in statuses if wanted and s.get("context") == wanted), None)
-        if chosen is None and not wanted:
-            chosen = next((s for s in statuses if "deploy" in (s.get("context") or "").lower()), None)
-        if chosen is None or not chosen.get("target_url"):
+        chosen = choose_preview_status(combined.get("statuses") or [], wanted, lambda s: str(s.get("context") or ""))
+        if chosen is not None and chosen.get("target_url"):
+            states = {"success": PREVIEW_READY, "pending": PREVIEW_BUILDING}
+            return DeployPreview(url=chosen["target_url"], state=states.get(chosen.get("state") or "", PREVIEW_FAILED),
+                                 context=str(chosen.get("context") or ""))
+        params = {"per_page": "100", **({"check_name": wanted} if wanted else {})}
+        runs = self.http.json(
+            "GET", self._repo_path(self.origin, "commits", sha, "check-runs"), params=params,
+            what=f"read the checks of {branch}",
+        )
+        run = choose_preview_status(runs.get("check_runs") or [], wanted, lambda r: str(r.get("name") or ""))
+        if run is None:
             return None
-        return DeployPreview(url=chosen["target_url"], ready=chosen.get("state") == "success")
+        if run.get("status") != "completed":
+            state = PREVIEW_BUILDING
+        else:
+            state = PREVIEW_READY if run.get("conclusion") in ("success", "neutral") else PREVIEW_FAILED
+        url = run.get("details_url") or ""
+        if not url and state != PREVIEW_BUILDING:
+            return None
+        return DeployPreview(url=url, state=state, context=str(run.get("name") or ""))
 
     # --- open authoring --------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import json
 import logging
 import threading
 import time
@@ -52,6 +53,9 @@ import httpx
 from editor_app.backends import lfs, workflow
 from editor_app.backends.base import (
     NEW_FILE,
+    PREVIEW_BUILDING,
+    PREVIEW_FAILED,
+    PREVIEW_READY,
     STATUS_DRAFT,
     Backend,
     BackendSettings,
@@ -67,6 +71,7 @@ from editor_app.backends.base import (
     RepoFile,
     UnpublishedEntry,
     User,
+    choose_preview_status,
 )
 from editor_app.backends.http import (
     RefreshingAuth,
@@ -87,6 +92,7 @@ GRAPHQL_BATCH = 100  # paths per GraphQL `blobs` query (GitLab caps the paths of
 PER_PAGE = 100  # GitLab's largest page
 REST_CONCURRENCY = 8
 GRAPHQL_CONCURRENCY = 4
+GRAPHQL_META_BATCH = 8  # `tree { lastCommit }` lookups per query: Decap's batch, within GitLab's complexity limit
 COMMIT_ATTEMPTS = 4
 REBASE_POLL_SECONDS = 1.0
 REBASE_POLL_TRIES = 30
@@ -478,6 +484,44 @@ class GitLabBackend(Backend):
         return FileMeta(author=last.get("author_name") or last.get("author_email") or "",
                         updated_on=last.get("authored_date") or "")
 
+    def files_meta(self, paths: Sequence[str], *, branch: str | None = None) -> dict[str, FileMeta]:
+        """Last author/date of many files: Decap's `lastCommits` query, one aliased `tree(ref:, path:) { lastCommit }`
+        per path, 8 paths per GraphQL request (REST, one request per path, without GraphQL).
+        https://docs.gitlab.com/api/graphql/reference/#tree
+        """
+        ref = branch or self.default_branch()
+        found: dict[str, FileMeta] = {}
+        wanted = list(dict.fromkeys(paths))
+        use_graphql = self._graphql_ok
+        for start in range(0, len(wanted), GRAPHQL_META_BATCH):
+            chunk = wanted[start : start + GRAPHQL_META_BATCH]
+            data = None
+            if use_graphql:
+                fields = " ".join(
+                    f"t{i}: tree(ref: $ref, path: {json.dumps(path)}) "
+                    "{ lastCommit { authorName authorEmail authoredDate } }"
+                    for i, path in enumerate(chunk))
+                query = ("query($fullPath: ID!, $ref: String!) { project(fullPath: $fullPath) "
+                         f"{{ repository {{ {fields} }} }} }}")
+                # may_shrink: a server refusing this query keeps GraphQL for reading files
+                data = self._graphql_data(query, {"fullPath": self.repo, "ref": ref}, may_shrink=True,
+                                          what=f"read the history of {len(chunk)} files")
+            if data is None:
+                use_graphql = False  # refused once: the rest of this call goes over REST
+                found.update(super().files_meta(chunk, branch=ref))
+                continue
+            repository = (data.get("project") or {}).get("repository") or {}
+            for i, path in enumerate(chunk):
+                last = ((repository.get(f"t{i}") or {}).get("lastCommit")) or {}
+                if last:
+                    found[path] = FileMeta(author=last.get("authorName") or last.get("authorEmail") or "",
+                                           updated_on=last.get("authoredDate") or "")
+        return found
+
+    def file_meta_batch(self) -> int:
+        """Paths one `files_meta` request answers (GraphQL aliases)."""
+        return GRAPHQL_META_BATCH if self._graphql_ok else 1
+
     # --- writing ---------------------------------------------------------------------------------
 
     def commit(
@@ -768,20 +812,35 @@ class GitLabBackend(Backend):
             self._delete_branch(branch)
 
     def deploy_preview(self, collection: str, slug: str) -> DeployPreview | None:
-        """The MR head's commit status named `preview_context`, else the first whose name mentions deploy."""
+        """The MR head's commit status named `preview_context` (else the first mentioning deploy), as Decap reads it;
+        failing that, the review app: the available environment last deployed from the MR's branch.
+        https://docs.gitlab.com/api/commits/#list-the-statuses-of-a-commit, https://docs.gitlab.com/api/environments/
+        """
         branch = workflow.branch_name(collection, slug)
         mr = self._find_mr(branch)
         if mr is None or not mr.get("sha"):
             return None
         statuses = self._json("GET", f"{self.project}repository/commits/{mr['sha']}/statuses",
                               params={"ref": branch}, what=f"read the statuses of {branch}") or []
-        wanted = self.settings.preview_context
-        chosen = next((s for s in statuses if wanted and s.get("name") == wanted), None)
-        if chosen is None and not wanted:
-            chosen = next((s for s in statuses if "deploy" in (s.get("name") or "").lower()), None)
-        if chosen is None or not chosen.get("target_url"):
-            return None
-        return DeployPreview(url=chosen["target_url"], ready=chosen.get("status") == "success")
+        chosen = choose_preview_status(statuses, self.settings.preview_context, lambda s: str(s.get("name") or ""))
+        # Pipeline job statuses: created, waiting_for_resource, preparing, pending, running, success, failed,
+        # canceled, skipped, manual, scheduled; deployments: created, running, success, failed, canceled, blocked.
+        states = {"success": PREVIEW_READY, "failed": PREVIEW_FAILED, "canceled": PREVIEW_FAILED,
+                  "skipped": PREVIEW_FAILED}
+        if chosen is not None and chosen.get("target_url"):
+            state = states.get(chosen.get("status") or "", PREVIEW_BUILDING)
+            return DeployPreview(url=chosen["target_url"], state=state, context=str(chosen.get("name") or ""))
+        environments = self._json("GET", f"{self.project}environments",
+                                  params={"states": "available", "per_page": "100"},
+                                  what=f"read the environments of {branch}") or []
+        for environment in environments:
+            deployment = environment.get("last_deployment") or {}
+            ours = deployment.get("ref") == branch or deployment.get("sha") == mr["sha"]
+            if environment.get("external_url") and ours:
+                return DeployPreview(url=environment["external_url"],
+                                     state=states.get(deployment.get("status") or "", PREVIEW_BUILDING),
+                                     context=str(environment.get("name") or ""))
+        return None
 
 
 class _LazyBlobs(Mapping[str, bytes]):

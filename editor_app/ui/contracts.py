@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
-from editor_app.backends.base import CommitResult
+from editor_app.backends.base import CommitResult, DeployPreview, FileMeta
 from editor_app.config.site_config import SiteConfig
 from editor_app.errors import ConflictError
 from editor_app.workspace.workspace import (
@@ -179,6 +179,23 @@ class WorkspaceView(SiteContent, Protocol):
 
     def delete_entry(self, entry: OpenEntry) -> CommitResult | None:
         """Delete the entry's file in one commit (None for a never-saved entry)."""
+        ...
+
+    @property
+    def meta_batch(self) -> int:
+        """How many entries' last author/date one host request answers (0: the site keeps no history)."""
+        ...
+
+    def entries_meta(self, collection_name: str, paths: Sequence[str]) -> dict[str, FileMeta]:
+        """Last author/date of these entries' files, keyed by path (cached by blob id)."""
+        ...
+
+    def deploy_preview(self, entry: OpenEntry) -> DeployPreview | None:
+        """An unpublished entry's deploy preview, or None."""
+        ...
+
+    def deploy_previews(self, items: Sequence[WorkflowItem]) -> dict[str, DeployPreview | None]:
+        """Deploy previews of workflow cards by content key, bounded in count."""
         ...
 
     def entry_url(self, entry: OpenEntry) -> str | None:

@@ -8,11 +8,11 @@ list of indices (no per-row Python callback through a QSortFilterProxyModel), wh
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -137,6 +137,43 @@ class EntryListModel(QAbstractTableModel):
         self._by_key = {row.key: i for i, row in enumerate(self._rows)}
         self._refresh()
 
+    def set_cells(self, values: Mapping[str, Mapping[int, str]]) -> None:
+        """Fill in cells of many rows at once (key -> column -> text), e.g. commit dates fetched in the background.
+
+        Rows stay where they are unless the list is sorted by one of the filled columns.
+        """
+        columns: set[int] = set()
+        for key, cells in values.items():
+            index = self._by_key.get(key)
+            if index is None:
+                continue
+            row = self._rows[index]
+            updated = list(row.cells) + [""] * (len(self._headers) - len(row.cells))
+            for column, text in cells.items():
+                if 0 <= column < len(updated):
+                    updated[column] = text
+                    columns.add(column)
+            self._rows[index] = replace(row, cells=tuple(updated))
+        if not columns:
+            return
+        if self._sort_column in columns:
+            self._refresh()
+        if self._visible:
+            emit(self.dataChanged, self.index(0, 0), self.index(len(self._visible) - 1, self.columnCount() - 1))
+
+    def cell(self, key: str, column: int) -> str:
+        """The text of one cell of a row ("" when the row or the cell is absent)."""
+        index = self._by_key.get(key)
+        if index is None:
+            return ""
+        cells = self._rows[index].cells
+        return cells[column] if 0 <= column < len(cells) else ""
+
+    @property
+    def sort_column(self) -> int:
+        """The column (of `headers`) the rows are sorted by, or -1."""
+        return self._sort_column
+
     def set_status(self, key: str, status: str) -> None:
         """Mark a row unsaved/draft/... ("" for clean)."""
         index = self._by_key.get(key)
@@ -216,10 +253,15 @@ class EntryListModel(QAbstractTableModel):
         indices = list(indices)
         column = self._sort_column
         if 0 <= column < len(self._headers):
+            # Rows without a value come last either way (as `views.sort_entries`): a commit date still being read
+            # does not bring its row to the top, where it would be read next, and the next, and so on.
+            blank = [i for i in indices if not (column < len(rows[i].cells) and rows[i].cells[column])]
+            indices = [i for i in indices if column < len(rows[i].cells) and rows[i].cells[column]]
             indices.sort(
-                key=lambda i: natural_key(rows[i].cells[column]) if column < len(rows[i].cells) else (),
+                key=lambda i: natural_key(rows[i].cells[column]),
                 reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
             )
+            indices += blank
         if self._group is not None:
             group_of = self._group.group_of
             indices.sort(key=lambda i: natural_key(group_of(rows[i])))  # stable: keeps the column order inside
@@ -269,6 +311,8 @@ class EntryListView(QWidget):
 
     entry_activated = Signal(str)
     search_changed = Signal(str)
+    rows_shown = Signal()  # the rows on screen changed (scrolled, resized, sorted, filtered): see `visible_keys`
+    sort_changed = Signal(int)  # the user sorted by a column (of the model's `headers`; -1 none)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -318,6 +362,15 @@ class EntryListView(QWidget):
         # keyboard: Down in the search box goes to the results; the table always shows which row has focus
         self.search_box.installEventFilter(self)
         self.table.installEventFilter(self)
+        # "rows on screen changed" is said once per burst of scrolling or re-sorting, not per pixel
+        self._rows_shown_timer = QTimer(self)
+        self._rows_shown_timer.setSingleShot(True)
+        self._rows_shown_timer.setInterval(120)
+        self._rows_shown_timer.timeout.connect(lambda: emit(self.rows_shown))
+        self.table.verticalScrollBar().valueChanged.connect(self._rows_shown_timer.start)
+        self.model.modelReset.connect(self._rows_shown_timer.start)
+        self.model.layoutChanged.connect(self._rows_shown_timer.start)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._on_header_sort_indicator_changed)
 
         tools = QHBoxLayout()
         tools.setContentsMargins(0, 0, 0, 0)
@@ -378,6 +431,27 @@ class EntryListView(QWidget):
         text = self.search_box.text().strip()
         keys = self._search(text) if (self._search is not None and text) else None
         self.model.set_matching(keys)
+
+    def visible_keys(self) -> list[str]:
+        """The keys of the rows on screen, top to bottom."""
+        count = self.model.rowCount()
+        if not count:
+            return []
+        first = max(0, self.table.rowAt(0))
+        last = self.table.rowAt(max(0, self.table.viewport().height() - 1))
+        last = count - 1 if last < 0 else last
+        return [key for row in range(first, last + 1) if (key := self.model.key_at(row)) is not None]
+
+    def announce_rows_shown(self) -> None:
+        """Emit `rows_shown` once the view has settled (after the pending layout), as after a scroll."""
+        self._rows_shown_timer.start()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._rows_shown_timer.start()
+
+    def _on_header_sort_indicator_changed(self, section: int, _order: Qt.SortOrder) -> None:
+        emit(self.sort_changed, self.model.sort_column)
 
     def select_key(self, key: str) -> None:
         """Select (without activating) the row of `key` if visible."""

@@ -84,7 +84,7 @@ class HostSession:
             try:
                 self.session = self.service.refresh(self.target, self.session)
             except (AuthError, ValueError) as error:
-                if getattr(error, "expired", False):
+                if isinstance(error, AuthError) and error.expired:
                     raise
                 # A refused refresh (revoked grant, provider error) means the same to the user: log in again.
                 raise AuthError(f"{self.target.backend}: renewing the login failed ({error}); log in again",

@@ -30,14 +30,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor_app.backends.base import WORKFLOW_STATUSES
+from editor_app.backends.base import WORKFLOW_STATUSES, DeployPreview
 from editor_app.config.site_config import Collection
 from editor_app.errors import AuthError, ConflictError, EditorError, LockedError
 from editor_app.ui.collection_tree import CollectionItem, CollectionTreeView
 from editor_app.ui.conflict_dialog import ConflictChoice, ConflictDialog
 from editor_app.ui.contracts import EditorFactory, EntryEditor, UserPrompts, WorkspaceView
+from editor_app.ui.deploy_preview_bar import DeployPreviewBar, open_in_desktop_browser
 from editor_app.ui.draft_dialog import DraftChoice
 from editor_app.ui.entry_list import EntryListView, EntryRow, ViewFilter, ViewGroup
+from editor_app.ui.entry_meta_loader import EntryMetaLoader
 from editor_app.ui.expiry_banner import ExpiryBanner
 from editor_app.ui.lock_dialog import LockDialog
 from editor_app.ui.media_library import MediaLibraryDialog
@@ -68,6 +70,7 @@ class MainWindow(QMainWindow):
     entry_saved = Signal(str)
     workflow_loaded = Signal()
     workflow_changed = Signal()
+    workflow_previews_loaded = Signal()
     open_another_requested = Signal()  # the user wants another site (the open entry is already safe)
 
     def __init__(
@@ -78,6 +81,8 @@ class MainWindow(QMainWindow):
         editor_factory: EditorFactory | None = None,
         prompts: UserPrompts | None = None,
         parent: QWidget | None = None,
+        *,
+        url_opener: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.workspace = workspace
@@ -108,7 +113,9 @@ class MainWindow(QMainWindow):
         self.empty_label.setObjectName("empty-state")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
-        self.workflow_bar = _EntryWorkflowBar()
+        self.open_url = url_opener or open_in_desktop_browser  # deploy previews; tests inject a recorder
+        self.preview_bar = DeployPreviewBar(runner, self.open_url)
+        self.workflow_bar = _EntryWorkflowBar(self.preview_bar)
         self.workflow_bar.setVisible(False)
         editor_page = QWidget()
         editor_layout = QVBoxLayout(editor_page)
@@ -143,6 +150,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.status_label = QLabel()
+        # "Commit date" / "Commit author" of the rows on screen, fetched in batches in the background
+        self.meta_loader = EntryMetaLoader(
+            self.entry_list, runner, lambda name, paths: self.workspace.entries_meta(name, paths),
+            lambda: self.workspace.meta_batch, self,
+        )
+        self.meta_loader.notice.connect(self.status_label.setText)
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(200)
         self.progress_bar.setAccessibleName("Progress")
@@ -264,6 +277,7 @@ class MainWindow(QMainWindow):
         self.workflow_board.publish_requested.connect(self._on_workflow_publish_requested)
         self.workflow_board.delete_requested.connect(self._on_workflow_delete_requested)
         self.workflow_board.entry_activated.connect(self._on_workflow_board_entry_activated)
+        self.workflow_board.preview_open_requested.connect(self.open_url)
         self.workflow_bar.status_box.activated.connect(self._on_workflow_bar_status_chosen)
         self.workflow_bar.publish_button.clicked.connect(self._on_workflow_bar_publish_clicked)
         self.workflow_bar.delete_button.clicked.connect(self._on_workflow_bar_delete_clicked)
@@ -380,11 +394,13 @@ class MainWindow(QMainWindow):
             [ViewFilter(f.label, f.field, _text(f.pattern)) for f in collection.view_filters],
             [ViewGroup(g.label, g.field, _text(g.pattern)) for g in collection.view_groups],
         )
+        names = _sortable_names(collection)
+        self.meta_loader.show_collection(name, _column_of(names, "commit_date"), _column_of(names, "commit_author"))
 
     def _rows_for(
         self, collection: Collection, entries: Sequence[IndexedEntry | OpenEntry]
     ) -> tuple[list[str], list[EntryRow]]:
-        sortable = [f.field for f in collection.sortable_fields if f.field != "title"]
+        sortable = _sortable_names(collection)
         headers = [collection.label_singular or "Title"] + [f.replace("_", " ").capitalize() for f in sortable]
         rows = []
         for entry in entries:
@@ -420,6 +436,7 @@ class MainWindow(QMainWindow):
     def _show_files_of(self, collection: Collection) -> None:
         """A files collection's list: one row per file, by label."""
         self.entry_list.show_entries(["File"], [EntryRow(f.name, (f.label,)) for f in collection.files])
+        self.meta_loader.show_collection(None, None, None)
         self.entry_list.set_search_function(None)
 
     def _on_collection_tree_folder_selected(self, name: str, folder: str) -> None:
@@ -871,6 +888,18 @@ class MainWindow(QMainWindow):
             for e in entries
         )
         emit(self.workflow_loaded)
+        # The cards' deploy previews, fetched in the background (bounded by the workspace), only when the board
+        # is on screen: a site that opens on its entries costs the host nothing for them.
+        if entries and self.pages.currentWidget() is self.workflow_board:
+            run_in_background(
+                self.runner, lambda: self.workspace.deploy_previews(entries), self._on_board_previews_loaded,
+                lambda failure: self.status_label.setText(f"Deploy previews could not be checked: {failure}"),
+            )
+
+    def _on_board_previews_loaded(self, previews: dict[str, DeployPreview | None]) -> None:
+        self.workflow_board.set_previews(
+            {key: (preview.state, preview.url) if preview is not None else None for key, preview in previews.items()})
+        emit(self.workflow_previews_loaded)
 
     def _run_workflow(self, work: Callable[[], T], done: Callable[[T], None], what: str) -> None:
         self._show_progress(0, 0, f"{what}…")
@@ -956,8 +985,11 @@ class MainWindow(QMainWindow):
     def _show_entry_workflow(self, entry: OpenEntry) -> None:
         if not self.uses_workflow:
             self.workflow_bar.setVisible(False)
+            self.preview_bar.watch(None)
             return
         self.workflow_bar.show_status(entry.status, is_new=entry.is_new)
+        # An unpublished entry's deploy preview, asked again on each opening and after each save.
+        self.preview_bar.watch((lambda: self.workspace.deploy_preview(entry)) if entry.status else None)
 
     def _on_workflow_bar_status_chosen(self, position: int) -> None:
         entry = self.current_entry
@@ -1117,9 +1149,9 @@ class MainWindow(QMainWindow):
 
 
 class _EntryWorkflowBar(QWidget):
-    """Above the editor under editorial workflow: the entry's status, Publish, Delete unpublished changes."""
+    """Above the editor under editorial workflow: the entry's status, its deploy preview, Publish, Delete."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, preview_bar: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.status_box = QComboBox()
         self.status_box.setAccessibleName("Workflow status")
@@ -1135,6 +1167,8 @@ class _EntryWorkflowBar(QWidget):
         layout.addWidget(self.status_title)
         layout.addWidget(self.status_box)
         layout.addWidget(self.published_label)
+        layout.addSpacing(8)
+        layout.addWidget(preview_bar)
         layout.addStretch(1)
         layout.addWidget(self.delete_button)
         layout.addWidget(self.publish_button)
@@ -1150,6 +1184,16 @@ class _EntryWorkflowBar(QWidget):
         if unpublished:
             self.status_box.setCurrentIndex(WORKFLOW_STATUSES.index(status))
             self.publish_button.setEnabled(status == WORKFLOW_STATUSES[-1])
+
+
+def _sortable_names(collection: Collection) -> list[str]:
+    """The list's columns after the title: the collection's sortable_fields, title excepted."""
+    return [f.field for f in collection.sortable_fields if f.field != "title"]
+
+
+def _column_of(names: list[str], name: str) -> int | None:
+    """The list column (of its headers: the title is 0) showing sortable field `name`, if shown."""
+    return names.index(name) + 1 if name in names else None
 
 
 def _collection_item(collection: Collection) -> CollectionItem:

@@ -172,7 +172,7 @@ def _open_host_site(choice, config, site, settings, backend_class, dirs, login):
 
 def _blocking(login, label: str, work):
     """`work()` through the login's `run_blocking` (off the GUI thread, with a progress dialog), else here."""
-    run = getattr(login, "run_blocking", None) if login is not None else None
+    run = login.run_blocking if login is not None else None
     return run(label, work) if run is not None else work()
 
 

@@ -10,7 +10,7 @@ and `entry_activated`; the window runs the workspace calls and then calls `move_
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import (
@@ -58,6 +58,8 @@ STATUS_TITLES = {STATUS_DRAFT: "Draft", STATUS_PENDING_REVIEW: "In review", STAT
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 2
 SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 3
+PREVIEW_ROLE = Qt.ItemDataRole.UserRole + 4  # the card's deploy preview as shown ("Preview ready"), "" without one
+PREVIEW_TEXTS = {"building": "Preview building…", "ready": "Preview ready", "failed": "Preview failed"}
 CARD_MIME_TYPE = "application/x-editor-app-workflow-card"
 EMPTY_COLUMN_TEXT = "No entries here. Drag a card onto this column to give it this status."
 
@@ -74,6 +76,8 @@ class WorkflowCard:
     status: str
     collection_label: str = ""
     updated: str = ""
+    preview_state: str = ""  # the deploy preview's state (building, ready, failed); "" when none is known
+    preview_url: str = ""
 
     @property
     def key(self) -> str:
@@ -86,6 +90,11 @@ class WorkflowCard:
         where = self.collection_label or self.collection
         return where + (f" · {self.updated}" if self.updated else "")
 
+    @property
+    def preview_text(self) -> str:
+        """The deploy preview's state as the card says it, "" without a preview."""
+        return PREVIEW_TEXTS.get(self.preview_state, self.preview_state)
+
 
 class WorkflowModel(QAbstractListModel):
     """Every card on the board, in the order they were given; cards drag out as their content key."""
@@ -96,8 +105,14 @@ class WorkflowModel(QAbstractListModel):
 
     def set_cards(self, cards: Iterable[WorkflowCard]) -> None:
         """Replace every card."""
+        known = {card.key: card for card in self._cards}
         self.beginResetModel()
-        self._cards = list({card.key: card for card in cards}.values())
+        self._cards = [
+            # a refreshed card keeps the preview it showed until the next check answers
+            replace(card, preview_state=old.preview_state, preview_url=old.preview_url)
+            if not card.preview_state and (old := known.get(card.key)) is not None else card
+            for card in {card.key: card for card in cards}.values()
+        ]
         self.endResetModel()
 
     def cards(self) -> list[WorkflowCard]:
@@ -118,6 +133,14 @@ class WorkflowModel(QAbstractListModel):
         self.beginInsertRows(QModelIndex(), len(self._cards), len(self._cards))
         self._cards.append(replace(card, status=status))
         self.endInsertRows()
+
+    def set_preview(self, key: str, state: str, url: str) -> None:
+        """Show a card's deploy preview ("" state: none)."""
+        row = self._row(key)
+        if row is None:
+            return
+        self._cards[row] = replace(self._cards[row], preview_state=state, preview_url=url)
+        emit(self.dataChanged, self.index(row, 0), self.index(row, 0))
 
     def remove(self, key: str) -> None:
         """Take a card off the board."""
@@ -140,15 +163,19 @@ class WorkflowModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return card.title
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{card.title}, {card.subtitle}, {STATUS_TITLES[card.status]}"
+            preview = f", {card.preview_text}" if card.preview_text else ""
+            return f"{card.title}, {card.subtitle}, {STATUS_TITLES[card.status]}{preview}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{card.title}\n{card.key}"
+            preview = f"\n{card.preview_text}: {card.preview_url}" if card.preview_url else ""
+            return f"{card.title}\n{card.key}{preview}"
         if role == KEY_ROLE:
             return card.key
         if role == STATUS_ROLE:
             return card.status
         if role == SUBTITLE_ROLE:
             return card.subtitle
+        if role == PREVIEW_ROLE:
+            return card.preview_text
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -216,10 +243,16 @@ class _CardDelegate(QStyledItemDelegate):
         painter.setFont(option.font)
         if not selected:
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-        subtitle = QFontMetrics(option.font).elidedText(str(index.data(SUBTITLE_ROLE)), Qt.TextElideMode.ElideRight,
-                                                        inner.width())
-        painter.drawText(QRect(inner.left(), inner.top() + metrics.height() + 4, inner.width(), metrics.height()),
-                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), subtitle)
+        small = QFontMetrics(option.font)
+        line = QRect(inner.left(), inner.top() + metrics.height() + 4, inner.width(), metrics.height())
+        preview = str(index.data(PREVIEW_ROLE) or "")
+        if preview:  # the deploy preview's state, at the right of the second line; the subtitle gives way
+            preview_width = min(small.horizontalAdvance(preview) + 2, inner.width() // 2)
+            painter.drawText(line, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                             small.elidedText(preview, Qt.TextElideMode.ElideRight, preview_width))
+            line.setWidth(max(0, inner.width() - preview_width - self.PADDING))
+        subtitle = small.elidedText(str(index.data(SUBTITLE_ROLE)), Qt.TextElideMode.ElideRight, line.width())
+        painter.drawText(line, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), subtitle)
         painter.restore()
 
 
@@ -304,6 +337,7 @@ class WorkflowBoard(QWidget):
     publish_requested = Signal(str, str)
     delete_requested = Signal(str, str)
     entry_activated = Signal(str, str)
+    preview_open_requested = Signal(str)  # the URL of the selected card's deploy preview
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -328,6 +362,8 @@ class WorkflowBoard(QWidget):
         self.forward_button = QPushButton("Move forward →")
         self.publish_button = QPushButton("Publish")
         self.delete_button = QPushButton("Delete changes…")
+        self.preview_button = QPushButton("Open preview")
+        self.preview_button.setToolTip("Open the selected entry's deploy preview in the browser")
         self.hint_label = QLabel("Drag a card to another column, or select it and use the buttons. "
                                  "Double-click a card to open the entry.")
         self.hint_label.setObjectName("empty-state")
@@ -339,8 +375,10 @@ class WorkflowBoard(QWidget):
         self.forward_button.clicked.connect(lambda: self._move_selected(+1))
         self.publish_button.clicked.connect(self._on_publish_clicked)
         self.delete_button.clicked.connect(self._on_delete_clicked)
+        self.preview_button.clicked.connect(self._on_preview_clicked)
         buttons = QHBoxLayout()
-        for button in (self.back_button, self.forward_button, self.publish_button, self.delete_button):
+        for button in (self.back_button, self.forward_button, self.publish_button, self.delete_button,
+                       self.preview_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.hint_label)
@@ -359,6 +397,13 @@ class WorkflowBoard(QWidget):
     def card(self, key: str) -> WorkflowCard | None:
         """A card by content key."""
         return self.model.card(key)
+
+    def set_previews(self, previews: Mapping[str, tuple[str, str] | None]) -> None:
+        """Show deploy previews on the cards: content key -> (state, url), or None for "no preview"."""
+        for key, preview in previews.items():
+            state, url = preview if preview is not None else ("", "")
+            self.model.set_preview(key, state, url)
+        self._update_buttons()
 
     def keys_in(self, status: str) -> list[str]:
         """The content keys shown in a column, top to bottom."""
@@ -440,6 +485,11 @@ class WorkflowBoard(QWidget):
         if card is not None:
             emit(self.publish_requested, card.collection, card.slug)
 
+    def _on_preview_clicked(self) -> None:
+        card = self.selected_card()
+        if card is not None and card.preview_url:
+            emit(self.preview_open_requested, card.preview_url)
+
     def _on_delete_clicked(self) -> None:
         card = self.selected_card()
         if card is not None:
@@ -453,3 +503,4 @@ class WorkflowBoard(QWidget):
         # Decap publishes only entries that are Ready; the board follows the same rule.
         self.publish_button.setEnabled(card is not None and card.status == STATUS_PENDING_PUBLISH)
         self.delete_button.setEnabled(card is not None)
+        self.preview_button.setEnabled(card is not None and bool(card.preview_url))

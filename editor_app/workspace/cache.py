@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from editor_app.backends.base import Listing, RepoFile
+from editor_app.backends.base import FileMeta, Listing, RepoFile
 from editor_app.paths import write_atomically
 
 CACHE_FORMAT = 1
@@ -46,6 +46,7 @@ class ContentCache:
         self.root = Path(root)
         self.blob_dir = self.root / "blobs"
         self.listing_dir = self.root / "listings"
+        self.meta_dir = self.root / "metas"
 
     # --- blobs -----------------------------------------------------------------------------------
 
@@ -102,6 +103,36 @@ class ContentCache:
         with ThreadPoolExecutor(max_workers=WRITE_THREADS, thread_name_prefix="cache-write") as pool:
             for _ in pool.map(lambda item: self.put_blob(*item), pending):
                 pass
+
+    # --- last author/date of files ------------------------------------------------------------
+
+    def _meta_path(self, blob_id: str, path: str) -> Path:
+        # by blob id AND path: two files with the same content (two empty files) have different histories
+        name = hashlib.sha256(json.dumps([CACHE_FORMAT, blob_id, path]).encode("utf-8")).hexdigest()
+        return self.meta_dir / name[:2] / (name[2:] + ".json")
+
+    def get_meta(self, blob_id: str, path: str) -> FileMeta | None:
+        """The last author/date cached for `path` holding blob `blob_id`; None when absent or damaged."""
+        if not blob_id:
+            return None
+        try:
+            stored = json.loads(self._meta_path(blob_id, path).read_bytes())
+            payload = stored["payload"]
+            if hashlib.sha256(payload.encode("utf-8")).hexdigest() != stored["sha256"]:
+                return None
+            author, updated_on = json.loads(payload)
+            return FileMeta(author=str(author), updated_on=str(updated_on))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def put_metas(self, items: Iterable[tuple[str, str, FileMeta]]) -> None:
+        """Store (blob id, path, meta) items: a file whose blob id is unchanged is never asked about again."""
+        for blob_id, path, meta in items:
+            if not blob_id:
+                continue
+            payload = json.dumps([meta.author, meta.updated_on])
+            stored = {"sha256": hashlib.sha256(payload.encode("utf-8")).hexdigest(), "payload": payload}
+            write_atomically(self._meta_path(blob_id, path), json.dumps(stored).encode("utf-8"), durable=False)
 
     # --- listings --------------------------------------------------------------------------------
 

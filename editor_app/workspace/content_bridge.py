@@ -138,6 +138,12 @@ def preview_url(site: SiteConfig, collection: Collection, data: dict[str, Any], 
     base = (site.site_url or "").rstrip("/")
     if not base:
         return None
+    return page_url(base, collection, data, slug, path)
+
+
+def page_url(base_url: str, collection: Collection, data: dict[str, Any], slug: str, path: str) -> str:
+    """The entry's page under `base_url` (a site or a deploy preview): its `preview_path`, else the root."""
+    base = base_url.rstrip("/")
     if not collection.preview_path:
         return base + "/"
     values = dict(data)

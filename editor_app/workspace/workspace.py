@@ -28,7 +28,9 @@ from editor_app.backends.base import (
     Backend,
     BackendSettings,
     CommitResult,
+    DeployPreview,
     FileChange,
+    FileMeta,
     Listing,
     RepoFile,
     SkippedFile,
@@ -43,7 +45,7 @@ from editor_app.errors import ConflictError, ContentError, EditorError, NetworkE
 from editor_app.paths import clean_file_name
 from editor_app.workspace import content_bridge as content
 from editor_app.workspace import i18n as i18n_mod
-from editor_app.workspace import views
+from editor_app.workspace import previews, views
 from editor_app.workspace.cache import ContentCache, ListingKey
 from editor_app.workspace.journal import Draft, DraftKey, DraftsJournal
 from editor_app.workspace.site_lock import SiteLock
@@ -51,6 +53,7 @@ from editor_app.workspace.site_lock import SiteLock
 Progress = Callable[..., None]  # progress(done, total[, text])
 
 ANSWER_LOST_NOTICE = "saved; the host's answer was lost, but the commit is there"
+META_BATCH = 100  # paths per files_meta call (the adapter splits them into what one request of its host answers)
 READ_BATCH = 100  # blobs per read_files call: big enough to use the host's batching, small enough to report progress
 HEAD_TTL = 5.0  # seconds a fetched head is trusted when several collections load one after the other
 
@@ -274,6 +277,7 @@ class Workspace:
         self._journal_next: OpenEntry | None = None
         self._closed = False
         self.journal_error: Exception | None = None  # why the last background draft write failed (None: it worked)
+        self._metas: dict[tuple[str, str], FileMeta] = {}  # (blob id, path) -> last author/date, this session
 
     # --- site ------------------------------------------------------------------------------------
 
@@ -1354,6 +1358,69 @@ class Workspace:
             return None
         collection = self.collection(entry.collection)
         return content.preview_url(self.site, collection, entry.data, entry.slug, entry.path)
+
+    # --- last author/date ("Commit author", "Commit date", sort by updated) ---------------------------
+
+    @property
+    def meta_batch(self) -> int:
+        """How many entries' last author/date one host request answers (1: one request per entry)."""
+        return self.backend.file_meta_batch() if self.backend.is_git else 0
+
+    def entries_meta(self, collection_name: str, paths: Sequence[str]) -> dict[str, FileMeta]:
+        """Last author/date of these entries' files (Decap's `commit_author`/`commit_date`), keyed by path.
+
+        Known ones come from memory or the cache (keyed by blob id: an unchanged file costs nothing, also
+        after a restart); the rest are asked of the host in batches. Ask only for what is needed (the rows on
+        screen; every row only to sort by it). Run it off the GUI thread.
+        """
+        if not self.backend.is_git:
+            return {}
+        found: dict[str, FileMeta] = {}
+        missing: list[tuple[str, str]] = []  # (path, blob id)
+        for path in dict.fromkeys(paths):
+            indexed = self.indexed(collection_name, path)
+            blob_id = indexed.id if indexed is not None else ""
+            meta = self._metas.get((blob_id, path)) if blob_id else None
+            if meta is None:
+                meta = self.cache.get_meta(blob_id, path)
+                if meta is not None:
+                    self._metas[(blob_id, path)] = meta
+            if meta is not None:
+                found[path] = meta
+            else:
+                missing.append((path, blob_id))
+        batch = max(1, self.backend.file_meta_batch())
+        step = batch * max(1, -(-META_BATCH // batch))  # whole host requests per call (GitLab: 13 x 8 paths)
+        for start in range(0, len(missing), step):
+            chunk = dict(missing[start : start + step])
+            answered = self.backend.files_meta(list(chunk), branch=self.branch or None)
+            fresh = [(chunk[path], path, meta) for path, meta in answered.items() if path in chunk]
+            self.cache.put_metas(fresh)
+            for blob_id, path, meta in fresh:
+                if blob_id:
+                    self._metas[(blob_id, path)] = meta
+                found[path] = meta
+        return found
+
+    def deploy_preview(self, entry: OpenEntry) -> DeployPreview | None:
+        """An unpublished entry's deploy preview (Decap's "View preview"); None for a published or new entry.
+
+        One host call (the entry branch's statuses); run it off the GUI thread.
+        """
+        if not self.uses_workflow or not entry.status or entry.is_new or not self.site.show_preview_links:
+            return None
+        collection = self.collection(entry.collection)
+        return previews.entry_preview(
+            self.backend, entry.collection, entry.slug,
+            lambda base: content.page_url(base, collection, entry.data, entry.slug, entry.path),
+        )
+
+    def deploy_previews(self, items: Sequence[WorkflowItem]) -> dict[str, DeployPreview | None]:
+        """Deploy previews of workflow cards by content key (`collection/slug`), bounded in count and concurrency."""
+        if not self.site.show_preview_links:
+            return {}
+        found = previews.board_previews(self.backend, [(item.collection, item.slug) for item in items])
+        return {f"{collection}/{slug}": preview for (collection, slug), preview in found.items()}
 
     # --- editorial workflow ----------------------------------------------------------------------
 

@@ -299,6 +299,27 @@ def test_deploy_preview_comes_from_the_pull_requests_build_statuses(site: Site) 
     assert preview is not None and preview.ready and preview.url == "https://deploy-preview-1--garden.example.org"
 
 
+def test_deploy_preview_states_follow_the_build_status(site: Site) -> None:
+    save_draft(site)
+    head = site.backend.head("cms/posts/spring")
+    site.fake.add_status(head, "deploy/netlify", "INPROGRESS", "https://deploy-preview-1--garden.example.org")
+    assert site.backend.deploy_preview("posts", "spring").state == "building"  # type: ignore[union-attr]
+    site.fake.statuses[head][-1]["state"] = "FAILED"
+    failed = site.backend.deploy_preview("posts", "spring")
+    assert failed is not None and (failed.state, failed.ready, failed.context) == ("failed", False, "deploy/netlify")
+
+
+def test_preview_context_picks_the_build_status_by_key() -> None:
+    made = site_with(dict(FIXTURE_FILES), preview_context="pages")
+    save_draft(made)
+    head = made.backend.head("cms/posts/spring")
+    made.fake.add_status(head, "deploy/netlify", "SUCCESSFUL", "https://netlify.example")
+    assert made.backend.deploy_preview("posts", "spring") is None
+    made.fake.add_status(head, "pages", "SUCCESSFUL", "https://pages.example/spring")
+    chosen = made.backend.deploy_preview("posts", "spring")
+    assert chosen is not None and chosen.url == "https://pages.example/spring"
+
+
 # --- branch, auth, api_root ----------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from datetime import datetime
 
 import pytest
 
@@ -125,6 +126,20 @@ def test_file_meta_is_known_exactly_for_git_backends(backend: Backend) -> None:
         assert meta is not None and meta.author and meta.updated_on
     else:
         assert meta is None
+
+
+def test_many_files_meta_at_once_agree_with_one_at_a_time(backend: Backend) -> None:
+    backend.commit([FileChange("content/posts/second.md", b"---\ntitle: Second, edited\n---\n")], "Edit second")
+    paths = ["content/posts/first.md", "content/posts/second.md", "content/posts/2024/archived.md",
+             "content/posts/missing.md"]
+    many = backend.files_meta(paths)
+    one_by_one = {path: meta for path in paths if (meta := backend.file_meta(path)) is not None}
+    # the same author and moment; hosts write the moment differently per API (`Z` or `+00:00`, milliseconds)
+    assert {p: (m.author, datetime.fromisoformat(m.updated_on)) for p, m in many.items()} == {
+        p: (m.author, datetime.fromisoformat(m.updated_on)) for p, m in one_by_one.items()}
+    assert backend.file_meta_batch() >= 1
+    if backend.is_git:
+        assert set(many) == set(paths[:3])
 
 
 # --- one atomic commit ---------------------------------------------------------------------------

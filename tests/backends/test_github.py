@@ -22,7 +22,9 @@ from editor_app.backends.github import GitHubBackend, graphql_url
 from editor_app.backends.http import RetryPolicy
 from editor_app.errors import AuthError, ConflictError, NetworkError, NotFoundError, RateLimitedError
 from tests.backends.conftest import FIXTURE_FILES, GITHUB_TOKEN, PIXEL_PNG, make_fake_github
+from tests.conftest import shared_path
 from tests.fakes.github import FakeGitHub
+from tests.fakes.github_openapi import load as load_openapi
 from tests.fakes.server import serve
 
 T0 = 1_800_000_000.0
@@ -643,3 +645,106 @@ def test_a_git_lfs_object_the_server_lacks_leaves_the_pointer() -> None:
         transport=httpx.MockTransport(fake),
     )
     assert backend.read_file("static/img/big.png")[0] == pointer
+
+
+# --- deploy previews ------------------------------------------------------------------------------
+
+
+def spring_head(fake: FakeGitHub) -> str:
+    (pr,) = fake.pulls["o/r"].values()
+    return pr.head_sha
+
+
+def post_status(fake: FakeGitHub, sha: str, context: str, state: str, url: str) -> None:
+    status, _ = fake.post_status("o", "r", sha, {"state": state, "context": context, "target_url": url}, login="o")
+    assert status == 201
+
+
+def test_deploy_preview_follows_the_commit_status_from_pending_to_success_as_decap_reads_it(
+    backend: GitHubBackend, fake: FakeGitHub
+) -> None:
+    save_spring(backend)
+    assert backend.deploy_preview("posts", "spring") is None
+    post_status(fake, spring_head(fake), "ci/tests", "success", "https://ci.example/1")
+    post_status(fake, spring_head(fake), "netlify/deploy-preview", "pending", "https://deploy-preview-1--site.example")
+    building = backend.deploy_preview("posts", "spring")
+    assert building is not None
+    assert (building.url, building.state, building.ready, building.context) == (
+        "https://deploy-preview-1--site.example", "building", False, "netlify/deploy-preview")
+    post_status(fake, spring_head(fake), "netlify/deploy-preview", "success", "https://deploy-preview-1--site.example")
+    ready = backend.deploy_preview("posts", "spring")
+    assert ready is not None and (ready.state, ready.ready) == ("ready", True)
+    post_status(fake, spring_head(fake), "netlify/deploy-preview", "failure", "https://app.netlify.example/log")
+    failed = backend.deploy_preview("posts", "spring")
+    assert failed is not None and (failed.state, failed.url) == ("failed", "https://app.netlify.example/log")
+
+
+def test_a_check_run_gives_the_preview_when_no_status_names_one(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    save_spring(backend)
+    sha = spring_head(fake)
+    post_status(fake, sha, "ci/tests", "success", "https://ci.example/1")
+    fake.add_check_run(sha, "Vercel – deploy", "in_progress", details_url="https://vercel.example/build/1")
+    fake.log.clear()
+    building = backend.deploy_preview("posts", "spring")
+    assert building is not None and (building.state, building.context) == ("building", "Vercel – deploy")
+    assert [e.path.rsplit("/", 1)[-1] for e in fake.log.entries if "/commits/" in e.path] == ["status", "check-runs"]
+    fake.add_check_run(sha, "Vercel – deploy", "completed", "success", "https://spring-git-cms.vercel.example")
+    ready = backend.deploy_preview("posts", "spring")
+    assert ready is not None and (ready.url, ready.state) == ("https://spring-git-cms.vercel.example", "ready")
+    fake.add_check_run(sha, "Vercel – deploy", "completed", "timed_out", "https://vercel.example/build/2")
+    assert backend.deploy_preview("posts", "spring").state == "failed"  # type: ignore[union-attr]
+
+
+def test_preview_context_names_the_status_or_the_check_run(fake: FakeGitHub, clock: FakeClock) -> None:
+    adapter = connect(fake, clock, preview_context="pages-preview")
+    save_spring(adapter)
+    sha = spring_head(fake)
+    post_status(fake, sha, "netlify/deploy-preview", "success", "https://netlify.example/spring")
+    fake.add_check_run(sha, "deploy (other)", "completed", "success", "https://other.example/spring")
+    assert adapter.deploy_preview("posts", "spring") is None  # neither is named `pages-preview`
+    fake.add_check_run(sha, "pages-preview", "completed", "success", "https://pages.example/spring")
+    preview = adapter.deploy_preview("posts", "spring")
+    assert preview is not None and preview.url == "https://pages.example/spring"
+    post_status(fake, sha, "pages-preview", "pending", "https://pages.example/status")
+    assert adapter.deploy_preview("posts", "spring").url == "https://pages.example/status"  # type: ignore[union-attr]
+
+
+def test_the_fake_lists_check_runs_in_githubs_shape(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    save_spring(backend)
+    fake.add_check_run(spring_head(fake), "build", "queued")
+    spec_head = spring_head(fake)
+    body = httpx.Client(transport=httpx.MockTransport(fake), base_url="https://api.github.com").get(
+        f"/repos/o/r/commits/{spring_head(fake)}/check-runs", headers={"Authorization": f"token {GITHUB_TOKEN}"}).json()
+    (run,) = body["check_runs"]
+    assert body["total_count"] == 1 and run["status"] == "queued" and run["conclusion"] is None
+    # GitHub answers `conclusion: null` while a run is not completed; the OpenAPI check (nullable + enum in
+    # OAS 3.0) refuses null, so the answer is checked against the description once the run completed.
+    fake.add_check_run(spec_head, "build", "completed", "success", "https://ci.example/build")
+    completed = httpx.Client(transport=httpx.MockTransport(fake), base_url="https://api.github.com").get(
+        f"/repos/o/r/commits/{spec_head}/check-runs", headers={"Authorization": f"token {GITHUB_TOKEN}"}).json()
+    spec = load_openapi(shared_path("specs", "github", "api.github.com.json"))
+    assert spec.problems("GET", f"/repos/o/r/commits/{spec_head}/check-runs", 200, completed) == []
+    with pytest.raises(ValueError):
+        fake.add_check_run(spring_head(fake), "build", "completed")  # completed runs carry a conclusion
+
+
+# --- last author/date of many files ---------------------------------------------------------------
+
+
+def test_files_meta_is_one_graphql_query_per_fifty_paths(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    paths = [f"content/posts/p{i:03}.md" for i in range(120)]
+    fake.commit_files("o/r", "main", {path: path.encode() for path in paths}, "Many posts")
+    fake.commit_files("o/r", "main", {"content/posts/p007.md": b"again"}, "Edit p007")
+    fake.log.clear()
+    found = backend.files_meta(paths + ["content/posts/first.md"])
+    assert [(e.method, e.path) for e in fake.log.entries] == [("POST", "/graphql")] * 3
+    assert len(found) == 121 and found["content/posts/p007.md"] == backend.file_meta("content/posts/p007.md")
+    assert found["content/posts/first.md"] == backend.file_meta("content/posts/first.md")
+    assert backend.file_meta_batch() == 50
+
+
+def test_files_meta_falls_back_to_rest_where_graphql_cannot_answer(backend: GitHubBackend, fake: FakeGitHub) -> None:
+    fake.faults.error(404, method="POST", path="/graphql", times=1)
+    found = backend.files_meta(["content/posts/first.md", "content/posts/second.md"])
+    assert set(found) == {"content/posts/first.md", "content/posts/second.md"}
+    assert backend.file_meta_batch() == 1  # GraphQL is off for this session: one request per path

@@ -541,3 +541,70 @@ def test_a_git_lfs_media_file_is_read_as_its_content_with_the_pointers_blob_id()
     assert data == PIXEL_PNG and blob == listed["static/img/big.png"] == git_blob_id(pointer)
     assert fake.log.count("GET", r"/repository/files/.*/raw$") == 2  # the pointer, then the LFS object
     assert backend.read_file("data/settings.yml")[0] == FIXTURE_FILES["data/settings.yml"]
+
+
+# --- deploy previews ------------------------------------------------------------------------------
+
+
+def test_deploy_preview_comes_from_the_merge_requests_head_statuses_as_decap_reads_them(
+    backend: GitLabBackend, fake: FakeGitLab
+) -> None:
+    backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"s")], "Create")
+    head = backend.head("cms/posts/spring")
+    fake.add_status(head, "test", "success", "https://gitlab.example/jobs/1")
+    fake.add_status(head, "deploy:review", "running", "https://spring.review.example")
+    preview = backend.deploy_preview("posts", "spring")
+    assert preview is not None
+    assert (preview.url, preview.state, preview.context) == (
+        "https://spring.review.example", "building", "deploy:review")
+    fake.statuses[head][-1]["status"] = "success"
+    assert backend.deploy_preview("posts", "spring").state == "ready"  # type: ignore[union-attr]
+    fake.statuses[head][-1]["status"] = "failed"
+    assert backend.deploy_preview("posts", "spring").state == "failed"  # type: ignore[union-attr]
+
+
+def test_without_a_deploy_status_the_review_environment_of_the_branch_is_the_preview(
+    backend: GitLabBackend, fake: FakeGitLab
+) -> None:
+    backend.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"s")], "Create")
+    head = backend.head("cms/posts/spring")
+    fake.add_status(head, "test", "success", "https://gitlab.example/jobs/1")
+    fake.add_environment("production", "https://site.example", "main", backend.head(), "success")
+    assert backend.deploy_preview("posts", "spring") is None  # production was not deployed from the entry's branch
+    fake.add_environment("review/cms-posts-spring", "https://cms-posts-spring.review.example", "cms/posts/spring",
+                         head, "running")
+    preview = backend.deploy_preview("posts", "spring")
+    assert preview is not None
+    assert (preview.url, preview.state) == ("https://cms-posts-spring.review.example", "building")
+    fake.add_environment("review/cms-posts-spring", "https://cms-posts-spring.review.example", "cms/posts/spring",
+                         head, "success")
+    assert backend.deploy_preview("posts", "spring").ready  # type: ignore[union-attr]
+    (listed,) = [e for e in fake.log.matching("GET") if e.path.endswith("/environments")][-1:]
+    assert query_of(listed)["states"] == "available"
+
+
+def test_preview_context_picks_the_status_by_name(fake: FakeGitLab) -> None:
+    adapter = GitLabBackend.connect(settings(preview_context="pages"), Credentials(GITLAB_TOKEN),
+                                    transport=httpx.MockTransport(fake))
+    adapter.save_unpublished("posts", "spring", [FileChange("content/posts/spring.md", b"s")], "Create")
+    head = adapter.head("cms/posts/spring")
+    fake.add_status(head, "deploy", "success", "https://deploy.example")
+    fake.add_status(head, "pages", "success", "https://pages.example/spring")
+    assert adapter.deploy_preview("posts", "spring").url == "https://pages.example/spring"  # type: ignore[union-attr]
+
+
+# --- last author/date of many files ---------------------------------------------------------------
+
+
+def test_files_meta_asks_graphql_for_eight_paths_at_a_time_as_decap_does(
+    fake: FakeGitLab, backend: GitLabBackend
+) -> None:
+    paths = [f"content/posts/p{i:02}.md" for i in range(20)]
+    fake.commit_files("main", {path: path.encode() for path in paths}, "Many posts")
+    fake.commit_files("main", {"content/posts/p03.md": b"again"}, "Edit p03", username="ada")
+    fake.log.clear()
+    found = backend.files_meta(paths)
+    assert [(e.method, e.path) for e in fake.log.entries] == [("POST", "/api/graphql")] * 3
+    assert found["content/posts/p03.md"].author == "ada"
+    assert found["content/posts/p03.md"].updated_on.endswith("Z")  # GraphQL's Time; REST writes +00:00
+    assert found["content/posts/p04.md"].author == "group"

@@ -435,3 +435,22 @@ def test_saving_the_committed_text_over_an_outside_edit_makes_no_empty_commit_bu
     assert result.commit == head == backend.head()
     assert (site / POST).read_bytes() == FIXTURE_FILES[POST]
     assert status(site) == ""
+
+
+def test_files_meta_is_one_git_log_walk_for_many_files(site: Path) -> None:
+    backend = local(site)
+    backend.commit([FileChange(POST, b"edited\n")], "Save")
+    runs: list[tuple[str, ...]] = []
+    original = backend._run
+
+    def counted(args, **kwargs):  # type: ignore[no-untyped-def]
+        runs.append(tuple(args))
+        return original(args, **kwargs)
+
+    backend._run = counted  # type: ignore[method-assign]
+    paths = [POST, "content/posts/second.md", "content/posts/none.md"]
+    found = backend.files_meta(paths)
+    assert [run for run in runs if "log" in run] and len([run for run in runs if "log" in run]) == 1
+    backend._run = original  # type: ignore[method-assign]
+    assert found == {path: meta for path in paths if (meta := backend.file_meta(path)) is not None}
+    assert found[POST].author == "Ada Gardener" and set(found) == {POST, "content/posts/second.md"}

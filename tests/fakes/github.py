@@ -146,6 +146,7 @@ class FakeGitHub:
         self.labels: dict[tuple[str, int], list[str]] = {}
         self.label_ids: dict[str, int] = {}
         self.statuses: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.check_runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.faults = faults or Faults(clock=clock)
         self.log = RequestLog()
         self.tree_limit = tree_limit
@@ -980,10 +981,39 @@ class FakeGitHub:
         sha = self._commitish(repo, ref)
         return 200, list(reversed(self.statuses.get((repo.full_name, sha), [])))
 
-    def list_check_runs(self, owner: str, name: str, ref: str, **_: Any) -> tuple[int, Any]:
+    def add_check_run(self, sha: str, name: str, status: str, conclusion: str | None = None,
+                      details_url: str | None = None, repo: str | None = None) -> dict[str, Any]:
+        """A check run on a commit, as a GitHub App (Vercel, Netlify, Actions) creates it.
+
+        Setup only: GitHub lets only Apps create check runs (`POST .../check-runs` answers 403 to a user's token).
+        """
+        full_name = repo or next(iter(self.repos))
+        if status not in ("queued", "in_progress", "completed", "waiting", "requested", "pending"):
+            raise ValueError(f"check run status {status!r}")
+        if (status == "completed") != (conclusion is not None):
+            raise ValueError("a check run has a conclusion exactly when it is completed")
+        run_id = next(self.ids)
+        now = iso(self.clock())
+        run = {"id": run_id, "node_id": node_id("CheckRun", str(run_id)), "head_sha": sha, "name": name,
+               "external_id": "", "url": f"{API}/repos/{full_name}/check-runs/{run_id}",
+               "html_url": f"{WEB}/{full_name}/runs/{run_id}", "details_url": details_url,
+               "status": status, "conclusion": conclusion, "started_at": now,
+               "completed_at": now if status == "completed" else None,
+               "output": {"title": None, "summary": None, "text": None, "annotations_count": 0,
+                          "annotations_url": f"{API}/repos/{full_name}/check-runs/{run_id}/annotations"},
+               "check_suite": {"id": next(self.ids)}, "app": None, "pull_requests": []}
+        runs = self.check_runs.setdefault((full_name, sha), [])
+        runs[:] = [r for r in runs if r["name"] != name] + [run]  # `filter=latest`: the newest run of each name
+        return run
+
+    def list_check_runs(self, owner: str, name: str, ref: str, query: dict[str, str], **_: Any) -> tuple[int, Any]:
         repo = self.repo(owner, name)
-        self._commitish(repo, ref)
-        return 200, {"total_count": 0, "check_runs": []}
+        sha = self._commitish(repo, ref)
+        runs = [r for r in self.check_runs.get((repo.full_name, sha), [])
+                if not query.get("check_name") or r["name"] == query["check_name"]]
+        if query.get("status"):
+            runs = [r for r in runs if r["status"] == query["status"]]
+        return 200, {"total_count": len(runs), "check_runs": list(reversed(runs))}
 
     def _resolve_compare_side(self, repo: Repo, spec: str) -> tuple[Repo, str]:
         if ":" in spec:

@@ -95,7 +95,7 @@ class MergeRequest:
 
 
 Route = tuple[str, re.Pattern[str], Callable[..., Any]]
-PAGINATED = {"get_tree", "list_commits", "list_merge_requests", "list_statuses"}
+PAGINATED = {"get_tree", "list_commits", "list_merge_requests", "list_statuses", "list_environments"}
 
 
 class FakeGitLab:
@@ -131,6 +131,7 @@ class FakeGitLab:
         self.iids = itertools.count(1)
         self.ids = itertools.count(55484290)
         self.statuses: dict[str, list[dict[str, Any]]] = {}
+        self.environments: list[dict[str, Any]] = []
         self.routes: list[Route] = []
         self._register_routes()
 
@@ -166,6 +167,18 @@ class FakeGitLab:
              "target_url": target_url, "description": None, "created_at": iso(self.clock()),
              "started_at": None, "finished_at": None, "allow_failure": False, "coverage": None,
              "author": self.user_json(next(iter(self.tokens.values())))})
+
+    def add_environment(self, name: str, external_url: str | None, ref: str, sha: str, status: str) -> None:
+        """An environment (a review app) whose last deployment ran from `ref` at `sha` with `status`."""
+        now = iso(self.clock())
+        env_id = next(self.ids)
+        deployment = {"id": next(self.ids), "iid": len(self.environments) + 1, "ref": ref, "sha": sha,
+                      "created_at": now, "updated_at": now, "status": status,
+                      "user": self.user_json(next(iter(self.tokens.values()))), "deployable": None}
+        self.environments[:] = [e for e in self.environments if e["name"] != name] + [
+            {"id": env_id, "name": name, "slug": re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"),
+             "external_url": external_url, "created_at": now, "updated_at": now, "tier": "development",
+             "state": "available", "auto_stop_at": None, "last_deployment": deployment}]
 
     # ---- dispatch ------------------------------------------------------------------------
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -288,6 +301,7 @@ class FakeGitLab:
             ("POST", p + r"/repository/commits", self.post_commit),
             ("GET", p + r"/repository/commits/(?P<sha>[^/]+)/statuses", self.list_statuses),
             ("GET", p + r"/repository/compare", self.get_compare),
+            ("GET", p + r"/environments", self.list_environments),
             ("GET", p + r"/merge_requests", self.list_merge_requests),
             ("POST", p + r"/merge_requests", self.post_merge_request),
             ("GET", p + r"/merge_requests/(?P<iid>\d+)", self.get_merge_request),
@@ -624,6 +638,12 @@ class FakeGitLab:
         return 200, [
             s for s in self.statuses.get(sha, []) if not query.get("ref") or s.get("ref") in (None, query["ref"])
         ]
+
+    def list_environments(self, query: dict[str, str], **_: Any) -> tuple[int, Any]:
+        if query.get("states") not in (None, "available", "stopping", "stopped"):
+            message = "states does not have a valid value"
+            raise ApiError(400, message, body={"error": message})
+        return 200, [e for e in self.environments if not query.get("states") or e["state"] == query["states"]]
 
     def get_compare(self, query: dict[str, str], **_: Any) -> tuple[int, Any]:
         base = self._commit_of(query.get("from") or "")

@@ -15,6 +15,7 @@ from graphql import GraphQLError, GraphQLSchema, build_schema, parse, validate
 from graphql import execute as gql_execute
 
 from tests.fakes.git_store import StoreError
+from tests.fakes.gitlab import ApiError, iso
 
 if TYPE_CHECKING:
     from tests.fakes.gitlab import FakeGitLab
@@ -30,6 +31,11 @@ type RepositoryBlobConnection { count: Int! nodes: [RepositoryBlob] pageInfo: Pa
 type PageInfo { endCursor: String hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String }
 type RepositoryBlob { id: ID! oid: String! path: String! name: String size: BigInt rawSize: BigInt
   rawBlob: String rawTextBlob: String mode: String }
+extend type Repository { tree(path: String = "", recursive: Boolean = false, ref: String, refType: String): Tree }
+scalar Time
+type Tree { lastCommit: Commit }
+type Commit { id: ID! sha: String! shortId: String! title: String message: String authorName: String
+  authorEmail: String authoredDate: Time committedDate: Time webUrl: String! }
 """
 MAX_PATHS = 100  # GitLab: "Too many paths" beyond this
 
@@ -93,7 +99,32 @@ def _repository(fake: FakeGitLab) -> dict[str, Any]:
                           "rawBlob": text, "rawTextBlob": text, "mode": entry.mode})
         return {"count": len(nodes), "nodes": nodes, "pageInfo": _page_info()}
 
-    return {"rootRef": fake.default_branch, "empty": False, "exists": True, "blobs": blobs}
+    def tree(_info: Any, path: str = "", ref: str | None = None, **_: Any) -> dict[str, Any] | None:
+        try:
+            head = fake._commit_of(ref or fake.default_branch)
+        except ApiError:  # an unknown ref: GitLab answers null
+            return None
+        commits = fake.store.log(head, path.strip("/") or None)
+        if not commits:
+            return None  # GitLab: a path the ref does not have has no tree
+
+        def last_commit(_info: Any) -> dict[str, Any]:
+            commit = commits[0]
+            return {"id": f"gid://gitlab/CommitPresenter/{commit.sha}", "sha": commit.sha, "shortId": commit.sha[:8],
+                    "title": commit.message.split("\n", 1)[0], "message": commit.message,
+                    "authorName": commit.author.name, "authorEmail": commit.author.email,
+                    "authoredDate": graphql_time(commit.author.timestamp),
+                    "committedDate": graphql_time(commit.committer.timestamp),
+                    "webUrl": f"https://gitlab.example/-/commit/{commit.sha}"}
+
+        return {"lastCommit": last_commit}
+
+    return {"rootRef": fake.default_branch, "empty": False, "exists": True, "blobs": blobs, "tree": tree}
+
+
+def graphql_time(timestamp: float) -> str:
+    """GitLab GraphQL's `Time`: ISO 8601 in UTC, to the second (`2026-11-22T12:00:00Z`)."""
+    return iso(timestamp).replace(".000Z", "Z")
 
 
 def _page_info() -> dict[str, Any]:

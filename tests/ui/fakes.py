@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
-from editor_app.backends.base import CommitResult, UnpublishedEntry
+from editor_app.backends.base import CommitResult, DeployPreview, FileMeta, UnpublishedEntry
 from editor_app.config.site_config import SiteConfig, parse_site_config
 from editor_app.errors import ConflictError, EditorError
 from editor_app.ui.contracts import EntryEditor, Progress, WorkspaceView
@@ -133,6 +133,7 @@ class FakeWorkspace:
         self.worker_threads: set[int] = set()
         self.unpublished: dict[tuple[str, str], WorkflowItem] = {}
         self.published: list[str] = []
+        self.previews: dict[str, DeployPreview | None] = {}  # deploy previews by content key (board) or path (editor)
         self.commits = 0
 
     @staticmethod
@@ -186,8 +187,21 @@ class FakeWorkspace:
     def delete_unpublished(self, collection: str, slug: str) -> None:
         del self.unpublished[(collection, slug)]
 
-    def entry_path(self, collection_name: str, slug: str) -> str:
-        return f"content/{collection_name}/{slug}.md"
+    meta_batch = 0  # an in-memory site keeps no history (as the sandbox)
+
+    def entries_meta(self, collection_name: str, paths: Sequence[str]) -> dict[str, FileMeta]:
+        return {}
+
+    def deploy_preview(self, entry: OpenEntry) -> DeployPreview | None:
+        self.worker_threads.add(threading.get_ident())
+        return self.previews.get(entry.path)
+
+    def deploy_previews(self, items: Sequence[WorkflowItem]) -> dict[str, DeployPreview | None]:
+        self.worker_threads.add(threading.get_ident())
+        return {f"{i.collection}/{i.slug}": self.previews.get(f"{i.collection}/{i.slug}") for i in items}
+
+    def entry_path(self, collection: str, slug: str) -> str:
+        return f"content/{collection}/{slug}.md"
 
     # --- entries ---
     def load_collection(self, name: str, progress: Progress | None = None) -> list[IndexedEntry]:

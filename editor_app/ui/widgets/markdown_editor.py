@@ -17,7 +17,6 @@ from PySide6.QtGui import (
     QImage,
     QKeyEvent,
     QKeySequence,
-    QSyntaxHighlighter,
     QTextCharFormat,
     QTextCursor,
 )
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QProgressBar, QToolBar, QVBoxLayou
 
 from editor_app.ui.signals import emit
 from editor_app.ui.widgets.field_widgets import FormContext, MediaSource
-from editor_app.ui.widgets.spell_highlighter import BlockMarker
+from editor_app.ui.widgets.spell_highlighter import BlockMarker, SpellingHighlighter
 from editor_app.ui.widgets.toolbar_focus import ToolbarFocus
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".avif"}
@@ -40,7 +39,7 @@ class BodyMediaSource(Protocol):
         """Upload local files; for each, an object with `markdown()` and `notices` (workspace.UploadedMedia)."""
 
 
-class MarkdownHighlighter(QSyntaxHighlighter):
+class MarkdownHighlighter(SpellingHighlighter):
     """Headings, emphasis, code, links, quotes and list markers; colours readable on light and dark."""
 
     def __init__(self, document: Any) -> None:

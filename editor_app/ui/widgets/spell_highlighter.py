@@ -158,7 +158,19 @@ class _held:
             self._blocker.unblock()
 
 
-class SpellHighlighter(QSyntaxHighlighter):
+class SpellingHighlighter(QSyntaxHighlighter):
+    """A highlighter that draws spelling underlines through its `spelling` marker (SpellChecking finds it)."""
+
+    spelling: BlockMarker
+
+
+def marker_of(document: QTextDocument) -> BlockMarker | None:
+    """The spelling marker of the highlighter on `document`, if it draws spelling."""
+    highlighter = document.findChild(QSyntaxHighlighter)
+    return highlighter.spelling if isinstance(highlighter, SpellingHighlighter) else None
+
+
+class SpellHighlighter(SpellingHighlighter):
     """The highlighter of a plain `text` field: only spelling."""
 
     def __init__(self, document: QTextDocument) -> None:
@@ -169,7 +181,7 @@ class SpellHighlighter(QSyntaxHighlighter):
         self.spelling.mark(self, text, STATE_TEXT)
 
 
-class SourceSpellHighlighter(QSyntaxHighlighter):
+class SourceSpellHighlighter(SpellingHighlighter):
     """The highlighter of a whole file's source: front matter values and the markdown body, not the keys."""
 
     def __init__(self, document: QTextDocument) -> None:
@@ -274,9 +286,8 @@ class SpellChecking(QObject):
     def _new_marker(self, edit: QPlainTextEdit | QLineEdit) -> Any:
         if isinstance(edit, QLineEdit):
             return _LineMarker(edit)
-        highlighter = edit.document().findChild(QSyntaxHighlighter)
-        existing = getattr(highlighter, "spelling", None)
-        if isinstance(existing, BlockMarker):
+        existing = marker_of(edit.document())
+        if existing is not None:
             return existing  # the markdown highlighter draws spelling itself
         return SpellHighlighter(edit.document()).spelling
 
@@ -316,9 +327,9 @@ class SpellChecking(QObject):
         index = python_index(block.text(), cursor.position() - block.position())
         previous = block.previous()
         state = previous.userState() if previous.isValid() else STATE_TEXT
-        marker = getattr(edit.document().findChild(QSyntaxHighlighter), "spelling", None)
-        markdown = isinstance(marker, BlockMarker) and marker.markdown
-        first = isinstance(marker, BlockMarker) and marker.front_matter and block.blockNumber() == 0
+        marker = marker_of(edit.document())
+        markdown = marker is not None and marker.markdown
+        first = marker is not None and marker.front_matter and block.blockNumber() == 0
         tokens, _ = words_in(block.text(), markdown=markdown, first_block=first,
                              state=state if state in (STATE_FENCE, STATE_FRONT_MATTER) else STATE_TEXT)
         return next(((block.position(), t) for t in tokens if t.start <= index <= t.end), None)
