@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 
+from editor_app.auth.network import unreachable
 from editor_app.auth.oauth import LoginError
 from editor_app.auth.tokens import Clock, Token
-from editor_app.errors import NetworkError
 
 GITHUB_WEB = "https://github.com"
 
@@ -54,7 +54,7 @@ class DeviceFlow:
         try:
             response = self.client.post(url, data=body, headers={"Accept": "application/json"})
         except httpx.HTTPError as exc:
-            raise NetworkError(f"could not reach {url}: {type(exc).__name__}") from None
+            raise unreachable(url, exc) from None
         try:
             data = response.json()
         except ValueError:

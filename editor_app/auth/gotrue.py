@@ -10,10 +10,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
+from editor_app.auth.network import unreachable
 from editor_app.auth.oauth import LoginError, new_nonce
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.tokens import Clock, Token
-from editor_app.errors import AuthError, NetworkError
+from editor_app.errors import AuthError
 
 HOST_FLAGS = (("github", "github_enabled"), ("gitlab", "gitlab_enabled"), ("bitbucket", "bitbucket_enabled"))
 
@@ -38,7 +39,7 @@ class GoTrue:
         try:
             response = self.client.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
-            raise NetworkError(f"could not reach {url}: {type(exc).__name__}") from None
+            raise unreachable(url, exc) from None
         try:
             data = response.json()
         except ValueError:

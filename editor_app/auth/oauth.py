@@ -14,9 +14,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
+from editor_app.auth.network import unreachable
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.tokens import Clock, Token
-from editor_app.errors import AuthError, NetworkError
+from editor_app.errors import AuthError
 
 VERIFIER_ALPHABET = string.ascii_letters + string.digits + "-._~"
 
@@ -80,7 +81,7 @@ def _post_token(client: httpx.Client, url: str, body: dict[str, str], content_ty
         else:
             response = client.post(url, data=body, headers={"Accept": "application/json"})
     except httpx.HTTPError as exc:
-        raise NetworkError(f"could not reach the token endpoint {url}: {type(exc).__name__}") from None
+        raise unreachable(url, exc) from None
     try:
         data = response.json()
     except ValueError:

@@ -11,10 +11,11 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
+from editor_app.auth.network import unreachable
 from editor_app.auth.oauth import LoginError
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.tokens import Clock, Token
-from editor_app.errors import AuthError, NetworkError
+from editor_app.errors import AuthError
 from editor_app.hosts import NETLIFY_BASE_URL
 
 
@@ -111,7 +112,7 @@ def refresh_popup_token(target: LoginTarget, token: Token, client: httpx.Client,
     try:
         response = client.post(url, params=query, content=b"")
     except httpx.HTTPError as exc:
-        raise NetworkError(f"could not reach {url}: {type(exc).__name__}") from None
+        raise unreachable(url, exc) from None
     try:
         data = response.json()
     except ValueError:

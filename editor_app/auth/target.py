@@ -249,3 +249,52 @@ def target_from_config(config: Any, *, site: str = "", device_client_id: str = "
         redirect_uri=text("redirect_uri", backend),
         tenant_id=text("tenant_id", backend),
     )
+
+
+@dataclass(frozen=True)
+class LoginProblem:
+    """Something in the config's login settings that stops the login, and how the site owner fixes it.
+
+    `asks_site_domain`: the login dialog can supply the missing value itself (Decap reads it from the
+    page's address, which a desktop app does not have).
+    """
+
+    what: str
+    fix: str
+    asks_site_domain: bool = False
+
+
+def login_problems(target: LoginTarget) -> list[LoginProblem]:
+    """What would stop the login the config implies, found before anything is sent (the dialog shows it)."""
+    method = target.method
+    host = host_spec(target.backend).display_name
+    problems: list[LoginProblem] = []
+    if method == "popup":
+        try:
+            base = target.popup_base_url
+        except ValueError as exc:
+            problems.append(LoginProblem(str(exc), "Use an https:// address for backend.base_url in config.yml."))
+            base = ""
+        if base == NETLIFY_BASE_URL and not target.site_id:
+            problems.append(LoginProblem(
+                "Netlify's login server needs the domain the site is published at (Decap reads it from the "
+                "address of its admin page).",
+                "Enter the site's domain below; it is remembered for this site. (Or set backend.site_domain "
+                "or site_url in config.yml.)", asks_site_domain=True))
+    elif method in ("implicit", "pkce"):
+        if not target.app_id:
+            problems.append(LoginProblem(
+                f"{host} login ({method}) needs the ID of the OAuth application registered for the site.",
+                f"Add backend.app_id to config.yml: the application ID shown on {host} for the site's app."))
+        try:
+            target.oauth_endpoints()
+            target.oauth_redirect_uri  # noqa: B018 - the property checks that there is one
+        except ValueError as exc:
+            problems.append(LoginProblem(str(exc), "Add the missing setting to config.yml (see the message)."))
+    elif method == "gotrue":
+        try:
+            target.identity  # noqa: B018 - the property checks that there is one
+        except ValueError as exc:
+            problems.append(LoginProblem(
+                str(exc), "Add site_url (or backend.identity_url) to config.yml: the address of the Netlify site."))
+    return problems

@@ -4,11 +4,13 @@ local folder. Remembers recent sites and the last user; Sign out forgets the tok
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import shiboken6
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QStackedWidget,
@@ -27,7 +30,7 @@ from editor_app.auth.device_flow import DeviceCode
 from editor_app.auth.oauth import LoginError
 from editor_app.auth.popup_protocol import origin_of
 from editor_app.auth.service import LoginService
-from editor_app.auth.target import LoginTarget
+from editor_app.auth.target import LoginTarget, login_problems
 from editor_app.auth.tokens import Session, Token
 from editor_app.hosts import DEVICE, HOST_NAMES, TOKEN, host_spec
 from editor_app.ui.auth_browser import AuthBrowser, BrowserLogin
@@ -36,6 +39,9 @@ from editor_app.ui.tasks import TaskFailure, TaskRunner
 
 RECENT_KEY = "login/recent_sites"
 LAST_USER_KEY = "login/last_user"
+SITE_DOMAIN_KEY = "login/site_domain"
+ERROR_STYLE = "color: #c62828;"  # readable on the light and the dark palette
+BROWSER_SIZE = QSize(980, 760)  # the login page's room: providers' pages are laid out for a browser window
 MAX_RECENT = 10
 GATEWAY_PROVIDERS = ("github", "gitlab", "bitbucket", "google")
 
@@ -62,6 +68,14 @@ class LoginMemory:
     def last_user(self, site: str) -> str:
         """Who logged in to `site` last ("" when unknown)."""
         return str(self.settings.value(f"{LAST_USER_KEY}/{_settings_key(site)}", "") or "")
+
+    def site_domain(self, site: str) -> str:
+        """The domain the user gave for `site` when its config names none ("" when never asked)."""
+        return str(self.settings.value(f"{SITE_DOMAIN_KEY}/{_settings_key(site)}", "") or "")
+
+    def remember_site_domain(self, site: str, domain: str) -> None:
+        """Keep the domain given for `site`, so the next login does not ask again."""
+        self.settings.setValue(f"{SITE_DOMAIN_KEY}/{_settings_key(site)}", domain)
 
     def forget_user(self, site: str) -> None:
         """Sign out: the site stays in the recent list, its user does not."""
@@ -110,12 +124,18 @@ class LoginDialog(QDialog):
         self._browser_login: BrowserLogin | None = None
         self._device_cancelled = False
         self._busy = False
+        remembered = memory.site_domain(target.site)
+        if remembered and not target.site_id:
+            target = dataclasses.replace(target, site_domain=remembered)
+            self.target = target
         host = HOST_NAMES.get(target.backend, target.backend)
-        self.setWindowTitle(f"Log in — {target.site or target.repo or host}")
-        self.setMinimumWidth(520)
+        title = site_title(target)
+        self.setWindowTitle(f"Log in — {title}")
+        self.setMinimumWidth(560)
 
         # -- what site, which backend ----------------------------------------------------------------
-        self.site_label = QLabel(f"<b>{_escape(target.site or '(site without URL)')}</b>")
+        self.site_label = QLabel(f"<b style='font-size:large'>{_escape(title)}</b>")
+        self.site_label.setAccessibleName("Site")
         self.backend_label = QLabel(f"{host}" + (f" — repository {_escape(target.repo)}" if target.repo else ""))
         self.backend_label.setAccessibleName("Backend and repository")
         last = memory.last_user(target.site)
@@ -168,6 +188,24 @@ class LoginDialog(QDialog):
         self.device_label.linkActivated.connect(self._open_device_page)
         self.device_label.setVisible(False)
 
+        # -- what the config's login settings lack, shown at once, with the fix -------------------------
+        self.problem_label = QLabel()
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setStyleSheet(ERROR_STYLE)
+        self.problem_label.setAccessibleName("What stops the login")
+        self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.site_domain_edit = QLineEdit(remembered)
+        self.site_domain_edit.setPlaceholderText("garden.example.org")
+        self.site_domain_edit.setAccessibleName("The site's domain")
+        self.site_domain_edit.textEdited.connect(self._on_site_domain_edit_text_edited)
+        self.site_domain_row = QWidget()
+        domain_row = QHBoxLayout(self.site_domain_row)
+        domain_row.setContentsMargins(0, 0, 0, 0)
+        domain_label = QLabel("Site &domain:")
+        domain_label.setBuddy(self.site_domain_edit)
+        domain_row.addWidget(domain_label)
+        domain_row.addWidget(self.site_domain_edit, 1)
+
         self.token_box = QGroupBox("Personal access token")
         page, scopes = target.token_page()
         self.token_edit = QLineEdit()
@@ -194,6 +232,9 @@ class LoginDialog(QDialog):
         self.sandbox_button.clicked.connect(self._on_sandbox)
         self.local_button = QPushButton("Open a local folder…")
         self.local_button.clicked.connect(self._on_local)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(self.reject)
         if relogin:  # logging in again for an open site: no other site to switch to
             self.sandbox_button.setVisible(False)
             self.local_button.setVisible(False)
@@ -229,6 +270,8 @@ class LoginDialog(QDialog):
         user_row.addStretch(0 if last else 1)  # without a user line, Sign out stays a small button on the right
         user_row.addWidget(self.sign_out_button)
         layout.addLayout(user_row)
+        layout.addWidget(self.problem_label)
+        layout.addWidget(self.site_domain_row)
         layout.addWidget(self.login_button)
         layout.addWidget(self.gateway_box)
         layout.addWidget(self.device_button)
@@ -237,6 +280,8 @@ class LoginDialog(QDialog):
         other = QHBoxLayout()
         other.addWidget(self.sandbox_button)
         other.addWidget(self.local_button)
+        other.addStretch(1)
+        other.addWidget(self.cancel_button)
         layout.addLayout(other)
         layout.addWidget(self.status_label)
         layout.addWidget(self.keyring_label)
@@ -247,6 +292,9 @@ class LoginDialog(QDialog):
         self.pages.addWidget(browser_page)
         outer = QVBoxLayout(self)
         outer.addWidget(self.pages)
+        outer.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # a long message never squashes a box
+        self._choices_size: QSize | None = None
+        self._show_login_problems()
         # Focus starts on the site's own way to log in, not on the first button of the form (Sign out).
         first = next((w for w in (self.login_button, self.email_edit, self.token_edit) if not w.isHidden()
                       and (w is not self.email_edit or not self.gateway_box.isHidden())
@@ -272,15 +320,56 @@ class LoginDialog(QDialog):
     def _set_status(self, text: str, error: bool = False) -> None:
         self.status_label.setText(text)
         self.status_label.setProperty("level", "error" if error else "info")
+        self.status_label.setStyleSheet(ERROR_STYLE if error else "")
+        self._grow_to_fit()
+
+    def _grow_to_fit(self) -> None:
+        """Grow taller when a message wraps onto more lines, instead of squashing the boxes above it.
+
+        A wrapped label's height depends on its width, which the layout's minimum size does not see: give
+        the messages their wrapped height as their minimum, so the dialog's minimum grows with them.
+        """
+        for label in (self.status_label, self.problem_label):
+            width = max(label.width(), self.width() - 40, 200)
+            label.setMinimumHeight(label.heightForWidth(width) if label.text() else 0)
+
+    def _show_login_problems(self) -> None:
+        """Say what the config's login settings lack, with the fix; the site's login waits until it is fixed."""
+        problems = login_problems(self.target)
+        self.problem_label.setText("<br>".join(f"<b>{_escape(p.what)}</b><br>{_escape(p.fix)}" for p in problems))
+        self.problem_label.setVisible(bool(problems))
+        asks = any(p.asks_site_domain for p in problems) or bool(self.site_domain_edit.text().strip())
+        self.site_domain_row.setVisible(asks and self.target.method == "popup")
+        self.login_button.setEnabled(not problems and not self._busy)
+        self.login_button.setToolTip("Fix what is shown above first" if problems else "")
+        self._grow_to_fit()
+
+    def _on_site_domain_edit_text_edited(self, text: str) -> None:
+        domain = text.strip().removeprefix("https://").removeprefix("http://").split("/", 1)[0]
+        self.target = dataclasses.replace(self.target, site_domain=domain)
+        self._show_login_problems()
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
         buttons = (self.login_button, self.password_button, self.token_button, self.device_button)
         for widget in (*buttons, *self.provider_buttons.values()):
             widget.setEnabled(not busy)
+        if not busy:
+            self._show_login_problems()  # the site's own login stays off while its settings lack something
 
     def _show_browser(self, shown: bool) -> None:
+        if shown == (self.pages.currentIndex() == 1):
+            return
         self.pages.setCurrentIndex(1 if shown else 0)
+        if shown:  # a login page gets a browser window's room, as much as the screen allows
+            self._choices_size = self.size()
+            room = BROWSER_SIZE
+            screen = self.screen()
+            if screen is not None:
+                room = room.boundedTo(screen.availableGeometry().size() * 0.9)
+            self.resize(room.expandedTo(self.size()))
+        elif self._choices_size is not None:
+            self.resize(self._choices_size)
 
     # -- flows -------------------------------------------------------------------------------------------
     def start_browser_login(self) -> None:
@@ -402,6 +491,8 @@ class LoginDialog(QDialog):
         persistent = self.service.remember(self.target, session)
         self._show_keyring_problem()
         self.memory.remember(self.target.site, session.user)
+        if not self.site_domain_row.isHidden() and self.target.site_domain:
+            self.memory.remember_site_domain(self.target.site, self.target.site_domain)
         self.sign_out_button.setVisible(True)
         if session.user:
             self.user_label.setText(f"Signed in as {_escape(session.user)}")
@@ -445,6 +536,12 @@ class LoginDialog(QDialog):
     def dispose(self) -> None:
         """Release the embedded browser's page before its profile."""
         self.browser.dispose()
+
+
+def site_title(target: LoginTarget) -> str:
+    """How the dialog names the site: its domain or repository, never a config file's path."""
+    host = urlsplit(target.site_url).hostname if target.site_url else None
+    return host or target.site_domain or target.repo or "this site"
 
 
 def _escape(text: str) -> str:

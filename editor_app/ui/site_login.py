@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from editor_app.auth.target import LoginTarget
 from editor_app.hosts import LOGIN_HOSTS, display_name
 from editor_app.ui.host_session import HostSession
 
@@ -141,11 +142,13 @@ def _open_host_site(choice, config, site, settings, backend_class, dirs, login):
     for _attempt in range(2):
         made: list = []
 
-        def make_dialog(made: list = made):
+        def make_dialog(made: list = made, target: LoginTarget = target):
             made.append(login.make_dialog(target, False, None))
             return made[-1]
 
         kind, value = ensure_login(target, login.service, make_dialog)
+        if made:  # the dialog may have completed what the config left out (the site's domain)
+            target = made[-1].target
         for dialog in made:  # its embedded browser's page goes before the window
             dialog.dispose()
             dialog.deleteLater()

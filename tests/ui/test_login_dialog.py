@@ -7,7 +7,7 @@ import keyring
 import keyring.backends.fail
 import pytest
 import shiboken6
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWebEngineCore import QWebEngineProfile
 
 from editor_app.auth.service import LoginService
@@ -16,7 +16,7 @@ from editor_app.auth.token_store import SERVICE, TokenStore
 from editor_app.auth.tokens import Token
 from editor_app.backends.token_check import check_personal_token
 from editor_app.ui.auth_browser import AuthBrowser
-from editor_app.ui.login_dialog import LoginDialog, LoginMemory
+from editor_app.ui.login_dialog import BROWSER_SIZE, LoginDialog, LoginMemory
 from tests.fakes.auth_servers import FakeAuthServer
 
 
@@ -390,3 +390,76 @@ def test_ensure_login_reports_the_dialogs_choice(qtbot, make_dialog, server):
         assert ensure_login(github_target(server), service, make) == ("sandbox", None)
     finally:
         service.close()
+
+
+def netlify_popup_target(server=None, **kw) -> LoginTarget:
+    """A GitHub site logging in through Netlify's auth server, as most Decap sites do, with no site_url."""
+    api = {"api_root": f"{server.base_url}/github"} if server is not None else {}
+    return LoginTarget(backend="github", site="/sites/garden/static/admin/config.yml", repo="octo/site", **api, **kw)
+
+
+def test_a_missing_site_domain_is_asked_for_at_once_and_remembered(qtbot, make_dialog, server, memory):
+    dialog = make_dialog(netlify_popup_target(server))
+    assert "config.yml" not in dialog.windowTitle() and "octo/site" in dialog.site_label.text()
+    # Shown as the dialog opens, with the fix, before anything is clicked; the site's own login waits.
+    assert not dialog.problem_label.isHidden() and "domain" in dialog.problem_label.text()
+    assert "color" in dialog.problem_label.styleSheet()
+    assert not dialog.site_domain_row.isHidden() and not dialog.login_button.isEnabled()
+    assert dialog.token_box.isEnabled()  # a token still works meanwhile
+    qtbot.keyClicks(dialog.site_domain_edit, "https://garden.example.org/")
+    assert dialog.target.site_id == "garden.example.org"
+    assert dialog.problem_label.isHidden() and dialog.login_button.isEnabled()
+    qtbot.keyClicks(dialog.token_edit, "ghp_good")
+    with qtbot.waitSignal(dialog.login_succeeded, timeout=10000):
+        qtbot.mouseClick(dialog.token_button, Qt.MouseButton.LeftButton)
+    assert memory.site_domain("/sites/garden/static/admin/config.yml") == "garden.example.org"
+    again = make_dialog(netlify_popup_target(server))
+    assert again.target.site_id == "garden.example.org" and again.login_button.isEnabled()
+
+
+def test_an_app_id_the_config_lacks_is_named_with_its_fix(make_dialog):
+    dialog = make_dialog(LoginTarget(backend="gitlab", site="https://garden.example.org", repo="o/r",
+                                     auth_type="pkce", site_url="https://garden.example.org"))
+    assert "app_id" in dialog.problem_label.text() and not dialog.login_button.isEnabled()
+    assert dialog.site_domain_row.isHidden()
+
+
+def test_cancel_closes_the_dialog(qtbot, make_dialog, server):
+    dialog = make_dialog(github_target(server))
+    dialog.show()
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == LoginDialog.DialogCode.Rejected and not dialog.isVisible()
+
+
+def test_offline_says_what_could_not_be_reached_and_keeps_the_token_box_whole(qtbot, runner, memory):
+    dead = "http://127.0.0.1:9"  # the discard port: nothing listens, the connection is refused
+    service = LoginService(TokenStore(), github_web_url=dead)
+    dialog = LoginDialog(netlify_popup_target(site_domain="garden.example.org", device_client_id="client-1"),
+                         service, runner, memory, browser=AuthBrowser(QWebEngineProfile()))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.device_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Login failed" in dialog.status_label.text(), timeout=10000)
+    text = dialog.status_label.text()
+    assert "could not connect to 127.0.0.1" in text and "Check the internet connection" in text
+    assert "ConnectError" not in text and "color" in dialog.status_label.styleSheet()
+    qtbot.wait(50)  # the layout settles
+    assert dialog.token_box.height() >= dialog.token_box.minimumSizeHint().height()
+    assert dialog.token_help.height() >= dialog.token_help.heightForWidth(dialog.token_help.width()) - 1
+    runner.wait()
+    dialog.dispose()
+    service.close()
+
+
+def test_the_login_page_gets_a_browser_windows_room(qtbot, make_dialog, server):
+    server.popup_mode = "close"
+    dialog = make_dialog(github_target(server))
+    dialog.show()
+    before = dialog.size()
+    qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+    assert dialog.pages.currentIndex() == 1
+    room = dialog.screen().availableGeometry().size() * 0.9
+    assert dialog.width() >= min(BROWSER_SIZE.width(), room.width()) - 1
+    assert dialog.height() >= min(BROWSER_SIZE.height(), room.height()) - 1
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 0, timeout=15000)
+    assert dialog.size() == before  # back to the choices at their own size
