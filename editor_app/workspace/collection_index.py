@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
-from typing import Any
 
 from editor_app.backends.base import (
     NEW_FILE,
@@ -146,18 +145,6 @@ class CollectionIndex:
             if item.default_sort:
                 return item.field, item.default_sort == "desc"
         return None
-
-    def sorted_entries(self, name: str, field_name: str, *, descending: bool = False) -> list[IndexedEntry]:
-        """The collection's entries ordered by `field_name` (missing values last)."""
-        return views.sort_entries(self.state.entries(name), field_name, descending=descending)
-
-    def filtered_entries(self, name: str, filters: Sequence[Any]) -> list[IndexedEntry]:
-        """Entries matching all `filters` (the collection's `view_filters` items)."""
-        return views.filter_entries(self.state.entries(name), filters)
-
-    def grouped_entries(self, name: str, group: Any) -> dict[str, list[IndexedEntry]]:
-        """Entries grouped by a `view_groups` item (first regex match of its pattern in the field)."""
-        return views.group_entries(self.state.entries(name), group.field, group.pattern)
 
     def search(self, name: str, text: str) -> list[str]:
         """Paths of the collection's entries containing every word of `text` in any field."""

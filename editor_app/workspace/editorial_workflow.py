@@ -46,13 +46,6 @@ class EditorialWorkflow:
             ))
         return items
 
-    def unpublished_by_status(self) -> dict[str, list[WorkflowItem]]:
-        """Unpublished entries grouped by status, in board order (every status present, maybe empty)."""
-        groups: dict[str, list[WorkflowItem]] = {status: [] for status in WORKFLOW_STATUSES}
-        for item in self.list_unpublished():
-            groups.setdefault(item.status, []).append(item)
-        return groups
-
     def _workflow_title(self, collection: Collection, entry: UnpublishedEntry) -> str:
         """The entry's summary from its unpublished version (blob cache first, else one read on its branch)."""
         file_config = collection.file_named(entry.slug) if collection.is_files else None

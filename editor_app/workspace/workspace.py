@@ -283,21 +283,9 @@ class Workspace:
         """The indexed entry at `path` in collection `name`, if loaded."""
         return self.state.indexed(name, path)
 
-    def sorted_entries(self, name: str, field_name: str, *, descending: bool = False) -> list[IndexedEntry]:
-        """The collection's entries ordered by `field_name` (missing values last)."""
-        return self.index.sorted_entries(name, field_name, descending=descending)
-
     def default_sort(self, name: str) -> tuple[str, bool] | None:
         """The `sortable_fields` item with a `default_sort`, as (field, descending), if any."""
         return self.index.default_sort(name)
-
-    def filtered_entries(self, name: str, filters: Sequence[Any]) -> list[IndexedEntry]:
-        """Entries matching all `filters` (the collection's `view_filters` items)."""
-        return self.index.filtered_entries(name, filters)
-
-    def grouped_entries(self, name: str, group: Any) -> dict[str, list[IndexedEntry]]:
-        """Entries grouped by a `view_groups` item (first regex match of its pattern in the field)."""
-        return self.index.grouped_entries(name, group)
 
     def search(self, name: str, text: str) -> list[str]:
         """Paths of the collection's entries containing every word of `text` in any field."""
@@ -447,10 +435,6 @@ class Workspace:
     def list_unpublished(self) -> list[WorkflowItem]:
         """Unpublished entries of this site's collections, with their titles."""
         return self.workflow.list_unpublished()
-
-    def unpublished_by_status(self) -> dict[str, list[WorkflowItem]]:
-        """Unpublished entries grouped by status, in board order (every status present, maybe empty)."""
-        return self.workflow.unpublished_by_status()
 
     def set_status(self, collection: str, slug: str, status: str) -> None:
         """Move an unpublished entry to `status` (draft, pending_review, pending_publish)."""
