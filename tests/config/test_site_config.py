@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from editor_app.config.site_config import DEFAULT_COMMIT_MESSAGES, load_site_config, parse_site_config
+from editor_app.config.loader import load_site_config, parse_site_config
+from editor_app.config.site_config import DEFAULT_COMMIT_MESSAGES
 from editor_app.errors import ConfigError
 from tests.conftest import shared_path
 
@@ -582,3 +583,4 @@ def test_a_git_gateway_config_without_the_sites_address_is_warned_about():
         collections: [{name: a, label: A, folder: a, fields: [{name: title, label: T}]}]
     """)
     assert with_site.warnings == []
+
