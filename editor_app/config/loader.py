@@ -948,8 +948,8 @@ def _build_field(c: _Checker, node: Any, path: str, default_widget: str = "strin
         options=options,
         is_builtin_widget=builtin,
         meta=r.bool("meta", False),
+        preview=node.get("preview", True) is not False,
         line=r.line(),
-        raw=_plain(node),
     )
     if fld.media_folder and _MACHINE_PATH.match(fld.media_folder.strip()):
         c.error(r.line("media_folder"), f"{path}.media_folder", str(_repository_path_problem(fld.media_folder)))

@@ -162,8 +162,8 @@ class Field:
     type_key: str = "type"
     is_builtin_widget: bool = True
     meta: bool = False
+    preview: bool = True  # False: `preview: false`, the field is left out of the preview
     line: int | None = None
-    raw: dict[str, Any] = _field(default_factory=dict)
 
     def option(self, key: str, default: Any = None) -> Any:
         """A widget option (snake_case name), or `default`."""

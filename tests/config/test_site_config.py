@@ -584,3 +584,23 @@ def test_a_git_gateway_config_without_the_sites_address_is_warned_about():
     """)
     assert with_site.warnings == []
 
+
+def test_a_field_keeps_preview_false_as_a_flag_and_its_widget_options_once():
+    site = config("""
+        backend: {name: test-repo}
+        media_folder: static/img
+        collections:
+          - name: posts
+            label: Posts
+            folder: content/posts
+            create: true
+            fields:
+              - {name: title, label: Title}
+              - {name: secret, label: Secret, preview: false}
+              - {name: body, label: Body, widget: markdown, editorComponents: [image]}
+    """)
+    title, secret, body = site.collections[0].fields
+    assert (title.preview, secret.preview, body.preview) == (True, False, True)
+    assert body.options == {"editor_components": ["image"]}
+    # the field as written is not kept beside the typed attributes: each option has one place
+    assert not hasattr(body, "raw")
