@@ -9,12 +9,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Sequence
 
-from editor_app.backends.base import (
-    NEW_FILE,
-    Listing,
-    RepoFile,
-    SkippedFile,
-)
+from editor_app.backends.base import NEW_FILE, Listing, RepoFile, SkippedFile
 from editor_app.config.site_config import Collection, CollectionFile
 from editor_app.workspace import content_bridge as content
 from editor_app.workspace import i18n as i18n_mod
@@ -27,11 +22,7 @@ from editor_app.workspace.entry_paths import (
     slug_from_path,
     translations_by_entry,
 )
-from editor_app.workspace.model import (
-    IndexedEntry,
-    OpenEntry,
-    Progress,
-)
+from editor_app.workspace.model import IndexedEntry, OpenEntry, Progress
 from editor_app.workspace.site_state import SiteState
 
 
@@ -178,7 +169,6 @@ class CollectionIndex:
                 file=entry.file, search_text=views.search_text_of(everything, entry.slug, entry.path),
                 translations=translations,
             )
-
 
 
 def _report(progress: Progress | None, done: int, total: int, text: str) -> None:

@@ -7,17 +7,12 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from editor_app.backends.base import (
-    NEW_FILE,
-)
+from editor_app.backends.base import NEW_FILE
 from editor_app.errors import EditorError
 from editor_app.workspace import content_bridge as content
 from editor_app.workspace import i18n as i18n_mod
 from editor_app.workspace.journal import Draft, DraftKey
-from editor_app.workspace.model import (
-    OpenEntry,
-    PendingDraft,
-)
+from editor_app.workspace.model import OpenEntry, PendingDraft
 from editor_app.workspace.site_state import SiteState
 from editor_app.workspace.translations import Translations
 
@@ -206,7 +201,6 @@ class Drafts:
             locale_data=locale_data,
             locale_files=tuple(locale_files),
         )
-
 
 
 def _nothing() -> None:

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from editor_app.backends.base import (
-    WORKFLOW_STATUSES,
-    CommitResult,
-    DeployPreview,
-    RepoFile,
-    UnpublishedEntry,
-)
+from editor_app.backends.base import WORKFLOW_STATUSES, CommitResult, DeployPreview, RepoFile, UnpublishedEntry
 from editor_app.config.site_config import Collection
 from editor_app.errors import ContentError, EditorError
 from editor_app.workspace import content_bridge as content
 from editor_app.workspace import i18n as i18n_mod
 from editor_app.workspace import previews
-from editor_app.workspace.entry_paths import (
-    is_default_locale_file,
-    slug_from_path,
-)
-from editor_app.workspace.model import (
-    OpenEntry,
-    WorkflowItem,
-)
+from editor_app.workspace.entry_paths import is_default_locale_file, slug_from_path
+from editor_app.workspace.model import OpenEntry, WorkflowItem
 from editor_app.workspace.site_state import SiteState
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from editor_app.backends.base import (
-    FileMeta,
-)
+from editor_app.backends.base import FileMeta
 from editor_app.workspace.site_state import SiteState
 
 META_BATCH = 100  # paths per files_meta call (the adapter splits them into what one request of its host answers)

@@ -13,12 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from editor_app.backends.base import (
-    NEW_FILE,
-    WORKFLOW_STATUSES,
-    CommitResult,
-    FileChange,
-)
+from editor_app.backends.base import NEW_FILE, WORKFLOW_STATUSES, CommitResult, FileChange
 from editor_app.backends.workflow import git_blob_id
 from editor_app.config.site_config import Collection
 from editor_app.errors import ConflictError, ContentError, EditorError, NetworkError, NotFoundError
@@ -26,16 +21,8 @@ from editor_app.workspace import content_bridge as content
 from editor_app.workspace import i18n as i18n_mod
 from editor_app.workspace.collection_index import CollectionIndex
 from editor_app.workspace.drafts import Drafts
-from editor_app.workspace.entry_paths import (
-    decode_text,
-    entry_file_path,
-    listing_depth,
-    slug_from_path,
-)
-from editor_app.workspace.model import (
-    IndexedEntry,
-    OpenEntry,
-)
+from editor_app.workspace.entry_paths import decode_text, entry_file_path, listing_depth, slug_from_path
+from editor_app.workspace.model import IndexedEntry, OpenEntry
 from editor_app.workspace.site_state import SiteState
 from editor_app.workspace.translations import Translations
 
@@ -479,7 +466,6 @@ class EntryStore:
                 continue
             found.append((path, blob_id))
         return found
-
 
 
 def _is_theirs(mine: str, error: ConflictError) -> bool:

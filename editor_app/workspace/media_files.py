@@ -5,19 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from editor_app.backends.base import (
-    NEW_FILE,
-    CommitResult,
-    FileChange,
-)
+from editor_app.backends.base import NEW_FILE, CommitResult, FileChange
 from editor_app.content.image_optimizer import ImageTransformations, optimize_image, transformations_from_config
 from editor_app.content.spelling import parse_word_list
 from editor_app.errors import NotFoundError
 from editor_app.paths import clean_file_name
 from editor_app.workspace import content_bridge as content
-from editor_app.workspace.model import (
-    MediaItem,
-)
+from editor_app.workspace.model import MediaItem
 from editor_app.workspace.site_state import SiteState
 
 
@@ -113,7 +107,6 @@ class MediaFiles:
         with self.state.mutex:
             loaded = [e for index in self.state.index.values() for e in index.values()]
         return [e.path for e in loaded if any(n in e.search_text for n in needles)]
-
 
 
 def _free_name(folder: str, name: str, existing: set[str]) -> str:

@@ -6,22 +6,13 @@ import copy
 from dataclasses import replace
 from typing import Any
 
-from editor_app.backends.base import (
-    NEW_FILE,
-    FileChange,
-)
+from editor_app.backends.base import NEW_FILE, FileChange
 from editor_app.config.site_config import Collection, CollectionFile
 from editor_app.errors import ContentError, NotFoundError
 from editor_app.workspace import content_bridge as content
 from editor_app.workspace import i18n as i18n_mod
-from editor_app.workspace.entry_paths import (
-    decode_text,
-)
-from editor_app.workspace.model import (
-    IndexedEntry,
-    OpenEntry,
-    RawTextError,
-)
+from editor_app.workspace.entry_paths import decode_text
+from editor_app.workspace.model import IndexedEntry, OpenEntry, RawTextError
 from editor_app.workspace.site_state import SiteState
 
 
