@@ -248,7 +248,10 @@ class Workspace:
     def signoff_identity(self) -> str:
         """"Name <email>" that commits are signed off as (`signoff_commits`), or "" when they are not."""
         author = content.signoff_author(self.site, self.user)
-        return f"{author[0]} <{author[1]}>" if author is not None else ""
+        if author is None:
+            return ""
+        name, email = author
+        return f"{name} <{email}>" if email else name  # the account shows no e-mail: the name alone
 
     @property
     def can_reset(self) -> bool:

@@ -18,7 +18,7 @@ from editor_app.ui.theme import apply_theme
 from editor_app.workspace.workspace import Workspace
 from tests.fakes.github import FakeGitHub
 from tests.ui.fakes import FakeEditor, ScriptedPrompts
-from tests.workspace.github_site import github_workspace
+from tests.workspace.github_site import CONFIG, github_workspace
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "screenshots"
 DEPLOY = "https://deploy-preview-1--garden.example.org"
@@ -147,8 +147,10 @@ def test_the_board_shows_each_cards_preview_and_opens_the_selected_one(site, qtb
     assert window.grab().save(str(SCREENSHOTS / "workflow-board-previews.png"))
 
 
-def test_screenshot_of_the_editor_with_a_ready_preview(site, qtbot, tmp_path, runner, qapp):
-    workspace, fake = site
+def test_screenshot_of_the_editor_with_a_ready_preview_on_a_site_that_signs_off(qtbot, tmp_path, runner, qapp):
+    signing = CONFIG.replace("  branch: main\n", "  branch: main\n  signoff_commits: true\n")
+    workspace, fake = github_workspace(tmp_path, signing)
+    draft(workspace, "content/posts/first.md", "First post, revised")
     post_status(fake, head_of(fake, "cms/posts/first"), "success", DEPLOY)
     apply_theme(qapp)
     window = make_window(qtbot, tmp_path, runner, workspace, [], editor=None)  # the real editor pane
@@ -156,10 +158,11 @@ def test_screenshot_of_the_editor_with_a_ready_preview(site, qtbot, tmp_path, ru
         open_posts(window, qtbot)
     click_row(window, qtbot, "content/posts/first.md")
     assert window.preview_bar.link_button.isVisible()
+    assert window.signoff_label.isVisible() and window.signoff_label.text().startswith("Signed off as ")
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / "editor-deploy-preview.png"
     assert window.grab().save(str(path))
-
+    workspace.backend.close()
 
 
 def test_opening_the_site_on_its_entries_asks_no_card_previews(site, qtbot, tmp_path, runner):
