@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
 def reset_sandbox() -> int:
     """Drop every sandbox edit and workflow entry and put the sample site back; exit code."""
     from editor_app.backends.test_repo import TestRepoBackend, sample_site_dir
-    from editor_app.config.site_config import load_site_config
+    from editor_app.config.loader import load_site_config
     from editor_app.paths import AppDirs
     from editor_app.workspace.workspace import backend_settings_from_config
 

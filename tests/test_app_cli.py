@@ -102,7 +102,7 @@ def test_reset_sandbox_puts_the_sample_site_back(app_home):
     from editor_app.app import main
     from editor_app.backends.base import FileChange
     from editor_app.backends.test_repo import TestRepoBackend, sample_site_dir
-    from editor_app.config.site_config import load_site_config
+    from editor_app.config.loader import load_site_config
     from editor_app.errors import NotFoundError
     from editor_app.paths import AppDirs
     from editor_app.workspace.workspace import backend_settings_from_config

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from editor_app.config.site_config import Collection, SiteConfig, load_site_config
+from editor_app.config.loader import load_site_config
+from editor_app.config.site_config import Collection, SiteConfig
 from editor_app.errors import ConfigError
 
 EXIT_OK = 0

@@ -1,4 +1,6 @@
-"""Validation of config.yml text into `SiteConfig`, reporting every problem with file, line and option path.
+"""Loading a site's config.yml: `load_site_config(path)` / `parse_site_config(text, file_name)` validate it into
+a `SiteConfig` (the typed model in `site_config`, which imports nothing from here), reporting every problem
+with file, line and option path.
 
 The rules follow Decap's JSON schema (`configSchema.js`) and `applyDefaults`/`normalizeConfig`:
 required keys, types, enums, unique names, legacy camelCase widget options (accepted with a
@@ -12,6 +14,7 @@ import builtins
 import difflib
 import posixpath
 import re
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -310,6 +313,17 @@ def parse_config_text(text: str, file_name: str = "config.yml") -> SiteConfig:
         raise ConfigError([template] if template is not None else checker.problems)
     config.warnings = checker.warnings
     return config
+
+
+def load_site_config(path: str | Path) -> SiteConfig:
+    """Read and validate the config file at `path`."""
+    p = Path(path)
+    return parse_config_text(p.read_bytes().decode("utf-8-sig"), str(path))
+
+
+def parse_site_config(text: str, file_name: str = "config.yml") -> SiteConfig:
+    """Validate config text; `file_name` is used in error messages."""
+    return parse_config_text(text, file_name)
 
 
 def _build_site(c: _Checker, root: Any) -> SiteConfig:
@@ -934,8 +948,8 @@ def _build_field(c: _Checker, node: Any, path: str, default_widget: str = "strin
         options=options,
         is_builtin_widget=builtin,
         meta=r.bool("meta", False),
+        preview=node.get("preview", True) is not False,
         line=r.line(),
-        raw=_plain(node),
     )
     if fld.media_folder and _MACHINE_PATH.match(fld.media_folder.strip()):
         c.error(r.line("media_folder"), f"{path}.media_folder", str(_repository_path_problem(fld.media_folder)))

@@ -1,7 +1,7 @@
-"""The typed model of a site's config.yml (Decap CMS / Netlify CMS / Static CMS) and its loader.
+"""The typed model of a site's config.yml (Decap CMS / Netlify CMS / Static CMS).
 
-`load_site_config(path)` / `parse_site_config(text, file_name)` return a `SiteConfig` or raise
-`errors.ConfigError` listing every problem as `file:line: option.path: message`. Warnings (unknown
+`config.loader` builds it: `load_site_config(path)` / `parse_site_config(text, file_name)` return a `SiteConfig`
+or raise `errors.ConfigError` listing every problem as `file:line: option.path: message`. Warnings (unknown
 widgets, deprecated camelCase options) are kept on `SiteConfig.warnings`. Defaults follow Decap's
 `applyDefaults`; widget options are normalised to snake_case in `Field.options`.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as _field
-from pathlib import Path
 from typing import Any
 
 from editor_app.errors import Problem
@@ -163,8 +162,8 @@ class Field:
     type_key: str = "type"
     is_builtin_widget: bool = True
     meta: bool = False
+    preview: bool = True  # False: `preview: false`, the field is left out of the preview
     line: int | None = None
-    raw: dict[str, Any] = _field(default_factory=dict)
 
     def option(self, key: str, default: Any = None) -> Any:
         """A widget option (snake_case name), or `default`."""
@@ -290,18 +289,3 @@ class SiteConfig:
     def collection_named(self, name: str) -> Collection | None:
         """The collection called `name`, if any."""
         return next((c for c in self.collections if c.name == name), None)
-
-
-def load_site_config(path: str | Path) -> SiteConfig:
-    """Read and validate the config file at `path`."""
-    from editor_app.config.loader import parse_config_text
-
-    p = Path(path)
-    return parse_config_text(p.read_bytes().decode("utf-8-sig"), str(path))
-
-
-def parse_site_config(text: str, file_name: str = "config.yml") -> SiteConfig:
-    """Validate config text; `file_name` is used in error messages."""
-    from editor_app.config.loader import parse_config_text
-
-    return parse_config_text(text, file_name)

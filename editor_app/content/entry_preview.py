@@ -60,7 +60,7 @@ def preview_style_path(editor: Mapping[str, Any] | None) -> str | None:
 
 def field_previewed(fld: Field) -> bool:
     """Whether a field appears in the preview: not hidden, and not `preview: false`."""
-    return fld.widget != "hidden" and fld.raw.get("preview", True) is not False
+    return fld.widget != "hidden" and fld.preview
 
 
 def build_preview_html(fields: list[Field], data: Mapping[str, Any], *, title_field: str | None = None,

@@ -253,7 +253,7 @@ class EntryListModel(QAbstractTableModel):
         indices = list(indices)
         column = self._sort_column
         if 0 <= column < len(self._headers):
-            # Rows without a value come last either way (as `views.sort_entries`): a commit date still being read
+            # Rows without a value come last either way: a commit date still being read
             # does not bring its row to the top, where it would be read next, and the next, and so on.
             blank = [i for i in indices if not (column < len(rows[i].cells) and rows[i].cells[column])]
             indices = [i for i in indices if column < len(rows[i].cells) and rows[i].cells[column]]

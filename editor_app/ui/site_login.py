@@ -78,7 +78,7 @@ def open_site(choice, dirs, login: SiteLogin | None = None):
     from editor_app.backends import BACKENDS
     from editor_app.backends.proxy import ProxyBackend, local_server_url, probe_local_server
     from editor_app.backends.test_repo import TestRepoBackend, sample_site_dir
-    from editor_app.config.site_config import load_site_config
+    from editor_app.config.loader import load_site_config
     from editor_app.errors import AuthError, EditorError
     from editor_app.workspace.workspace import backend_settings_from_config
 

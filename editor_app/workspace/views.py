@@ -1,4 +1,4 @@
-"""Sorting, view filters, view groups and full-text search over a collection's in-memory index.
+"""Field values, the collection `filter` and full-text search over a collection's in-memory index.
 
 Pure functions over entries that have `data` (a mapping) and `search_text` (lowercased text of every
 field, computed once when the entry is indexed), so a search keystroke over 10,000 entries is one
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 
@@ -67,32 +67,6 @@ def search_text_of(data: Mapping[str, Any], *extra: str) -> str:
     return "\n".join(parts).lower()
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
-    # Missing values sort last; numbers, dates and text each compare among themselves.
-    if value is None or value == "":
-        return (3, "")
-    if isinstance(value, bool):
-        return (0, float(value))
-    if isinstance(value, (int, float)):
-        return (0, float(value))
-    if isinstance(value, _dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=_dt.UTC)
-        return (1, value.isoformat())
-    if isinstance(value, _dt.date):
-        return (1, value.isoformat())
-    return (2, value_text(value).casefold())
-
-
-def sort_entries(entries: Iterable[Any], field: str, *, descending: bool = False) -> list[Any]:
-    """Entries ordered by `field` (dotted path); entries without a value come last either way."""
-    present = [e for e in entries]
-    with_value = [e for e in present if _sort_key(field_value(e.data, field))[0] != 3]
-    without = [e for e in present if _sort_key(field_value(e.data, field))[0] == 3]
-    with_value.sort(key=lambda e: _sort_key(field_value(e.data, field)), reverse=descending)
-    return with_value + without
-
-
 def matches_filter(data: Mapping[str, Any], field: str, pattern: Any) -> bool:
     """Decap's view filter: a boolean pattern compares equal, else `pattern` is a regex searched in the text."""
     value = field_value(data, field)
@@ -101,29 +75,6 @@ def matches_filter(data: Mapping[str, Any], field: str, pattern: Any) -> bool:
     if isinstance(value, (list, tuple)):
         return any(re.search(str(pattern), value_text(v)) for v in value)
     return re.search(str(pattern), value_text(value)) is not None
-
-
-def filter_entries(entries: Iterable[Any], filters: Sequence[Any]) -> list[Any]:
-    """Entries matching every filter of `filters` (objects with `field` and `pattern`)."""
-    return [e for e in entries if all(matches_filter(e.data, f.field, f.pattern) for f in filters)]
-
-
-def group_entries(entries: Iterable[Any], field: str, pattern: str | None = None) -> dict[str, list[Any]]:
-    """Decap's view group: the group's label is the first match of `pattern` in the value (the value without one).
-
-    Entries whose value does not match (or is missing) go to the "" group; groups keep first-seen order.
-    """
-    groups: dict[str, list[Any]] = {}
-    compiled = re.compile(pattern) if pattern else None
-    for entry in entries:
-        text = value_text(field_value(entry.data, field))
-        if compiled is not None:
-            found = compiled.search(text)
-            label = found.group(0) if found else ""
-        else:
-            label = text
-        groups.setdefault(label, []).append(entry)
-    return groups
 
 
 def search_entries(entries: Iterable[Any], text: str) -> list[Any]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from editor_app.backends.base import FileChange
-from editor_app.config.site_config import parse_site_config
+from editor_app.config.loader import parse_site_config
 from editor_app.errors import AuthError, ConflictError, EditorError, RateLimitedError
 from editor_app.workspace.cache import ContentCache
 from editor_app.workspace.journal import DraftsJournal

@@ -78,7 +78,7 @@ def test_the_editorial_workflow_through_decap_server_from_the_workspace(served, 
         reopened = ws.open_entry("plants", "content/plants/basil.yml")
         assert reopened.data["family"] == "Workflow family"  # read from the entry branch
         ws.set_status("plants", "basil", STATUS_PENDING_PUBLISH)
-        assert [i.slug for i in ws.unpublished_by_status()[STATUS_PENDING_PUBLISH]] == ["basil"]
+        assert [i.slug for i in ws.list_unpublished() if i.status == STATUS_PENDING_PUBLISH] == ["basil"]
         ws.publish("plants", "basil")
         assert "family: Workflow family" in (repo / "content/plants/basil.yml").read_text("utf-8")
         assert ws.list_unpublished() == []

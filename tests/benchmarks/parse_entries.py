@@ -13,7 +13,7 @@ import sys
 import textwrap
 import time
 
-from editor_app.config.site_config import parse_site_config
+from editor_app.config.loader import parse_site_config
 from editor_app.content.formats import parse_entry, resolve_format
 from editor_app.content.slugs import slug_from_path
 from editor_app.content.templates import summary_for_entry

@@ -85,7 +85,7 @@ def measure_spelling_keystroke(words: int = 20_000, keys: int = 300, checking: b
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from editor_app.config.site_config import parse_site_config
+    from editor_app.config.loader import parse_site_config
     from editor_app.content.spelling import DictionaryCatalog, default_dictionary_folders
     from editor_app.ui.editor_pane import EditorPane
     from editor_app.ui.widgets.spell_highlighter import SpellChecking

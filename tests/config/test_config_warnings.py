@@ -6,7 +6,7 @@ import io
 
 from editor_app.config.check import main as check_config
 from editor_app.config.dialects import DIALECTS, field_option_dialects, top_level_dialects
-from editor_app.config.site_config import parse_site_config
+from editor_app.config.loader import parse_site_config
 
 HEAD = "backend: {name: github, repo: o/r}\nmedia_folder: static/img\n"
 

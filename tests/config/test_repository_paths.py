@@ -7,7 +7,7 @@ import io
 import pytest
 
 from editor_app.config.check import main as check_config
-from editor_app.config.site_config import parse_site_config
+from editor_app.config.loader import parse_site_config
 from editor_app.errors import ConfigError
 
 HEAD = "backend: {name: github, repo: o/r}\nmedia_folder: {media}\ncollections:\n"

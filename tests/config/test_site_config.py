@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from editor_app.config.site_config import DEFAULT_COMMIT_MESSAGES, load_site_config, parse_site_config
+from editor_app.config.loader import load_site_config, parse_site_config
+from editor_app.config.site_config import DEFAULT_COMMIT_MESSAGES
 from editor_app.errors import ConfigError
 from tests.conftest import shared_path
 
@@ -582,3 +583,24 @@ def test_a_git_gateway_config_without_the_sites_address_is_warned_about():
         collections: [{name: a, label: A, folder: a, fields: [{name: title, label: T}]}]
     """)
     assert with_site.warnings == []
+
+
+def test_a_field_keeps_preview_false_as_a_flag_and_its_widget_options_once():
+    site = config("""
+        backend: {name: test-repo}
+        media_folder: static/img
+        collections:
+          - name: posts
+            label: Posts
+            folder: content/posts
+            create: true
+            fields:
+              - {name: title, label: Title}
+              - {name: secret, label: Secret, preview: false}
+              - {name: body, label: Body, widget: markdown, editorComponents: [image]}
+    """)
+    title, secret, body = site.collections[0].fields
+    assert (title.preview, secret.preview, body.preview) == (True, False, True)
+    assert body.options == {"editor_components": ["image"]}
+    # the field as written is not kept beside the typed attributes: each option has one place
+    assert not hasattr(body, "raw")

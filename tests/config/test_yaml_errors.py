@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from editor_app.config.check import main as check_config
-from editor_app.config.site_config import parse_site_config
+from editor_app.config.loader import parse_site_config
 from editor_app.errors import ConfigError, Problem
 
 HEAD = "backend:\n  name: github\n  repo: owner/site\nmedia_folder: static/img\ncollections:\n"

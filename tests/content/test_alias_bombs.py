@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from editor_app.config.site_config import parse_site_config
+from editor_app.config.loader import parse_site_config
 from editor_app.config.yaml12 import MAX_ALIAS_NODES, check_alias_expansion, load_fast
 from editor_app.content.formats import parse_entry
 from editor_app.errors import ConfigError, ContentError

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from editor_app.config.site_config import Field, parse_site_config
+from editor_app.config.loader import parse_site_config
+from editor_app.config.site_config import Field
 from editor_app.content.entry_preview import (
     build_preview_html,
     field_previewed,

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from editor_app.config.site_config import parse_site_config
+from editor_app.config.loader import parse_site_config
 from editor_app.config.yaml12 import round_trip_yaml
 from editor_app.content.formats import dump_entry, open_entry, parse_entry, resolve_format
 from editor_app.errors import ContentError

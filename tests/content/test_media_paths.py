@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from editor_app.config.site_config import parse_site_config
+from editor_app.config.loader import parse_site_config
 from editor_app.content.media_paths import media_folder_for, public_folder_for, public_path
 from editor_app.errors import ContentError
 

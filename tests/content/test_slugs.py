@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from editor_app.config.site_config import SlugConfig, parse_site_config
+from editor_app.config.loader import parse_site_config
+from editor_app.config.site_config import SlugConfig
 from editor_app.content.slugs import (
     check_relative_path,
     entry_path,

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from editor_app.config.site_config import Field, parse_site_config
+from editor_app.config.loader import parse_site_config
+from editor_app.config.site_config import Field
 from editor_app.content import widget_values as wv
 
 

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
 from editor_app.backends.base import CommitResult, DeployPreview, FileMeta, UnpublishedEntry
-from editor_app.config.site_config import SiteConfig, parse_site_config
+from editor_app.config.loader import parse_site_config
+from editor_app.config.site_config import SiteConfig
 from editor_app.errors import ConflictError, EditorError
 from editor_app.ui.contracts import EntryEditor, Progress, WorkspaceView
 from editor_app.ui.signals import emit

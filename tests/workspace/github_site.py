@@ -8,7 +8,7 @@ import httpx
 
 from editor_app.backends.base import Credentials
 from editor_app.backends.github import GitHubBackend
-from editor_app.config.site_config import parse_site_config
+from editor_app.config.loader import parse_site_config
 from editor_app.workspace.cache import ContentCache
 from editor_app.workspace.journal import DraftsJournal
 from editor_app.workspace.workspace import Workspace, backend_settings_from_config

@@ -18,7 +18,8 @@ from typing import Any
 
 from editor_app.backends.base import Backend, BackendSettings
 from editor_app.backends.test_repo import TestRepoBackend, sample_site_dir
-from editor_app.config.site_config import SiteConfig, parse_site_config
+from editor_app.config.loader import parse_site_config
+from editor_app.config.site_config import SiteConfig
 from editor_app.workspace.cache import ContentCache
 from editor_app.workspace.journal import DraftsJournal
 from editor_app.workspace.workspace import Workspace, backend_settings_from_config

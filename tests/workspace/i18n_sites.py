@@ -10,7 +10,8 @@ from pathlib import Path
 from editor_app.backends.base import Backend
 from editor_app.backends.local import LocalBackend
 from editor_app.backends.test_repo import TestRepoBackend
-from editor_app.config.site_config import SiteConfig, parse_site_config
+from editor_app.config.loader import parse_site_config
+from editor_app.config.site_config import SiteConfig
 from editor_app.errors import NotFoundError
 from editor_app.workspace.cache import ContentCache
 from editor_app.workspace.journal import DraftsJournal

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from editor_app.config.site_config import parse_site_config
+from editor_app.config.loader import parse_site_config
 from editor_app.workspace.cache import ContentCache
 from editor_app.workspace.journal import DraftsJournal
 from editor_app.workspace.media_upload import EntryMediaUploader

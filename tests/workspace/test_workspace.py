@@ -125,37 +125,6 @@ def test_an_entry_that_does_not_parse_is_listed_with_its_error(env: Env) -> None
 # --- views ---------------------------------------------------------------------------------------
 
 
-def test_sort_by_a_field_either_way_with_missing_values_last(env: Env) -> None:
-    ws = env.workspace()
-    ws.load_collection("posts")
-    oldest_first = [e.slug for e in ws.sorted_entries("posts", "date")]
-    assert oldest_first == sorted(oldest_first)  # the slugs start with the date
-    newest_first = ws.sorted_entries("posts", "date", descending=True)
-    assert [e.path for e in newest_first] == [e.path for e in reversed(ws.sorted_entries("posts", "date"))]
-    plants = ws.load_collection("plants") and ws.sorted_entries("plants", "days_to_harvest")
-    days = [e.data["days_to_harvest"] for e in plants]
-    assert days == sorted(days)
-
-
-def test_view_filters_match_booleans_and_regexes(env: Env) -> None:
-    ws = env.workspace()
-    ws.load_collection("posts")
-    featured, harvest = ws.collection("posts").view_filters
-    assert len(ws.filtered_entries("posts", [featured])) == 4
-    assert {e.data["category"] for e in ws.filtered_entries("posts", [harvest])} == {"harvest"}
-    assert len(ws.filtered_entries("posts", [featured, harvest])) == 1
-
-
-def test_view_groups_use_the_first_regex_match(env: Env) -> None:
-    ws = env.workspace()
-    ws.load_collection("posts")
-    year, category = ws.collection("posts").view_groups
-    assert list(ws.grouped_entries("posts", year)) == ["2026"]
-    by_category = ws.grouped_entries("posts", category)
-    assert sorted(by_category) == ["harvest", "news", "volunteers", "workshops"]
-    assert sum(len(v) for v in by_category.values()) == 8
-
-
 def test_search_looks_in_every_field_case_insensitively(env: Env) -> None:
     ws = env.workspace()
     ws.load_collection("posts")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from editor_app.config.site_config import Field, parse_site_config
+from editor_app.config.loader import parse_site_config
+from editor_app.config.site_config import Field
 
 # A 1x1 red PNG, for thumbnails and pasted images.
 PNG_1PX = bytes.fromhex(

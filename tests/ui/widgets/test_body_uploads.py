@@ -12,7 +12,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage, QTextCursor
 from PySide6.QtWidgets import QApplication
 
-from editor_app.config.site_config import parse_site_config
+from editor_app.config.loader import parse_site_config
 from editor_app.content.spelling import DictionaryCatalog
 from editor_app.ui.editor_pane import EditorPane
 from editor_app.ui.widgets.spell_highlighter import SpellChecking

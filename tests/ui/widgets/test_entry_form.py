@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from PySide6.QtCore import Qt
 
-from editor_app.config.site_config import load_site_config
+from editor_app.config.loader import load_site_config
 from editor_app.ui.widgets.entry_form import EntryForm, ListEditor, ObjectEditor, SimpleListEditor
 from editor_app.ui.widgets.field_widgets import FormContext, RawYamlEditor
 from tests.conftest import shared_path
