@@ -22,12 +22,11 @@ from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from editor_app.config.site_config import Collection
-from editor_app.errors import AuthError, ConflictError, LockedError
 from editor_app.ui.collection_browser import CollectionBrowser
-from editor_app.ui.conflict_dialog import ConflictChoice, ConflictDialog
 from editor_app.ui.contracts import EditorFactory, EntryEditor, UserPrompts, WorkspaceView
 from editor_app.ui.deploy_preview_bar import open_in_desktop_browser
 from editor_app.ui.draft_dialog import DraftChoice
+from editor_app.ui.entry_saver import EntrySaver, Relogin
 from editor_app.ui.expiry_banner import ExpiryBanner
 from editor_app.ui.lock_dialog import LockDialog
 from editor_app.ui.media_library import MediaLibraryDialog
@@ -35,7 +34,7 @@ from editor_app.ui.notifications import NotificationArea, Prompts
 from editor_app.ui.signals import emit
 from editor_app.ui.start_dialog import HOST_NAMES
 from editor_app.ui.status_feedback import StatusFeedback
-from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
+from editor_app.ui.tasks import TaskRunner, run_in_background
 from editor_app.ui.workflow_controller import WorkflowController
 from editor_app.workspace.workspace import OpenEntry
 
@@ -78,10 +77,6 @@ class MainWindow(QMainWindow):
         self.current_entry: OpenEntry | None = None
         self._dirty = False
         self._after_save: Callable[[], object] | None = None
-        self.expiry_banner: ExpiryBanner | None = None  # set by attach_login for sites behind a Git-host login
-        self._relogin: Callable[[Callable[[bool], None]], None] | None = None
-        self._paused_save: OpenEntry | None = None  # the entry whose save waits for a new login
-        self.lock_dialog: LockDialog | None = None  # open while a lock file blocks a save
         self.prompts: UserPrompts = prompts or Prompts(self)
         self.setWindowTitle(f"{self._site_title()} — editor-app")
         self.setAccessibleName("Main window")
@@ -94,6 +89,7 @@ class MainWindow(QMainWindow):
         self.collection_tree = self.browser.tree
         self.entry_list = self.browser.entry_list
         self.meta_loader = self.browser.meta_loader
+        self.saver = EntrySaver(workspace, runner, self.feedback, self._open_path, self)
         self.editor: EntryEditor = self._editor_factory(workspace, self)
         self.empty_label = QLabel("Choose an entry on the left, or create one with File → New entry (Ctrl+N).")
         self.empty_label.setObjectName("empty-state")
@@ -255,6 +251,11 @@ class MainWindow(QMainWindow):
         self.workflow.loaded.connect(self.workflow_loaded)
         self.workflow.changed.connect(self.workflow_changed)
         self.workflow.previews_loaded.connect(self.workflow_previews_loaded)
+        self.saver.saved.connect(self._on_saver_saved)
+        self.saver.save_failed.connect(self._on_saver_save_failed)
+        self.saver.retry_requested.connect(self.save_entry)
+        self.saver.mine_kept.connect(self._on_saver_mine_kept)
+        self.saver.theirs_taken.connect(self._on_saver_theirs_taken)
         self.editor.save_requested.connect(self.save_entry)
         self.editor.changed.connect(self._on_editor_changed)
 
@@ -320,6 +321,9 @@ class MainWindow(QMainWindow):
     def wait_until_loaded(self, timeout: float = 30.0) -> None:
         """Process events until every collection has loaded (self-test, benchmarks)."""
         self.browser.wait_until_loaded(timeout)
+
+    def _open_path(self) -> str | None:
+        return self.current_entry.path if self.current_entry is not None else None
 
     def _is_current_dirty(self, path: str) -> bool:
         return self._dirty and self.current_entry is not None and self.current_entry.path == path
@@ -455,16 +459,32 @@ class MainWindow(QMainWindow):
         self._journal_timer.stop()
         self._journal_deadline.stop()
         self.workspace.journal_draft(entry)
-        self.feedback.show_progress(0, 0, f"Saving {entry.path}…")
         self.save_action.setEnabled(False)
-        run_in_background(
-            self.runner,
-            lambda: self.workspace.save_entry(entry),
-            self._on_entry_saved,
-            lambda failure: self._on_save_failed(entry, failure),
-        )
+        self.saver.save(entry)
 
-    def _on_entry_saved(self, entry: OpenEntry) -> None:
+    def _on_saver_save_failed(self) -> None:
+        self._after_save = None  # whatever waited for this save stays undone: the entry is still open
+        self._update_actions()
+
+    def _on_saver_mine_kept(self, resolved: OpenEntry) -> None:
+        self.editor.set_entry(resolved)
+        self.current_entry = resolved
+        self.save_entry()
+
+    def _on_saver_theirs_taken(self, theirs: OpenEntry | None) -> None:
+        self._set_dirty(False)
+        if theirs is None:  # they deleted it
+            self.current_entry = None
+            self.close_entry()
+        else:
+            self._show_entry(theirs)
+
+    @property
+    def lock_dialog(self) -> LockDialog | None:
+        """The lock dialog, while a lock file blocks a save."""
+        return self.saver.lock_dialog
+
+    def _on_saver_saved(self, entry: OpenEntry) -> None:
         self.current_entry = entry
         self.editor.set_entry(entry)
         self._set_dirty(False)
@@ -480,126 +500,23 @@ class MainWindow(QMainWindow):
         if then is not None:
             then()
 
-    def _on_save_failed(self, entry: OpenEntry, failure: TaskFailure) -> None:
-        self._after_save = None  # whatever waited for this save stays undone: the entry is still open
-        self.feedback.hide_progress("")
-        self._update_actions()
-        if isinstance(failure.error, ConflictError):
-            self.resolve_conflict(entry, failure.error)
-            return
-        banner = self.expiry_banner
-        expired = isinstance(failure.error, AuthError) and failure.error.expired
-        if expired and self._relogin is not None and banner is not None:
-            self._pause_save_for_login(entry, banner)
-            return
-        if isinstance(failure.error, LockedError):
-            self.offer_lock_removal(entry, failure.error)
-            return
-        self.notifications.notify_error(failure, f"Saving {entry.path} failed (your changes are kept as a draft)")
-
-    def offer_lock_removal(self, entry: OpenEntry, error: LockedError) -> LockDialog:
-        """Explain the lock that blocked saving `entry`; remove it (when stale) and save again if the user says so."""
-        self.feedback.say(f"Saving {entry.path} is blocked by {error.lock}")
-        dialog = LockDialog(entry.path, error, self)
-        self.lock_dialog = dialog
-        dialog.finished.connect(lambda _result: self._on_lock_dialog_finished(dialog, entry, error))
-        dialog.open()
-        return dialog
-
-    def _on_lock_dialog_finished(self, dialog: LockDialog, entry: OpenEntry, error: LockedError) -> None:
-        self.lock_dialog = None
-        dialog.deleteLater()
-        if not dialog.remove_chosen or error.remove is None:
-            return
-        remove = error.remove
-        self.feedback.show_progress(0, 0, f"Removing {error.lock}…")
-        run_in_background(
-            self.runner, remove,
-            lambda _done: self._save_after_lock_removal(entry),
-            lambda failure: self._on_save_failed(entry, failure),
-        )
-
-    def _save_after_lock_removal(self, entry: OpenEntry) -> None:
-        self.feedback.hide_progress("")
-        if self.current_entry is not None and self.current_entry.path == entry.path:
-            self.save_entry()  # the editor still holds the edit (perhaps with more typed since)
-            return
-        self.feedback.show_progress(0, 0, f"Saving {entry.path}…")
-        run_in_background(
-            self.runner, lambda: self.workspace.save_entry(entry),
-            lambda saved: self.feedback.hide_progress(f"Saved {saved.path}"),
-            lambda failure: self._on_save_failed(entry, failure),
-        )
-
     # --- login expiry (sites behind a Git-host login) --------------------------------------------
 
-    def attach_login(self, banner: ExpiryBanner, relogin: Callable[[Callable[[bool], None]], None]) -> None:
+    def attach_login(self, banner: ExpiryBanner, relogin: Relogin) -> None:
         """Show the expiry `banner` above the content; `relogin(done)` logs in again, then calls done(ok)."""
-        self.expiry_banner = banner
         self.feedback.expiry_banner = banner
-        self._relogin = relogin
+        self.saver.relogin = relogin
         self._central_layout.insertWidget(0, banner)
         banner.relogin_requested.connect(self.log_in_again)
 
+    @property
+    def expiry_banner(self) -> ExpiryBanner | None:
+        """The login-expiry banner (sites behind a Git-host login, once attach_login ran)."""
+        return self.feedback.expiry_banner
+
     def log_in_again(self) -> None:
         """Open the login again (the banner's button); a save paused by an expired login resumes after it."""
-        if self._relogin is not None:
-            self._relogin(self._on_logged_in_again)
-
-    def _pause_save_for_login(self, entry: OpenEntry, banner: ExpiryBanner) -> None:
-        # The edit stays in the editor and in the drafts journal; the same save runs again after the login.
-        self._paused_save = entry
-        banner.show_message(
-            f"Saving {entry.path} is paused: your login has expired. Log in again to finish the save; "
-            "your changes are kept.",
-            expired=True,
-        )
-        self.feedback.say(f"Saving {entry.path} paused: log in again to finish it")
-
-    def _on_logged_in_again(self, ok: bool) -> None:
-        paused, self._paused_save = self._paused_save, None
-        if not ok:
-            self._paused_save = paused  # still waiting; the banner's button stays
-            return
-        if self.expiry_banner is not None:
-            self.expiry_banner.hide()
-        if paused is None:
-            return
-        if self.current_entry is not None and self.current_entry.path == paused.path:
-            self.save_entry()  # the editor still holds the edit (perhaps with more typed since)
-        else:
-            self.feedback.show_progress(0, 0, f"Saving {paused.path}…")
-            run_in_background(
-                self.runner, lambda: self.workspace.save_entry(paused),
-                lambda saved: self.feedback.hide_progress(f"Saved {saved.path}"),
-                lambda failure: self._on_save_failed(paused, failure),
-            )
-
-    def resolve_conflict(self, entry: OpenEntry, error: ConflictError) -> ConflictDialog:
-        """Show the conflict dialog and act on the choice; returns the dialog (tests drive it)."""
-        # the file in conflict may be one of the entry's translations: show mine of that file
-        mine = self.workspace.conflict_text(entry, error.path)
-        theirs = error.theirs.decode("utf-8", "replace") if error.theirs is not None else None
-        dialog = ConflictDialog(error.path or entry.path, mine, theirs, self,
-                                deleted=error.deleted, reason=str(error))
-        dialog.finished.connect(lambda _result: self._on_conflict_dialog_finished(dialog, entry, error))
-        dialog.open()
-        return dialog
-
-    def _on_conflict_dialog_finished(self, dialog: ConflictDialog, entry: OpenEntry, error: ConflictError) -> None:
-        if dialog.choice is ConflictChoice.KEEP_MINE:
-            resolved = self.workspace.resolve_conflict(entry, dialog.mine, error)
-            self.editor.set_entry(resolved)
-            self.current_entry = resolved
-            self.save_entry()
-        elif dialog.choice is ConflictChoice.TAKE_THEIRS:
-            theirs = self.workspace.take_theirs(entry, error)
-            self._set_dirty(False)
-            if theirs is None:  # they deleted it
-                self.current_entry = None
-                self.close_entry()
-            else:
-                self._show_entry(theirs)
+        self.saver.log_in_again()
 
     def delete_entry(self) -> None:
         """Delete the open entry after confirming; the question and the action fit what the entry is.
