@@ -1,9 +1,10 @@
 """MainWindow: collection tree | entry list | editor, with the actions, menus and status bar around them.
 
-The window wires its parts and keeps the open entry's life: opening, the unsaved-changes guard, journaling
-what is typed, saving (with conflicts, locks and an expired login on the way), duplicating, deleting. The
-collection tree and entry list are a `CollectionBrowser`'s; the editorial workflow (board, the entry's workflow
-bar, deploy previews) is a `WorkflowController`'s; the status line and progress bar are a `StatusFeedback`'s.
+The window wires its parts and keeps the open entry's life: opening it (with a journaled draft to restore),
+the unsaved-changes guard, new, duplicate, delete, discard, close. Its parts: `CollectionBrowser` (the tree
+and the list), `WorkflowController` (the board, the entry's workflow bar, deploy previews), `EntrySaver`
+(saving, and what blocks a save), `TypingJournal` (journaling while typing), `StatusFeedback` (status line,
+progress bar, failed work).
 
 The window talks to the workspace only through the runner (never on the GUI thread for I/O), and only through
 what `contracts.WorkspaceView` declares. The editor widget comes from `editor_factory(workspace, parent)`, a
@@ -17,7 +18,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
@@ -35,14 +36,13 @@ from editor_app.ui.signals import emit
 from editor_app.ui.start_dialog import HOST_NAMES
 from editor_app.ui.status_feedback import StatusFeedback
 from editor_app.ui.tasks import TaskRunner, run_in_background
+from editor_app.ui.typing_journal import TypingJournal
 from editor_app.ui.workflow_controller import WorkflowController
 from editor_app.workspace.workspace import OpenEntry
 
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
 SPLITTER_KEY = "main_window/splitter"
-JOURNAL_DELAY_MS = 400  # journal once typing rests this long...
-JOURNAL_MAX_WAIT_MS = 1500  # ...and at the latest this long after the first change not yet journaled
 INVALID_ENTRY_NOTICE = "invalid-entry"  # the one "Not saved: fields need attention" notification
 
 
@@ -151,16 +151,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.signoff_label)
         self.statusBar().addPermanentWidget(self.account_label)
 
-        # Typing is journaled when it rests, and during continuous typing at least every JOURNAL_MAX_WAIT_MS
-        # (a kill -9 then loses at most the last ~2 s), and when the focus leaves the editor.
-        self._journal_timer = QTimer(self, singleShot=True, interval=JOURNAL_DELAY_MS)
-        self._journal_timer.timeout.connect(self._journal_now)
-        self._journal_deadline = QTimer(self, singleShot=True, interval=JOURNAL_MAX_WAIT_MS)
-        self._journal_deadline.timeout.connect(self._journal_now)
-        self._journal_problem_shown: Exception | None = None
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            app.focusChanged.connect(self._on_application_focus_changed)
+        self.journal = TypingJournal(workspace, self.notifications, self.editor, self._unsaved_entry, self)
         self._create_actions()
         self._create_menus()
         self._connect()
@@ -256,6 +247,7 @@ class MainWindow(QMainWindow):
         self.saver.retry_requested.connect(self.save_entry)
         self.saver.mine_kept.connect(self._on_saver_mine_kept)
         self.saver.theirs_taken.connect(self._on_saver_theirs_taken)
+        self.journal.journaled.connect(self._on_journal_journaled)
         self.editor.save_requested.connect(self.save_entry)
         self.editor.changed.connect(self._on_editor_changed)
 
@@ -324,6 +316,9 @@ class MainWindow(QMainWindow):
 
     def _open_path(self) -> str | None:
         return self.current_entry.path if self.current_entry is not None else None
+
+    def _unsaved_entry(self) -> OpenEntry | None:
+        return self.current_entry if self._dirty else None
 
     def _is_current_dirty(self, path: str) -> bool:
         return self._dirty and self.current_entry is not None and self.current_entry.path == path
@@ -397,31 +392,13 @@ class MainWindow(QMainWindow):
             return
         self.current_entry = self.editor.entry()
         self._set_dirty(True)
-        self._journal_timer.start()
-        if not self._journal_deadline.isActive():
-            self._journal_deadline.start()
+        self.journal.typed()
         self.feedback.say(self.current_entry.path)
 
-    def _on_application_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
-        # Leaving the editor (another pane, another window, another app) journals what was typed right away.
-        if self._journal_timer.isActive() and _inside(old, self.editor) and not _inside(new, self.editor):
-            self._journal_now()
-
-    def _journal_now(self) -> None:
-        self._journal_timer.stop()
-        self._journal_deadline.stop()
-        entry = self.current_entry
-        if entry is not None and self._dirty:
-            # Off the GUI thread (writing the text costs tens of ms: typing must not wait).
-            self.workspace.journal_draft_soon(entry)
-            problem = self.workspace.journal_error
-            if problem is not None and problem is not self._journal_problem_shown:
-                self._journal_problem_shown = problem
-                self.notifications.notify(f"Your typing could not be kept in the drafts journal: {problem}. "
-                                          "Save soon.", "warning")
-            if entry.is_new:
-                # The file name follows the fields (slug template), so say again where it will go.
-                self._show_new_entry_path(self.workspace.new_entry(entry.collection, data=entry.data).path)
+    def _on_journal_journaled(self, entry: OpenEntry) -> None:
+        if entry.is_new:
+            # The file name follows the fields (slug template), so say again where it will go.
+            self._show_new_entry_path(self.workspace.new_entry(entry.collection, data=entry.data).path)
 
     def _show_new_entry_path(self, path: str) -> None:
         if path:
@@ -456,8 +433,7 @@ class MainWindow(QMainWindow):
             return
         self.notifications.dismiss_key(INVALID_ENTRY_NOTICE)
         entry = self.editor.entry()
-        self._journal_timer.stop()
-        self._journal_deadline.stop()
+        self.journal.stop()
         self.workspace.journal_draft(entry)
         self.save_action.setEnabled(False)
         self.saver.save(entry)
@@ -774,13 +750,3 @@ def _when_text(when: object) -> str:
     if isinstance(when, datetime.datetime):
         return when.astimezone().strftime("%Y-%m-%d %H:%M")
     return str(when or "")
-
-
-
-
-def _inside(widget: QWidget | None, container: QWidget) -> bool:
-    """Whether `widget` is `container` or one of its descendants."""
-    return widget is not None and (widget is container or container.isAncestorOf(widget))
-
-
-
