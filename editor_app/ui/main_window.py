@@ -419,6 +419,8 @@ class MainWindow(QMainWindow):
         """Whether the open entry has unsaved changes."""
         return self._dirty
 
+    # --- saving ----------------------------------------------------------------------------------
+
     def save_entry(self) -> None:
         """Save the open entry as one commit (message from commit_messages)."""
         if self.current_entry is None:
@@ -476,23 +478,7 @@ class MainWindow(QMainWindow):
         if then is not None:
             then()
 
-    # --- login expiry (sites behind a Git-host login) --------------------------------------------
-
-    def attach_login(self, banner: ExpiryBanner, relogin: Relogin) -> None:
-        """Show the expiry `banner` above the content; `relogin(done)` logs in again, then calls done(ok)."""
-        self.feedback.expiry_banner = banner
-        self.saver.relogin = relogin
-        self._central_layout.insertWidget(0, banner)
-        banner.relogin_requested.connect(self.log_in_again)
-
-    @property
-    def expiry_banner(self) -> ExpiryBanner | None:
-        """The login-expiry banner (sites behind a Git-host login, once attach_login ran)."""
-        return self.feedback.expiry_banner
-
-    def log_in_again(self) -> None:
-        """Open the login again (the banner's button); a save paused by an expired login resumes after it."""
-        self.saver.log_in_again()
+    # --- delete, duplicate, discard, close -------------------------------------------------------
 
     def delete_entry(self) -> None:
         """Delete the open entry after confirming; the question and the action fit what the entry is.
@@ -587,7 +573,25 @@ class MainWindow(QMainWindow):
         self.entry_list.search_box.setFocus()
         self.entry_list.search_box.selectAll()
 
-    # --- editorial workflow ---------------------------------------------------------------------
+    # --- login expiry (sites behind a Git-host login) --------------------------------------------
+
+    def attach_login(self, banner: ExpiryBanner, relogin: Relogin) -> None:
+        """Show the expiry `banner` above the content; `relogin(done)` logs in again, then calls done(ok)."""
+        self.feedback.expiry_banner = banner
+        self.saver.relogin = relogin
+        self._central_layout.insertWidget(0, banner)
+        banner.relogin_requested.connect(self.log_in_again)
+
+    @property
+    def expiry_banner(self) -> ExpiryBanner | None:
+        """The login-expiry banner (sites behind a Git-host login, once attach_login ran)."""
+        return self.feedback.expiry_banner
+
+    def log_in_again(self) -> None:
+        """Open the login again (the banner's button); a save paused by an expired login resumes after it."""
+        self.saver.log_in_again()
+
+    # --- editorial workflow ----------------------------------------------------------------------
 
     @property
     def uses_workflow(self) -> bool:
