@@ -61,9 +61,9 @@ class WorkflowController(QObject):
         self.preview_bar = DeployPreviewBar(runner, open_url)
         self.bar = EntryWorkflowBar(self.preview_bar)
         self.bar.setVisible(False)
-        self.board.status_change_requested.connect(self._on_board_status_change_requested)
-        self.board.publish_requested.connect(self._on_board_publish_requested)
-        self.board.delete_requested.connect(self._on_board_delete_requested)
+        self.board.status_change_requested.connect(self.move_entry)
+        self.board.publish_requested.connect(self.publish)
+        self.board.delete_requested.connect(self.delete_unpublished)
         self.board.entry_activated.connect(lambda collection, slug: emit(self.entry_activated, collection, slug))
         self.board.preview_open_requested.connect(open_url)
         self.bar.status_chosen.connect(self._on_bar_status_chosen)
@@ -134,12 +134,12 @@ class WorkflowController(QObject):
     def _on_bar_status_chosen(self, status: str) -> None:
         entry = self._current_entry()
         if entry is not None and entry.status:
-            self._on_board_status_change_requested(entry.collection, entry.slug, status)
+            self.move_entry(entry.collection, entry.slug, status)
 
     def _on_bar_publish_requested(self) -> None:
         entry = self._current_entry()
         if entry is not None:
-            self._on_board_publish_requested(entry.collection, entry.slug)
+            self.publish(entry.collection, entry.slug)
 
     def _on_bar_delete_requested(self) -> None:
         entry = self._current_entry()
@@ -158,7 +158,8 @@ class WorkflowController(QObject):
         run_in_background(self.runner, work, succeeded,
                           lambda failure: self.feedback.report_failure(failure, f"{what} failed"))
 
-    def _on_board_status_change_requested(self, collection: str, slug: str, status: str) -> None:
+    def move_entry(self, collection: str, slug: str, status: str) -> None:
+        """Move an unpublished entry to another status."""
         self._run(
             lambda: self.workspace.set_status(collection, slug, status),
             lambda _r: self._after_status_changed(collection, slug, status),
@@ -171,7 +172,8 @@ class WorkflowController(QObject):
             self.bar.show_status(status)
         emit(self.changed)
 
-    def _on_board_publish_requested(self, collection: str, slug: str) -> None:
+    def publish(self, collection: str, slug: str) -> None:
+        """After confirming, publish an unpublished entry."""
         name = self._title(collection, slug)
         if not self.prompts.confirm("Publish", f"Publish “{name}”? Its changes go live on the site.", "Publish"):
             return
@@ -180,9 +182,6 @@ class WorkflowController(QObject):
             lambda _r: self._after_unpublished_removed(collection, slug, "Published"),
             f"Publishing “{name}”",
         )
-
-    def _on_board_delete_requested(self, collection: str, slug: str) -> None:
-        self.delete_unpublished(collection, slug)
 
     def delete_unpublished(self, collection: str, slug: str) -> None:
         """After confirming, delete an entry's unpublished changes (all of it, if it was never published)."""
