@@ -38,8 +38,9 @@ from editor_app.ui.contracts import EntryEditor, WorkspaceView
 from editor_app.ui.signals import emit
 from editor_app.ui.widgets.entry_form import ERROR_COLOR, Collapsible, EntryForm, MarkdownFieldEditor
 from editor_app.ui.widgets.entry_preview import EntryPreview
-from editor_app.ui.widgets.field_widgets import FieldEditor, FormContext, RelationEditor, Runner
+from editor_app.ui.widgets.field_editor import FieldEditor, FormContext, Runner
 from editor_app.ui.widgets.find_replace import FindReplaceBar
+from editor_app.ui.widgets.relation_editor import RelationEditor
 from editor_app.ui.widgets.spell_highlighter import CHECKED_WIDGETS, SpellChecking, user_spell_checking
 from editor_app.ui.widgets.workspace_sources import WorkspaceSources
 from editor_app.workspace.workspace import OpenEntry

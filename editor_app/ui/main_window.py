@@ -1,5 +1,11 @@
 """MainWindow: collection tree | entry list | editor, with the actions, menus and status bar around them.
 
+The window wires its parts and keeps the open entry's life: opening it (with a journaled draft to restore),
+the unsaved-changes guard, new, duplicate, delete, discard, close. Its parts: `CollectionBrowser` (the tree
+and the list), `WorkflowController` (the board, the entry's workflow bar, deploy previews), `EntrySaver`
+(saving, and what blocks a save), `TypingJournal` (journaling while typing), `StatusFeedback` (status line,
+progress bar, failed work).
+
 The window talks to the workspace only through the runner (never on the GUI thread for I/O), and only through
 what `contracts.WorkspaceView` declares. The editor widget comes from `editor_factory(workspace, parent)`, a
 `contracts.EntryEditor`.
@@ -8,58 +14,36 @@ what `contracts.WorkspaceView` declares. The editor widget comes from `editor_fa
 from __future__ import annotations
 
 import datetime
-import re
 import time
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (
-    QApplication,
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QProgressBar,
-    QPushButton,
-    QSplitter,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from editor_app.backends.base import WORKFLOW_STATUSES, DeployPreview
 from editor_app.config.site_config import Collection
-from editor_app.errors import AuthError, ConflictError, EditorError, LockedError
-from editor_app.ui.collection_tree import CollectionItem, CollectionTreeView
-from editor_app.ui.conflict_dialog import ConflictChoice, ConflictDialog
+from editor_app.ui.collection_browser import CollectionBrowser
 from editor_app.ui.contracts import EditorFactory, EntryEditor, UserPrompts, WorkspaceView
-from editor_app.ui.deploy_preview_bar import DeployPreviewBar, open_in_desktop_browser
+from editor_app.ui.deploy_preview_bar import open_in_desktop_browser
 from editor_app.ui.draft_dialog import DraftChoice
-from editor_app.ui.entry_list import EntryListView, EntryRow, ViewFilter, ViewGroup
-from editor_app.ui.entry_meta_loader import EntryMetaLoader
+from editor_app.ui.entry_saver import EntrySaver, Relogin
 from editor_app.ui.expiry_banner import ExpiryBanner
 from editor_app.ui.lock_dialog import LockDialog
 from editor_app.ui.media_library import MediaLibraryDialog
 from editor_app.ui.notifications import NotificationArea, Prompts
 from editor_app.ui.signals import emit
 from editor_app.ui.start_dialog import HOST_NAMES
-from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
-from editor_app.ui.workflow_board import STATUS_TITLES, WorkflowBoard, WorkflowCard
-from editor_app.workspace.workspace import IndexedEntry, OpenEntry, WorkflowItem
+from editor_app.ui.status_feedback import StatusFeedback
+from editor_app.ui.tasks import TaskRunner, run_in_background
+from editor_app.ui.typing_journal import TypingJournal
+from editor_app.ui.workflow_controller import WorkflowController
+from editor_app.workspace.workspace import OpenEntry
 
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
 SPLITTER_KEY = "main_window/splitter"
-JOURNAL_DELAY_MS = 400  # journal once typing rests this long...
-JOURNAL_MAX_WAIT_MS = 1500  # ...and at the latest this long after the first change not yet journaled
 INVALID_ENTRY_NOTICE = "invalid-entry"  # the one "Not saved: fields need attention" notification
-PUBLISHED_NOTE = "Published — saving creates a draft for review."
-NEW_ENTRY_NOTE = "New — saving creates a draft for review."
-
-T = TypeVar("T")
 
 
 class MainWindow(QMainWindow):
@@ -90,33 +74,35 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.runner = runner
         self._editor_factory = editor_factory or self._make_editor_pane
-        self.current_collection: str | None = None
         self.current_entry: OpenEntry | None = None
         self._dirty = False
         self._after_save: Callable[[], object] | None = None
-        self.expiry_banner: ExpiryBanner | None = None  # set by attach_login for sites behind a Git-host login
-        self._relogin: Callable[[Callable[[bool], None]], None] | None = None
-        self._paused_save: OpenEntry | None = None  # the entry whose save waits for a new login
-        self.lock_dialog: LockDialog | None = None  # open while a lock file blocks a save
-        self._workflow_status: dict[str, str] = {}  # entry path -> unpublished status
-        self._loaded: set[str] = set()
-        self._loading: set[str] = set()
         self.prompts: UserPrompts = prompts or Prompts(self)
         self.setWindowTitle(f"{self._site_title()} — editor-app")
         self.setAccessibleName("Main window")
 
         self.notifications = NotificationArea()
-        self.collection_tree = CollectionTreeView()
-        self.entry_list = EntryListView()
+        self.feedback = StatusFeedback(runner, self.notifications)
+        self.status_label = self.feedback.status_label
+        self.progress_bar = self.feedback.progress_bar
+        self.browser = CollectionBrowser(workspace, runner, self.feedback, self._is_current_dirty, self)
+        self.collection_tree = self.browser.tree
+        self.entry_list = self.browser.entry_list
+        self.meta_loader = self.browser.meta_loader
+        self.saver = EntrySaver(workspace, runner, self.feedback, self._open_path, self)
         self.editor: EntryEditor = self._editor_factory(workspace, self)
         self.empty_label = QLabel("Choose an entry on the left, or create one with File → New entry (Ctrl+N).")
         self.empty_label.setObjectName("empty-state")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
         self.open_url = url_opener or open_in_desktop_browser  # deploy previews; tests inject a recorder
-        self.preview_bar = DeployPreviewBar(runner, self.open_url)
-        self.workflow_bar = _EntryWorkflowBar(self.preview_bar)
-        self.workflow_bar.setVisible(False)
+        self.workflow = WorkflowController(
+            workspace, runner, self.prompts, self.feedback, self.browser, self.open_url,
+            lambda: self.current_entry, lambda: self.pages.currentWidget() is self.workflow_board, self,
+        )
+        self.preview_bar = self.workflow.preview_bar
+        self.workflow_bar = self.workflow.bar
+        self.workflow_board = self.workflow.board
         editor_page = QWidget()
         editor_layout = QVBoxLayout(editor_page)
         editor_layout.setContentsMargins(0, 0, 0, 0)
@@ -126,7 +112,6 @@ class MainWindow(QMainWindow):
         self.editor_stack = QStackedWidget()
         self.editor_stack.addWidget(self.empty_label)
         self.editor_stack.addWidget(editor_page)
-        self.workflow_board = WorkflowBoard()
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main-splitter")
@@ -149,17 +134,6 @@ class MainWindow(QMainWindow):
         self._central_layout = layout
         self.setCentralWidget(central)
 
-        self.status_label = QLabel()
-        # "Commit date" / "Commit author" of the rows on screen, fetched in batches in the background
-        self.meta_loader = EntryMetaLoader(
-            self.entry_list, runner, lambda name, paths: self.workspace.entries_meta(name, paths),
-            lambda: self.workspace.meta_batch, self,
-        )
-        self.meta_loader.notice.connect(self.status_label.setText)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setMaximumWidth(200)
-        self.progress_bar.setAccessibleName("Progress")
-        self.progress_bar.setVisible(False)
         self.account_label = QLabel(self._account_text())
         self.account_label.setAccessibleName("Site and account")
         # signoff_commits: every commit carries a Signed-off-by trailer, and the window says for whom
@@ -177,16 +151,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.signoff_label)
         self.statusBar().addPermanentWidget(self.account_label)
 
-        # Typing is journaled when it rests, and during continuous typing at least every JOURNAL_MAX_WAIT_MS
-        # (a kill -9 then loses at most the last ~2 s), and when the focus leaves the editor.
-        self._journal_timer = QTimer(self, singleShot=True, interval=JOURNAL_DELAY_MS)
-        self._journal_timer.timeout.connect(self._journal_now)
-        self._journal_deadline = QTimer(self, singleShot=True, interval=JOURNAL_MAX_WAIT_MS)
-        self._journal_deadline.timeout.connect(self._journal_now)
-        self._journal_problem_shown: Exception | None = None
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            app.focusChanged.connect(self._on_application_focus_changed)
+        self.journal = TypingJournal(workspace, self.notifications, self.editor, self._unsaved_entry, self)
         self._create_actions()
         self._create_menus()
         self._connect()
@@ -269,18 +234,20 @@ class MainWindow(QMainWindow):
         self.toolbar = toolbar
 
     def _connect(self) -> None:
-        self.collection_tree.collection_selected.connect(self._on_collection_tree_collection_selected)
-        self.collection_tree.folder_selected.connect(self._on_collection_tree_folder_selected)
-        self.collection_tree.file_selected.connect(self._on_collection_tree_file_selected)
-        self.entry_list.entry_activated.connect(self._on_entry_list_entry_activated)
-        self.workflow_board.status_change_requested.connect(self._on_workflow_status_change_requested)
-        self.workflow_board.publish_requested.connect(self._on_workflow_publish_requested)
-        self.workflow_board.delete_requested.connect(self._on_workflow_delete_requested)
-        self.workflow_board.entry_activated.connect(self._on_workflow_board_entry_activated)
-        self.workflow_board.preview_open_requested.connect(self.open_url)
-        self.workflow_bar.status_box.activated.connect(self._on_workflow_bar_status_chosen)
-        self.workflow_bar.publish_button.clicked.connect(self._on_workflow_bar_publish_clicked)
-        self.workflow_bar.delete_button.clicked.connect(self._on_workflow_bar_delete_clicked)
+        self.browser.entry_activated.connect(self._on_browser_entry_activated)
+        self.browser.collection_chosen.connect(self._on_browser_collection_chosen)
+        self.browser.site_loaded.connect(self.site_loaded)
+        self.workflow.entry_activated.connect(self._on_workflow_entry_activated)
+        self.workflow.unpublished_removed.connect(self._on_workflow_unpublished_removed)
+        self.workflow.loaded.connect(self.workflow_loaded)
+        self.workflow.changed.connect(self.workflow_changed)
+        self.workflow.previews_loaded.connect(self.workflow_previews_loaded)
+        self.saver.saved.connect(self._on_saver_saved)
+        self.saver.save_failed.connect(self._on_saver_save_failed)
+        self.saver.retry_requested.connect(self.save_entry)
+        self.saver.mine_kept.connect(self._on_saver_mine_kept)
+        self.saver.theirs_taken.connect(self._on_saver_theirs_taken)
+        self.journal.journaled.connect(self._on_journal_journaled)
         self.editor.save_requested.connect(self.save_entry)
         self.editor.changed.connect(self._on_editor_changed)
 
@@ -321,145 +288,46 @@ class MainWindow(QMainWindow):
 
     def collections(self) -> list[Collection]:
         """The site's collections that are not hidden."""
-        return [c for c in self.workspace.site.collections if not c.hide]
+        return self.browser.collections()
 
     def collection(self, name: str) -> Collection:
         """One collection by name."""
-        for collection in self.collections():
-            if collection.name == name:
-                return collection
-        raise KeyError(name)
+        return self.browser.collection(name)
+
+    @property
+    def current_collection(self) -> str | None:
+        """The collection the entry list shows (new entries go there)."""
+        return self.browser.current_collection
+
+    @property
+    def _loading(self) -> set[str]:
+        """The collections still loading."""
+        return self.browser.loading
 
     def load_site(self) -> None:
         """Show the collections and start loading the first one."""
-        items = [_collection_item(c) for c in self.collections()]
-        self.collection_tree.set_collections(items)
-        if items:
-            self.collection_tree.select_collection(items[0].name)
-        for item in items:
-            if item.kind != "files":
-                self._load_collection(item.name)
+        self.browser.show_site()
         if self.uses_workflow:
             self.refresh_workflow()
 
     def wait_until_loaded(self, timeout: float = 30.0) -> None:
         """Process events until every collection has loaded (self-test, benchmarks)."""
-        deadline = time.monotonic() + timeout
-        while self._loading and time.monotonic() < deadline:
-            QApplication.processEvents()
-            time.sleep(0.002)
-        if self._loading:
-            raise TimeoutError(f"collections still loading after {timeout:.0f} s: {sorted(self._loading)}")
+        self.browser.wait_until_loaded(timeout)
 
-    def _load_collection(self, name: str) -> None:
-        if name in self._loading:
-            return
-        self._loading.add(name)
-        self._show_progress(0, 0, f"Loading {name}…")
+    def _open_path(self) -> str | None:
+        return self.current_entry.path if self.current_entry is not None else None
 
-        def progress(done: int, total: int, _text: str) -> None:
-            self.collection_tree.set_loading(name, done, total)
-            self._show_progress(done, total, f"Loading {self.collection(name).label}: {done} of {total}")
-
-        run_in_background(
-            self.runner,
-            lambda report: self.workspace.load_collection(name, progress=report),
-            lambda entries: self._on_collection_loaded(name, entries),
-            lambda failure: self._on_task_failed(failure, f"Loading {self.collection(name).label} failed", name),
-            progress,
-        )
-
-    def _on_collection_loaded(self, name: str, entries: list[IndexedEntry]) -> None:
-        self._loading.discard(name)
-        self._loaded.add(name)
-        self.collection_tree.set_count(name, len(entries))
-        collection = self.collection(name)
-        if collection.nested is not None:
-            self.collection_tree.set_folders(name, _folders_of(collection, entries))
-        if self.current_collection == name:
-            self._show_entries(name, entries)
-        self._hide_progress(f"Loaded {len(entries)} entries of {collection.label}")
-        if not self._loading:
-            emit(self.site_loaded)
-
-    def _show_entries(self, name: str, entries: list[IndexedEntry] | None = None) -> None:
-        collection = self.collection(name)
-        if entries is None:
-            entries = self.workspace.entries(name)
-        headers, rows = self._rows_for(collection, entries)
-        self.entry_list.set_search_function(lambda text: set(self.workspace.search(name, text)))
-        self.entry_list.show_entries(
-            headers,
-            rows,
-            [ViewFilter(f.label, f.field, _text(f.pattern)) for f in collection.view_filters],
-            [ViewGroup(g.label, g.field, _text(g.pattern)) for g in collection.view_groups],
-        )
-        names = _sortable_names(collection)
-        self.meta_loader.show_collection(name, _column_of(names, "commit_date"), _column_of(names, "commit_author"))
-
-    def _rows_for(
-        self, collection: Collection, entries: Sequence[IndexedEntry | OpenEntry]
-    ) -> tuple[list[str], list[EntryRow]]:
-        sortable = _sortable_names(collection)
-        headers = [collection.label_singular or "Title"] + [f.replace("_", " ").capitalize() for f in sortable]
-        rows = []
-        for entry in entries:
-            data = entry.data
-            summary = self.workspace.summary(entry)
-            cells = (summary,) + tuple(_text(data.get(f)) for f in sortable)
-            fields = {k: _text(v) for k, v in data.items() if not isinstance(v, (list, dict))}
-            status = "unsaved" if self._is_current_dirty(entry.path) else self._draft_status(entry.path)
-            if entry.skipped:  # the backend did not read it (e.g. a link leading outside the repository)
-                status = "skipped"
-            rows.append(EntryRow(entry.path, cells, fields, status, note=entry.skipped))
-        return headers, rows
-
-    def _draft_status(self, path: str) -> str:
-        if self.workspace.has_draft(path):
-            return "journal"
-        return self._workflow_status.get(path, "")
+    def _unsaved_entry(self) -> OpenEntry | None:
+        return self.current_entry if self._dirty else None
 
     def _is_current_dirty(self, path: str) -> bool:
         return self._dirty and self.current_entry is not None and self.current_entry.path == path
 
-    # --- tree and list events --------------------------------------------------------------------
-
-    def _on_collection_tree_collection_selected(self, name: str) -> None:
-        self.current_collection = name
-        collection = self.collection(name)
-        if collection.files:
-            self._show_files_of(collection)
-        elif name in self._loaded:
-            self._show_entries(name)
+    def _on_browser_collection_chosen(self, _name: str) -> None:
         self._update_actions()
 
-    def _show_files_of(self, collection: Collection) -> None:
-        """A files collection's list: one row per file, by label."""
-        self.entry_list.show_entries(["File"], [EntryRow(f.name, (f.label,)) for f in collection.files])
-        self.meta_loader.show_collection(None, None, None)
-        self.entry_list.set_search_function(None)
-
-    def _on_collection_tree_folder_selected(self, name: str, folder: str) -> None:
-        self.current_collection = name
-        if name in self._loaded:
-            self._show_entries(name)
-            prefix = f"{self.collection(name).folder}/{folder}/"
-            self.entry_list.model.set_matching(
-                {e.path for e in self.workspace.entries(name) if e.path.startswith(prefix)}
-            )
-
-    def _on_collection_tree_file_selected(self, name: str, file_name: str) -> None:
-        # The list shows this collection's files, so that its rows open files of this collection.
-        if self.current_collection != name or self.entry_list.model.row_of(file_name) < 0:
-            self.current_collection = name
-            self._show_files_of(self.collection(name))
-            self._update_actions()
-        self.entry_list.select_key(file_name)
-        self.open_entry(name, file_name)
-
-    def _on_entry_list_entry_activated(self, key: str) -> None:
-        if self.current_collection is not None:
-            self.open_entry(self.current_collection, key)
+    def _on_browser_entry_activated(self, collection: str, key: str) -> None:
+        self.open_entry(collection, key)
 
     # --- entries ---------------------------------------------------------------------------------
 
@@ -471,16 +339,16 @@ class MainWindow(QMainWindow):
             if self.current_entry is not None:
                 self.entry_list.select_key(self.current_entry.path)
             return
-        self._show_progress(0, 0, f"Opening {key}…")
+        self.feedback.show_progress(0, 0, f"Opening {key}…")
         run_in_background(
             self.runner,
             lambda: self.workspace.open_entry(collection, key),
             self._on_entry_loaded,
-            lambda failure: self._on_task_failed(failure, f"Opening {key} failed"),
+            lambda failure: self.feedback.report_failure(failure, f"Opening {key} failed"),
         )
 
     def _on_entry_loaded(self, entry: OpenEntry) -> None:
-        self._hide_progress("")
+        self.feedback.hide_progress("")
         restored = False
         draft = self.workspace.draft_for(entry)
         if draft is not None:
@@ -503,9 +371,9 @@ class MainWindow(QMainWindow):
         self.editor_stack.setCurrentWidget(self.editor_page)
         self._set_dirty(dirty)
         self.entry_list.select_key(entry.path)
-        self._show_entry_workflow(entry)
+        self.workflow.show_entry(entry)
         emit(self.entry_opened, entry.path)
-        self.status_label.setText(entry.path)
+        self.feedback.say(entry.path)
 
     def new_entry(self) -> None:
         """Create an entry in the current collection; the status bar shows the path it will create."""
@@ -524,37 +392,19 @@ class MainWindow(QMainWindow):
             return
         self.current_entry = self.editor.entry()
         self._set_dirty(True)
-        self._journal_timer.start()
-        if not self._journal_deadline.isActive():
-            self._journal_deadline.start()
-        self.status_label.setText(self.current_entry.path)
+        self.journal.typed()
+        self.feedback.say(self.current_entry.path)
 
-    def _on_application_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
-        # Leaving the editor (another pane, another window, another app) journals what was typed right away.
-        if self._journal_timer.isActive() and _inside(old, self.editor) and not _inside(new, self.editor):
-            self._journal_now()
-
-    def _journal_now(self) -> None:
-        self._journal_timer.stop()
-        self._journal_deadline.stop()
-        entry = self.current_entry
-        if entry is not None and self._dirty:
-            # Off the GUI thread (writing the text costs tens of ms: typing must not wait).
-            self.workspace.journal_draft_soon(entry)
-            problem = self.workspace.journal_error
-            if problem is not None and problem is not self._journal_problem_shown:
-                self._journal_problem_shown = problem
-                self.notifications.notify(f"Your typing could not be kept in the drafts journal: {problem}. "
-                                          "Save soon.", "warning")
-            if entry.is_new:
-                # The file name follows the fields (slug template), so say again where it will go.
-                self._show_new_entry_path(self.workspace.new_entry(entry.collection, data=entry.data).path)
+    def _on_journal_journaled(self, entry: OpenEntry) -> None:
+        if entry.is_new:
+            # The file name follows the fields (slug template), so say again where it will go.
+            self._show_new_entry_path(self.workspace.new_entry(entry.collection, data=entry.data).path)
 
     def _show_new_entry_path(self, path: str) -> None:
         if path:
-            self.status_label.setText(f"New entry — will be saved as {path}")
+            self.feedback.say(f"New entry — will be saved as {path}")
         else:
-            self.status_label.setText("New entry — its file name comes from the fields once they are filled in")
+            self.feedback.say("New entry — its file name comes from the fields once they are filled in")
 
     def _set_dirty(self, dirty: bool) -> None:
         self._dirty = dirty
@@ -568,6 +418,8 @@ class MainWindow(QMainWindow):
     def is_dirty(self) -> bool:
         """Whether the open entry has unsaved changes."""
         return self._dirty
+
+    # --- saving ----------------------------------------------------------------------------------
 
     def save_entry(self) -> None:
         """Save the open entry as one commit (message from commit_messages)."""
@@ -583,30 +435,42 @@ class MainWindow(QMainWindow):
             return
         self.notifications.dismiss_key(INVALID_ENTRY_NOTICE)
         entry = self.editor.entry()
-        self._journal_timer.stop()
-        self._journal_deadline.stop()
+        self.journal.stop()
         self.workspace.journal_draft(entry)
-        self._show_progress(0, 0, f"Saving {entry.path}…")
         self.save_action.setEnabled(False)
-        run_in_background(
-            self.runner,
-            lambda: self.workspace.save_entry(entry),
-            self._on_entry_saved,
-            lambda failure: self._on_save_failed(entry, failure),
-        )
+        self.saver.save(entry)
 
-    def _on_entry_saved(self, entry: OpenEntry) -> None:
+    def _on_saver_save_failed(self) -> None:
+        self._after_save = None  # whatever waited for this save stays undone: the entry is still open
+        self._update_actions()
+
+    def _on_saver_mine_kept(self, resolved: OpenEntry) -> None:
+        self.editor.set_entry(resolved)
+        self.current_entry = resolved
+        self.save_entry()
+
+    def _on_saver_theirs_taken(self, theirs: OpenEntry | None) -> None:
+        self._set_dirty(False)
+        if theirs is None:  # they deleted it
+            self.current_entry = None
+            self.close_entry()
+        else:
+            self._show_entry(theirs)
+
+    @property
+    def lock_dialog(self) -> LockDialog | None:
+        """The lock dialog, while a lock file blocks a save."""
+        return self.saver.lock_dialog
+
+    def _on_saver_saved(self, entry: OpenEntry) -> None:
         self.current_entry = entry
         self.editor.set_entry(entry)
         self._set_dirty(False)
-        if self.uses_workflow and entry.status:
-            self._workflow_status[entry.path] = entry.status  # the list shows the draft now, not at the next refresh
-        headers, rows = self._rows_for(self.collection(entry.collection), [entry])
-        self.entry_list.model.update_row(rows[0])
-        self.entry_list.select_key(entry.path)  # a new entry or a copy: its own row, not the one it came from
-        self._show_entry_workflow(entry)
+        self.workflow.note_saved(entry)
+        self.browser.show_saved(entry)
+        self.workflow.show_entry(entry)
         notice = entry.save_notice
-        self._hide_progress(f"Saved {entry.path}" + (f" ({notice})" if notice else ""))
+        self.feedback.hide_progress(f"Saved {entry.path}" + (f" ({notice})" if notice else ""))
         if notice:
             self.notifications.notify(f"{entry.path}: {notice}.", "info")
         emit(self.entry_saved, entry.path)
@@ -614,125 +478,7 @@ class MainWindow(QMainWindow):
         if then is not None:
             then()
 
-    def _on_save_failed(self, entry: OpenEntry, failure: TaskFailure) -> None:
-        self._after_save = None  # whatever waited for this save stays undone: the entry is still open
-        self._hide_progress("")
-        self._update_actions()
-        if isinstance(failure.error, ConflictError):
-            self.resolve_conflict(entry, failure.error)
-            return
-        banner = self.expiry_banner
-        expired = isinstance(failure.error, AuthError) and failure.error.expired
-        if expired and self._relogin is not None and banner is not None:
-            self._pause_save_for_login(entry, banner)
-            return
-        if isinstance(failure.error, LockedError):
-            self.offer_lock_removal(entry, failure.error)
-            return
-        self.notifications.notify_error(failure, f"Saving {entry.path} failed (your changes are kept as a draft)")
-
-    def offer_lock_removal(self, entry: OpenEntry, error: LockedError) -> LockDialog:
-        """Explain the lock that blocked saving `entry`; remove it (when stale) and save again if the user says so."""
-        self.status_label.setText(f"Saving {entry.path} is blocked by {error.lock}")
-        dialog = LockDialog(entry.path, error, self)
-        self.lock_dialog = dialog
-        dialog.finished.connect(lambda _result: self._on_lock_dialog_finished(dialog, entry, error))
-        dialog.open()
-        return dialog
-
-    def _on_lock_dialog_finished(self, dialog: LockDialog, entry: OpenEntry, error: LockedError) -> None:
-        self.lock_dialog = None
-        dialog.deleteLater()
-        if not dialog.remove_chosen or error.remove is None:
-            return
-        remove = error.remove
-        self._show_progress(0, 0, f"Removing {error.lock}…")
-        run_in_background(
-            self.runner, remove,
-            lambda _done: self._save_after_lock_removal(entry),
-            lambda failure: self._on_save_failed(entry, failure),
-        )
-
-    def _save_after_lock_removal(self, entry: OpenEntry) -> None:
-        self._hide_progress("")
-        if self.current_entry is not None and self.current_entry.path == entry.path:
-            self.save_entry()  # the editor still holds the edit (perhaps with more typed since)
-            return
-        self._show_progress(0, 0, f"Saving {entry.path}…")
-        run_in_background(
-            self.runner, lambda: self.workspace.save_entry(entry),
-            lambda saved: self._hide_progress(f"Saved {saved.path}"),
-            lambda failure: self._on_save_failed(entry, failure),
-        )
-
-    # --- login expiry (sites behind a Git-host login) --------------------------------------------
-
-    def attach_login(self, banner: ExpiryBanner, relogin: Callable[[Callable[[bool], None]], None]) -> None:
-        """Show the expiry `banner` above the content; `relogin(done)` logs in again, then calls done(ok)."""
-        self.expiry_banner = banner
-        self._relogin = relogin
-        self._central_layout.insertWidget(0, banner)
-        banner.relogin_requested.connect(self.log_in_again)
-
-    def log_in_again(self) -> None:
-        """Open the login again (the banner's button); a save paused by an expired login resumes after it."""
-        if self._relogin is not None:
-            self._relogin(self._on_logged_in_again)
-
-    def _pause_save_for_login(self, entry: OpenEntry, banner: ExpiryBanner) -> None:
-        # The edit stays in the editor and in the drafts journal; the same save runs again after the login.
-        self._paused_save = entry
-        banner.show_message(
-            f"Saving {entry.path} is paused: your login has expired. Log in again to finish the save; "
-            "your changes are kept.",
-            expired=True,
-        )
-        self.status_label.setText(f"Saving {entry.path} paused: log in again to finish it")
-
-    def _on_logged_in_again(self, ok: bool) -> None:
-        paused, self._paused_save = self._paused_save, None
-        if not ok:
-            self._paused_save = paused  # still waiting; the banner's button stays
-            return
-        if self.expiry_banner is not None:
-            self.expiry_banner.hide()
-        if paused is None:
-            return
-        if self.current_entry is not None and self.current_entry.path == paused.path:
-            self.save_entry()  # the editor still holds the edit (perhaps with more typed since)
-        else:
-            self._show_progress(0, 0, f"Saving {paused.path}…")
-            run_in_background(
-                self.runner, lambda: self.workspace.save_entry(paused),
-                lambda saved: self._hide_progress(f"Saved {saved.path}"),
-                lambda failure: self._on_save_failed(paused, failure),
-            )
-
-    def resolve_conflict(self, entry: OpenEntry, error: ConflictError) -> ConflictDialog:
-        """Show the conflict dialog and act on the choice; returns the dialog (tests drive it)."""
-        # the file in conflict may be one of the entry's translations: show mine of that file
-        mine = self.workspace.conflict_text(entry, error.path)
-        theirs = error.theirs.decode("utf-8", "replace") if error.theirs is not None else None
-        dialog = ConflictDialog(error.path or entry.path, mine, theirs, self,
-                                deleted=error.deleted, reason=str(error))
-        dialog.finished.connect(lambda _result: self._on_conflict_dialog_finished(dialog, entry, error))
-        dialog.open()
-        return dialog
-
-    def _on_conflict_dialog_finished(self, dialog: ConflictDialog, entry: OpenEntry, error: ConflictError) -> None:
-        if dialog.choice is ConflictChoice.KEEP_MINE:
-            resolved = self.workspace.resolve_conflict(entry, dialog.mine, error)
-            self.editor.set_entry(resolved)
-            self.current_entry = resolved
-            self.save_entry()
-        elif dialog.choice is ConflictChoice.TAKE_THEIRS:
-            theirs = self.workspace.take_theirs(entry, error)
-            self._set_dirty(False)
-            if theirs is None:  # they deleted it
-                self.current_entry = None
-                self.close_entry()
-            else:
-                self._show_entry(theirs)
+    # --- delete, duplicate, discard, close -------------------------------------------------------
 
     def delete_entry(self) -> None:
         """Delete the open entry after confirming; the question and the action fit what the entry is.
@@ -744,8 +490,8 @@ class MainWindow(QMainWindow):
         if entry is None or entry.is_new:
             return
         name = self.entry_title(entry)
-        if entry.status and not self._is_published(entry):
-            self._on_workflow_delete_requested(entry.collection, entry.slug)
+        if entry.status and not self.browser.is_published(entry):
+            self.workflow.delete_unpublished(entry.collection, entry.slug)
             return
         text = f"Delete “{name}”? This makes a commit that removes it from the site."
         if entry.status:
@@ -756,33 +502,18 @@ class MainWindow(QMainWindow):
             self.runner,
             lambda: self.workspace.delete_entry(entry),
             lambda _result: self._on_entry_deleted(entry),
-            lambda failure: self._on_task_failed(failure, f"Deleting “{name}” failed"),
+            lambda failure: self.feedback.report_failure(failure, f"Deleting “{name}” failed"),
         )
 
     def entry_title(self, entry: OpenEntry) -> str:
         """How dialogs name an entry: its title (the collection's summary), not its file path."""
-        title = self.workspace.summary(entry).strip() if entry.data else ""
-        if title and title != entry.path:
-            return title
-        if entry.is_new:
-            return f"New {self._collection_singular(entry.collection)}"
-        return entry.slug or entry.path
-
-    def _collection_singular(self, name: str) -> str:
-        collection = self.collection(name)
-        return (collection.label_singular or collection.label or name).lower()
-
-    def _is_published(self, entry: OpenEntry) -> bool:
-        """Whether the entry's file is on the site's branch (as far as the loaded list knows)."""
-        if entry.collection not in self._loaded:
-            return True  # not known here: the workspace refuses with a clear message if it is not
-        return any(e.path == entry.path for e in self.workspace.entries(entry.collection))
+        return self.browser.entry_title(entry)
 
     def _on_entry_deleted(self, entry: OpenEntry) -> None:
         self.entry_list.model.remove_row(entry.path)
         self._set_dirty(False)
         self.close_entry()
-        self.status_label.setText(f"Deleted “{self.entry_title(entry)}”")
+        self.feedback.say(f"Deleted “{self.entry_title(entry)}”")
 
     def duplicate_entry(self) -> None:
         """Open a copy of the open entry as a new, unsaved entry."""
@@ -790,7 +521,7 @@ class MainWindow(QMainWindow):
             return
         copy = self.workspace.duplicate_entry(self.editor.entry())
         self._show_entry(copy, dirty=True)
-        self.status_label.setText(f"Copy — will be saved as {copy.path}")
+        self.feedback.say(f"Copy — will be saved as {copy.path}")
 
     def discard_changes(self) -> None:
         """Forget unsaved changes of the open entry and reload it."""
@@ -832,8 +563,7 @@ class MainWindow(QMainWindow):
     def reload_collection(self) -> None:
         """Load the current collection again."""
         if self.current_collection is not None:
-            self._loaded.discard(self.current_collection)
-            self._load_collection(self.current_collection)
+            self.browser.reload(self.current_collection)
 
     def focus_search(self) -> None:
         """Ctrl+F: find in the editor when the focus is in it, else put the cursor in the entries' search box."""
@@ -843,7 +573,25 @@ class MainWindow(QMainWindow):
         self.entry_list.search_box.setFocus()
         self.entry_list.search_box.selectAll()
 
-    # --- editorial workflow ---------------------------------------------------------------------
+    # --- login expiry (sites behind a Git-host login) --------------------------------------------
+
+    def attach_login(self, banner: ExpiryBanner, relogin: Relogin) -> None:
+        """Show the expiry `banner` above the content; `relogin(done)` logs in again, then calls done(ok)."""
+        self.feedback.expiry_banner = banner
+        self.saver.relogin = relogin
+        self._central_layout.insertWidget(0, banner)
+        banner.relogin_requested.connect(self.log_in_again)
+
+    @property
+    def expiry_banner(self) -> ExpiryBanner | None:
+        """The login-expiry banner (sites behind a Git-host login, once attach_login ran)."""
+        return self.feedback.expiry_banner
+
+    def log_in_again(self) -> None:
+        """Open the login again (the banner's button); a save paused by an expired login resumes after it."""
+        self.saver.log_in_again()
+
+    # --- editorial workflow ----------------------------------------------------------------------
 
     @property
     def uses_workflow(self) -> bool:
@@ -863,146 +611,23 @@ class MainWindow(QMainWindow):
 
     def refresh_workflow(self) -> None:
         """Load the unpublished entries into the board."""
-        run_in_background(
-            self.runner,
-            lambda: list(self.workspace.list_unpublished()),
-            self._on_unpublished_loaded,
-            lambda failure: self._on_task_failed(failure, "Loading unpublished entries failed"),
-        )
+        self.workflow.refresh()
 
-    def _on_unpublished_loaded(self, entries: list[WorkflowItem]) -> None:
-        labels = {c.name: c.label for c in self.collections()}
-        statuses = {}
-        for item in entries:
-            try:
-                statuses[self.workspace.entry_path(item.collection, item.slug)] = item.status
-            except EditorError:
-                continue  # an unpublished entry of a collection the config no longer has
-        for path in set(self._workflow_status) | set(statuses):
-            if not self._is_current_dirty(path):
-                self.entry_list.model.set_status(path, statuses.get(path, ""))
-        self._workflow_status = statuses
-        self.workflow_board.set_cards(
-            WorkflowCard(e.collection, e.slug, e.title or e.slug, e.status, labels.get(e.collection, e.collection),
-                         e.updated_at[:10])
-            for e in entries
-        )
-        emit(self.workflow_loaded)
-        # The cards' deploy previews, fetched in the background (bounded by the workspace), only when the board
-        # is on screen: a site that opens on its entries costs the host nothing for them.
-        if entries and self.pages.currentWidget() is self.workflow_board:
-            run_in_background(
-                self.runner, lambda: self.workspace.deploy_previews(entries), self._on_board_previews_loaded,
-                lambda failure: self.status_label.setText(f"Deploy previews could not be checked: {failure}"),
-            )
-
-    def _on_board_previews_loaded(self, previews: dict[str, DeployPreview | None]) -> None:
-        self.workflow_board.set_previews(
-            {key: (preview.state, preview.url) if preview is not None else None for key, preview in previews.items()})
-        emit(self.workflow_previews_loaded)
-
-    def _run_workflow(self, work: Callable[[], T], done: Callable[[T], None], what: str) -> None:
-        self._show_progress(0, 0, f"{what}…")
-
-        def succeeded(result: T) -> None:
-            self._hide_progress(f"{what}: done")
-            done(result)
-
-        run_in_background(self.runner, work, succeeded, lambda failure: self._on_task_failed(failure, f"{what} failed"))
-
-    def _on_workflow_status_change_requested(self, collection: str, slug: str, status: str) -> None:
-        self._run_workflow(
-            lambda: self.workspace.set_status(collection, slug, status),
-            lambda _r: self._after_status_changed(collection, slug, status),
-            f"Moving {slug} to {STATUS_TITLES[status]}",
-        )
-
-    def _after_status_changed(self, collection: str, slug: str, status: str) -> None:
-        self.workflow_board.move_entry(f"{collection}/{slug}", status)
-        if self._is_open(collection, slug):
-            self.workflow_bar.show_status(status)
-        emit(self.workflow_changed)
-
-    def _on_workflow_publish_requested(self, collection: str, slug: str) -> None:
-        name = self._workflow_title(collection, slug)
-        if not self.prompts.confirm("Publish", f"Publish “{name}”? Its changes go live on the site.", "Publish"):
-            return
-        self._run_workflow(
-            lambda: self.workspace.publish(collection, slug),
-            lambda _r: self._after_unpublished_removed(collection, slug, "Published"),
-            f"Publishing “{name}”",
-        )
-
-    def _on_workflow_delete_requested(self, collection: str, slug: str) -> None:
-        name = self._workflow_title(collection, slug)
-        entry = self.current_entry if self._is_open(collection, slug) else None
-        if entry is not None and not self._is_published(entry):
-            text = f"Delete “{name}”? It was never published, so deleting its unpublished changes deletes it."
-        else:
-            text = f"Delete the unpublished changes of “{name}”? The published version stays as it is."
-        if not self.prompts.confirm("Delete unpublished changes", text, "Delete changes", destructive=True):
-            return
-        self._run_workflow(
-            lambda: self.workspace.delete_unpublished(collection, slug),
-            lambda _r: self._after_unpublished_removed(collection, slug, "Deleted the changes of"),
-            f"Deleting the changes of “{name}”",
-        )
-
-    def _workflow_title(self, collection: str, slug: str) -> str:
-        """An unpublished entry's title: the open entry's, else its card's, else its slug."""
-        if self.current_entry is not None and self._is_open(collection, slug):
-            return self.entry_title(self.current_entry)
-        card = self.workflow_board.card(f"{collection}/{slug}")
-        return card.title if card is not None and card.title else slug
-
-    def _after_unpublished_removed(self, collection: str, slug: str, what: str) -> None:
-        name = self._workflow_title(collection, slug)
-        self.workflow_board.remove_entry(f"{collection}/{slug}")
-        entry = self.current_entry
-        if entry is not None and self._is_open(collection, slug):
-            self._workflow_status.pop(entry.path, None)
-            self._set_dirty(False)
-            if self._is_published(entry):
-                self.current_entry = None
-                self.open_entry(collection, entry.path)  # the published version, as it now is
-            else:
-                self.close_entry()  # it existed only as unpublished changes: there is nothing left to show
-        self.status_label.setText(f"{what} “{name}”")
-        emit(self.workflow_changed)
-        if collection in self._loaded:
-            self._loaded.discard(collection)
-            self._load_collection(collection)
-
-    def _on_workflow_board_entry_activated(self, collection: str, slug: str) -> None:
+    def _on_workflow_entry_activated(self, collection: str, slug: str) -> None:
         self.show_content()
         self.collection_tree.select_collection(collection)
         self.open_entry(collection, self.workspace.entry_path(collection, slug))
 
-    def _is_open(self, collection: str, slug: str) -> bool:
+    def _on_workflow_unpublished_removed(self, collection: str, slug: str) -> None:
         entry = self.current_entry
-        return entry is not None and entry.collection == collection and entry.slug == slug
-
-    def _show_entry_workflow(self, entry: OpenEntry) -> None:
-        if not self.uses_workflow:
-            self.workflow_bar.setVisible(False)
-            self.preview_bar.watch(None)
+        if entry is None or entry.collection != collection or entry.slug != slug:
             return
-        self.workflow_bar.show_status(entry.status, is_new=entry.is_new)
-        # An unpublished entry's deploy preview, asked again on each opening and after each save.
-        self.preview_bar.watch((lambda: self.workspace.deploy_preview(entry)) if entry.status else None)
-
-    def _on_workflow_bar_status_chosen(self, position: int) -> None:
-        entry = self.current_entry
-        if entry is not None and entry.status:
-            self._on_workflow_status_change_requested(entry.collection, entry.slug, WORKFLOW_STATUSES[position])
-
-    def _on_workflow_bar_publish_clicked(self) -> None:
-        if self.current_entry is not None:
-            self._on_workflow_publish_requested(self.current_entry.collection, self.current_entry.slug)
-
-    def _on_workflow_bar_delete_clicked(self) -> None:
-        if self.current_entry is not None:
-            self._on_workflow_delete_requested(self.current_entry.collection, self.current_entry.slug)
+        self._set_dirty(False)
+        if self.browser.is_published(entry):
+            self.current_entry = None
+            self.open_entry(collection, entry.path)  # the published version, as it now is
+        else:
+            self.close_entry()  # it existed only as unpublished changes: there is nothing left to show
 
     # --- media -----------------------------------------------------------------------------------
 
@@ -1052,13 +677,13 @@ class MainWindow(QMainWindow):
         ):
             return
         self.close_entry()
-        self._show_progress(0, 0, "Putting the sample site back…")
+        self.feedback.show_progress(0, 0, "Putting the sample site back…")
         run_in_background(self.runner, self.workspace.reset_site, lambda _none: self._on_site_reset(),
-                          lambda failure: self._on_task_failed(failure, "Resetting the sample site failed"))
+                          lambda failure: self.feedback.report_failure(failure, "Resetting the sample site failed"))
 
     def _on_site_reset(self) -> None:
-        self._workflow_status = {}
-        self._hide_progress("The sample site is back")
+        self.browser.forget_workflow_statuses()
+        self.feedback.hide_progress("The sample site is back")
         self.load_site()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -1073,31 +698,7 @@ class MainWindow(QMainWindow):
         self._dirty = False
         self.close()
 
-    # --- feedback --------------------------------------------------------------------------------
-
-    def _show_progress(self, done: int, total: int, text: str) -> None:
-        self.progress_bar.setVisible(True)
-        self.progress_bar.setRange(0, total)
-        self.progress_bar.setValue(done)
-        self.status_label.setText(text)
-
-    def _hide_progress(self, text: str) -> None:
-        if self.runner.running <= 1:
-            self.progress_bar.setVisible(False)
-        if text:
-            self.status_label.setText(text)
-
-    def _on_task_failed(self, failure: TaskFailure, context: str, collection: str | None = None) -> None:
-        if collection is not None:
-            self._loading.discard(collection)
-        self._hide_progress(context)  # the status bar must not go on saying "Opening …"
-        if isinstance(failure.error, AuthError) and failure.error.expired and self.expiry_banner is not None:
-            # Not an error to read in a popup: the way on is the banner's Log in again.
-            self.expiry_banner.show_message(
-                f"{context}: your login has expired. Log in again to continue.", expired=True
-            )
-            return
-        self.notifications.notify_error(failure, context)
+    # --- actions ---------------------------------------------------------------------------------
 
     def _current_collection_or_none(self) -> Collection | None:
         if self.current_entry is None:
@@ -1127,7 +728,7 @@ class MainWindow(QMainWindow):
     def open_first_entry_for_self_test(self) -> str:
         """Open the first entry of the first folder collection and wait for it."""
         for collection in self.collections():
-            entries = list(self.workspace.entries(collection.name)) if collection.name in self._loaded else []
+            entries = list(self.workspace.entries(collection.name)) if collection.name in self.browser.loaded else []
             if entries:
                 self.collection_tree.select_collection(collection.name)
                 self.open_entry(collection.name, entries[0].path)
@@ -1148,103 +749,8 @@ class MainWindow(QMainWindow):
         return f"{len(html)} characters of HTML"
 
 
-class _EntryWorkflowBar(QWidget):
-    """Above the editor under editorial workflow: the entry's status, its deploy preview, Publish, Delete."""
-
-    def __init__(self, preview_bar: QWidget, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.status_box = QComboBox()
-        self.status_box.setAccessibleName("Workflow status")
-        for status in WORKFLOW_STATUSES:
-            self.status_box.addItem(STATUS_TITLES[status])
-        self.publish_button = QPushButton("Publish")
-        self.delete_button = QPushButton("Delete unpublished changes")
-        self.published_label = QLabel(PUBLISHED_NOTE)
-        self.status_title = QLabel("&Status:")
-        self.status_title.setBuddy(self.status_box)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.addWidget(self.status_title)
-        layout.addWidget(self.status_box)
-        layout.addWidget(self.published_label)
-        layout.addSpacing(8)
-        layout.addWidget(preview_bar)
-        layout.addStretch(1)
-        layout.addWidget(self.delete_button)
-        layout.addWidget(self.publish_button)
-
-    def show_status(self, status: str | None, *, is_new: bool = False) -> None:
-        """Show an unpublished entry's status, or that the entry is published (or new) with none."""
-        self.setVisible(True)
-        unpublished = status in WORKFLOW_STATUSES
-        for widget in (self.status_title, self.status_box, self.publish_button, self.delete_button):
-            widget.setVisible(unpublished)
-        self.published_label.setText(NEW_ENTRY_NOTE if is_new else PUBLISHED_NOTE)
-        self.published_label.setVisible(not unpublished)
-        if unpublished:
-            self.status_box.setCurrentIndex(WORKFLOW_STATUSES.index(status))
-            self.publish_button.setEnabled(status == WORKFLOW_STATUSES[-1])
-
-
-def _sortable_names(collection: Collection) -> list[str]:
-    """The list's columns after the title: the collection's sortable_fields, title excepted."""
-    return [f.field for f in collection.sortable_fields if f.field != "title"]
-
-
-def _column_of(names: list[str], name: str) -> int | None:
-    """The list column (of its headers: the title is 0) showing sortable field `name`, if shown."""
-    return names.index(name) + 1 if name in names else None
-
-
-def _collection_item(collection: Collection) -> CollectionItem:
-    files = tuple((f.name, f.label or f.name) for f in collection.files)
-    kind = "files" if files else ("nested" if collection.nested is not None else "folder")
-    return CollectionItem(collection.name, collection.label or collection.name, kind, files,
-                          collection.description or "")
-
-
-def _folders_of(collection: Collection, entries: list[IndexedEntry]) -> list[str]:
-    base = (collection.folder or "").rstrip("/") + "/"
-    folders = set()
-    for entry in entries:
-        relative = entry.path[len(base):] if entry.path.startswith(base) else entry.path
-        parent = relative.rsplit("/", 1)[0] if "/" in relative else ""
-        if parent:
-            folders.add(parent)
-    return sorted(folders)
-
-
 def _when_text(when: object) -> str:
     """A draft's time as a person reads it (local time, minutes)."""
     if isinstance(when, datetime.datetime):
         return when.astimezone().strftime("%Y-%m-%d %H:%M")
     return str(when or "")
-
-
-_ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
-
-
-def _text(value: object) -> str:
-    """A field value as a list cell shows it (dates without seconds, lists joined)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        found = _ISO_DATETIME.match(value)
-        return f"{found.group(1)} {found.group(2)}" if found else value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_text(v) for v in value)
-    return str(value)
-
-
-def _inside(widget: QWidget | None, container: QWidget) -> bool:
-    """Whether `widget` is `container` or one of its descendants."""
-    return widget is not None and (widget is container or container.isAncestorOf(widget))
-
-
-

@@ -362,7 +362,7 @@ def test_a_save_whose_answer_was_lost_says_so(make_window, qtbot):
 
 
 def test_continuous_typing_is_journaled_at_least_every_max_wait(make_window, qtbot):
-    from editor_app.ui.main_window import JOURNAL_DELAY_MS, JOURNAL_MAX_WAIT_MS
+    from editor_app.ui.typing_journal import JOURNAL_DELAY_MS, JOURNAL_MAX_WAIT_MS
 
     workspace = FakeWorkspace()
     window = make_window(workspace)

@@ -15,7 +15,7 @@ from editor_app.paths import AppDirs
 from editor_app.ui.main_window import MainWindow
 from editor_app.ui.site_login import open_site
 from editor_app.ui.start_dialog import SiteChoice
-from editor_app.ui.widgets.field_widgets import RelationEditor
+from editor_app.ui.widgets.relation_editor import RelationEditor
 from tests.ui.fakes import ScriptedPrompts
 
 

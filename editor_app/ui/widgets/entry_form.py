@@ -24,24 +24,17 @@ from PySide6.QtWidgets import (
 from editor_app.config.site_config import Field
 from editor_app.content import widget_values as wv
 from editor_app.ui.signals import emit
-from editor_app.ui.widgets.field_widgets import (
-    BooleanEditor,
-    CodeEditor,
-    ColorEditor,
-    DateTimeEditor,
-    FieldEditor,
-    FormContext,
-    HiddenEditor,
-    MediaEditor,
-    NumberEditor,
-    RawYamlEditor,
-    RelationEditor,
-    SelectEditor,
-    StringEditor,
-    TextEditor,
-)
+from editor_app.ui.widgets.choice_editors import BooleanEditor, SelectEditor
+from editor_app.ui.widgets.code_editor import CodeEditor
+from editor_app.ui.widgets.color_editor import ColorEditor
+from editor_app.ui.widgets.datetime_editor import DateTimeEditor
+from editor_app.ui.widgets.field_editor import FieldEditor, FormContext
 from editor_app.ui.widgets.map_editor import MapEditor
 from editor_app.ui.widgets.markdown_editor import MarkdownEditor
+from editor_app.ui.widgets.media_editor import MediaEditor
+from editor_app.ui.widgets.raw_editors import HiddenEditor, RawYamlEditor
+from editor_app.ui.widgets.relation_editor import RelationEditor
+from editor_app.ui.widgets.text_editors import NumberEditor, StringEditor, TextEditor
 
 ERROR_COLOR = "#d93025"
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from editor_app.config.site_config import Field
 from editor_app.content.entry_preview import build_preview_html
-from editor_app.ui.widgets.field_widgets import FormContext
+from editor_app.ui.widgets.field_editor import FormContext
 
 DEBOUNCE_MS = 150
 

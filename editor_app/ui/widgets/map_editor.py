@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from editor_app.config.site_config import Field
 from editor_app.content import geojson
-from editor_app.ui.widgets.field_widgets import FieldEditor, FormContext
+from editor_app.ui.widgets.field_editor import FieldEditor, FormContext
 
 LATITUDE, LONGITUDE = 0, 1
 RANGES = {LATITUDE: (-90.0, 90.0), LONGITUDE: (-180.0, 180.0)}

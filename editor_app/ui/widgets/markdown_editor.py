@@ -23,7 +23,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QProgressBar, QToolBar, QVBoxLayout, QWidget
 
 from editor_app.ui.signals import emit
-from editor_app.ui.widgets.field_widgets import FormContext, MediaSource
+from editor_app.ui.widgets.field_editor import FormContext, MediaSource
 from editor_app.ui.widgets.spell_highlighter import BlockMarker, SpellingHighlighter
 from editor_app.ui.widgets.toolbar_focus import ToolbarFocus
 

@@ -40,7 +40,7 @@ from editor_app.content.spelling import (
 )
 from editor_app.content.text_search import python_index, utf16_offset
 from editor_app.paths import AppDirs, resources_dir
-from editor_app.ui.widgets.field_widgets import FieldEditor
+from editor_app.ui.widgets.field_editor import FieldEditor
 
 SPELL_COLOR = QColor("#d0312d")
 CHECKED_WIDGETS = {"string", "text", "markdown", "richtext"}

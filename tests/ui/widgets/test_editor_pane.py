@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 from editor_app.ui.contracts import Progress
 from editor_app.ui.editor_pane import EditorPane
 from editor_app.ui.theme import dark_palette
-from editor_app.ui.widgets.field_widgets import FormContext
+from editor_app.ui.widgets.field_editor import FormContext
 from editor_app.workspace.workspace import IndexedEntry, OpenEntry
 from tests.ui.fakes import FakeWorkspace
 from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource, FakeRelationSource, fields_of

@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt
 
 from editor_app.config.loader import load_site_config
 from editor_app.ui.widgets.entry_form import EntryForm, ListEditor, ObjectEditor, SimpleListEditor
-from editor_app.ui.widgets.field_widgets import FormContext, RawYamlEditor
+from editor_app.ui.widgets.field_editor import FormContext
+from editor_app.ui.widgets.raw_editors import RawYamlEditor
 from tests.conftest import shared_path
 from tests.ui.widgets.fakes import FakeRelationSource, fields_of
 

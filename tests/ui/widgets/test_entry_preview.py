@@ -13,7 +13,7 @@ from editor_app.ui.editor_pane import EditorPane
 from editor_app.ui.main_window import MainWindow
 from editor_app.ui.site_login import open_site
 from editor_app.ui.start_dialog import SiteChoice
-from editor_app.ui.widgets.field_widgets import FormContext
+from editor_app.ui.widgets.field_editor import FormContext
 from editor_app.workspace.workspace import OpenEntry
 from tests.content.test_entry_preview import CONFIG
 from tests.ui.fakes import FakeWorkspace, ScriptedPrompts, fake_entry

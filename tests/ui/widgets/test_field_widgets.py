@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from editor_app.ui.widgets.entry_form import EntryForm
-from editor_app.ui.widgets.field_widgets import FormContext, MediaChooserDialog
+from editor_app.ui.widgets.field_editor import FormContext
+from editor_app.ui.widgets.media_chooser_dialog import MediaChooserDialog
 from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource, FakeRelationSource, fields_of
 
 POSTS = [

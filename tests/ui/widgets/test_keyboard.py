@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDateTimeEdit, QToolButton, QWidget
 
 from editor_app.ui.editor_pane import EditorPane
-from editor_app.ui.widgets.field_widgets import FormContext
+from editor_app.ui.widgets.field_editor import FormContext
 from tests.ui.widgets.fakes import FakeRelationSource, fields_of
 from tests.ui.widgets.test_entry_form import KITCHEN_SINK_ENTRY, kitchen_sink_fields
 

@@ -7,7 +7,7 @@ from PySide6.QtGui import QDropEvent, QImage, QTextCursor
 from PySide6.QtWidgets import QApplication
 
 from editor_app.errors import NetworkError
-from editor_app.ui.widgets.field_widgets import FormContext
+from editor_app.ui.widgets.field_editor import FormContext
 from editor_app.ui.widgets.markdown_editor import MarkdownEditor
 from tests.ui.widgets.fakes import PNG_1PX, FakeMediaSource
 
