@@ -43,6 +43,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -293,7 +294,12 @@ class GitHubBackend(Backend):
         if remembered is not None and self._branch is not None:
             return self._open_by_head(remembered, self._branch)
         opened = self._open_by_graphql() if self._graphql_ok else None
-        return opened if opened is not None else super().open_site()
+        if opened is None:
+            return super().open_site()
+        if self._git_reads(opened.branch) is not None:
+            # Read over Git, the head comes with the branch's trees (the listing right after needs them anyway).
+            opened = replace(opened, head=self.head(opened.branch))
+        return opened
 
     def _open_by_graphql(self) -> OpenedSite | None:
         """`open_site` in one GraphQL query; None when GraphQL cannot say (the REST check then says why)."""
