@@ -6,6 +6,7 @@ import hashlib
 import re
 import threading
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,11 @@ from editor_app.backends.base import (
     FileChange,
     RepoFile,
 )
+from editor_app.config.site_config import parse_site_config
 from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NotFoundError
+from editor_app.workspace.cache import ContentCache
+from editor_app.workspace.journal import DraftsJournal
+from editor_app.workspace.workspace import Workspace
 from tests.backends.conftest import FIXTURE_FILES, PIXEL_PNG, Hosted
 
 
@@ -101,6 +106,31 @@ def test_a_refused_token_on_reopen_is_still_a_login_problem(hosted: Hosted) -> N
     hosted.expire_token()
     with pytest.raises(AuthError):
         hosted.backend.open_site(first.user)
+
+
+POSTS_SITE = """\
+backend: {name: github, repo: o/r, branch: main}
+media_folder: static/img
+collections:
+  - {name: posts, label: Posts, folder: content/posts, extension: md, fields: [{name: title, label: Title}]}
+"""
+
+
+def test_a_workspace_reopens_an_unchanged_site_in_one_request(hosted: Hosted, tmp_path: Path) -> None:
+    site = parse_site_config(POSTS_SITE, "config.yml")
+    cache = ContentCache(tmp_path / "cache")
+
+    def session() -> Workspace:  # a new session over the same caches: open, then the posts
+        workspace = Workspace(hosted.backend, site, cache, DraftsJournal(tmp_path / "journal"))
+        workspace.open()
+        assert len(workspace.load_collection("posts")) == 2  # first, second (2024/ is a subfolder)
+        return workspace
+
+    first = session()
+    hosted.log.clear()
+    again = session()
+    assert len(hosted.log) == 1, [(e.method, e.path) for e in hosted.log.entries]
+    assert again.user == first.user and again.head() == first.head()
 
 
 # --- listing -------------------------------------------------------------------------------------
