@@ -36,8 +36,9 @@ def memory(tmp_path) -> LoginMemory:
 def make_dialog(qtbot, runner, memory, server):
     made = []
 
-    def make(target: LoginTarget, *, store: TokenStore | None = None, **kw) -> LoginDialog:
-        service = LoginService(store or TokenStore(), github_web_url=server.base_url, check_token=check_personal_token)
+    def make(target: LoginTarget, *, store: TokenStore | None = None, web_url: str | None = None, **kw) -> LoginDialog:
+        service = LoginService(store or TokenStore(), github_web_url=web_url or server.base_url,
+                               check_token=check_personal_token)
         profile = QWebEngineProfile()
         dialog = LoginDialog(target, service, runner, memory, browser=AuthBrowser(profile), **kw)
         qtbot.addWidget(dialog)
@@ -431,12 +432,10 @@ def test_cancel_closes_the_dialog(qtbot, make_dialog, server):
     assert dialog.result() == LoginDialog.DialogCode.Rejected and not dialog.isVisible()
 
 
-def test_offline_says_what_could_not_be_reached_and_keeps_the_token_box_whole(qtbot, runner, memory):
+def test_offline_says_what_could_not_be_reached_and_keeps_the_token_box_whole(qtbot, make_dialog):
     dead = "http://127.0.0.1:9"  # the discard port: nothing listens, the connection is refused
-    service = LoginService(TokenStore(), github_web_url=dead)
-    dialog = LoginDialog(netlify_popup_target(site_domain="garden.example.org", device_client_id="client-1"),
-                         service, runner, memory, browser=AuthBrowser(QWebEngineProfile()))
-    qtbot.addWidget(dialog)
+    dialog = make_dialog(netlify_popup_target(site_domain="garden.example.org", device_client_id="client-1"),
+                         web_url=dead)
     dialog.show()
     qtbot.mouseClick(dialog.device_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Login failed" in dialog.status_label.text(), timeout=10000)
@@ -446,9 +445,6 @@ def test_offline_says_what_could_not_be_reached_and_keeps_the_token_box_whole(qt
     qtbot.wait(50)  # the layout settles
     assert dialog.token_box.height() >= dialog.token_box.minimumSizeHint().height()
     assert dialog.token_help.height() >= dialog.token_help.heightForWidth(dialog.token_help.width()) - 1
-    runner.wait()
-    dialog.dispose()
-    service.close()
 
 
 def test_the_login_page_gets_a_browser_windows_room(qtbot, make_dialog, server):
