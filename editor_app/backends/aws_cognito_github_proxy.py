@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -77,6 +78,7 @@ class AwsCognitoGitHubProxyBackend(GitHubBackend):
         transport: httpx.BaseTransport | None = None,
         refresh: Refresh | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
         **options: Any,
     ) -> AwsCognitoGitHubProxyBackend:
         """An adapter whose client sends the Cognito token as a Bearer token to the proxy; `refresh` renews it

@@ -43,6 +43,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -156,6 +157,7 @@ class AzureBackend(Backend):
         transport: httpx.BaseTransport | None = None,
         refresh: Refresh | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
         **options: Any,
     ) -> AzureBackend:
         """An adapter with its own client sending `credentials` as a Bearer token (implicit-grant tokens cannot

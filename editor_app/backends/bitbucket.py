@@ -168,6 +168,7 @@ class BitbucketBackend(Backend):
         transport: httpx.BaseTransport | None = None,
         refresh: Refresh | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
         **options: Any,
     ) -> BitbucketBackend:
         """An adapter with its own client for `credentials`; `refresh` renews a token on a 401 when it can.

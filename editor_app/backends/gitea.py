@@ -52,6 +52,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -170,6 +171,7 @@ class GiteaBackend(Backend):
         transport: httpx.BaseTransport | None = None,
         refresh: Refresh | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
         **options: Any,
     ) -> GiteaBackend:
         """An adapter with its own client for `credentials`; `refresh` renews an expired OAuth token on a 401.

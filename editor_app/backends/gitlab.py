@@ -45,6 +45,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -174,6 +175,7 @@ class GitLabBackend(Backend):
         transport: httpx.BaseTransport | None = None,
         refresh: Refresh | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
         **options: Any,
     ) -> GitLabBackend:
         """An adapter with its own client for `credentials`; `refresh` renews a PKCE token on `invalid_token`.

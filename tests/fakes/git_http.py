@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
+
 from tests.fakes.git_store import GitStore, commit_body, tree_body
 
 GIT = "git"
@@ -470,3 +472,25 @@ def _damage(payload: bytes) -> bytes:
         return payload
     position = min(start + 40, len(payload) - 30)
     return payload[:position] + bytes([payload[position] ^ 0x55]) + payload[position + 1:]
+
+
+def with_git(api: Callable[[httpx.Request], httpx.Response], git: GitHttpServer,
+             forward: httpx.Client) -> Callable[[httpx.Request], httpx.Response]:
+    """One origin for a fake host's API and its Git endpoint (as github.com or a GitLab instance serves both):
+    requests under `/<repo>.git/` go to `git` through `forward` (the caller closes it), all others to `api`.
+    Serve it with `serve()`."""
+    prefix = "/" + git.repo.removesuffix(".git") + ".git/"
+    kept = ("authorization", "content-type", "git-protocol", "content-encoding", "accept")
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if not request.url.path.startswith(prefix):
+            return api(request)
+        base = git.url.removesuffix("/" + git.repo.removesuffix(".git") + ".git")
+        answer = forward.request(
+            request.method, base + request.url.raw_path.decode("ascii"), content=request.read(),
+            headers={k: v for k, v in request.headers.items() if k.lower() in kept},
+        )
+        headers = {k: v for k, v in answer.headers.items() if k.lower() in ("content-type", "www-authenticate")}
+        return httpx.Response(answer.status_code, headers=headers, content=answer.content)
+
+    return handle
