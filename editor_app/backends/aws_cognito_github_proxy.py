@@ -82,7 +82,8 @@ class AwsCognitoGitHubProxyBackend(GitHubBackend):
         **options: Any,
     ) -> AwsCognitoGitHubProxyBackend:
         """An adapter whose client sends the Cognito token as a Bearer token to the proxy; `refresh` renews it
-        on a 401 (Cognito access tokens last an hour). `options`: `__init__`'s keyword options."""
+        on a 401 (Cognito access tokens last an hour). `read_cache` is not used: GitHub's Git endpoint does not
+        take the Cognito token, so everything is read through the proxy. `options`: `__init__`'s keyword options."""
         _require_proxy_settings(settings)
         root = site_api_root(cls.name, settings)
         require_secure_url(settings.base_url or "", "backend.base_url (the Cognito domain)")

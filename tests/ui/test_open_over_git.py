@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from PySide6.QtCore import QSettings
 
 from editor_app.auth.tokens import Token
 from editor_app.backends.github import GitHubBackend
 from editor_app.paths import AppDirs
+from editor_app.ui.main_window import MainWindow
 from editor_app.ui.site_login import open_site
 from editor_app.ui.start_dialog import SiteChoice
 from tests.fakes.git_http import GitHttpServer, with_git
 from tests.fakes.git_store import GitStore
 from tests.fakes.github import FakeGitHub
 from tests.fakes.server import serve
+from tests.ui.fakes import FakeEditor, ScriptedPrompts
 from tests.ui.test_login_wiring import SITE_URL, login, write_config  # noqa: F401  (login: a fixture)
 
 POSTS = {f"content/posts/post-{i:03d}.md": f"---\ntitle: Post {i}\n---\nBody {i}.\n".encode() for i in range(25)}
@@ -38,7 +41,7 @@ def github(tmp_path):
 
 
 def test_the_app_opens_a_github_site_reading_it_over_git_and_reopens_it_with_one_git_request(
-    github, login, tmp_path, app_home  # noqa: F811
+    github, login, tmp_path, app_home, qtbot, runner  # noqa: F811
 ):
     config = write_config(tmp_path, github.url)
     login.service.store.save(SITE_URL, "github", Token(access_token="good-token", method="pat"))
@@ -54,6 +57,11 @@ def test_the_app_opens_a_github_site_reading_it_over_git_and_reopens_it_with_one
     assert github.git.bytes_sent < 200_000  # the 800 kB image did not travel
     assert not github.log.matching(path_pattern=r"/git/(trees|blobs)|graphql")  # nothing read twice by the API
     assert workspace.backend.git_route.reader.store.path.is_relative_to(dirs.cache / "git")
+    window = MainWindow(workspace, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat), runner, FakeEditor,
+                        ScriptedPrompts())
+    qtbot.addWidget(window)
+    assert window.route_label.text() == "Git"
+    window.discard_and_close()
     workspace.close()
     workspace.backend.close()
 
@@ -66,7 +74,7 @@ def test_the_app_opens_a_github_site_reading_it_over_git_and_reopens_it_with_one
 
 
 def test_a_github_host_whose_git_endpoint_refuses_the_token_is_read_through_the_api(
-    github, login, tmp_path, app_home  # noqa: F811
+    github, login, tmp_path, app_home, qtbot, runner  # noqa: F811
 ):
     github.git.token = "another-token"  # Git refuses the login the API accepts (a token without Git access)
     config = write_config(tmp_path, github.url)
@@ -77,5 +85,10 @@ def test_a_github_host_whose_git_endpoint_refuses_the_token_is_read_through_the_
     assert sorted(e.path for e in workspace.load_collection("posts")) == sorted(POSTS)
     assert workspace.backend.read_route == "api"
     assert [r.status for r in github.git.requests] == [401]
+    window = MainWindow(workspace, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat), runner, FakeEditor,
+                        ScriptedPrompts())
+    qtbot.addWidget(window)
+    assert window.route_label.text() == "API"
+    window.discard_and_close()
     workspace.close()
     workspace.backend.close()
