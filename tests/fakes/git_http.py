@@ -19,7 +19,7 @@ import subprocess
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -491,6 +491,16 @@ def with_git(api: Callable[[httpx.Request], httpx.Response], git: GitHttpServer,
             headers={k: v for k, v in request.headers.items() if k.lower() in kept},
         )
         headers = {k: v for k, v in answer.headers.items() if k.lower() in ("content-type", "www-authenticate")}
-        return httpx.Response(answer.status_code, headers=headers, content=answer.content)
+        headers["Content-Length"] = str(len(answer.content))
+        # A stream, not `content=`: an in-process client reads Git answers with `iter_raw`, as from a socket.
+        return httpx.Response(answer.status_code, headers=headers, stream=_Body(answer.content))
 
     return handle
+
+
+class _Body(httpx.SyncByteStream):
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._data
