@@ -322,17 +322,18 @@ class AzureBackend(Backend):
         """The folder's tree at the branch head (recursive unless depth 1): head, folder item, tree (over Git:
         from the local store)."""
         branch = branch or self.default_branch()
-        route = self._git_reads(branch)
-        found = route.files(branch, folder.strip("/")) if route is not None else None
-        if found is not None:
-            git_head, tree_files = found
-            ids = {f.path: f.id for f in tree_files}
-            return Listing(head=git_head, files=tuple(
-                RepoFile(p, ids[p]) for p in workflow.filter_listing(ids, folder.strip("/"), extension, depth)))
         known = self._heads.get(branch)
         fresh = known is not None and 0 <= self._clock() - known[1] <= HEAD_REUSE_SECONDS
         head = known[0] if known is not None and fresh else self.head(branch)
         folder = folder.strip("/")
+        route = self._git_reads(branch)
+        # Over Git for the head the API reported (a branch moved elsewhere is seen), trees from the local store.
+        found = route.files(branch, folder, expected_head=head) if route is not None else None
+        if found is not None:
+            git_head, tree_files = found
+            ids = {f.path: f.id for f in tree_files}
+            return Listing(head=git_head, files=tuple(
+                RepoFile(p, ids[p]) for p in workflow.filter_listing(ids, folder, extension, depth)))
         tree = self._files_at(head, folder, recursive=depth != 1, what=f"list {folder or '/'} on {branch}")
         kept = workflow.filter_listing({p: s for p, (s, _n) in tree.items()}, folder, extension, depth)
         return Listing(head=head, files=tuple(RepoFile(p, tree[p][0], tree[p][1]) for p in kept))

@@ -329,7 +329,8 @@ class BitbucketBackend(Backend):
         branch = branch or self.default_branch()
         folder = folder.strip("/")
         route = self._git_reads(branch)
-        found = route.files(branch, folder) if route is not None else None
+        # The head as the API reports it (what this listing cost before Git): a branch moved elsewhere is seen.
+        found = route.files(branch, folder, expected_head=self.head(branch)) if route is not None else None
         if found is not None:
             git_head, tree_files = found
             ids = {f.path: f.id for f in tree_files}

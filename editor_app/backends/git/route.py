@@ -83,11 +83,15 @@ class GitRoute:
             self._opened[branch] = (head, self._clock())
             return head
 
-    def files(self, branch: str, folder: str) -> tuple[str, list[TreeFile]] | None:
-        """(head, files under `folder`) from the store, opening first unless a head was read just now."""
+    def files(self, branch: str, folder: str, *, expected_head: str | None = None) -> tuple[str, list[TreeFile]] | None:
+        """(head, files under `folder`) from the store, opening first unless a head was read just now; with
+        `expected_head` (the head the adapter's API just reported) a different head read earlier is not reused."""
         with self._lock:
             opened = self._opened.get(branch)
-            head = opened[0] if opened and self._clock() - opened[1] <= self._fresh_seconds else self.head(branch)
+            reusable = opened and self._clock() - opened[1] <= self._fresh_seconds
+            if reusable and expected_head is not None and opened and opened[0] != expected_head:
+                reusable = False
+            head = opened[0] if opened and reusable else self.head(branch)
             if head is None:
                 return None
             return head, self.reader.list_files(head, folder)

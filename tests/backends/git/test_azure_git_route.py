@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -58,7 +59,7 @@ def read_site(backend: AzureBackend) -> tuple[str, dict[str, bytes]]:
 
 
 def api_reads(fake: FakeAzure) -> list[str]:
-    return [e.path for e in fake.log.matching(path_pattern=r"/items|/trees/|/blobs|/refs")]
+    return [e.path for e in fake.log.matching(path_pattern=r"/items|/trees/|/blobs")]
 
 
 def test_a_small_repository_is_read_in_one_whole_tree_fetch_after_one_size_request(
@@ -72,7 +73,7 @@ def test_a_small_repository_is_read_in_one_whole_tree_fetch_after_one_size_reque
     assert contents == POSTS and head == fake.store.refs["heads/main"]
     assert [r.command for r in git_server.requests] == ["info/refs", "upload-pack"]
     assert [r.deepen for r in git_server.requests] == ["", "deepen"]
-    assert api_reads(fake) == [] and len(fake.log) == 1  # the repository's size, nothing else
+    assert api_reads(fake) == [] and len(fake.log) == 2  # the repository's size and the branch head
     assert backend.read_route == "git"
     assert git_server.requests[0].authorization == f"Bearer {AZURE_TOKEN}"
 
@@ -120,3 +121,18 @@ def test_without_the_apps_read_cache_no_git_request_is_made(
 ) -> None:
     backend = connect(read_cache=None)
     assert read_site(backend)[1] == POSTS and backend.read_route == "api" and git_server.requests == []
+
+
+def test_a_change_pushed_elsewhere_just_after_an_open_is_seen_by_the_next_listing(
+    fake: Any, git_server: GitHttpServer, connect: Callable[..., Any]
+) -> None:
+    backend = connect()
+    read_site(backend)
+    path = "content/posts/post-4.md"
+
+    moved = fake.commit_files("main", {path: entry(4, " Changed elsewhere.")}, "Edit elsewhere")
+    backend.head()  # as Workspace.open does: the adapter reuses the head it read for a few seconds
+    head, contents = read_site(backend)  # within seconds of the first open
+
+    assert head == moved and contents[path] == entry(4, " Changed elsewhere.")
+    assert backend.read_route == "git"

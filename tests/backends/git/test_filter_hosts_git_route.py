@@ -160,3 +160,17 @@ def test_the_git_request_carries_the_token_in_the_hosts_documented_form(
     user, _, password = base64.b64decode(authorization.removeprefix("Basic ")).decode().partition(":")
     # GitLab: `oauth2:<token>`; Gitea: any user, the token as password.
     assert password == host.token and (host.name != "gitlab" or user == "oauth2")
+
+
+def test_a_change_pushed_elsewhere_just_after_an_open_is_seen_by_the_next_listing(
+    fake: Any, git_server: GitHttpServer, connect: Callable[..., Any]
+) -> None:
+    backend = connect()
+    read_site(backend)
+    path = "content/posts/post-4.md"
+
+    moved = fake.commit_files("main", {path: entry(4, " Changed elsewhere.")}, "Edit elsewhere")
+    head, contents = read_site(backend)  # within seconds of the first open
+
+    assert head == moved and contents[path] == entry(4, " Changed elsewhere.")
+    assert backend.read_route == "git"
