@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from editor_app.backends.base import BackendSettings, Credentials, OnWait, Refresh, User
+from editor_app.backends.base import Backend, BackendSettings, Credentials, OnWait, OpenedSite, Refresh, User
 from editor_app.backends.github import API_HEADERS, GitHubBackend
 from editor_app.backends.http import RefreshingAuth, RetryPolicy, make_client, require_credentials, site_api_root
 from editor_app.errors import AuthError, ContentError
@@ -113,3 +113,10 @@ class AwsCognitoGitHubProxyBackend(GitHubBackend):
             avatar_url=str(data.get("picture") or ""),
             can_write=True,  # Decap skips the check: the proxy's GitHub credentials decide
         )
+
+    def open_site(self, remembered: User | None = None) -> OpenedSite:
+        """Who is logged in is Cognito's to say, not the proxy's GraphQL (whose viewer is the proxy's own
+        account): the user remembered for this token and the head in one request, else the full check."""
+        if self.settings.open_authoring:
+            return Backend.open_site(self)
+        return self._open_by_head(remembered, self._branch)

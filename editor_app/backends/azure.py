@@ -66,6 +66,7 @@ from editor_app.backends.base import (
     FileMeta,
     Listing,
     OnWait,
+    OpenedSite,
     Refresh,
     RepoFile,
     UnpublishedEntry,
@@ -77,6 +78,7 @@ from editor_app.backends.http import (
     Requester,
     RetryPolicy,
     error_message,
+    login_key,
     make_client,
     paginate,
     require_credentials,
@@ -259,6 +261,15 @@ class AzureBackend(Backend):
         self._info()
         # Azure exposes no per-repository push flag to a plain token; Decap does not check either.
         return User(login=email or name or str(user.get("id") or ""), name=name or "", email=email, can_write=True)
+
+    def login_key(self) -> str | None:
+        """A hash of the API root, the repository and the token (`Backend.login_key`)."""
+        return login_key(self.http.client, self.repo) if self.repo else None
+
+    def open_site(self, remembered: User | None = None) -> OpenedSite:
+        """With the user remembered for this token and the branch known: one request,
+        the branch's ref (its 401 is the login check). Else the full check."""
+        return self._open_by_head(remembered, self._branch if self.repo else None)
 
     def default_branch(self) -> str:
         """`branch` from the config, else the repository's `defaultBranch` (asked once)."""

@@ -15,6 +15,8 @@ from typing import Any, ClassVar, Self
 
 import httpx
 
+from editor_app.errors import NotFoundError
+
 # Editorial workflow statuses, in board order (Decap's `publishModes.ts`).
 STATUS_DRAFT = "draft"
 STATUS_PENDING_REVIEW = "pending_review"
@@ -86,6 +88,20 @@ class User:
     avatar_url: str = ""
     can_write: bool = True
     scopes: tuple[str, ...] = ()  # what the token may do, when the host says (GitHub, GitLab)
+
+
+@dataclass(frozen=True)
+class OpenedSite:
+    """What opening a site learns: who is logged in, the site's branch and its head.
+
+    `user_checked` is False when `user` is the one remembered from an earlier full check of the same login
+    (the host then only confirmed the token while answering with the head); only checked users are remembered.
+    """
+
+    user: User
+    branch: str
+    head: str
+    user_checked: bool = True
 
 
 @dataclass(frozen=True)
@@ -264,6 +280,37 @@ class Backend(abc.ABC):
         """Validate a token the user just pasted: `current_user()`, plus what only a new token needs checking
         (its scopes where the host tells them). AuthError saying exactly what is missing."""
         return self.current_user()
+
+    def login_key(self) -> str | None:
+        """A hash naming this login (the host, the repository and the token, never the token itself): the user of
+        the last full check made with it may be remembered under it. None: nothing is remembered, every
+        `open_site` checks in full (hosts without a login, hosts whose combined answer names the user anyway)."""
+        return None
+
+    def open_site(self, remembered: User | None = None) -> OpenedSite:
+        """Who am I (login and push permission), the site's branch and its head, in as few requests as the host
+        allows: `current_user()`, `default_branch()` and `head()`, unless the adapter knows a shorter way.
+
+        `remembered`: the user a full check returned for the same `login_key()`. Adapters whose branch request
+        itself confirms the token answer with it and the head in one request (`user_checked` False); a refused
+        token is still AuthError. Without it (first open, new token) the check is full, as here.
+        """
+        user = self.current_user()
+        branch = self.default_branch()
+        return OpenedSite(user=user, branch=branch, head=self.head(branch))
+
+    def _open_by_head(self, remembered: User | None, branch: str | None) -> OpenedSite:
+        """`open_site` for hosts whose branch request needs a valid token (401/403 is AuthError): with a
+        remembered user and a known branch, one request; else the full check."""
+        if remembered is None or branch is None:
+            return Backend.open_site(self)
+        try:
+            head = self.head(branch)
+        except NotFoundError:
+            # The branch is gone, or the repository is no longer visible to this login: the full check says
+            # which, in the words it always used.
+            return Backend.open_site(self)
+        return OpenedSite(user=remembered, branch=branch, head=head, user_checked=False)
 
     @abc.abstractmethod
     def default_branch(self) -> str:

@@ -69,6 +69,7 @@ from editor_app.backends.base import (
     FileMeta,
     Listing,
     OnWait,
+    OpenedSite,
     Refresh,
     RepoFile,
     UnpublishedEntry,
@@ -82,6 +83,7 @@ from editor_app.backends.http import (
     RetryPolicy,
     authorization_of,
     json_object,
+    login_key,
     make_client,
     require_credentials,
     site_api_root,
@@ -295,6 +297,15 @@ class BitbucketBackend(Backend):
         if self._branch is None:
             self._branch = ((repository.get("mainbranch") or {}).get("name")) or "master"
         return repository
+
+    def login_key(self) -> str | None:
+        """A hash of the API root, the repository and the token (`Backend.login_key`)."""
+        return login_key(self.http.client, self.repo) if self.repo else None
+
+    def open_site(self, remembered: User | None = None) -> OpenedSite:
+        """With the user remembered for this token and the branch known: one request,
+        `refs/branches/:branch` (its 401 is the login check). Else the full check."""
+        return self._open_by_head(remembered, self._branch if self.repo else None)
 
     def default_branch(self) -> str:
         """`branch` from the config, else the repository's main branch (asked once)."""

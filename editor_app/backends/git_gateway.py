@@ -53,6 +53,7 @@ from editor_app.backends.base import (
     FileMeta,
     Listing,
     OnWait,
+    OpenedSite,
     Refresh,
     RepoFile,
     UnpublishedEntry,
@@ -308,12 +309,23 @@ class GitGatewayBackend(Backend):
         (Decap's write check)."""
         with self._translated():
             self.inner.head()
+        return self._identity_user()
+
+    def _identity_user(self) -> User:
         email = str(self.claims.get("email") or "")
         meta = self.claims.get("user_metadata") or {}
         return User(
             login=email, name=str(meta.get("full_name") or email.split("@", 1)[0]), email=email,
             avatar_url=str(meta.get("avatar_url") or ""), can_write=True,
         )
+
+    def open_site(self, remembered: User | None = None) -> OpenedSite:
+        """One request whatever the host behind: the user is the JWT's, and the write check (the site branch
+        reads through the gateway) is the head request itself; nothing needs remembering."""
+        branch = self.inner.default_branch()
+        with self._translated():
+            head = self.inner.head(branch)
+        return OpenedSite(user=self._identity_user(), branch=branch, head=head)
 
     def default_branch(self) -> str:
         """`branch` from the config, else `master` (Decap's git-gateway default)."""

@@ -79,6 +79,7 @@ from editor_app.backends.base import (
     FileMeta,
     Listing,
     OnWait,
+    OpenedSite,
     Refresh,
     RepoFile,
     UnpublishedEntry,
@@ -91,6 +92,7 @@ from editor_app.backends.http import (
     Requester,
     RetryPolicy,
     error_message,
+    login_key,
     make_client,
     next_link,
     paginate,
@@ -271,6 +273,15 @@ class GiteaBackend(Backend):
             raise AuthError(f"Your Gitea user account {login} does not have write access to this repo ({self.repo}).")
         return User(login=login, name=data.get("full_name") or login, email=data.get("email") or "",
                     avatar_url=data.get("avatar_url") or "", can_write=True)
+
+    def login_key(self) -> str | None:
+        """A hash of the API root, the repository and the token (`Backend.login_key`)."""
+        return login_key(self.http.client, self.repo) if self.repo else None
+
+    def open_site(self, remembered: User | None = None) -> OpenedSite:
+        """With the user remembered for this token and the branch known: one request,
+        `branches/:branch` (its 401 is the login check). Else the full check."""
+        return self._open_by_head(remembered, self._branch if self.repo else None)
 
     def default_branch(self) -> str:
         """`branch` from the config, else the repository's default branch (asked once)."""

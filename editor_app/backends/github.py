@@ -43,6 +43,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,7 @@ from editor_app.backends.base import (
     FileMeta,
     Listing,
     OnWait,
+    OpenedSite,
     Refresh,
     RepoFile,
     UnpublishedEntry,
@@ -87,6 +89,7 @@ from editor_app.backends.http import (
     Requester,
     RetryPolicy,
     authorization_of,
+    login_key,
     make_client,
     require_credentials,
     site_api_root,
@@ -111,6 +114,20 @@ GIT_PROFILE = GitProfile(protocol_v2=True, filters=True)
 GIT_READ_BATCH = 1_000_000  # one fetch by id carries any number of blobs
 FORK_POLL_SECONDS = 0.25
 FORK_POLL_TRIES = 120
+
+
+# Who am I, may I write, and the site branch's head: `open_site` in one query (with the branch named, or the
+# repository's default branch when the config names none).
+OPEN_QUERY = """query($owner: String!, $name: String!, $ref: String!) {
+  viewer { login name email avatarUrl }
+  repository(owner: $owner, name: $name) { viewerPermission ref(qualifiedName: $ref) { target { oid } } }
+}"""
+OPEN_DEFAULT_QUERY = """query($owner: String!, $name: String!) {
+  viewer { login name email avatarUrl }
+  repository(owner: $owner, name: $name) { viewerPermission defaultBranchRef { name target { oid } } }
+}"""
+# `viewerPermission` values that may push (Decap checks `permissions.push`, which these grant).
+WRITE_PERMISSIONS = frozenset({"ADMIN", "MAINTAIN", "WRITE"})
 
 
 def graphql_url(api_root: str) -> str:
@@ -166,6 +183,7 @@ class GitHubBackend(Backend):
         self._graphql_ok = not scoped
         self._login: str | None = None
         self._forked = False
+        self._ref_etags: dict[tuple[str, str], tuple[str, str]] = {}  # (repo, branch) -> (ETag, head) last read
 
     def _repo_path(self, repo: str, *parts: str) -> str:
         """The API path of `parts` in `repo` (relative to the client's base URL)."""
@@ -241,14 +259,7 @@ class GitHubBackend(Backend):
         answer = self.http.request("GET", "user", what="read the logged-in user")
         data = answer.json()
         self._login = data.get("login") or ""
-        # Classic tokens list their scopes; fine-grained ones have no header (their permission shows on the repo).
-        header = answer.headers.get("X-OAuth-Scopes")
-        scopes = tuple(s.strip() for s in (header or "").split(",") if s.strip())
-        if header is not None and not {"repo", "public_repo"} & set(scopes):
-            raise AuthError(
-                f"the GitHub token of {self._login} lacks the scope 'repo' (or 'public_repo' for public repositories); "
-                f"it has: {', '.join(scopes) or 'no scopes'}"
-            )
+        scopes = self._scopes(answer, self._login)
         repo = self.http.json("GET", self._repo_path(self.repo), what=f"open the repository {self.repo}")
         can_write = bool((repo.get("permissions") or {}).get("push"))
         if not can_write:
@@ -261,6 +272,75 @@ class GitHubBackend(Backend):
             can_write=True,
             scopes=scopes,
         )
+
+    @staticmethod
+    def _scopes(answer: httpx.Response, login: str) -> tuple[str, ...]:
+        """The token's scopes from `answer`; AuthError when a classic token lacks `repo` and `public_repo`."""
+        # Classic tokens list their scopes; fine-grained ones have no header (their permission shows on the repo).
+        header = answer.headers.get("X-OAuth-Scopes")
+        scopes = tuple(s.strip() for s in (header or "").split(",") if s.strip())
+        if header is not None and not {"repo", "public_repo"} & set(scopes):
+            raise AuthError(
+                f"the GitHub token of {login} lacks the scope 'repo' (or 'public_repo' for public repositories); "
+                f"it has: {', '.join(scopes) or 'no scopes'}"
+            )
+        return scopes
+
+    def login_key(self) -> str | None:
+        """A hash of the API root, the repository and the token (`Backend.login_key`)."""
+        return login_key(self.http.client, self.repo)
+
+    def open_site(self, remembered: User | None = None) -> OpenedSite:
+        """One request where GitHub allows it. With the user remembered for this token: the branch head alone
+        (its 401 is the login check). Else one GraphQL query: the viewer, their permission on the repository
+        and the branch head. Open authoring (a fork to set up) and any GraphQL trouble take the REST way."""
+        if self.settings.open_authoring or self.scoped:
+            return super().open_site(remembered)
+        if remembered is not None and self._branch is not None:
+            return self._open_by_head(remembered, self._branch)
+        opened = self._open_by_graphql() if self._graphql_ok else None
+        if opened is None:
+            return super().open_site()
+        if self._git_reads(opened.branch) is not None:
+            # Read over Git, the head comes with the branch's trees (the listing right after needs them anyway).
+            opened = replace(opened, head=self.head(opened.branch))
+        return opened
+
+    def _open_by_graphql(self) -> OpenedSite | None:
+        """`open_site` in one GraphQL query; None when GraphQL cannot say (the REST check then says why)."""
+        owner, name = self.repo.split("/", 1)
+        branch = self._branch
+        variables: dict[str, Any] = {"owner": owner, "name": name}
+        if branch is not None:
+            variables["ref"] = f"refs/heads/{branch}"
+        response = self.http.request(
+            "POST", graphql_url(self.api_root), json={"query": OPEN_QUERY if branch else OPEN_DEFAULT_QUERY,
+                                                      "variables": variables},
+            retry_unsafe=True, allow=(400, 404, 422), what="read the logged-in user and the site branch",
+        )
+        if response.status_code != 200:
+            self._graphql_ok = False
+            return None
+        try:
+            data = response.json().get("data") or {}
+        except ValueError:
+            return None
+        viewer = data.get("viewer") or {}
+        repository = data.get("repository") or {}
+        ref = repository.get("ref" if branch else "defaultBranchRef") or {}
+        head = (ref.get("target") or {}).get("oid")
+        login = str(viewer.get("login") or "")
+        if not login or not head:
+            return None  # no such repository or branch, or not visible: the REST check reports it as before
+        self._login = login
+        scopes = self._scopes(response, login)
+        if repository.get("viewerPermission") not in WRITE_PERMISSIONS:
+            raise AuthError(f"Your GitHub user account {login} does not have access to this repo ({self.repo}).")
+        if branch is None:
+            branch = self._branch = str(ref.get("name") or "master")
+        user = User(login=login, name=viewer.get("name") or login, email=viewer.get("email") or "",
+                    avatar_url=viewer.get("avatarUrl") or "", can_write=True, scopes=scopes)
+        return OpenedSite(user=user, branch=branch, head=str(head))
 
     def _user_login(self) -> str:
         if self._login is None:
@@ -282,12 +362,22 @@ class GitHubBackend(Backend):
         return head if head is not None else self._head(self.origin, branch)
 
     def _head(self, repo: str, branch: str) -> str:
+        # Conditional: an unchanged branch is a bodiless 304, which GitHub does not count against the rate limit.
+        known = self._ref_etags.get((repo, branch))
         response = self.http.request(
-            "GET", self._repo_path(repo, "git/ref/heads", branch), allow=(404,), what=f"read branch {branch}"
+            "GET", self._repo_path(repo, "git/ref/heads", branch), allow=(404,), what=f"read branch {branch}",
+            headers={"If-None-Match": known[0]} if known is not None else None,
         )
+        if response.status_code == 304 and known is not None:
+            return known[1]
         if response.status_code == 404:
+            self._ref_etags.pop((repo, branch), None)
             raise NotFoundError(f"branch {branch} not found in {repo}")
-        return str(response.json()["object"]["sha"])
+        head = str(response.json()["object"]["sha"])
+        etag = response.headers.get("ETag")
+        if etag:
+            self._ref_etags[(repo, branch)] = (etag, head)
+        return head
 
     # --- reading ---------------------------------------------------------------------------------
 

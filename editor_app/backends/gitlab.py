@@ -72,6 +72,7 @@ from editor_app.backends.base import (
     FileMeta,
     Listing,
     OnWait,
+    OpenedSite,
     Refresh,
     RepoFile,
     UnpublishedEntry,
@@ -84,6 +85,7 @@ from editor_app.backends.http import (
     Requester,
     RetryPolicy,
     error_message,
+    login_key,
     make_client,
     next_link,
     require_credentials,
@@ -332,6 +334,15 @@ class GitLabBackend(Backend):
                                 what="check the site branch's protection")
             return bool(branch.get("developers_can_merge") and branch.get("developers_can_push"))
         return False
+
+    def login_key(self) -> str | None:
+        """A hash of the API root, the project and the token (`Backend.login_key`)."""
+        return login_key(self.http.client, self.repo) if self.repo else None
+
+    def open_site(self, remembered: User | None = None) -> OpenedSite:
+        """With the user remembered for this token and the branch known: one request,
+        `repository/branches/:branch` (its 401 is the login check). Else the full check."""
+        return self._open_by_head(remembered, self._branch if self.repo else None)
 
     def default_branch(self) -> str:
         """`branch` from the config, else the project's default branch (asked once)."""

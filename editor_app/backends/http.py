@@ -19,6 +19,7 @@ Host-agnostic on purpose (no host is named here): every adapter builds its clien
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import logging
 import random
 import re
@@ -86,6 +87,20 @@ def make_client(
         follow_redirects=True,
         auth=auth,
     )
+
+
+def login_key(client: httpx.Client, *where: str) -> str | None:
+    """`Backend.login_key` of an adapter sending its token through `client`: a SHA-256 of the client's base URL,
+    `where` (the repository) and the token it sends now (renewed ones included). Never the token itself; None
+    when the client sends no token."""
+    auth = client.auth
+    token = auth.credentials.token if isinstance(auth, RefreshingAuth) else client.headers.get("Authorization")
+    if not token:
+        return None
+    digest = hashlib.sha256()
+    for part in (str(client.base_url), *where, token):
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()
 
 
 def site_api_root(host: str, settings: BackendSettings) -> str:

@@ -1,4 +1,5 @@
-"""ContentCache: blobs on disk keyed by blob id, and listings keyed by where they were listed and at which head.
+"""ContentCache: blobs on disk keyed by blob id, listings keyed by where they were listed and at which head, and
+the user a login's last full check returned (keyed by the adapter's `login_key`, a hash: never a token).
 
 A file whose blob id did not change is never downloaded again; a listing whose branch head did not change
 is never asked for again. Every cache file carries a SHA-256 of its payload: a corrupt or truncated file
@@ -15,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from editor_app.backends.base import FileMeta, Listing, RepoFile
+from editor_app.backends.base import FileMeta, Listing, RepoFile, User
 from editor_app.paths import write_atomically
 
 CACHE_FORMAT = 1
@@ -47,6 +48,7 @@ class ContentCache:
         self.blob_dir = self.root / "blobs"
         self.listing_dir = self.root / "listings"
         self.meta_dir = self.root / "metas"
+        self.login_dir = self.root / "logins"
 
     # --- blobs -----------------------------------------------------------------------------------
 
@@ -172,6 +174,45 @@ class ContentCache:
         digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
         stored = {"format": CACHE_FORMAT, "sha256": digest, "payload": payload}
         write_atomically(self.listing_dir / key.file_name(), json.dumps(stored).encode("utf-8"), durable=False)
+
+
+    # --- who a login is ----------------------------------------------------------------------------
+
+    def _login_path(self, login_key: str) -> Path:
+        return self.login_dir / (hashlib.sha256(login_key.encode("utf-8")).hexdigest() + ".json")
+
+    def get_user(self, login_key: str) -> User | None:
+        """The user the last full check of the login `login_key` returned; None when unknown or damaged."""
+        path = self._login_path(login_key)
+        try:
+            stored = json.loads(path.read_text("utf-8"))
+            payload = stored["payload"]
+            if hashlib.sha256(payload.encode("utf-8")).hexdigest() != stored["sha256"]:
+                raise ValueError("checksum mismatch")
+            body = json.loads(payload)
+            if body["key"] != login_key:
+                raise ValueError("key mismatch")
+            return User(login=str(body["login"]), name=str(body["name"]), email=str(body["email"]),
+                        avatar_url=str(body["avatar_url"]), can_write=bool(body["can_write"]),
+                        scopes=tuple(str(s) for s in body["scopes"]))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            _remove_quietly(path)  # damaged or foreign: a miss, and the next full check writes it again
+            return None
+
+    def put_user(self, login_key: str, user: User) -> None:
+        """Remember `user` as what the full check of the login `login_key` returned."""
+        body = {"key": login_key, "login": user.login, "name": user.name, "email": user.email,
+                "avatar_url": user.avatar_url, "can_write": user.can_write, "scopes": list(user.scopes)}
+        payload = json.dumps(body, separators=(",", ":"))
+        stored = {"format": CACHE_FORMAT, "sha256": hashlib.sha256(payload.encode("utf-8")).hexdigest(),
+                  "payload": payload}
+        write_atomically(self._login_path(login_key), json.dumps(stored).encode("utf-8"), durable=False)
+
+    def forget_user(self, login_key: str) -> None:
+        """Forget the login `login_key` (its token was refused): the next open checks it in full."""
+        _remove_quietly(self._login_path(login_key))
 
 
 def _safe_id(blob_id: str) -> str:

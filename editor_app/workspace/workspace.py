@@ -26,7 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from editor_app.backends.base import Backend, CommitResult, DeployPreview, FileChange, FileMeta, User
 from editor_app.config.site_config import Collection, SiteConfig
-from editor_app.errors import ConflictError, EditorError
+from editor_app.errors import AuthError, ConflictError, EditorError
 from editor_app.workspace import content_bridge as content
 from editor_app.workspace.cache import ContentCache
 from editor_app.workspace.collection_index import CollectionIndex
@@ -227,15 +227,27 @@ class Workspace:
     def open(self) -> User:
         """Validate the login (who am I, may I write), resolve the site's branch and read its head.
 
-        The collections loaded right after (within `head_ttl` seconds) reuse that head: reopening an
-        unchanged site costs the login check and one head request, whatever the number of collections.
+        One `Backend.open_site` call, given the user the last full check of the same login (`login_key`)
+        returned: hosts whose branch request confirms the token answer with the head alone, so reopening an
+        unchanged site costs one request there, whatever the number of collections (they reuse that head for
+        `head_ttl` seconds). A new token, or none remembered, is checked in full and remembered; a refused one
+        is forgotten.
         """
-        user = self.backend.current_user()
+        key = self.backend.login_key()
+        remembered = self.cache.get_user(key) if key else None
+        try:
+            opened = self.backend.open_site(remembered)
+        except AuthError:
+            if key:
+                self.cache.forget_user(key)
+            raise
+        if key and opened.user_checked:
+            self.cache.put_user(key, opened.user)
         with self._lock:
-            self.user = user
-            self.branch = self.backend.default_branch()
-        self.head(refresh=True)
-        return user
+            self.user = opened.user
+            self.branch = opened.branch
+            self.state.moved_to(opened.head)  # the collections loaded next reuse this head for head_ttl seconds
+        return opened.user
 
     @property
     def location(self) -> SiteLocation:

@@ -6,6 +6,7 @@ import hashlib
 import re
 import threading
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -18,8 +19,12 @@ from editor_app.backends.base import (
     FileChange,
     RepoFile,
 )
-from editor_app.errors import ConflictError, ContentError, EditorError, NotFoundError
-from tests.backends.conftest import FIXTURE_FILES, PIXEL_PNG
+from editor_app.config.loader import parse_site_config
+from editor_app.errors import AuthError, ConflictError, ContentError, EditorError, NotFoundError
+from editor_app.workspace.cache import ContentCache
+from editor_app.workspace.journal import DraftsJournal
+from editor_app.workspace.workspace import Workspace
+from tests.backends.conftest import FIXTURE_FILES, PIXEL_PNG, Hosted
 
 
 def blob_id(data: bytes) -> str:
@@ -49,6 +54,83 @@ def test_site_branch_and_its_head(backend: Backend) -> None:
 def test_head_of_missing_branch_is_not_found(backend: Backend) -> None:
     with pytest.raises(NotFoundError):
         backend.head("no-such-branch")
+
+
+def test_opening_the_site_says_who_is_logged_in_the_branch_and_its_head(backend: Backend) -> None:
+    opened = backend.open_site()
+    assert opened.user.login and opened.user.can_write and opened.user_checked
+    assert (opened.branch, opened.head) == ("main", backend.head())
+
+
+def test_the_login_key_never_holds_the_token(backend: Backend) -> None:
+    key = backend.login_key()
+    assert key is None or re.fullmatch(r"[0-9a-f]{64}", key)
+    assert key == backend.login_key()
+
+
+# --- opening a site on a Git host: who am I and the head, in as few requests as the host allows ----------
+
+
+def _reopened(hosted: Hosted) -> tuple[str, str, int]:
+    """Open the site (full check), then again with the user that check returned, as a reopen does:
+    (first head, second head, requests the second open cost)."""
+    backend = hosted.backend
+    first = backend.open_site()
+    assert first.user_checked and first.user.can_write
+    remembered = first.user if backend.login_key() is not None else None
+    hosted.log.clear()
+    again = backend.open_site(remembered)
+    assert (again.user, again.branch) == (first.user, first.branch)
+    return first.head, again.head, len(hosted.log)
+
+
+def test_reopening_an_unchanged_site_costs_one_request(hosted: Hosted) -> None:
+    first, again, requests = _reopened(hosted)
+    assert again == first
+    assert requests == 1, [(e.method, e.path) for e in hosted.log.entries]
+
+
+def test_reopening_after_a_change_elsewhere_sees_the_new_head_in_one_request(hosted: Hosted) -> None:
+    backend = hosted.backend
+    first = backend.open_site()
+    backend.commit([FileChange("data/settings.yml", b"title: Changed\n")], "Change elsewhere")
+    hosted.log.clear()
+    again = backend.open_site(first.user if backend.login_key() is not None else None)
+    requests = len(hosted.log)
+    assert again.head != first.head and again.head == backend.head()
+    assert requests == 1, [(e.method, e.path) for e in hosted.log.entries]
+
+
+def test_a_refused_token_on_reopen_is_still_a_login_problem(hosted: Hosted) -> None:
+    first = hosted.backend.open_site()
+    hosted.expire_token()
+    with pytest.raises(AuthError):
+        hosted.backend.open_site(first.user)
+
+
+POSTS_SITE = """\
+backend: {name: github, repo: o/r, branch: main}
+media_folder: static/img
+collections:
+  - {name: posts, label: Posts, folder: content/posts, extension: md, fields: [{name: title, label: Title}]}
+"""
+
+
+def test_a_workspace_reopens_an_unchanged_site_in_one_request(hosted: Hosted, tmp_path: Path) -> None:
+    site = parse_site_config(POSTS_SITE, "config.yml")
+    cache = ContentCache(tmp_path / "cache")
+
+    def session() -> Workspace:  # a new session over the same caches: open, then the posts
+        workspace = Workspace(hosted.backend, site, cache, DraftsJournal(tmp_path / "journal"))
+        workspace.open()
+        assert len(workspace.load_collection("posts")) == 2  # first, second (2024/ is a subfolder)
+        return workspace
+
+    first = session()
+    hosted.log.clear()
+    again = session()
+    assert len(hosted.log) == 1, [(e.method, e.path) for e in hosted.log.entries]
+    assert again.user == first.user and again.head() == first.head()
 
 
 # --- listing -------------------------------------------------------------------------------------

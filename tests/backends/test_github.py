@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,7 +21,11 @@ from editor_app.backends.base import (
 )
 from editor_app.backends.github import GitHubBackend, graphql_url
 from editor_app.backends.http import RetryPolicy
+from editor_app.config.loader import parse_site_config
 from editor_app.errors import AuthError, ConflictError, NetworkError, NotFoundError, RateLimitedError
+from editor_app.workspace.cache import ContentCache
+from editor_app.workspace.journal import DraftsJournal
+from editor_app.workspace.workspace import Workspace
 from tests.backends.conftest import FIXTURE_FILES, GITHUB_TOKEN, PIXEL_PNG, make_fake_github
 from tests.conftest import shared_path
 from tests.fakes.github import FakeGitHub
@@ -475,11 +480,14 @@ def test_open_site_benchmark_runs_and_meets_its_request_targets(capsys: pytest.C
     from tests.benchmarks.open_site import main
 
     figures = main(["--host", "github", "--entries", "30", "--latency-ms", "0"])
+    # Every phase from Workspace.open on: one GraphQL query (who am I, may I write, the head), the tree, the blobs.
     assert figures["cold_open"]["requests"] <= 3 + 1
-    assert figures["warm_open"]["requests"] == 1
+    assert figures["warm_open"]["requests"] == 1  # the branch head (the token's check), nothing else
     assert figures["warm_open_after_one_change"]["requests"] <= 4
-    assert figures["save_one_entry"]["requests"] == 3
-    assert capsys.readouterr().out.count("\n") == 1
+    # The reopen (1), the save's own look at the head (1) and the commit (tree, commit, ref).
+    assert figures["save_one_entry"]["requests"] == 5
+    out = capsys.readouterr().out
+    assert out.count("\n") == 2 and '"reopen_unchanged_requests": {"github": 1}' in out
 
 
 def test_a_branch_named_like_a_prefix_of_the_entry_branch_is_explained(
@@ -748,3 +756,126 @@ def test_files_meta_falls_back_to_rest_where_graphql_cannot_answer(backend: GitH
     found = backend.files_meta(["content/posts/first.md", "content/posts/second.md"])
     assert set(found) == {"content/posts/first.md", "content/posts/second.md"}
     assert backend.file_meta_batch() == 1  # GraphQL is off for this session: one request per path
+
+
+# --- opening the site: who am I, may I write, and the head, in one request ---------------------------
+
+SITE = """\
+backend: {name: github, repo: o/r, branch: main}
+media_folder: static/img
+collections:
+  - {name: posts, label: Posts, folder: content/posts, create: true, fields: [{name: title, label: Title}]}
+"""
+
+
+def test_a_first_open_is_one_graphql_query_for_the_user_the_permission_and_the_head(
+    fake: FakeGitHub, backend: GitHubBackend
+) -> None:
+    fake.log.clear()
+    opened = backend.open_site()
+    assert [(e.method, e.path) for e in fake.log.entries] == [("POST", "/graphql")]
+    assert (opened.user.login, opened.user.can_write, opened.user_checked) == ("o", True, True)
+    assert (opened.branch, opened.head) == ("main", fake.repos["o/r"].store.refs["heads/main"])
+
+
+def test_without_a_configured_branch_the_same_query_names_the_default_branch(
+    fake: FakeGitHub, clock: FakeClock
+) -> None:
+    adapter = connect(fake, clock, branch=None)
+    fake.log.clear()
+    opened = adapter.open_site()
+    assert len(fake.log) == 1
+    assert (opened.branch, opened.head) == ("main", fake.repos["o/r"].store.refs["heads/main"])
+    assert adapter.default_branch() == "main" and len(fake.log) == 1
+
+
+def test_a_read_only_user_is_refused_by_the_one_query_too(fake: FakeGitHub) -> None:
+    fake.tokens["reader-token"] = "reader"
+    fake.repos["o/r"].permissions["push"] = False
+    adapter = GitHubBackend.connect(
+        BackendSettings(name="github", repo="o/r", branch="main"), Credentials("reader-token"),
+        transport=httpx.MockTransport(fake),
+    )
+    fake.log.clear()
+    with pytest.raises(AuthError, match="reader does not have access"):
+        adapter.open_site()
+    assert len(fake.log) == 1
+
+
+def test_a_missing_branch_on_open_is_reported_as_before(fake: FakeGitHub, clock: FakeClock) -> None:
+    with pytest.raises(NotFoundError, match="branch gone"):
+        connect(fake, clock, branch="gone").open_site()
+
+
+def test_without_graphql_the_first_open_is_the_full_rest_check(fake: FakeGitHub, backend: GitHubBackend) -> None:
+    fake.faults.error(404, path=r"/graphql", times=None)
+    opened = backend.open_site()
+    assert opened.user.login == "o" and opened.head == fake.repos["o/r"].store.refs["heads/main"]
+    assert fake.log.count("GET", r"^/user$") == 1
+
+
+def test_reopening_with_the_remembered_user_reads_only_the_branch(fake: FakeGitHub, backend: GitHubBackend) -> None:
+    user = backend.open_site().user
+    fake.log.clear()
+    opened = backend.open_site(user)
+    assert [(e.method, e.path) for e in fake.log.entries] == [("GET", "/repos/o/r/git/ref/heads/main")]
+    assert (opened.user, opened.user_checked) == (user, False)
+
+
+def test_an_unchanged_branch_head_is_a_conditional_request_off_the_rate_limit(
+    fake: FakeGitHub, backend: GitHubBackend
+) -> None:
+    head = backend.head()
+    used = fake.rate_used
+    assert backend.head() == head
+    assert fake.log.entries[-1].status == 304 and fake.rate_used == used
+    fake.commit_files("o/r", "main", {"data/settings.yml": b"title: Moved\n"}, "Elsewhere")
+    assert backend.head() == fake.repos["o/r"].store.refs["heads/main"] != head
+
+
+def test_the_login_key_changes_with_the_token_and_never_holds_it(fake: FakeGitHub, clock: FakeClock) -> None:
+    fake.tokens["other-token"] = "o"
+    settings = BackendSettings(name="github", repo="o/r", branch="main")
+    key = connect(fake, clock).login_key()
+    other = GitHubBackend.connect(settings, Credentials("other-token"), transport=httpx.MockTransport(fake))
+    assert key is not None and key == connect(fake, clock).login_key()
+    assert other.login_key() not in (None, key)
+    assert GITHUB_TOKEN not in key and "contract" not in key
+
+
+def test_a_workspace_remembers_the_user_per_token_and_checks_a_new_token_in_full(
+    fake: FakeGitHub, clock: FakeClock, tmp_path: Path
+) -> None:
+    site = parse_site_config(SITE, "config.yml")
+    cache = ContentCache(tmp_path / "cache")
+
+    def open_with(adapter: GitHubBackend) -> Workspace:
+        workspace = Workspace(adapter, site, cache, DraftsJournal(tmp_path / "journal"))
+        workspace.open()
+        return workspace
+
+    fake.log.clear()
+    first = open_with(connect(fake, clock))  # never seen: the full check, in one GraphQL query
+    assert [e.path for e in fake.log.entries] == ["/graphql"]
+    fake.log.clear()
+    again = open_with(connect(fake, clock))  # a new session, same token: the branch head alone
+    assert [e.path for e in fake.log.entries] == ["/repos/o/r/git/ref/heads/main"]
+    assert again.user == first.user and again.head() == first.head()
+    # Another token (a read-only user) is checked in full, whatever is remembered for the first one.
+    fake.tokens["reader-token"] = "reader"
+    fake.repos["o/r"].permissions["push"] = False
+    reader = GitHubBackend.connect(BackendSettings(name="github", repo="o/r", branch="main"),
+                                   Credentials("reader-token"), transport=httpx.MockTransport(fake))
+    with pytest.raises(AuthError, match="reader does not have access"):
+        open_with(reader)
+    # A remembered token the host refuses is a login problem, and forgotten: the next open checks in full.
+    key = connect(fake, clock).login_key()
+    assert key is not None and cache.get_user(key) is not None
+    fake.faults.expire_token(after_requests=0)
+    with pytest.raises(AuthError):
+        open_with(connect(fake, clock))
+    assert cache.get_user(key) is None
+    fake.faults.clear()
+    fake.log.clear()
+    open_with(connect(fake, clock))
+    assert [e.path for e in fake.log.entries] == ["/graphql"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from editor_app.backends.base import Listing, RepoFile
+from editor_app.backends.base import Listing, RepoFile, User
 from editor_app.workspace.cache import ContentCache, ListingKey
 
 
@@ -122,3 +122,26 @@ def test_a_damaged_listing_file_is_a_miss_not_a_crash(tmp_path: Path) -> None:
         assert cache.get_listing(KEY, "h1") is None
         cache.put_listing(KEY, listing("h1"))
         assert cache.get_listing(KEY, "h1") == listing("h1")
+
+
+# --- the user a login's last full check returned ---------------------------------------------------
+
+
+def test_a_remembered_user_is_kept_per_login_key_across_cache_instances(tmp_path: Path) -> None:
+    user = User(login="ada", name="Ada", email="ada@example.org", avatar_url="https://a/x.png", scopes=("repo",))
+    ContentCache(tmp_path).put_user("k" * 64, user)
+    again = ContentCache(tmp_path)
+    assert again.get_user("k" * 64) == user
+    assert again.get_user("j" * 64) is None
+    again.forget_user("k" * 64)
+    assert again.get_user("k" * 64) is None
+
+
+def test_a_damaged_remembered_user_is_a_miss_so_the_login_is_checked_in_full(tmp_path: Path) -> None:
+    cache = ContentCache(tmp_path)
+    cache.put_user("k" * 64, User(login="ada"))
+    (stored,) = cache.login_dir.iterdir()
+    stored.write_text(stored.read_text("utf-8").replace("ada", "eve"), "utf-8")
+    assert cache.get_user("k" * 64) is None
+    assert not stored.exists()
+

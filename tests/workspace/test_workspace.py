@@ -50,18 +50,19 @@ def test_progress_callbacks_with_two_arguments_are_accepted(env: Env) -> None:
     assert reports[-1] == (4, 4)
 
 
-def test_reopening_an_unchanged_site_costs_the_login_check_and_one_head_request(env: Env) -> None:
+def test_reopening_an_unchanged_site_costs_one_call_for_the_login_and_the_head(env: Env) -> None:
     first = env.workspace()
     for collection in first.collections:
         first.load_collection(collection.name)
     env.counting.calls.clear()
-    again = env.workspace()  # opens: who am I + the head
+    again = env.workspace()  # opens: who am I + the head, in one `open_site`
     loaded = {c.name: again.load_collection(c.name) for c in again.collections}
     assert {name: len(entries) for name, entries in loaded.items()} == {
         "posts": 8, "plants": 4, "events": 2, "pages": 5, "settings": 2,
     }
-    assert env.counting.requests == 2, env.counting.calls
-    assert env.counting.calls["current_user"] == 1 and env.counting.calls["head"] == 1
+    assert env.counting.requests == 1, env.counting.calls
+    assert env.counting.calls["open_site"] == 1
+    assert again.user is not None and again.user.can_write
 
 
 def test_loading_again_later_checks_the_head_once(env: Env) -> None:

@@ -151,3 +151,32 @@ def test_a_workspace_opens_a_large_collection_over_git_in_three_requests(
     assert len(loaded) == 1_500
     assert [r.command for r in git_server.requests] == ["fetch"]  # the head and trees came with open()
     assert len(fake.log) == 0
+
+
+def test_reopening_an_unchanged_site_over_git_is_one_git_request_and_none_to_the_api(
+    fake: FakeGitHub, git_server: GitHttpServer, connect, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    from editor_app.config.loader import parse_config_text
+    from editor_app.workspace.cache import ContentCache
+    from editor_app.workspace.journal import DraftsJournal
+    from editor_app.workspace.workspace import Workspace
+
+    site = parse_config_text(
+        "backend: {name: github, repo: o/r, branch: main}\nmedia_folder: static/img\n"
+        "collections:\n  - {name: posts, label: Posts, folder: content/posts, extension: md,"
+        " fields: [{name: title, label: Title}]}\n"
+    )
+    cache = ContentCache(tmp_path / "content-cache")
+
+    def session() -> Workspace:  # a new session: a new adapter over the same caches, opened, the posts loaded
+        workspace = Workspace(connect(git_server.url), site, cache, DraftsJournal(tmp_path / "drafts"))
+        workspace.open()
+        assert len(workspace.load_collection("posts")) == 30
+        return workspace
+
+    first = session()
+    git_server.reset_counts()
+    fake.log.clear()
+    again = session()
+    assert [r.command for r in git_server.requests] == ["ls-refs"] and len(fake.log) == 0
+    assert again.user == first.user and again.head() == first.head()
