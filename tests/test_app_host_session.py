@@ -10,6 +10,7 @@ from editor_app.auth.service import LoginService
 from editor_app.auth.target import LoginTarget
 from editor_app.auth.token_store import TokenStore
 from editor_app.auth.tokens import Session, Token
+from editor_app.backends.aws_cognito_github_proxy import AwsCognitoGitHubProxyBackend
 from editor_app.backends.base import BackendSettings, Credentials
 from editor_app.backends.github import GitHubBackend
 from editor_app.ui.host_session import HostSession
@@ -24,10 +25,12 @@ def server():
 
 
 class RenewingAdapter:
-    """Records what the app gives an adapter through `Backend.connect` (credentials, refresh, on_wait)."""
+    """Records what the app gives an adapter through `Backend.connect` (credentials, refresh, on_wait,
+    read_cache)."""
 
-    def __init__(self, settings, client, *, refresh=None, on_wait=None) -> None:
+    def __init__(self, settings, client, *, refresh=None, on_wait=None, read_cache=None) -> None:
         self.settings, self.client, self.refresh, self.on_wait = settings, client, refresh, on_wait
+        self.read_cache = read_cache
         self.closed = False
 
     @classmethod
@@ -126,4 +129,42 @@ def test_an_adapter_that_saw_the_old_token_gets_the_already_renewed_one_without_
     again = adapter.refresh(stale)  # then the adapter, still holding the old token, is refused once
 
     assert again.token == renewed.token.access_token and len(server.issued) == issued
+    service.close()
+
+
+def test_the_app_gives_adapters_its_git_cache_and_github_reads_over_git_with_a_store_below_it(tmp_path):
+    service = LoginService(TokenStore())
+    target = LoginTarget(backend="github", site="https://blog.example.org", repo="octo/site")
+    session = Session(site=target.site, backend="github", token=Token(access_token="ghp_x", method="pat"))
+    settings = BackendSettings(name="github", repo="octo/site", api_root="http://127.0.0.1:9/api/v3")
+    cache = tmp_path / "cache"
+
+    recorded = HostSession(target, settings, RenewingAdapter, session, service, read_cache=cache).connect()
+    github = HostSession(target, settings, GitHubBackend, session, service, read_cache=cache).connect()
+    plain = HostSession(target, settings, GitHubBackend, session, service).connect()
+
+    assert recorded.read_cache == cache
+    assert github.git_route is not None and github.read_route == "git"
+    assert github.git_route.reader.url == "http://127.0.0.1:9/octo/site.git"
+    assert github.git_route.reader.store.path.is_relative_to(cache)
+    assert plain.git_route is None and plain.read_route == "api"  # no cache given: the API, as before
+    github.close()
+    plain.close()
+    service.close()
+
+
+def test_the_cognito_proxy_adapter_ignores_the_git_cache_and_reads_through_its_proxy(tmp_path):
+    service = LoginService(TokenStore())
+    target = LoginTarget(backend="aws-cognito-github-proxy", site="https://blog.example.org", repo="octo/site")
+    session = Session(site=target.site, backend="aws-cognito-github-proxy",
+                      token=Token(access_token="cognito-jwt", method="pkce"))
+    settings = BackendSettings(name="aws-cognito-github-proxy", repo="octo/site",
+                               api_root="https://proxy.example.org/github", base_url="https://auth.example.org")
+
+    adapter = HostSession(target, settings, AwsCognitoGitHubProxyBackend, session, service,
+                          read_cache=tmp_path / "cache").connect()
+
+    assert adapter.git_route is None and adapter.read_route == "api"
+    assert not (tmp_path / "cache").exists()
+    adapter.close()
     service.close()

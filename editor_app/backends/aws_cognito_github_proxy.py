@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -77,10 +78,12 @@ class AwsCognitoGitHubProxyBackend(GitHubBackend):
         transport: httpx.BaseTransport | None = None,
         refresh: Refresh | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
         **options: Any,
     ) -> AwsCognitoGitHubProxyBackend:
         """An adapter whose client sends the Cognito token as a Bearer token to the proxy; `refresh` renews it
-        on a 401 (Cognito access tokens last an hour). `options`: `__init__`'s keyword options."""
+        on a 401 (Cognito access tokens last an hour). `read_cache` is not used: GitHub's Git endpoint does not
+        take the Cognito token, so everything is read through the proxy. `options`: `__init__`'s keyword options."""
         _require_proxy_settings(settings)
         root = site_api_root(cls.name, settings)
         require_secure_url(settings.base_url or "", "backend.base_url (the Cognito domain)")

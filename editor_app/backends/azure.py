@@ -43,6 +43,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -72,6 +73,7 @@ from editor_app.backends.base import (
     User,
     choose_preview_status,
 )
+from editor_app.backends.git import BearerAuth, GitProfile, GitRoute, open_route
 from editor_app.backends.http import (
     Requester,
     RetryPolicy,
@@ -113,7 +115,7 @@ class AzureBackend(Backend):
     """A Git repository on Azure DevOps (Services or Server), as one logged-in user."""
 
     name = "azure"
-    read_batch_hint = BLOBS_PER_ZIP
+    api_read_batch = BLOBS_PER_ZIP
 
     def __init__(
         self,
@@ -125,8 +127,11 @@ class AzureBackend(Backend):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         credentials: Credentials | None = None,
+        git_route: GitRoute | None = None,
     ) -> None:
+        """`git_route`: read the site branch over Git while that works."""
         self.settings = settings
+        self.git_route = git_route
         self._expires_at = credentials.expires_at if credentials is not None else None
         parts = settings.repo.strip("/").split("/")
         if len(parts) != 3 or not all(parts):
@@ -158,18 +163,51 @@ class AzureBackend(Backend):
         transport: httpx.BaseTransport | None = None,
         refresh: Refresh | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
         **options: Any,
     ) -> AzureBackend:
         """An adapter with its own client sending `credentials` as a Bearer token (implicit-grant tokens cannot
-        be renewed: `refresh` is not used). `options`: `__init__`'s keyword options (retry policy, clocks)."""
+        be renewed: `refresh` is not used). With `read_cache` the site branch is read over Git (the same Bearer
+        token, as Azure DevOps documents for Entra tokens), its objects in a store below that folder.
+        `options`: `__init__`'s keyword options (retry policy, clocks)."""
         root = site_api_root(cls.name, settings)
         credentials = require_credentials(credentials, cls.name)
         client = make_client(root, token=credentials.token, auth_scheme="Bearer", transport=transport)
-        return cls(settings, client, credentials=credentials, on_wait=on_wait, **options)
+        backend = cls(settings, client, credentials=credentials, on_wait=on_wait, **options)
+        if read_cache is not None and backend.git_route is None:
+            url = f"{backend.api_root.rstrip('/')}/{_q(backend.org)}/{_q(backend.project)}/_git/{_q(backend.repo_name)}"
+            backend.git_route = open_route(url, BearerAuth(credentials.token), read_cache, GIT_PROFILE,
+                                           transport=transport, repository_size=backend._repository_size)
+        return backend
 
     def close(self) -> None:
         """Release connections."""
         self.http.client.close()
+        if self.git_route is not None:
+            self.git_route.close()
+
+    @property
+    def read_route(self) -> str:
+        """How the site is read: "git" or "api" (for the status bar)."""
+        return self.git_route.route if self.git_route is not None else "api"
+
+    @property
+    def read_batch_hint(self) -> int:  # type: ignore[override]  # a constant in Backend; here it follows the route
+        """Files per `read_files` call: all at once over Git (they are local after the open), else one zip's."""
+        return GIT_READ_BATCH if self.read_route == "git" else self.api_read_batch
+
+    def _git_reads(self, branch: str) -> GitRoute | None:
+        """The Git route when it serves reads of `branch` (the site branch)."""
+        route = self.git_route
+        if route is None or not route.uses_git or branch != self.default_branch():
+            return None
+        return route
+
+    def _repository_size(self) -> int | None:
+        """The repository's size in bytes from the repository resource (asked once): Azure speaks protocol v1
+        only, so a Git open fetches the whole tree, which is done only below the bound."""
+        size = self._info().get("size")
+        return int(size) if isinstance(size, int) else None
 
     @property
     def request_count(self) -> int:
@@ -292,12 +330,21 @@ class AzureBackend(Backend):
     def list_files(
         self, folder: str, *, extension: str | None = None, depth: int | None = None, branch: str | None = None
     ) -> Listing:
-        """The folder's tree at the branch head (recursive unless depth 1): head, folder item, tree."""
+        """The folder's tree at the branch head (recursive unless depth 1): head, folder item, tree (over Git:
+        from the local store)."""
         branch = branch or self.default_branch()
         known = self._heads.get(branch)
         fresh = known is not None and 0 <= self._clock() - known[1] <= HEAD_REUSE_SECONDS
         head = known[0] if known is not None and fresh else self.head(branch)
         folder = folder.strip("/")
+        route = self._git_reads(branch)
+        # Over Git for the head the API reported (a branch moved elsewhere is seen), trees from the local store.
+        found = route.files(branch, folder, expected_head=head) if route is not None else None
+        if found is not None:
+            git_head, tree_files = found
+            ids = {f.path: f.id for f in tree_files}
+            return Listing(head=git_head, files=tuple(
+                RepoFile(p, ids[p]) for p in workflow.filter_listing(ids, folder, extension, depth)))
         tree = self._files_at(head, folder, recursive=depth != 1, what=f"list {folder or '/'} on {branch}")
         kept = workflow.filter_listing({p: s for p, (s, _n) in tree.items()}, folder, extension, depth)
         return Listing(head=head, files=tuple(RepoFile(p, tree[p][0], tree[p][1]) for p in kept))
@@ -306,6 +353,12 @@ class AzureBackend(Backend):
         """Contents keyed by path: one zip of blobs per 1000 ids; files without an id read by path."""
         ref = branch or self.default_branch()
         result: dict[str, bytes] = {}
+        route = self._git_reads(ref)
+        ids = list(dict.fromkeys(f.id for f in files if f.id))
+        via_git = route.read(ids) if route is not None and ids else None
+        if via_git is not None:
+            result.update({f.path: via_git[f.id] for f in files if f.id and via_git.get(f.id) is not None})
+            files = [f for f in files if f.path not in result]
         by_id: dict[str, list[str]] = {}
         for file in files:
             if file.id:
@@ -394,6 +447,8 @@ class AzureBackend(Backend):
     ) -> CommitResult:
         """One push of all `changes` on `branch`; ConflictError when they are stale."""
         with self._lock:
+            if self.git_route is not None:
+                self.git_route.invalidate()
             return self._commit_on(branch or self.default_branch(), changes, message, expected_head=expected_head)
 
     def _probe(self, commit: str, paths: Sequence[str]) -> dict[str, str]:
@@ -648,6 +703,8 @@ class AzureBackend(Backend):
     def publish(self, collection: str, slug: str) -> CommitResult:
         """Complete the PR (squash or no-fast-forward) guarded by its head; the source branch goes with it."""
         with self._lock:
+            if self.git_route is not None:
+                self.git_route.invalidate()
             branch, pr = self._require_pr(collection, slug)
             entry = self._entry(collection, slug, branch, pr)
             number = pr["pullRequestId"]
@@ -781,3 +838,7 @@ def _next_pr_page(response: httpx.Response) -> tuple[str, Mapping[str, Any] | No
         return None
     skip = int(response.request.url.params.get("$skip") or "0")
     return str(response.request.url.copy_set_param("$skip", str(skip + PR_PAGE))), None
+
+
+GIT_PROFILE = GitProfile(protocol_v2=False, filters=False)  # Azure DevOps: protocol v1 only
+GIT_READ_BATCH = 1_000_000

@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import httpx
@@ -257,12 +258,15 @@ class Backend(abc.ABC):
         transport: Transport | None = None,
         refresh: Refresh | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
     ) -> Self:
         """An adapter for the site in `settings`, logged in with `credentials`, with its own HTTP client.
 
         `transport` replaces the network (tests, loopback fakes); `refresh` renews a lapsed token (hosts whose
         tokens can be renewed); `on_wait` is told when the host makes the adapter wait. Hosts that need no
         login (sandbox, working copy, decap-server) take no credentials; the others raise AuthError without.
+        `read_cache`: a folder where adapters that can read the site over Git keep one object store per site
+        (the app's cache dir); without it, and on adapters that cannot, the site is read through the API.
         Adapters may add keyword-only options of their own (retry policy, clocks for tests), never required ones.
         """
 
@@ -412,6 +416,11 @@ class Backend(abc.ABC):
     def deploy_preview(self, collection: str, slug: str) -> DeployPreview | None:
         """A deploy preview of the entry's branch from commit statuses (`preview_context` first)."""
         return None
+
+    @property
+    def read_route(self) -> str:
+        """How the site's branch is read, for the status bar: "git" (Git's smart HTTP protocol) or "api"."""
+        return "api"
 
     def close(self) -> None:
         """Release connections."""

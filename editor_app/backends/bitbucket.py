@@ -42,7 +42,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -76,6 +76,7 @@ from editor_app.backends.base import (
     User,
     choose_preview_status,
 )
+from editor_app.backends.git import GitProfile, GitRoute, open_route
 from editor_app.backends.http import (
     RefreshingAuth,
     Requester,
@@ -88,7 +89,7 @@ from editor_app.backends.http import (
     site_api_root,
 )
 from editor_app.errors import AuthError, ConflictError, EditorError, NetworkError, NotFoundError
-from editor_app.hosts import api_root_for
+from editor_app.hosts import HOSTS, api_root_for
 from editor_app.paths import write_atomically
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ class BitbucketBackend(Backend):
     """A repository on Bitbucket Cloud, as one logged-in user."""
 
     name = "bitbucket"
-    read_batch_hint = 100
+    api_read_batch = 100
 
     def __init__(
         self,
@@ -127,13 +128,17 @@ class BitbucketBackend(Backend):
         author: str | None = None,
         state_dir: Path | None = None,
         src_only: bool = False,
+        git_route: GitRoute | None = None,
     ) -> None:
         """`author` ("Name <email>") signs commits made with someone else's token (Git Gateway's bot token);
         `state_dir` (the app's cache dir) keeps the last listings and their blob ids between sessions, so a
         new session after a change elsewhere reads only what changed. `src_only`: the client reaches only
         the source API (Git Gateway forwards `src/` alone): heads come from `src` metadata, listings are not
-        moved forward by diffstat, and there is no file history and no editorial workflow."""
+        moved forward by diffstat, and there is no file history and no editorial workflow. `git_route`: read
+        the site branch over Git while that works."""
         self.settings = settings
+        self.git_route = git_route
+        self._size: int | None = None
         self.author = author
         self.src_only = src_only
         if src_only:
@@ -170,6 +175,7 @@ class BitbucketBackend(Backend):
         transport: httpx.BaseTransport | None = None,
         refresh: Refresh | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
         **options: Any,
     ) -> BitbucketBackend:
         """An adapter with its own client for `credentials`; `refresh` renews a token on a 401 when it can.
@@ -186,11 +192,44 @@ class BitbucketBackend(Backend):
             credentials = replace(credentials, token=base64.b64encode(credentials.token.encode()).decode("ascii"))
         auth = RefreshingAuth(credentials, origins=[root], scheme=scheme, refresh=refresh,
                               renew_within=0.0, expired_message=_expired_message, clock=clock)
-        return cls(settings, make_client(root, transport=transport, auth=auth), on_wait=on_wait, **options)
+        backend = cls(settings, make_client(root, transport=transport, auth=auth), on_wait=on_wait, **options)
+        if read_cache is not None and backend.git_route is None and backend.repo and not backend.src_only:
+            backend.git_route = open_route(
+                bitbucket_git_url(backend.api_root, backend.repo), _GitAuth(auth), read_cache, GIT_PROFILE,
+                transport=transport, repository_size=backend._repository_size,
+            )
+        return backend
 
     def close(self) -> None:
         """Release connections."""
         self.http.client.close()
+        if self.git_route is not None:
+            self.git_route.close()
+
+    @property
+    def read_route(self) -> str:
+        """How the site is read: "git" or "api" (for the status bar)."""
+        return self.git_route.route if self.git_route is not None else "api"
+
+    @property
+    def read_batch_hint(self) -> int:  # type: ignore[override]  # a constant in Backend; here it follows the route
+        """Files per `read_files` call: all at once over Git (they are local after the open), else 100."""
+        return GIT_READ_BATCH if self.read_route == "git" else self.api_read_batch
+
+    def _git_reads(self, branch: str) -> GitRoute | None:
+        """The Git route when it serves reads of `branch` (the site branch)."""
+        route = self.git_route
+        if route is None or not route.uses_git or branch != self.default_branch():
+            return None
+        return route
+
+    def _repository_size(self) -> int | None:
+        """The repository's size in bytes (one API request, once per adapter): a whole-tree Git fetch is made
+        only below the bound, Bitbucket having no partial clone."""
+        if self._size is None:
+            size = self._repository().get("size")
+            self._size = int(size) if isinstance(size, int) else -1
+        return self._size if self._size >= 0 else None
 
     @property
     def request_count(self) -> int:
@@ -299,8 +338,16 @@ class BitbucketBackend(Backend):
         """The `src` listing of `folder` at the branch head (100 a page), or, when this folder was listed at an
         earlier commit of the branch, that listing moved forward by one diffstat; ids from what is known or read."""
         branch = branch or self.default_branch()
-        head = self.head(branch)
         folder = folder.strip("/")
+        route = self._git_reads(branch)
+        # The head as the API reports it (what this listing cost before Git): a branch moved elsewhere is seen.
+        found = route.files(branch, folder, expected_head=self.head(branch)) if route is not None else None
+        if found is not None:
+            git_head, tree_files = found
+            ids = {f.path: f.id for f in tree_files}
+            return Listing(head=git_head, files=tuple(
+                RepoFile(p, ids[p]) for p in workflow.filter_listing(ids, folder, extension, depth)))
+        head = self.head(branch)
         key = (branch, folder, depth)
         sizes = self._listing_since(key, head)
         if sizes is None:
@@ -448,8 +495,15 @@ class BitbucketBackend(Backend):
         return result
 
     def read_files(self, files: Sequence[RepoFile], *, branch: str | None = None) -> dict[str, bytes]:
-        """Contents keyed by path: those read for the listing cost nothing, the rest one request each."""
+        """Contents keyed by path: those read for the listing cost nothing, the rest one request each (over Git:
+        from the local store, which the open filled)."""
         result: dict[str, bytes] = {}
+        route = self._git_reads(branch or self.default_branch())
+        ids = list(dict.fromkeys(f.id for f in files if f.id))
+        via_git = route.read(ids) if route is not None and ids else None
+        if via_git is not None:
+            result.update({f.path: via_git[f.id] for f in files if f.id and via_git.get(f.id) is not None})
+            files = [f for f in files if f.path not in result]
         missing: list[str] = []
         for file in files:
             data = self._contents.get(file.id) if file.id else None
@@ -511,6 +565,8 @@ class BitbucketBackend(Backend):
     ) -> CommitResult:
         """One `POST /src` with all `changes` on `branch`, its parent asserted; ConflictError when they are stale."""
         with self._lock:
+            if self.git_route is not None:
+                self.git_route.invalidate()
             return self._commit_on(branch or self.default_branch(), changes, message, expected_head=expected_head)
 
     def _commit_on(
@@ -810,6 +866,8 @@ class BitbucketBackend(Backend):
         """Merge the PR (`squash` when `squash_merges`, else `merge_commit`), closing its source branch."""
         self._require_workflow()
         with self._lock:
+            if self.git_route is not None:
+                self.git_route.invalidate()
             branch, pr, status = self._require_pr(collection, slug)
             entry = self._entry(collection, slug, branch, pr, status)
             self._check_mergeable(entry)
@@ -1071,3 +1129,32 @@ def _next_page(response: httpx.Response) -> tuple[str, Mapping[str, Any] | None]
 def _expired_message(expires_at: float) -> str:
     when = time.strftime("%H:%M", time.localtime(expires_at))
     return f"The Bitbucket login expired at {when}. Log in again to continue."
+
+
+GIT_PROFILE = GitProfile(protocol_v2=False, filters=False)  # no partial clone on Bitbucket Cloud
+GIT_READ_BATCH = 1_000_000
+
+
+def bitbucket_git_url(api_root: str, repo: str) -> str:
+    """`https://bitbucket.org/<workspace>/<repo>.git` for Bitbucket's API; the API's own origin otherwise."""
+    host = HOSTS["bitbucket"]
+    root = api_root.rstrip("/")
+    web = host.web_root if root == host.api_root.rstrip("/") else root.removesuffix("/2.0")
+    return f"{web.rstrip('/')}/{repo}.git"
+
+
+class _GitAuth(httpx.Auth):
+    """The API client's current token in Bitbucket's Git form: Basic `x-token-auth:<token>` for OAuth and access
+    tokens, the same Basic pair for an app password (`username:app-password`)."""
+
+    def __init__(self, auth: RefreshingAuth) -> None:
+        self._auth = auth
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        token = self._auth.credentials.token
+        if self._auth.scheme == "Basic":
+            request.headers["Authorization"] = f"Basic {token}"  # already `username:password` in base64
+        else:
+            pair = base64.b64encode(f"x-token-auth:{token}".encode()).decode("ascii")
+            request.headers["Authorization"] = f"Basic {pair}"
+        yield request

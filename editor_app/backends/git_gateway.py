@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -200,6 +201,7 @@ class GitGatewayBackend(Backend):
         transport: httpx.BaseTransport | None = None,
         refresh: Refresh | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
         clock: Callable[[], float] = time.time,
         **options: Any,
     ) -> GitGatewayBackend:

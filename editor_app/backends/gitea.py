@@ -17,6 +17,10 @@ Decisions:
   blob id it was listed with, so a branch that moved meanwhile costs nothing but the reads by id that
   follow. Other files are read by blob id (`/git/blobs/{sha}`, base64) 8 at a time. One file by path is
   one raw read (`/raw/{path}?ref=`) whose blob id is computed from its bytes.
+- Reading over Git (with the app's `read_cache`): the site branch's listings and entry contents come
+  through Git's smart HTTP protocol (protocol v2, `filter=blob:none`, blobs by id: 3 requests cold for any
+  N), the current token as Basic password (Gitea's documented form for personal and OAuth tokens); the API
+  is used when Git answers 401/403/404 (remembered per site), and for writes and pull requests.
 - A save is ONE `POST /contents` whose operations say create, update (with the file's current `sha`) or
   delete (with `sha`). Gitea checks every `sha` and refuses creating an existing file (HTTP 422), so
   when each change names the blob it started from the save is a single request. Changes that do not
@@ -52,6 +56,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -81,6 +86,7 @@ from editor_app.backends.base import (
     User,
     choose_preview_status,
 )
+from editor_app.backends.git import CurrentTokenBasicAuth, GitProfile, GitRoute, open_route, web_git_url
 from editor_app.backends.http import (
     RefreshingAuth,
     Requester,
@@ -98,6 +104,8 @@ from editor_app.hosts import api_root_for
 
 log = logging.getLogger(__name__)
 
+GIT_PROFILE = GitProfile(protocol_v2=True, filters=True)  # upload-pack with allowFilter and allowAnySHA1InWant
+GIT_READ_BATCH = 1_000_000  # one fetch by id carries any number of blobs
 TREE_PAGE = 1000  # Gitea's default and largest git trees page (`[api] DEFAULT_GIT_TREES_PER_PAGE`)
 LIST_PAGE = 50  # Gitea's largest page for other lists (`[api] MAX_RESPONSE_ITEMS`)
 READ_CONCURRENCY = 8
@@ -135,8 +143,7 @@ class GiteaBackend(Backend):
     """A repository on gitea.com, Codeberg (Forgejo) or a self-hosted Gitea/Forgejo, as one logged-in user."""
 
     name = "gitea"
-    # A whole collection per read_files call: one archive serves it (small repositories).
-    read_batch_hint = 1000
+    api_read_batch = 1000  # a whole collection per read_files call: one archive serves it (small repositories)
 
     def __init__(
         self,
@@ -147,8 +154,11 @@ class GiteaBackend(Backend):
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        git_route: GitRoute | None = None,
     ) -> None:
+        """`git_route`: read the site branch over Git while that works."""
         self.settings = settings
+        self.git_route = git_route
         self.repo = settings.repo.strip("/")
         if self.repo.count("/") != 1 or not all(self.repo.split("/")):
             raise EditorError(f"backend.repo must be 'owner/name' for Gitea, got {settings.repo!r}")
@@ -172,19 +182,46 @@ class GiteaBackend(Backend):
         transport: httpx.BaseTransport | None = None,
         refresh: Refresh | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
         **options: Any,
     ) -> GiteaBackend:
         """An adapter with its own client for `credentials`; `refresh` renews an expired OAuth token on a 401.
 
+        With `read_cache` the site branch is read over Git, its objects kept in a store below that folder.
         `options`: `__init__`'s keyword options (retry policy, sleep and clock for tests)."""
         root = site_api_root(cls.name, settings)
         auth = RefreshingAuth(require_credentials(credentials, cls.name), origins=[root], scheme="token",
                               refresh=refresh)
-        return cls(settings, make_client(root, transport=transport, auth=auth), on_wait=on_wait, **options)
+        backend = cls(settings, make_client(root, transport=transport, auth=auth), on_wait=on_wait, **options)
+        if read_cache is not None and backend.git_route is None:
+            url = web_git_url(backend.api_root, "/api/v1", backend.repo)
+            # Any username with the token as password; a renewed OAuth token is used as it comes.
+            git_auth = CurrentTokenBasicAuth("oauth2", lambda: auth.credentials.token)
+            backend.git_route = open_route(url, git_auth, read_cache, GIT_PROFILE, transport=transport)
+        return backend
 
     def close(self) -> None:
         """Release connections."""
         self.http.client.close()
+        if self.git_route is not None:
+            self.git_route.close()
+
+    @property
+    def read_route(self) -> str:
+        """How the site is read: "git" or "api" (for the status bar)."""
+        return self.git_route.route if self.git_route is not None else "api"
+
+    @property
+    def read_batch_hint(self) -> int:  # type: ignore[override]  # a constant in Backend; here it follows the route
+        """Files per `read_files` call: all at once over Git (one request for any number), else a collection."""
+        return GIT_READ_BATCH if self.read_route == "git" else self.api_read_batch
+
+    def _git_reads(self, branch: str) -> GitRoute | None:
+        """The Git route when it serves reads of `branch` (the site branch)."""
+        route = self.git_route
+        if route is None or not route.uses_git or branch != self.default_branch():
+            return None
+        return route
 
     @property
     def request_count(self) -> int:
@@ -289,10 +326,19 @@ class GiteaBackend(Backend):
     def list_files(
         self, folder: str, *, extension: str | None = None, depth: int | None = None, branch: str | None = None
     ) -> Listing:
-        """The tree of `folder` at the branch head (recursive unless depth 1), 1000 entries a page."""
+        """The tree of `folder` at the branch head (recursive unless depth 1), 1000 entries a page (over Git: from
+        the local store)."""
         branch = branch or self.default_branch()
-        head = self.head(branch)
         folder = folder.strip("/")
+        route = self._git_reads(branch)
+        # The head as the API reports it (what this listing cost before Git): a branch moved elsewhere is seen.
+        found = route.files(branch, folder, expected_head=self.head(branch)) if route is not None else None
+        if found is not None:
+            git_head, tree_files = found
+            ids = {f.path: f.id for f in tree_files}
+            return Listing(head=git_head, files=tuple(
+                RepoFile(p, ids[p]) for p in workflow.filter_listing(ids, folder, extension, depth)))
+        head = self.head(branch)
         tree = self._tree(head, folder, recursive=depth != 1, what=f"list {folder or '/'} on {branch}") or {}
         kept = workflow.filter_listing({p: s for p, (s, _n) in tree.items()}, folder, extension, depth)
         return Listing(head=head, files=tuple(RepoFile(p, tree[p][0], tree[p][1]) for p in kept))
@@ -312,6 +358,12 @@ class GiteaBackend(Backend):
                 return file.path, None
 
         result: dict[str, bytes] = {}
+        route = self._git_reads(ref)
+        ids = list(dict.fromkeys(f.id for f in files if f.id))
+        via_git = route.read(ids) if route is not None and ids else None
+        if via_git is not None:
+            result.update({f.path: via_git[f.id] for f in files if f.id and via_git.get(f.id) is not None})
+            files = [f for f in files if f.path not in result]
         if len(files) >= ARCHIVE_MIN_FILES and self._archive_pays(len(files)):
             result.update(self._from_archive(files, ref))
         rest = [f for f in files if f.path not in result]
@@ -417,6 +469,8 @@ class GiteaBackend(Backend):
     ) -> CommitResult:
         """One commit of all `changes` on `branch` (POST /contents); ConflictError when they are stale."""
         with self._lock:
+            if self.git_route is not None:
+                self.git_route.invalidate()
             return self._commit_on(branch or self.default_branch(), changes, message)
 
     def _probe(self, ref: str, paths: Sequence[str]) -> tuple[dict[str, str], str | None]:
@@ -705,6 +759,8 @@ class GiteaBackend(Backend):
     def publish(self, collection: str, slug: str) -> CommitResult:
         """Merge the PR (squash when `squash_merges`) guarded by its head, then remove the branch."""
         with self._lock:
+            if self.git_route is not None:
+                self.git_route.invalidate()
             branch, pr = self._require_pr(collection, slug)
             entry = self._entry(collection, slug, branch, pr)
             number = pr["number"]

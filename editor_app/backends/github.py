@@ -205,16 +205,21 @@ class GitHubBackend(Backend):
         transport: httpx.BaseTransport | None = None,
         refresh: Refresh | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
         **options: Any,
     ) -> GitHubBackend:
         """An adapter with its own client for `credentials` (open authoring sets up the fork here). GitHub's
-        OAuth and personal tokens do not expire: `refresh` is not used. `options`: `__init__`'s keyword options."""
+        OAuth and personal tokens do not expire: `refresh` is not used. With `read_cache` the site branch is
+        read over Git, its objects kept in a store below that folder (`git_route_for`; the same `transport`).
+        `options`: `__init__`'s keyword options."""
         root = site_api_root(cls.name, settings)
+        credentials = require_credentials(credentials, cls.name)
         client = make_client(
-            root, token=require_credentials(credentials, cls.name).token, auth_scheme="token", transport=transport,
-            headers=API_HEADERS,
+            root, token=credentials.token, auth_scheme="token", transport=transport, headers=API_HEADERS,
         )
         backend = cls(settings, client, on_wait=on_wait, **options)
+        if read_cache is not None and backend.git_route is None:
+            backend.git_route = git_route_for(settings, credentials, read_cache, transport=transport)
         if settings.open_authoring:
             backend.use_fork()
         return backend

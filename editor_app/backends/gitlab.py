@@ -30,6 +30,10 @@ Decisions:
   before a later save (a rebase GitLab cannot do is left to publish time, which reports the conflict),
   status in the MR labels, publish by the merge API guarded by the MR's head sha, and the source branch
   deleted right after (GitLab removes it asynchronously).
+- Reading over Git (with the app's `read_cache`): the site branch's listings and entry contents come
+  through Git's smart HTTP protocol (protocol v2, `filter=blob:none`, blobs by id: 3 requests cold for any
+  N), the current token as Basic password for user `oauth2` as GitLab documents; the API is used when Git
+  answers 401/403/404 (remembered per site), and for everything else (writes, merge requests).
 - Auth: `Bearer` tokens. A 401 whose JSON `error` is `invalid_token` refreshes a token that has a
   refresh token and a `refresh` callback (PKCE), once, and repeats the request; otherwise AuthError(expired).
 """
@@ -45,6 +49,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -74,6 +79,7 @@ from editor_app.backends.base import (
     User,
     choose_preview_status,
 )
+from editor_app.backends.git import CurrentTokenBasicAuth, GitProfile, GitRoute, open_route, web_git_url
 from editor_app.backends.http import (
     RefreshingAuth,
     Requester,
@@ -90,6 +96,8 @@ from editor_app.hosts import api_root_for
 
 log = logging.getLogger(__name__)
 
+GIT_PROFILE = GitProfile(protocol_v2=True, filters=True)  # Gitaly: v2, partial clone, any SHA-1 in want
+GIT_READ_BATCH = 1_000_000  # one fetch by id carries any number of blobs
 GRAPHQL_BATCH = 100  # paths per GraphQL `blobs` query (GitLab caps the paths of one query at 100)
 PER_PAGE = 100  # GitLab's largest page
 REST_CONCURRENCY = 8
@@ -137,7 +145,6 @@ class GitLabBackend(Backend):
     """A project on GitLab.com or a self-hosted GitLab, as one logged-in user."""
 
     name = "gitlab"
-    read_batch_hint = GRAPHQL_CONCURRENCY * GRAPHQL_BATCH
 
     def __init__(
         self,
@@ -149,9 +156,12 @@ class GitLabBackend(Backend):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         author: str | None = None,
+        git_route: GitRoute | None = None,
     ) -> None:
-        """`author` ("Name <email>") signs commits made with someone else's token (Git Gateway's)."""
+        """`author` ("Name <email>") signs commits made with someone else's token (Git Gateway's). `git_route`:
+        read the site branch over Git while that works."""
         self.settings = settings
+        self.git_route = git_route
         self.author = author
         self.repo = settings.repo.strip("/")
         if self.repo and "/" not in self.repo:
@@ -176,19 +186,46 @@ class GitLabBackend(Backend):
         transport: httpx.BaseTransport | None = None,
         refresh: Refresh | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
         **options: Any,
     ) -> GitLabBackend:
         """An adapter with its own client for `credentials`; `refresh` renews a PKCE token on `invalid_token`.
 
+        With `read_cache` the site branch is read over Git, its objects kept in a store below that folder.
         `options`: `__init__`'s keyword options (retry policy, sleep and clock for tests, author)."""
         root = site_api_root(cls.name, settings)
         auth = RefreshingAuth(require_credentials(credentials, cls.name), origins=[root], refresh=refresh,
                               renews_on=_invalid_token)
-        return cls(settings, make_client(root, transport=transport, auth=auth), on_wait=on_wait, **options)
+        backend = cls(settings, make_client(root, transport=transport, auth=auth), on_wait=on_wait, **options)
+        if read_cache is not None and backend.git_route is None and backend.repo:
+            url = web_git_url(backend.api_root, "/api/v4", backend.repo)
+            # GitLab takes `oauth2:<token>` for OAuth and personal tokens; a renewed token is used as it comes.
+            git_auth = CurrentTokenBasicAuth("oauth2", lambda: auth.credentials.token)
+            backend.git_route = open_route(url, git_auth, read_cache, GIT_PROFILE, transport=transport)
+        return backend
 
     def close(self) -> None:
         """Release connections."""
         self.http.client.close()
+        if self.git_route is not None:
+            self.git_route.close()
+
+    @property
+    def read_route(self) -> str:
+        """How the site is read: "git" or "api" (for the status bar)."""
+        return self.git_route.route if self.git_route is not None else "api"
+
+    @property
+    def read_batch_hint(self) -> int:  # type: ignore[override]  # a constant in Backend; here it follows the route
+        """Files per `read_files` call: all at once over Git (one request for any number), else 4 GraphQL queries."""
+        return GIT_READ_BATCH if self.read_route == "git" else GRAPHQL_CONCURRENCY * GRAPHQL_BATCH
+
+    def _git_reads(self, branch: str) -> GitRoute | None:
+        """The Git route when it serves reads of `branch` (the site branch)."""
+        route = self.git_route
+        if route is None or not route.uses_git or branch != self.default_branch():
+            return None
+        return route
 
     @property
     def request_count(self) -> int:
@@ -330,10 +367,18 @@ class GitLabBackend(Backend):
     def list_files(
         self, folder: str, *, extension: str | None = None, depth: int | None = None, branch: str | None = None
     ) -> Listing:
-        """The recursive tree of `folder` at the branch head, 100 entries a page."""
+        """The recursive tree of `folder` at the branch head, 100 entries a page (over Git: from the local store)."""
         branch = branch or self.default_branch()
-        head = self.head(branch)
         folder = folder.strip("/")
+        route = self._git_reads(branch)
+        # The head as the API reports it (what this listing cost before Git): a branch moved elsewhere is seen.
+        found = route.files(branch, folder, expected_head=self.head(branch)) if route is not None else None
+        if found is not None:
+            git_head, tree_files = found
+            ids = {f.path: f.id for f in tree_files}
+            return Listing(head=git_head, files=tuple(
+                RepoFile(p, ids[p]) for p in workflow.filter_listing(ids, folder, extension, depth)))
+        head = self.head(branch)
         params = {"ref": head, "recursive": "false" if depth == 1 else "true", "per_page": str(PER_PAGE)}
         if folder:
             params["path"] = folder
@@ -395,6 +440,12 @@ class GitLabBackend(Backend):
         """Contents keyed by path: GraphQL `blobs` 100 paths a query, else REST 8 at a time; missing files left out."""
         ref = branch or self.default_branch()
         result: dict[str, bytes] = {}
+        route = self._git_reads(ref)
+        ids = list(dict.fromkeys(f.id for f in files if f.id))
+        via_git = route.read(ids) if route is not None and ids else None
+        if via_git is not None:
+            result.update({f.path: via_git[f.id] for f in files if f.id and via_git.get(f.id) is not None})
+            files = [f for f in files if f.path not in result]
         texts = [f for f in files if not f.path.lower().endswith(BINARY_SUFFIXES)]
         if self._graphql_ok and texts:
             chunks = [texts[i : i + GRAPHQL_BATCH] for i in range(0, len(texts), GRAPHQL_BATCH)]
@@ -545,6 +596,8 @@ class GitLabBackend(Backend):
     ) -> CommitResult:
         """One commit of all `changes` on `branch` (commits API with actions); ConflictError when they are stale."""
         with self._lock:
+            if self.git_route is not None:
+                self.git_route.invalidate()
             return self._commit_on(branch or self.default_branch(), changes, message)
 
     def _file_headers(self, path: str, ref: str) -> httpx.Headers | None:
@@ -767,6 +820,8 @@ class GitLabBackend(Backend):
     def publish(self, collection: str, slug: str) -> CommitResult:
         """Merge the MR (squash when `squash_merges`) guarded by its head sha, then remove the branch."""
         with self._lock:
+            if self.git_route is not None:
+                self.git_route.invalidate()
             branch, mr = self._require_mr(collection, slug)
             entry = self._entry(collection, slug, branch, mr)
             squash = self.settings.squash_merges

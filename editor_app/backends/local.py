@@ -237,6 +237,7 @@ class LocalBackend(Backend):
         transport: httpx.BaseTransport | None = None,
         refresh: Refresh | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
     ) -> LocalBackend:
         """The working copy at `settings.local_path` (on this computer: no login, no network)."""
         return cls(settings)

@@ -36,6 +36,7 @@ import posixpath
 import string
 import threading
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -126,6 +127,7 @@ class ProxyBackend(Backend):
         transport: httpx.BaseTransport | None = None,
         refresh: Refresh | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
     ) -> ProxyBackend:
         """An adapter with its own client (proxy servers need no login: credentials are not used)."""
         proxy_url(settings.proxy_url)  # refused before a client is made

@@ -171,6 +171,7 @@ class TestRepoBackend(Backend):
         transport: httpx.BaseTransport | None = None,
         refresh: Refresh | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
     ) -> TestRepoBackend:
         """The bundled sample site in memory (nothing kept between runs; `for_app` keeps edits on disk)."""
         return cls(settings)

@@ -121,6 +121,11 @@ class WorkspaceView(SiteContent, Protocol):
         """Why the site is open read-only here (another instance holds it), or "" when it may be written."""
         ...
 
+    @property
+    def read_route(self) -> str:
+        """How the site's content is read: "git" (Git's smart HTTP protocol) or "api" (the host's API)."""
+        ...
+
     def close(self) -> None:
         """Finish queued draft writes and give the site (its lock) up."""
         ...

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 from editor_app.auth.service import LoginService
@@ -37,7 +38,9 @@ class HostSession:
         *,
         transport: Transport | None = None,
         on_wait: OnWait | None = None,
+        read_cache: Path | None = None,
     ) -> None:
+        """`read_cache`: the app's folder for the Git object stores of sites read over Git (adapters that can)."""
         self.on_renewed: Callable[[Session], None] | None = None  # told the new Session after a silent refresh
         self.target = target
         self.settings = settings
@@ -46,6 +49,7 @@ class HostSession:
         self.service = service
         self.transport = transport
         self.on_wait = on_wait
+        self.read_cache = read_cache
         self._refresh_lock = threading.Lock()
 
     def credentials(self) -> Credentials:
@@ -59,7 +63,8 @@ class HostSession:
     def connect(self) -> Backend:
         """A new adapter logged in with the current session (renewing tokens through the LoginService)."""
         return self.backend_class.connect(self.settings, self.credentials(), transport=self.transport,
-                                          refresh=self._refresh, on_wait=self._waiting)
+                                          refresh=self._refresh, on_wait=self._waiting,
+                                          read_cache=self.read_cache)
 
     def _waiting(self, resume_at: float, reason: str) -> None:
         # Called by the adapter's worker thread while the host makes it wait (rate limits); `on_wait` may be

@@ -136,6 +136,10 @@ class MainWindow(QMainWindow):
 
         self.account_label = QLabel(self._account_text())
         self.account_label.setAccessibleName("Site and account")
+        # How the site's content travels: Git's own protocol (few requests, no API quota) or the host's API.
+        self.route_label = QLabel()
+        self.route_label.setAccessibleName("Site read through")
+        self._show_read_route()
         # signoff_commits: every commit carries a Signed-off-by trailer, and the window says for whom
         self.signoff_label = QLabel(f"Signed off as {self.workspace.signoff_identity}")
         self.signoff_label.setAccessibleName("Commits are signed off as")
@@ -149,6 +153,7 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(status)
         self.editor.notice.connect(self.notifications.notify)
         self.statusBar().addPermanentWidget(self.signoff_label)
+        self.statusBar().addPermanentWidget(self.route_label)
         self.statusBar().addPermanentWidget(self.account_label)
 
         self.journal = TypingJournal(workspace, self.notifications, self.editor, self._unsaved_entry, self)
@@ -237,6 +242,7 @@ class MainWindow(QMainWindow):
         self.browser.entry_activated.connect(self._on_browser_entry_activated)
         self.browser.collection_chosen.connect(self._on_browser_collection_chosen)
         self.browser.site_loaded.connect(self.site_loaded)
+        self.browser.site_loaded.connect(self._show_read_route)  # a load may have given Git up for the API
         self.workflow.entry_activated.connect(self._on_workflow_entry_activated)
         self.workflow.unpublished_removed.connect(self._on_workflow_unpublished_removed)
         self.workflow.loaded.connect(self.workflow_loaded)
@@ -277,6 +283,13 @@ class MainWindow(QMainWindow):
         site = self.workspace.site
         url = site.display_url or site.site_url
         return (urlsplit(url).hostname or url if url else "Site") + read_only
+
+    def _show_read_route(self) -> None:
+        over_git = self.workspace.read_route == "git"
+        self.route_label.setText("Git" if over_git else "API")
+        self.route_label.setToolTip(
+            "The site's content is read over Git (a few requests for the whole site; saves use the host's API)"
+            if over_git else "The site's content is read through the host's API")
 
     def _account_text(self) -> str:
         """Who edits where: "ed@example.org · Git Gateway (GitHub)", "octo · GitHub octo/site", "Sandbox"."""

@@ -157,7 +157,7 @@ def _open_host_site(choice, config, site, settings, backend_class, dirs, login):
         if kind in ("sandbox", "local"):
             return open_site(SiteChoice(kind, value or ""), dirs, login)
         host = HostSession(target, settings, backend_class, value, login.service,
-                           transport=login.transport, on_wait=login.on_wait)
+                           transport=login.transport, on_wait=login.on_wait, read_cache=dirs.cache)
         try:
             workspace = _blocking(login, f"Opening {target.repo or target.site}…",
                                   lambda host=host: _workspace(host.connect(), site, dirs))

@@ -199,6 +199,11 @@ class Workspace:
         """Why this instance may not write to the site ("" when it may): another instance holds its lock."""
         return self.state.read_only_reason
 
+    @property
+    def read_route(self) -> str:
+        """How the adapter reads the site: "git" or "api" (it may give Git up while the site is open)."""
+        return self.backend.read_route
+
     def close(self) -> None:
         """Write the drafts still queued, then give the site up for another instance."""
         self.drafts.close()

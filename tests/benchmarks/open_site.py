@@ -14,9 +14,9 @@ unchanged, else list the folder; read every blob the content cache (keyed by blo
 every entry's front matter into the in-memory index. The save phase then runs `Workspace.save_entry`.
 Hosts plug in through HOSTS: a context manager yielding a HostUnderTest.
 
-`--transport git|api` (GitHub): the site is read through Git or the API, each phase measured from
-`Workspace.open` on (login check included), with requests split by route and bytes received
-(tests/benchmarks/git_transport.py).
+`--transport git|api` (GitHub, GitLab, Gitea, Bitbucket, Azure): the site is read through Git or the API,
+each phase measured from `Workspace.open` on (login check included), with requests split by route and bytes
+received (tests/benchmarks/git_transport.py).
 """
 
 from __future__ import annotations
@@ -233,15 +233,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--transport", choices=["git", "api"], default=None,
-                        help="GitHub only: read through Git or the API, each phase measured from Workspace.open on")
+                        help="read through Git or the API (GitHub, GitLab, Gitea, Bitbucket, Azure), each phase "
+                             "measured from Workspace.open on")
     args = parser.parse_args(argv)
     if args.transport is not None:
-        if args.host != "github":
-            parser.error("--transport is implemented for --host github so far")
-        from tests.benchmarks.git_transport import run_github
+        from tests.benchmarks.git_transport import GIT_HOSTS, run_github, run_host
 
-        figures = run_github(args.transport, args.entries, args.latency_ms, config=CONFIG, token=TOKEN,
-                             seed=seed_files, entry_text=entry_text, folder=FOLDER)
+        if args.host != "github" and args.host not in GIT_HOSTS:
+            parser.error(f"--transport is implemented for --host github, {', '.join(GIT_HOSTS)}")
+        options: dict[str, Any] = {"config": CONFIG, "token": TOKEN, "seed": seed_files, "entry_text": entry_text,
+                                   "folder": FOLDER}
+        figures = (run_github(args.transport, args.entries, args.latency_ms, **options) if args.host == "github"
+                   else run_host(args.host, args.transport, args.entries, args.latency_ms, **options))
         print(json.dumps(figures, ensure_ascii=False))
         return figures
     reopen: dict[str, int] = {}

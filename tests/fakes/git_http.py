@@ -19,10 +19,12 @@ import subprocess
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import httpx
 
 from tests.fakes.git_store import GitStore, commit_body, tree_body
 
@@ -183,7 +185,7 @@ class GitHttpServer:
         *,
         host: str = "github",
         token: str = "secret-token",
-        repo: str = "owner/site.git",
+        repo: str = "owner/site.git",  # its path on the host, as the host names it (Azure: `org/project/_git/repo`)
         store: GitStore | None = None,
         latency: float = 0.0,
     ) -> None:
@@ -210,7 +212,7 @@ class GitHttpServer:
     @property
     def url(self) -> str:
         assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/{self.repo.removesuffix('.git')}.git"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/{self.repo}"
 
     def start(self) -> GitHttpServer:
         handler = _make_handler(self)
@@ -317,7 +319,7 @@ def _make_handler(server: GitHttpServer) -> type[BaseHTTPRequestHandler]:
             authorization = self.headers.get("Authorization")
             if server.latency:
                 time.sleep(server.latency)
-            prefix = "/" + server.repo.removesuffix(".git") + ".git"
+            prefix = "/" + server.repo
             if not path.startswith(prefix + "/"):
                 self._reply(404, b"not found\n", command, authorization, len(body))
                 return
@@ -470,3 +472,35 @@ def _damage(payload: bytes) -> bytes:
         return payload
     position = min(start + 40, len(payload) - 30)
     return payload[:position] + bytes([payload[position] ^ 0x55]) + payload[position + 1:]
+
+
+def with_git(api: Callable[[httpx.Request], httpx.Response], git: GitHttpServer,
+             forward: httpx.Client) -> Callable[[httpx.Request], httpx.Response]:
+    """One origin for a fake host's API and its Git endpoint (as github.com or a GitLab instance serves both):
+    requests under `/<repo>.git/` go to `git` through `forward` (the caller closes it), all others to `api`.
+    Serve it with `serve()`."""
+    prefix = "/" + git.repo + "/"
+    kept = ("authorization", "content-type", "git-protocol", "content-encoding", "accept")
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if not request.url.path.startswith(prefix):
+            return api(request)
+        base = git.url.removesuffix("/" + git.repo)
+        answer = forward.request(
+            request.method, base + request.url.raw_path.decode("ascii"), content=request.read(),
+            headers={k: v for k, v in request.headers.items() if k.lower() in kept},
+        )
+        headers = {k: v for k, v in answer.headers.items() if k.lower() in ("content-type", "www-authenticate")}
+        headers["Content-Length"] = str(len(answer.content))
+        # A stream, not `content=`: an in-process client reads Git answers with `iter_raw`, as from a socket.
+        return httpx.Response(answer.status_code, headers=headers, stream=_Body(answer.content))
+
+    return handle
+
+
+class _Body(httpx.SyncByteStream):
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._data

@@ -127,6 +127,7 @@ class FakeWorkspace:
         self.journal_error: Exception | None = None
         self.held_elsewhere = ""  # read_only_reason: set to open the fake read-only
         self.signs_off_as = ""  # signoff_identity: set for a site with signoff_commits
+        self.route = "api"  # read_route: "git" for a site read over Git
         self.closed = False
         self.conflict_on_next_save: bytes | None = None
         self.media: dict[str, bytes] = {}
@@ -168,6 +169,10 @@ class FakeWorkspace:
     @property
     def signoff_identity(self) -> str:
         return self.signs_off_as
+
+    @property
+    def read_route(self) -> str:
+        return self.route
 
     def close(self) -> None:
         self.closed = True

@@ -326,6 +326,19 @@ def test_a_site_that_signs_commits_off_says_as_whom_in_the_status_bar(make_windo
     assert label.isVisible() and label.text() == "Signed off as Ed Gardener <ed@example.org>"
 
 
+def test_the_status_bar_says_whether_the_site_is_read_over_git_or_through_the_api(make_window, qtbot):
+    assert make_window().route_label.text() == "API"
+    workspace = FakeWorkspace()
+    workspace.route = "git"
+    window = make_window(workspace)
+    assert window.route_label.text() == "Git" and window.route_label.isVisible()
+
+    workspace.route = "api"  # the host stopped taking Git (a revoked token): the adapter went back to its API
+    with qtbot.waitSignal(window.site_loaded, timeout=5000):
+        window.load_site()
+    assert window.route_label.text() == "API"
+
+
 def test_a_refused_branch_update_is_not_shown_as_a_deleted_file(make_window, qtbot):
     from editor_app.errors import ConflictError
 

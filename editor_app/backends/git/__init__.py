@@ -3,6 +3,7 @@
 from editor_app.backends.git.reader import (
     DEFAULT_MAX_FULL_TREE_BYTES,
     BearerAuth,
+    CurrentTokenBasicAuth,
     GitAuthRefused,
     GitProfile,
     GitProgress,
@@ -14,7 +15,7 @@ from editor_app.backends.git.reader import (
     make_git_client,
     store_for,
 )
-from editor_app.backends.git.route import ROUTE_API, ROUTE_GIT, GitRoute
+from editor_app.backends.git.route import ROUTE_API, ROUTE_GIT, GitRoute, open_route, web_git_url
 from editor_app.backends.git.site_store import (
     DEFAULT_MAX_STORE_BYTES,
     CorruptPackError,
@@ -30,6 +31,7 @@ __all__ = [
     "ROUTE_GIT",
     "BearerAuth",
     "CorruptPackError",
+    "CurrentTokenBasicAuth",
     "GitAuthRefused",
     "GitProfile",
     "GitProgress",
@@ -42,6 +44,8 @@ __all__ = [
     "TreeFile",
     "basic_auth",
     "make_git_client",
+    "open_route",
     "site_store_dir",
     "store_for",
+    "web_git_url",
 ]

@@ -17,6 +17,7 @@ verified packs.
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Sequence
@@ -434,6 +435,20 @@ def _looks_unadvertised(message: str) -> bool:
 def basic_auth(username: str, token: str) -> httpx.Auth:
     """HTTP Basic with the token as password: GitHub (any user), GitLab (`oauth2`), Bitbucket (`x-token-auth`)."""
     return httpx.BasicAuth(username, token)
+
+
+class CurrentTokenBasicAuth(httpx.Auth):
+    """HTTP Basic with the API client's current token as password, read per request: a token the adapter
+    renews (GitLab's PKCE, Gitea's OAuth) is the one Git gets too."""
+
+    def __init__(self, username: str, token: Callable[[], str]) -> None:
+        self._username = username
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        pair = f"{self._username}:{self._token()}".encode()
+        request.headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        yield request
 
 
 class BearerAuth(httpx.Auth):

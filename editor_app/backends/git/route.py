@@ -15,8 +15,18 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from editor_app.backends.git.reader import GitAuthRefused, GitReader, GitRouteUnavailable
+import httpx
+
+from editor_app.backends.git.reader import (
+    GitAuthRefused,
+    GitProfile,
+    GitReader,
+    GitRouteUnavailable,
+    make_git_client,
+    store_for,
+)
 from editor_app.backends.git.site_store import TreeFile
 from editor_app.errors import AuthError, NotFoundError
 
@@ -73,11 +83,15 @@ class GitRoute:
             self._opened[branch] = (head, self._clock())
             return head
 
-    def files(self, branch: str, folder: str) -> tuple[str, list[TreeFile]] | None:
-        """(head, files under `folder`) from the store, opening first unless a head was read just now."""
+    def files(self, branch: str, folder: str, *, expected_head: str | None = None) -> tuple[str, list[TreeFile]] | None:
+        """(head, files under `folder`) from the store, opening first unless a head was read just now; with
+        `expected_head` (the head the adapter's API just reported) a different head read earlier is not reused."""
         with self._lock:
             opened = self._opened.get(branch)
-            head = opened[0] if opened and self._clock() - opened[1] <= self._fresh_seconds else self.head(branch)
+            reusable = opened and self._clock() - opened[1] <= self._fresh_seconds
+            if reusable and expected_head is not None and opened and opened[0] != expected_head:
+                reusable = False
+            head = opened[0] if opened and reusable else self.head(branch)
             if head is None:
                 return None
             return head, self.reader.list_files(head, folder)
@@ -135,3 +149,24 @@ class GitRoute:
             self._choice_path.unlink(missing_ok=True)
             self.route, self.reason = ROUTE_GIT, ""
 
+
+
+def web_git_url(api_root: str, api_path: str, repo: str) -> str:
+    """`<web root>/<repo>.git` for a host whose API lives at `<web root><api_path>` (GitLab's `/api/v4`,
+    Gitea's `/api/v1`): self-hosted instances serve Git on the web root, next to their API."""
+    web = api_root.rstrip("/").removesuffix(api_path.rstrip("/"))
+    return f"{web.rstrip('/')}/{repo.strip('/')}.git"
+
+
+def open_route(
+    url: str,
+    auth: httpx.Auth,
+    cache_dir: Path,
+    profile: GitProfile,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    repository_size: Callable[[], int | None] | None = None,
+) -> GitRoute:
+    """A route reading the repository at `url` with `auth`, its object store below `cache_dir`."""
+    reader = GitReader(make_git_client(transport), url, store_for(cache_dir, url), profile=profile, auth=auth)
+    return GitRoute(reader, repository_size=repository_size)
