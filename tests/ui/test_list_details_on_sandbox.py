@@ -98,6 +98,30 @@ def test_publishing_a_new_entry_from_the_board_adds_its_row_and_count(window, qt
     assert tree_count(window, "posts") == 9
 
 
+def test_grouping_by_year_shows_group_headings_over_the_rows(window, qtbot):
+    window.collection_tree.select_collection("posts")
+    qtbot.waitUntil(lambda: window.entry_list.model.total == 8, timeout=10000)
+    columns = window.entry_list.model.columnCount()
+    box = window.entry_list.group_box
+    box.setFocus()
+    QTest.keyClick(box, Qt.Key.Key_Down)  # "No grouping" -> "Year"
+    assert box.currentText() == "Year"
+    model = window.entry_list.model
+    assert model.columnCount() == columns  # no column of raw values
+    assert model.index(0, 0).data() == "Year 2026 (8)"
+    assert window.entry_list.table.columnSpan(0, 0) == columns
+    QTest.keyClick(box, Qt.Key.Key_Down)  # "Category"
+    headings = [model.index(r, 0).data() for r in model.heading_rows()]
+    assert headings == ["Category harvest (2)", "Category news (3)", "Category volunteers (1)",
+                        "Category workshops (2)"]
+    first_entry = model.heading_rows()[0] + 1
+    table = window.entry_list.table
+    with qtbot.waitSignal(window.entry_opened, timeout=10000):
+        QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         table.visualRect(model.index(first_entry, 0)).center())
+    assert window.current_entry.path == model.key_at(first_entry)
+
+
 def test_the_author_column_shows_authors_by_name(window, qtbot):
     window.collection_tree.select_collection("posts")
     model = window.entry_list.model
