@@ -160,13 +160,23 @@ class CollectionBrowser(QObject):
 
     # --- relation columns ------------------------------------------------------------------------
 
+    def _columns(self, collection: Collection) -> list[str]:
+        """The list's columns after the title: its sortable fields; the commit columns only where there is history.
+
+        A site whose backend keeps no history (the sandbox, a plain folder) would show them empty.
+        """
+        names = _sortable_names(collection)
+        if self.workspace.meta_batch <= 0:
+            names = [n for n in names if n not in ("commit_date", "commit_author")]
+        return names
+
     def _field(self, collection: str, name: str) -> Field | None:
         return self.collection(collection).field_named(name)
 
     def _relation_fields(self, collection: Collection) -> dict[str, Field]:
         """The list's relation columns: sortable field name -> its relation field."""
         found = {}
-        for name in _sortable_names(collection):
+        for name in self._columns(collection):
             field = collection.field_named(name)
             if field is not None and field.widget == "relation" and _target(field):
                 found[name] = field
@@ -186,7 +196,7 @@ class CollectionBrowser(QObject):
         if name is None or name not in self.loaded:
             return
         collection = self.collection(name)
-        names = _sortable_names(collection)
+        names = self._columns(collection)
         columns = {names.index(f) + 1: field for f, field in self._relation_fields(collection).items()
                    if _target(field) == loaded}
         if not columns:
@@ -235,14 +245,14 @@ class CollectionBrowser(QObject):
             [ViewFilter(f.label, f.field, _text(f.pattern)) for f in collection.view_filters],
             [ViewGroup(g.label, g.field, _text(g.pattern)) for g in collection.view_groups],
         )
-        names = _sortable_names(collection)
+        names = self._columns(collection)
         self.meta_loader.show_collection(name, _column_of(names, "commit_date"), _column_of(names, "commit_author"))
 
     def rows_for(
         self, collection: Collection, entries: Sequence[IndexedEntry | OpenEntry]
     ) -> tuple[list[str], list[EntryRow]]:
         """The list's headers and one row per entry: its summary, sortable fields and status."""
-        sortable = _sortable_names(collection)
+        sortable = self._columns(collection)
         headers = [collection.label_singular or "Title"] + [f.replace("_", " ").capitalize() for f in sortable]
         relations = self._relation_fields(collection)
         rows = []

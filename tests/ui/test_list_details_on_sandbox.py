@@ -133,3 +133,14 @@ def test_the_author_column_shows_authors_by_name(window, qtbot):
     window.entry_list.search_box.setFocus()
     QTest.keyClicks(window.entry_list.search_box, "tomato")
     assert model.index(0, column).data() in names
+
+
+def test_a_site_without_history_shows_no_empty_commit_columns(window, qtbot):
+    tree = window.collection_tree
+    QTest.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     tree.visualItemRect(tree.item_for("pages")).center())
+    model = window.entry_list.model
+    qtbot.waitUntil(lambda: model.total > 0, timeout=10000)
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert "Commit date" not in headers and "Commit author" not in headers
+    assert headers == ["Page", "Status"]
