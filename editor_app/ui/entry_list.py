@@ -383,6 +383,12 @@ class EntryListView(QWidget):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Entry count")
+        # what an empty list means and how to get the entries back (no search hits, a filter nothing passes)
+        self.empty_label = QLabel()
+        self.empty_label.setObjectName("empty-state")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.hide()
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -431,6 +437,7 @@ class EntryListView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search_box)
         layout.addLayout(tools)
+        layout.addWidget(self.empty_label)
         layout.addWidget(self.table, 1)
 
     def set_search_function(self, search: Callable[[str], set[str] | None] | None) -> None:
@@ -511,10 +518,13 @@ class EntryListView(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Down in the search box moves to the first result; focus on the table marks a row."""
-        if watched is self.search_box and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
-                and event.key() == Qt.Key.Key_Down and self.model.rowCount() > 0:
-            self.table.setFocus(Qt.FocusReason.TabFocusReason)
-            return True
+        if watched is self.search_box and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
+            if event.key() == Qt.Key.Key_Down and self.model.shown > 0:
+                self.table.setFocus(Qt.FocusReason.TabFocusReason)
+                return True
+            if event.key() == Qt.Key.Key_Escape and self.search_box.text():
+                self.search_box.clear()  # Escape clears the search: every entry is back
+                return True
         if watched is self.table and event.type() == QEvent.Type.FocusIn:
             self._mark_current_row()
         return super().eventFilter(watched, event)
@@ -534,9 +544,11 @@ class EntryListView(QWidget):
     def _on_search_box_text_changed(self, text: str) -> None:
         emit(self.search_changed, text)
         self.apply_search()
+        self._update_count()  # the empty state names the text typed, even when the rows stay the same
 
     def _on_filter_box_changed(self, position: int) -> None:
         self.model.set_filter(self._filters[position - 1] if position > 0 else None)
+        self._update_count()
 
     def _on_group_box_changed(self, position: int) -> None:
         self.model.set_group(self._groups[position - 1] if position > 0 else None)
@@ -555,3 +567,14 @@ class EntryListView(QWidget):
     def _update_count(self) -> None:
         shown, total = self.model.shown, self.model.total
         self.count_label.setText(f"{total} entries" if shown == total else f"{shown} of {total} entries")
+        text = self.search_box.text().strip()
+        view_filter = self.filter_box.currentText() if self.filter_box.currentIndex() > 0 else ""
+        message = ""
+        if total and not shown:
+            if text:
+                message = (f"No entries match “{text}”. Press Esc in the search box, or click its clear button, "
+                           f"to see all {total} entries.")
+            elif view_filter:
+                message = f"No entries pass the filter “{view_filter}”. Choose “All entries” to see all {total}."
+        self.empty_label.setText(message)
+        self.empty_label.setVisible(bool(message))

@@ -8,6 +8,7 @@ import re
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from editor_app.ui.media_library import MediaLibraryDialog
 from tests.ui.test_real_editor_on_sandbox import click_tool, new_post, open_first_post, press_ctrl, window
 
 __all__ = ["window"]
@@ -144,3 +145,36 @@ def test_a_site_without_history_shows_no_empty_commit_columns(window, qtbot):
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
     assert "Commit date" not in headers and "Commit author" not in headers
     assert headers == ["Page", "Status"]
+
+
+def test_a_search_without_hits_says_so_and_escape_brings_the_entries_back(window, qtbot):
+    window.collection_tree.select_collection("posts")
+    model = window.entry_list.model
+    qtbot.waitUntil(lambda: model.total == 8, timeout=10000)
+    box = window.entry_list.search_box
+    box.setFocus()
+    QTest.keyClicks(box, "zucchini")
+    empty = window.entry_list.empty_label
+    assert model.shown == 0 and empty.isVisibleTo(window)
+    assert empty.text().startswith("No entries match “zucchini”.") and "Esc" in empty.text()
+    QTest.keyClick(box, Qt.Key.Key_Escape)
+    assert box.text() == "" and model.shown == 8 and not empty.isVisibleTo(window)
+
+
+def test_an_empty_media_folder_says_how_to_add_files(window, qtbot):
+    press_ctrl(window, window, Qt.Key.Key_M)
+    dialog = window.findChild(MediaLibraryDialog)
+    qtbot.waitUntil(lambda: len(dialog.paths()) > 0, timeout=10000)
+    assert not dialog.empty_label.isVisibleTo(dialog)
+    dialog.search_box.setFocus()
+    QTest.keyClicks(dialog.search_box, "zucchini")
+    assert dialog.empty_label.isVisibleTo(dialog)
+    assert dialog.empty_label.text().startswith("No media matches “zucchini”.")
+    for path in list(dialog.paths()):
+        dialog.select(path)
+        with qtbot.waitSignal(dialog.deleted, timeout=10000):
+            QTest.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    dialog.search_box.clear()
+    assert dialog.empty_label.isVisibleTo(dialog)
+    assert dialog.empty_label.text().startswith(f"No media in {dialog.folder} yet.")
+    dialog.close()
