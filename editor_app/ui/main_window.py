@@ -20,7 +20,18 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPlainTextEdit,
+    QSplitter,
+    QStackedWidget,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from editor_app.config.site_config import Collection
 from editor_app.ui.collection_browser import CollectionBrowser
@@ -29,6 +40,7 @@ from editor_app.ui.deploy_preview_bar import open_in_desktop_browser
 from editor_app.ui.draft_dialog import DraftChoice
 from editor_app.ui.entry_saver import EntrySaver, Relogin
 from editor_app.ui.expiry_banner import ExpiryBanner
+from editor_app.ui.help_dialogs import AboutDialog, ShortcutsDialog
 from editor_app.ui.lock_dialog import LockDialog
 from editor_app.ui.media_library import MediaLibraryDialog
 from editor_app.ui.notifications import NotificationArea, Prompts
@@ -201,6 +213,16 @@ class MainWindow(QMainWindow):
         self.reset_action = action("&Reset the sample site…", None, self.reset_sample_site,
                                    "Put the sandbox's sample site back, dropping every edit made in it")
         self.reset_action.setVisible(self.workspace.can_reset)
+        # Undo/Redo act on the text field that has the focus (its own undo stack). The keys reach the field
+        # first (it takes Ctrl+Z itself); the menu items are for the mouse and say what is possible.
+        keys = QKeySequence.StandardKey
+        self.undo_action = action("&Undo", QKeySequence(keys.Undo), lambda: self._undo_redo(undo=True),
+                                  "Undo the last change in the focused text field")
+        self.redo_action = action("&Redo", QKeySequence(keys.Redo), lambda: self._undo_redo(undo=False),
+                                  "Redo the change just undone in the focused text field")
+        self.about_action = action("&About editor-app", None, self.show_about, "Version, licence and documentation")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.shortcuts_action = action("&Keyboard shortcuts", "F1", self.show_shortcuts, "Every keyboard shortcut")
 
     def _create_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -212,8 +234,13 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
         for act in (self.find_action, self.duplicate_action, self.discard_action, self.delete_action):
             edit_menu.addAction(act)
+        edit_menu.aboutToShow.connect(self._update_undo_actions)
+        self.edit_menu = edit_menu
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.content_view_action)
         view_menu.addAction(self.workflow_view_action)
@@ -222,6 +249,10 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.reload_action)
         view_menu.addAction(self.browser_action)
         self.view_menu = view_menu
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.about_action)
+        self.help_menu = help_menu
         toolbar = self.addToolBar("Entry")
         toolbar.setObjectName("entry-toolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -639,6 +670,48 @@ class MainWindow(QMainWindow):
         dialog.inserted.connect(lambda path: self.editor.insert_media(self.workspace.public_path(path)))
         dialog.open()
         dialog.refresh()
+        return dialog
+
+    # --- edit and help ---------------------------------------------------------------------------
+
+    def _text_field(self) -> QLineEdit | QPlainTextEdit | QTextEdit | None:
+        """The text field with the window's focus (kept while a menu is open)."""
+        widget = self.focusWidget()
+        return widget if isinstance(widget, (QLineEdit, QPlainTextEdit, QTextEdit)) else None
+
+    def _update_undo_actions(self) -> None:
+        field = self._text_field()
+        if isinstance(field, QLineEdit):
+            can_undo, can_redo = field.isUndoAvailable(), field.isRedoAvailable()
+        elif field is not None:
+            can_undo, can_redo = field.document().isUndoAvailable(), field.document().isRedoAvailable()
+        else:
+            can_undo = can_redo = False
+        editable = field is not None and not field.isReadOnly()
+        self.undo_action.setEnabled(editable and can_undo)
+        self.redo_action.setEnabled(editable and can_redo)
+
+    def _undo_redo(self, *, undo: bool) -> None:
+        field = self._text_field()
+        if field is None or field.isReadOnly():
+            return
+        if undo:
+            field.undo()
+        else:
+            field.redo()
+
+    def show_about(self) -> AboutDialog:
+        """Version, licence and links to the documentation."""
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Every keyboard shortcut, read from the window's actions."""
+        dialog = ShortcutsDialog([a for a in self.findChildren(QAction) if a.isVisible()], self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
         return dialog
 
     # --- guard, close ----------------------------------------------------------------------------
