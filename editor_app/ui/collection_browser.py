@@ -110,7 +110,8 @@ class CollectionBrowser(QObject):
         self.feedback.show_progress(0, 0, f"Loading {name}…")
 
         def progress(done: int, total: int, _text: str) -> None:
-            self.tree.set_loading(name, done, total)
+            if not self.collection(name).files:  # a files collection's row shows its files, not a count
+                self.tree.set_loading(name, done, total)
             self.feedback.show_progress(done, total, f"Loading {self.collection(name).label}: {done} of {total}")
 
         run_in_background(

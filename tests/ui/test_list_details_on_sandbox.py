@@ -134,6 +134,8 @@ def test_the_author_column_shows_authors_by_name(window, qtbot):
     window.entry_list.search_box.setFocus()
     QTest.keyClicks(window.entry_list.search_box, "tomato")
     assert model.index(0, column).data() in names
+    # the authors' files collection was loaded for the names: its tree row still reads as before
+    assert window.collection_tree.item_for("settings").text(0) == "Settings"
 
 
 def test_a_site_without_history_shows_no_empty_commit_columns(window, qtbot):
