@@ -33,6 +33,7 @@ from editor_app.ui.signals import emit
 STATUS_LABELS = {"": "", "unsaved": "● Unsaved", "journal": "✎ Unsaved draft", "draft": "Draft",
                  "pending_review": "In review", "pending_publish": "Ready", "skipped": "⚠ Skipped"}
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+TITLE_SHARE = 0.4  # the title column keeps at least this share of a narrow list's width
 _NUMBER = re.compile(r"(\d+)")
 
 
@@ -366,6 +367,7 @@ class EntryListView(QWidget):
         self._search: Callable[[str], set[str] | None] | None = None
         self._filters: list[ViewFilter] = []
         self._groups: list[ViewGroup] = []
+        self._natural_widths: list[int] = []  # of the columns after the title
 
         self.search_box = QLineEdit()
         self.search_box.setObjectName("search-box")
@@ -472,10 +474,8 @@ class EntryListView(QWidget):
         other_width = metrics.horizontalAdvance("2026-12-31 23:59") + 16
         status_width = max(metrics.horizontalAdvance(label) for label in STATUS_LABELS.values()) + 16
         columns = self.model.columnCount()
-        for column in range(1, columns - 1):
-            header.resizeSection(column, other_width)
-        if columns > 1:
-            header.resizeSection(columns - 1, status_width)
+        self._natural_widths = [other_width] * max(0, columns - 2) + ([status_width] if columns > 1 else [])
+        self._fit_columns()
         if columns > 0:
             header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         if self.search_box.text():
@@ -504,7 +504,20 @@ class EntryListView(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_columns()
         self._rows_shown_timer.start()
+
+    def _fit_columns(self) -> None:
+        """The columns after the title at their natural widths, narrowed (never below 56 px) when the list is
+        narrow, so that the title keeps at least TITLE_SHARE of the width."""
+        widths = self._natural_widths
+        if not widths:
+            return
+        room = self.table.viewport().width() * (1 - TITLE_SHARE)
+        scale = min(1.0, room / sum(widths)) if room > 0 else 1.0
+        header = self.table.horizontalHeader()
+        for column, width in enumerate(widths, start=1):
+            header.resizeSection(column, max(56, int(width * scale)))
 
     def _on_header_sort_indicator_changed(self, section: int, _order: Qt.SortOrder) -> None:
         emit(self.sort_changed, self.model.sort_column)

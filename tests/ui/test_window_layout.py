@@ -95,3 +95,14 @@ def test_at_800_by_600_no_button_is_cut_off(window, qtbot):
     press_ctrl(window, window, Qt.Key.Key_2)  # the workflow board
     qtbot.wait(50)
     assert cut_off(window) == []
+
+
+def test_the_entry_titles_keep_a_share_of_the_narrower_list(window, qtbot):
+    open_first_post(window, qtbot)
+    settle(qtbot, window, 1600, 1000)
+    table = window.entry_list.table
+    assert table.columnWidth(0) >= 0.38 * table.viewport().width()
+    settle(qtbot, window, 2400, 1000)
+    window.splitter.setSizes([200, 1000, 1200])  # a wide list: the other columns at their full width again
+    qtbot.wait(50)
+    assert table.columnWidth(1) >= table.fontMetrics().horizontalAdvance("2026-12-31 23:59")
