@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication
 
-from editor_app.config.site_config import Collection
+from editor_app.config.site_config import Collection, Field
+from editor_app.content import widget_values as wv
 from editor_app.ui.collection_tree import CollectionItem, CollectionTreeView
 from editor_app.ui.contracts import WorkspaceView
 from editor_app.ui.entry_list import EntryListView, EntryRow, ViewFilter, ViewGroup
@@ -51,6 +52,8 @@ class CollectionBrowser(QObject):
         self.loaded: set[str] = set()
         self.loading: set[str] = set()
         self._workflow_status: dict[str, str] = {}  # entry path -> unpublished status
+        # a relation column's labels: (collection, field) -> stored value -> display fields, as the picker shows them
+        self._relation_labels: dict[tuple[str, str], dict[str, str]] = {}
         self.tree = CollectionTreeView()
         self.entry_list = EntryListView()
         # "Commit date" / "Commit author" of the rows on screen, fetched in batches in the background
@@ -63,6 +66,9 @@ class CollectionBrowser(QObject):
         self.tree.folder_selected.connect(self._on_tree_folder_selected)
         self.tree.file_selected.connect(self._on_tree_file_selected)
         self.entry_list.entry_activated.connect(self._on_entry_list_entry_activated)
+        # the tree's "Posts (8)" counts the rows the list holds: new, saved, deleted and published entries alike
+        self.entry_list.model.modelReset.connect(self._sync_count)
+        self.entry_list.model.layoutChanged.connect(self._sync_count)
 
     # --- collections -----------------------------------------------------------------------------
 
@@ -104,7 +110,8 @@ class CollectionBrowser(QObject):
         self.feedback.show_progress(0, 0, f"Loading {name}…")
 
         def progress(done: int, total: int, _text: str) -> None:
-            self.tree.set_loading(name, done, total)
+            if not self.collection(name).files:  # a files collection's row shows its files, not a count
+                self.tree.set_loading(name, done, total)
             self.feedback.show_progress(done, total, f"Loading {self.collection(name).label}: {done} of {total}")
 
         run_in_background(
@@ -128,19 +135,102 @@ class CollectionBrowser(QObject):
     def _on_collection_loaded(self, name: str, entries: list[IndexedEntry]) -> None:
         self.loading.discard(name)
         self.loaded.add(name)
-        self.tree.set_count(name, len(entries))
         collection = self.collection(name)
+        if not collection.files:
+            self.tree.set_count(name, len(entries))
+        self._relation_labels = {k: v for k, v in self._relation_labels.items() if _target(self._field(*k)) != name}
+        self._load_relation_targets(collection)
+        self._relabel_relation_columns(name)
         if collection.nested is not None:
             self.tree.set_folders(name, _folders_of(collection, entries))
-        if self.current_collection == name:
+        if self.current_collection == name and not collection.files:
             self._show_entries(name, entries)
         self.feedback.hide_progress(f"Loaded {len(entries)} entries of {collection.label}")
         if not self.loading:
             emit(self.site_loaded)
 
+    def _sync_count(self) -> None:
+        name = self.current_collection
+        if name is None or name not in self.loaded or self.collection(name).files:
+            return
+        self.tree.set_count(name, self.entry_list.model.total)
+
     def _on_collection_failed(self, name: str, failure: TaskFailure) -> None:
         self.loading.discard(name)
         self.feedback.report_failure(failure, f"Loading {self.collection(name).label} failed")
+
+    # --- relation columns ------------------------------------------------------------------------
+
+    def _columns(self, collection: Collection) -> list[str]:
+        """The list's columns after the title: its sortable fields; the commit columns only where there is history.
+
+        A site whose backend keeps no history (the sandbox, a plain folder) would show them empty.
+        """
+        names = _sortable_names(collection)
+        if self.workspace.meta_batch <= 0:
+            names = [n for n in names if n not in ("commit_date", "commit_author")]
+        return names
+
+    def _field(self, collection: str, name: str) -> Field | None:
+        return self.collection(collection).field_named(name)
+
+    def _relation_fields(self, collection: Collection) -> dict[str, Field]:
+        """The list's relation columns: sortable field name -> its relation field."""
+        found = {}
+        for name in self._columns(collection):
+            field = collection.field_named(name)
+            if field is not None and field.widget == "relation" and _target(field):
+                found[name] = field
+        return found
+
+    def _load_relation_targets(self, collection: Collection) -> None:
+        """Load the collections the list's relation columns name (a files collection is not loaded otherwise)."""
+        for field in self._relation_fields(collection).values():
+            target = _target(field)
+            if target and target not in self.loaded and target not in self.loading \
+                    and any(c.name == target for c in self.collections()):
+                self.load_collection(target)
+
+    def _relabel_relation_columns(self, loaded: str) -> None:
+        """The shown list's relation cells, once the collection they point to has loaded."""
+        name = self.current_collection
+        if name is None or name not in self.loaded:
+            return
+        collection = self.collection(name)
+        names = self._columns(collection)
+        columns = {names.index(f) + 1: field for f, field in self._relation_fields(collection).items()
+                   if _target(field) == loaded}
+        if not columns:
+            return
+        values = {}
+        for entry in self.workspace.entries(name):
+            values[entry.path] = {column: self._relation_text(name, field, entry.data.get(field.name))
+                                  for column, field in columns.items()}
+        self.entry_list.model.set_cells(values)
+
+    def _relation_text(self, collection: str, field: Field, value: object) -> str:
+        """A relation's stored value(s) shown by the target entries' display fields (the stored value if unknown)."""
+        key = (collection, field.name)
+        labels = self._relation_labels.get(key)
+        if labels is None:
+            labels = self._labels_of(field)
+            if _target(field) in self.loaded:
+                self._relation_labels[key] = labels
+        values = value if isinstance(value, list) else ([] if value in (None, "") else [value])
+        return ", ".join(labels.get(_text(v), _text(v)) for v in values)
+
+    def _labels_of(self, field: Field) -> dict[str, str]:
+        target = _target(field)
+        file = field.option("file")
+        value_field = str(field.option("value_field") or "{{slug}}")
+        display = [str(f) for f in field.option("display_fields") or []]
+        labels: dict[str, str] = {}
+        for entry in self.workspace.entries(target):
+            if isinstance(file, str) and entry.file not in (None, file):
+                continue
+            for option in wv.relation_options({**entry.data, "slug": entry.slug}, value_field, display, None):
+                labels.setdefault(_text(option.value), option.label)
+        return labels
 
     # --- rows ------------------------------------------------------------------------------------
 
@@ -156,20 +246,22 @@ class CollectionBrowser(QObject):
             [ViewFilter(f.label, f.field, _text(f.pattern)) for f in collection.view_filters],
             [ViewGroup(g.label, g.field, _text(g.pattern)) for g in collection.view_groups],
         )
-        names = _sortable_names(collection)
+        names = self._columns(collection)
         self.meta_loader.show_collection(name, _column_of(names, "commit_date"), _column_of(names, "commit_author"))
 
     def rows_for(
         self, collection: Collection, entries: Sequence[IndexedEntry | OpenEntry]
     ) -> tuple[list[str], list[EntryRow]]:
         """The list's headers and one row per entry: its summary, sortable fields and status."""
-        sortable = _sortable_names(collection)
+        sortable = self._columns(collection)
         headers = [collection.label_singular or "Title"] + [f.replace("_", " ").capitalize() for f in sortable]
+        relations = self._relation_fields(collection)
         rows = []
         for entry in entries:
             data = entry.data
             summary = self.workspace.summary(entry)
-            cells = (summary,) + tuple(_text(data.get(f)) for f in sortable)
+            cells = (summary,) + tuple(self._relation_text(collection.name, relations[f], data.get(f))
+                                       if f in relations else _text(data.get(f)) for f in sortable)
             fields = {k: _text(v) for k, v in data.items() if not isinstance(v, (list, dict))}
             status = "unsaved" if self._is_unsaved(entry.path) else self._draft_status(entry.path)
             if entry.skipped:  # the backend did not read it (e.g. a link leading outside the repository)
@@ -201,6 +293,12 @@ class CollectionBrowser(QObject):
             self._workflow_status.pop(path, None)
         else:
             self._workflow_status[path] = status
+
+    def clear_workflow_status(self, path: str) -> None:
+        """An entry has no unpublished changes any more (published, or its changes deleted): its row says so now."""
+        self._workflow_status.pop(path, None)
+        if not self._is_unsaved(path):
+            self.entry_list.model.set_status(path, self._draft_status(path))
 
     def forget_workflow_statuses(self) -> None:
         """No entry is known to be unpublished (the site was reset)."""
@@ -270,6 +368,12 @@ class CollectionBrowser(QObject):
 def _sortable_names(collection: Collection) -> list[str]:
     """The list's columns after the title: the collection's sortable_fields, title excepted."""
     return [f.field for f in collection.sortable_fields if f.field != "title"]
+
+
+def _target(field: Field | None) -> str:
+    """The collection a relation field points to ("" for other fields)."""
+    target = field.option("collection") if field is not None and field.widget == "relation" else None
+    return target if isinstance(target, str) else ""
 
 
 def _column_of(names: list[str], name: str) -> int | None:

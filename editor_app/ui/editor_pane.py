@@ -13,7 +13,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtGui import QAction, QFont, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -44,6 +44,11 @@ from editor_app.ui.widgets.relation_editor import RelationEditor
 from editor_app.ui.widgets.spell_highlighter import CHECKED_WIDGETS, SpellChecking, user_spell_checking
 from editor_app.ui.widgets.workspace_sources import WorkspaceSources
 from editor_app.workspace.workspace import OpenEntry
+
+COLUMN_MIN_WIDTH = 160  # a column narrower than this shows nothing readable
+# how the pane's width is shared: (reference, form, preview), without and with the side-by-side reference
+# (side by side, the default language takes the preview's place, as in Decap)
+COLUMN_WEIGHTS = {False: (0, 3, 2), True: (1, 1, 0)}
 
 ToRaw = Callable[[dict[str, Any]], str]
 FromRaw = Callable[[str], dict[str, Any]]
@@ -190,6 +195,12 @@ class EditorPane(EntryEditor):
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
+        self.splitter.setChildrenCollapsible(False)
+        for column in (self.reference_box, self.scroll_area, self.preview_box):
+            column.setMinimumWidth(COLUMN_MIN_WIDTH)
+        # the columns share the pane's width by COLUMN_WEIGHTS until the user drags a handle
+        self._columns_moved = False
+        self.splitter.splitterMoved.connect(self._on_splitter_moved)
         self.raw_edit = QPlainTextEdit()
         self.raw_edit.setAccessibleName("Source of the whole file")
         self.raw_edit.setFont(QFont("monospace"))
@@ -422,6 +433,7 @@ class EditorPane(EntryEditor):
             self.reference_title.setText(f"{self._default_locale} (default language, read-only)")
             self.spelling.attach_form(self.reference_form, self._default_locale)
         self.reference_box.setVisible(shown)
+        self.fit_columns()
 
     # --- validation and saving ---
 
@@ -498,7 +510,7 @@ class EditorPane(EntryEditor):
         """Preview the whole entry, unless the collection says `editor: {preview: false}`."""
         self._preview_on = preview_enabled(editor)
         self.preview_button.setVisible(self._preview_on)
-        self.preview_box.setVisible(self._preview_on and self.preview_button.isChecked())
+        self.fit_columns()
         if not self._preview_on:
             self.preview.set_entry([], None)
             return
@@ -549,8 +561,45 @@ class EditorPane(EntryEditor):
         """Render the preview now and return its HTML."""
         return self.preview.render_now()
 
+    def fit_columns(self) -> None:
+        """Share the width between the columns shown (translation reference, form, preview) by their weights.
+
+        The form gets the most; a side-by-side reference as much as the form. Once the user drags a handle,
+        the split is theirs.
+        """
+        # The form column is never narrower than its fields: a button cut at its right edge cannot be used.
+        scroll_bar = self.scroll_area.verticalScrollBar().sizeHint().width()
+        form_width = max(COLUMN_MIN_WIDTH, self.form.minimumSizeHint().width() + scroll_bar
+                         + 2 * self.scroll_area.frameWidth())
+        if self.scroll_area.minimumWidth() != form_width:
+            self.scroll_area.setMinimumWidth(form_width)
+        # The preview only where there is room for it next to the form, else it waits; side by side, the
+        # default language is shown in its place.
+        room = self.splitter.width() >= form_width + COLUMN_MIN_WIDTH + self.splitter.handleWidth() \
+            or not self.isVisible()
+        wanted = self._preview_on and self.preview_button.isChecked() and self.reference_box.isHidden()
+        self.preview_box.setVisible(wanted and room)
+        self.preview_button.setToolTip("" if room or not wanted else
+                                       "No room for the preview at this width: widen the window, or hide the "
+                                       "collections and entries (View menu)")
+        if self._columns_moved:
+            return
+        columns = (self.reference_box, self.scroll_area, self.preview_box)
+        shown = [not column.isHidden() for column in columns]
+        weights = [weight if visible else 0 for weight, visible in zip(COLUMN_WEIGHTS[shown[0]], shown, strict=True)]
+        width = max(0, self.splitter.width() - self.splitter.handleWidth() * (sum(shown) - 1))
+        total = sum(weights) or 1
+        self.splitter.setSizes([width * weight // total for weight in weights])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def _on_splitter_moved(self, _position: int, _index: int) -> None:
+        self._columns_moved = True
+
     def _on_preview_button_toggled(self, shown: bool) -> None:
-        self.preview_box.setVisible(shown and self._preview_on)
+        self.fit_columns()
 
     def insert_media(self, public_path: str) -> None:
         """Put a media file into the markdown field being previewed (the one last focused)."""

@@ -8,6 +8,7 @@ list of indices (no per-row Python callback through a QSortFilterProxyModel), wh
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -32,6 +33,7 @@ from editor_app.ui.signals import emit
 STATUS_LABELS = {"": "", "unsaved": "● Unsaved", "journal": "✎ Unsaved draft", "draft": "Draft",
                  "pending_review": "In review", "pending_publish": "Ready", "skipped": "⚠ Skipped"}
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+TITLE_SHARE = 0.4  # the title column keeps at least this share of a narrow list's width
 _NUMBER = re.compile(r"(\d+)")
 
 
@@ -76,12 +78,20 @@ class ViewGroup:
     pattern: str = ""
 
     def group_of(self, row: EntryRow) -> str:
-        """The group heading of a row ("—" when the field is empty or does not match)."""
+        """The value a row is grouped by ("" when the field is empty or does not match)."""
         value = row.fields.get(self.field, "")
         if self.pattern:
             found = re.search(self.pattern, value)
             value = found.group(0) if found else ""
-        return value or "—"
+        return value
+
+    def heading(self, value: str) -> str:
+        """A group's heading, as Decap words it: "Year 2026", "Featured"/"Not Featured", "Other"."""
+        if not value:
+            return "Other"
+        if value in ("true", "false"):
+            return self.label if value == "true" else f"Not {self.label}"
+        return f"{self.label} {value}"
 
 
 class EntryListModel(QAbstractTableModel):
@@ -92,7 +102,9 @@ class EntryListModel(QAbstractTableModel):
         self._headers: list[str] = []
         self._rows: list[EntryRow] = []
         self._by_key: dict[str, int] = {}
+        # the rows on screen: an entry's index into _rows, or -1 - n for the n-th group heading of _headings
         self._visible: list[int] = []
+        self._headings: list[str] = []
         self._matching: set[str] | None = None
         self._filter: ViewFilter | None = None
         self._group: ViewGroup | None = None
@@ -194,23 +206,36 @@ class EntryListModel(QAbstractTableModel):
         self._refresh()
 
     def set_group(self, group: ViewGroup | None) -> None:
-        """Group rows (shown as the first column, sorted by it), or ungroup."""
-        self.beginResetModel()
+        """Group rows under a heading per group (as Decap's view_groups), or ungroup."""
         self._group = group
-        self._visible = self._compute_visible()
-        self.endResetModel()
+        self._refresh()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Qt's sort hook: order visible rows by a column's text (naturally)."""
-        self._sort_column = column - (1 if self._group else 0)
+        """Qt's sort hook: order visible rows by a column's text (naturally); inside each group when grouped."""
+        self._sort_column = column
         self._sort_order = order
         self._refresh()
 
     def key_at(self, row: int) -> str | None:
-        """The entry key shown at a visible row."""
-        if 0 <= row < len(self._visible):
+        """The entry key shown at a visible row (None for a group heading)."""
+        if 0 <= row < len(self._visible) and self._visible[row] >= 0:
             return self._rows[self._visible[row]].key
         return None
+
+    def heading_at(self, row: int) -> str | None:
+        """The group heading shown at a visible row, if that row is one."""
+        if 0 <= row < len(self._visible) and self._visible[row] < 0:
+            return self._headings[-1 - self._visible[row]]
+        return None
+
+    def heading_rows(self) -> list[int]:
+        """The visible rows that are group headings."""
+        return [row for row, index in enumerate(self._visible) if index < 0]
+
+    @property
+    def shown(self) -> int:
+        """How many entries are on the list now (searched, filtered), group headings not counted."""
+        return len(self._visible) - len(self._headings)
 
     def row_of(self, key: str) -> int:
         """The visible row showing `key`, or -1."""
@@ -262,9 +287,22 @@ class EntryListModel(QAbstractTableModel):
                 reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
             )
             indices += blank
+        self._headings = []
         if self._group is not None:
-            group_of = self._group.group_of
-            indices.sort(key=lambda i: natural_key(group_of(rows[i])))  # stable: keeps the column order inside
+            group = self._group
+            values = {i: group.group_of(rows[i]) for i in indices}
+            # stable: keeps the column order inside each group; "Other" (no value) comes last
+            indices.sort(key=lambda i: (not values[i], natural_key(values[i])))
+            counts = Counter(values.values())
+            grouped: list[int] = []
+            previous: str | None = None
+            for i in indices:
+                if values[i] != previous:
+                    previous = values[i]
+                    self._headings.append(f"{group.heading(previous)} ({counts[previous]})")
+                    grouped.append(-len(self._headings))
+                grouped.append(i)
+            indices = grouped
         return indices
 
     # --- Qt model --------------------------------------------------------------------------------
@@ -273,25 +311,34 @@ class EntryListModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._visible)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._headers) + 1 + (1 if self._group else 0)
+        return 0 if parent.isValid() else len(self._headers) + 1
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
-        headers = ([self._group.label] if self._group else []) + self._headers + ["Status"]
+        headers = self._headers + ["Status"]
         return headers[section] if 0 <= section < len(headers) else None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if index.isValid() and index.row() < len(self._visible) and self._visible[index.row()] < 0:
+            return Qt.ItemFlag.ItemIsEnabled  # a group heading: not selectable, opens nothing
+        return super().flags(index)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or index.row() >= len(self._visible):
             return None
-        row = self._rows[self._visible[index.row()]]
+        position = self._visible[index.row()]
         column = index.column()
+        if position < 0:
+            heading = self._headings[-1 - position]
+            if column == 0 and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+                return heading
+            if role == Qt.ItemDataRole.FontRole:
+                return self._bold
+            return None
+        row = self._rows[position]
         if role == KEY_ROLE:
             return row.key
-        if self._group is not None:
-            if column == 0:
-                return self._group.group_of(row) if role == Qt.ItemDataRole.DisplayRole else None
-            column -= 1
         if role == Qt.ItemDataRole.DisplayRole:
             if column < len(self._headers):
                 return row.cells[column] if column < len(row.cells) else ""
@@ -320,6 +367,7 @@ class EntryListView(QWidget):
         self._search: Callable[[str], set[str] | None] | None = None
         self._filters: list[ViewFilter] = []
         self._groups: list[ViewGroup] = []
+        self._natural_widths: list[int] = []  # of the columns after the title
 
         self.search_box = QLineEdit()
         self.search_box.setObjectName("search-box")
@@ -337,6 +385,12 @@ class EntryListView(QWidget):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Entry count")
+        # what an empty list means and how to get the entries back (no search hits, a filter nothing passes)
+        self.empty_label = QLabel()
+        self.empty_label.setObjectName("empty-state")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.hide()
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -359,6 +413,9 @@ class EntryListView(QWidget):
         self.table.clicked.connect(self._on_table_activated)
         self.model.modelReset.connect(self._update_count)
         self.model.layoutChanged.connect(self._update_count)
+        # a group heading spans the whole row
+        self.model.modelReset.connect(self._span_headings)
+        self.model.layoutChanged.connect(self._span_headings)
         # keyboard: Down in the search box goes to the results; the table always shows which row has focus
         self.search_box.installEventFilter(self)
         self.table.installEventFilter(self)
@@ -382,6 +439,7 @@ class EntryListView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search_box)
         layout.addLayout(tools)
+        layout.addWidget(self.empty_label)
         layout.addWidget(self.table, 1)
 
     def set_search_function(self, search: Callable[[str], set[str] | None] | None) -> None:
@@ -416,10 +474,8 @@ class EntryListView(QWidget):
         other_width = metrics.horizontalAdvance("2026-12-31 23:59") + 16
         status_width = max(metrics.horizontalAdvance(label) for label in STATUS_LABELS.values()) + 16
         columns = self.model.columnCount()
-        for column in range(1, columns - 1):
-            header.resizeSection(column, other_width)
-        if columns > 1:
-            header.resizeSection(columns - 1, status_width)
+        self._natural_widths = [other_width] * max(0, columns - 2) + ([status_width] if columns > 1 else [])
+        self._fit_columns()
         if columns > 0:
             header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         if self.search_box.text():
@@ -448,7 +504,20 @@ class EntryListView(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_columns()
         self._rows_shown_timer.start()
+
+    def _fit_columns(self) -> None:
+        """The columns after the title at their natural widths, narrowed (never below 56 px) when the list is
+        narrow, so that the title keeps at least TITLE_SHARE of the width."""
+        widths = self._natural_widths
+        if not widths:
+            return
+        room = self.table.viewport().width() * (1 - TITLE_SHARE)
+        scale = min(1.0, room / sum(widths)) if room > 0 else 1.0
+        header = self.table.horizontalHeader()
+        for column, width in enumerate(widths, start=1):
+            header.resizeSection(column, max(56, int(width * scale)))
 
     def _on_header_sort_indicator_changed(self, section: int, _order: Qt.SortOrder) -> None:
         emit(self.sort_changed, self.model.sort_column)
@@ -462,10 +531,13 @@ class EntryListView(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Down in the search box moves to the first result; focus on the table marks a row."""
-        if watched is self.search_box and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
-                and event.key() == Qt.Key.Key_Down and self.model.rowCount() > 0:
-            self.table.setFocus(Qt.FocusReason.TabFocusReason)
-            return True
+        if watched is self.search_box and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
+            if event.key() == Qt.Key.Key_Down and self.model.shown > 0:
+                self.table.setFocus(Qt.FocusReason.TabFocusReason)
+                return True
+            if event.key() == Qt.Key.Key_Escape and self.search_box.text():
+                self.search_box.clear()  # Escape clears the search: every entry is back
+                return True
         if watched is self.table and event.type() == QEvent.Type.FocusIn:
             self._mark_current_row()
         return super().eventFilter(watched, event)
@@ -476,6 +548,8 @@ class EntryListView(QWidget):
         if current.isValid() and self.table.selectionModel().isRowSelected(current.row(), QModelIndex()):
             return
         row = current.row() if current.isValid() else 0
+        while self.model.heading_at(row) is not None:
+            row += 1
         if self.model.rowCount() > row:
             self.table.selectRow(row)
             self.table.scrollTo(self.model.index(row, 0))
@@ -483,9 +557,11 @@ class EntryListView(QWidget):
     def _on_search_box_text_changed(self, text: str) -> None:
         emit(self.search_changed, text)
         self.apply_search()
+        self._update_count()  # the empty state names the text typed, even when the rows stay the same
 
     def _on_filter_box_changed(self, position: int) -> None:
         self.model.set_filter(self._filters[position - 1] if position > 0 else None)
+        self._update_count()
 
     def _on_group_box_changed(self, position: int) -> None:
         self.model.set_group(self._groups[position - 1] if position > 0 else None)
@@ -495,6 +571,23 @@ class EntryListView(QWidget):
         if key is not None:
             emit(self.entry_activated, key)
 
+    def _span_headings(self) -> None:
+        self.table.clearSpans()
+        columns = self.model.columnCount()
+        for row in self.model.heading_rows():
+            self.table.setSpan(row, 0, 1, columns)
+
     def _update_count(self) -> None:
-        shown, total = self.model.rowCount(), self.model.total
+        shown, total = self.model.shown, self.model.total
         self.count_label.setText(f"{total} entries" if shown == total else f"{shown} of {total} entries")
+        text = self.search_box.text().strip()
+        view_filter = self.filter_box.currentText() if self.filter_box.currentIndex() > 0 else ""
+        message = ""
+        if total and not shown:
+            if text:
+                message = (f"No entries match “{text}”. Press Esc in the search box, or click its clear button, "
+                           f"to see all {total} entries.")
+            elif view_filter:
+                message = f"No entries pass the filter “{view_filter}”. Choose “All entries” to see all {total}."
+        self.empty_label.setText(message)
+        self.empty_label.setVisible(bool(message))

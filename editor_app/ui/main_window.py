@@ -19,8 +19,19 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPlainTextEdit,
+    QSplitter,
+    QStackedWidget,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from editor_app.config.site_config import Collection
 from editor_app.ui.collection_browser import CollectionBrowser
@@ -29,6 +40,7 @@ from editor_app.ui.deploy_preview_bar import open_in_desktop_browser
 from editor_app.ui.draft_dialog import DraftChoice
 from editor_app.ui.entry_saver import EntrySaver, Relogin
 from editor_app.ui.expiry_banner import ExpiryBanner
+from editor_app.ui.help_dialogs import AboutDialog, ShortcutsDialog
 from editor_app.ui.lock_dialog import LockDialog
 from editor_app.ui.media_library import MediaLibraryDialog
 from editor_app.ui.notifications import NotificationArea, Prompts
@@ -118,10 +130,17 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.collection_tree)
         self.splitter.addWidget(self.entry_list)
         self.splitter.addWidget(self.editor_stack)
+        # The editor takes what the window gains; the tree and the list keep a share of the width (see
+        # pane_sizes) until the user drags a handle. The tree and the list may be collapsed, the editor not.
         self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([190, 470, 640])
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setStretchFactor(2, 1)
+        self.splitter.setCollapsible(2, False)
+        self.collection_tree.setMinimumWidth(120)
+        self.entry_list.setMinimumWidth(200)
+        self.editor_stack.setMinimumWidth(360)
+        self._panes_moved = False
+        self.splitter.splitterMoved.connect(self._on_splitter_moved)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -206,6 +225,20 @@ class MainWindow(QMainWindow):
         self.reset_action = action("&Reset the sample site…", None, self.reset_sample_site,
                                    "Put the sandbox's sample site back, dropping every edit made in it")
         self.reset_action.setVisible(self.workspace.can_reset)
+        self.panes_action = action("Collections and &entries", "Ctrl+Shift+L", self._on_panes_action_triggered,
+                                   "Show or hide the collection tree and the entry list: the editor gets the room")
+        self.panes_action.setCheckable(True)
+        self.panes_action.setChecked(True)
+        # Undo/Redo act on the text field that has the focus (its own undo stack). The keys reach the field
+        # first (it takes Ctrl+Z itself); the menu items are for the mouse and say what is possible.
+        keys = QKeySequence.StandardKey
+        self.undo_action = action("&Undo", QKeySequence(keys.Undo), lambda: self._undo_redo(undo=True),
+                                  "Undo the last change in the focused text field")
+        self.redo_action = action("&Redo", QKeySequence(keys.Redo), lambda: self._undo_redo(undo=False),
+                                  "Redo the change just undone in the focused text field")
+        self.about_action = action("&About editor-app", None, self.show_about, "Version, licence and documentation")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.shortcuts_action = action("&Keyboard shortcuts", "F1", self.show_shortcuts, "Every keyboard shortcut")
 
     def _create_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -217,16 +250,26 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
         for act in (self.find_action, self.duplicate_action, self.discard_action, self.delete_action):
             edit_menu.addAction(act)
+        edit_menu.aboutToShow.connect(self._update_undo_actions)
+        self.edit_menu = edit_menu
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.content_view_action)
         view_menu.addAction(self.workflow_view_action)
         view_menu.addAction(self.media_action)
+        view_menu.addAction(self.panes_action)
         view_menu.addSeparator()
         view_menu.addAction(self.reload_action)
         view_menu.addAction(self.browser_action)
         self.view_menu = view_menu
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.about_action)
+        self.help_menu = help_menu
         toolbar = self.addToolBar("Entry")
         toolbar.setObjectName("entry-toolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -268,13 +311,42 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         sizes = self.settings.value(SPLITTER_KEY)
         if isinstance(sizes, QByteArray) and not sizes.isEmpty():
-            self.splitter.restoreState(sizes)
+            self._panes_moved = self.splitter.restoreState(sizes)  # the user's own split, kept
+        self.fit_panes()
 
     def _save_layout(self) -> None:
         self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         self.settings.setValue(STATE_KEY, self.saveState())
         self.settings.setValue(SPLITTER_KEY, self.splitter.saveState())
         self.settings.sync()
+
+    # --- panes -----------------------------------------------------------------------------------
+
+    def fit_panes(self) -> None:
+        """Share the window's width: the tree and the list a bounded part, the editor the rest (`pane_sizes`)."""
+        if self._panes_moved:
+            return
+        tree, entries, editor = pane_sizes(self.splitter.width() or self.width())
+        if not self.collection_tree.isVisible() and not self.entry_list.isVisible() and self.isVisible():
+            tree, entries, editor = 0, 0, tree + entries + editor
+        self.splitter.setSizes([tree, entries, editor])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_panes()
+
+    def _on_splitter_moved(self, _position: int, _index: int) -> None:
+        self._panes_moved = True
+        self.panes_action.setChecked(any(self.splitter.sizes()[:2]))
+
+    def _on_panes_action_triggered(self) -> None:
+        """Collapse the tree and the list (the editor gets the whole width), or bring them back."""
+        shown = self.panes_action.isChecked()
+        self.collection_tree.setVisible(shown)
+        self.entry_list.setVisible(shown)
+        if shown and not any(self.splitter.sizes()[:2]):
+            self._panes_moved = False  # they were dragged shut: bring them back at their share
+        self.fit_panes()
 
     # --- site and collections --------------------------------------------------------------------
 
@@ -654,6 +726,48 @@ class MainWindow(QMainWindow):
         dialog.refresh()
         return dialog
 
+    # --- edit and help ---------------------------------------------------------------------------
+
+    def _text_field(self) -> QLineEdit | QPlainTextEdit | QTextEdit | None:
+        """The text field with the window's focus (kept while a menu is open)."""
+        widget = self.focusWidget()
+        return widget if isinstance(widget, (QLineEdit, QPlainTextEdit, QTextEdit)) else None
+
+    def _update_undo_actions(self) -> None:
+        field = self._text_field()
+        if isinstance(field, QLineEdit):
+            can_undo, can_redo = field.isUndoAvailable(), field.isRedoAvailable()
+        elif field is not None:
+            can_undo, can_redo = field.document().isUndoAvailable(), field.document().isRedoAvailable()
+        else:
+            can_undo = can_redo = False
+        editable = field is not None and not field.isReadOnly()
+        self.undo_action.setEnabled(editable and can_undo)
+        self.redo_action.setEnabled(editable and can_redo)
+
+    def _undo_redo(self, *, undo: bool) -> None:
+        field = self._text_field()
+        if field is None or field.isReadOnly():
+            return
+        if undo:
+            field.undo()
+        else:
+            field.redo()
+
+    def show_about(self) -> AboutDialog:
+        """Version, licence and links to the documentation."""
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Every keyboard shortcut, read from the window's actions."""
+        dialog = ShortcutsDialog([a for a in self.findChildren(QAction) if a.isVisible()], self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
     # --- guard, close ----------------------------------------------------------------------------
 
     def confirm_leave(self, then: Callable[[], object] | None = None) -> bool:
@@ -760,6 +874,16 @@ class MainWindow(QMainWindow):
         if not html:
             raise RuntimeError("the preview is empty")
         return f"{len(html)} characters of HTML"
+
+
+def pane_sizes(width: int) -> tuple[int, int, int]:
+    """Widths of the tree, the list and the editor in a window `width` wide: the editor gets the room.
+
+    The tree about an eighth (120 to 220 px), the list about a quarter (200 to 420 px), the editor the rest.
+    """
+    tree = min(220, max(120, width // 8))
+    entries = min(420, max(200, width // 4))
+    return tree, entries, max(360, width - tree - entries)
 
 
 def _when_text(when: object) -> str:

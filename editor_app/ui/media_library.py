@@ -101,6 +101,12 @@ class MediaLibraryDialog(QDialog):
         self.list.setUniformItemSizes(True)
         self.list.itemActivated.connect(lambda _item: self.insert_selected())
         self.list.itemSelectionChanged.connect(self._update_buttons)
+        # an empty folder, or a search nothing matches, says so and how to go on
+        self.empty_label = QLabel()
+        self.empty_label.setObjectName("empty-state")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.hide()
         self.hint = QLabel("Drop files here to upload them.")
         self.hint.setObjectName("empty-state")
         self.upload_button = QPushButton("Upload…")
@@ -127,6 +133,7 @@ class MediaLibraryDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.notifications)
         layout.addLayout(top)
+        layout.addWidget(self.empty_label)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
         self.resize(760, 520)
@@ -191,6 +198,16 @@ class MediaLibraryDialog(QDialog):
         needle = text.strip().casefold()
         for path, item in self._items.items():
             item.setHidden(bool(needle) and needle not in path.casefold())
+        self._show_empty_state()
+
+    def _show_empty_state(self) -> None:
+        message = ""
+        if not self._items:
+            message = f"No media in {self.folder} yet. Upload files with “Upload…”, or drop them on this window."
+        elif not self.visible_paths():
+            message = f"No media matches “{self.search_box.text().strip()}”. Clear the search box to see all files."
+        self.empty_label.setText(message)
+        self.empty_label.setVisible(bool(message))
 
     def selected_path(self) -> str | None:
         """The selected file's path."""
@@ -279,6 +296,7 @@ class MediaLibraryDialog(QDialog):
         item = self._items.pop(path, None)
         if item is not None:
             self.list.takeItem(self.list.row(item))
+        self._show_empty_state()
         emit(self.deleted, path)
 
     def _on_failed(self, failure: TaskFailure, context: str) -> None:

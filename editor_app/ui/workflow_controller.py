@@ -210,9 +210,10 @@ class WorkflowController(QObject):
     def _after_unpublished_removed(self, collection: str, slug: str, what: str) -> None:
         name = self._title(collection, slug)
         self.board.remove_entry(f"{collection}/{slug}")
-        entry = self._current_entry()
-        if entry is not None and self._is_open(collection, slug):
-            self.browser.set_workflow_status(entry.path, None)
+        try:
+            self.browser.clear_workflow_status(self.workspace.entry_path(collection, slug))
+        except EditorError:
+            pass  # a collection the config no longer has: no row shows it
         emit(self.unpublished_removed, collection, slug)  # the window shows what is left of the open entry
         self.feedback.say(f"{what} “{name}”")
         emit(self.changed)

@@ -20,8 +20,7 @@ def rows() -> list[EntryRow]:
 
 def shown_titles(view: EntryListView) -> list[str]:
     model = view.model
-    column = 1 if model.headerData(0, Qt.Orientation.Horizontal) == "Year" else 0
-    return [model.index(r, column).data() for r in range(model.rowCount())]
+    return [model.index(r, 0).data() for r in range(model.rowCount()) if model.key_at(r) is not None]
 
 
 def make_view(qtbot) -> EntryListView:
@@ -57,12 +56,17 @@ def test_a_view_filter_shows_only_matching_entries(qtbot):
     assert view.count_label.text() == "2 of 4 entries"
 
 
-def test_a_view_group_adds_a_group_column_and_orders_by_it(qtbot):
+def test_a_view_group_shows_group_headings_not_a_column(qtbot):
     view = make_view(qtbot)
     view.group_box.setCurrentIndex(1)
-    assert view.model.headerData(0, Qt.Orientation.Horizontal) == "Year"
-    groups = [view.model.index(r, 0).data() for r in range(view.model.rowCount())]
-    assert groups == ["2025", "2026", "2026", "2026"]
+    headers = [view.model.headerData(i, Qt.Orientation.Horizontal) for i in range(view.model.columnCount())]
+    assert headers == ["Title", "Date", "Status"]
+    shown = [view.model.index(r, 0).data() for r in range(view.model.rowCount())]
+    assert shown[0] == "Year 2025 (1)" and shown[2] == "Year 2026 (3)"
+    assert sorted(shown[3:]) == ["Apple pressing", "Compost 9", "Seed swap"]
+    assert view.table.columnSpan(0, 0) == view.model.columnCount()  # a heading spans the row
+    assert view.model.key_at(0) is None and not view.model.flags(view.model.index(0, 0)) & Qt.ItemFlag.ItemIsSelectable
+    assert view.count_label.text() == "4 entries"  # headings are not entries
 
 
 def test_typing_in_the_search_box_filters_with_the_search_function(qtbot):

@@ -211,12 +211,12 @@ def test_standard_shortcuts_are_bound(make_window):
 
 def test_window_geometry_and_splitter_are_remembered(make_window, settings, qtbot):
     window = make_window()
-    window.resize(700, 500)
-    window.splitter.setSizes([150, 300, 450])
+    window.resize(780, 500)  # room for the panes' minimum widths (tree 120, list 200, editor 360)
+    window.splitter.setSizes([150, 250, 372])
     sizes = window.splitter.sizes()
     window.close()
     again = make_window()
-    assert again.size().width() == 700
+    assert again.size().width() == 780
     assert again.splitter.sizes()[0] == sizes[0] == 150
 
 
