@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
+from editor_app.ui import theme
 from editor_app.ui.contracts import MediaStore, UserPrompts
 from editor_app.ui.notifications import NotificationArea, Prompts
 from editor_app.ui.signals import emit
@@ -160,7 +160,7 @@ class MediaLibraryDialog(QDialog):
             return  # closed (and deleted) while listing, or another folder was chosen meanwhile
         self.list.clear()
         self._items.clear()
-        file_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+        file_icon = theme.icon("file-text")
         for media in sorted(files, key=lambda m: m.path.casefold()):
             name = media.path.rsplit("/", 1)[-1]
             item = QListWidgetItem(file_icon, name)

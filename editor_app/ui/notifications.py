@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from editor_app.errors import EditorError
+from editor_app.ui import theme
 from editor_app.ui.signals import emit
 from editor_app.ui.tasks import TaskFailure
 
@@ -47,7 +48,8 @@ class Notification(QFrame):
         self.details_button.setAccessibleName("Show details")
         self.details_button.setVisible(bool(details))
         close_button = QToolButton()
-        close_button.setText("✕")
+        close_button.setIcon(theme.icon("x"))
+        close_button.setObjectName("close-button")
         close_button.setAccessibleName("Dismiss notification")
         close_button.setToolTip("Dismiss")
         close_button.clicked.connect(self.dismiss)
