@@ -131,12 +131,15 @@ def style_sheet(resources: Path | None = None, dark: bool = False) -> str:
 class _SvgIconEngine(QIconEngine):
     """Draws a Lucide SVG (stroke="currentColor") in the application palette's text colour at paint time."""
 
-    def __init__(self, svg: str) -> None:
+    def __init__(self, svg: str, tint: str | None = None) -> None:
         super().__init__()
         self.svg = svg
+        self.tint = tint
 
     def _ink(self, mode: QIcon.Mode) -> str:
         palette = QGuiApplication.palette()
+        if self.tint is not None and mode != QIcon.Mode.Disabled:
+            return current_tokens()[self.tint]
         if mode == QIcon.Mode.Disabled:
             return palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText).name()
         if mode == QIcon.Mode.Selected:
@@ -162,11 +165,13 @@ class _SvgIconEngine(QIconEngine):
         return pixmap
 
     def clone(self) -> QIconEngine:
-        return _SvgIconEngine(self.svg)
+        return _SvgIconEngine(self.svg, self.tint)
 
 
-def icon(name: str, resources: Path | None = None) -> QIcon:
+def icon(name: str, resources: Path | None = None, tint: str | None = None) -> QIcon:
     """An icon from `resources/icons/<name>.svg` drawn in the palette's text colour, or the app icon for `app`.
+
+    `tint` names a colour token ("error", "warning", "info", ...) to draw it in instead, in the scheme in use.
 
     A missing icon file is a packaging bug: it raises FileNotFoundError rather than showing nothing.
     """
@@ -174,7 +179,9 @@ def icon(name: str, resources: Path | None = None) -> QIcon:
     if name == "app":
         return QIcon(str(base / "app-icon.svg"))
     svg = (base / "icons" / f"{name}.svg").read_text(encoding="utf-8")
-    return QIcon(_SvgIconEngine(svg))
+    if tint is not None and tint not in LIGHT:
+        raise KeyError(f"unknown colour token {tint!r} for icon {name!r}")
+    return QIcon(_SvgIconEngine(svg, tint))
 
 
 def set_scheme(app: QApplication, dark: bool, resources: Path | None = None) -> None:

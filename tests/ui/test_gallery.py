@@ -9,6 +9,7 @@ text colour that the palette does not know about).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +34,8 @@ from editor_app.ui.identity_dialog import IdentityDialog
 from editor_app.ui.lock_dialog import LockDialog
 from editor_app.ui.login_dialog import LoginDialog, LoginMemory
 from editor_app.ui.main_window import MainWindow
-from editor_app.ui.media_library import MediaLibraryDialog
+from editor_app.ui.media_library import THUMBNAIL, MediaLibraryDialog
+from editor_app.ui.notifications import LEVEL_ICONS, NotificationArea
 from editor_app.ui.site_login import open_site
 from editor_app.ui.start_dialog import RecentSites, SiteChoice, StartDialog
 from tests.ui.fakes import FakeEditor, FakeWorkspace, ScriptedPrompts
@@ -111,19 +113,22 @@ def test_icons_are_drawn_in_the_palette_text_colour(qapp):
         qapp.setStyleSheet(before[1])
 
 
-def test_every_icon_shipped_is_licensed_and_every_icon_used_is_shipped():
+def test_every_icon_shipped_is_licensed_used_and_every_icon_used_is_shipped():
     root = Path(__file__).resolve().parent.parent.parent
     icons = root / "resources" / "icons"
     licence = (icons / "LICENSE").read_text(encoding="utf-8")
     assert "ISC License" in licence and "Lucide" in licence
     shipped = {p.stem for p in icons.glob("*.svg")}
-    used: set[str] = set()
-    import re
-
+    used = set(LEVEL_ICONS.values())
     for source in (root / "editor_app" / "ui").rglob("*.py"):
-        used |= set(re.findall(r'theme\.icon\("([a-z0-9-]+)"\)', source.read_text(encoding="utf-8")))
-        used |= set(re.findall(r'\(self\.\w+_action, "([a-z0-9-]+)"\)', source.read_text(encoding="utf-8")))
-    assert used and used <= shipped, used - shipped
+        text = source.read_text(encoding="utf-8")
+        used |= set(re.findall(r'theme\.icon\("([a-z0-9-]+)"', text))
+        used |= set(re.findall(r'\(self\.\w+_action, "([a-z0-9-]+)"\)', text))  # the main window's actions
+        used |= set(re.findall(r'self\._toggle\("[^"]+", "([a-z0-9-]+)"\)', text))  # the find bar's options
+    for scheme in SCHEMES:  # the style sheet's check marks
+        used |= set(re.findall(r"/([a-z0-9-]+)\.svg", theme.style_sheet(dark=scheme == "dark")))
+    assert used <= shipped, f"used but not shipped: {used - shipped}"
+    assert shipped <= used, f"shipped but never used: {shipped - used}"
 
 
 def test_no_emoji_or_symbol_glyph_is_used_as_an_icon():
@@ -164,6 +169,9 @@ def check_text_contrast(window: QWidget, image: QImage, scheme: str) -> int:
             continue
         if isinstance(widget, QLabel) and widget.text().strip() and widget.pixmap().isNull():
             role = widget.foregroundRole()
+            if widget.wordWrap():  # wrapped text gets the height it needs: no line cut off
+                needed = widget.heightForWidth(widget.width())
+                assert widget.height() >= needed - 1, f"{scheme}: {widget.text()[:40]!r} cut off at {widget.height()}px"
         elif isinstance(widget, QAbstractButton) and widget.text().strip():
             role = widget.foregroundRole()
         else:
@@ -290,6 +298,9 @@ def test_media_library(qtbot, runner, scheme):
     qtbot.waitUntil(lambda: len(dialog.paths()) == 5, timeout=5000)
     qtbot.waitUntil(lambda: runner.running == 0, timeout=5000)
     dialog.select("static/images/uploads/tomatoes.png")
+    # every cell of the uniform grid has the same icon box, so no file's name falls out of its cell
+    sizes = {(dialog.list.item(i).icon().availableSizes() or [None])[0] for i in range(dialog.list.count())}
+    assert sizes == {THUMBNAIL}, sizes
     shoot(dialog, "media-library", scheme, min_checked=3)
 
 
@@ -333,6 +344,9 @@ def test_draft_dialog(qtbot, scheme):
     dialog.show()
     dialog.show_button.click()
     shoot(dialog, "draft-dialog", scheme, min_checked=2)
+    view = dialog.changes_view  # the difference's header lines fit on one line each
+    header = view.toPlainText().splitlines()[0]
+    assert view.fontMetrics().horizontalAdvance(header) < view.viewport().width(), header
 
 
 def test_lock_dialog(qtbot, scheme):
@@ -346,3 +360,19 @@ def test_identity_dialog(qtbot, scheme):
     dialog = IdentityDialog("/home/editor/sites/riverside-garden", "María Delgado", "maria@example.org")
     qtbot.addWidget(dialog)
     shoot(dialog, "identity-dialog", scheme, min_checked=2)
+
+
+def test_notifications(qtbot, scheme):
+    area = NotificationArea()
+    qtbot.addWidget(area)
+    area.resize(720, 240)
+    area.notify("Saved “A tomato diary”.", "info")
+    area.notify("Your GitHub login expires in 10 minutes.", "warning")
+    area.notify("Saving failed: github.com could not be reached. Your changes are kept.", "error")
+    shoot(area, "notifications", scheme, min_checked=3)
+    image = area.grab().toImage()
+    for item in area.notifications:  # each shows its level's icon, drawn in the level's colour
+        level_colour = QColor(theme.tokens(scheme == "dark")[item.level])
+        corner = item.icon_label.mapTo(area, QPoint(0, 0))
+        box = [image.pixelColor(corner.x() + x, corner.y() + y) for x in range(16) for y in range(16)]
+        assert any(contrast(c, level_colour) < 1.1 for c in box), item.level
