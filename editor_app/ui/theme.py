@@ -35,6 +35,9 @@ LIGHT = {
     "selection-text": "#1d2025", "error": "#b42318", "warning": "#8a5300", "info": "#1f5fa8",
     "success": "#1e7b34", "error-bg": "#fdecea", "warning-bg": "#fff4e0", "info-bg": "#e8f1fc",
     "placeholder": "#5f646d", "link": "#2f4fc4", "disabled": "#9aa0a8",
+    # syntax colours of the markdown and code editors, on `base`
+    "syntax-heading": "#2f55c0", "syntax-code": "#a8431c", "syntax-link": "#1d6f66", "syntax-quote": "#5b616b",
+    "syntax-list": "#8f4c00", "syntax-string": "#2b702b", "syntax-comment": "#5b616b",
 }
 DARK = {
     "window": "#1e1f22", "base": "#16171a", "alternate": "#1b1c1f", "sidebar": "#25272b",
@@ -43,6 +46,8 @@ DARK = {
     "selection-text": "#f1f3f8", "error": "#ff8a80", "warning": "#f5b94a", "info": "#8cc4ff",
     "success": "#7fd491", "error-bg": "#3a1f1d", "warning-bg": "#3a2e16", "info-bg": "#18293d",
     "placeholder": "#8e949d", "link": "#8fa8ff", "disabled": "#6c7179",
+    "syntax-heading": "#8fb0ff", "syntax-code": "#f2a477", "syntax-link": "#5fd0c0", "syntax-quote": "#a2a8b1",
+    "syntax-list": "#f0b862", "syntax-string": "#8fd88f", "syntax-comment": "#a2a8b1",
 }
 
 

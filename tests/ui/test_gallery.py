@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QSettings
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QSettings, Qt
+from PySide6.QtGui import QColor, QImage, QTextDocument
 from PySide6.QtWebEngineCore import QWebEngineProfile
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
@@ -38,6 +38,8 @@ from editor_app.ui.media_library import THUMBNAIL, MediaLibraryDialog
 from editor_app.ui.notifications import LEVEL_ICONS, NotificationArea
 from editor_app.ui.site_login import open_site
 from editor_app.ui.start_dialog import RecentSites, SiteChoice, StartDialog
+from editor_app.ui.widgets.code_editor import CodeHighlighter
+from editor_app.ui.widgets.markdown_editor import MarkdownHighlighter
 from tests.ui.fakes import FakeEditor, FakeWorkspace, ScriptedPrompts
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "screenshots"
@@ -76,6 +78,8 @@ def test_every_text_colour_of_the_theme_reads_on_its_surfaces(scheme):
     for text in ("text", "error", "warning", "info"):  # notifications and banners
         for surface in ("error-bg", "warning-bg", "info-bg"):
             assert contrast(QColor(t[text]), QColor(t[surface])) >= 4.5, (scheme, text, surface)
+    for syntax in (name for name in t if name.startswith("syntax-")):  # the markdown and code editors' colours
+        assert contrast(QColor(t[syntax]), QColor(t["base"])) >= 4.5, (scheme, syntax)
     assert contrast(QColor(t["selection-text"]), QColor(t["selection"])) >= 4.5
     assert contrast(QColor(t["accent-text"]), QColor(t["accent"])) >= 4.5  # default buttons
     assert contrast(QColor(t["disabled"]), QColor(t["window"])) >= 2.0  # dim, yet visible
@@ -90,6 +94,42 @@ def test_the_palette_and_style_sheet_follow_the_scheme(qapp):
         assert theme.colour("error") == theme.DARK["error"]
         theme.set_scheme(qapp, False)
         assert theme.LIGHT["error"] in qapp.styleSheet() and theme.colour("error") == theme.LIGHT["error"]
+    finally:
+        qapp.setPalette(before[0])
+        qapp.setStyleSheet(before[1])
+
+
+def test_the_theme_follows_the_system_scheme_while_running(qapp, monkeypatch):
+    before = qapp.palette(), qapp.styleSheet()
+    hints = qapp.styleHints()
+    scheme = {"dark": False}
+    # the offscreen platform cannot switch its scheme: stand in for the desktop's answer and its signal
+    monkeypatch.setattr(theme, "is_dark", lambda app: scheme["dark"])
+    try:
+        theme.apply_theme(qapp)
+        assert qapp.palette().color(qapp.palette().ColorRole.Window) == QColor(theme.LIGHT["window"])
+        scheme["dark"] = True
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)  # the user switches the desktop to dark
+        assert qapp.palette().color(qapp.palette().ColorRole.Window) == QColor(theme.DARK["window"])
+        assert theme.DARK["error"] in qapp.styleSheet()
+        scheme["dark"] = False
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+        assert qapp.palette().color(qapp.palette().ColorRole.Window) == QColor(theme.LIGHT["window"])
+        assert theme.LIGHT["error"] in qapp.styleSheet()
+    finally:
+        qapp.setPalette(before[0])
+        qapp.setStyleSheet(before[1])
+
+
+def test_the_editors_syntax_colours_come_from_the_scheme(qapp):
+    before = qapp.palette(), qapp.styleSheet()
+    try:
+        for dark in (False, True):
+            theme.set_scheme(qapp, dark)
+            markdown = MarkdownHighlighter(QTextDocument())
+            code = CodeHighlighter(QTextDocument())
+            assert markdown.rules[0][1].foreground().color() == QColor(theme.tokens(dark)["syntax-heading"])
+            assert code.rules[-1][1].foreground().color() == QColor(theme.tokens(dark)["syntax-comment"])
     finally:
         qapp.setPalette(before[0])
         qapp.setStyleSheet(before[1])
