@@ -314,6 +314,16 @@ def test_main_window_with_an_entry_open_then_find_and_preview(qtbot, tmp_path, a
     best = max(contrast(preview.pixelColor(x, y), background)
                for x in range(0, preview.width(), 2) for y in range(0, min(preview.height(), 300)))
     assert best >= 4.5, f"the preview's text reaches only {best:.1f}:1"
+    window.editor.find_bar.close_bar()
+    title = window.editor.form.editor("title").focus_target()
+    title.setFocus()
+    title.selectAll()
+    qtbot.keyClick(title, Qt.Key.Key_Delete)  # a required field emptied: its error and the problem list show
+    assert window.editor.validate()
+    error = window.editor.form.row("title").error
+    assert error.isVisibleTo(window) and error.objectName() == "field-error"
+    assert error.palette().color(error.foregroundRole()) == QColor(theme.tokens(scheme == "dark")["error"])
+    shoot(window.editor, "editor-errors", scheme, min_checked=5)
 
 
 def test_workflow_board(qtbot, tmp_path, app_home, runner, scheme):
