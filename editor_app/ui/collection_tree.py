@@ -6,8 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
+from editor_app.ui import theme
 from editor_app.ui.signals import emit
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -39,6 +40,7 @@ class CollectionTreeView(QTreeWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("collection-tree")  # the sidebar look (theme.py)
         self.setHeaderHidden(True)
         self.setAccessibleName("Collections")
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -51,9 +53,8 @@ class CollectionTreeView(QTreeWidget):
         """Show the site's collections (counts and folders arrive later)."""
         self.clear()
         self._items.clear()
-        style = self.style()
-        folder_icon = style.standardIcon(QStyle.StandardPixmap.SP_DirIcon)
-        file_icon = style.standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+        folder_icon = theme.icon("folder")
+        file_icon = theme.icon("file-text")
         for collection in collections:
             item = QTreeWidgetItem([collection.label])
             item.setData(0, NAME_ROLE, collection.name)
@@ -93,7 +94,7 @@ class CollectionTreeView(QTreeWidget):
         if top is None:
             return
         top.takeChildren()
-        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon)
+        icon = theme.icon("folder")
         nodes: dict[str, QTreeWidgetItem] = {"": top}
         for folder in sorted(set(folders)):
             parts = folder.split("/")

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from editor_app.ui import theme
+
 
 class ConflictChoice(Enum):
     """What the user decided."""
@@ -87,7 +89,7 @@ class ConflictDialog(QDialog):
         self.diff_view.setReadOnly(True)
         self.diff_view.setFont(_monospace())
         self.diff_view.setAccessibleName("Difference")
-        self.copy_button = QPushButton("Copy selection into yours ←")
+        self.copy_button = QPushButton(theme.icon("arrow-left"), "Copy selection into yours")
         self.copy_button.setToolTip("Insert the text selected in their version at the cursor in yours")
         self.copy_button.clicked.connect(self._on_copy_clicked)
 

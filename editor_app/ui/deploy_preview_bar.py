@@ -18,6 +18,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QWidget
 
 from editor_app.backends.base import PREVIEW_BUILDING, PREVIEW_FAILED, PREVIEW_READY, DeployPreview
+from editor_app.ui import theme
 from editor_app.ui.signals import emit
 from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
 
@@ -69,12 +70,10 @@ class DeployPreviewBar(QWidget):
         self.link_button.setObjectName("deploy-preview-link")
         self.link_button.setFlat(True)
         self.link_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        # a link, as Decap shows it: the palette's link colour, underlined; still a button for the keyboard
-        self.link_button.setStyleSheet("QPushButton#deploy-preview-link { color: palette(link); border: none;"
-                                       " text-decoration: underline; padding: 2px 4px; }")
+        # a link, as Decap shows it (the theme colours it: link colour, underlined); still a button for the keyboard
         self.link_button.setVisible(False)
         self.refresh_button = QToolButton()  # small: the bar shares its row with the workflow status and buttons
-        self.refresh_button.setText("⟳")
+        self.refresh_button.setIcon(theme.icon("refresh-cw"))
         self.refresh_button.setAccessibleName("Refresh deploy preview")
         self.refresh_button.setToolTip("Ask the Git host again for this entry's deploy preview")
         self.link_button.clicked.connect(self._on_link_button_clicked)

@@ -53,6 +53,7 @@ class DraftDialog(QDialog):
         later.clicked.connect(self.reject)
 
         layout = QVBoxLayout(self)
+        self.setMinimumWidth(560)  # the path and the difference's lines fit, instead of wrapping every few words
         layout.addWidget(text)
         layout.addWidget(self.show_button)
         layout.addWidget(self.changes_view, 1)

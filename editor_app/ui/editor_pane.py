@@ -36,7 +36,7 @@ from editor_app.content.spelling import SITE_WORDS_KEY, parse_word_list
 from editor_app.content.text_search import count_words, reading_minutes
 from editor_app.ui.contracts import EntryEditor, WorkspaceView
 from editor_app.ui.signals import emit
-from editor_app.ui.widgets.entry_form import ERROR_COLOR, Collapsible, EntryForm, MarkdownFieldEditor
+from editor_app.ui.widgets.entry_form import Collapsible, EntryForm, MarkdownFieldEditor
 from editor_app.ui.widgets.entry_preview import EntryPreview
 from editor_app.ui.widgets.field_editor import FieldEditor, FormContext, Runner
 from editor_app.ui.widgets.find_replace import FindReplaceBar
@@ -149,13 +149,13 @@ class EditorPane(EntryEditor):
         self.problems = QLabel()
         self.problems.setWordWrap(True)
         self.problems.setTextFormat(Qt.TextFormat.PlainText)
-        self.problems.setStyleSheet(f"color: {ERROR_COLOR}; padding: 6px;")
+        self.problems.setObjectName("editor-problems")  # coloured by the theme, per scheme
         self.problems.setAccessibleName("Problems that block saving")
         self.problems.hide()
         # a list, not one long label: a big entry can have dozens of problems and the form must stay usable
         self.problem_list = QListWidget()
         self.problem_list.setAccessibleName("Problems that block saving (activate one to go to its field)")
-        self.problem_list.setStyleSheet(f"QListWidget {{ color: {ERROR_COLOR}; }}")
+        self.problem_list.setObjectName("editor-problem-list")
         self.problem_list.itemActivated.connect(self._on_problem_list_activated)
         self.problem_list.hide()
 

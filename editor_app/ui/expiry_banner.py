@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolBut
 from editor_app.auth.expiry import ExpiryWarning, ExpiryWatcher
 from editor_app.auth.oauth import LoginError
 from editor_app.auth.tokens import Session, Token
+from editor_app.ui import theme
 from editor_app.ui.notifications import Notification, NotificationArea
 from editor_app.ui.signals import emit
 
@@ -37,13 +38,7 @@ class ExpiryBanner(QFrame):
         self.notifications = notifications
         self.setObjectName("expiry-banner")
         self.setProperty("level", "warning")
-        # Its own colours, matching the warning and error notifications, so it reads as a warning in both themes.
-        self.setStyleSheet(
-            'QFrame#expiry-banner[level="warning"] { border: 1px solid #d68910; border-radius: 4px; '
-            "background: rgba(214, 137, 16, 0.16); }"
-            'QFrame#expiry-banner[level="error"] { border: 1px solid #c0392b; border-radius: 4px; '
-            "background: rgba(192, 57, 43, 0.14); }"
-        )
+        # coloured like the warning and error notifications by the app's style sheet (theme.py), in both schemes
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName("Login expiry warning")
         self.label = QLabel()
@@ -53,7 +48,8 @@ class ExpiryBanner(QFrame):
         self.relogin_button.setToolTip("Log in again in the embedded browser; open edits stay open")
         self.relogin_button.clicked.connect(self._request_relogin)
         close = QToolButton()
-        close.setText("✕")
+        close.setIcon(theme.icon("x"))
+        close.setObjectName("close-button")
         close.setAccessibleName("Dismiss expiry warning")
         close.clicked.connect(self.hide)
         row = QHBoxLayout(self)

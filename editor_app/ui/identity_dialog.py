@@ -32,6 +32,7 @@ class IdentityDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        self.setMinimumWidth(560)  # wide enough that the wrapped intro gets the height it needs
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.buttons)

@@ -33,6 +33,7 @@ from editor_app.auth.service import LoginService
 from editor_app.auth.target import LoginTarget, login_problems
 from editor_app.auth.tokens import Session, Token
 from editor_app.hosts import DEVICE, HOST_NAMES, TOKEN, host_spec
+from editor_app.ui import theme
 from editor_app.ui.auth_browser import AuthBrowser, BrowserLogin
 from editor_app.ui.signals import emit
 from editor_app.ui.tasks import TaskFailure, TaskRunner
@@ -40,7 +41,6 @@ from editor_app.ui.tasks import TaskFailure, TaskRunner
 RECENT_KEY = "login/recent_sites"
 LAST_USER_KEY = "login/last_user"
 SITE_DOMAIN_KEY = "login/site_domain"
-ERROR_STYLE = "color: #c62828;"  # readable on the light and the dark palette
 BROWSER_SIZE = QSize(980, 760)  # the login page's room: providers' pages are laid out for a browser window
 MAX_RECENT = 10
 GATEWAY_PROVIDERS = ("github", "gitlab", "bitbucket", "google")
@@ -80,6 +80,11 @@ class LoginMemory:
     def forget_user(self, site: str) -> None:
         """Sign out: the site stays in the recent list, its user does not."""
         self.settings.remove(f"{LAST_USER_KEY}/{_settings_key(site)}")
+
+
+def error_style() -> str:
+    """The style of an error line: the theme's error colour for the scheme in use (readable on both)."""
+    return f"color: {theme.colour('error')};"
 
 
 def _settings_key(site: str) -> str:
@@ -191,7 +196,7 @@ class LoginDialog(QDialog):
         # -- what the config's login settings lack, shown at once, with the fix -------------------------
         self.problem_label = QLabel()
         self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet(ERROR_STYLE)
+        self.problem_label.setStyleSheet(error_style())
         self.problem_label.setAccessibleName("What stops the login")
         self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.site_domain_edit = QLineEdit(remembered)
@@ -311,7 +316,7 @@ class LoginDialog(QDialog):
         problem = self.service.store.keyring_problem
         # The headline says what it means for the user; the keyring library's own words go in the tooltip.
         self.keyring_label.setText(
-            "⚠ <b>No usable system keyring</b> on this computer, so your login cannot be saved: it is kept "
+            "<b>No usable system keyring</b> on this computer, so your login cannot be saved: it is kept "
             "for this session only, and you will be asked again next time." if problem else ""
         )
         self.keyring_label.setToolTip(problem or "")
@@ -320,7 +325,7 @@ class LoginDialog(QDialog):
     def _set_status(self, text: str, error: bool = False) -> None:
         self.status_label.setText(text)
         self.status_label.setProperty("level", "error" if error else "info")
-        self.status_label.setStyleSheet(ERROR_STYLE if error else "")
+        self.status_label.setStyleSheet(error_style() if error else "")
         self._grow_to_fit()
 
     def _grow_to_fit(self) -> None:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from editor_app.config.site_config import Collection
+from editor_app.ui import theme
 from editor_app.ui.collection_browser import CollectionBrowser
 from editor_app.ui.contracts import EditorFactory, EntryEditor, UserPrompts, WorkspaceView
 from editor_app.ui.deploy_preview_bar import open_in_desktop_browser
@@ -239,6 +240,13 @@ class MainWindow(QMainWindow):
         self.about_action = action("&About editor-app", None, self.show_about, "Version, licence and documentation")
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.shortcuts_action = action("&Keyboard shortcuts", "F1", self.show_shortcuts, "Every keyboard shortcut")
+        for act, name in ((self.new_action, "file-plus"), (self.save_action, "save"), (self.duplicate_action, "copy"),
+                          (self.discard_action, "undo-2"), (self.delete_action, "trash-2"),
+                          (self.browser_action, "external-link"), (self.content_view_action, "files"),
+                          (self.workflow_view_action, "square-kanban"), (self.media_action, "image"),
+                          (self.reload_action, "refresh-cw"), (self.find_action, "search"),
+                          (self.open_another_action, "folder-open")):
+            act.setIcon(theme.icon(name))
 
     def _create_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -272,7 +280,8 @@ class MainWindow(QMainWindow):
         self.help_menu = help_menu
         toolbar = self.addToolBar("Entry")
         toolbar.setObjectName("entry-toolbar")
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.setIconSize(QSize(16, 16))
         for act in (self.new_action, self.save_action, self.duplicate_action, self.discard_action,
                     self.delete_action, self.browser_action):
             toolbar.addAction(act)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QPixmap
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
+from editor_app.ui import theme
 from editor_app.ui.contracts import MediaStore, UserPrompts
 from editor_app.ui.notifications import NotificationArea, Prompts
 from editor_app.ui.signals import emit
@@ -39,13 +39,31 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".svg"}
 
 
+def _file_icon() -> QIcon:
+    """A file's icon, thumbnail-sized (the grid's uniform cells are sized from it) with the glyph drawn smaller."""
+    canvas = QPixmap(THUMBNAIL)
+    canvas.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(canvas)
+    side = THUMBNAIL.height() * 7 // 12
+    theme.icon("file-text").paint(painter, QRect((THUMBNAIL.width() - side) // 2, (THUMBNAIL.height() - side) // 2,
+                                                 side, side))
+    painter.end()
+    return QIcon(canvas)
+
+
 def thumbnail_icon(data: bytes, size: QSize = THUMBNAIL) -> QIcon | None:
     """A scaled thumbnail of image bytes; None when Qt cannot decode them."""
     image = QImage.fromData(data)
     if image.isNull():
         return None
     scaled = image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-    return QIcon(QPixmap.fromImage(scaled))
+    # centred in a box of the full size: every cell of the (uniform) grid then has room for the name below
+    canvas = QPixmap(size)
+    canvas.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(canvas)
+    painter.drawImage((size.width() - scaled.width()) // 2, (size.height() - scaled.height()) // 2, scaled)
+    painter.end()
+    return QIcon(canvas)
 
 
 def human_size(size: int | None) -> str:
@@ -109,7 +127,7 @@ class MediaLibraryDialog(QDialog):
         self.empty_label.hide()
         self.hint = QLabel("Drop files here to upload them.")
         self.hint.setObjectName("empty-state")
-        self.upload_button = QPushButton("Upload…")
+        self.upload_button = QPushButton(theme.icon("upload"), "Upload…")
         self.insert_button = QPushButton("Insert")
         self.delete_button = QPushButton("Delete…")
         close_button = QPushButton("Close")
@@ -167,7 +185,7 @@ class MediaLibraryDialog(QDialog):
             return  # closed (and deleted) while listing, or another folder was chosen meanwhile
         self.list.clear()
         self._items.clear()
-        file_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+        file_icon = _file_icon()
         for media in sorted(files, key=lambda m: m.path.casefold()):
             name = media.path.rsplit("/", 1)[-1]
             item = QListWidgetItem(file_icon, name)

@@ -16,10 +16,12 @@ from PySide6.QtWidgets import (
 )
 
 from editor_app.errors import EditorError
+from editor_app.ui import theme
 from editor_app.ui.signals import emit
 from editor_app.ui.tasks import TaskFailure
 
 LEVELS = ("info", "warning", "error")
+LEVEL_ICONS = {"info": "info", "warning": "triangle-alert", "error": "circle-alert"}
 
 
 class Notification(QFrame):
@@ -37,6 +39,10 @@ class Notification(QFrame):
         self.setProperty("level", level)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName(f"{level.capitalize()} notification")
+        self.icon_label = QLabel()  # the level at a glance, in its colour, as Sveltia's and Decap's toasts show it
+        self.icon_label.setObjectName("notification-icon")
+        self.icon_label.setPixmap(theme.icon(LEVEL_ICONS[level], tint=level).pixmap(16, 16))
+        self.icon_label.setAccessibleName(level.capitalize())
         self.message_label = QLabel(message)
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -47,7 +53,8 @@ class Notification(QFrame):
         self.details_button.setAccessibleName("Show details")
         self.details_button.setVisible(bool(details))
         close_button = QToolButton()
-        close_button.setText("✕")
+        close_button.setIcon(theme.icon("x"))
+        close_button.setObjectName("close-button")
         close_button.setAccessibleName("Dismiss notification")
         close_button.setToolTip("Dismiss")
         close_button.clicked.connect(self.dismiss)
@@ -60,6 +67,7 @@ class Notification(QFrame):
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.icon_label, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.message_label, 1)
         row.addWidget(self.details_button)
         row.addWidget(close_button)

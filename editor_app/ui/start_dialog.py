@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from editor_app.hosts import HOST_NAMES
+from editor_app.ui import theme
 from editor_app.ui.signals import emit
 
 RECENT_KEY = "start/recent_sites"
@@ -185,6 +186,7 @@ class StartDialog(QDialog):
     def add_choice(self, title: str, description: str, on_clicked: Callable[[], None]) -> QCommandLinkButton:
         """Add a way to open a site (the extension point for Git host logins)."""
         button = QCommandLinkButton(title, description)
+        button.setIcon(theme.icon("arrow-right"))  # Fusion's own arrow is black, even on the dark palette
         button.setAccessibleName(title.rstrip("…"))
         button.clicked.connect(on_clicked)
         self._choices_layout.addWidget(button)

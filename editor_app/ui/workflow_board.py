@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 )
 
 from editor_app.backends.base import STATUS_DRAFT, STATUS_PENDING_PUBLISH, STATUS_PENDING_REVIEW, WORKFLOW_STATUSES
+from editor_app.ui import theme
 from editor_app.ui.signals import emit
 
 STATUS_TITLES = {STATUS_DRAFT: "Draft", STATUS_PENDING_REVIEW: "In review", STATUS_PENDING_PUBLISH: "Ready"}
@@ -358,8 +359,9 @@ class WorkflowBoard(QWidget):
             grid.addWidget(title, 0, position)
             grid.addWidget(column, 1, position)
             self.columns[status] = column
-        self.back_button = QPushButton("← Move back")
-        self.forward_button = QPushButton("Move forward →")
+        self.back_button = QPushButton(theme.icon("arrow-left"), "Move back")
+        self.forward_button = QPushButton(theme.icon("arrow-right"), "Move forward")
+        self.forward_button.setLayoutDirection(Qt.LayoutDirection.RightToLeft)  # the arrow after the words
         self.publish_button = QPushButton("Publish")
         self.delete_button = QPushButton("Delete changes…")
         self.preview_button = QPushButton("Open preview")

@@ -13,7 +13,7 @@ from editor_app.content.spelling import DictionaryCatalog, default_dictionary_fo
 from editor_app.ui.editor_pane import EditorPane
 from editor_app.ui.theme import apply_theme
 from editor_app.ui.widgets.spell_highlighter import SpellChecking
-from tests.ui.test_screenshots import SCREENSHOTS, save
+from tests.ui.test_gallery import SCREENSHOTS, save
 from tests.workspace.i18n_sites import make_site
 
 TEST_DICTIONARIES = Path(__file__).resolve().parent.parent / "content" / "dictionaries"

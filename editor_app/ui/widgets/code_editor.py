@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import QComboBox, QPlainTextEdit, QWidget
 
 from editor_app.config.site_config import Field
+from editor_app.ui import theme
 from editor_app.ui.widgets.field_editor import FieldEditor, FormContext, make_column, make_row
 
 
@@ -29,10 +30,11 @@ class CodeHighlighter(QSyntaxHighlighter):
                 f.setFontWeight(QFont.Weight.Bold)
             return f
 
-        self.rules.append((QRegularExpression(r"\b(" + "|".join(self.KEYWORDS) + r")\b"), fmt("#3f7fd0", True)))
-        self.rules.append((QRegularExpression(r"\b\d+(\.\d+)?\b"), fmt("#c07020")))
-        self.rules.append((QRegularExpression(r"\"[^\"]*\"|'[^']*'|`[^`]*`"), fmt("#3a9a3a")))
-        self.rules.append((QRegularExpression(r"(#|//|--).*$"), fmt("#8a8a8a")))
+        keywords = QRegularExpression(r"\b(" + "|".join(self.KEYWORDS) + r")\b")
+        self.rules.append((keywords, fmt(theme.colour("syntax-heading"), True)))
+        self.rules.append((QRegularExpression(r"\b\d+(\.\d+)?\b"), fmt(theme.colour("syntax-list"))))
+        self.rules.append((QRegularExpression(r"\"[^\"]*\"|'[^']*'|`[^`]*`"), fmt(theme.colour("syntax-string"))))
+        self.rules.append((QRegularExpression(r"(#|//|--).*$"), fmt(theme.colour("syntax-comment"))))
 
     def highlightBlock(self, text: str) -> None:
         for regex, fmt in self.rules:

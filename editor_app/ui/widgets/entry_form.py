@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from editor_app.config.site_config import Field
 from editor_app.content import widget_values as wv
+from editor_app.ui import theme
 from editor_app.ui.signals import emit
 from editor_app.ui.widgets.choice_editors import BooleanEditor, SelectEditor
 from editor_app.ui.widgets.code_editor import CodeEditor
@@ -35,8 +36,6 @@ from editor_app.ui.widgets.media_editor import MediaEditor
 from editor_app.ui.widgets.raw_editors import HiddenEditor, RawYamlEditor
 from editor_app.ui.widgets.relation_editor import RelationEditor
 from editor_app.ui.widgets.text_editors import NumberEditor, StringEditor, TextEditor
-
-ERROR_COLOR = "#d93025"
 
 
 class MarkdownFieldEditor(FieldEditor):
@@ -111,7 +110,7 @@ class FieldRow(QWidget):
                               or isinstance(editor, SimpleListEditor))
         self.error = QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(f"color: {ERROR_COLOR}; font-weight: bold;")
+        self.error.setObjectName("field-error")  # coloured by the theme, per scheme
         self.error.setAccessibleName(f"{text}: error")
         self.error.hide()
         self.hint = QLabel(fld.hint or "")
@@ -227,7 +226,7 @@ class Collapsible(QFrame):
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setAutoRaise(True)
         # a heading that folds, not a pressed-looking button
-        self.toggle.setStyleSheet("QToolButton { border: none; background: transparent; font-weight: bold; }")
+        self.toggle.setObjectName("collapsible-toggle")
         self.toggle.toggled.connect(self._on_toggle_toggled)
         self.header = QHBoxLayout()
         self.header.setContentsMargins(0, 0, 0, 0)
@@ -327,7 +326,7 @@ class ListItem(QFrame):
         self.down = QToolButton()
         self.down.setArrowType(Qt.ArrowType.DownArrow)
         self.remove = QToolButton()
-        self.remove.setText("✕")
+        self.remove.setIcon(theme.icon("x"))
         for button, what in ((self.up, "Move up"), (self.down, "Move down"), (self.remove, "Remove")):
             button.setAutoRaise(True)
             button.setToolTip(what)

@@ -12,7 +12,6 @@ import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
-    QCheckBox,
     QGridLayout,
     QLabel,
     QLineEdit,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from editor_app.content.text_search import SearchOptions, find_all, python_index, replacement_for, utf16_offset
 from editor_app.errors import ContentError
+from editor_app.ui import theme
 
 TextControl = QPlainTextEdit | QLineEdit
 
@@ -44,15 +44,18 @@ class FindReplaceBar(QWidget):
         self.replace_box = QLineEdit()
         self.replace_box.setPlaceholderText("Replace with")
         self.replace_box.setAccessibleName("Replace with")
-        self.case_box = QCheckBox("Match &case")
-        self.word_box = QCheckBox("&Whole word")
-        self.regex_box = QCheckBox("Regular e&xpression")
+        # compact toggles, as in Obsidian's and most editors' find bars (the text keeps the Alt mnemonic and names
+        # the toggle for screen readers)
+        self.case_box = self._toggle("Match &case", "case-sensitive")
+        self.word_box = self._toggle("&Whole word", "whole-word")
+        self.regex_box = self._toggle("Regular e&xpression", "regex")
         self.previous_button = QPushButton("Previous")
         self.next_button = QPushButton("Next")
         self.replace_button = QPushButton("Replace")
         self.replace_all_button = QPushButton("Replace all")
         self.close_button = QToolButton()
-        self.close_button.setText("✕")
+        self.close_button.setIcon(theme.icon("x"))
+        self.close_button.setObjectName("close-button")
         self.close_button.setAccessibleName("Close find")
         self.status = QLabel()
         self.status.setAccessibleName("Matches")
@@ -86,6 +89,18 @@ class FindReplaceBar(QWidget):
         escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         escape.activated.connect(self.close_bar)
         self.hide()
+
+    @staticmethod
+    def _toggle(text: str, icon: str) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setIcon(theme.icon(icon))
+        button.setCheckable(True)
+        button.setObjectName("find-option")
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        button.setToolTip(text.replace("&", ""))
+        button.setAccessibleName(text.replace("&", ""))
+        return button
 
     # --- opening ---
 

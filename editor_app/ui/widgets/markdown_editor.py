@@ -22,6 +22,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QProgressBar, QToolBar, QVBoxLayout, QWidget
 
+from editor_app.ui import theme
 from editor_app.ui.signals import emit
 from editor_app.ui.widgets.field_editor import FormContext, MediaSource
 from editor_app.ui.widgets.spell_highlighter import BlockMarker, SpellingHighlighter
@@ -60,15 +61,15 @@ class MarkdownHighlighter(SpellingHighlighter):
             return f
 
         self.rules = [
-            (QRegularExpression(r"^#{1,6}\s.*$"), fmt("#3f7fd0", bold=True)),
+            (QRegularExpression(r"^#{1,6}\s.*$"), fmt(theme.colour("syntax-heading"), bold=True)),
             (QRegularExpression(r"\*\*[^*]+\*\*|__[^_]+__"), fmt(bold=True)),
             (QRegularExpression(r"(?<![*\w])\*[^*\s][^*]*\*(?!\*)|(?<![_\w])_[^_\s][^_]*_(?!_)"), fmt(italic=True)),
-            (QRegularExpression(r"`[^`]+`"), fmt("#c0582b", mono=True)),
-            (QRegularExpression(r"!?\[[^\]]*\]\([^)]*\)"), fmt("#2f9a8f")),
-            (QRegularExpression(r"^\s*>.*$"), fmt("#8a8a8a", italic=True)),
-            (QRegularExpression(r"^\s*([-*+]|\d+\.)\s"), fmt("#c07020", bold=True)),
+            (QRegularExpression(r"`[^`]+`"), fmt(theme.colour("syntax-code"), mono=True)),
+            (QRegularExpression(r"!?\[[^\]]*\]\([^)]*\)"), fmt(theme.colour("syntax-link"))),
+            (QRegularExpression(r"^\s*>.*$"), fmt(theme.colour("syntax-quote"), italic=True)),
+            (QRegularExpression(r"^\s*([-*+]|\d+\.)\s"), fmt(theme.colour("syntax-list"), bold=True)),
         ]
-        self.fence_format = fmt("#c0582b", mono=True)
+        self.fence_format = fmt(theme.colour("syntax-code"), mono=True)
         self.spelling = BlockMarker(markdown=True)  # SpellChecking gives it a checker
 
     def highlightBlock(self, text: str) -> None:

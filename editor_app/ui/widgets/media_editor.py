@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
 
 from editor_app.config.site_config import Field
 from editor_app.content import widget_values as wv
+from editor_app.ui import theme
 from editor_app.ui.widgets.field_editor import FieldEditor, FormContext, is_alive, make_column, make_row
 from editor_app.ui.widgets.media_chooser_dialog import MediaChooserDialog
 
@@ -62,7 +63,8 @@ class MediaEditor(FieldEditor):
         if not self.is_image:
             return
         self.thumbnail.clear()
-        self.thumbnail.setText("🖼" if not self._paths else "")
+        if not self._paths:
+            self.thumbnail.setPixmap(theme.icon("image").pixmap(32, 32))
         source = self.context.media_source
         if not self._paths or source is None:
             return
