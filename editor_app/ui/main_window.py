@@ -335,7 +335,9 @@ class MainWindow(QMainWindow):
         """Share the window's width: the tree and the list a bounded part, the editor the rest (`pane_sizes`)."""
         if self._panes_moved:
             return
-        tree, entries, editor = pane_sizes(self.splitter.width() or self.width())
+        # The window's own width: during its resize event the splitter still has its old width, and sizes
+        # computed from that would leave all the new room to the editor (a 1200 px window got a 120 px tree).
+        tree, entries, editor = pane_sizes(self.width())
         if not self.collection_tree.isVisible() and not self.entry_list.isVisible() and self.isVisible():
             tree, entries, editor = 0, 0, tree + entries + editor
         self.splitter.setSizes([tree, entries, editor])
@@ -371,6 +373,8 @@ class MainWindow(QMainWindow):
         self.route_label.setToolTip(
             "The site's content is read over Git (a few requests for the whole site; saves use the host's API)"
             if over_git else "The site's content is read through the host's API")
+        # The sample site and a working copy are read from this computer: there is no route to name.
+        self.route_label.setVisible(self.workspace.location.backend not in ("test-repo", "local"))
 
     def _account_text(self) -> str:
         """Who edits where: "ed@example.org · Git Gateway (GitHub)", "octo · GitHub octo/site", "Sandbox"."""

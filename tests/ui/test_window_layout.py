@@ -106,3 +106,14 @@ def test_the_entry_titles_keep_a_share_of_the_narrower_list(window, qtbot):
     window.splitter.setSizes([200, 1000, 1200])  # a wide list: the other columns at their full width again
     qtbot.wait(50)
     assert table.columnWidth(1) >= table.fontMetrics().horizontalAdvance("2026-12-31 23:59")
+
+
+def test_a_new_window_gives_the_tree_and_the_list_their_share_of_its_width(window, qtbot):
+    from editor_app.ui.main_window import pane_sizes
+
+    qtbot.wait(50)
+    tree, entries, _editor = window.splitter.sizes()
+    want_tree, want_entries, _ = pane_sizes(window.width())
+    assert abs(tree - want_tree) <= 2 and abs(entries - want_entries) <= 2, window.splitter.sizes()
+    assert entries >= 300  # a list wide enough to read its titles
+    assert not window.route_label.isVisible()  # the sample site is read from this computer: no Git/API to name
