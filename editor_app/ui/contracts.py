@@ -226,6 +226,10 @@ class WorkspaceView(SiteContent, Protocol):
         """The journaled draft of `entry`, if one differs from it."""
         ...
 
+    def pending_drafts(self) -> list[PendingDraft]:
+        """Every draft of the site left in the journal (after a crash or a failed save), oldest first."""
+        ...
+
     def discard_draft(self, entry: OpenEntry) -> None:
         """Throw away `entry`'s journaled draft."""
         ...

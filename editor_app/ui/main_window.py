@@ -44,14 +44,14 @@ from editor_app.ui.expiry_banner import ExpiryBanner
 from editor_app.ui.help_dialogs import AboutDialog, ShortcutsDialog
 from editor_app.ui.lock_dialog import LockDialog
 from editor_app.ui.media_library import MediaLibraryDialog
-from editor_app.ui.notifications import NotificationArea, Prompts
+from editor_app.ui.notifications import Notification, NotificationArea, Prompts
 from editor_app.ui.signals import emit
 from editor_app.ui.start_dialog import HOST_NAMES
 from editor_app.ui.status_feedback import StatusFeedback
-from editor_app.ui.tasks import TaskRunner, run_in_background
+from editor_app.ui.tasks import TaskFailure, TaskRunner, run_in_background
 from editor_app.ui.typing_journal import TypingJournal
 from editor_app.ui.workflow_controller import WorkflowController
-from editor_app.workspace.workspace import OpenEntry
+from editor_app.workspace.workspace import OpenEntry, PendingDraft
 
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.workspace = workspace
         self.read_only_reason = workspace.read_only_reason  # another instance holds the site: change nothing
+        self._offered_new_drafts = False  # never-saved new entries from an earlier session are offered once
         self.settings = settings
         self.runner = runner
         self._editor_factory = editor_factory or self._make_editor_pane
@@ -295,6 +296,7 @@ class MainWindow(QMainWindow):
         self.browser.collection_chosen.connect(self._on_browser_collection_chosen)
         self.browser.site_loaded.connect(self.site_loaded)
         self.browser.site_loaded.connect(self._show_read_route)  # a load may have given Git up for the API
+        self.browser.site_loaded.connect(self._offer_unsaved_new_entries)
         self.workflow.entry_activated.connect(self._on_workflow_entry_activated)
         self.workflow.unpublished_removed.connect(self._on_workflow_unpublished_removed)
         self.workflow.loaded.connect(self.workflow_loaded)
@@ -461,6 +463,41 @@ class MainWindow(QMainWindow):
             elif choice is DraftChoice.DISCARD:
                 self.workspace.discard_draft(entry)
         self._show_entry(entry, dirty=restored)
+
+    def _offer_unsaved_new_entries(self) -> None:
+        """New entries never saved before a crash have no row to open them from: offer them back once."""
+        if self._offered_new_drafts or self.read_only_reason:
+            return
+        self._offered_new_drafts = True
+        run_in_background(self.runner, self.workspace.pending_drafts, self._on_pending_drafts_read,
+                          self._on_pending_drafts_failed)
+
+    def _on_pending_drafts_failed(self, failure: TaskFailure) -> None:
+        self.notifications.notify_error(failure, "Reading the drafts journal failed")
+
+    def _on_pending_drafts_read(self, drafts: list[PendingDraft]) -> None:
+        for pending in (d for d in drafts if d.entry.is_new):
+            entry = pending.entry
+            collection = self.collection(entry.collection)
+            kind = (collection.label_singular or collection.label or collection.name).lower()
+            notice = self.notifications.notify(
+                f"A new {kind} you had not saved, “{self.entry_title(entry)}”, was kept in the drafts journal "
+                f"({_when_text(pending.when)}).", "warning")
+            open_button = notice.add_button("Open it")
+            discard_button = notice.add_button("Discard")
+            open_button.clicked.connect(lambda _=False, e=entry, n=notice: self._on_unsaved_new_entry_opened(e, n))
+            discard_button.clicked.connect(
+                lambda _=False, e=entry, n=notice: self._on_unsaved_new_entry_discarded(e, n))
+
+    def _on_unsaved_new_entry_opened(self, entry: OpenEntry, notice: Notification) -> None:
+        if self.confirm_leave():
+            notice.dismiss()
+            self.collection_tree.select_collection(entry.collection)  # new entries belong to the list shown
+            self._show_entry(entry, dirty=True)
+
+    def _on_unsaved_new_entry_discarded(self, entry: OpenEntry, notice: Notification) -> None:
+        self.workspace.discard_draft(entry)
+        notice.dismiss()
 
     def _show_entry(self, entry: OpenEntry, *, dirty: bool = False) -> None:
         self.notifications.dismiss_key(INVALID_ENTRY_NOTICE)  # it spoke of the entry shown before

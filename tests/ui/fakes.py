@@ -288,6 +288,9 @@ class FakeWorkspace:
     def draft_for(self, entry: OpenEntry) -> PendingDraft | None:
         return self.drafts.get(entry.path)
 
+    def pending_drafts(self) -> list[PendingDraft]:
+        return list(self.drafts.values())
+
     def discard_draft(self, entry: OpenEntry) -> None:
         self.drafts.pop(entry.path, None)
 

@@ -222,3 +222,27 @@ def test_a_saved_copy_is_the_row_highlighted_in_the_list(window, qtbot):
     selected = window.entry_list.table.selectionModel().selectedRows()
     assert [window.entry_list.model.key_at(index.row()) for index in selected] == [window.current_entry.path]
     assert window.current_entry.path != original
+
+
+def test_a_new_entry_never_saved_before_a_crash_is_offered_back_at_the_next_start(window, qtbot, tmp_path, app_home,
+                                                                                    runner):
+    new_post(window, qtbot)
+    QTest.keyClicks(window.editor.form.editor("title").line, "Frost fair")
+    qtbot.waitUntil(lambda: any(d.entry.is_new for d in window.workspace.pending_drafts()), timeout=10000)
+    # The app is gone without saving (a crash); the next start opens the site again.
+    settings = QSettings(str(tmp_path / "again.ini"), QSettings.Format.IniFormat)
+    again = MainWindow(open_site(SiteChoice("sandbox"), AppDirs.under(app_home)), settings, runner,
+                       prompts=ScriptedPrompts(confirm=True))
+    qtbot.addWidget(again)
+    again.resize(1400, 900)
+    again.show()
+    with qtbot.waitSignal(again.site_loaded, timeout=20000):
+        again.load_site()
+    qtbot.waitUntil(lambda: any("had not saved" in n.message for n in again.notifications.notifications),
+                    timeout=10000)
+    notice = next(n for n in again.notifications.notifications if "had not saved" in n.message)
+    assert "“Frost fair" in notice.message
+    with qtbot.waitSignal(again.entry_opened, timeout=5000):
+        QTest.mouseClick(notice.buttons[0], Qt.MouseButton.LeftButton)  # Open it
+    assert again.current_entry.is_new and again.is_dirty
+    assert again.editor.form.editor("title").line.text() == "Frost fair"
