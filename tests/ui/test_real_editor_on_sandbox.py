@@ -246,3 +246,21 @@ def test_a_new_entry_never_saved_before_a_crash_is_offered_back_at_the_next_star
         QTest.mouseClick(notice.buttons[0], Qt.MouseButton.LeftButton)  # Open it
     assert again.current_entry.is_new and again.is_dirty
     assert again.editor.form.editor("title").line.text() == "Frost fair"
+
+
+def test_heading_keys_in_the_body_do_not_clash_with_the_view_keys(window, qtbot):
+    open_first_post(window, qtbot)
+    body = window.editor.form.editor("body").editor.edit
+    body.setFocus()
+    body.moveCursor(body.textCursor().MoveOperation.Start)
+    first_line = body.document().firstBlock().text()
+    if not window.isActiveWindow():
+        window.activateWindow()
+        QTest.qWaitForWindowActive(window, 5000)
+        body.setFocus()
+    QTest.keyClick(body, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+    assert body.document().firstBlock().text() == "## " + first_line.lstrip("# ")
+    # Ctrl+2 is the Workflow view everywhere, in the body too (it was ambiguous there, and did nothing).
+    with qtbot.waitSignal(window.workflow_loaded, timeout=10000):
+        QTest.keyClick(body, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.pages.currentWidget() is window.workflow_board

@@ -152,8 +152,8 @@ class MarkdownEditor(QWidget):
         self.actions_by_name: dict[str, QAction] = {}
         wanted = set(buttons) if buttons else None
         for name, text, tip, shortcut, handler in (
-            ("heading-two", "H2", "Heading", "Ctrl+2", lambda: self.toggle_heading(2)),
-            ("heading-three", "H3", "Subheading", "Ctrl+3", lambda: self.toggle_heading(3)),
+            ("heading-two", "H2", "Heading", "Ctrl+Alt+2", lambda: self.toggle_heading(2)),
+            ("heading-three", "H3", "Subheading", "Ctrl+Alt+3", lambda: self.toggle_heading(3)),
             ("bold", "B", "Bold", "Ctrl+B", lambda: self.wrap("**")),
             ("italic", "I", "Italic", "Ctrl+I", lambda: self.wrap("*")),
             ("code", "</>", "Inline code", "Ctrl+E", lambda: self.wrap("`")),

@@ -113,7 +113,7 @@ def test_formatting_toolbar_is_one_stop_with_arrow_keys_between_named_buttons(qt
     title.setFocus()
     qtbot.keyClick(title, Qt.Key.Key_Tab)
     first = focused()
-    assert isinstance(first, QToolButton) and first.accessibleName() == "Heading (Ctrl+2)"
+    assert isinstance(first, QToolButton) and first.accessibleName() == "Heading (Ctrl+Alt+2)"
     qtbot.keyClick(first, Qt.Key.Key_Right)
     qtbot.keyClick(focused(), Qt.Key.Key_Right)
     bold = focused()
