@@ -23,6 +23,7 @@ from editor_app.content import geojson
 from editor_app.content import widget_values as wv
 
 ImageSource = Callable[[str], str]
+RelationLabel = Callable[[Field, Any], str]  # a relation field and a stored value -> how it reads
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".avif")
 MARKDOWN_WIDGETS = {"markdown", "richtext"}
@@ -30,10 +31,12 @@ MARKDOWN_WIDGETS = {"markdown", "richtext"}
 
 @dataclass(frozen=True)
 class _Images:
-    """How images are shown: their public path resolved to a source the viewer loads, and their width."""
+    """How images are shown (their public path resolved to a source the viewer loads, and their width), and
+    how a relation's stored value reads (its target entry's display fields)."""
 
     resolve: ImageSource
     width: int
+    relation_label: RelationLabel | None = None
 
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
@@ -64,11 +67,13 @@ def field_previewed(fld: Field) -> bool:
 
 
 def build_preview_html(fields: list[Field], data: Mapping[str, Any], *, title_field: str | None = None,
-                       image_src: ImageSource | None = None, image_width: int = 320) -> str:
+                       image_src: ImageSource | None = None, image_width: int = 320,
+                       relation_label: RelationLabel | None = None) -> str:
     """The entry as HTML: the title field as the heading, then each previewed field that has a value.
 
-    Images are `image_width` pixels wide at most (Qt's rich text has no max-width)."""
-    src = _Images(image_src or (lambda path: path), max(image_width, 16))
+    Images are `image_width` pixels wide at most (Qt's rich text has no max-width). `relation_label(field,
+    value)` names a relation's target as the picker does ("María Delgado", not "maria")."""
+    src = _Images(image_src or (lambda path: path), max(image_width, 16), relation_label)
     parts: list[str] = []
     title = data.get(title_field) if title_field else None
     if title_field and not wv.is_empty(title):
@@ -118,6 +123,9 @@ def _value_html(fld: Field, value: Any, src: _Images) -> str:
     if widget == "file":
         return "<p>" + "<br>".join(f'<a href="{html.escape(str(p), quote=True)}">{_text(p)}</a>'
                                    for p in _as_list(value)) + "</p>"
+    if widget == "relation" and src.relation_label is not None:
+        label = src.relation_label
+        return "<p>" + ", ".join(_text(label(fld, v)) for v in _as_list(value)) + "</p>"
     if widget == "select":
         labels = dict((_key(v), label) for label, v in wv.select_options(fld))
         return "<p>" + ", ".join(_text(labels.get(_key(v), v)) for v in _as_list(value)) + "</p>"

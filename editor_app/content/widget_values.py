@@ -434,6 +434,43 @@ def relation_options(entry: dict[str, Any], value_field: str, display_fields: li
     return options
 
 
+@dataclass(frozen=True)
+class RelationSettings:
+    """A relation field's options as Decap reads them (defaults included)."""
+
+    collection: str
+    value_field: str
+    search_fields: list[str]
+    display_fields: list[str]
+    file: str | None
+
+    @classmethod
+    def of(cls, fld: Field) -> RelationSettings:
+        """The relation options of `fld`."""
+        opts = fld.options
+        value_field = str(opts.get("value_field", "{{slug}}"))
+        file = opts.get("file")
+        return cls(
+            collection=str(opts.get("collection", "")),
+            value_field=value_field,
+            search_fields=[str(f) for f in opts.get("search_fields") or [value_field]],
+            display_fields=[str(f) for f in opts.get("display_fields") or []],
+            file=str(file) if file else None,
+        )
+
+    def options(self, entries: Iterable[dict[str, Any]], query: str = "") -> list[RelationOption]:
+        """The choices `entries` offer that match `query` (all for ''), each value once, in entry order."""
+        found: list[RelationOption] = []
+        seen: set[str] = set()
+        for entry in entries:
+            for option in relation_options(entry, self.value_field, self.display_fields, self.search_fields):
+                key = json.dumps(option.value, sort_keys=True, default=str)
+                if key not in seen and option.matches(query):
+                    seen.add(key)
+                    found.append(option)
+        return found
+
+
 def relation_value(entry: dict[str, Any], value_field: str) -> Any:
     """The value a relation stores for a found entry (`value_field` may be a `{{slug}}` template)."""
     if "{{" in value_field:

@@ -164,3 +164,13 @@ def test_title_field_follows_identifier_field():
     assert title_field_name(fields) == "title"
     assert title_field_name(fields, "summary") == "summary"
     assert title_field_name([f for f in fields if f.name != "title"]) is None
+
+
+def test_a_relation_reads_as_its_targets_display_fields():
+    (author,) = fields_of_config("- {name: author, label: Author, widget: relation, collection: c, "
+                                 "value_field: 'authors.*.id', search_fields: ['authors.*.name'], "
+                                 "display_fields: ['authors.*.name']}")
+    html = build_preview_html([author], {"author": "maria"},
+                              relation_label=lambda fld, value: {"maria": "María Delgado"}.get(value, value))
+    assert "María Delgado" in html and "maria<" not in html
+    assert "maria" in build_preview_html([author], {"author": "maria"})  # without a resolver: the stored value

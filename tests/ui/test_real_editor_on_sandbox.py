@@ -264,3 +264,12 @@ def test_heading_keys_in_the_body_do_not_clash_with_the_view_keys(window, qtbot)
     with qtbot.waitSignal(window.workflow_loaded, timeout=10000):
         QTest.keyClick(body, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     assert window.pages.currentWidget() is window.workflow_board
+
+
+def test_the_preview_names_a_posts_author_not_the_stored_id(window, qtbot):
+    open_first_post(window, qtbot)
+    stored = window.current_entry.data["author"]
+    editor = author_editor(window)
+    qtbot.waitUntil(lambda: editor.chosen.count() == 1 and editor.chosen.item(0).text() != stored, timeout=10000)
+    html = window.editor.preview.render_now()
+    assert editor.chosen.item(0).text() in html and f">{stored}<" not in html

@@ -11,6 +11,7 @@ from PySide6.QtGui import QImage, QResizeEvent, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from editor_app.config.site_config import Field
+from editor_app.content import widget_values as wv
 from editor_app.content.entry_preview import build_preview_html
 from editor_app.ui.widgets.field_editor import FormContext
 
@@ -75,7 +76,7 @@ class EntryPreview(QTextBrowser):
             body = "<p><i>Nothing to preview.</i></p>"
         else:
             body = build_preview_html(self._fields, self._source(), title_field=self._title_field,
-                                      image_width=self._image_width())
+                                      image_width=self._image_width(), relation_label=self._relation_label)
         if body != self._last:
             self._apply_style()
             # keep the reader's place: setHtml resets the scroll position
@@ -85,6 +86,15 @@ class EntryPreview(QTextBrowser):
             self._last = body
         self.renders += 1
         return body
+
+    def _relation_label(self, fld: Field, value: Any) -> str:
+        """How a relation's stored value reads: its target's display fields, as the picker shows it."""
+        source = self.context.relation_source
+        if source is None:
+            return str(value)
+        settings = wv.RelationSettings.of(fld)
+        entries = source.search(settings.collection, "", settings.search_fields, settings.file)
+        return next((o.label for o in settings.options(entries) if o.value == value), str(value))
 
     def _image_width(self) -> int:
         """Images as wide as the pane (no sideways scrolling), at most 640 pixels."""

@@ -24,11 +24,12 @@ class RelationEditor(FieldEditor):
     def __init__(self, fld: Field, context: FormContext, parent: QWidget | None = None) -> None:
         super().__init__(fld, context, parent)
         opts = fld.options
+        self.settings = wv.RelationSettings.of(fld)
         self.multiple = bool(opts.get("multiple"))
-        self.collection = str(opts.get("collection", ""))
-        self.value_field = str(opts.get("value_field", "{{slug}}"))
-        self.search_fields = [str(f) for f in opts.get("search_fields") or [self.value_field]]
-        self.display_fields = [str(f) for f in opts.get("display_fields") or []]
+        self.collection = self.settings.collection
+        self.value_field = self.settings.value_field
+        self.search_fields = self.settings.search_fields
+        self.display_fields = self.settings.display_fields
         self.limit = int(opts.get("options_length") or 20)
         self.search = QLineEdit()
         target = str(opts.get("file") or self.collection)  # a files collection's list: name the file
@@ -66,15 +67,9 @@ class RelationEditor(FieldEditor):
         source = self.context.relation_source
         if source is None:
             return []
-        found: list[wv.RelationOption] = []
-        seen: set[str] = set()
-        for entry in source.search(self.collection, query, self.search_fields, self.field.options.get("file")):
-            for option in wv.relation_options(entry, self.value_field, self.display_fields, self.search_fields):
-                key = _value_key(option.value)
-                if key not in seen and option.matches(query):
-                    seen.add(key)
-                    found.append(option)
-        return found
+        settings = self.settings
+        return settings.options(source.search(settings.collection, query, settings.search_fields, settings.file),
+                                query)
 
     def _label_of(self, value: Any) -> str:
         key = _value_key(value)
