@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.workspace = workspace
         self.read_only_reason = workspace.read_only_reason  # another instance holds the site: change nothing
         self._offered_new_drafts = False  # never-saved new entries from an earlier session are offered once
+        self._opening: tuple[str, str] | None = None  # the entry being read for opening (collection, key)
         self.settings = settings
         self.runner = runner
         self._editor_factory = editor_factory or self._make_editor_pane
@@ -435,19 +436,29 @@ class MainWindow(QMainWindow):
         """Open an entry (after the unsaved-changes guard)."""
         if self.current_entry is not None and self.current_entry.path == key:
             return
+        if self._opening == (collection, key):
+            return  # already on its way (a click, then the double-click's second open)
         if not self.confirm_leave(then=lambda: self.open_entry(collection, key)):
             if self.current_entry is not None:
                 self.entry_list.select_key(self.current_entry.path)
             return
+        self._opening = (collection, key)
         self.feedback.show_progress(0, 0, f"Opening {key}…")
         run_in_background(
             self.runner,
             lambda: self.workspace.open_entry(collection, key),
             self._on_entry_loaded,
-            lambda failure: self.feedback.report_failure(failure, f"Opening {key} failed"),
+            lambda failure: self._on_entry_failed_to_open(failure, key),
         )
 
+    def _on_entry_failed_to_open(self, failure: TaskFailure, key: str) -> None:
+        self._opening = None
+        self.feedback.report_failure(failure, f"Opening {key} failed")
+
     def _on_entry_loaded(self, entry: OpenEntry) -> None:
+        self._opening = None
+        if self._dirty and self.current_entry is not None and self.current_entry.path == entry.path:
+            return  # the entry is open and being edited: a late second read must not replace what was typed
         self.feedback.hide_progress("")
         restored = False
         draft = self.workspace.draft_for(entry)

@@ -400,3 +400,27 @@ def test_leaving_the_editor_journals_at_once(make_window, qtbot):
     assert workspace.journal == []
     window.entry_list.search_box.setFocus()  # the user moves on to the list
     assert workspace.journal and workspace.journal[-1].data["title"] == "Post 1 draft"
+
+
+def test_a_double_click_opens_the_entry_once_and_typing_right_after_is_kept(make_window, qtbot):
+    import time as _time
+
+    class SlowWorkspace(FakeWorkspace):
+        opened = 0
+
+        def open_entry(self, collection_name, key):
+            SlowWorkspace.opened += 1
+            _time.sleep(0.3)  # a host that takes a moment to answer
+            return super().open_entry(collection_name, key)
+
+    window = make_window(SlowWorkspace())
+    window.collection_tree.select_collection("posts")
+    table = window.entry_list.table
+    centre = table.visualRect(window.entry_list.model.index(0, 0)).center()
+    with qtbot.waitSignal(window.entry_opened, timeout=5000):
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+        qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.keyClicks(window.editor.title, " typed at once")
+    qtbot.wait(700)  # longer than a second read would take to arrive
+    assert SlowWorkspace.opened == 1
+    assert window.editor.title.text().endswith(" typed at once") and window.is_dirty
